@@ -1,0 +1,120 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/**
+ * The one relational-database interface every module uses: PostgreSQL dialect, on PGlite
+ * (embedded, the default) or a PostgreSQL server. Nothing outside this file knows which.
+ */
+export interface Sql {
+  readonly kind: 'pglite' | 'postgres';
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
+  /** Runs several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+  /** Runs fn in one transaction; rolls back if it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// int8 → number: our ids and counters stay far below 2^53, and numbers are what the API returns.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+class PgSql implements Sql {
+  readonly kind = 'postgres' as const;
+  constructor(private readonly pool: pg.Pool | pg.PoolClient) {}
+  async query<T>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }> {
+    const r = await this.pool.query(text, params as unknown[] | undefined);
+    return { rows: r.rows as T[] };
+  }
+  async exec(text: string): Promise<void> {
+    await this.pool.query(text);
+  }
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (!(this.pool instanceof pg.Pool)) return fn(this); // already inside one
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(new PgSql(client));
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+  async close(): Promise<void> {
+    if (this.pool instanceof pg.Pool) await this.pool.end();
+  }
+}
+
+interface PGliteLike {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(text: string): Promise<unknown>;
+}
+
+class PGliteSql implements Sql {
+  readonly kind = 'pglite' as const;
+  constructor(
+    private readonly db: PGliteLike,
+    private readonly root?: PGlite,
+  ) {}
+  async query<T>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }> {
+    const r = await this.db.query<T>(text, params as unknown[] | undefined);
+    return { rows: r.rows };
+  }
+  async exec(text: string): Promise<void> {
+    await this.db.exec(text);
+  }
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (!this.root) return fn(this);
+    return this.root.transaction((tx) => fn(new PGliteSql(tx)));
+  }
+  async close(): Promise<void> {
+    await this.root?.close();
+  }
+}
+
+/** PostgreSQL server at `url` (a connection string). */
+export function connectPostgres(url: string, max = 10): Sql {
+  return new PgSql(new pg.Pool({ connectionString: url, max }));
+}
+
+/** PGlite in `dir` (created if missing), or in memory when dir is undefined. */
+export async function openPglite(dir?: string): Promise<Sql> {
+  if (dir) await mkdir(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  return new PGliteSql(db as unknown as PGliteLike, db);
+}
+
+const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/**
+ * Applies app/migrations/*.sql in file-name order, each once, each in its own transaction.
+ * Number ranges keep modules apart: 0xx spine, 1xx warranty, 2xx diagnostics, 3xx loop/analytics.
+ * Returns the names applied now.
+ */
+export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
+  await sql.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const done = new Set(
+    (await sql.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name),
+  );
+  const applied: string[] = [];
+  for (const f of files) {
+    if (done.has(f)) continue;
+    const text = await readFile(path.join(dir, f), 'utf8');
+    await sql.transaction(async (tx) => {
+      await tx.exec(text);
+      await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [f]);
+    });
+    applied.push(f);
+  }
+  return applied;
+}

@@ -1,0 +1,99 @@
+import createError from '@fastify/error';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/**
+ * Coded errors (STYLE.md §10). Each module keeps its own catalogue built with `defineError`;
+ * every code is `MODULE_ERR_WHAT`. One handler (installErrorHandler) renders one envelope:
+ * `{ error, message, details }`.
+ */
+export interface CodedErrorClass {
+  new (...args: unknown[]): FastifyError & { details?: unknown };
+  readonly code: string;
+  readonly statusCode: number;
+}
+
+const registry = new Map<string, { statusCode: number; message: string }>();
+
+/** Declares an error code. `message` may contain %s placeholders filled by constructor args. */
+export function defineError(code: string, message: string, statusCode: number): CodedErrorClass {
+  registry.set(code, { statusCode, message });
+  const Base = createError(code, message, statusCode);
+  return Object.assign(Base, { code, statusCode }) as unknown as CodedErrorClass;
+}
+
+/** Every declared code, for docs/errors.md and its sync test. */
+export function errorCatalogue(): ReadonlyMap<string, { statusCode: number; message: string }> {
+  return registry;
+}
+
+/** Attaches structured details to an error before throwing it. */
+export function withDetails<E extends Error>(err: E, details: unknown): E {
+  (err as E & { details?: unknown }).details = details;
+  return err;
+}
+
+export const ErrorEnvelope = z
+  .object({
+    error: z.string().describe('stable code, e.g. APP_ERR_VALIDATION'),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const AppErrors = {
+  Validation: defineError('APP_ERR_VALIDATION', 'invalid request: %s', 400),
+  Unauthorized: defineError('APP_ERR_UNAUTHORIZED', 'missing or invalid bearer token', 401),
+  Forbidden: defineError('APP_ERR_FORBIDDEN', 'role %s may not %s', 403),
+  NotFound: defineError('APP_ERR_NOT_FOUND', 'no route %s', 404),
+  Internal: defineError('APP_ERR_INTERNAL', 'internal error', 500),
+  Unavailable: defineError('APP_ERR_UNAVAILABLE', '%s is unavailable', 503),
+};
+
+/** Turns zod issues into `[{ path: 'a.b[0]', message }]`, the details of a validation error. */
+export function zodIssues(issues: readonly z.core.$ZodIssue[]): Array<{ path: string; message: string }> {
+  return issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['),
+    message: i.message,
+  }));
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: 'APP_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  app.setErrorHandler((err: FastifyError & { details?: unknown }, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const details = err.validation.map((v) => ({
+        path: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+        message: v.message ?? 'invalid',
+      }));
+      return reply.status(400).send({
+        error: 'APP_ERR_VALIDATION',
+        message: `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+        details,
+      });
+    }
+    if (err instanceof z.ZodError) {
+      const details = zodIssues(err.issues);
+      return reply.status(400).send({
+        error: 'APP_ERR_VALIDATION',
+        message: `invalid request: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
+        details,
+      });
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err }, 'response did not match its schema');
+      return reply.status(500).send({ error: 'APP_ERR_INTERNAL', message: 'internal error' });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const code = err.code && /^[A-Z]+_ERR_[A-Z_]+$/.test(err.code) ? err.code : status === 400 ? 'APP_ERR_VALIDATION' : status >= 500 ? 'APP_ERR_INTERNAL' : `APP_ERR_HTTP_${status}`;
+    return reply.status(status).send({
+      error: code,
+      message: status >= 500 && !registry.has(code) ? 'internal error' : err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+    });
+  });
+}

@@ -1,0 +1,17 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'web/dist/**', 'bench/out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only app/config.ts reads the environment (STYLE.md §11).
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration in app/config.ts' }],
+    },
+  },
+  { files: ['app/config.ts', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts'], rules: { 'no-restricted-properties': 'off' } },
+);

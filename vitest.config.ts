@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects so `npm run test:unit` stays fast; `npm test` runs both.
+// Integration tests start real services (sockets, PGlite, PostgreSQL, influxd): they run one
+// file at a time to keep ports, CPU and disk predictable on a 2-core machine.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{app,broker,ingest,diagnostics,warranty,simulators,web}/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
