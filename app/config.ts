@@ -1,0 +1,171 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The service's configuration, read once from the environment (STYLE.md §11). Nothing else
+ * reads process.env. Defaults and units sit next to each field.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+const optionalPort = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+      ctx.addIssue({ code: 'custom', message: 'must be a port number 0–65535' });
+      return z.NEVER;
+    }
+    return n;
+  });
+const positiveInt = z.coerce.number().int().positive();
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+
+export const ConfigSchema = z
+  .object({
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    HTTP_PORT: port.default(8080),
+    MQTT_HOST: z.string().default('0.0.0.0'),
+    MQTT_PORT: port.default(1883),
+    /** MQTT over WebSocket; unset = off. */
+    MQTT_WS_PORT: optionalPort,
+    /** MQTT over TLS; needs MQTT_TLS_CERT and MQTT_TLS_KEY (PEM file paths). */
+    MQTT_TLS_PORT: optionalPort,
+    MQTT_TLS_CERT: optionalString,
+    MQTT_TLS_KEY: optionalString,
+    /** `device` (default): username/password per device. `none`: open broker, development only. */
+    MQTT_AUTH: z.enum(['device', 'none']).default('device'),
+    /** Largest accepted PUBLISH payload, bytes. */
+    MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
+    /** Longest accepted topic, characters; and deepest, levels. */
+    MQTT_MAX_TOPIC_LENGTH: positiveInt.default(256),
+    MQTT_MAX_TOPIC_LEVELS: positiveInt.default(8),
+    /** Sustained messages per second per device, and the burst above it (token bucket). */
+    MQTT_RATE_PER_DEVICE: positiveInt.default(100),
+    MQTT_RATE_BURST: positiveInt.default(1000),
+    /** QoS 1/2 messages a client may have waiting to be made durable before it is cut off. */
+    MQTT_MAX_INFLIGHT: positiveInt.default(1000),
+    DATA_DIR: z.string().default('./data'),
+    /** PostgreSQL connection string; unset = PGlite in DATA_DIR/pglite. */
+    DATABASE_URL: optionalUrl,
+    /** InfluxDB; unset = telemetry in the SQL database. INFLUX_TOKEN set = 2.x API. */
+    INFLUX_URL: optionalUrl,
+    INFLUX_DATABASE: z.string().default('sanbao'),
+    INFLUX_USERNAME: optionalString,
+    INFLUX_PASSWORD: optionalString,
+    INFLUX_TOKEN: optionalString,
+    INFLUX_ORG: optionalString,
+    INFLUX_BUCKET: optionalString,
+    /** Unset = generated on first start, stored hashed, printed once. */
+    ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    /** Upper bound of the on-disk ingest spool, bytes. Full = QoS 1 stops being acknowledged. */
+    SPOOL_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
+    /** Samples per store write, and the longest a sample waits for its batch, ms. */
+    INGEST_BATCH_SIZE: positiveInt.default(5000),
+    INGEST_FLUSH_MS: positiveInt.default(100),
+    /** Accepted timestamp window: how far in the future (s) and in the past (days). */
+    INGEST_MAX_FUTURE_SECONDS: positiveInt.default(300),
+    INGEST_MAX_PAST_DAYS: positiveInt.default(400),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.MQTT_TLS_PORT !== undefined && (!c.MQTT_TLS_CERT || !c.MQTT_TLS_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_TLS_CERT'], message: 'MQTT_TLS_PORT needs MQTT_TLS_CERT and MQTT_TLS_KEY' });
+    }
+    if (c.INFLUX_TOKEN && (!c.INFLUX_ORG || !c.INFLUX_BUCKET)) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_ORG'], message: 'INFLUX_TOKEN (InfluxDB 2.x) needs INFLUX_ORG and INFLUX_BUCKET' });
+    }
+  });
+
+export type Env = z.input<typeof ConfigSchema>;
+
+export interface Config {
+  readonly http: { host: string; port: number };
+  readonly mqtt: {
+    host: string;
+    port: number;
+    wsPort?: number;
+    tls?: { port: number; certFile: string; keyFile: string };
+    auth: 'device' | 'none';
+    maxPayloadBytes: number;
+    maxTopicLength: number;
+    maxTopicLevels: number;
+    ratePerDevice: number;
+    rateBurst: number;
+    maxInflight: number;
+  };
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly influx?:
+    | { version: 1; url: string; database: string; username?: string; password?: string }
+    | { version: 2; url: string; token: string; org: string; bucket: string };
+  readonly adminToken?: string;
+  readonly ingest: {
+    spoolMaxBytes: number;
+    batchSize: number;
+    flushMs: number;
+    maxFutureMs: number;
+    maxPastMs: number;
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const r = ConfigSchema.safeParse(env);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const c = r.data;
+  const config: Config = {
+    http: { host: c.HTTP_HOST, port: c.HTTP_PORT },
+    mqtt: {
+      host: c.MQTT_HOST,
+      port: c.MQTT_PORT,
+      ...(c.MQTT_WS_PORT === undefined ? {} : { wsPort: c.MQTT_WS_PORT }),
+      ...(c.MQTT_TLS_PORT !== undefined && c.MQTT_TLS_CERT && c.MQTT_TLS_KEY
+        ? { tls: { port: c.MQTT_TLS_PORT, certFile: c.MQTT_TLS_CERT, keyFile: c.MQTT_TLS_KEY } }
+        : {}),
+      auth: c.MQTT_AUTH,
+      maxPayloadBytes: c.MQTT_MAX_PAYLOAD_BYTES,
+      maxTopicLength: c.MQTT_MAX_TOPIC_LENGTH,
+      maxTopicLevels: c.MQTT_MAX_TOPIC_LEVELS,
+      ratePerDevice: c.MQTT_RATE_PER_DEVICE,
+      rateBurst: c.MQTT_RATE_BURST,
+      maxInflight: c.MQTT_MAX_INFLIGHT,
+    },
+    dataDir: path.resolve(c.DATA_DIR),
+    ...(c.DATABASE_URL ? { databaseUrl: c.DATABASE_URL } : {}),
+    ...(c.INFLUX_URL
+      ? {
+          influx: c.INFLUX_TOKEN
+            ? { version: 2 as const, url: c.INFLUX_URL, token: c.INFLUX_TOKEN, org: c.INFLUX_ORG!, bucket: c.INFLUX_BUCKET! }
+            : {
+                version: 1 as const,
+                url: c.INFLUX_URL,
+                database: c.INFLUX_DATABASE,
+                ...(c.INFLUX_USERNAME ? { username: c.INFLUX_USERNAME } : {}),
+                ...(c.INFLUX_PASSWORD ? { password: c.INFLUX_PASSWORD } : {}),
+              },
+        }
+      : {}),
+    ...(c.ADMIN_TOKEN ? { adminToken: c.ADMIN_TOKEN } : {}),
+    ingest: {
+      spoolMaxBytes: c.SPOOL_MAX_BYTES,
+      batchSize: c.INGEST_BATCH_SIZE,
+      flushMs: c.INGEST_FLUSH_MS,
+      maxFutureMs: c.INGEST_MAX_FUTURE_SECONDS * 1000,
+      maxPastMs: c.INGEST_MAX_PAST_DAYS * 86_400_000,
+    },
+    logLevel: c.LOG_LEVEL,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,23 @@
+import { migrate, openPglite } from '../app/db.ts';
+import { describeTelemetryStoreContract } from '../ingest/telemetry-store.contract.ts';
+import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
+import { createTestDatabase, probePostgres } from './helpers/postgres.ts';
+import { describeWithService } from './helpers/require-service.ts';
+
+describeTelemetryStoreContract('SQL on PGlite', async () => {
+  const sql = await openPglite();
+  await migrate(sql);
+  const store = createSqlTelemetryStore(sql);
+  await store.init();
+  return { store, cleanup: () => sql.close() };
+});
+
+const pgProblem = await probePostgres();
+describeWithService('PostgreSQL', pgProblem === undefined, pgProblem ?? '', 'SQL telemetry on PostgreSQL', () => {
+  describeTelemetryStoreContract('SQL on PostgreSQL', async () => {
+    const db = await createTestDatabase();
+    const store = createSqlTelemetryStore(db.sql);
+    await store.init();
+    return { store, cleanup: () => db.drop() };
+  });
+});
