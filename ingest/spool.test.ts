@@ -1,0 +1,103 @@
+import { mkdtemp, readdir, appendFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Sample } from './sample.ts';
+import { Spool, SpoolFullError, type SpoolRecord } from './spool.ts';
+
+const rec = (i: number, n = 1): SpoolRecord => ({
+  k: 's',
+  d: Array.from({ length: n }, (_, j): Sample => ({ deviceId: 'd1', category: 'tv', model: 'm', ts: i * 1000 + j, metrics: { v: i } })),
+});
+const values = (rs: SpoolRecord[]) => rs.map((r) => (r.d[0] as Sample).metrics.v);
+
+async function drainAll(s: Spool): Promise<number[]> {
+  const out: number[] = [];
+  for (;;) {
+    const t = await s.take(100);
+    if (t.records.length === 0) return out;
+    out.push(...values(t.records));
+    await s.commit(t);
+  }
+}
+
+describe('Spool', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'spool-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('returns appended records in order and forgets them once committed', async () => {
+    const s = new Spool({ dir, maxBytes: 1e6 });
+    await s.open();
+    await Promise.all([1, 2, 3].map((i) => s.append(rec(i))));
+    expect(s.stats().depthRecords).toBe(3);
+    expect(await drainAll(s)).toEqual([1, 2, 3]);
+    expect(s.stats()).toMatchObject({ depthRecords: 0, depthBytes: 0 });
+    await s.close();
+  });
+
+  it('replays uncommitted records after a restart, and not committed ones', async () => {
+    const a = new Spool({ dir, maxBytes: 1e6 });
+    await a.open();
+    for (const i of [1, 2, 3, 4]) await a.append(rec(i));
+    const t = await a.take(2);
+    expect(values(t.records)).toEqual([1, 2]);
+    await a.commit(t);
+    await a.close(); // as if the process died here: 3 and 4 were acknowledged, not stored
+    const b = new Spool({ dir, maxBytes: 1e6 });
+    expect(await b.open()).toEqual({ recoveredRecords: 2, truncatedBytes: 0 });
+    expect(await drainAll(b)).toEqual([3, 4]);
+    await b.append(rec(5));
+    expect(await drainAll(b)).toEqual([5]);
+    await b.close();
+  });
+
+  it('cuts off a torn write at the tail and keeps every whole record before it', async () => {
+    const a = new Spool({ dir, maxBytes: 1e6 });
+    await a.open();
+    await a.append(rec(1));
+    await a.append(rec(2));
+    await a.close();
+    const seg = (await readdir(dir)).find((f) => f.endsWith('.seg'))!;
+    await appendFile(path.join(dir, seg), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 5]));
+    const b = new Spool({ dir, maxBytes: 1e6 });
+    expect(await b.open()).toEqual({ recoveredRecords: 2, truncatedBytes: 9 });
+    expect(await drainAll(b)).toEqual([1, 2]);
+    await b.close();
+  });
+
+  it('refuses appends beyond its bound, and accepts again once drained', async () => {
+    const s = new Spool({ dir, maxBytes: 600 });
+    await s.open();
+    let accepted = 0;
+    let full: unknown;
+    for (let i = 0; i < 50 && !full; i++) {
+      await s.append(rec(i)).then(() => accepted++, (e: unknown) => (full = e));
+    }
+    expect(full).toBeInstanceOf(SpoolFullError);
+    expect(s.stats().depthBytes).toBeLessThanOrEqual(600);
+    expect(await drainAll(s)).toHaveLength(accepted);
+    await expect(s.append(rec(99))).resolves.toBeUndefined();
+    await s.close();
+  });
+
+  it('falls back to reading from disk when the backlog outgrows memory, in order, across segments', async () => {
+    const s = new Spool({ dir, maxBytes: 1e7, memoryBytes: 2000, segmentBytes: 3000 });
+    await s.open();
+    for (let i = 0; i < 200; i++) await s.append(rec(i, 2));
+    expect(s.stats().mode).toBe('disk');
+    expect(s.stats().segments).toBeGreaterThan(3);
+    const got = await drainAll(s);
+    expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(s.stats()).toMatchObject({ depthRecords: 0, depthBytes: 0, mode: 'memory' });
+    // Drained segments are deleted; only the one being written remains.
+    expect((await readdir(dir)).filter((f) => f.endsWith('.seg'))).toHaveLength(1);
+    await s.append(rec(500));
+    expect(await drainAll(s)).toEqual([500]);
+    await s.close();
+  });
+});

@@ -1,0 +1,289 @@
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { DeviceEvent, Sample } from './sample.ts';
+
+/** What the spool carries: one accepted MQTT message's samples or events. */
+export type SpoolRecord = { k: 's'; d: Sample[] } | { k: 'e'; d: DeviceEvent[] };
+
+export class SpoolFullError extends Error {
+  readonly code = 'INGEST_ERR_SPOOL_FULL';
+  constructor(depth: number, max: number) {
+    super(`ingest spool is full (${depth} of ${max} bytes): not accepting QoS 1 messages until the telemetry store catches up`);
+  }
+}
+
+interface Position {
+  seg: number;
+  off: number;
+}
+
+/** Records read by `take`, to be passed to `commit` once stored. */
+export interface Taken {
+  records: SpoolRecord[];
+  end: Position;
+  bytes: number;
+  fromMemory: boolean;
+}
+
+export interface SpoolStats {
+  depthBytes: number;
+  depthRecords: number;
+  maxBytes: number;
+  segments: number;
+  mode: 'memory' | 'disk';
+}
+
+export interface SpoolOptions {
+  dir: string;
+  maxBytes: number;
+  /** Start a new segment file past this size. */
+  segmentBytes?: number;
+  /** Records kept in memory for the drainer; beyond it the drainer reads from disk. */
+  memoryBytes?: number;
+}
+
+const HEADER = 8; // u32 length, u32 crc32 of the body
+const name = (seg: number) => `${String(seg).padStart(12, '0')}.seg`;
+
+/**
+ * A bounded, append-only write-ahead log on disk. `append` resolves once the record is on disk
+ * (fdatasync, group-committed), which is when ingest may acknowledge a QoS 1 message. The
+ * drainer reads records in order (`take`) and `commit`s what the store accepted; a crash
+ * replays from the last commit, and the stores' idempotent writes make replay exactly-once.
+ */
+export class Spool {
+  private fh?: FileHandle;
+  private writePos: Position = { seg: 1, off: 0 };
+  private readPos: Position = { seg: 1, off: 0 };
+  private committed: Position = { seg: 1, off: 0 };
+  private depthBytes = 0;
+  private depthRecords = 0;
+  private pending: Array<{ buf: Buffer; rec: SpoolRecord; resolve: () => void; reject: (e: Error) => void }> = [];
+  private flushing = false;
+  private mem: Array<{ end: Position; rec: SpoolRecord; bytes: number }> = [];
+  private memBytes = 0;
+  /** memory mode: `mem` holds every record from readPos to writePos. */
+  private memoryMode = true;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  private readonly segmentBytes: number;
+  private readonly memoryBytes: number;
+
+  constructor(private readonly opts: SpoolOptions) {
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.memoryBytes = opts.memoryBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** Opens the spool, recovering what a previous run left: those records are drained first. */
+  async open(): Promise<{ recoveredRecords: number; truncatedBytes: number }> {
+    await mkdir(this.opts.dir, { recursive: true });
+    const cp = await readFile(path.join(this.opts.dir, 'checkpoint'), 'utf8').then(
+      (t) => JSON.parse(t) as Position,
+      () => undefined,
+    );
+    const segs = (await readdir(this.opts.dir)).filter((f) => f.endsWith('.seg')).map((f) => Number.parseInt(f, 10)).sort((a, b) => a - b);
+    this.committed = cp ?? { seg: segs[0] ?? 1, off: 0 };
+    let recovered = 0;
+    let truncated = 0;
+    let pos = { ...this.committed };
+    for (const seg of segs.filter((s) => s >= this.committed.seg)) {
+      const buf = await readFile(path.join(this.opts.dir, name(seg)));
+      let off = seg === this.committed.seg ? this.committed.off : 0;
+      while (off + HEADER <= buf.length) {
+        const len = buf.readUInt32LE(off);
+        const body = buf.subarray(off + HEADER, off + HEADER + len);
+        if (body.length < len || crc32(body) !== buf.readUInt32LE(off + 4)) break;
+        off += HEADER + len;
+        recovered++;
+        this.depthBytes += HEADER + len;
+      }
+      if (off < buf.length) {
+        // A torn write from a crash: nothing after it was acknowledged, so cut it off.
+        truncated += buf.length - off;
+        const h = await open(path.join(this.opts.dir, name(seg)), 'r+');
+        await h.truncate(off);
+        await h.close();
+      }
+      pos = { seg, off };
+    }
+    this.depthRecords = recovered;
+    this.readPos = { ...this.committed };
+    this.writePos = pos.seg >= this.committed.seg ? pos : { ...this.committed };
+    this.memoryMode = recovered === 0;
+    this.fh = await open(path.join(this.opts.dir, name(this.writePos.seg)), 'a');
+    return { recoveredRecords: recovered, truncatedBytes: truncated };
+  }
+
+  stats(): SpoolStats {
+    return {
+      depthBytes: this.depthBytes,
+      depthRecords: this.depthRecords,
+      maxBytes: this.opts.maxBytes,
+      segments: this.writePos.seg - this.committed.seg + 1,
+      mode: this.memoryMode ? 'memory' : 'disk',
+    };
+  }
+
+  /** Resolves when the record is durable; rejects with SpoolFullError when it would not fit. */
+  append(rec: SpoolRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('spool is closed'));
+    const body = Buffer.from(JSON.stringify(rec));
+    const buf = Buffer.allocUnsafe(HEADER + body.length);
+    buf.writeUInt32LE(body.length, 0);
+    buf.writeUInt32LE(crc32(body), 4);
+    body.copy(buf, HEADER);
+    const queued = this.pending.reduce((n, p) => n + p.buf.length, 0);
+    if (this.depthBytes + queued + buf.length > this.opts.maxBytes) {
+      return Promise.reject(new SpoolFullError(this.depthBytes + queued, this.opts.maxBytes));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ buf, rec, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Group commit: one write and one fdatasync for everything queued meanwhile. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          if (this.writePos.off >= this.segmentBytes) await this.roll();
+          const all = Buffer.concat(batch.map((p) => p.buf));
+          await this.fh!.write(all);
+          await this.fh!.datasync();
+        } catch (err) {
+          for (const p of batch) p.reject(err as Error);
+          continue;
+        }
+        for (const p of batch) {
+          this.writePos = { seg: this.writePos.seg, off: this.writePos.off + p.buf.length };
+          this.depthBytes += p.buf.length;
+          this.depthRecords++;
+          if (this.memoryMode) {
+            this.mem.push({ end: { ...this.writePos }, rec: p.rec, bytes: p.buf.length });
+            this.memBytes += p.buf.length;
+          }
+          p.resolve();
+        }
+        if (this.memBytes > this.memoryBytes) {
+          // The store is behind: let the drainer read from disk instead of holding it all.
+          this.mem = [];
+          this.memBytes = 0;
+          this.memoryMode = false;
+        }
+        this.wake();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async roll(): Promise<void> {
+    await this.fh!.close();
+    this.writePos = { seg: this.writePos.seg + 1, off: 0 };
+    this.fh = await open(path.join(this.opts.dir, name(this.writePos.seg)), 'a');
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Waits until there is something to take (or `ms` passes, or the spool closes). */
+  async wait(ms: number): Promise<void> {
+    if (this.hasUnread() || this.closed) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private hasUnread(): boolean {
+    return this.readPos.seg !== this.writePos.seg || this.readPos.off !== this.writePos.off;
+  }
+
+  /**
+   * The next records in order, up to about `maxItems` samples/events, without consuming them:
+   * `commit(end)` does that once the store has them. Records are re-read after a failure.
+   */
+  async take(maxItems: number): Promise<Taken> {
+    const records: SpoolRecord[] = [];
+    let items = 0;
+    let bytes = 0;
+    let end = { ...this.readPos };
+    if (this.memoryMode) {
+      for (let i = 0; i < this.mem.length && items < maxItems; i++) {
+        const m = this.mem[i]!;
+        records.push(m.rec);
+        items += m.rec.d.length;
+        bytes += m.bytes;
+        end = m.end;
+      }
+      return { records, end, bytes, fromMemory: true };
+    }
+    // Disk mode: read from the segment at readPos up to what is durable.
+    while (items < maxItems && (end.seg < this.writePos.seg || end.off < this.writePos.off)) {
+      const limit = end.seg === this.writePos.seg ? this.writePos.off : (await stat(path.join(this.opts.dir, name(end.seg)))).size;
+      if (end.off >= limit) {
+        end = { seg: end.seg + 1, off: 0 };
+        continue;
+      }
+      const fh = await open(path.join(this.opts.dir, name(end.seg)), 'r');
+      try {
+        const want = Math.min(limit - end.off, 8 * 1024 * 1024);
+        const buf = Buffer.allocUnsafe(want);
+        const { bytesRead } = await fh.read(buf, 0, want, end.off);
+        let off = 0;
+        while (off + HEADER <= bytesRead && items < maxItems) {
+          const len = buf.readUInt32LE(off);
+          if (off + HEADER + len > bytesRead) {
+            if (off === 0) throw new Error(`spool record at ${name(end.seg)}:${end.off} is larger than the read window`);
+            break;
+          }
+          const rec = JSON.parse(buf.subarray(off + HEADER, off + HEADER + len).toString('utf8')) as SpoolRecord;
+          records.push(rec);
+          items += rec.d.length;
+          off += HEADER + len;
+          bytes += HEADER + len;
+        }
+        end = { seg: end.seg, off: end.off + off };
+      } finally {
+        await fh.close();
+      }
+    }
+    return { records, end, bytes, fromMemory: false };
+  }
+
+  /** Marks what `take` returned as stored; removes segments no longer needed. */
+  async commit(t: Taken): Promise<void> {
+    const { end } = t;
+    if (this.memoryMode && t.fromMemory) {
+      for (let n = t.records.length; n > 0; n--) this.memBytes -= this.mem.shift()!.bytes;
+    }
+    this.readPos = end;
+    this.depthBytes -= t.bytes;
+    this.depthRecords -= t.records.length;
+    if (!this.memoryMode && !this.hasUnread()) this.memoryMode = true; // caught up
+    const oldSeg = this.committed.seg;
+    this.committed = end;
+    const tmp = path.join(this.opts.dir, 'checkpoint.tmp');
+    await writeFile(tmp, JSON.stringify(end));
+    await rename(tmp, path.join(this.opts.dir, 'checkpoint'));
+    for (let s = oldSeg; s < end.seg; s++) await rm(path.join(this.opts.dir, name(s)), { force: true });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    this.wake();
+    await this.fh?.close();
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { zodIssues } from '../app/errors.ts';
+import { METRICS, type Category } from './categories.ts';
+import { EventPayloadSchema, TelemetryPayloadSchema } from './payloads.ts';
+import type { DeviceEvent, Sample } from './sample.ts';
+
+export interface DeviceContext {
+  deviceId: string;
+  category: Category;
+  model: string;
+}
+
+export interface Limits {
+  maxFutureMs: number;
+  maxPastMs: number;
+}
+
+/** Why a payload was refused: a reason code for counters and a precise message for the device. */
+export interface Rejection {
+  ok: false;
+  reason: 'malformed_json' | 'schema' | 'out_of_range' | 'timestamp';
+  message: string;
+  details: Array<{ path: string; message: string }>;
+}
+
+export type Decoded<T> = { ok: true; items: T[]; unknownMetrics: string[] } | Rejection;
+
+/** Steps of telemetry decoding, in order (STYLE.md §5); each refuses the whole message. */
+export function decodeTelemetry(payload: Buffer, dev: DeviceContext, now: number, limits: Limits): Decoded<Sample> {
+  const json = parseJson(payload);
+  if (!json.ok) return json;
+  const parsed = TelemetryPayloadSchema.safeParse(json.value);
+  if (!parsed.success) return schemaRejection(parsed.error, Array.isArray(json.value));
+  const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  const prefix = (i: number) => (Array.isArray(parsed.data) ? `[${i}].` : '');
+  const known = METRICS[dev.category];
+  const unknown = new Set<string>();
+  const problems: Rejection['details'] = [];
+  const samples: Sample[] = [];
+  entries.forEach((e, i) => {
+    const ts = toEpochMs(e.ts);
+    const tsProblem = checkTs(ts, now, limits);
+    if (tsProblem) problems.push({ path: `${prefix(i)}ts`, message: tsProblem });
+    for (const [name, value] of Object.entries(e.metrics)) {
+      const path = `${prefix(i)}metrics.${name}`;
+      if (!Number.isFinite(value)) {
+        problems.push({ path, message: 'must be a finite number' });
+        continue;
+      }
+      const spec = known[name];
+      if (!spec) unknown.add(name);
+      else if (value < spec.min || value > spec.max) {
+        problems.push({ path, message: `${value} is outside the plausible range ${spec.min}..${spec.max} ${spec.unit} for ${dev.category}` });
+      }
+    }
+    samples.push({ deviceId: dev.deviceId, category: dev.category, model: dev.model, ts, metrics: e.metrics });
+  });
+  if (problems.length > 0) {
+    const reason = problems.some((p) => p.path.endsWith('ts')) ? 'timestamp' : 'out_of_range';
+    return { ok: false, reason, message: summarise(problems), details: problems };
+  }
+  return { ok: true, items: samples, unknownMetrics: [...unknown] };
+}
+
+export function decodeEvents(payload: Buffer, dev: DeviceContext, now: number, limits: Limits): Decoded<DeviceEvent> {
+  const json = parseJson(payload);
+  if (!json.ok) return json;
+  const parsed = EventPayloadSchema.safeParse(json.value);
+  if (!parsed.success) return schemaRejection(parsed.error, Array.isArray(json.value));
+  const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  const problems: Rejection['details'] = [];
+  const events = entries.map((e, i): DeviceEvent => {
+    const ts = toEpochMs(e.ts);
+    const p = checkTs(ts, now, limits);
+    if (p) problems.push({ path: `${Array.isArray(parsed.data) ? `[${i}].` : ''}ts`, message: p });
+    return {
+      deviceId: dev.deviceId, category: dev.category, model: dev.model, ts, code: e.code, severity: e.severity,
+      ...(e.detail === undefined ? {} : { detail: e.detail }),
+    };
+  });
+  if (problems.length > 0) return { ok: false, reason: 'timestamp', message: summarise(problems), details: problems };
+  return { ok: true, items: events, unknownMetrics: [] };
+}
+
+function parseJson(payload: Buffer): { ok: true; value: unknown } | Rejection {
+  try {
+    return { ok: true, value: JSON.parse(payload.toString('utf8')) };
+  } catch (err) {
+    const message = `payload is not valid JSON: ${(err as Error).message}`;
+    return { ok: false, reason: 'malformed_json', message, details: [{ path: '', message }] };
+  }
+}
+
+function schemaRejection(err: z.ZodError, isArray: boolean): Rejection {
+  // For a union of object | array, report against the shape the device actually sent.
+  const issues = err.issues.flatMap((i) =>
+    i.code === 'invalid_union' ? (i.errors[isArray ? 1 : 0] ?? []).map((e) => ({ ...e, path: [...i.path, ...e.path] })) : [i],
+  );
+  const details = zodIssues(issues as z.core.$ZodIssue[]);
+  return { ok: false, reason: 'schema', message: summarise(details), details };
+}
+
+function toEpochMs(ts: number | string): number {
+  return typeof ts === 'number' ? Math.round(ts) : Date.parse(ts);
+}
+
+function checkTs(ts: number, now: number, l: Limits): string | undefined {
+  if (ts > now + l.maxFutureMs) return `${new Date(ts).toISOString()} is more than ${l.maxFutureMs / 1000} s in the future (check the device clock)`;
+  if (ts < now - l.maxPastMs) return `${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is more than ${Math.round(l.maxPastMs / 86_400_000)} days in the past`;
+  return undefined;
+}
+
+function summarise(details: Rejection['details']): string {
+  const first = details.slice(0, 3).map((d) => `${d.path || '(payload)'}: ${d.message}`);
+  return first.join('; ') + (details.length > 3 ? ` (and ${details.length - 3} more)` : '');
+}
