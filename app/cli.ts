@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, loadConfig } from './config.ts';
+import { startService } from './service.ts';
+
+const USAGE = `usage: sanbao <command> [options]
+
+commands:
+  serve                       run the service (broker, ingest, API) — configured by environment
+  simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
+  warranty evaluate CASE.json evaluate a 三包 case and print the decision
+  diagnose replay [options]   predict remaining useful life from run-to-failure CSV files
+  help                        show this text
+
+Each command prints its own options with --help. Configuration: see README.md.`;
+
+interface Io {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const stdio: Io = {
+  stdout: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+/** Entry point of the `sanbao` command; returns the exit code. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'serve':
+    case undefined:
+      return serve(io);
+    case 'simulate': {
+      const { simulateCli } = await import('../simulators/cli.ts');
+      return simulateCli(rest, { ...io, env: process.env });
+    }
+    case 'warranty': {
+      const { warrantyCli } = await import('../warranty/cli.ts');
+      return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8') });
+    }
+    case 'diagnose': {
+      const { diagnoseCli } = await import('../diagnostics/replay.ts');
+      return diagnoseCli(rest, io);
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(USAGE);
+      return 0;
+    default:
+      io.stderr(`sanbao: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(io: Io): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  let service;
+  try {
+    service = await startService(config);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    io.stderr(e.code === 'BROKER_ERR_PORT_IN_USE' ? `sanbao: ${e.message}` : `sanbao: could not start: ${e.stack ?? e.message}`);
+    return 1;
+  }
+  const { ports } = service;
+  if (service.generatedAdminToken) {
+    io.stdout(
+      `\nAdmin token (shown once, stored hashed — keep it):\n\n  ${service.generatedAdminToken}\n\n` +
+        'Set ADMIN_TOKEN to choose your own.\n',
+    );
+  }
+  io.stdout(
+    `sanbao is running: HTTP http://localhost:${ports.http} (API docs /docs), MQTT mqtt://localhost:${ports.tcp}` +
+      (ports.ws ? `, MQTT/WebSocket ws://localhost:${ports.ws}` : '') +
+      (ports.tls ? `, MQTT/TLS mqtts://localhost:${ports.tls}` : '') +
+      `; telemetry in ${service.store.name}`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      service.log.info({ signal: sig }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await service.close();
+  return 0;
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import type { Aedes } from 'aedes';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { createBroker } from '../broker/broker.ts';
+import { createDeviceRegistry, type DeviceRegistry } from '../broker/devices.ts';
+import { bindBroker, listen, type BrokerListeners } from '../broker/listeners.ts';
+import { Ingest } from '../ingest/ingest.ts';
+import { Spool } from '../ingest/spool.ts';
+import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
+import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { createAuth, type Auth } from './auth.ts';
+import type { Config } from './config.ts';
+import { connectPostgres, migrate, openPglite, type Sql } from './db.ts';
+import { buildApp } from './http.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+export interface Service {
+  config: Config;
+  sql: Sql;
+  auth: Auth;
+  devices: DeviceRegistry;
+  store: TelemetryStore;
+  ingest: Ingest;
+  broker: Aedes;
+  app: FastifyInstance;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  /** Bound ports (0 in the config means "any free port"). */
+  ports: { http: number } & BrokerListeners['ports'];
+  /** Set when an admin token was generated on this start: print it once. */
+  generatedAdminToken?: string;
+  close(): Promise<void>;
+}
+
+/** Opens the telemetry store the configuration names (InfluxDB modules load only when used). */
+async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetryStore> {
+  const influx = config.influx;
+  if (!influx) return createSqlTelemetryStore(sql);
+  if (influx.version === 1) {
+    const { createInflux1Store } = await import('../ingest/stores/influx1.ts');
+    return createInflux1Store(influx);
+  }
+  const { createInflux2Store } = await import('../ingest/stores/influx2.ts');
+  return createInflux2Store(influx);
+}
+
+/**
+ * Composes and starts every role in one process (STYLE.md §7): database, telemetry store,
+ * spool and ingest, broker and its listeners, HTTP API. The only place that knows them all.
+ */
+export async function startService(config: Config, opts: { log?: FastifyBaseLogger } = {}): Promise<Service> {
+  const log = opts.log ?? (pino({ level: config.logLevel }) as unknown as FastifyBaseLogger);
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const f of cleanup.reverse()) await f().catch((err) => log.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const sql = config.databaseUrl ? connectPostgres(config.databaseUrl) : await openPglite(path.join(config.dataDir, 'pglite'));
+    cleanup.push(() => sql.close());
+    const applied = await migrate(sql);
+    if (applied.length) log.info({ applied }, 'database migrated');
+
+    const auth = createAuth(sql);
+    const generatedAdminToken = await auth.ensureAdmin(config.adminToken);
+    const devices = createDeviceRegistry(sql);
+    const metrics = createMetrics({ defaults: true });
+
+    const store = await openTelemetryStore(config, sql);
+    cleanup.push(() => store.close());
+    await store.init().catch((err) => {
+      // Ingest still starts: the spool holds telemetry until the store answers.
+      log.error({ err: (err as Error).message, store: store.name }, 'telemetry store unavailable at start: spooling');
+    });
+
+    const spool = new Spool({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.ingest.spoolMaxBytes });
+    const recovered = await spool.open();
+    if (recovered.recoveredRecords) log.warn(recovered, 'spool holds messages from the previous run: replaying them');
+    const ingest = new Ingest({
+      store, spool, metrics, log, batchSize: config.ingest.batchSize,
+      limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
+    });
+    ingest.start();
+    cleanup.push(() => ingest.stop());
+
+    const broker = await createBroker({ config: config.mqtt, devices, auth, ingest, metrics, log });
+    let listeners: BrokerListeners | undefined;
+    // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
+    cleanup.push(async () => {
+      await new Promise<void>((r) => broker.close(() => r()));
+      await listeners?.close();
+    });
+    listeners = await bindBroker(broker, config.mqtt);
+
+    const app = await buildApp({ sql, auth, devices, store, metrics, ingestHealthy: () => ingest.healthy, logger: log });
+    cleanup.push(() => app.close());
+    await app.ready();
+    const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
+
+    return {
+      config, sql, auth, devices, store, ingest, broker, app, metrics, log,
+      ports: { http: httpPort, ...listeners.ports },
+      ...(generatedAdminToken ? { generatedAdminToken } : {}),
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Role } from '../app/auth.ts';
+
+/** Who is on the other end of an MQTT connection. */
+export type Identity =
+  | { kind: 'device'; deviceId: string; category: import('../ingest/categories.ts').Category; model: string }
+  | { kind: 'service'; role: Role; tokenId: string }
+  | { kind: 'anonymous' }; // MQTT_AUTH=none only
+
+interface Rules {
+  publish: string[];
+  subscribe: string[];
+}
+
+/**
+ * Topic rules per identity. `{id}` is the device's own id. A device publishes only under its
+ * own prefix and subscribes only to its commands and errors (DESIGN.md "MQTT contract").
+ */
+function rulesFor(who: Identity): Rules {
+  switch (who.kind) {
+    case 'device':
+      return {
+        publish: [`devices/${who.deviceId}/#`],
+        subscribe: [`devices/${who.deviceId}/commands/#`, `devices/${who.deviceId}/errors`],
+      };
+    case 'anonymous':
+      return { publish: ['#'], subscribe: ['#'] };
+    case 'service':
+      switch (who.role) {
+        case 'admin':
+          return { publish: ['#'], subscribe: ['#'] };
+        case 'engineer':
+          return {
+            publish: ['devices/+/commands/+'],
+            subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'devices/+/errors', 'devices/+/commands/#', 'alerts/#'],
+          };
+        case 'manufacturer':
+          return { publish: [], subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'alerts/#'] };
+        case 'owner':
+          return { publish: [], subscribe: [] };
+      }
+  }
+}
+
+/** True when a concrete topic matches a filter ([MQTT-4.7.1]: + one level, # the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/**
+ * True when every topic the subscription `filter` can match is also matched by `allowed`,
+ * so a device cannot widen its reach with wildcards (`devices/+/commands/#`, `#`).
+ */
+export function filterWithin(filter: string, allowed: string): boolean {
+  const f = filter.split('/');
+  const a = allowed.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (a[i] === '#') return true;
+    if (i >= a.length) return false;
+    if (f[i] === '#') return false; // filter reaches deeper than `allowed` allows
+    if (a[i] === '+') continue; // f[i] is a literal or +, both one level
+    if (f[i] !== a[i]) return false;
+  }
+  // `a/b/#` also matches `a/b` itself [MQTT-4.7.1-2].
+  return f.length === a.length || (a.length === f.length + 1 && a[f.length] === '#');
+}
+
+export function mayPublish(who: Identity, topic: string): boolean {
+  if (topic.startsWith('$')) return false; // $SYS and other broker-reserved topics [MQTT-4.7.2-1]
+  return rulesFor(who).publish.some((p) => topicMatches(p, topic));
+}
+
+export function maySubscribe(who: Identity, filter: string): boolean {
+  if (filter.startsWith('$') && !(who.kind === 'service' && who.role === 'admin')) return false;
+  return rulesFor(who).subscribe.some((p) => filterWithin(filter, p));
+}

@@ -1,0 +1,232 @@
+import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Auth } from '../app/auth.ts';
+import type { Config } from '../app/config.ts';
+import type { Metrics } from '../app/metrics.ts';
+import { SpoolFullError } from '../ingest/spool.ts';
+import type { AcceptResult } from '../ingest/ingest.ts';
+import type { DeviceContext } from '../ingest/validate.ts';
+import { mayPublish, maySubscribe, type Identity } from './acl.ts';
+import type { DeviceRegistry } from './devices.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+/** What the broker needs from ingest: protocol stays here, ingest sees payloads and devices. */
+export interface IngestPort {
+  accept(kind: 'telemetry' | 'events', dev: DeviceContext, payload: Buffer): Promise<AcceptResult>;
+}
+
+export interface BrokerDeps {
+  config: Config['mqtt'];
+  devices: DeviceRegistry;
+  auth: Auth;
+  ingest: IngestPort;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  now?: () => number;
+}
+
+interface ClientState {
+  who: Identity;
+  bucket: TokenBucket;
+  inflight: number;
+  lastErrorReport: number;
+}
+
+const enum ReturnCode {
+  IdentifierRejected = 2,
+  BadUsernameOrPassword = 4,
+  NotAuthorized = 5,
+}
+
+/** Username that marks a service client authenticating with an API token as password. */
+export const SERVICE_USERNAME = 'token';
+
+function authError(message: string, returnCode: ReturnCode): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as unknown as AuthenticateError;
+}
+
+/** Adapts an async hook to aedes's callback style: called back exactly once (STYLE.md §8). */
+function once<A extends unknown[], R>(fn: (...a: A) => Promise<R>, log: FastifyBaseLogger) {
+  return (cb: (err: Error | null, r?: R) => void, ...a: A): void => {
+    fn(...a).then(
+      (r) => cb(null, r),
+      (err: unknown) => {
+        if (!(err instanceof Error)) log.error({ err }, 'broker hook threw a non-error');
+        cb(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  };
+}
+
+/**
+ * The MQTT broker: aedes with device authentication, topic ACLs, limits and ingest attached.
+ * Returns the aedes instance; listeners (TCP, TLS, WebSocket) are bound in broker/listeners.ts.
+ */
+export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
+  const { config, metrics, log } = deps;
+  const now = deps.now ?? Date.now;
+  const clients = new WeakMap<Client, ClientState>();
+  const open = config.auth === 'none';
+  if (open) log.warn('MQTT_AUTH=none: the broker accepts anyone and any topic. Development only.');
+
+  const state = (c: Client | null): ClientState | undefined => (c ? clients.get(c) : undefined);
+
+  /** Tells a device why its payload was refused, on devices/{id}/errors. */
+  function reportError(c: Client, st: ClientState, topic: string, reason: string, message: string, details?: unknown) {
+    if (st.who.kind !== 'device') return;
+    const t = now();
+    if (reason === 'rate' && t - st.lastErrorReport < 1000) return; // one report a second while flooding
+    st.lastErrorReport = t;
+    aedes.publish(
+      {
+        cmd: 'publish', qos: 0, dup: false, retain: false,
+        topic: `devices/${st.who.deviceId}/errors`,
+        payload: Buffer.from(JSON.stringify({ ts: new Date(t).toISOString(), topic, reason, message, details })),
+      },
+      () => undefined,
+    );
+    void c;
+  }
+
+  /**
+   * A refused message is acknowledged (its payload will never become valid, a retry would loop)
+   * but not forwarded or stored: it is diverted to a broker-internal topic no device can read.
+   */
+  function divert(packet: PublishPacket, clientId: string) {
+    packet.topic = `$SYS/sanbao/refused/${clientId}`;
+    packet.retain = false;
+  }
+
+  const authenticate = once(async (client: Client, username?: string, password?: Buffer): Promise<boolean> => {
+    const fail = (result: string, err: AuthenticateError) => {
+      metrics.connects.inc({ result });
+      throw err;
+    };
+    if (open && !username) {
+      clients.set(client, { who: { kind: 'anonymous' }, bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()), inflight: 0, lastErrorReport: 0 });
+      return true;
+    }
+    if (!username || !password) return fail('bad_credentials', authError('username and password required', ReturnCode.BadUsernameOrPassword));
+    const secret = password.toString('utf8');
+    let who: Identity;
+    if (username === SERVICE_USERNAME) {
+      const p = await deps.auth.verify(secret);
+      if (!p) return fail('bad_credentials', authError('bad token', ReturnCode.BadUsernameOrPassword));
+      who = { kind: 'service', role: p.role, tokenId: p.tokenId };
+    } else {
+      const r = await deps.devices.authenticate(username, secret);
+      if (!r.ok) {
+        return r.reason === 'disabled'
+          ? fail('disabled', authError('device disabled', ReturnCode.NotAuthorized))
+          : fail('bad_credentials', authError('bad username or password', ReturnCode.BadUsernameOrPassword));
+      }
+      // Client id = device id (DESIGN.md), so one device cannot take over another's session.
+      if (client.id !== username) return fail('identifier_rejected', authError('client id must equal the device id', ReturnCode.IdentifierRejected));
+      who = { kind: 'device', deviceId: r.device.id, category: r.device.category, model: r.device.model };
+    }
+    clients.set(client, { who, bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()), inflight: 0, lastErrorReport: 0 });
+    metrics.connects.inc({ result: 'accepted' });
+    return true;
+  }, log);
+
+  const authorizePublish = once(async (client: Client | null, packet: PublishPacket): Promise<void> => {
+    const st = state(client);
+    if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
+    const topic = packet.topic;
+    const kind = topic.endsWith('/telemetry') ? 'telemetry' : topic.endsWith('/events') ? 'events' : 'other';
+    metrics.messagesIn.inc({ kind });
+    if (topic.length > config.maxTopicLength) {
+      metrics.rejected.inc({ reason: 'topic_too_long' });
+      throw new Error(`topic longer than ${config.maxTopicLength} characters`);
+    }
+    if (topic.split('/').length > config.maxTopicLevels) {
+      metrics.rejected.inc({ reason: 'topic_too_deep' });
+      throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
+    }
+    if (!mayPublish(st.who, topic)) {
+      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
+      metrics.rejected.inc({ reason: 'acl_publish' });
+      log.warn({ client: client.id, topic }, 'publish outside the client\'s topics: disconnecting');
+      throw new Error(`not authorized to publish to ${topic}`);
+    }
+    if (!st.bucket.take(now())) {
+      metrics.rejected.inc({ reason: 'rate' });
+      reportError(client, st, topic, 'rate', `more than ${config.ratePerDevice} messages/s (burst ${config.rateBurst}): refused`);
+      // QoS 0 is dropped; QoS 1/2 is left unacknowledged (the client resends it after reconnecting).
+      if (packet.qos > 0) throw new Error('message rate exceeded');
+      return divert(packet, client.id);
+    }
+    if (packet.payload.length > config.maxPayloadBytes) {
+      metrics.rejected.inc({ reason: 'payload_too_large' });
+      reportError(client, st, topic, 'payload_too_large', `payload of ${packet.payload.length} bytes exceeds ${config.maxPayloadBytes}`);
+      return divert(packet, client.id);
+    }
+    if (st.who.kind !== 'device' || kind === 'other') return;
+    if (topic !== `devices/${st.who.deviceId}/${kind}`) return; // deeper topics are not ingested
+    if (st.inflight >= config.maxInflight) {
+      metrics.rejected.inc({ reason: 'inflight' });
+      throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
+    }
+    st.inflight++;
+    let result: AcceptResult;
+    try {
+      result = await deps.ingest.accept(kind, st.who, Buffer.from(packet.payload));
+    } catch (err) {
+      if (err instanceof SpoolFullError) metrics.rejected.inc({ reason: 'spool_full' });
+      throw err; // not acknowledged: the device keeps the message
+    } finally {
+      st.inflight--;
+    }
+    if (!result.ok) {
+      metrics.rejected.inc({ reason: result.reason });
+      reportError(client, st, topic, result.reason, result.message, result.details);
+      divert(packet, client.id);
+    }
+  }, log);
+
+  const authorizeSubscribe = (client: Client, sub: Subscription, cb: (e: Error | null, s?: Subscription | null) => void) => {
+    const st = state(client);
+    if (st && maySubscribe(st.who, sub.topic)) return cb(null, sub);
+    metrics.rejected.inc({ reason: 'acl_subscribe' });
+    log.warn({ client: client.id, filter: sub.topic }, 'subscription refused');
+    cb(null, null); // SUBACK 0x80 for this filter; the connection stays [MQTT-3.9.3]
+  };
+
+  const opts: AedesOptions = {
+    authenticate: (client, username, password, done) =>
+      authenticate((err, ok) => done(err as AuthenticateError | null, ok ?? null), client, username ?? undefined, password ?? undefined),
+    authorizePublish: (client, packet, done) => authorizePublish((err) => done(err), client, packet),
+    authorizeSubscribe,
+    authorizeForward: (_client, packet) => {
+      metrics.messagesOut.inc();
+      return packet;
+    },
+    maxTopicLevels: Math.max(config.maxTopicLevels, 1),
+    maxInflightInbound: config.maxInflight,
+  };
+  const aedes = await Aedes.createBroker(opts);
+
+  const setStatus = (id: string, status: 'online' | 'offline') =>
+    aedes.publish({ cmd: 'publish', qos: 1, dup: false, retain: true, topic: `devices/${id}/status`, payload: Buffer.from(status) }, () => undefined);
+
+  aedes.on('clientReady', (client) => {
+    metrics.connections.inc();
+    const st = state(client);
+    if (st?.who.kind !== 'device') return;
+    setStatus(st.who.deviceId, 'online');
+    deps.devices.markOnline(st.who.deviceId, true, new Date(now())).catch((err) => log.error({ err }, 'markOnline failed'));
+  });
+  aedes.on('clientDisconnect', (client) => {
+    metrics.connections.dec();
+    const st = state(client);
+    if (st?.who.kind !== 'device') return;
+    // A newer connection with the same id replaced this one: it stays online.
+    const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+    if (current && current !== client) return;
+    setStatus(st.who.deviceId, 'offline');
+    deps.devices.markOnline(st.who.deviceId, false, new Date(now())).catch((err) => log.error({ err }, 'markOnline failed'));
+  });
+  aedes.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
+  aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+  return aedes;
+}

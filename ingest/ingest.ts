@@ -1,0 +1,149 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../app/metrics.ts';
+import type { DeviceEvent, Sample } from './sample.ts';
+import { Spool, SpoolFullError } from './spool.ts';
+import type { TelemetryStore } from './telemetry-store.ts';
+import { decodeEvents, decodeTelemetry, type DeviceContext, type Limits, type Rejection } from './validate.ts';
+
+export type AcceptResult = { ok: true; items: number; unknownMetrics: string[] } | Rejection;
+
+export interface IngestOptions {
+  store: TelemetryStore;
+  spool: Spool;
+  metrics: Metrics;
+  limits: Limits;
+  batchSize: number;
+  log: FastifyBaseLogger;
+  now?: () => number;
+}
+
+/** Listeners get samples and events after they are stored, in spool order. */
+export interface StoredListener {
+  samples?(samples: readonly Sample[]): void;
+  events?(events: readonly DeviceEvent[]): void;
+}
+
+/**
+ * Ingest: `accept` runs [decode, validate, normalise, spool] and resolves once the message is
+ * durable (or refused); a drainer moves the spool into the telemetry store in batches and
+ * retries with backoff while the store is down.
+ */
+export class Ingest {
+  private readonly listeners: StoredListener[] = [];
+  private running = false;
+  private loop?: Promise<void>;
+  private storeUp = true;
+  private readonly now: () => number;
+
+  constructor(private readonly o: IngestOptions) {
+    this.now = o.now ?? Date.now;
+    o.metrics.spoolMaxBytes.set(o.spool.stats().maxBytes);
+    o.metrics.storeUp.set(1);
+  }
+
+  onStored(l: StoredListener): void {
+    this.listeners.push(l);
+  }
+
+  /** @throws SpoolFullError when the spool cannot take the message (do not acknowledge it). */
+  async accept(kind: 'telemetry' | 'events', dev: DeviceContext, payload: Buffer): Promise<AcceptResult> {
+    const decoded =
+      kind === 'telemetry'
+        ? decodeTelemetry(payload, dev, this.now(), this.o.limits)
+        : decodeEvents(payload, dev, this.now(), this.o.limits);
+    if (!decoded.ok) return decoded;
+    try {
+      await this.o.spool.append(kind === 'telemetry' ? { k: 's', d: decoded.items as Sample[] } : { k: 'e', d: decoded.items as DeviceEvent[] });
+    } catch (err) {
+      if (err instanceof SpoolFullError) {
+        this.o.metrics.spoolFull.inc();
+        this.o.log.error({ err: err.message }, 'ingest spool full: QoS 1 messages are not being acknowledged');
+      }
+      throw err;
+    }
+    if (kind === 'telemetry') {
+      this.o.metrics.samplesAccepted.inc(decoded.items.length);
+      if (decoded.unknownMetrics.length > 0) this.o.metrics.unknownMetrics.inc({ category: dev.category }, decoded.items.length);
+    }
+    this.updateGauges();
+    return { ok: true, items: decoded.items.length, unknownMetrics: decoded.unknownMetrics };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.drain();
+  }
+
+  /** Stops after the batch in flight; what is left stays in the spool for the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.o.spool.close();
+    await this.loop;
+  }
+
+  /** Resolves when everything spooled so far is stored (tests, graceful shutdown). */
+  async flushed(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.o.spool.stats().depthRecords > 0) {
+      if (Date.now() > until) throw new Error(`spool not drained within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  get healthy(): boolean {
+    return this.storeUp;
+  }
+
+  private updateGauges(): void {
+    const s = this.o.spool.stats();
+    this.o.metrics.spoolDepthBytes.set(s.depthBytes);
+    this.o.metrics.spoolDepthRecords.set(s.depthRecords);
+  }
+
+  private async drain(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      await this.o.spool.wait(1000);
+      if (!this.running) break;
+      const taken = await this.o.spool.take(this.o.batchSize);
+      if (taken.records.length === 0) continue;
+      const samples: Sample[] = [];
+      const events: DeviceEvent[] = [];
+      for (const r of taken.records) {
+        if (r.k === 's') samples.push(...r.d);
+        else events.push(...r.d);
+      }
+      const end = this.o.metrics.storeWriteSeconds.startTimer();
+      try {
+        if (samples.length) await this.o.store.write(samples);
+        if (events.length) await this.o.store.writeEvents(events);
+        end();
+      } catch (err) {
+        this.o.metrics.storeWriteErrors.inc();
+        if (this.storeUp) this.o.log.error({ err: (err as Error).message, store: this.o.store.name }, 'telemetry store write failed: spooling until it is back');
+        this.storeUp = false;
+        this.o.metrics.storeUp.set(0);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+        continue;
+      }
+      if (!this.storeUp) this.o.log.info({ store: this.o.store.name, spooled: this.o.spool.stats().depthRecords }, 'telemetry store is back: replaying the spool');
+      this.storeUp = true;
+      this.o.metrics.storeUp.set(1);
+      backoff = 100;
+      await this.o.spool.commit(taken);
+      this.o.metrics.samplesStored.inc(samples.length);
+      this.o.metrics.eventsStored.inc(events.length);
+      this.updateGauges();
+      for (const l of this.listeners) {
+        try {
+          if (samples.length) l.samples?.(samples);
+          if (events.length) l.events?.(events);
+        } catch (err) {
+          this.o.log.error({ err }, 'stored-sample listener failed');
+        }
+      }
+    }
+  }
+}
