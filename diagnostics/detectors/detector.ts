@@ -1,0 +1,46 @@
+import type { Sample } from '../../ingest/sample.ts';
+import type { DetectorName, Verdict } from '../types.ts';
+
+/**
+ * The fixed contract of a detector (STYLE.md §6): a pure `init` that builds bounded state from
+ * a config, and an `update` that folds one input into that state and may return a verdict.
+ * Time is read from the input (`sample.ts`), never from the wall clock, so replaying history
+ * gives the same verdicts as the live stream.
+ *
+ * State is mutated in place: with 100,000 devices a fresh object per sample would cost more
+ * than the statistics themselves. Per-metric numbers live in Float64Arrays (8 bytes a value).
+ */
+export interface Detector<Config, State, Input = Sample> {
+  readonly name: DetectorName;
+  init(config: Config): State;
+  update(state: State, input: Input): Verdict | null;
+}
+
+/** A detector that can also judge the passage of time without a sample (missing data). */
+export interface TickingDetector<Config, State, Input = Sample> extends Detector<Config, State, Input> {
+  tick(state: State, now: number): Verdict | null;
+}
+
+/** Reads a metric; NaN when absent or not a finite number (a missing value, not a zero). */
+export function readMetric(sample: Sample, metric: string): number {
+  const v = sample.metrics[metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+}
+
+/** An indicator input: a metric, optionally minus another or per another (see profiles). */
+export interface DerivedMetric {
+  metric: string;
+  minus?: string;
+  per?: string;
+}
+
+/** Reads a possibly normalised metric; NaN when a part is missing or the divisor is not > 0. */
+export function readDerived(sample: Sample, d: DerivedMetric): number {
+  const x = readMetric(sample, d.metric);
+  if (d.minus !== undefined) return x - readMetric(sample, d.minus);
+  if (d.per !== undefined) {
+    const q = readMetric(sample, d.per);
+    return q > 0 ? x / q : Number.NaN;
+  }
+  return x;
+}

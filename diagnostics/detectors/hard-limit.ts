@@ -1,0 +1,86 @@
+import type { Sample } from '../../ingest/sample.ts';
+import type { Finding, Severity } from '../types.ts';
+import { readMetric, type Detector } from './detector.ts';
+
+/**
+ * Hard limits: a metric beyond a physical or safety limit named by a failure-mode profile
+ * (coolant above 115 °C, CO above 100 ppm). No learning and no warm-up: these fire on the
+ * first sample (or the first `persist` samples, for limits that a single noisy reading may
+ * touch), which is what sudden faults and safety limits need.
+ */
+export interface HardLimit {
+  metric: string;
+  /** Fires when value > above. */
+  above?: number;
+  /** Fires when value < below. */
+  below?: number;
+  /** Consecutive samples beyond the limit before firing. */
+  persist?: number;
+  /** Failure mode this limit indicates. */
+  modeId?: string;
+  severity?: Severity;
+  /** Operating condition: samples outside it are not judged (a cold engine is not "low"). */
+  when?: (sample: Sample) => boolean;
+}
+
+export interface HardLimitConfig {
+  limits: readonly HardLimit[];
+}
+
+export interface HardLimitState {
+  limits: readonly HardLimit[];
+  /** Per limit: consecutive samples beyond it, and the ts of the first of them. */
+  run: Float64Array;
+  since: Float64Array;
+}
+
+/** Instant limit checks; one verdict per sample, for the most severe limit crossed. */
+export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
+  name: 'hard-limit',
+  init(config) {
+    return {
+      limits: config.limits,
+      run: new Float64Array(config.limits.length),
+      since: new Float64Array(config.limits.length),
+    };
+  },
+  update(st, sample) {
+    let hit = -1;
+    let finding: Finding | null = null;
+    for (let i = 0; i < st.limits.length; i++) {
+      const lim = st.limits[i]!;
+      const x = readMetric(sample, lim.metric);
+      if (x !== x || (lim.when !== undefined && !lim.when(sample))) continue;
+      const beyond = (lim.above !== undefined && x > lim.above) || (lim.below !== undefined && x < lim.below);
+      if (!beyond) {
+        st.run[i] = 0;
+        continue;
+      }
+      if (st.run[i] === 0) st.since[i] = sample.ts;
+      const run = ++st.run[i]!;
+      // Fire exactly once per excursion, when the run reaches `persist`.
+      if (run !== (lim.persist ?? 1)) continue;
+      const rankNew = rank(lim.severity);
+      if (hit < 0 || rankNew > rank(st.limits[hit]!.severity)) {
+        hit = i;
+        const expected = lim.above !== undefined && x > lim.above ? lim.above : (lim.below ?? Number.NaN);
+        finding = { metric: lim.metric, value: x, expected, score: x - expected };
+      }
+    }
+    if (hit < 0 || finding === null) return null;
+    const lim = st.limits[hit]!;
+    return {
+      detector: 'hard-limit',
+      severity: lim.severity ?? 'major',
+      findings: [finding],
+      windowStart: st.since[hit]!,
+      windowEnd: sample.ts,
+      message: `${lim.metric} = ${finding.value} beyond its limit ${finding.expected}`,
+      ...(lim.modeId !== undefined ? { modeId: lim.modeId } : {}),
+    };
+  },
+};
+
+function rank(s: Severity | undefined): number {
+  return s === 'critical' ? 3 : s === 'major' || s === undefined ? 2 : s === 'minor' ? 1 : 0;
+}

@@ -1,0 +1,218 @@
+import type { Sample } from '../../ingest/sample.ts';
+import type { Contribution, RulEstimate, Verdict } from '../types.ts';
+import { EW_STRIDE, ewAdd, ewFit } from '../numerics/ew-regression.ts';
+import { readDerived, type Detector, type DerivedMetric } from './detector.ts';
+
+/**
+ * Degradation trend of one failure mode → remaining useful life with a confidence band.
+ *
+ * Health indicator (HI): each indicator metric's deviation from the device's own baseline, in
+ * the direction the mode moves it, divided by the deviation expected at functional failure:
+ * 0 = as learnt at warm-up, 1 = failed. The mode HI is the weighted mean of these terms (a
+ * "weighted fused HI", Saxena et al. PHM 2008 style). Each term is smoothed by an EWMA, so an
+ * indicator seen only under some condition (compressor running) keeps its last value between.
+ *
+ * Trend: a straight line through the HI with exponential forgetting (half-life ≈ a fraction
+ * of the mode's degradation span; see numerics/ew-regression.ts). Extrapolating the line to
+ * the failure threshold gives RUL; the band uses the standard errors of level and slope at the
+ * requested confidence (normal quantile), so a noisy or flat trend widens it, up to an open
+ * upper end when the slope is not significantly positive.
+ */
+export interface TrendIndicator extends DerivedMetric {
+  direction: 1 | -1;
+  weight: number;
+  /** Deviation at functional failure, absolute (metric unit) or relative to the baseline. */
+  failureDelta: number;
+  relative: boolean;
+  /** Only samples for which this returns true update the indicator (operating condition). */
+  when?: (sample: Sample) => boolean;
+  /** Known healthy value; else learnt from the first `warmup` samples. */
+  baseline?: number;
+}
+
+export interface TrendConfig {
+  modeId: string;
+  indicators: readonly TrendIndicator[];
+  failureThreshold?: number;
+  /** HI level at which a significant upward trend becomes a verdict. */
+  alertThreshold?: number;
+  /**
+   * Share of indicator weight whose own term must be at least half the HI before alerting:
+   * another mode that moves one shared metric a lot (a leak heating the discharge line) must
+   * not pass for this one.
+   */
+  minAgreement?: number;
+  halfLifeMs: number;
+  warmup?: number;
+  /** Two-sided confidence of the RUL band. */
+  confidence?: number;
+  /** While alerting, repeat the verdict (with a fresh RUL) at most this often. */
+  reportEveryMs?: number;
+  /** EWMA rate of the per-indicator terms. */
+  smoothing?: number;
+}
+
+// Header slots, then the regression, then 4 slots per indicator.
+const LAST_TS = 0;
+const ALERTING = 1;
+const LAST_REPORT = 2;
+const START = 3; // ts from which the HI has been above half the alert threshold
+const HI = 4;
+const HEAD = 5;
+const REG = HEAD;
+const IND = HEAD + EW_STRIDE;
+const I_N = 0;
+const I_BASE = 1;
+const I_TERM = 2;
+const I_LAST = 3;
+const I_STRIDE = 4;
+
+export interface TrendState {
+  config: TrendConfig;
+  s: Float64Array;
+}
+
+/** Normal quantile for the usual two-sided levels (no inverse-erf needed at run time). */
+export function zFor(confidence: number): number {
+  if (confidence >= 0.99) return 2.576;
+  if (confidence >= 0.95) return 1.96;
+  if (confidence >= 0.9) return 1.645;
+  if (confidence >= 0.8) return 1.282;
+  return 1;
+}
+
+/** RUL from the current fit, or undefined while the trend cannot be extrapolated. */
+export function trendRul(st: TrendState): RulEstimate | undefined {
+  const fit = ewFit(st.s, REG);
+  if (!fit) return undefined;
+  const c = st.config;
+  const thr = c.failureThreshold ?? 1;
+  const conf = c.confidence ?? 0.9;
+  const z = zFor(conf);
+  const toMs = c.halfLifeMs;
+  const left = thr - fit.level;
+  if (left <= 0) return { rulMs: 0, lowMs: 0, highMs: Math.max(0, (left + z * fit.levelSe) / Math.max(fit.slope, 1e-12)) * toMs, confidence: conf };
+  if (fit.slope <= 0) return { rulMs: Infinity, lowMs: lowBound(left, fit.levelSe, fit.slope, fit.slopeSe, z) * toMs, highMs: Infinity, confidence: conf };
+  const slopeLo = fit.slope - z * fit.slopeSe;
+  return {
+    rulMs: (left / fit.slope) * toMs,
+    lowMs: lowBound(left, fit.levelSe, fit.slope, fit.slopeSe, z) * toMs,
+    highMs: slopeLo > 0 ? ((left + z * fit.levelSe) / slopeLo) * toMs : Infinity,
+    confidence: conf,
+  };
+}
+
+function lowBound(left: number, levelSe: number, slope: number, slopeSe: number, z: number): number {
+  const hi = slope + z * slopeSe;
+  return hi > 0 ? Math.max(0, left - z * levelSe) / hi : Infinity;
+}
+
+/** Current HI and the per-metric share of it, scaled to health points (100 = healthy). */
+export function trendHealth(st: TrendState): { indicator: number; contributions: Contribution[] } {
+  const inds = st.config.indicators;
+  const thr = st.config.failureThreshold ?? 1;
+  let wsum = 0;
+  for (const ind of inds) wsum += ind.weight;
+  const contributions = inds.map((ind, k) => {
+    const o = IND + k * I_STRIDE;
+    const term = Math.max(0, st.s[o + I_TERM]!);
+    return { metric: ind.metric, points: (100 * ind.weight * term) / (wsum * thr), value: st.s[o + I_LAST]!, baseline: st.s[o + I_BASE]! };
+  });
+  return { indicator: st.s[HI]!, contributions };
+}
+
+/** Per-mode degradation trend and RUL. */
+export const trendDetector: Detector<TrendConfig, TrendState> = {
+  name: 'trend',
+  init(config) {
+    const s = new Float64Array(IND + config.indicators.length * I_STRIDE);
+    config.indicators.forEach((ind, k) => {
+      if (ind.baseline !== undefined) {
+        s[IND + k * I_STRIDE + I_N] = Infinity;
+        s[IND + k * I_STRIDE + I_BASE] = ind.baseline;
+      }
+    });
+    return { config, s };
+  },
+  update(st, sample) {
+    const c = st.config;
+    const s = st.s;
+    const warmup = c.warmup ?? 30;
+    const alpha = c.smoothing ?? 0.1;
+    let seen = false;
+    let ready = true;
+    let hi = 0;
+    let wsum = 0;
+    for (let k = 0; k < c.indicators.length; k++) {
+      const ind = c.indicators[k]!;
+      const o = IND + k * I_STRIDE;
+      wsum += ind.weight;
+      const x = readDerived(sample, ind);
+      if (x === x && (ind.when === undefined || ind.when(sample))) {
+        s[o + I_LAST] = x;
+        const n = s[o + I_N]!;
+        if (n < warmup) {
+          s[o + I_N] = n + 1;
+          s[o + I_BASE] = s[o + I_BASE]! + (x - s[o + I_BASE]!) / (n + 1);
+        } else {
+          const base = s[o + I_BASE]!;
+          const scale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
+          const term = scale > 0 ? (ind.direction * (x - base)) / scale : 0;
+          s[o + I_TERM] = n === warmup ? term : s[o + I_TERM]! + alpha * (term - s[o + I_TERM]!);
+          if (n === warmup) s[o + I_N] = n + 1;
+          seen = true;
+        }
+      }
+      if (s[o + I_N]! <= warmup) ready = false;
+      hi += ind.weight * s[o + I_TERM]!;
+    }
+    if (!seen || !ready) return null;
+    hi /= wsum;
+    s[HI] = hi;
+    const last = s[LAST_TS]!;
+    ewAdd(s, REG, last > 0 ? Math.max(0, sample.ts - last) / c.halfLifeMs : 0, hi);
+    s[LAST_TS] = sample.ts;
+    const alertAt = c.alertThreshold ?? 0.3;
+    if (hi < alertAt / 2 || s[START] === 0) s[START] = sample.ts;
+    if (s[ALERTING] === 1) {
+      if (hi < 0.8 * alertAt) s[ALERTING] = 0; // hysteresis: leave only clearly below
+      else if (sample.ts - s[LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)) return null;
+    }
+    const fit = ewFit(s, REG);
+    if (!fit || fit.level < alertAt) return null;
+    const z = zFor(c.confidence ?? 0.9);
+    // Significant degradation: level above the threshold and rising beyond noise, or failed.
+    if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;
+    if (agreement(st, fit.level) < (c.minAgreement ?? 0)) return null;
+    const rul = trendRul(st);
+    s[ALERTING] = 1;
+    s[LAST_REPORT] = sample.ts;
+    return verdictOf(st, sample.ts, fit.level, rul);
+  },
+};
+
+/** Weighted share of indicators whose smoothed term is at least half of `level`. */
+function agreement(st: TrendState, level: number): number {
+  let agree = 0;
+  let wsum = 0;
+  st.config.indicators.forEach((ind, k) => {
+    wsum += ind.weight;
+    if (st.s[IND + k * I_STRIDE + I_TERM]! >= 0.5 * level) agree += ind.weight;
+  });
+  return wsum > 0 ? agree / wsum : 0;
+}
+
+function verdictOf(st: TrendState, ts: number, level: number, rul: RulEstimate | undefined): Verdict {
+  const { contributions } = trendHealth(st);
+  const days = rul ? (rul.rulMs / 86_400_000).toFixed(1) : '?';
+  return {
+    detector: 'trend',
+    severity: 'minor',
+    findings: contributions.map((c) => ({ metric: c.metric, value: c.value, expected: c.baseline, score: c.points / 100 })),
+    windowStart: st.s[START]!,
+    windowEnd: ts,
+    message: `${st.config.modeId}: health indicator ${level.toFixed(2)} rising, failure in ~${days} d`,
+    modeId: st.config.modeId,
+    ...(rul ? { rul } : {}),
+  };
+}

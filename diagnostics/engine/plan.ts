@@ -1,0 +1,150 @@
+import type { Sample } from '../../ingest/sample.ts';
+import type { CusumConfig } from '../detectors/cusum.ts';
+import type { EwmaConfig } from '../detectors/ewma.ts';
+import type { FaultCodeConfig } from '../detectors/fault-code.ts';
+import type { GapConfig } from '../detectors/gap.ts';
+import type { HardLimit, HardLimitConfig } from '../detectors/hard-limit.ts';
+import type { SpikeConfig } from '../detectors/spike.ts';
+import type { StepConfig } from '../detectors/step.ts';
+import type { StuckConfig } from '../detectors/stuck.ts';
+import type { TrendConfig } from '../detectors/trend.ts';
+import type { CategoryProfile, ModeProfile } from '../profiles/schema.ts';
+
+/**
+ * A category profile compiled once into detector configs that every device of the category
+ * shares. Per-device state then holds only numbers, and the per-sample loop does no lookups
+ * in the profile.
+ */
+export interface CategoryPlan {
+  profile: CategoryProfile;
+  modes: ReadonlyMap<string, ModeProfile>;
+  ewma: EwmaConfig;
+  cusum: CusumConfig;
+  stuck: StuckConfig;
+  spike: SpikeConfig;
+  gap: GapConfig;
+  limits: HardLimitConfig;
+  codes: FaultCodeConfig;
+  trends: readonly TrendConfig[];
+  steps: readonly StepConfig[];
+  /** metric → modes it indicates, with direction and weight share (for anomaly matching). */
+  signatures: ReadonlyMap<string, ReadonlyArray<{ modeId: string; direction: 1 | -1; share: number }>>;
+  /** metric → sudden mode whose failure is this metric frozen at a rail value. */
+  railModes: ReadonlyMap<string, { modeId: string; value: number }>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Builds the sample predicate of a named condition; the first alternative present decides. */
+export function compileCondition(profile: CategoryProfile, name: string): ((s: Sample) => boolean) | undefined {
+  if (name === 'always') return undefined;
+  const tests = profile.conditions[name];
+  if (!tests) throw new Error(`${profile.category}: unknown condition ${name}`);
+  return (sample) => {
+    for (const all of tests) {
+      let ok = true;
+      for (const t of all) {
+        const v = sample.metrics[t.metric];
+        if (v === undefined || (t.min !== undefined && v < t.min) || (t.max !== undefined && v > t.max)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return true;
+    }
+    return false;
+  };
+}
+
+/** Compiles a validated category profile. `warmupSamples` overrides the time-based warm-up. */
+export function compilePlan(profile: CategoryProfile, warmupSamples?: number): CategoryPlan {
+  const interval = profile.expectedIntervalMs;
+  const warmup =
+    warmupSamples ?? (interval ? Math.min(2000, Math.max(20, Math.round((profile.warmupHours * 3_600_000) / interval))) : 50);
+  const watch = profile.watch;
+  const limits: HardLimit[] = [];
+  const codes: Record<string, { modeId: string }> = {};
+  const trends: TrendConfig[] = [];
+  const steps: StepConfig[] = [];
+  const signatures = new Map<string, Array<{ modeId: string; direction: 1 | -1; share: number }>>();
+  const railModes = new Map<string, { modeId: string; value: number }>();
+  for (const mode of profile.modes) {
+    for (const l of mode.limits) {
+      const when = compileCondition(profile, l.when);
+      limits.push({
+        metric: l.metric,
+        ...(l.above !== undefined ? { above: l.above } : {}),
+        ...(l.below !== undefined ? { below: l.below } : {}),
+        persist: l.persist,
+        modeId: mode.id,
+        severity: l.severity ?? mode.severity.instant,
+        ...(when ? { when } : {}),
+      });
+    }
+    for (const c of mode.faultCodes) codes[c] = { modeId: mode.id };
+    const wsum = mode.indicators.reduce((a, i) => a + i.weight, 0);
+    const indicators = mode.indicators.map((i) => {
+      const when = compileCondition(profile, i.when);
+      const direction: 1 | -1 = i.direction === 'up' ? 1 : -1;
+      const sig = signatures.get(i.metric) ?? [];
+      sig.push({ modeId: mode.id, direction, share: i.weight / wsum });
+      signatures.set(i.metric, sig);
+      if (i.failureValue !== undefined && mode.kind === 'sudden') railModes.set(i.metric, { modeId: mode.id, value: i.failureValue });
+      return { i, direction, when };
+    });
+    if (indicators.length === 0) continue;
+    if (mode.kind === 'degradation') {
+      trends.push({
+        modeId: mode.id,
+        indicators: indicators.map(({ i, direction, when }) => ({
+          metric: i.metric,
+          direction,
+          weight: i.weight,
+          failureDelta: i.failureRel ?? i.failureDelta ?? 1,
+          relative: i.failureRel !== undefined,
+          ...(when ? { when } : {}),
+          ...(i.minus !== undefined ? { minus: i.minus } : {}),
+          ...(i.per !== undefined ? { per: i.per } : {}),
+        })),
+        failureThreshold: mode.failureThreshold,
+        alertThreshold: mode.alertThreshold,
+        minAgreement: mode.minAgreement,
+        // A half-life of ~1/8 of the shortest span: the line follows an accelerating curve
+        // closely enough, yet averages the day-to-day noise of many samples.
+        halfLifeMs: Math.max(mode.spanDays.min, 1) * DAY_MS / 8,
+        warmup,
+      });
+    } else {
+      steps.push({
+        modeId: mode.id,
+        indicators: indicators.map(({ i, direction, when }) => ({
+          metric: i.metric,
+          direction,
+          weight: i.weight,
+          ...(i.failureDelta !== undefined ? { failureDelta: i.failureDelta } : {}),
+          ...(i.failureRel !== undefined ? { failureRel: i.failureRel } : {}),
+          ...(i.failureValue !== undefined ? { failureValue: i.failureValue } : {}),
+          ...(when ? { when } : {}),
+          ...(i.minus !== undefined ? { minus: i.minus } : {}),
+          ...(i.per !== undefined ? { per: i.per } : {}),
+        })),
+        warmup,
+      });
+    }
+  }
+  return {
+    profile,
+    modes: new Map(profile.modes.map((m) => [m.id, m])),
+    ewma: { metrics: watch, warmup },
+    cusum: { metrics: watch, warmup },
+    stuck: { metrics: watch, warmup },
+    spike: { metrics: watch, warmup },
+    gap: { ...(interval ? { expectedIntervalMs: interval } : {}), factor: profile.gapFactor },
+    limits: { limits },
+    codes: { codes },
+    trends,
+    steps,
+    signatures,
+    railModes,
+  };
+}
