@@ -1,0 +1,15 @@
+import { defineError } from '../app/errors.ts';
+
+/**
+ * Error catalogue of the warranty module (STYLE.md §10). Input that fails its schema is a
+ * ZodError, rendered by app/errors.ts as APP_ERR_VALIDATION; these codes are for requests that
+ * are well-formed but that the 三包 rules refuse.
+ */
+export const WarrantyErrors = {
+  /** A manufacturer policy promises less than the national baseline (CAR21 Art. 4 ¶2; P95 Art. 4). */
+  PolicyWeaker: defineError('WARRANTY_ERR_POLICY_WEAKER', 'policy is weaker than the national baseline: %s', 422),
+  /** No baseline version was in force when the unit's 三包 period started. */
+  NoPolicyInForce: defineError('WARRANTY_ERR_NO_POLICY_IN_FORCE', 'no 三包 policy for %s in force on %s', 422),
+  /** A policy given by id belongs to another category. */
+  PolicyCategoryMismatch: defineError('WARRANTY_ERR_POLICY_CATEGORY', 'policy %s is for %s, not %s', 400),
+};

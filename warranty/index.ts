@@ -1,0 +1,13 @@
+/**
+ * Public interface of the warranty module: 三包 policies as data, the pure eligibility engine,
+ * its request/response schemas, the HTTP plugin and the CLI.
+ */
+export { evaluateCase, evaluateEligibility, mostExtensive, resolvePolicy } from './eligibility.ts';
+export { EvaluationSchema, type Evaluation, type RemedyOption } from './evaluation-schema.ts';
+export { EvaluateRequestSchema, type EvaluateRequest, type CaseFacts } from './schemas.ts';
+export { BASELINES, WARRANTY_CATEGORIES, baselineFor, policyById } from './policies/index.ts';
+export { PolicySchema, type Policy, uncertainFacts } from './policy-schema.ts';
+export { applyPolicyOverride, checkPolicyNotWeaker, findPolicyWeaknesses, PolicyOverrideSchema } from './policy-check.ts';
+export { WarrantyErrors } from './errors.ts';
+export { warrantyRoutes } from './routes.ts';
+export { warrantyCli } from './cli.ts';

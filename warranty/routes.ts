@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorEnvelope } from '../app/errors.ts';
+import { evaluateEligibility, resolvePolicy } from './eligibility.ts';
+import { EvaluationSchema } from './evaluation-schema.ts';
+import { EvaluateRequestSchema } from './schemas.ts';
+
+/** Options of the warranty plugin; phase 2 adds the WarrantyStore here. */
+export type WarrantyRoutesOptions = Record<never, never>;
+
+/**
+ * Warranty HTTP routes, an encapsulated fastify plugin registered under `/api/v1`
+ * (STYLE.md §3). `POST /warranty/evaluate` is public and stateless: anyone (owner, consumer
+ * association, regulator) can ask what the 三包 rules give for a case.
+ */
+export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = async (app) => {
+  app.post(
+    '/warranty/evaluate',
+    {
+      schema: {
+        tags: ['warranty'],
+        summary: 'Evaluate a 三包 case: remedies, clauses, deadlines, counters',
+        description:
+          'Stateless and public. The decision cites the clause for every remedy; facts the legal reference marks uncertain are listed in policy.uncertainFacts.',
+        security: [],
+        body: EvaluateRequestSchema,
+        response: { 200: EvaluationSchema, 400: ErrorEnvelope, 422: ErrorEnvelope },
+      },
+    },
+    async (req) => evaluateEligibility(resolvePolicy(req.body), req.body.facts),
+  );
+};
