@@ -9,8 +9,9 @@ import { readDerived, type Detector, type DerivedMetric } from './detector.ts';
  * Health indicator (HI): each indicator metric's deviation from the device's own baseline, in
  * the direction the mode moves it, divided by the deviation expected at functional failure:
  * 0 = as learnt at warm-up, 1 = failed. The mode HI is the weighted mean of these terms (a
- * "weighted fused HI", Saxena et al. PHM 2008 style). Each term is smoothed by an EWMA, so an
- * indicator seen only under some condition (compressor running) keeps its last value between.
+ * "weighted fused HI", Saxena et al. PHM 2008 style). An indicator seen only under some
+ * condition (compressor running) keeps its last term in between. The regression gets the raw
+ * HI (white noise keeps the standard errors honest); health and agreement use an EWMA of it.
  *
  * Trend: a straight line through the HI with exponential forgetting (half-life ≈ a fraction
  * of the mode's degradation span; see numerics/ew-regression.ts). Extrapolating the line to
@@ -65,7 +66,9 @@ const I_N = 0;
 const I_BASE = 1;
 const I_TERM = 2;
 const I_LAST = 3;
-const I_STRIDE = 4;
+const I_RAW = 4; // unsmoothed term: the regression gets white noise, not EWMA-correlated noise
+const I_M2 = 5; // warm-up sum of squared deviations: the baseline's own uncertainty
+const I_STRIDE = 6;
 
 export interface TrendState {
   config: TrendConfig;
@@ -91,6 +94,8 @@ export function trendRul(st: TrendState): RulEstimate | undefined {
   const z = zFor(conf);
   const toMs = c.halfLifeMs;
   const left = thr - fit.level;
+  // The level is measured from a baseline that is itself an estimate: add its variance.
+  fit.levelSe = Math.sqrt(fit.levelSe * fit.levelSe + baselineVar(st));
   if (left <= 0) return { rulMs: 0, lowMs: 0, highMs: Math.max(0, (left + z * fit.levelSe) / Math.max(fit.slope, 1e-12)) * toMs, confidence: conf };
   if (fit.slope <= 0) return { rulMs: Infinity, lowMs: lowBound(left, fit.levelSe, fit.slope, fit.slopeSe, z) * toMs, highMs: Infinity, confidence: conf };
   const slopeLo = fit.slope - z * fit.slopeSe;
@@ -100,6 +105,22 @@ export function trendRul(st: TrendState): RulEstimate | undefined {
     highMs: slopeLo > 0 ? ((left + z * fit.levelSe) / slopeLo) * toMs : Infinity,
     confidence: conf,
   };
+}
+
+/** Variance of the HI due to the warm-up estimate of each indicator's baseline. */
+function baselineVar(st: TrendState): number {
+  const inds = st.config.indicators;
+  let wsum = 0;
+  for (const ind of inds) wsum += ind.weight;
+  let v = 0;
+  inds.forEach((ind, k) => {
+    const o = IND + k * I_STRIDE;
+    const n = Math.min(st.s[o + I_N]!, st.config.warmup ?? 30);
+    if (!(n > 1) || !Number.isFinite(st.s[o + I_N]!)) return; // a known baseline has none
+    const scale = ind.relative ? ind.failureDelta * Math.abs(st.s[o + I_BASE]!) : ind.failureDelta;
+    if (scale > 0) v += ((ind.weight / wsum) ** 2 * st.s[o + I_M2]!) / (n - 1) / n / (scale * scale);
+  });
+  return v;
 }
 
 function lowBound(left: number, levelSe: number, slope: number, slopeSe: number, z: number): number {
@@ -141,7 +162,8 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     const alpha = c.smoothing ?? 0.1;
     let seen = false;
     let ready = true;
-    let hi = 0;
+    let hi = 0; // raw, for the regression
+    let hiSmooth = 0; // smoothed, for health and display
     let wsum = 0;
     for (let k = 0; k < c.indicators.length; k++) {
       const ind = c.indicators[k]!;
@@ -153,33 +175,38 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
         const n = s[o + I_N]!;
         if (n < warmup) {
           s[o + I_N] = n + 1;
-          s[o + I_BASE] = s[o + I_BASE]! + (x - s[o + I_BASE]!) / (n + 1);
+          const d = x - s[o + I_BASE]!;
+          s[o + I_BASE] = s[o + I_BASE]! + d / (n + 1);
+          s[o + I_M2] = s[o + I_M2]! + d * (x - s[o + I_BASE]!);
         } else {
           const base = s[o + I_BASE]!;
           const scale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
           const term = scale > 0 ? (ind.direction * (x - base)) / scale : 0;
           s[o + I_TERM] = n === warmup ? term : s[o + I_TERM]! + alpha * (term - s[o + I_TERM]!);
+          s[o + I_RAW] = term;
           if (n === warmup) s[o + I_N] = n + 1;
           seen = true;
         }
       }
       if (s[o + I_N]! <= warmup) ready = false;
-      hi += ind.weight * s[o + I_TERM]!;
+      hi += ind.weight * s[o + I_RAW]!;
+      hiSmooth += ind.weight * s[o + I_TERM]!;
     }
     if (!seen || !ready) return null;
     hi /= wsum;
-    s[HI] = hi;
+    s[HI] = hiSmooth / wsum;
     const last = s[LAST_TS]!;
     ewAdd(s, REG, last > 0 ? Math.max(0, sample.ts - last) / c.halfLifeMs : 0, hi);
     s[LAST_TS] = sample.ts;
     const alertAt = c.alertThreshold ?? 0.3;
     if (hi < alertAt / 2 || s[START] === 0) s[START] = sample.ts;
-    if (s[ALERTING] === 1) {
-      if (hi < 0.8 * alertAt) s[ALERTING] = 0; // hysteresis: leave only clearly below
-      else if (sample.ts - s[LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)) return null;
-    }
+    if (s[ALERTING] === 1 && sample.ts - s[LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)) return null;
     const fit = ewFit(s, REG);
-    if (!fit || fit.level < alertAt) return null;
+    if (!fit) return null;
+    if (fit.level < alertAt) {
+      if (fit.level < 0.8 * alertAt) s[ALERTING] = 0; // hysteresis: leave only clearly below
+      return null;
+    }
     const z = zFor(c.confidence ?? 0.9);
     // Significant degradation: level above the threshold and rising beyond noise, or failed.
     if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { gauss, rng, sampleAt } from '../testing.ts';
+import type { Verdict } from '../types.ts';
+import { trendDetector, trendHealth, trendRul, type TrendConfig } from './trend.ts';
+
+const HOUR = 3_600_000;
+const config: TrendConfig = {
+  modeId: 'wear',
+  indicators: [{ metric: 'x', direction: 1, weight: 1, failureDelta: 20, relative: false }],
+  halfLifeMs: 100 * HOUR,
+  warmup: 50,
+};
+
+/** Hourly samples: baseline 100, ramp from hour `onset` reaching +20 (failure) at `fail`. */
+function ramp(seed: number, onset: number, fail: number, hours: number, sd = 1): number[] {
+  const g = gauss(rng(seed));
+  return Array.from({ length: hours }, (_, h) => 100 + sd * g() + (h > onset ? (20 * (h - onset)) / (fail - onset) : 0));
+}
+
+describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
+  it('linear ramp: RUL is accurate and its 95 % band contains the truth', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const st = trendDetector.init({ ...config, confidence: 0.95 });
+      const xs = ramp(seed, 50, 850, 600); // degradation from the end of the warm-up
+      xs.forEach((x, h) => trendDetector.update(st, sampleAt(h, { x }, 'd', HOUR)));
+      const rul = trendRul(st)!;
+      const truth = (850 - 599) * HOUR;
+      expect(Math.abs(rul.rulMs - truth) / truth, `seed ${seed}`).toBeLessThan(0.15);
+      expect(rul.lowMs).toBeLessThanOrEqual(truth);
+      expect(rul.highMs).toBeGreaterThanOrEqual(truth);
+      expect(rul.lowMs).toBeGreaterThan(0.5 * truth); // a band, not "anything goes"
+      expect(trendHealth(st).indicator).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('ramp after a long healthy period (a kink): RUL still within 15 %', () => {
+    for (const seed of [1, 2, 3]) {
+      const st = trendDetector.init(config);
+      ramp(seed, 300, 1100, 800).forEach((x, h) => trendDetector.update(st, sampleAt(h, { x }, 'd', HOUR)));
+      const truth = (1100 - 799) * HOUR;
+      expect(Math.abs(trendRul(st)!.rulMs - truth) / truth, `seed ${seed}`).toBeLessThan(0.15);
+    }
+  });
+
+  it('ramp: one verdict when the HI crosses the alert level, then periodic refreshes with RUL', () => {
+    const st = trendDetector.init(config);
+    const verdicts: Array<{ h: number; v: Verdict }> = [];
+    ramp(4, 100, 900, 800).forEach((x, h) => {
+      const v = trendDetector.update(st, sampleAt(h, { x }, 'd', HOUR));
+      if (v) verdicts.push({ h, v });
+    });
+    const first = verdicts[0]!;
+    // HI 0.3 is reached at hour 100 + 0.3·800 = 340; smoothing and significance add a little.
+    expect(first.h).toBeGreaterThan(300);
+    expect(first.h).toBeLessThan(400);
+    expect(first.v.modeId).toBe('wear');
+    expect(first.v.rul!.rulMs).toBeGreaterThan(0);
+    const gaps = verdicts.slice(1).map((x, i) => x.h - verdicts[i]!.h);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25); // reportEveryMs = half-life / 4
+  });
+
+  it('noise only (and a healthy step back): no verdict, several seeds', () => {
+    for (const seed of [5, 6, 7, 8]) {
+      const st = trendDetector.init(config);
+      const g = gauss(rng(seed));
+      for (let h = 0; h < 20_000; h++) {
+        expect(trendDetector.update(st, sampleAt(h, { x: 100 + 3 * g() }, 'd', HOUR)), `seed ${seed} h ${h}`).toBeNull();
+      }
+    }
+  });
+
+  it('an indicator gated by a condition only learns and moves under it', () => {
+    const st = trendDetector.init({
+      ...config,
+      indicators: [{ ...config.indicators[0]!, when: (s) => (s.metrics.running ?? 0) > 0 }],
+    });
+    for (let h = 0; h < 400; h++) trendDetector.update(st, sampleAt(h, { x: h % 2 ? 100 : 0, running: h % 2 }, 'd', HOUR));
+    expect(Math.abs(trendHealth(st).indicator)).toBeLessThan(0.01);
+    expect(trendHealth(st).contributions[0]!.baseline).toBe(100);
+  });
+});
