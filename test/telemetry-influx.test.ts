@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../ingest/sample.ts';
 import { createInflux1Store, type Influx1StoreOptions } from '../ingest/stores/influx1.ts';
+import { createInflux2Store } from '../ingest/stores/influx2.ts';
 import { describeTelemetryStoreContract } from '../ingest/telemetry-store.contract.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { requireInfluxd, startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
@@ -152,6 +153,24 @@ suite('InfluxDB 1.x (real influxd)', () => {
       // make the spool replay the batch forever.
       await store.write([sample('d', T0 - 365 * 86_400_000, { v: 1 })]);
       expect(expired).toEqual([1]);
+    });
+
+    it('2.x backend on Debian influxd: writes via /api/v2/write where it exists (1.8+), refused loudly on 1.6/1.7', async () => {
+      const { db } = await makeStore();
+      const { url } = await server();
+      const version = (await fetch(`${url}/ping`)).headers.get('x-influxdb-version') ?? '';
+      const [major = 0, minor = 0] = version.split('.').map((n) => parseInt(n, 10));
+      // The 1.8 compatibility API takes `db` or `db/rp` as bucket and ignores org; no auth here.
+      const v2 = createInflux2Store({ url, token: 'unused', org: 'unused', bucket: db });
+      const write = v2.write([sample('d', T0, { v: 1.25 })]);
+      if (major === 1 && minor < 8) {
+        // Debian's 1.6.7 has no 2.x API: /api/v2/write is a 404, which must not look like success.
+        await expect(write).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_REJECTED', message: expect.stringContaining('404') });
+      } else {
+        await write;
+        const [s] = await influxql(db, 'SELECT "v" FROM "telemetry"');
+        expect(s?.values).toEqual([[T0, 1.25]]);
+      }
     });
 
     it('fails ping and writes while influxd is down, and works again right after restart', async () => {
