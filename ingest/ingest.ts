@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
-import { Spool, SpoolFullError } from './spool.ts';
+import { Spool, SpoolFullError, type SpoolStats } from './spool.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 import { decodeEvents, decodeTelemetry, type DeviceContext, type Limits, type Rejection } from './validate.ts';
 
@@ -89,6 +89,11 @@ export class Ingest {
       if (Date.now() > until) throw new Error(`spool not drained within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /** The spool's depth and mode, for health checks and tests. */
+  spoolStats(): SpoolStats {
+    return this.o.spool.stats();
   }
 
   get healthy(): boolean {

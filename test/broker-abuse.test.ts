@@ -74,7 +74,7 @@ describe('broker: bad input and abuse', () => {
 
   it('disconnects a device publishing to another device\'s topic, storing nothing there', async () => {
     const { c } = await deviceWithErrors();
-    const closed = new Promise((r) => c.once('close', r));
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.publish(`devices/${bystanderDev.id}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { power_w: 999_999 } }), { qos: 1 });
     await closed;
     expect(await rejected('acl_publish')).toBeGreaterThanOrEqual(1);
@@ -115,7 +115,7 @@ describe('broker: bad input and abuse', () => {
 
   it('disconnects a client whose topic exceeds the length limit', async () => {
     const { dev, c } = await deviceWithErrors();
-    const closed = new Promise((r) => c.once('close', r));
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.publish(`devices/${dev.id}/${'x'.repeat(200)}`, 'hi', { qos: 0 });
     await closed;
     expect(await rejected('topic_too_long')).toBeGreaterThanOrEqual(1);

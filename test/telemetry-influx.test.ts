@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../ingest/sample.ts';
 import { createInflux1Store, type Influx1StoreOptions } from '../ingest/stores/influx1.ts';
-import { createInflux2Store } from '../ingest/stores/influx2.ts';
 import { describeTelemetryStoreContract } from '../ingest/telemetry-store.contract.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { requireInfluxd, startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
@@ -18,7 +17,9 @@ afterAll(async () => {
 
 let dbs = 0;
 /** A store on a database of its own, so tests never see each other's data. */
-async function makeStore(extra: Partial<Influx1StoreOptions> = {}): Promise<{ store: TelemetryStore; db: string }> {
+async function makeStore(
+  extra: Partial<Influx1StoreOptions> = {},
+): Promise<{ store: TelemetryStore; db: string }> {
   const db = `sanbao_test_${++dbs}`;
   const store = createInflux1Store({ url: (await server()).url, database: db, ...extra });
   await store.init();
@@ -26,17 +27,32 @@ async function makeStore(extra: Partial<Influx1StoreOptions> = {}): Promise<{ st
 }
 
 /** Raw InfluxQL against the test server, for checks the TelemetryStore interface cannot make. */
-async function influxql(db: string, q: string): Promise<Array<{ name?: string; columns: string[]; values?: unknown[][] }>> {
+async function influxql(
+  db: string,
+  q: string,
+): Promise<Array<{ name?: string; columns: string[]; values?: unknown[][] }>> {
   const { url } = await server();
-  const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`, { method: 'POST' });
-  const body = (await res.json()) as { results: Array<{ error?: string; series?: Array<{ name?: string; columns: string[]; values?: unknown[][] }> }> };
+  const res = await fetch(
+    `${url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`,
+    { method: 'POST' },
+  );
+  const body = (await res.json()) as {
+    results: Array<{
+      error?: string;
+      series?: Array<{ name?: string; columns: string[]; values?: unknown[][] }>;
+    }>;
+  };
   if (body.results[0]?.error) throw new Error(body.results[0].error);
   return body.results[0]?.series ?? [];
 }
 
 const T0 = Date.UTC(2026, 0, 1);
 const sample = (deviceId: string, ts: number, metrics: Record<string, number>): Sample => ({
-  deviceId, category: 'washing_machine', model: 'XQG100', ts, metrics,
+  deviceId,
+  category: 'washing_machine',
+  model: 'XQG100',
+  ts,
+  metrics,
 });
 
 suite('InfluxDB 1.x (real influxd)', () => {
@@ -49,62 +65,134 @@ suite('InfluxDB 1.x (real influxd)', () => {
     it('round-trips device ids and metric names that need line-protocol and InfluxQL escaping', async () => {
       const { store } = await makeStore();
       const devices = ['a b', 'a,b', 'a=b', `it's "quoted"`, '设备 #1, room=2', ' lead and trail '];
-      const metrics = { 'spin speed': 1, 'a,b=c': 2, "o'clock": 3, 'say "hi"': 4, '温度': 5.5, time: 6, device: 7, model: 8, '~x': 9, $series: 10 };
+      const metrics = {
+        'spin speed': 1,
+        'a,b=c': 2,
+        "o'clock": 3,
+        'say "hi"': 4,
+        温度: 5.5,
+        time: 6,
+        device: 7,
+        model: 8,
+        '~x': 9,
+        $series: 10,
+      };
       for (const d of devices) await store.write([sample(d, T0, metrics)]);
       for (const d of devices) {
         for (const [m, v] of Object.entries(metrics)) {
-          expect(await store.query({ deviceId: d, metric: m, from: T0, to: T0 + 1, limit: 10 }), `${d}/${m}`).toEqual([{ ts: T0, value: v }]);
+          expect(
+            await store.query({ deviceId: d, metric: m, from: T0, to: T0 + 1, limit: 10 }),
+            `${d}/${m}`,
+          ).toEqual([{ ts: T0, value: v }]);
         }
         const latest = await store.latest(d);
-        expect(Object.fromEntries(Object.entries(latest).map(([m, p]) => [m, p.value]))).toEqual(metrics);
+        expect(Object.fromEntries(Object.entries(latest).map(([m, p]) => [m, p.value]))).toEqual(
+          metrics,
+        );
       }
     });
 
     it('stores an event detail with quotes, backslashes and newlines unchanged', async () => {
       const { store } = await makeStore();
-      const ev = { deviceId: 'd 1', category: 'tv' as const, model: '', ts: T0, code: 'E,1 =x', severity: 'warning' as const, detail: 'say "hi"\\n\nnext line, ok=1' };
+      const ev = {
+        deviceId: 'd 1',
+        category: 'tv' as const,
+        model: '',
+        ts: T0,
+        code: 'E,1 =x',
+        severity: 'warning' as const,
+        detail: 'say "hi"\\n\nnext line, ok=1',
+      };
       await store.writeEvents([ev]);
       expect(await store.events({ deviceId: 'd 1', from: T0, to: T0 + 1, limit: 5 })).toEqual([ev]);
     });
 
     it('keeps two events with the same device and time but different codes', async () => {
       const { store } = await makeStore();
-      const ev = (code: string) => ({ deviceId: 'd', category: 'tv' as const, model: 'm', ts: T0, code, severity: 'error' as const });
+      const ev = (code: string) => ({
+        deviceId: 'd',
+        category: 'tv' as const,
+        model: 'm',
+        ts: T0,
+        code,
+        severity: 'error' as const,
+      });
       await store.writeEvents([ev('E2'), ev('E1'), ev('E2')]);
-      expect(await store.events({ deviceId: 'd', from: T0, to: T0 + 1, limit: 5 })).toEqual([ev('E1'), ev('E2')]);
+      expect(await store.events({ deviceId: 'd', from: T0, to: T0 + 1, limit: 5 })).toEqual([
+        ev('E1'),
+        ev('E2'),
+      ]);
     });
 
     it('refuses names it cannot store faithfully, and writes nothing of that batch', async () => {
       const { store } = await makeStore();
-      for (const [d, m] of [['back\\slash', 'v'], ['d', 'v\\'], ['new\nline', 'v'], ['', 'v'], ['d', 'tab\tbed']]) {
-        await expect(store.write([sample('ok', T0, { v: 1 }), sample(d!, T0, { [m!]: 1 })])).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_BAD_NAME' });
+      for (const [d, m] of [
+        ['back\\slash', 'v'],
+        ['d', 'v\\'],
+        ['new\nline', 'v'],
+        ['', 'v'],
+        ['d', 'tab\tbed'],
+      ]) {
+        await expect(
+          store.write([sample('ok', T0, { v: 1 }), sample(d!, T0, { [m!]: 1 })]),
+        ).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_BAD_NAME' });
       }
-      await expect(store.write([sample('ok', T0, { v: Number.NaN })])).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_BAD_VALUE' });
+      await expect(store.write([sample('ok', T0, { v: Number.NaN })])).rejects.toMatchObject({
+        code: 'INGEST_ERR_INFLUX_BAD_VALUE',
+      });
       expect(await store.latest('ok')).toEqual({});
     });
 
     it('is not fooled by InfluxQL injection in a device id or metric', async () => {
       const { store } = await makeStore();
       await store.write([sample('victim', T0, { v: 1 })]);
-      for (const evil of [`x' OR "device" =~ /.*/ OR 'a'='a`, `x\\' OR 1=1`, 'v" FROM telemetry; DROP DATABASE x; --']) {
-        expect(await store.query({ deviceId: evil, metric: 'v', from: T0, to: T0 + 1, limit: 10 })).toEqual([]);
-        expect(await store.query({ deviceId: 'victim', metric: evil, from: T0, to: T0 + 1, limit: 10 })).toEqual([]);
+      for (const evil of [
+        `x' OR "device" =~ /.*/ OR 'a'='a`,
+        `x\\' OR 1=1`,
+        'v" FROM telemetry; DROP DATABASE x; --',
+      ]) {
+        expect(
+          await store.query({ deviceId: evil, metric: 'v', from: T0, to: T0 + 1, limit: 10 }),
+        ).toEqual([]);
+        expect(
+          await store.query({ deviceId: 'victim', metric: evil, from: T0, to: T0 + 1, limit: 10 }),
+        ).toEqual([]);
         expect(await store.latest(evil)).toEqual({});
       }
     });
 
     it('writes every metric as a float field, so an integer first value does not lock the type', async () => {
       const { store, db } = await makeStore();
-      await store.write([sample('d', T0, { rpm: 900 }), sample('d', T0 + 1, { rpm: 900.5 }), sample('d', T0 + 2, { rpm: 2 ** 53 + 2 })]);
-      expect((await store.query({ deviceId: 'd', metric: 'rpm', from: T0, to: T0 + 3, limit: 10 })).map((p) => p.value)).toEqual([900, 900.5, 2 ** 53 + 2]);
+      await store.write([
+        sample('d', T0, { rpm: 900 }),
+        sample('d', T0 + 1, { rpm: 900.5 }),
+        sample('d', T0 + 2, { rpm: 2 ** 53 + 2 }),
+      ]);
+      expect(
+        (await store.query({ deviceId: 'd', metric: 'rpm', from: T0, to: T0 + 3, limit: 10 })).map(
+          (p) => p.value,
+        ),
+      ).toEqual([900, 900.5, 2 ** 53 + 2]);
       const [keys] = await influxql(db, 'SHOW FIELD KEYS FROM "telemetry"');
       expect(keys?.values).toEqual([['rpm', 'float']]);
     });
 
     it('reports windows at their epoch-aligned start even when `from` falls inside one', async () => {
       const { store } = await makeStore();
-      await store.write([sample('d', T0 + 4000, { v: 1 }), sample('d', T0 + 6000, { v: 3 }), sample('d', T0 + 12_000, { v: 5 })]);
-      const pts = await store.query({ deviceId: 'd', metric: 'v', from: T0 + 5000, to: T0 + 20_000, every: 10_000, agg: 'mean', limit: 10 });
+      await store.write([
+        sample('d', T0 + 4000, { v: 1 }),
+        sample('d', T0 + 6000, { v: 3 }),
+        sample('d', T0 + 12_000, { v: 5 }),
+      ]);
+      const pts = await store.query({
+        deviceId: 'd',
+        metric: 'v',
+        from: T0 + 5000,
+        to: T0 + 20_000,
+        every: 10_000,
+        agg: 'mean',
+        limit: 10,
+      });
       expect(pts).toEqual([
         { ts: T0, value: 3 }, // only the point at +6000 is inside [from, to)
         { ts: T0 + 10_000, value: 5 },
@@ -114,8 +202,13 @@ suite('InfluxDB 1.x (real influxd)', () => {
     it('fails loudly (not silently) when another writer made a field an integer', async () => {
       const { store, db } = await makeStore();
       const { url } = await server();
-      await fetch(`${url}/write?db=${db}&precision=ms`, { method: 'POST', body: `telemetry,device=x,category=tv n=5i ${T0}` });
-      await expect(store.write([sample('d', T0, { n: 1 })])).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_REJECTED' });
+      await fetch(`${url}/write?db=${db}&precision=ms`, {
+        method: 'POST',
+        body: `telemetry,device=x,category=tv n=5i ${T0}`,
+      });
+      await expect(store.write([sample('d', T0, { n: 1 })])).rejects.toMatchObject({
+        code: 'INGEST_ERR_INFLUX_REJECTED',
+      });
     });
 
     it('creates retention policies and the rollup continuous query, idempotently, and the CQ fills the rollup', async () => {
@@ -135,11 +228,18 @@ suite('InfluxDB 1.x (real influxd)', () => {
       expect(String(ours[0]?.[1])).toMatch(/RESAMPLE EVERY 1s FOR 10s/);
 
       const now = Math.floor(Date.now() / 1000) * 1000;
-      await store.write([sample('d', now - 3000, { v: 1 }), sample('d', now - 2500, { v: 3 }), sample('d', now - 2000, { v: 10 })]);
+      await store.write([
+        sample('d', now - 3000, { v: 1 }),
+        sample('d', now - 2500, { v: 3 }),
+        sample('d', now - 2000, { v: 10 }),
+      ]);
       const deadline = Date.now() + 20_000;
       let rows: unknown[][] = [];
       while (Date.now() < deadline) {
-        const [s] = await influxql(db, `SELECT "mean_v", "min_v", "max_v", "count_v" FROM "${db}"."rollup_1s"."telemetry" WHERE "device" = 'd'`);
+        const [s] = await influxql(
+          db,
+          `SELECT "mean_v", "min_v", "max_v", "count_v" FROM "${db}"."rollup_1s"."telemetry" WHERE "device" = 'd'`,
+        );
         rows = s?.values ?? [];
         if (rows.length >= 2) break;
         await new Promise((r) => setTimeout(r, 500));
@@ -155,36 +255,22 @@ suite('InfluxDB 1.x (real influxd)', () => {
       expect(expired).toEqual([1]);
     });
 
-    it('2.x backend on Debian influxd: writes via /api/v2/write where it exists (1.8+), refused loudly on 1.6/1.7', async () => {
-      const { db } = await makeStore();
-      const { url } = await server();
-      const version = (await fetch(`${url}/ping`)).headers.get('x-influxdb-version') ?? '';
-      const [major = 0, minor = 0] = version.split('.').map((n) => parseInt(n, 10));
-      // The 1.8 compatibility API takes `db` or `db/rp` as bucket and ignores org; no auth here.
-      const v2 = createInflux2Store({ url, token: 'unused', org: 'unused', bucket: db });
-      const write = v2.write([sample('d', T0, { v: 1.25 })]);
-      if (major === 1 && minor < 8) {
-        // Debian's 1.6.7 has no 2.x API: /api/v2/write is a 404, which must not look like success.
-        await expect(write).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_REJECTED', message: expect.stringContaining('404') });
-      } else {
-        await write;
-        const [s] = await influxql(db, 'SELECT "v" FROM "telemetry"');
-        expect(s?.values).toEqual([[T0, 1.25]]);
-      }
-    });
-
     it('fails ping and writes while influxd is down, and works again right after restart', async () => {
       const { store } = await makeStore();
       await store.write([sample('d', T0, { v: 1 })]);
       const handle = await server();
       await handle.kill();
       await expect(store.ping()).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_UNAVAILABLE' });
-      await expect(store.write([sample('d', T0 + 1, { v: 2 })])).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_UNAVAILABLE' });
+      await expect(store.write([sample('d', T0 + 1, { v: 2 })])).rejects.toMatchObject({
+        code: 'INGEST_ERR_INFLUX_UNAVAILABLE',
+      });
       await handle.restart();
       await expect(store.ping()).resolves.toBeUndefined();
       await store.write([sample('d', T0 + 1, { v: 2 })]);
       // The point acknowledged before SIGKILL survived it (influxd fsyncs its WAL before answering).
-      expect(await store.query({ deviceId: 'd', metric: 'v', from: T0, to: T0 + 10, limit: 10 })).toEqual([
+      expect(
+        await store.query({ deviceId: 'd', metric: 'v', from: T0, to: T0 + 10, limit: 10 }),
+      ).toEqual([
         { ts: T0, value: 1 },
         { ts: T0 + 1, value: 2 },
       ]);

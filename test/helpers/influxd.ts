@@ -102,11 +102,18 @@ function logTail(path: string): string {
   }
 }
 
-async function waitForPing(url: string, child: ChildProcess, log: string, timeoutMs: number): Promise<void> {
+async function waitForPing(
+  url: string,
+  child: ChildProcess,
+  log: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`influxd exited (${child.exitCode ?? child.signalCode}) before answering /ping:\n${logTail(log)}`);
+      throw new Error(
+        `influxd exited (${child.exitCode ?? child.signalCode}) before answering /ping:\n${logTail(log)}`,
+      );
     }
     try {
       const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });

@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, connectDevice, provision } from './helpers/clients.ts';
+import { requireInfluxd, startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
+import { freePort, spawnService } from './helpers/process.ts';
+import { describeWithService } from './helpers/require-service.ts';
+import { startService, TEST_ADMIN_TOKEN, type RunningService } from './helpers/service.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function storedTimestamps(base: string, id: string, from: number): Promise<number[]> {
+  const r = await api<{ points: Array<{ ts: string }> }>(base, 'GET', `/api/v1/devices/${id}/telemetry?metric=power_w&from=${from}&to=${from + 1e8}&limit=100000`, TEST_ADMIN_TOKEN);
+  if (r.status !== 200) throw new Error(`query failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.points.map((p) => Date.parse(p.ts));
+}
+
+describeWithService('influxd', requireInfluxd('faults: InfluxDB outage'), 'influxd missing', 'faults: InfluxDB outage', () => {
+  let influxd: InfluxdHandle;
+  let svc: RunningService;
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+    svc = await startService({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'faults' });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await influxd?.stop();
+  });
+
+  it('keeps acknowledging into the spool while influxd is down, and stores every message exactly once after it returns', async () => {
+    const dev = await provision(svc.httpUrl, svc.adminToken, 'tv', 'E55');
+    const c = await connectDevice(svc.mqttUrl, dev);
+    const t0 = Date.now() - 3_600_000;
+    const publish = (i: number) => c.publishAsync(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + i, metrics: { power_w: i } }), { qos: 1 });
+    for (let i = 0; i < 200; i++) await publish(i);
+    await influxd.kill();
+    for (let i = 200; i < 400; i++) await publish(i); // each resolves on PUBACK: durable in the spool
+    await expect.poll(() => svc.service.ingest.healthy).toBe(false);
+    const health = await api<{ telemetryStore: string }>(svc.httpUrl, 'GET', '/health');
+    expect(health.body.telemetryStore).toBe('down');
+    expect(svc.service.ingest.spoolStats().depthRecords).toBeGreaterThan(0);
+    await influxd.restart();
+    for (let i = 400; i < 600; i++) await publish(i);
+    await c.endAsync();
+    await svc.service.ingest.flushed(60_000);
+    const ts = await storedTimestamps(svc.httpUrl, dev.id, t0);
+    expect(ts).toEqual(Array.from({ length: 600 }, (_, i) => t0 + i));
+  });
+});
+
+describe('faults: service killed with SIGKILL mid-stream', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'sanbao-kill-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores every acknowledged message after a restart', async () => {
+    const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
+    const env = { DATA_DIR: dataDir, HTTP_PORT: String(http), MQTT_PORT: String(mqttPort), HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1', ADMIN_TOKEN: TEST_ADMIN_TOKEN };
+    const base = `http://127.0.0.1:${http}`;
+    let proc = await spawnService(env);
+    const dev = await provision(base, TEST_ADMIN_TOKEN, 'tv', 'E55');
+    const c = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, dev);
+    c.on('error', () => undefined);
+    const t0 = Date.now() - 3_600_000;
+    const acked = new Set<number>();
+    let i = 0;
+    let killed = false;
+    // Publish without waiting, so many messages are in flight when the process dies.
+    const pump = (async () => {
+      while (!killed) {
+        const n = i++;
+        c.publish(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + n, metrics: { power_w: n } }), { qos: 1 }, (err) => {
+          if (!err && !killed) acked.add(n);
+        });
+        if (n % 20 === 0) await sleep(1);
+      }
+    })();
+    await expect.poll(() => acked.size, { timeout: 20_000 }).toBeGreaterThan(500);
+    proc.child.kill('SIGKILL');
+    killed = true;
+    await proc.exited;
+    await pump;
+    c.end(true);
+    const ackedNow = [...acked];
+    expect(ackedNow.length).toBeGreaterThan(500);
+    proc = await spawnService(env);
+    try {
+      await expect.poll(async () => {
+        const stored = new Set(await storedTimestamps(base, dev.id, t0));
+        return ackedNow.filter((n) => !stored.has(t0 + n)).length;
+      }, { timeout: 30_000 }).toBe(0);
+      // Nothing invented: every stored point is one that was sent, once.
+      const ts = await storedTimestamps(base, dev.id, t0);
+      expect(new Set(ts).size).toBe(ts.length);
+      expect(ts.every((t) => t - t0 >= 0 && t - t0 < i)).toBe(true);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
+  });
+});
