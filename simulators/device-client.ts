@@ -1,0 +1,205 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { z } from 'zod';
+import type { Reading, SimDevice } from './device.ts';
+import type { SimEvent } from './faults.ts';
+import type { Credentials } from './provision.ts';
+import { answerCommand } from './commands.ts';
+
+/** Counters shared by all clients of a runner (read by the progress line). */
+export interface ClientStats {
+  connected: number;
+  messages: number;
+  samples: number;
+  events: number;
+  dropped: number;
+  reconnects: number;
+  commands: number;
+}
+
+/** Tuning of a device connection. */
+export interface ClientOptions {
+  mqttUrl: string;
+  /** Readings per message when uploading a backlog (the ingest limit is 5,000). */
+  batchSize: number;
+  /** Readings kept while disconnected; the oldest are dropped past it (and counted). */
+  maxBacklog: number;
+  reconnectPeriodMs: number;
+  /** Gets fresh credentials when the broker refuses the cached ones. */
+  rekey?: () => Promise<Credentials>;
+}
+
+const RECENT = 10;
+const CommandRequest = z.object({ requestId: z.string().max(128), args: z.unknown().optional() });
+
+/**
+ * One simulated device on MQTT, behaving like a real one (DESIGN.md, MQTT contract): client id
+ * = username = device id, a retained `offline` will, retained `online` on connect, telemetry
+ * and events at QoS 1, commands answered on `…/commands/{name}/reply`. Readings queue up
+ * while disconnected and go out in batches once connected; a batch leaves the queue when it is
+ * handed to the client, whose QoS 1 store resends it after a reconnect until acknowledged.
+ */
+export class DeviceClient {
+  private client: MqttClient | undefined;
+  private queue: Reading[] = [];
+  private eventQueue: SimEvent[] = [];
+  private inflight = 0;
+  /** Last readings, for the `dump` command. */
+  readonly recent: Reading[] = [];
+  connected = false;
+
+  constructor(
+    readonly sim: SimDevice,
+    private creds: Credentials,
+    private readonly stats: ClientStats,
+    private readonly opts: ClientOptions,
+  ) {}
+
+  get id(): string {
+    return this.creds.id;
+  }
+
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  /** Opens the connection (returns at once; mqtt.js connects and reconnects by itself). */
+  start(): void {
+    const id = this.creds.id;
+    const options: IClientOptions = {
+      protocolVersion: 4,
+      clientId: id,
+      username: id,
+      password: this.creds.secret,
+      clean: true,
+      keepalive: 60,
+      reconnectPeriod: this.opts.reconnectPeriodMs,
+      connectTimeout: 30_000,
+      will: {
+        topic: `devices/${id}/status`,
+        payload: Buffer.from('offline'),
+        qos: 1,
+        retain: true,
+      },
+    };
+    const client = mqtt.connect(this.opts.mqttUrl, options);
+    this.client = client;
+    client.on('connect', () => {
+      this.connected = true;
+      this.stats.connected++;
+      client.publish(`devices/${id}/status`, 'online', { qos: 1, retain: true });
+      client.subscribe(`devices/${id}/commands/#`, { qos: 1 });
+      this.flush();
+    });
+    client.on('close', () => {
+      if (this.connected) this.stats.connected--;
+      this.connected = false;
+    });
+    client.on('reconnect', () => this.stats.reconnects++);
+    client.on('error', (err: Error & { code?: number | string }) => {
+      // CONNACK 4 (bad user name or password) / 5 (not authorized): the cached secret is stale.
+      if ((err.code === 4 || err.code === 5) && this.opts.rekey) void this.rekey(client);
+    });
+    client.on('message', (topic, payload) => this.onCommand(topic, payload));
+  }
+
+  private async rekey(client: MqttClient): Promise<void> {
+    const rekey = this.opts.rekey;
+    if (!rekey) return;
+    try {
+      this.creds = await rekey();
+      client.options.password = this.creds.secret;
+    } catch {
+      // The API is unreachable: keep retrying with what we have; the next refusal retries.
+    }
+  }
+
+  /** Queues a reading and its events; they go out at the next flush. */
+  push(reading: Reading, events: readonly SimEvent[]): void {
+    this.queue.push(reading);
+    if (this.queue.length > this.opts.maxBacklog) {
+      this.queue.shift();
+      this.stats.dropped++;
+    }
+    for (const e of events) this.eventQueue.push(e);
+    this.recent.push(reading);
+    if (this.recent.length > RECENT) this.recent.shift();
+  }
+
+  /** Publishes what is queued: one message per flush while live, batches for a backlog. */
+  flush(): void {
+    const client = this.client;
+    if (!client || !this.connected) return;
+    const id = this.creds.id;
+    while (this.eventQueue.length > 0) {
+      const events = this.eventQueue.splice(0, 1000);
+      this.inflight++;
+      client.publish(
+        `devices/${id}/events`,
+        JSON.stringify(events.length === 1 ? events[0] : events),
+        { qos: 1 },
+        (err) => {
+          this.inflight--;
+          if (err) this.eventQueue.unshift(...events);
+          else this.stats.events += events.length;
+        },
+      );
+    }
+    // At most 4 batches in flight per device keeps the client's resend store small.
+    while (this.queue.length > 0 && this.inflight < 4) {
+      const batch = this.queue.splice(0, this.opts.batchSize);
+      this.inflight++;
+      this.stats.messages++;
+      const payload = JSON.stringify(batch.length === 1 ? batch[0] : batch);
+      client.publish(`devices/${id}/telemetry`, payload, { qos: 1 }, (err) => {
+        this.inflight--;
+        if (err) this.queue.unshift(...batch);
+        else this.stats.samples += batch.length;
+      });
+    }
+  }
+
+  private onCommand(topic: string, payload: Buffer): void {
+    const prefix = `devices/${this.creds.id}/commands/`;
+    const name = topic.startsWith(prefix) ? topic.slice(prefix.length) : '';
+    if (name === '' || name.includes('/')) return; // our own replies come back on commands/#
+    this.stats.commands++;
+    let requestId = '';
+    let body: unknown;
+    try {
+      const req = CommandRequest.parse(JSON.parse(payload.toString('utf8')));
+      requestId = req.requestId;
+      body = { requestId, ...answerCommand(name, req.args, this) };
+    } catch (err) {
+      body = {
+        requestId,
+        ok: false,
+        error: `bad request: ${(err as Error).message.slice(0, 200)}`,
+      };
+    }
+    this.client?.publish(`${prefix}${name}/reply`, JSON.stringify(body), { qos: 1 });
+  }
+
+  /** Disconnects cleanly (publishing `offline` first, as the will would). */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (this.connected) {
+      await client
+        .publishAsync(`devices/${this.creds.id}/status`, 'offline', { qos: 1, retain: true })
+        .catch(() => undefined);
+    }
+    await client.endAsync();
+  }
+
+  /** Waits until every queued reading is acknowledged (or the timeout passes). */
+  async drain(timeoutMs: number, sleep: (ms: number) => Promise<void>): Promise<boolean> {
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until) {
+      this.flush();
+      if (this.queue.length === 0 && this.eventQueue.length === 0 && this.inflight === 0)
+        return true;
+      await sleep(20);
+    }
+    return false;
+  }
+}
