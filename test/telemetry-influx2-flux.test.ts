@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sample } from '../ingest/sample.ts';
 import { createInflux2Store } from '../ingest/stores/influx2.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { annotatedCsv, startInflux2Mock, type Influx2Mock } from './helpers/influx2-mock.ts';
@@ -10,13 +9,6 @@ import { annotatedCsv, startInflux2Mock, type Influx2Mock } from './helpers/infl
  * (types, ns times, window starts); it does NOT prove Flux semantics on a real server.
  */
 const T0 = Date.UTC(2026, 0, 1);
-const sample = (deviceId: string, ts: number, metrics: Record<string, number>): Sample => ({
-  deviceId,
-  category: 'excavator',
-  model: 'SY215C',
-  ts,
-  metrics,
-});
 let mock: Influx2Mock;
 let store: TelemetryStore;
 

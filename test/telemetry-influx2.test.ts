@@ -3,7 +3,8 @@ import type { Sample } from '../ingest/sample.ts';
 import { createInflux2Store } from '../ingest/stores/influx2.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { startInflux2Mock, type Influx2Mock } from './helpers/influx2-mock.ts';
-import { requireInfluxd, startInfluxd } from './helpers/influxd.ts';
+import { influxdAvailable, influxdBin, startInfluxd } from './helpers/influxd.ts';
+import { describeWithService } from './helpers/require-service.ts';
 
 /**
  * The InfluxDB 2.x backend's write path against a MOCK InfluxDB 2.x HTTP endpoint
@@ -160,7 +161,10 @@ describe('InfluxDB 2.x store against a mock InfluxDB 2.x HTTP endpoint', () => {
 });
 
 // Debian's influxd, to record what its HTTP API does with the 2.x write path (STYLE.md §13).
-(requireInfluxd('InfluxDB 2.x store on Debian influxd') ? describe : describe.skip)(
+describeWithService(
+  'influxd',
+  influxdAvailable(),
+  `no influxd at ${influxdBin()}`,
   'InfluxDB 2.x store on Debian influxd',
   () => {
     it('writes via /api/v2/write where influxd has it (1.8+), and is refused loudly on 1.6/1.7', async () => {

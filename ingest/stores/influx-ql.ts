@@ -23,15 +23,23 @@ export function source(database: string, rp: string | undefined, measurement: st
 
 /** An epoch-ms time literal; integers only, so a stray float cannot produce invalid InfluxQL. */
 export function ms(t: number): string {
-  if (!Number.isSafeInteger(t)) throw new RangeError(`timestamp ${t} is not an integer number of ms`);
+  if (!Number.isSafeInteger(t))
+    throw new RangeError(`timestamp ${t} is not an integer number of ms`);
   return `${t}ms`;
 }
 
 /** InfluxQL duration literal, as accepted by retention policies and GROUP BY time(). */
-export const DurationSchema = z.string().regex(/^(\d+(ns|u|µ|ms|s|m|h|d|w))+$|^INF$/, 'an InfluxQL duration such as 90d or 1h');
+export const DurationSchema = z
+  .string()
+  .regex(/^(\d+(ns|u|µ|ms|s|m|h|d|w))+$|^INF$/, 'an InfluxQL duration such as 90d or 1h');
 
 /** InfluxQL function per aggregate; InfluxQL's own names happen to match ours. */
-export const AGG_FN: Record<Aggregate, string> = { mean: 'MEAN', min: 'MIN', max: 'MAX', count: 'COUNT' };
+export const AGG_FN: Record<Aggregate, string> = {
+  mean: 'MEAN',
+  min: 'MIN',
+  max: 'MAX',
+  count: 'COUNT',
+};
 
 /** A raw `/query` response: one result per statement, each possibly with an error. */
 const RawResponse = z.object({

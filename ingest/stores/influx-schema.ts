@@ -21,9 +21,17 @@ export const InfluxErrors = {
     'cannot store %s in InfluxDB: empty, or contains a backslash or control character',
     400,
   ),
-  BadValue: defineError('INGEST_ERR_INFLUX_BAD_VALUE', 'cannot store metric %s = %s: not a finite number', 400),
+  BadValue: defineError(
+    'INGEST_ERR_INFLUX_BAD_VALUE',
+    'cannot store metric %s = %s: not a finite number',
+    400,
+  ),
   Rejected: defineError('INGEST_ERR_INFLUX_REJECTED', 'InfluxDB refused the write: %s', 502),
-  Unavailable: defineError('INGEST_ERR_INFLUX_UNAVAILABLE', 'InfluxDB at %s does not answer: %s', 503),
+  Unavailable: defineError(
+    'INGEST_ERR_INFLUX_UNAVAILABLE',
+    'InfluxDB at %s does not answer: %s',
+    503,
+  ),
 };
 
 /**
@@ -55,7 +63,8 @@ const UNSTORABLE = /[\\\u0000-\u001f\u007f]/;
 
 /** Throws INGEST_ERR_INFLUX_BAD_NAME unless `name` can be a tag value or field key. */
 export function assertStorableName(what: string, name: string): void {
-  if (name.length === 0 || UNSTORABLE.test(name)) throw new InfluxErrors.BadName(`${what} ${JSON.stringify(name)}`);
+  if (name.length === 0 || UNSTORABLE.test(name))
+    throw new InfluxErrors.BadName(`${what} ${JSON.stringify(name)}`);
 }
 
 /** A point, independent of the client library that serialises it. */

@@ -28,10 +28,18 @@ export interface RetentionNames {
 }
 
 /** Retention policy and CQ names, derived from the options. */
-export function retentionNames(rp: string | undefined, r: Influx1Retention | undefined): RetentionNames {
+export function retentionNames(
+  rp: string | undefined,
+  r: Influx1Retention | undefined,
+): RetentionNames {
   if (!r) return { raw: rp, events: rp, rollup: undefined, cq: undefined };
   const every = r.every ?? '1h';
-  return { raw: rp ?? 'raw', events: 'events', rollup: `rollup_${every}`, cq: `${TELEMETRY}_rollup_${every}` };
+  return {
+    raw: rp ?? 'raw',
+    events: 'events',
+    rollup: `rollup_${every}`,
+    cq: `${TELEMETRY}_rollup_${every}`,
+  };
 }
 
 /**
@@ -69,7 +77,9 @@ export async function ensureRetention(
   for (const [name, duration, isDefault] of policies) {
     if (name === undefined) continue;
     const verb = have.has(name) ? 'ALTER' : 'CREATE';
-    stmts.push(`${verb} RETENTION POLICY ${ident(name)} ON ${ident(db)} DURATION ${duration} REPLICATION 1${isDefault ? ' DEFAULT' : ''}`);
+    stmts.push(
+      `${verb} RETENTION POLICY ${ident(name)} ON ${ident(db)} DURATION ${duration} REPLICATION 1${isDefault ? ' DEFAULT' : ''}`,
+    );
   }
   await exec(stmts);
 
@@ -80,5 +90,7 @@ export async function ensureRetention(
   const create =
     `CREATE CONTINUOUS QUERY ${ident(names.cq)} ON ${ident(db)} RESAMPLE EVERY ${every} FOR ${r.resampleFor ?? '3h'} ` +
     `BEGIN ${rollupSelect(db, names, every)} END`;
-  await exec(ours ? [`DROP CONTINUOUS QUERY ${ident(names.cq)} ON ${ident(db)}`, create] : [create]);
+  await exec(
+    ours ? [`DROP CONTINUOUS QUERY ${ident(names.cq)} ON ${ident(db)}`, create] : [create],
+  );
 }

@@ -2,10 +2,35 @@ import { InfluxDB, type IPoint } from 'influx';
 import { z } from 'zod';
 import { CategorySchema } from '../categories.ts';
 import type { DeviceEvent, Sample } from '../sample.ts';
-import type { EventQuery, LatestValues, Point, TelemetryQuery, TelemetryStore } from '../telemetry-store.ts';
-import { AGG_FN, DurationSchema, ident, ms, num, rowsOf, source, str, type Row } from './influx-ql.ts';
+import type {
+  EventQuery,
+  LatestValues,
+  Point,
+  TelemetryQuery,
+  TelemetryStore,
+} from '../telemetry-store.ts';
+import {
+  AGG_FN,
+  DurationSchema,
+  ident,
+  ms,
+  num,
+  rowsOf,
+  source,
+  str,
+  type Row,
+} from './influx-ql.ts';
 import { ensureRetention, retentionNames, type Influx1Retention } from './influx1-admin.ts';
-import { EVENTS, InfluxErrors, TELEMETRY, eventPoint, fieldKey, metricName, samplePoint, type InfluxPoint } from './influx-schema.ts';
+import {
+  EVENTS,
+  InfluxErrors,
+  TELEMETRY,
+  eventPoint,
+  fieldKey,
+  metricName,
+  samplePoint,
+  type InfluxPoint,
+} from './influx-schema.ts';
 
 export type { Influx1Retention } from './influx1-admin.ts';
 
@@ -36,7 +61,12 @@ const OptionsSchema = z.object({
   password: z.string().optional(),
   retentionPolicy: z.string().min(1).optional(),
   retention: z
-    .object({ raw: DurationSchema.optional(), rollup: DurationSchema.optional(), every: DurationSchema.optional(), resampleFor: DurationSchema.optional() })
+    .object({
+      raw: DurationSchema.optional(),
+      rollup: DurationSchema.optional(),
+      every: DurationSchema.optional(),
+      resampleFor: DurationSchema.optional(),
+    })
     .optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
 });
@@ -78,13 +108,25 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
       // the ingest spool keeps the data and replays it, and the host must be usable again the
       // moment influxd is back (the default back-off keeps it disabled for up to 10 s).
       maxRetries: 0,
-      backoff: { getDelay: () => 0, next() { return this; }, reset() { return this; } },
+      backoff: {
+        getDelay: () => 0,
+        next() {
+          return this;
+        },
+        reset() {
+          return this;
+        },
+      },
       requestTimeout: o.requestTimeoutMs ?? 30_000,
     },
   });
 
   const query = async (statements: string[], post = false): Promise<Row[][]> => {
-    const raw = await influx.queryRaw(statements.join(';'), { precision: 'ms', database: db, ...(post ? { method: 'POST' as const } : {}) });
+    const raw = await influx.queryRaw(statements.join(';'), {
+      precision: 'ms',
+      database: db,
+      ...(post ? { method: 'POST' as const } : {}),
+    });
     return rowsOf(raw);
   };
 
@@ -99,7 +141,11 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
         timestamp: p.ts,
       }));
       try {
-        await influx.writePoints(chunk, { precision: 'ms', database: db, ...(rp === undefined ? {} : { retentionPolicy: rp }) });
+        await influx.writePoints(chunk, {
+          precision: 'ms',
+          database: db,
+          ...(rp === undefined ? {} : { retentionPolicy: rp }),
+        });
       } catch (err) {
         handleWriteError(err);
       }
@@ -128,7 +174,8 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     async init() {
       const dbs = await query(['SHOW DATABASES']);
       // CREATE DATABASE needs admin rights; skip it when an operator created the database.
-      if (!(dbs[0] ?? []).some((r) => r.name === db)) await query([`CREATE DATABASE ${ident(db)}`], true);
+      if (!(dbs[0] ?? []).some((r) => r.name === db))
+        await query([`CREATE DATABASE ${ident(db)}`], true);
       if (o.retention) await ensureRetention((s) => query(s, true), db, names, o.retention);
     },
 
@@ -165,12 +212,19 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
       // LAST(*) gives each field's last value but not its time (several selectors in one
       // statement report time 0), so it only tells which fields this device has; one LAST per
       // field, sent in a single request, gives the times.
-      const [[all] = []] = await query([`SELECT LAST(*) FROM ${telemetry} WHERE ${byDevice(deviceId)}`]);
+      const [[all] = []] = await query([
+        `SELECT LAST(*) FROM ${telemetry} WHERE ${byDevice(deviceId)}`,
+      ]);
       const keys = Object.keys(all ?? {})
         .filter((c) => c.startsWith('last_') && all?.[c] !== null)
         .map((c) => c.slice('last_'.length));
       if (keys.length === 0) return {};
-      const results = await query(keys.map((k) => `SELECT LAST(${ident(k)}::field) AS "v" FROM ${telemetry} WHERE ${byDevice(deviceId)}`));
+      const results = await query(
+        keys.map(
+          (k) =>
+            `SELECT LAST(${ident(k)}::field) AS "v" FROM ${telemetry} WHERE ${byDevice(deviceId)}`,
+        ),
+      );
       const out: LatestValues = {};
       keys.forEach((k, i) => {
         const row = results[i]?.[0];
@@ -190,7 +244,14 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
       return rows
         .map((raw) => {
           const r = EventRow.parse(raw);
-          const e: DeviceEvent = { deviceId: q.deviceId, category: r.category, model: r.model ?? '', ts: r.time, code: r.code, severity: r.severity };
+          const e: DeviceEvent = {
+            deviceId: q.deviceId,
+            category: r.category,
+            model: r.model ?? '',
+            ts: r.time,
+            code: r.code,
+            severity: r.severity,
+          };
           if (r.detail !== null && r.detail !== undefined) e.detail = r.detail;
           return e;
         })
