@@ -71,6 +71,10 @@ export const CaseFactsSchema = z
     currentFault: CurrentFaultSchema.optional(),
   })
   .superRefine((f, ctx) => {
+    // Field errors are reported by the field schemas; compare only dates that parsed.
+    const ok = (s: string | undefined) => s === undefined || isValidDateOrDateTime(s);
+    const all = [f.invoiceDate, f.deliveryDate, f.evaluationDate, f.exchangeDate, f.installationCompletedDate, f.currentFault?.date, ...(f.repairs ?? []).flatMap((r) => [r.date, r.returnedDate])];
+    if (!all.every(ok)) return;
     const purchase = [f.invoiceDate, f.deliveryDate].filter((x): x is string => x !== undefined).map((x) => parseInstant(x).date).sort()[0];
     if (purchase === undefined) return;
     const evalDate = parseInstant(f.evaluationDate).date;
