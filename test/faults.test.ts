@@ -47,6 +47,36 @@ describeWithService('influxd', requireInfluxd('faults: InfluxDB outage'), 'influ
     const ts = await storedTimestamps(svc.httpUrl, dev.id, t0);
     expect(ts).toEqual(Array.from({ length: 600 }, (_, i) => t0 + i));
   });
+
+  it('stops acknowledging QoS 1 when the spool is full, says so, and loses nothing it acknowledged', async () => {
+    const small = await startService({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'faults', SPOOL_MAX_BYTES: '20000' });
+    try {
+      const dev = await provision(small.httpUrl, small.adminToken, 'tv', 'E55');
+      await influxd.kill();
+      const c = await connectDevice(small.mqttUrl, dev);
+      c.on('error', () => undefined);
+      const t0 = Date.now() - 7_200_000;
+      const acked: number[] = [];
+      let refusedAt = -1;
+      for (let i = 0; i < 2000 && refusedAt < 0; i++) {
+        const ok = await Promise.race([
+          c.publishAsync(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + i, metrics: { power_w: i } }), { qos: 1 }).then(() => true, () => false),
+          new Promise<boolean>((r) => c.once('close', () => r(false))),
+        ]);
+        if (ok) acked.push(i);
+        else refusedAt = i;
+      }
+      expect(refusedAt).toBeGreaterThan(0); // the device still holds the refused message
+      expect((await small.service.metrics.spoolFull.get()).values[0]?.value).toBeGreaterThan(0);
+      expect(await fetch(`${small.httpUrl}/metrics`).then((r) => r.text())).toMatch(/^sanbao_mqtt_rejected_total\{reason="spool_full"\} [1-9]/m);
+      c.end(true);
+      await influxd.restart();
+      await small.service.ingest.flushed(60_000);
+      expect(await storedTimestamps(small.httpUrl, dev.id, t0)).toEqual(acked.map((i) => t0 + i));
+    } finally {
+      await small.stop();
+    }
+  });
 });
 
 describe('faults: service killed with SIGKILL mid-stream', () => {
