@@ -54,7 +54,7 @@ describe('household cars — exchange or return within 三包有效期 (CAR21 Ar
     expect(ret(thirtyOne)?.clause).toBe('CAR21 Art. 24 ¶1(4)');
 
     // 241 h with 1 h of battery transport excluded (Art. 24 ¶3) counts as 10 days, not 11.
-    const withTransport = [base[0], base[1], repair('2025-06-02T08:00:00+08:00', '2025-06-12T09:00:00+08:00', 'power_battery', { faultCode: 'C', excludedHours: 1 })];
+    const withTransport = [...base.slice(0, 2), repair('2025-06-02T08:00:00+08:00', '2025-06-12T09:00:00+08:00', 'power_battery', { faultCode: 'C', excludedHours: 1 })];
     const excluded = evaluateCase(carCase({ evaluationDate: '2025-07-01', mileageKm: 8_000, repairs: withTransport }));
     expect(counter(excluded, 'cumulative_repair_days')?.count).toBe(30);
     expect(excluded.remedy).toBe('none');

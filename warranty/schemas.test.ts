@@ -48,7 +48,8 @@ describe('evaluate request schema', () => {
   });
 
   it('unknown fields are ignored, date-times accepted, and the decision matches EvaluationSchema', () => {
-    const input = carCase({ colour: 'red', evaluationDate: '2025-03-20T10:30:00+08:00', currentFault: { ...fault('2025-03-20T09:00:00Z', 'engine'), vin: 'LSV…' } });
+    const unknown = { vin: 'LSVAB4BR0NN000000' };
+    const input = carCase({ colour: 'red', evaluationDate: '2025-03-20T10:30:00+08:00', currentFault: { ...fault('2025-03-20T09:00:00Z', 'engine'), ...unknown } });
     const e = evaluateCase({ ...input, requestedBy: 'consumer association' });
     expect(e.evaluationDate).toBe('2025-03-20');
     expect(EvaluationSchema.safeParse(e).success).toBe(true);
