@@ -84,13 +84,13 @@ export async function startService(config: Config, opts: { log?: FastifyBaseLogg
     cleanup.push(() => ingest.stop());
 
     const broker = await createBroker({ config: config.mqtt, devices, auth, ingest, metrics, log });
-    let listeners: BrokerListeners | undefined;
+    const bound: { listeners?: BrokerListeners } = {};
     // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
     cleanup.push(async () => {
       await new Promise<void>((r) => broker.close(() => r()));
-      await listeners?.close();
+      await bound.listeners?.close();
     });
-    listeners = await bindBroker(broker, config.mqtt);
+    const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
     const app = await buildApp({ sql, auth, devices, store, metrics, ingestHealthy: () => ingest.healthy, logger: log });
     cleanup.push(() => app.close());
