@@ -47,6 +47,10 @@ export interface DiagnosticsEngine {
 
 const NONE: AlertCandidate[] = [];
 
+function kindRank(dev: DeviceState, modeId: string): number {
+  return dev.plan.modes.get(modeId)?.kind === 'sudden' ? 0 : 1;
+}
+
 /**
  * Creates the engine. Profiles are parsed with zod here, so a bad profile fails at start-up.
  * Samples of categories without a profile are ignored (counted in `ignored`).
@@ -74,6 +78,11 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
   function raise(dev: DeviceState, modeId: string, v: Verdict, severity: Severity, out: AlertCandidate[], rul?: RulEstimate): void {
     const mode = dev.plan.modes.get(modeId) ?? BUILTIN_MODES.get(modeId);
     if (!mode) return;
+    // Statistical evidence for a degradation mode right after a sudden fault on the same
+    // metrics is that fault's aftermath; the device's own fault code still counts.
+    if (v.detector !== 'fault-code' && dev.open) {
+      for (const by of dev.plan.explainedBy.get(modeId) ?? []) if (dev.open.has(by)) return;
+    }
     const health = modeHealth(dev, modeId);
     const contributions = health?.contributions.filter((c) => c.points > 0) ?? [];
     const prediction = rul ?? health?.rul;
@@ -106,11 +115,14 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
         if (Math.sign(f.score) === sig.direction) share.set(sig.modeId, (share.get(sig.modeId) ?? 0) + sig.share);
       }
     }
-    for (const [modeId, s] of share) {
+    // Sudden modes first, so that their aftermath is not read as a degradation below.
+    const ranked = [...share].sort((a, b) => kindRank(dev, a[0]) - kindRank(dev, b[0]));
+    for (const [modeId, s] of ranked) {
       const mode = dev.plan.modes.get(modeId)!;
       if (s < mode.minAgreement || dev.open?.has(modeId)) continue;
       const h = modeHealth(dev, modeId);
-      if (h && h.indicator >= mode.alertThreshold / 2) raise(dev, modeId, v, mode.severity.otherwise, out);
+      const severity = mode.kind === 'sudden' ? mode.severity.instant : mode.severity.otherwise;
+      if (h && h.indicator >= mode.alertThreshold / 2) raise(dev, modeId, v, severity, out);
     }
   }
 

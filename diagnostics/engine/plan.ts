@@ -31,6 +31,11 @@ export interface CategoryPlan {
   signatures: ReadonlyMap<string, ReadonlyArray<{ modeId: string; direction: 1 | -1; share: number }>>;
   /** metric → sudden mode whose failure is this metric frozen at a rail value. */
   railModes: ReadonlyMap<string, { modeId: string; value: number }>;
+  /**
+   * degradation mode → sudden modes that move some of the same metrics. While one of those is
+   * open, the degradation mode's "trend" is the sudden fault's aftermath, not a second fault.
+   */
+  explainedBy: ReadonlyMap<string, readonly string[]>;
 }
 
 const DAY_MS = 86_400_000;
@@ -132,9 +137,16 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
       });
     }
   }
+  const explainedBy = new Map<string, string[]>();
+  for (const d of profile.modes.filter((m) => m.kind === 'degradation')) {
+    const metrics = new Set(d.indicators.map((i) => i.metric));
+    const by = profile.modes.filter((m) => m.kind === 'sudden' && m.indicators.some((i) => metrics.has(i.metric))).map((m) => m.id);
+    if (by.length) explainedBy.set(d.id, by);
+  }
   return {
     profile,
     modes: new Map(profile.modes.map((m) => [m.id, m])),
+    explainedBy,
     ewma: { metrics: watch, warmup },
     cusum: { metrics: watch, warmup },
     stuck: { metrics: watch, warmup },

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceEvent, Sample } from '../ingest/sample.ts';
+import { createDiagnosticsEngine } from './engine.ts';
+import { PROFILES } from './profiles/index.ts';
+import { gauss, MINUTE, rng, T0 } from './testing.ts';
+
+/** A running air conditioner in cooling, with sensor noise; `fanDead` seizes the indoor fan. */
+function acSample(i: number, g: () => number, opts: { fanDead?: boolean; deviceId?: string } = {}): Sample {
+  const freq = 50 + 2 * g();
+  return {
+    deviceId: opts.deviceId ?? 'ac-1',
+    category: 'air_conditioner',
+    model: 'KFR-35GW',
+    ts: T0 + i * MINUTE,
+    metrics: {
+      indoor_temp_c: 25 + 0.1 * g() + (opts.fanDead ? 4 : 0),
+      outdoor_temp_c: 32 + 0.2 * g(),
+      setpoint_c: 25,
+      supply_air_temp_c: 13.5 + 0.3 * g(),
+      compressor_current_a: 0.075 * freq + 0.08 * g(),
+      compressor_freq_hz: freq,
+      discharge_temp_c: 32 + 23 + 0.23 * freq + 0.5 * g(),
+      evaporator_temp_c: 7.5 + 0.3 * g() - (opts.fanDead ? 10 : 0),
+      condenser_temp_c: 44 + 0.4 * g(),
+      suction_pressure_kpa: 862 + 10 * g(),
+      fan_rpm: opts.fanDead ? 0 : 1050 + 12 * g(),
+      power_w: 0.075 * freq * 209 + 40 + 12 * g(),
+    },
+  };
+}
+
+const event = (code: string, minutes: number, severity: DeviceEvent['severity'] = 'error'): DeviceEvent => ({
+  deviceId: 'ac-1',
+  category: 'air_conditioner',
+  model: 'KFR-35GW',
+  ts: T0 + minutes * MINUTE,
+  code,
+  severity,
+});
+
+describe('diagnostics engine', () => {
+  it('noise only: a week of healthy samples on several devices opens nothing', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 200 });
+    for (const seed of [1, 2, 3]) {
+      const g = gauss(rng(seed));
+      for (let i = 0; i < 7 * 1440; i++) expect(engine.process(acSample(i, g, { deviceId: `ac-${seed}` })), `seed ${seed} i ${i}`).toEqual([]);
+      expect(engine.health(`ac-${seed}`)!.score).toBeGreaterThan(80);
+    }
+  });
+
+  it('sudden fault: the indoor fan seizure opens one candidate within 2 samples, with evidence', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 200 });
+    const g = gauss(rng(9));
+    const opened: Array<{ i: number; modeId: string }> = [];
+    let first;
+    for (let i = 0; i < 600; i++) {
+      for (const c of engine.process(acSample(i, g, { fanDead: i >= 500 }))) {
+        opened.push({ i, modeId: c.modeId });
+        first ??= c;
+      }
+    }
+    // The EWMA sees the jump at once and the signature agrees: often the first sample already.
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.modeId).toBe('indoor_fan_motor_seizure');
+    expect(opened[0]!.i).toBeLessThanOrEqual(501);
+    expect(first).toMatchObject({ key: 'ac-1/indoor_fan_motor_seizure', component: 'fan_motor', severity: 'major', revision: 1 });
+    expect(first!.evidence.flatMap((e) => e.metrics)).toContain('fan_rpm');
+    expect(first!.evidence[0]!.metrics).toContain('fan_rpm');
+    expect(first!.parts).toContain('indoor fan motor');
+    expect(first!.action.zh.length).toBeGreaterThan(0);
+    expect(opened.filter((o) => o.modeId === 'indoor_fan_motor_seizure')).toHaveLength(1);
+    const h = engine.health('ac-1')!;
+    expect(h.score).toBe(0);
+    expect(h.modes.find((m) => m.modeId === 'indoor_fan_motor_seizure')!.contributions[0]!.metric).toBe('fan_rpm');
+  });
+
+  it('de-duplicates: one open candidate per device and mode; escalation is a new revision', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES });
+    const a = engine.processEvent(event('F0', 0, 'warning'));
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ modeId: 'refrigerant_leak', severity: 'minor', revision: 1 });
+    expect(engine.processEvent(event('F0', 120, 'warning'))).toEqual([]);
+    const b = engine.processEvent(event('E4', 200, 'critical'));
+    expect(b).toHaveLength(1);
+    expect(b[0]).toMatchObject({ key: 'ac-1/refrigerant_leak', severity: 'critical', revision: 2 });
+    expect(b[0]!.evidence.map((e) => e.detector)).toEqual(['fault-code']);
+    expect(engine.openCandidates('ac-1')).toHaveLength(1);
+    expect(engine.close('ac-1', 'refrigerant_leak')).toBe(true);
+    expect(engine.processEvent(event('E4', 300, 'critical'))).toHaveLength(1); // a new occurrence after closing
+  });
+
+  it('unknown fault codes open the built-in unmapped-code mode', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES });
+    expect(engine.processEvent(event('U9', 0))[0]).toMatchObject({ modeId: 'unmapped_fault_code', component: 'unknown' });
+  });
+
+  it('missing data: tick opens data_missing once; the next sample closes it', () => {
+    let now = T0;
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, clock: () => now });
+    const g = gauss(rng(4));
+    for (let i = 0; i < 50; i++) engine.process(acSample(i, g));
+    now = T0 + 52 * MINUTE;
+    expect(engine.tick()).toEqual([]);
+    now = T0 + 60 * MINUTE;
+    const t = engine.tick();
+    expect(t).toHaveLength(1);
+    expect(t[0]).toMatchObject({ modeId: 'data_missing', severity: 'minor' });
+    expect(engine.tick(T0 + 70 * MINUTE)).toEqual([]);
+    engine.process(acSample(71, g));
+    expect(engine.openCandidates('ac-1').map((c) => c.modeId)).not.toContain('data_missing');
+  });
+
+  it('samples of a category without a profile are ignored and counted', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES.filter((p) => p.category !== 'tv') });
+    expect(engine.process({ deviceId: 'tv-1', category: 'tv', model: 'x', ts: T0, metrics: { on: 1 } })).toEqual([]);
+    expect(engine.ignored).toBe(1);
+    expect(engine.size).toBe(0);
+  });
+});
