@@ -27,7 +27,12 @@ describe('calendar (民法典 Art. 201–203, 1259)', () => {
   it('[民法典 第二百零三条] a last day on a statutory holiday moves to the next working day', () => {
     // 2025-10-01 … 10-08 national holiday: a period ending 10-03 ends 10-09.
     const pe = periodEnd('2025-09-26', { days: 7 });
-    expect(pe).toMatchObject({ nominalEnd: '2025-10-03', end: '2025-10-09', holidayExtended: true, calendarCovered: true });
+    expect(pe).toMatchObject({
+      nominalEnd: '2025-10-03',
+      end: '2025-10-09',
+      holidayExtended: true,
+      calendarCovered: true,
+    });
   });
 
   it('[民法典 第二百零三条] a weekend last day moves to Monday, a make-up Saturday does not move', () => {

@@ -57,11 +57,16 @@ export interface Instant {
 
 /** Parses 'YYYY-MM-DD' (midnight China time) or an ISO date-time (offset-less = China time). */
 export function parseInstant(s: string): Instant {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return { ms: dayNumber(s) * DAY_MS - CST_OFFSET_MS, date: s, precision: 'date' };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s))
+    return { ms: dayNumber(s) * DAY_MS - CST_OFFSET_MS, date: s, precision: 'date' };
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(s);
   const ms = hasOffset ? Date.parse(s) : Date.parse(`${s}Z`) - CST_OFFSET_MS;
   if (Number.isNaN(ms)) throw new RangeError(`not a date or date-time: ${s}`);
-  return { ms, date: fromDayNumber(Math.floor((ms + CST_OFFSET_MS) / DAY_MS)), precision: 'datetime' };
+  return {
+    ms,
+    date: fromDayNumber(Math.floor((ms + CST_OFFSET_MS) / DAY_MS)),
+    precision: 'datetime',
+  };
 }
 
 /** Whether `s` is a real calendar date or date-time (rejects 2025-02-30). */
@@ -84,7 +89,10 @@ export function hoursBetween(from: Instant, to: Instant): number {
 }
 
 /** Rest-day status of a civil date. `covered: false` = the holiday data does not reach it. */
-export function restDay(d: CivilDate, cal: HolidayCalendar = PRC_HOLIDAYS): { rest: boolean; covered: boolean; name?: string } {
+export function restDay(
+  d: CivilDate,
+  cal: HolidayCalendar = PRC_HOLIDAYS,
+): { rest: boolean; covered: boolean; name?: string } {
   const covered = d >= cal.coversFrom && d <= cal.coversTo;
   const h = cal.holidays.find((x) => d >= x.from && d <= x.to);
   if (h) return { rest: true, covered: true, name: h.name };
@@ -106,7 +114,10 @@ export interface PeriodEnd {
 }
 
 /** Applies Civil Code Art. 203 to a nominal last day. */
-export function applyRestDayRule(nominalEnd: CivilDate, cal: HolidayCalendar = PRC_HOLIDAYS): PeriodEnd {
+export function applyRestDayRule(
+  nominalEnd: CivilDate,
+  cal: HolidayCalendar = PRC_HOLIDAYS,
+): PeriodEnd {
   let end = nominalEnd;
   let covered = true;
   for (let i = 0; i < 40; i++) {
@@ -125,16 +136,25 @@ export type Length = { days: number } | { months: number };
  * Last day of a period starting (not counted) on `start`, lengthened by `extensionDays`
  * (P95 Art. 8: repair and parts-waiting days), then moved off a rest day (Art. 203).
  */
-export function periodEnd(start: CivilDate, length: Length, extensionDays = 0, cal: HolidayCalendar = PRC_HOLIDAYS): PeriodEnd {
+export function periodEnd(
+  start: CivilDate,
+  length: Length,
+  extensionDays = 0,
+  cal: HolidayCalendar = PRC_HOLIDAYS,
+): PeriodEnd {
   const base = 'days' in length ? addDays(start, length.days) : addMonths(start, length.months);
   return applyRestDayRule(addDays(base, extensionDays), cal);
 }
 
 /** `n` working days after `d` (CAR21 Art. 28 deadlines), skipping rest days. */
-export function addWorkingDays(d: CivilDate, n: number, cal: HolidayCalendar = PRC_HOLIDAYS): { date: CivilDate; calendarCovered: boolean } {
+export function addWorkingDays(
+  d: CivilDate,
+  n: number,
+  cal: HolidayCalendar = PRC_HOLIDAYS,
+): { date: CivilDate; calendarCovered: boolean } {
   let date = d;
   let covered = true;
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     date = addDays(date, 1);
     const r = restDay(date, cal);
     covered &&= r.covered;

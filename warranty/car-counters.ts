@@ -42,17 +42,31 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
   const max = [...byKey.entries()].sort((a, b) => b[1] - a[1])[0];
   const f = ctx.fault;
   const sameKey = f?.faultKey ?? max?.[0];
-  const sameProblem = { key: sameKey, count: sameKey === undefined ? 0 : (byKey.get(sameKey) ?? 0) };
+  const sameProblem = {
+    key: sameKey,
+    count: sameKey === undefined ? 0 : (byKey.get(sameKey) ?? 0),
+  };
   const countedDays = rs.reduce((s, r) => s + r.countedDays, 0);
   const serious = rs.filter((r) => r.seriousSafety).length;
-  const assemblyReplacements = rs.reduce((s, r) => s + r.parts.filter((p) => assemblies.includes(p)).length, 0);
+  const assemblyReplacements = rs.reduce(
+    (s, r) => s + r.parts.filter((p) => assemblies.includes(p)).length,
+    0,
+  );
   // Art. 24 ¶1(3): the same main part of a listed system; assemblies themselves excluded (¶2).
   const perPart = new Map<string, number>();
   for (const r of rs) {
     if (!systems.includes(r.component) || !r.isMainPart) continue;
-    for (const p of r.parts) if (!assemblies.includes(p)) perPart.set(`${r.component}/${p}`, (perPart.get(`${r.component}/${p}`) ?? 0) + 1);
+    for (const p of r.parts)
+      if (!assemblies.includes(p))
+        perPart.set(`${r.component}/${p}`, (perPart.get(`${r.component}/${p}`) ?? 0) + 1);
   }
-  const faultPart = f ? [...perPart.entries()].filter(([k]) => k.startsWith(`${f.component}/`) && (f.mainPart === undefined || k === `${f.component}/${f.mainPart}`)) : [];
+  const faultPart = f
+    ? [...perPart.entries()].filter(
+        ([k]) =>
+          k.startsWith(`${f.component}/`) &&
+          (f.mainPart === undefined || k === `${f.component}/${f.mainPart}`),
+      )
+    : [];
   const pool = f ? faultPart : [...perPart.entries()];
   const top = pool.sort((a, b) => b[1] - a[1])[0];
   const mainPart = { part: top?.[0], count: top?.[1] ?? 0 };
@@ -64,27 +78,65 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
   const mLimit = need(T.mainPartReplacementLimit, 'mainPartReplacementLimit');
   const k = sameProblem.key ?? '—';
   const counters = [
-    counter('same_problem_repairs', same, sameProblem.count, 'more_than', t(
-      `同一质量问题（${k}）已修理${sameProblem.count}次，共${same.value}次；超过${same.value}次可换货或退货`,
-      `same problem (${k}) repaired ${sameProblem.count} of ${same.value} times; exchange or return once more than ${same.value}`,
-    )),
-    counter('cumulative_repair_days', days, countedDays, 'more_than', t(
-      `累计修理时间${countedDays}日，共${days.value}日；超过${days.value}日可换货或退货（按小时计，不足24小时按1日）`,
-      `cumulative repair time ${countedDays} of ${days.value} days; exchange or return once more than ${days.value} (hours, each started 24 h = 1 day)`,
-    )),
-    counter('serious_safety_repairs', sLimit, serious, 'at_least', t(
-      `严重安全性能故障已修理${serious}次，共${sLimit.value}次`,
-      `serious safety failures repaired ${serious} of ${sLimit.value} times`,
-    )),
-    counter('assembly_replacements', aLimit, assemblyReplacements, 'at_least', t(
-      `发动机、变速器、动力蓄电池、行驶驱动电机累计更换${assemblyReplacements}次，共${aLimit.value}次`,
-      `engine/transmission/battery/motor replaced ${assemblyReplacements} of ${aLimit.value} times`,
-    )),
-    counter('same_main_part_replacements', mLimit, mainPart.count, 'at_least', t(
-      `同一主要零部件${mainPart.part ? `（${mainPart.part}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
-      `same main part${mainPart.part ? ` (${mainPart.part})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
-    )),
+    counter(
+      'same_problem_repairs',
+      same,
+      sameProblem.count,
+      'more_than',
+      t(
+        `同一质量问题（${k}）已修理${sameProblem.count}次，共${same.value}次；超过${same.value}次可换货或退货`,
+        `same problem (${k}) repaired ${sameProblem.count} of ${same.value} times; exchange or return once more than ${same.value}`,
+      ),
+    ),
+    counter(
+      'cumulative_repair_days',
+      days,
+      countedDays,
+      'more_than',
+      t(
+        `累计修理时间${countedDays}日，共${days.value}日；超过${days.value}日可换货或退货（按小时计，不足24小时按1日）`,
+        `cumulative repair time ${countedDays} of ${days.value} days; exchange or return once more than ${days.value} (hours, each started 24 h = 1 day)`,
+      ),
+    ),
+    counter(
+      'serious_safety_repairs',
+      sLimit,
+      serious,
+      'at_least',
+      t(
+        `严重安全性能故障已修理${serious}次，共${sLimit.value}次`,
+        `serious safety failures repaired ${serious} of ${sLimit.value} times`,
+      ),
+    ),
+    counter(
+      'assembly_replacements',
+      aLimit,
+      assemblyReplacements,
+      'at_least',
+      t(
+        `发动机、变速器、动力蓄电池、行驶驱动电机累计更换${assemblyReplacements}次，共${aLimit.value}次`,
+        `engine/transmission/battery/motor replaced ${assemblyReplacements} of ${aLimit.value} times`,
+      ),
+    ),
+    counter(
+      'same_main_part_replacements',
+      mLimit,
+      mainPart.count,
+      'at_least',
+      t(
+        `同一主要零部件${mainPart.part ? `（${mainPart.part}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
+        `same main part${mainPart.part ? ` (${mainPart.part})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
+      ),
+    ),
   ];
   const maxSameProblem = { key: max?.[0], count: max?.[1] ?? 0 };
-  return { sameProblem, maxSameProblem, countedDays, serious, assemblyReplacements, mainPart, counters };
+  return {
+    sameProblem,
+    maxSameProblem,
+    countedDays,
+    serious,
+    assemblyReplacements,
+    mainPart,
+    counters,
+  };
 }

@@ -1,4 +1,13 @@
-import { daysBetween, hoursBetween, parseInstant, periodEnd, repairHoursToDays, type CivilDate, type Instant, type Length } from './calendar.ts';
+import {
+  daysBetween,
+  hoursBetween,
+  parseInstant,
+  periodEnd,
+  repairHoursToDays,
+  type CivilDate,
+  type Instant,
+  type Length,
+} from './calendar.ts';
 import type { Deadline, Note, Text } from './evaluation-schema.ts';
 import type { Policy } from './policy-schema.ts';
 import type { CaseFacts, CurrentFault } from './schemas.ts';
@@ -54,16 +63,34 @@ export interface CaseContext {
 export const t = (zh: string, en: string): Text => ({ zh, en });
 
 const ZH: Record<string, string> = {
-  engine: '发动机', transmission: '变速器', power_battery: '动力蓄电池', drive_motor: '行驶驱动电机',
-  steering_system: '转向系统', brake_system: '制动系统', suspension: '悬架系统', drivetrain: '传动系统',
-  emission_control: '污染控制装置', body: '车身', compressor: '压缩机', host: '主机', battery: '电池',
-  charger: '充电器', headset: '耳机', display_panel: '显示屏', backlight: '背光组件', motherboard: '主板',
+  engine: '发动机',
+  transmission: '变速器',
+  power_battery: '动力蓄电池',
+  drive_motor: '行驶驱动电机',
+  steering_system: '转向系统',
+  brake_system: '制动系统',
+  suspension: '悬架系统',
+  drivetrain: '传动系统',
+  emission_control: '污染控制装置',
+  body: '车身',
+  compressor: '压缩机',
+  host: '主机',
+  battery: '电池',
+  charger: '充电器',
+  headset: '耳机',
+  display_panel: '显示屏',
+  backlight: '背光组件',
+  motherboard: '主板',
 };
 /** Chinese name of a component for explanations (the snake_case id when unknown). */
 export const zhName = (component: string): string => ZH[component] ?? component;
 
 /** Main-part membership: the explicit flag wins, else the policy's list (P95 catalogue / 三包凭证). */
-export function isMainPart(policy: Policy, flag: boolean | undefined, ...names: (string | undefined)[]): boolean {
+export function isMainPart(
+  policy: Policy,
+  flag: boolean | undefined,
+  ...names: (string | undefined)[]
+): boolean {
   return flag ?? names.some((n) => n !== undefined && policy.mainParts.names.includes(n));
 }
 
@@ -73,22 +100,67 @@ function startOf(policy: Policy, f: CaseFacts): { date: CivilDate; basis: Note }
   const delivery = d(f.deliveryDate);
   const clause = policy.startRule.clause;
   if (f.exchangeDate && policy.restartAfterExchange.value)
-    return { date: d(f.exchangeDate) as CivilDate, basis: { clause: policy.restartAfterExchange.clause, explanation: t('更换后三包期自换货之日起重新计算', 'periods restart on the exchange date') } };
+    return {
+      date: d(f.exchangeDate) as CivilDate,
+      basis: {
+        clause: policy.restartAfterExchange.clause,
+        explanation: t('更换后三包期自换货之日起重新计算', 'periods restart on the exchange date'),
+      },
+    };
   switch (policy.startRule.kind) {
     case 'invoice_or_delivery':
       return delivery && delivery !== invoice
-        ? { date: delivery, basis: { clause, explanation: t('开票日与交付日不一致，自交付之日起算', 'invoice and delivery dates differ: counted from delivery') } }
-        : { date: invoice, basis: { clause, explanation: t('自开具购车发票之日起算', 'counted from the invoice date') } };
+        ? {
+            date: delivery,
+            basis: {
+              clause,
+              explanation: t(
+                '开票日与交付日不一致，自交付之日起算',
+                'invoice and delivery dates differ: counted from delivery',
+              ),
+            },
+          }
+        : {
+            date: invoice,
+            basis: {
+              clause,
+              explanation: t('自开具购车发票之日起算', 'counted from the invoice date'),
+            },
+          };
     case 'installation_or_invoice': {
       const inst = d(f.installationCompletedDate);
       return inst
-        ? { date: inst, basis: { clause, explanation: t('自安装调试完成之日起算', 'counted from the end of installation') } }
-        : { date: invoice, basis: { clause, explanation: t('无需安装，自开票之日起算', 'no installation: counted from the invoice date') } };
+        ? {
+            date: inst,
+            basis: {
+              clause,
+              explanation: t('自安装调试完成之日起算', 'counted from the end of installation'),
+            },
+          }
+        : {
+            date: invoice,
+            basis: {
+              clause,
+              explanation: t(
+                '无需安装，自开票之日起算',
+                'no installation: counted from the invoice date',
+              ),
+            },
+          };
     }
     case 'delivery':
-      return { date: delivery ?? invoice, basis: { clause, explanation: t('自收到商品之日起算', 'counted from receipt of the goods') } };
+      return {
+        date: delivery ?? invoice,
+        basis: {
+          clause,
+          explanation: t('自收到商品之日起算', 'counted from receipt of the goods'),
+        },
+      };
     default:
-      return { date: invoice, basis: { clause, explanation: t('自开具发票之日起算', 'counted from the invoice date') } };
+      return {
+        date: invoice,
+        basis: { clause, explanation: t('自开具发票之日起算', 'counted from the invoice date') },
+      };
   }
 }
 
@@ -113,7 +185,11 @@ export function buildContext(policy: Policy, facts: CaseFacts): CaseContext {
       faultKey: r.faultCode || r.component,
       component: r.component,
       parts: r.partsReplaced.map((p) => (typeof p === 'string' ? p : p.name)),
-      isMainPart: isMainPart(policy, r.isMainPart, ...r.partsReplaced.map((p) => (typeof p === 'string' ? p : p.name))),
+      isMainPart: isMainPart(
+        policy,
+        r.isMainPart,
+        ...r.partsReplaced.map((p) => (typeof p === 'string' ? p : p.name)),
+      ),
       seriousSafety: r.isSeriousSafetyFault ?? false,
       quality: r.cause === 'quality',
       days: repairHoursToDays(hours),
@@ -125,15 +201,22 @@ export function buildContext(policy: Policy, facts: CaseFacts): CaseContext {
     });
   });
   if (repairs.some((r) => r.datePrecision) && policy.regime === 'CAR21')
-    warnings.push('some repair times are dates only: CAR21 Art. 40 counts hours, give date-times for exact repair days');
+    warnings.push(
+      'some repair times are dates only: CAR21 Art. 40 counts hours, give date-times for exact repair days',
+    );
   let lastKm = -1;
   for (const r of facts.repairs) {
     if (r.mileageKm === undefined) continue;
-    if (r.mileageKm < lastKm) warnings.push(`odometer went backwards at the repair of ${r.date} (${r.mileageKm} km < ${lastKm} km): possible rollback`);
+    if (r.mileageKm < lastKm)
+      warnings.push(
+        `odometer went backwards at the repair of ${r.date} (${r.mileageKm} km < ${lastKm} km): possible rollback`,
+      );
     lastKm = Math.max(lastKm, r.mileageKm);
   }
   if (facts.mileageKm !== undefined && lastKm > facts.mileageKm)
-    warnings.push(`facts.mileageKm ${facts.mileageKm} is below a recorded repair mileage ${lastKm}: possible odometer rollback`);
+    warnings.push(
+      `facts.mileageKm ${facts.mileageKm} is below a recorded repair mileage ${lastKm}: possible odometer rollback`,
+    );
   const cf = facts.currentFault;
   const fault: NormFault | undefined = cf && {
     ...cf,
@@ -141,7 +224,9 @@ export function buildContext(policy: Policy, facts: CaseFacts): CaseContext {
     faultKey: cf.faultCode || cf.component,
     quality: cf.cause === 'quality',
     mainPartFlag: isMainPart(policy, cf.isMainPart, cf.mainPart, cf.component),
-    ...(cf.mileageKm ?? facts.mileageKm) !== undefined ? { km: (cf.mileageKm ?? facts.mileageKm) as number } : {},
+    ...((cf.mileageKm ?? facts.mileageKm) !== undefined
+      ? { km: (cf.mileageKm ?? facts.mileageKm) as number }
+      : {}),
   };
   return {
     policy,
@@ -168,7 +253,10 @@ export function makeDeadline(
   const pe = periodEnd(ctx.start, length, opts.extensionDays ?? 0);
   const at = opts.at ?? ctx.evalDate;
   const kmOver = opts.limitKm !== undefined && opts.km !== undefined && opts.km > opts.limitKm;
-  if (!pe.calendarCovered) ctx.warnings.push(`${key}: ${pe.end} is beyond the holiday calendar; if it is a statutory holiday the period ends later (Civil Code Art. 203)`);
+  if (!pe.calendarCovered)
+    ctx.warnings.push(
+      `${key}: ${pe.end} is beyond the holiday calendar; if it is a statutory holiday the period ends later (Civil Code Art. 203)`,
+    );
   return {
     key,
     clause,
@@ -186,5 +274,8 @@ export function makeDeadline(
 
 /** Whether `date` falls inside a deadline (Art. 1259: "以内" includes the last day) and `km` within its limit. */
 export function inside(d: Deadline, date: CivilDate, km?: number): boolean {
-  return daysBetween(date, d.end) >= 0 && (d.limitKm === undefined || km === undefined || km <= d.limitKm);
+  return (
+    daysBetween(date, d.end) >= 0 &&
+    (d.limitKm === undefined || km === undefined || km <= d.limitKm)
+  );
 }

@@ -22,7 +22,14 @@ function io(files: Record<string, string>) {
 
 describe('sanbao warranty evaluate', () => {
   it('[部分商品三包 第九条] prints the decision as JSON, and a summary with --text', async () => {
-    const c = io({ 'case.json': JSON.stringify(goodsCase('tv', { evaluationDate: '2025-03-09', currentFault: fault('2025-03-09', 'backlight') })) });
+    const c = io({
+      'case.json': JSON.stringify(
+        goodsCase('tv', {
+          evaluationDate: '2025-03-09',
+          currentFault: fault('2025-03-09', 'backlight'),
+        }),
+      ),
+    });
     expect(await warrantyCli(['evaluate', 'case.json', '--text'], c.io)).toBe(0);
     const [json, text] = c.out;
     expect(JSON.parse(json ?? '')).toMatchObject({ remedy: 'return', free: true });
@@ -37,11 +44,16 @@ describe('sanbao warranty evaluate', () => {
   });
 
   it('missing file, bad JSON, bad usage and a refused policy → exit 2', async () => {
-    const c = io({ 'bad.json': '{ nope', 'weak.json': JSON.stringify(carCase({}, { terms: { wholeUnitKm: 10_000 } })) });
+    const c = io({
+      'bad.json': '{ nope',
+      'weak.json': JSON.stringify(carCase({}, { terms: { wholeUnitKm: 10_000 } })),
+    });
     expect(await warrantyCli(['evaluate', 'missing.json'], c.io)).toBe(2);
     expect(await warrantyCli(['evaluate', 'bad.json'], c.io)).toBe(2);
     expect(await warrantyCli(['frobnicate'], c.io)).toBe(2);
     expect(await warrantyCli(['evaluate', 'weak.json'], c.io)).toBe(2);
-    expect(c.err.join('')).toMatch(/cannot read missing\.json[\s\S]*not valid JSON[\s\S]*usage[\s\S]*WARRANTY_ERR_POLICY_WEAKER.*CAR21 Art\. 18/);
+    expect(c.err.join('')).toMatch(
+      /cannot read missing\.json[\s\S]*not valid JSON[\s\S]*usage[\s\S]*WARRANTY_ERR_POLICY_WEAKER.*CAR21 Art\. 18/,
+    );
   });
 });

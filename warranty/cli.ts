@@ -15,7 +15,13 @@ const USAGE = `usage: sanbao warranty evaluate <case.json> [--text]
   --text adds a readable summary (Chinese and English) on stdout after the JSON.
 exit codes: 0 decided, 2 bad usage, file, JSON or fields`;
 
-const KIND: Record<string, string> = { return: '退货 return', exchange: '换货 exchange', assembly_swap: '总成更换 assembly swap', free_repair: '免费修理 free repair', paid_repair: '收费修理 paid repair' };
+const KIND: Record<string, string> = {
+  return: '退货 return',
+  exchange: '换货 exchange',
+  assembly_swap: '总成更换 assembly swap',
+  free_repair: '免费修理 free repair',
+  paid_repair: '收费修理 paid repair',
+};
 
 /** A readable summary of a decision. */
 export function formatEvaluation(e: Evaluation): string {
@@ -23,14 +29,24 @@ export function formatEvaluation(e: Evaluation): string {
     `三包 decision for ${e.category} on ${e.evaluationDate} (policy ${e.policy.id}@${e.policy.version}, period from ${e.periodStart})`,
     `→ ${e.remedy.toUpperCase()}${e.free ? ', free' : e.amountOwedCNY === null ? ', owner pays (amount unknown)' : `, owner pays ${e.amountOwedCNY} CNY`}`,
     'Remedies:',
-    ...e.remedies.map((r) => `  - ${KIND[r.kind] ?? r.kind}${r.target ? ` (${r.target})` : ''} [${r.clause}]${r.free ? '' : ` owed ${r.amountOwedCNY ?? '?'} CNY`}: ${r.explanation.zh} / ${r.explanation.en}`),
+    ...e.remedies.map(
+      (r) =>
+        `  - ${KIND[r.kind] ?? r.kind}${r.target ? ` (${r.target})` : ''} [${r.clause}]${r.free ? '' : ` owed ${r.amountOwedCNY ?? '?'} CNY`}: ${r.explanation.zh} / ${r.explanation.en}`,
+    ),
     'Deadlines:',
-    ...e.deadlines.map((d) => `  - ${d.key} ends ${d.end}${d.limitKm !== undefined ? ` or ${d.limitKm} km` : ''}${d.passed ? ' (passed)' : ''} [${d.clause}]${d.calendarCovered ? '' : ' (beyond holiday calendar)'}`),
+    ...e.deadlines.map(
+      (d) =>
+        `  - ${d.key} ends ${d.end}${d.limitKm !== undefined ? ` or ${d.limitKm} km` : ''}${d.passed ? ' (passed)' : ''} [${d.clause}]${d.calendarCovered ? '' : ' (beyond holiday calendar)'}`,
+    ),
     'Counters:',
-    ...e.counters.map((c) => `  - ${c.explanation.en}${c.reached ? ' — REACHED' : ''} [${c.clause}]`),
+    ...e.counters.map(
+      (c) => `  - ${c.explanation.en}${c.reached ? ' — REACHED' : ''} [${c.clause}]`,
+    ),
   ];
-  if (e.exclusions.length) lines.push('Exclusions:', ...e.exclusions.map((x) => `  - ${x.explanation.en} [${x.clause}]`));
-  if (e.notes.length) lines.push('Notes:', ...e.notes.map((n) => `  - ${n.explanation.en} [${n.clause}]`));
+  if (e.exclusions.length)
+    lines.push('Exclusions:', ...e.exclusions.map((x) => `  - ${x.explanation.en} [${x.clause}]`));
+  if (e.notes.length)
+    lines.push('Notes:', ...e.notes.map((n) => `  - ${n.explanation.en} [${n.clause}]`));
   if (e.warnings.length) lines.push('Warnings:', ...e.warnings.map((w) => `  - ${w}`));
   return `${lines.join('\n')}\n`;
 }
@@ -64,7 +80,8 @@ export async function warrantyCli(args: string[], io: WarrantyCliIo): Promise<nu
     return 0;
   } catch (err) {
     if (err instanceof z.ZodError) {
-      for (const d of zodIssues(err.issues)) io.stderr(`${file}: ${d.path || '(root)'}: ${d.message}\n`);
+      for (const d of zodIssues(err.issues))
+        io.stderr(`${file}: ${d.path || '(root)'}: ${d.message}\n`);
       return 2;
     }
     const coded = err as Error & { code?: string; details?: unknown };

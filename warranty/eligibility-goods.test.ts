@@ -5,8 +5,20 @@ import { fault, goodsCase, repair } from './fixtures.ts';
 
 const kinds = (e: Evaluation) => e.remedies.map((r) => r.kind).sort();
 const byKind = (e: Evaluation, k: string) => e.remedies.find((r) => r.kind === k);
-const at = (category: string, date: string, component: string, facts: Record<string, unknown> = {}, extra = {}) =>
-  evaluateCase(goodsCase(category, { evaluationDate: date, currentFault: fault(date, component, extra), ...facts }));
+const at = (
+  category: string,
+  date: string,
+  component: string,
+  facts: Record<string, unknown> = {},
+  extra = {},
+) =>
+  evaluateCase(
+    goodsCase(category, {
+      evaluationDate: date,
+      currentFault: fault(date, component, extra),
+      ...facts,
+    }),
+  );
 
 describe('appliances under P95 (部分商品修理更换退货责任规定)', () => {
   it('[部分商品三包 第九条] performance failure on day 7 → return, exchange or repair; day 8 → exchange or repair', () => {
@@ -20,22 +32,43 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
   });
 
   it('[部分商品三包 第十条] day 15 → free exchange; day 16 → free repair', () => {
-    expect(at('washing_machine', '2025-03-18', 'motor')).toMatchObject({ remedy: 'exchange', free: true });
+    expect(at('washing_machine', '2025-03-18', 'motor')).toMatchObject({
+      remedy: 'exchange',
+      free: true,
+    });
     const d16 = at('washing_machine', '2025-03-19', 'motor');
     expect(d16).toMatchObject({ remedy: 'repair', free: true });
     expect(byKind(d16, 'free_repair')?.clause).toBe('P95 Art. 15');
   });
 
   it('[部分商品三包 第十一条][第十三条] repaired twice and still failing → free exchange, or return with depreciation when the seller has the same model', () => {
-    const twice = [repair('2025-05-06', '2025-05-08', 'compressor'), repair('2025-06-03', '2025-06-05', 'compressor')];
-    const e = at('air_conditioner', '2025-07-01', 'compressor', { repairs: twice, sellerHasSameModel: true });
+    const twice = [
+      repair('2025-05-06', '2025-05-08', 'compressor'),
+      repair('2025-06-03', '2025-06-05', 'compressor'),
+    ];
+    const e = at('air_conditioner', '2025-07-01', 'compressor', {
+      repairs: twice,
+      sellerHasSameModel: true,
+    });
     expect(byKind(e, 'exchange')).toMatchObject({ clause: 'P95 Art. 11', free: true });
     // 120 days since 2025-03-03, minus 4 repair days = 116 days × 0.1 % × 3,000 CNY = 348 CNY.
     expect(e).toMatchObject({ remedy: 'return', free: false, amountOwedCNY: 348 });
-    expect(byKind(e, 'return')?.amountBasis?.inputs).toEqual({ depreciationPerDay: 0.001, usedDays: 116, priceCNY: 3_000 });
-    expect(e.counters.find((c) => c.key === 'repairs_toward_exchange')).toMatchObject({ count: 2, limit: 2, reached: true });
+    expect(byKind(e, 'return')?.amountBasis?.inputs).toEqual({
+      depreciationPerDay: 0.001,
+      usedDays: 116,
+      priceCNY: 3_000,
+    });
+    expect(e.counters.find((c) => c.key === 'repairs_toward_exchange')).toMatchObject({
+      count: 2,
+      limit: 2,
+      reached: true,
+    });
 
-    const noStock = at('air_conditioner', '2025-07-01', 'compressor', { repairs: twice, sellerHasSameModel: false, consumerAcceptsOtherModel: false });
+    const noStock = at('air_conditioner', '2025-07-01', 'compressor', {
+      repairs: twice,
+      sellerHasSameModel: false,
+      consumerAcceptsOtherModel: false,
+    });
     expect(noStock).toMatchObject({ remedy: 'return', free: true, amountOwedCNY: 0 });
     expect(byKind(noStock, 'return')?.clause).toBe('P95 Art. 13');
 
@@ -44,23 +77,44 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
   });
 
   it('[部分商品三包 第八条] the period is extended by repair days: 2026-01-06 + 10 days → 2026-01-16', () => {
-    const facts = { invoiceDate: '2025-01-06', repairs: [repair('2025-06-02', '2025-06-12', 'logic_board')] };
+    const facts = {
+      invoiceDate: '2025-01-06',
+      repairs: [repair('2025-06-02', '2025-06-12', 'logic_board')],
+    };
     const inside = at('tv', '2026-01-16', 'speaker', facts);
-    expect(inside.deadlines.find((d) => d.key === 'whole_unit_period')).toMatchObject({ nominalEnd: '2026-01-16', end: '2026-01-16', extendedByDays: 10 });
+    expect(inside.deadlines.find((d) => d.key === 'whole_unit_period')).toMatchObject({
+      nominalEnd: '2026-01-16',
+      end: '2026-01-16',
+      extendedByDays: 10,
+    });
     expect(inside).toMatchObject({ remedy: 'repair', free: true });
-    expect(at('tv', '2026-01-17', 'speaker', facts)).toMatchObject({ remedy: 'repair', free: false });
-    expect(at('tv', '2026-01-16', 'speaker', { invoiceDate: '2025-01-06' })).toMatchObject({ free: false });
+    expect(at('tv', '2026-01-17', 'speaker', facts)).toMatchObject({
+      remedy: 'repair',
+      free: false,
+    });
+    expect(at('tv', '2026-01-16', 'speaker', { invoiceDate: '2025-01-06' })).toMatchObject({
+      free: false,
+    });
   });
 
   it('[部分商品三包 catalogue] the main-part period (3 years) outlives the whole-unit period (1 year)', () => {
     const compressor = at('air_conditioner', '2027-03-01', 'compressor');
     expect(compressor).toMatchObject({ remedy: 'repair', free: true });
-    expect(byKind(compressor, 'free_repair')).toMatchObject({ scope: 'part', target: 'compressor' });
-    expect(at('air_conditioner', '2027-03-01', 'remote_control')).toMatchObject({ remedy: 'repair', free: false });
+    expect(byKind(compressor, 'free_repair')).toMatchObject({
+      scope: 'part',
+      target: 'compressor',
+    });
+    expect(at('air_conditioner', '2027-03-01', 'remote_control')).toMatchObject({
+      remedy: 'repair',
+      free: false,
+    });
   });
 
   it('[部分商品三包 第十四条] after an exchange the period restarts and earlier repairs do not count', () => {
-    const repairs = [repair('2025-05-06', '2025-05-07', 'display_panel'), repair('2025-06-03', '2025-06-04', 'display_panel')];
+    const repairs = [
+      repair('2025-05-06', '2025-05-07', 'display_panel'),
+      repair('2025-06-03', '2025-06-04', 'display_panel'),
+    ];
     const e = at('tv', '2026-08-20', 'speaker', { exchangeDate: '2025-09-01', repairs });
     expect(e.periodStart).toBe('2025-09-01');
     expect(e).toMatchObject({ remedy: 'repair', free: true });
@@ -69,19 +123,37 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
   });
 
   it('[部分商品三包 第十二条] waiting for the producer’s parts 90 days → no exchange yet; 91 days → free exchange', () => {
-    const waiting = [{ ...repair('2025-04-01', '2025-04-01', 'compressor', { waitingForPartsFromProducer: true }), returnedDate: undefined }];
-    const d90 = evaluateCase(goodsCase('refrigerator', { evaluationDate: '2025-06-30', repairs: waiting }));
-    expect(d90.counters.find((c) => c.key === 'parts_waiting_days')).toMatchObject({ count: 90, reached: false });
+    const waiting = [
+      {
+        ...repair('2025-04-01', '2025-04-01', 'compressor', { waitingForPartsFromProducer: true }),
+        returnedDate: undefined,
+      },
+    ];
+    const d90 = evaluateCase(
+      goodsCase('refrigerator', { evaluationDate: '2025-06-30', repairs: waiting }),
+    );
+    expect(d90.counters.find((c) => c.key === 'parts_waiting_days')).toMatchObject({
+      count: 90,
+      reached: false,
+    });
     expect(d90.remedy).toBe('none');
-    const d91 = evaluateCase(goodsCase('refrigerator', { evaluationDate: '2025-07-01', repairs: waiting }));
+    const d91 = evaluateCase(
+      goodsCase('refrigerator', { evaluationDate: '2025-07-01', repairs: waiting }),
+    );
     expect(byKind(d91, 'exchange')).toMatchObject({ clause: 'P95 Art. 12', free: true });
   });
 
   it('[部分商品三包 exclusions] no invoice and no 三包凭证 → no 三包, paid repair; misuse → paid repair', () => {
-    const noDocs = at('tv', '2025-03-08', 'logic_board', { hasInvoice: false, hasWarrantyCertificate: false });
+    const noDocs = at('tv', '2025-03-08', 'logic_board', {
+      hasInvoice: false,
+      hasWarrantyCertificate: false,
+    });
     expect(noDocs).toMatchObject({ remedy: 'repair', free: false });
     expect(noDocs.exclusions[0]?.reason).toBe('no_invoice_no_certificate');
-    const invoiceOnly = at('tv', '2025-03-08', 'logic_board', { hasInvoice: true, hasWarrantyCertificate: false });
+    const invoiceOnly = at('tv', '2025-03-08', 'logic_board', {
+      hasInvoice: true,
+      hasWarrantyCertificate: false,
+    });
     expect(invoiceOnly.remedy).toBe('return');
     const misuse = at('refrigerator', '2025-03-08', 'compressor', {}, { cause: 'consumer_misuse' });
     expect(misuse).toMatchObject({ remedy: 'repair', free: false });
@@ -96,7 +168,9 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
 
   it('uncertain catalogue facts are flagged in the decision (range hood row NOT FOUND)', () => {
     const e = at('range_hood', '2025-04-01', 'motor');
-    expect(e.policy.uncertainFacts.map((u) => u.key)).toEqual(expect.arrayContaining(['terms.wholeUnitMonths', 'terms.depreciationPerDay']));
+    expect(e.policy.uncertainFacts.map((u) => u.key)).toEqual(
+      expect.arrayContaining(['terms.wholeUnitMonths', 'terms.depreciationPerDay']),
+    );
   });
 });
 
@@ -105,38 +179,71 @@ describe('mobile phones (PHONE), computers (PC), 消法 default', () => {
     expect(at('mobile_phone', '2025-03-10', 'host').remedy).toBe('return');
     expect(at('mobile_phone', '2025-03-11', 'host').remedy).toBe('exchange');
     expect(at('mobile_phone', '2025-03-18', 'host').remedy).toBe('exchange');
-    expect(at('mobile_phone', '2025-03-19', 'host')).toMatchObject({ remedy: 'repair', free: true });
+    expect(at('mobile_phone', '2025-03-19', 'host')).toMatchObject({
+      remedy: 'repair',
+      free: true,
+    });
   });
 
   it('[移动电话三包 第十三条][第十八条] host failing after two repairs → free exchange; return only if no same model', () => {
-    const repairs = [repair('2025-04-01', '2025-04-03', 'host'), repair('2025-05-06', '2025-05-08', 'host')];
+    const repairs = [
+      repair('2025-04-01', '2025-04-03', 'host'),
+      repair('2025-05-06', '2025-05-08', 'host'),
+    ];
     const e = at('mobile_phone', '2025-06-03', 'host', { repairs });
     expect(e.remedy).toBe('exchange');
     expect(byKind(e, 'exchange')?.clause).toBe('PHONE Art. 13');
-    const noStock = at('mobile_phone', '2025-06-03', 'host', { repairs, sellerHasSameModel: false });
+    const noStock = at('mobile_phone', '2025-06-03', 'host', {
+      repairs,
+      sellerHasSameModel: false,
+    });
     expect(noStock).toMatchObject({ remedy: 'return', free: true });
     expect(byKind(noStock, 'return')?.clause).toBe('PHONE Art. 18');
   });
 
   it('[移动电话三包 第十四条] battery (6 months) → free exchange; after 2 exchanges → free return; month 7 → paid', () => {
     const bat = at('mobile_phone', '2025-08-01', 'battery');
-    expect(byKind(bat, 'exchange')).toMatchObject({ scope: 'accessory', target: 'battery', free: true });
-    const exchanged = [repair('2025-04-01', '2025-04-01', 'battery'), repair('2025-05-06', '2025-05-06', 'battery')];
-    expect(byKind(at('mobile_phone', '2025-08-01', 'battery', { repairs: exchanged }), 'return')).toMatchObject({ scope: 'accessory', clause: 'PHONE Art. 14' });
-    expect(at('mobile_phone', '2025-09-04', 'battery')).toMatchObject({ remedy: 'repair', free: false });
+    expect(byKind(bat, 'exchange')).toMatchObject({
+      scope: 'accessory',
+      target: 'battery',
+      free: true,
+    });
+    const exchanged = [
+      repair('2025-04-01', '2025-04-01', 'battery'),
+      repair('2025-05-06', '2025-05-06', 'battery'),
+    ];
+    expect(
+      byKind(at('mobile_phone', '2025-08-01', 'battery', { repairs: exchanged }), 'return'),
+    ).toMatchObject({ scope: 'accessory', clause: 'PHONE Art. 14' });
+    expect(at('mobile_phone', '2025-09-04', 'battery')).toMatchObject({
+      remedy: 'repair',
+      free: false,
+    });
   });
 
   it('[移动电话三包 第十五条][第十六条] not repaired in 7 days → loaner; parts missing over 60 days → exchange', () => {
-    const waiting = [{ ...repair('2025-04-01', '2025-04-01', 'host', { waitingForPartsFromProducer: true }), returnedDate: undefined }];
-    const d60 = evaluateCase(goodsCase('mobile_phone', { evaluationDate: '2025-05-31', repairs: waiting }));
+    const waiting = [
+      {
+        ...repair('2025-04-01', '2025-04-01', 'host', { waitingForPartsFromProducer: true }),
+        returnedDate: undefined,
+      },
+    ];
+    const d60 = evaluateCase(
+      goodsCase('mobile_phone', { evaluationDate: '2025-05-31', repairs: waiting }),
+    );
     expect(d60.remedy).toBe('none');
     expect(d60.notes.some((n) => n.clause === 'PHONE Art. 15')).toBe(true);
-    const d61 = evaluateCase(goodsCase('mobile_phone', { evaluationDate: '2025-06-01', repairs: waiting }));
+    const d61 = evaluateCase(
+      goodsCase('mobile_phone', { evaluationDate: '2025-06-01', repairs: waiting }),
+    );
     expect(byKind(d61, 'exchange')?.clause).toBe('PHONE Art. 16');
   });
 
   it('[微型计算机三包 第九条] without invoice and certificate: exchange and repair, no return', () => {
-    const e = at('microcomputer', '2025-03-06', 'motherboard', { hasInvoice: false, hasWarrantyCertificate: false });
+    const e = at('microcomputer', '2025-03-06', 'motherboard', {
+      hasInvoice: false,
+      hasWarrantyCertificate: false,
+    });
     expect(kinds(e)).toEqual(['exchange', 'free_repair']);
     expect(e.remedy).toBe('exchange');
   });

@@ -14,15 +14,28 @@ import { EvaluateRequestSchema, type CaseFacts, type EvaluateRequest } from './s
  * repair history, current fault, evaluation date, odometer) → every remedy available now, the
  * most extensive one, what the owner pays, deadlines, counters and exclusions. No I/O, no clock.
  */
-const RANK: Record<RemedyOption['kind'], number> = { return: 3, exchange: 2, assembly_swap: 1, free_repair: 1, paid_repair: 1 };
-const TOP: Record<number, Evaluation['remedy']> = { 3: 'return', 2: 'exchange', 1: 'repair', 0: 'none' };
+const RANK: Record<RemedyOption['kind'], number> = {
+  return: 3,
+  exchange: 2,
+  assembly_swap: 1,
+  free_repair: 1,
+  paid_repair: 1,
+};
+const TOP: Record<number, Evaluation['remedy']> = {
+  3: 'return',
+  2: 'exchange',
+  1: 'repair',
+  0: 'none',
+};
 
 /** Picks the most extensive remedy; among equals, the one that costs the owner least. */
 export function mostExtensive(remedies: readonly RemedyOption[]): RemedyOption | undefined {
   const cost = (r: RemedyOption) => (r.free ? 0 : (r.amountOwedCNY ?? Number.POSITIVE_INFINITY));
   // Whole-unit remedies outrank the same kind on an accessory.
   const scope = (r: RemedyOption) => (r.scope === 'unit' ? 0 : 1);
-  return [...remedies].sort((a, b) => RANK[b.kind] - RANK[a.kind] || scope(a) - scope(b) || cost(a) - cost(b))[0];
+  return [...remedies].sort(
+    (a, b) => RANK[b.kind] - RANK[a.kind] || scope(a) - scope(b) || cost(a) - cost(b),
+  )[0];
 }
 
 /** Evaluates validated facts under a resolved policy. Pure. */
@@ -32,7 +45,10 @@ export function evaluateEligibility(policy: Policy, facts: CaseFacts): Evaluatio
   const best = mostExtensive(out.remedies);
   const uncertain = uncertainFacts(policy);
   const usedUncertain = out.remedies.filter((r) => r.uncertain).map((r) => r.clause);
-  if (usedUncertain.length) ctx.warnings.push(`remedies resting on uncertain facts: ${[...new Set(usedUncertain)].join('; ')}`);
+  if (usedUncertain.length)
+    ctx.warnings.push(
+      `remedies resting on uncertain facts: ${[...new Set(usedUncertain)].join('; ')}`,
+    );
   return {
     category: policy.category,
     policy: {
@@ -75,7 +91,8 @@ export function resolvePolicy(req: EvaluateRequest): Policy {
     if (ref) throw new WarrantyErrors.NoPolicyInForce(ref, date);
     throw new WarrantyErrors.NoPolicyInForce(req.category, date);
   }
-  if (base.category !== req.category) throw new WarrantyErrors.PolicyCategoryMismatch(base.id, base.category, req.category);
+  if (base.category !== req.category)
+    throw new WarrantyErrors.PolicyCategoryMismatch(base.id, base.category, req.category);
   if (typeof req.policy !== 'object') return base;
   const merged = applyPolicyOverride(base, req.policy);
   checkPolicyNotWeaker(merged, base);

@@ -7,9 +7,21 @@ import { defineError } from '../app/errors.ts';
  */
 export const WarrantyErrors = {
   /** A manufacturer policy promises less than the national baseline (CAR21 Art. 4 ¶2; P95 Art. 4). */
-  PolicyWeaker: defineError('WARRANTY_ERR_POLICY_WEAKER', 'policy is weaker than the national baseline: %s', 422),
+  PolicyWeaker: defineError(
+    'WARRANTY_ERR_POLICY_WEAKER',
+    'policy is weaker than the national baseline: %s',
+    422,
+  ),
   /** No baseline version was in force when the unit's 三包 period started. */
-  NoPolicyInForce: defineError('WARRANTY_ERR_NO_POLICY_IN_FORCE', 'no 三包 policy for %s in force on %s', 422),
+  NoPolicyInForce: defineError(
+    'WARRANTY_ERR_NO_POLICY_IN_FORCE',
+    'no 三包 policy for %s in force on %s',
+    422,
+  ),
   /** A policy given by id belongs to another category. */
-  PolicyCategoryMismatch: defineError('WARRANTY_ERR_POLICY_CATEGORY', 'policy %s is for %s, not %s', 400),
+  PolicyCategoryMismatch: defineError(
+    'WARRANTY_ERR_POLICY_CATEGORY',
+    'policy %s is for %s, not %s',
+    400,
+  ),
 };

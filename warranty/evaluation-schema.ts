@@ -10,7 +10,13 @@ import { SourceTagSchema } from './policy-schema.ts';
 export const TextSchema = z.object({ zh: z.string(), en: z.string() });
 export type Text = z.infer<typeof TextSchema>;
 
-export const RemedyKindSchema = z.enum(['return', 'exchange', 'assembly_swap', 'free_repair', 'paid_repair']);
+export const RemedyKindSchema = z.enum([
+  'return',
+  'exchange',
+  'assembly_swap',
+  'free_repair',
+  'paid_repair',
+]);
 export type RemedyKind = z.infer<typeof RemedyKindSchema>;
 
 export const AmountSchema = z.object({
@@ -87,8 +93,12 @@ export const EvaluationSchema = z
     remedies: z.array(RemedyOptionSchema),
     deadlines: z.array(DeadlineSchema),
     counters: z.array(CounterSchema),
-    exclusions: z.array(z.object({ reason: z.string(), clause: z.string(), explanation: TextSchema })),
-    notes: z.array(NoteSchema).describe('duties of seller/repairer that follow (courtesy car, answer deadlines…)'),
+    exclusions: z.array(
+      z.object({ reason: z.string(), clause: z.string(), explanation: TextSchema }),
+    ),
+    notes: z
+      .array(NoteSchema)
+      .describe('duties of seller/repairer that follow (courtesy car, answer deadlines…)'),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'WarrantyEvaluation' });

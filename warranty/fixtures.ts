@@ -34,7 +34,11 @@ export function carCase(facts: Partial<CaseInput['facts']> = {}, policy?: unknow
 }
 
 /** An appliance / phone / PC case of `category`, 3,000 CNY. */
-export function goodsCase(category: string, facts: Partial<CaseInput['facts']> = {}, policy?: unknown): CaseInput {
+export function goodsCase(
+  category: string,
+  facts: Partial<CaseInput['facts']> = {},
+  policy?: unknown,
+): CaseInput {
   return {
     category,
     ...(policy === undefined ? {} : { policy }),
@@ -51,17 +55,46 @@ export function goodsCase(category: string, facts: Partial<CaseInput['facts']> =
 }
 
 /** A quality fault on `component` on `date`. */
-export function fault(date: string, component: string, extra: Partial<FaultInput> = {}): FaultInput {
-  return { date, faultCode: `F-${component}`, description: `${component} fault`, component, cause: 'quality', ...extra };
+export function fault(
+  date: string,
+  component: string,
+  extra: Partial<FaultInput> = {},
+): FaultInput {
+  return {
+    date,
+    faultCode: `F-${component}`,
+    description: `${component} fault`,
+    component,
+    cause: 'quality',
+    ...extra,
+  };
 }
 
 /** A completed quality repair of `component` from `date` to `returnedDate`. */
-export function repair(date: string, returnedDate: string, component: string, extra: Partial<RepairInput> = {}): RepairInput {
-  return { date, returnedDate, faultCode: `F-${component}`, description: `${component} repair`, component, partsReplaced: [], cause: 'quality', ...extra };
+export function repair(
+  date: string,
+  returnedDate: string,
+  component: string,
+  extra: Partial<RepairInput> = {},
+): RepairInput {
+  return {
+    date,
+    returnedDate,
+    faultCode: `F-${component}`,
+    description: `${component} repair`,
+    component,
+    partsReplaced: [],
+    cause: 'quality',
+    ...extra,
+  };
 }
 
 /** `n` one-day repairs of the same problem, a week apart from 2025-04-07. */
-export function sameProblemRepairs(n: number, component: string, extra: Partial<RepairInput> = {}): RepairInput[] {
+export function sameProblemRepairs(
+  n: number,
+  component: string,
+  extra: Partial<RepairInput> = {},
+): RepairInput[] {
   return Array.from({ length: n }, (_, i) => {
     const d = new Date(Date.UTC(2025, 3, 7 + i * 7)).toISOString().slice(0, 10);
     return repair(`${d}T09:00:00+08:00`, `${d}T17:00:00+08:00`, component, extra);

@@ -14,7 +14,9 @@ export function countedRepairs(ctx: CaseContext, whole: Deadline | undefined): N
       r.quality &&
       !accessories.includes(r.component) &&
       (whole === undefined || inside(whole, r.start.date)) &&
-      (ctx.policy.repairCountBasis === 'any_quality_repair' || ctx.fault === undefined || r.faultKey === ctx.fault.faultKey),
+      (ctx.policy.repairCountBasis === 'any_quality_repair' ||
+        ctx.fault === undefined ||
+        r.faultKey === ctx.fault.faultKey),
   );
 }
 
@@ -25,37 +27,69 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
     const n = countedRepairs(ctx, whole).length;
     const lim = T.repairCountLimit.value;
     const same = ctx.policy.repairCountBasis === 'same_fault';
-    out.push(counter('repairs_toward_exchange', T.repairCountLimit, n, 'at_least', t(
-      `三包有效期内${same ? '同一故障' : ''}已修理${n}次，共${lim}次；修理${lim}次后仍不能正常使用的可换货`,
-      `${same ? 'same fault ' : ''}repaired ${n} of ${lim} times within the period; exchange if still not usable after ${lim}`,
-    )));
+    out.push(
+      counter(
+        'repairs_toward_exchange',
+        T.repairCountLimit,
+        n,
+        'at_least',
+        t(
+          `三包有效期内${same ? '同一故障' : ''}已修理${n}次，共${lim}次；修理${lim}次后仍不能正常使用的可换货`,
+          `${same ? 'same fault ' : ''}repaired ${n} of ${lim} times within the period; exchange if still not usable after ${lim}`,
+        ),
+      ),
+    );
   }
   const wait = T.partsWaitingLimitDays;
   const waiting = ctx.repairs.filter((r) => r.quality && r.waitingForParts);
   if (wait && waiting.length) {
     const longest = Math.max(...waiting.map((r) => r.occupiedDays));
-    out.push(counter('parts_waiting_days', wait, longest, 'more_than', t(
-      `等待生产者供应零配件${longest}日，超过${wait.value}日可免费换货`,
-      `waiting ${longest} days for parts from the producer; free exchange once more than ${wait.value}`,
-    )));
+    out.push(
+      counter(
+        'parts_waiting_days',
+        wait,
+        longest,
+        'more_than',
+        t(
+          `等待生产者供应零配件${longest}日，超过${wait.value}日可免费换货`,
+          `waiting ${longest} days for parts from the producer; free exchange once more than ${wait.value}`,
+        ),
+      ),
+    );
   }
   const delay = T.repairerDelayLimitDays;
   const delayed = ctx.repairs.filter((r) => r.quality && r.delayCause === 'repairer');
   if (delay && delayed.length) {
     const longest = Math.max(...delayed.map((r) => r.occupiedDays));
-    out.push(counter('repairer_delay_days', delay, longest, 'more_than', t(
-      `因修理者原因修理${longest}日，超过${delay.value}日可免费换货`,
-      `repair delayed by the repairer ${longest} days; free exchange once more than ${delay.value}`,
-    )));
+    out.push(
+      counter(
+        'repairer_delay_days',
+        delay,
+        longest,
+        'more_than',
+        t(
+          `因修理者原因修理${longest}日，超过${delay.value}日可免费换货`,
+          `repair delayed by the repairer ${longest} days; free exchange once more than ${delay.value}`,
+        ),
+      ),
+    );
   }
   const f = ctx.fault;
   const acc = T.accessoryExchangeLimit;
   if (acc && f && ctx.policy.accessories.some((a) => a.name === f.component)) {
     const n = ctx.repairs.filter((r) => r.quality && r.component === f.component).length;
-    out.push(counter('accessory_exchanges', acc, n, 'at_least', t(
-      `配件（${f.component}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
-      `accessory (${f.component}) exchanged ${n} of ${acc.value} times; return if it still fails`,
-    )));
+    out.push(
+      counter(
+        'accessory_exchanges',
+        acc,
+        n,
+        'at_least',
+        t(
+          `配件（${f.component}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
+          `accessory (${f.component}) exchanged ${n} of ${acc.value} times; return if it still fails`,
+        ),
+      ),
+    );
   }
   return out;
 }
@@ -64,20 +98,35 @@ export function goodsNotes(ctx: CaseContext, whole: Deadline | undefined): Note[
   const T = ctx.policy.terms;
   const out: Note[] = [];
   if (whole && whole.extendedByDays > 0)
-    out.push({ clause: ctx.policy.extendsByRepairDays.clause, explanation: t(
-      `三包有效期已扣除修理占用和待修时间${whole.extendedByDays}日，顺延至${whole.end}`,
-      `the period is extended by ${whole.extendedByDays} repair and waiting days, to ${whole.end}`,
-    ) });
+    out.push({
+      clause: ctx.policy.extendsByRepairDays.clause,
+      explanation: t(
+        `三包有效期已扣除修理占用和待修时间${whole.extendedByDays}日，顺延至${whole.end}`,
+        `the period is extended by ${whole.extendedByDays} repair and waiting days, to ${whole.end}`,
+      ),
+    });
   const loaner = T.loanerAfterDays;
   const slow = ctx.repairs.filter((r) => r.quality && loaner && r.occupiedDays > loaner.value);
   if (loaner && slow.length)
-    out.push({ clause: loaner.clause, explanation: t(
-      `主机${loaner.value}日内未修好（${slow.map((r) => `${r.start.date}: ${r.occupiedDays}日`).join('，')}），应免费提供备用机`,
-      `host not repaired within ${loaner.value} days (${slow.map((r) => `${r.start.date}: ${r.occupiedDays} d`).join(', ')}): a free loaner phone is owed`,
-    ) });
+    out.push({
+      clause: loaner.clause,
+      explanation: t(
+        `主机${loaner.value}日内未修好（${slow.map((r) => `${r.start.date}: ${r.occupiedDays}日`).join('，')}），应免费提供备用机`,
+        `host not repaired within ${loaner.value} days (${slow.map((r) => `${r.start.date}: ${r.occupiedDays} d`).join(', ')}): a free loaner phone is owed`,
+      ),
+    });
   if (ctx.policy.regime === 'P95' || ctx.policy.regime === 'PC')
-    out.push({ clause: ctx.policy.regime === 'P95' ? 'P95 Art. 3' : 'PC Art. 3', explanation: t('谁经销谁负责三包：销售者承担三包责任', 'the seller is responsible for 三包') });
+    out.push({
+      clause: ctx.policy.regime === 'P95' ? 'P95 Art. 3' : 'PC Art. 3',
+      explanation: t('谁经销谁负责三包：销售者承担三包责任', 'the seller is responsible for 三包'),
+    });
   if (ctx.policy.regime === 'CPL')
-    out.push({ clause: '消法 Art. 24', explanation: t('经营者应承担运输等必要费用', 'the business pays transport and other necessary costs') });
+    out.push({
+      clause: '消法 Art. 24',
+      explanation: t(
+        '经营者应承担运输等必要费用',
+        'the business pays transport and other necessary costs',
+      ),
+    });
   return out;
 }

@@ -7,7 +7,12 @@ export { EvaluationSchema, type Evaluation, type RemedyOption } from './evaluati
 export { EvaluateRequestSchema, type EvaluateRequest, type CaseFacts } from './schemas.ts';
 export { BASELINES, WARRANTY_CATEGORIES, baselineFor, policyById } from './policies/index.ts';
 export { PolicySchema, type Policy, uncertainFacts } from './policy-schema.ts';
-export { applyPolicyOverride, checkPolicyNotWeaker, findPolicyWeaknesses, PolicyOverrideSchema } from './policy-check.ts';
+export {
+  applyPolicyOverride,
+  checkPolicyNotWeaker,
+  findPolicyWeaknesses,
+  PolicyOverrideSchema,
+} from './policy-check.ts';
 export { WarrantyErrors } from './errors.ts';
 export { warrantyRoutes } from './routes.ts';
 export { warrantyCli } from './cli.ts';

@@ -1,6 +1,14 @@
 import type { CaseContext } from './case-context.ts';
 import { t } from './case-context.ts';
-import type { Amount, Counter, Deadline, Note, RemedyKind, RemedyOption, Text } from './evaluation-schema.ts';
+import type {
+  Amount,
+  Counter,
+  Deadline,
+  Note,
+  RemedyKind,
+  RemedyOption,
+  Text,
+} from './evaluation-schema.ts';
 import type { Cause, SourceTag, Term } from './policy-schema.ts';
 
 /**
@@ -20,14 +28,24 @@ export interface Outcome {
   notes: Note[];
 }
 
-export const emptyOutcome = (): Outcome => ({ remedies: [], deadlines: [], counters: [], exclusions: [], notes: [] });
+export const emptyOutcome = (): Outcome => ({
+  remedies: [],
+  deadlines: [],
+  counters: [],
+  exclusions: [],
+  notes: [],
+});
 
 /** A remedy row granted by `grant` (a Term, Flag or clause string with its source). */
 export function remedy(
   kind: RemedyKind,
   grant: { clause: string; source: SourceTag; uncertain: boolean },
   explanation: Text,
-  opts: { scope?: RemedyOption['scope']; target?: string; amount?: { owed: number | null; basis?: Amount } } = {},
+  opts: {
+    scope?: RemedyOption['scope'];
+    target?: string;
+    amount?: { owed: number | null; basis?: Amount };
+  } = {},
 ): RemedyOption {
   const free = kind !== 'paid_repair' && (opts.amount === undefined || opts.amount.owed === 0);
   return {
@@ -45,7 +63,13 @@ export function remedy(
 }
 
 /** A counter toward the next remedy: `more_than` for "超过 N" (Art. 1259), `at_least` for "N 次后". */
-export function counter(key: string, term: Term, count: number, rule: Counter['rule'], explanation: Text): Counter {
+export function counter(
+  key: string,
+  term: Term,
+  count: number,
+  rule: Counter['rule'],
+  explanation: Text,
+): Counter {
   return {
     key,
     clause: term.clause,
@@ -64,14 +88,23 @@ export function exclusionFor(ctx: CaseContext, cause: Cause): Exclusion | undefi
   const label: Record<Exclude<Cause, 'quality'>, Text> = {
     consumer_misuse: t('消费者未按说明书使用导致损坏', 'damage from use contrary to the manual'),
     consumer_no_maintenance: t('消费者未按要求维护保养导致损坏', 'damage from missing maintenance'),
-    consumer_modification: t('消费者自行改装、调整导致损坏', 'damage from the owner’s modification or adjustment'),
-    unauthorized_disassembly: t('非三包修理者拆动导致损坏', 'damage after disassembly by someone other than the 三包 repairer'),
+    consumer_modification: t(
+      '消费者自行改装、调整导致损坏',
+      'damage from the owner’s modification or adjustment',
+    ),
+    unauthorized_disassembly: t(
+      '非三包修理者拆动导致损坏',
+      'damage after disassembly by someone other than the 三包 repairer',
+    ),
     force_majeure: t('不可抗力造成损坏', 'damage from force majeure'),
   };
   return {
     reason: cause,
     clause: x?.clause ?? 'no exclusion clause in this policy',
-    explanation: t(`${label[cause].zh}，该问题不适用三包，可收费修理`, `${label[cause].en}: no 三包 for this problem; paid repair only`),
+    explanation: t(
+      `${label[cause].zh}，该问题不适用三包，可收费修理`,
+      `${label[cause].en}: no 三包 for this problem; paid repair only`,
+    ),
   };
 }
 

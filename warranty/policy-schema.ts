@@ -100,7 +100,10 @@ export const PolicySchema = z
     basedOn: z.string().optional(),
     effectiveFrom: z.iso.date(),
     effectiveTo: z.iso.date().optional(),
-    startRule: z.object({ kind: z.enum(['invoice_or_delivery', 'installation_or_invoice', 'invoice', 'delivery']), ...provenance }),
+    startRule: z.object({
+      kind: z.enum(['invoice_or_delivery', 'installation_or_invoice', 'invoice', 'delivery']),
+      ...provenance,
+    }),
     terms: z.partialRecord(TermKeySchema, TermSchema),
     /** Component or part names that are main parts (P95 catalogue row; CAR21 三包凭证 Art. 9(6)). */
     mainParts: PartListSchema,
@@ -125,15 +128,27 @@ export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 
 /** Builds a Term (helper for policy data files). */
-export function term(value: number, unit: Term['unit'], clause: string, source: SourceTag, note?: string, uncertain?: boolean): Term {
+export function term(
+  value: number,
+  unit: Term['unit'],
+  clause: string,
+  source: SourceTag,
+  note?: string,
+  uncertain?: boolean,
+): Term {
   const u = uncertain ?? (source === 'S' || source === 'NOT_FOUND');
-  return note === undefined ? { value, unit, clause, source, uncertain: u } : { value, unit, clause, source, uncertain: u, note };
+  return note === undefined
+    ? { value, unit, clause, source, uncertain: u }
+    : { value, unit, clause, source, uncertain: u, note };
 }
 
 /** Every uncertain fact of a policy, as `{ key, clause, note }`, for reports and the API. */
 export function uncertainFacts(p: Policy): Array<{ key: string; clause: string; note: string }> {
   const out: Array<{ key: string; clause: string; note: string }> = [];
-  const add = (key: string, x: { clause: string; uncertain: boolean; note?: string | undefined }) => {
+  const add = (
+    key: string,
+    x: { clause: string; uncertain: boolean; note?: string | undefined },
+  ) => {
     if (x.uncertain) out.push({ key, clause: x.clause, note: x.note ?? 'uncertain' });
   };
   for (const k of TERM_KEYS) {

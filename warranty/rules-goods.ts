@@ -1,8 +1,9 @@
-import { daysBetween, periodEnd, type Length } from './calendar.ts';
+import type { Length } from './calendar.ts';
 import { inside, makeDeadline, t, type CaseContext } from './case-context.ts';
-import type { Amount, Deadline, RemedyOption } from './evaluation-schema.ts';
+import type { RemedyOption } from './evaluation-schema.ts';
+import { depreciation, extension, FREE_REPAIR } from './goods-terms.ts';
 import { countedRepairs, goodsCounters, goodsNotes } from './goods-extras.ts';
-import { cny, emptyOutcome, exclusionFor, paidRepair, remedy, type Outcome } from './outcome.ts';
+import { emptyOutcome, exclusionFor, paidRepair, remedy, type Outcome } from './outcome.ts';
 import type { Term } from './policy-schema.ts';
 
 /**
@@ -10,79 +11,128 @@ import type { Term } from './policy-schema.ts';
  * the consumer-protection-law default (消法 Art. 24). sanbao-rules.md §2–§5. Pure.
  */
 
-/** The clause granting free repair within the period, per regime. */
-const FREE_REPAIR: Partial<Record<string, { clause: string; source: Term['source']; uncertain: boolean }>> = {
-  P95: { clause: 'P95 Art. 15', source: 'R', uncertain: false },
-  PC: { clause: 'PC Art. 10', source: 'S', uncertain: true },
-  PHONE: { clause: 'PHONE 三包有效期 (free repair; article NOT FOUND)', source: 'S', uncertain: true },
-};
-
-/** Extension days (P95 Art. 8): quality-repair days that fall inside the (growing) period. */
-function extension(ctx: CaseContext, length: Length): number {
-  if (!ctx.policy.extendsByRepairDays.value) return 0;
-  let ext = 0;
-  for (let i = 0; i < 20; i++) {
-    const end = periodEnd(ctx.start, length, ext).end;
-    const next = ctx.repairs.filter((r) => r.quality && daysBetween(r.start.date, end) >= 0).reduce((s, r) => s + r.occupiedDays, 0);
-    if (next === ext) break;
-    ext = next;
-  }
-  return ext;
-}
-
-/** P95 Art. 13: 折旧费 = 日折旧率 × 使用天数 × 价格; days from the start minus repair/waiting days. */
-function depreciation(ctx: CaseContext): { owed: number | null; basis?: Amount } {
-  const rate = ctx.policy.terms.depreciationPerDay;
-  const price = ctx.facts.priceCNY;
-  if (!rate) {
-    ctx.warnings.push('no daily depreciation rate in this policy: the return amount cannot be computed');
-    return { owed: null };
-  }
-  const repairDays = ctx.repairs.filter((r) => r.quality).reduce((s, r) => s + r.occupiedDays, 0);
-  const days = Math.max(0, daysBetween(ctx.start, ctx.evalDate) - repairDays);
-  if (price === undefined) return { owed: null };
-  return {
-    owed: cny(price * rate.value * days),
-    basis: { formula: 'depreciationPerDay × usedDays × priceCNY', clause: rate.clause, inputs: { depreciationPerDay: rate.value, usedDays: days, priceCNY: price }, uncertain: rate.uncertain },
-  };
-}
-
 /** Evaluates a P95 / PHONE / PC / CPL case. */
 export function evaluateGoods(ctx: CaseContext): Outcome {
   const out = emptyOutcome();
   const P = ctx.policy;
   const T = P.terms;
   const f = ctx.fault;
-  const dl = (key: string, x: Term | undefined, length: (v: number) => Length, zh: string, en: string, ext = false) => {
+  const dl = (
+    key: string,
+    x: Term | undefined,
+    length: (v: number) => Length,
+    zh: string,
+    en: string,
+    ext = false,
+  ) => {
     if (!x) return undefined;
-    const d = makeDeadline(ctx, key, x.clause, length(x.value), t(zh, en), { extensionDays: ext ? extension(ctx, length(x.value)) : 0 });
+    const d = makeDeadline(ctx, key, x.clause, length(x.value), t(zh, en), {
+      extensionDays: ext ? extension(ctx, length(x.value)) : 0,
+    });
     out.deadlines.push(d);
     return d;
   };
-  const ret = dl('return_window', T.returnWindowDays, (days) => ({ days }), '可退货期限', 'return window');
-  const exw = dl('exchange_window', T.exchangeWindowDays, (days) => ({ days }), '可换货期限', 'exchange window');
-  const whole = dl('whole_unit_period', T.wholeUnitMonths, (months) => ({ months }), '整机三包有效期', 'whole-unit 三包 period', true);
-  const main = dl('main_part_period', T.mainPartMonths, (months) => ({ months }), '主要部件三包有效期', 'main-part 三包 period', true);
-  const accDl = P.accessories.map((a) => ({ a, d: dl(`accessory_${a.name}`, a.months, (months) => ({ months }), `配件（${a.name}）三包有效期`, `accessory (${a.name}) period`, true) }));
-  if (!whole) ctx.warnings.push(`${P.title}: no statutory 三包 period; exchange or repair follow 消法 Art. 24 and the maker’s promise — give policy.terms.wholeUnitMonths`);
+  const ret = dl(
+    'return_window',
+    T.returnWindowDays,
+    (days) => ({ days }),
+    '可退货期限',
+    'return window',
+  );
+  const exw = dl(
+    'exchange_window',
+    T.exchangeWindowDays,
+    (days) => ({ days }),
+    '可换货期限',
+    'exchange window',
+  );
+  const whole = dl(
+    'whole_unit_period',
+    T.wholeUnitMonths,
+    (months) => ({ months }),
+    '整机三包有效期',
+    'whole-unit 三包 period',
+    true,
+  );
+  const main = dl(
+    'main_part_period',
+    T.mainPartMonths,
+    (months) => ({ months }),
+    '主要部件三包有效期',
+    'main-part 三包 period',
+    true,
+  );
+  const accDl = P.accessories.map((a) => ({
+    a,
+    d: dl(
+      `accessory_${a.name}`,
+      a.months,
+      (months) => ({ months }),
+      `配件（${a.name}）三包有效期`,
+      `accessory (${a.name}) period`,
+      true,
+    ),
+  }));
+  if (!whole)
+    ctx.warnings.push(
+      `${P.title}: no statutory 三包 period; exchange or repair follow 消法 Art. 24 and the maker’s promise — give policy.terms.wholeUnitMonths`,
+    );
 
   const missingDocs = ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false;
   const docEffect = missingDocs ? P.missingDocuments.effect : 'none';
+  if (docEffect !== 'none' && P.missingDocuments.note)
+    ctx.warnings.push(
+      `no invoice and no 三包凭证: ${P.missingDocuments.clause} — ${P.missingDocuments.note}`,
+    );
   if (docEffect !== 'none')
-    out.exclusions.push({ reason: 'no_invoice_no_certificate', clause: P.missingDocuments.clause, explanation: t('无有效发票且无三包凭证', 'neither a valid invoice nor a 三包凭证') });
+    out.exclusions.push({
+      reason: 'no_invoice_no_certificate',
+      clause: P.missingDocuments.clause,
+      explanation: t('无有效发票且无三包凭证', 'neither a valid invoice nor a 三包凭证'),
+    });
   if (f && !f.quality) {
     const x = exclusionFor(ctx, f.cause);
     if (x) out.exclusions.push(x);
   }
   const rs: RemedyOption[] = [];
-  const unitExchange = (grant: Term | { clause: string; source: Term['source']; uncertain: boolean }, zh: string, en: string) => {
-    rs.push(remedy('exchange', grant, t(`免费换货（同型号同规格）：${zh}`, `free exchange (same model and specification): ${en}`)));
+  const unitExchange = (
+    grant: Term | { clause: string; source: Term['source']; uncertain: boolean },
+    zh: string,
+    en: string,
+  ) => {
+    rs.push(
+      remedy(
+        'exchange',
+        grant,
+        t(`免费换货（同型号同规格）：${zh}`, `free exchange (same model and specification): ${en}`),
+      ),
+    );
     const r13 = P.returnInsteadOfExchange;
-    const noSame = ctx.facts.sellerHasSameModel === false && ctx.facts.consumerAcceptsOtherModel !== true;
+    const noSame =
+      ctx.facts.sellerHasSameModel === false && ctx.facts.consumerAcceptsOtherModel !== true;
     if (r13.effect !== 'no' && noSame)
-      rs.push(remedy('return', r13, t(`销售者无同型号同规格产品且消费者不愿调换其他型号，按发票价格一次退清：${zh}`, `no same model and other models declined: refund of the invoice price: ${en}`)));
+      rs.push(
+        remedy(
+          'return',
+          r13,
+          t(
+            `销售者无同型号同规格产品且消费者不愿调换其他型号，按发票价格一次退清：${zh}`,
+            `no same model and other models declined: refund of the invoice price: ${en}`,
+          ),
+        ),
+      );
     else if (r13.effect === 'with_depreciation')
-      rs.push(remedy('return', r13, t(`销售者有同型号产品而消费者要求退货，应收取折旧费：${zh}`, `the seller has the same model but the owner prefers a return: depreciation is charged: ${en}`), { amount: depreciation(ctx) }));
+      rs.push(
+        remedy(
+          'return',
+          r13,
+          t(
+            `销售者有同型号产品而消费者要求退货，应收取折旧费：${zh}`,
+            `the seller has the same model but the owner prefers a return: depreciation is charged: ${en}`,
+          ),
+          { amount: depreciation(ctx) },
+        ),
+      );
   };
 
   const inWhole = (d: string) => (whole ? inside(whole, d) : true);
@@ -91,30 +141,107 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     if (acc?.d) {
       if (inside(acc.d, f.date)) {
         // PHONE Art. 14: accessory failure → free exchange; after 2 exchanges → free return.
-        const exchanges = ctx.repairs.filter((r) => r.quality && r.component === f.component).length;
+        const exchanges = ctx.repairs.filter(
+          (r) => r.quality && r.component === f.component,
+        ).length;
         const lim = T.accessoryExchangeLimit;
-        rs.push(remedy('exchange', lim ?? acc.a.months, t(`配件（${f.component}）免费更换同品牌同型号`, `free exchange of the accessory (${f.component})`), { scope: 'accessory', target: f.component }));
+        rs.push(
+          remedy(
+            'exchange',
+            lim ?? acc.a.months,
+            t(
+              `配件（${f.component}）免费更换同品牌同型号`,
+              `free exchange of the accessory (${f.component})`,
+            ),
+            { scope: 'accessory', target: f.component },
+          ),
+        );
         if (lim && exchanges >= lim.value)
-          rs.push(remedy('return', lim, t(`配件已更换${exchanges}次仍有故障，免费退货`, `accessory exchanged ${exchanges} times and still failing: free return`), { scope: 'accessory', target: f.component }));
+          rs.push(
+            remedy(
+              'return',
+              lim,
+              t(
+                `配件已更换${exchanges}次仍有故障，免费退货`,
+                `accessory exchanged ${exchanges} times and still failing: free return`,
+              ),
+              { scope: 'accessory', target: f.component },
+            ),
+          );
       }
     } else {
       if (ret && T.returnWindowDays && inside(ret, f.date)) {
-        rs.push(remedy('return', T.returnWindowDays, t(`${T.returnWindowDays.value}日内出现性能故障，可选择退货，按发票价格一次退清`, `performance failure within ${T.returnWindowDays.value} days: return, refund of the invoice price`)));
-        rs.push(remedy('exchange', T.returnWindowDays, t('7日内可选择换货', 'within 7 days: exchange')));
+        rs.push(
+          remedy(
+            'return',
+            T.returnWindowDays,
+            t(
+              `${T.returnWindowDays.value}日内出现性能故障，可选择退货，按发票价格一次退清`,
+              `performance failure within ${T.returnWindowDays.value} days: return, refund of the invoice price`,
+            ),
+          ),
+        );
+        rs.push(
+          remedy('exchange', T.returnWindowDays, t('7日内可选择换货', 'within 7 days: exchange')),
+        );
       } else if (exw && T.exchangeWindowDays && inside(exw, f.date)) {
-        rs.push(remedy('exchange', T.exchangeWindowDays, t(`${T.exchangeWindowDays.value}日内出现性能故障，可选择免费换货`, `performance failure within ${T.exchangeWindowDays.value} days: free exchange`)));
+        rs.push(
+          remedy(
+            'exchange',
+            T.exchangeWindowDays,
+            t(
+              `${T.exchangeWindowDays.value}日内出现性能故障，可选择免费换货`,
+              `performance failure within ${T.exchangeWindowDays.value} days: free exchange`,
+            ),
+          ),
+        );
       } else if (!whole && T.returnWindowDays) {
-        rs.push(remedy('exchange', { clause: '消法 Art. 24', source: 'P', uncertain: true }, t('7日后不符合质量要求的，可要求更换或修理', 'after 7 days, goods failing quality requirements may be exchanged or repaired')));
+        rs.push(
+          remedy(
+            'exchange',
+            { clause: '消法 Art. 24', source: 'P', uncertain: true },
+            t(
+              '7日后不符合质量要求的，可要求更换或修理',
+              'after 7 days, goods failing quality requirements may be exchanged or repaired',
+            ),
+          ),
+        );
       }
       if (inWhole(f.date)) {
         const n = countedRepairs(ctx, whole).length;
         const lim = T.repairCountLimit;
-        if (lim && n >= lim.value) unitExchange(lim, `三包有效期内修理${n}次仍不能正常使用`, `repaired ${n} times within the period and still not usable`);
-        rs.push(remedy('free_repair', FREE_REPAIR[P.regime] ?? { clause: '消法 Art. 24', source: 'P', uncertain: !whole },
-          t('三包有效期内免费修理（材料费和工时费）', 'free repair within the period (materials and labour)')));
+        if (lim && n >= lim.value)
+          unitExchange(
+            lim,
+            `三包有效期内修理${n}次仍不能正常使用`,
+            `repaired ${n} times within the period and still not usable`,
+          );
+        rs.push(
+          remedy(
+            'free_repair',
+            FREE_REPAIR[P.regime] ?? { clause: '消法 Art. 24', source: 'P', uncertain: !whole },
+            t(
+              '三包有效期内免费修理（材料费和工时费）',
+              'free repair within the period (materials and labour)',
+            ),
+          ),
+        );
       } else if (main && f.mainPartFlag && inside(main, f.date) && T.mainPartMonths) {
         const target = f.mainPart ?? f.component;
-        rs.push(remedy('free_repair', { ...(FREE_REPAIR[P.regime] ?? T.mainPartMonths), clause: `${FREE_REPAIR[P.regime]?.clause ?? ''}; ${T.mainPartMonths.clause}` }, t(`主要部件（${target}）三包有效期内免费修理或更换新部件`, `main part (${target}) within its period: free repair or a new part`), { scope: 'part', target }));
+        rs.push(
+          remedy(
+            'free_repair',
+            {
+              ...(FREE_REPAIR[P.regime] ?? T.mainPartMonths),
+              clause: `${FREE_REPAIR[P.regime]?.clause ?? ''}; ${T.mainPartMonths.clause}`,
+            },
+            t(
+              `主要部件（${target}）三包有效期内免费修理或更换新部件`,
+              `main part (${target}) within its period: free repair or a new part`,
+            ),
+            { scope: 'part', target },
+          ),
+        );
       }
     }
   }
@@ -123,16 +250,51 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     if (!r.quality || !inWhole(r.start.date) || docEffect === 'no_sanbao') continue;
     const wait = T.partsWaitingLimitDays;
     const delay = T.repairerDelayLimitDays;
-    if (wait && r.waitingForParts && r.occupiedDays > wait.value && !rs.some((x) => x.kind === 'exchange' && x.scope === 'unit'))
-      unitExchange(wait, `生产者未供应零配件，送修${r.occupiedDays}日未修好`, `producer did not supply parts: not repaired ${r.occupiedDays} days after drop-off`);
-    if (delay && r.delayCause === 'repairer' && r.occupiedDays > delay.value && !rs.some((x) => x.kind === 'exchange' && x.scope === 'unit'))
-      unitExchange(delay, `因修理者自身原因修理超过${delay.value}日，费用由修理者承担`, `repair over ${delay.value} days for the repairer’s own reasons; the repairer bears the cost`);
+    if (
+      wait &&
+      r.waitingForParts &&
+      r.occupiedDays > wait.value &&
+      !rs.some((x) => x.kind === 'exchange' && x.scope === 'unit')
+    )
+      unitExchange(
+        wait,
+        `生产者未供应零配件，送修${r.occupiedDays}日未修好`,
+        `producer did not supply parts: not repaired ${r.occupiedDays} days after drop-off`,
+      );
+    if (
+      delay &&
+      r.delayCause === 'repairer' &&
+      r.occupiedDays > delay.value &&
+      !rs.some((x) => x.kind === 'exchange' && x.scope === 'unit')
+    )
+      unitExchange(
+        delay,
+        `因修理者自身原因修理超过${delay.value}日，费用由修理者承担`,
+        `repair over ${delay.value} days for the repairer’s own reasons; the repairer bears the cost`,
+      );
   }
-  const kept = rs.filter((r) => (docEffect === 'repair_only' ? r.kind === 'free_repair' : docEffect === 'no_return' ? r.kind !== 'return' : true));
+  const kept = rs.filter((r) =>
+    docEffect === 'repair_only'
+      ? r.kind === 'free_repair'
+      : docEffect === 'no_return'
+        ? r.kind !== 'return'
+        : true,
+  );
   out.remedies.push(...kept);
-  if (f && !kept.some((r) => r.kind === 'free_repair' || (r.kind === 'exchange' && r.scope === 'accessory')))
-    out.remedies.push(paidRepair(out.exclusions[0]?.clause ?? T.wholeUnitMonths?.clause ?? '消法 Art. 24',
-      out.exclusions.length ? t('不实行三包，可实行收费修理', 'no 三包; paid repair may be offered') : t('已超出三包有效期，收费修理', 'outside the 三包 periods: paid repair')));
+  if (
+    f &&
+    !kept.some(
+      (r) => r.kind === 'free_repair' || (r.kind === 'exchange' && r.scope === 'accessory'),
+    )
+  )
+    out.remedies.push(
+      paidRepair(
+        out.exclusions[0]?.clause ?? T.wholeUnitMonths?.clause ?? '消法 Art. 24',
+        out.exclusions.length
+          ? t('不实行三包，可实行收费修理', 'no 三包; paid repair may be offered')
+          : t('已超出三包有效期，收费修理', 'outside the 三包 periods: paid repair'),
+      ),
+    );
   out.counters.push(...goodsCounters(ctx, whole));
   out.notes.push(...goodsNotes(ctx, whole));
   return out;

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { Category } from '../../ingest/categories.ts';
 import { PolicySchema, type Policy } from '../policy-schema.ts';
 import { CAR21 } from './car21.ts';
-import { P95_AIR_CONDITIONER, P95_RANGE_HOOD, P95_REFRIGERATOR, P95_TV, P95_WASHING_MACHINE, P95_WATER_HEATER_GAS } from './p95.ts';
+import {
+  P95_AIR_CONDITIONER,
+  P95_RANGE_HOOD,
+  P95_REFRIGERATOR,
+  P95_TV,
+  P95_WASHING_MACHINE,
+  P95_WATER_HEATER_GAS,
+} from './p95.ts';
 import { CPL_WATER_HEATER_ELECTRIC, CPL_WATER_PURIFIER, PC, PHONE } from './phone-pc-cpl.ts';
 
 /**
@@ -39,13 +46,16 @@ export const WARRANTY_CATEGORIES = [
   'washing_machine',
 ] as const satisfies readonly Category[];
 export const WarrantyCategorySchema = z.enum(WARRANTY_CATEGORIES, {
-  error: (iss) => `no 三包 policy for category ${JSON.stringify(iss.input)}; expected one of ${WARRANTY_CATEGORIES.join(', ')}`,
+  error: (iss) =>
+    `no 三包 policy for category ${JSON.stringify(iss.input)}; expected one of ${WARRANTY_CATEGORIES.join(', ')}`,
 });
 export type WarrantyCategory = z.infer<typeof WarrantyCategorySchema>;
 
 /** Every baseline version of a category, oldest first. */
 export function baselineVersions(category: string): Policy[] {
-  return BASELINES.filter((p) => p.category === category).sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
+  return BASELINES.filter((p) => p.category === category).sort((a, b) =>
+    a.effectiveFrom.localeCompare(b.effectiveFrom),
+  );
 }
 
 /**
@@ -54,13 +64,17 @@ export function baselineVersions(category: string): Policy[] {
  */
 export function baselineFor(category: string, date: string): Policy | undefined {
   return baselineVersions(category)
-    .filter((p) => p.effectiveFrom <= date && (p.effectiveTo === undefined || date <= p.effectiveTo))
+    .filter(
+      (p) => p.effectiveFrom <= date && (p.effectiveTo === undefined || date <= p.effectiveTo),
+    )
     .at(-1);
 }
 
 /** A baseline by `id` or `id@version`. */
 export function policyById(ref: string): Policy | undefined {
   const [id, version] = ref.split('@');
-  const all = BASELINES.filter((p) => p.id === id && (version === undefined || p.version === version));
+  const all = BASELINES.filter(
+    (p) => p.id === id && (version === undefined || p.version === version),
+  );
   return all.sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom)).at(-1);
 }

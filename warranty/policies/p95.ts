@@ -27,15 +27,38 @@ export function p95Policy(row: CatalogueRow, effectiveFrom = '1995-08-25'): Poli
     title: `部分商品修理更换退货责任规定 (1995) — ${row.title}`,
     issuer: 'national',
     effectiveFrom,
-    startRule: row.startRule ?? { kind: 'invoice', clause: 'P95 Art. 8', source: R, uncertain: false },
+    startRule: row.startRule ?? {
+      kind: 'invoice',
+      clause: 'P95 Art. 8',
+      source: R,
+      uncertain: false,
+    },
     terms: {
       wholeUnitMonths: row.wholeUnit,
       mainPartMonths: row.mainPart,
       returnWindowDays: term(7, 'days', 'P95 Art. 9', R),
       exchangeWindowDays: term(15, 'days', 'P95 Art. 10', R),
-      repairCountLimit: term(2, 'count', 'P95 Art. 11', R, 'repaired twice and still not usable normally → exchange or return'),
-      partsWaitingLimitDays: term(90, 'days', 'P95 Art. 12', R, '"超过90日": producer did not supply parts'),
-      repairerDelayLimitDays: term(30, 'days', 'P95 Art. 12', R, '"超过30日" for the repairer’s own reasons'),
+      repairCountLimit: term(
+        2,
+        'count',
+        'P95 Art. 11',
+        R,
+        'repaired twice and still not usable normally → exchange or return',
+      ),
+      partsWaitingLimitDays: term(
+        90,
+        'days',
+        'P95 Art. 12',
+        R,
+        '"超过90日": producer did not supply parts',
+      ),
+      repairerDelayLimitDays: term(
+        30,
+        'days',
+        'P95 Art. 12',
+        R,
+        '"超过30日" for the repairer’s own reasons',
+      ),
       depreciationPerDay: row.depreciation,
     },
     mainParts: {
@@ -46,7 +69,13 @@ export function p95Policy(row: CatalogueRow, effectiveFrom = '1995-08-25'): Poli
       ...(row.mainParts.note ? { note: row.mainParts.note } : {}),
     },
     accessories: [],
-    extendsByRepairDays: { value: true, clause: 'P95 Art. 8', source: R, uncertain: false, note: 'minus repair and parts-waiting time' },
+    extendsByRepairDays: {
+      value: true,
+      clause: 'P95 Art. 8',
+      source: R,
+      uncertain: false,
+      note: 'minus repair and parts-waiting time',
+    },
     restartAfterExchange: { value: true, clause: 'P95 Art. 14', source: R, uncertain: false },
     repairCountBasis: 'any_quality_repair',
     missingDocuments: {
@@ -64,18 +93,46 @@ export function p95Policy(row: CatalogueRow, effectiveFrom = '1995-08-25'): Poli
       note: 'no same model and other models declined → return without depreciation; same model available → return with depreciation',
     },
     exclusions: {
-      consumer_misuse: { clause: 'P95 exclusions (1)', source: 'S', uncertain: true, note: 'article number not verified' },
-      consumer_no_maintenance: { clause: 'P95 exclusions (1)', source: 'S', uncertain: true, note: 'article number not verified' },
-      consumer_modification: { clause: 'P95 exclusions (1)/(2)', source: 'S', uncertain: true, note: 'modification read as improper use; article number not verified' },
-      unauthorized_disassembly: { clause: 'P95 exclusions (2)', source: 'S', uncertain: true, note: 'article number not verified' },
-      force_majeure: { clause: 'P95 exclusions (5)', source: 'S', uncertain: true, note: 'article number not verified' },
+      consumer_misuse: {
+        clause: 'P95 exclusions (1)',
+        source: 'S',
+        uncertain: true,
+        note: 'article number not verified',
+      },
+      consumer_no_maintenance: {
+        clause: 'P95 exclusions (1)',
+        source: 'S',
+        uncertain: true,
+        note: 'article number not verified',
+      },
+      consumer_modification: {
+        clause: 'P95 exclusions (1)/(2)',
+        source: 'S',
+        uncertain: true,
+        note: 'modification read as improper use; article number not verified',
+      },
+      unauthorized_disassembly: {
+        clause: 'P95 exclusions (2)',
+        source: 'S',
+        uncertain: true,
+        note: 'article number not verified',
+      },
+      force_majeure: {
+        clause: 'P95 exclusions (5)',
+        source: 'S',
+        uncertain: true,
+        note: 'article number not verified',
+      },
     },
   };
 }
 
-const catalogue = (months: number, source: SourceTag, note?: string) => term(months, 'months', 'P95 catalogue', source, note);
-const rate = (r: number, source: SourceTag, note?: string) => term(r, 'rate_per_day', 'P95 Art. 13; catalogue', source, note);
-const RATE_GUESS = 'daily depreciation rate NOT FOUND for this product; 0.1 %/day is the LCD-TV catalogue rate — configure from the official catalogue';
+const catalogue = (months: number, source: SourceTag, note?: string) =>
+  term(months, 'months', 'P95 catalogue', source, note);
+const rate = (r: number, source: SourceTag, note?: string) =>
+  term(r, 'rate_per_day', 'P95 Art. 13; catalogue', source, note);
+const RATE_GUESS =
+  'daily depreciation rate NOT FOUND for this product; 0.1 %/day is the LCD-TV catalogue rate — configure from the official catalogue';
 
 /** LCD/plasma TVs: 质检总局2011年第20号公告, effective 2011-03-01 [R]. */
 export const P95_TV = p95Policy(
@@ -111,7 +168,10 @@ export const P95_REFRIGERATOR = p95Policy({
   title: '家用电冰箱',
   wholeUnit: catalogue(12, 'S', 'catalogue row NOT FOUND in a primary table; 1 year per [S]'),
   mainPart: catalogue(36, 'S', 'catalogue row NOT FOUND in a primary table; 3 years per [S]'),
-  mainParts: { names: ['compressor', 'refrigeration_system', 'evaporator', 'condenser'], source: 'S' },
+  mainParts: {
+    names: ['compressor', 'refrigeration_system', 'evaporator', 'condenser'],
+    source: 'S',
+  },
   depreciation: rate(0.001, 'NOT_FOUND', RATE_GUESS),
 });
 
@@ -129,15 +189,27 @@ export const P95_WATER_HEATER_GAS = p95Policy({
   title: '燃气热水器',
   wholeUnit: catalogue(12, 'S', '1 year per a consumer association quoted in news [S]'),
   mainPart: catalogue(12, 'S', 'main parts also 1 year per the same [S] source'),
-  mainParts: { names: ['heat_exchanger', 'gas_valve', 'controller', 'fan'], source: 'NOT_FOUND', note: 'main-part list NOT FOUND; names are placeholders to configure' },
+  mainParts: {
+    names: ['heat_exchanger', 'gas_valve', 'controller', 'fan'],
+    source: 'NOT_FOUND',
+    note: 'main-part list NOT FOUND; names are placeholders to configure',
+  },
   depreciation: rate(0.001, 'NOT_FOUND', RATE_GUESS),
 });
 
 export const P95_RANGE_HOOD = p95Policy({
   category: 'range_hood',
   title: '吸排油烟机',
-  wholeUnit: catalogue(12, 'NOT_FOUND', 'catalogue row NOT FOUND (nothing reliable); 12 months is the shortest period of any P95 product — configure'),
-  mainPart: catalogue(12, 'NOT_FOUND', 'main-part period NOT FOUND; set equal to the whole-unit period — configure'),
+  wholeUnit: catalogue(
+    12,
+    'NOT_FOUND',
+    'catalogue row NOT FOUND (nothing reliable); 12 months is the shortest period of any P95 product — configure',
+  ),
+  mainPart: catalogue(
+    12,
+    'NOT_FOUND',
+    'main-part period NOT FOUND; set equal to the whole-unit period — configure',
+  ),
   mainParts: { names: ['motor'], source: 'NOT_FOUND', note: 'main-part list NOT FOUND' },
   depreciation: rate(0.001, 'NOT_FOUND', RATE_GUESS),
 });

@@ -1,0 +1,61 @@
+import { daysBetween, periodEnd, type Length } from './calendar.ts';
+import type { CaseContext } from './case-context.ts';
+import type { Amount } from './evaluation-schema.ts';
+import { cny } from './outcome.ts';
+import type { Term } from './policy-schema.ts';
+
+/**
+ * Numbers behind goods remedies: the free-repair clause per regime, the P95 Art. 8 extension by
+ * repair days, and the P95 Art. 13 depreciation charged on a return.
+ */
+/** The clause granting free repair within the period, per regime. */
+export const FREE_REPAIR: Partial<
+  Record<string, { clause: string; source: Term['source']; uncertain: boolean }>
+> = {
+  P95: { clause: 'P95 Art. 15', source: 'R', uncertain: false },
+  PC: { clause: 'PC Art. 10', source: 'S', uncertain: true },
+  PHONE: {
+    clause: 'PHONE 三包有效期 (free repair; article NOT FOUND)',
+    source: 'S',
+    uncertain: true,
+  },
+};
+
+/** Extension days (P95 Art. 8): quality-repair days that fall inside the (growing) period. */
+export function extension(ctx: CaseContext, length: Length): number {
+  if (!ctx.policy.extendsByRepairDays.value) return 0;
+  let ext = 0;
+  for (let i = 0; i < 20; i++) {
+    const end = periodEnd(ctx.start, length, ext).end;
+    const next = ctx.repairs
+      .filter((r) => r.quality && daysBetween(r.start.date, end) >= 0)
+      .reduce((s, r) => s + r.occupiedDays, 0);
+    if (next === ext) break;
+    ext = next;
+  }
+  return ext;
+}
+
+/** P95 Art. 13: 折旧费 = 日折旧率 × 使用天数 × 价格; days from the start minus repair/waiting days. */
+export function depreciation(ctx: CaseContext): { owed: number | null; basis?: Amount } {
+  const rate = ctx.policy.terms.depreciationPerDay;
+  const price = ctx.facts.priceCNY;
+  if (!rate) {
+    ctx.warnings.push(
+      'no daily depreciation rate in this policy: the return amount cannot be computed',
+    );
+    return { owed: null };
+  }
+  const repairDays = ctx.repairs.filter((r) => r.quality).reduce((s, r) => s + r.occupiedDays, 0);
+  const days = Math.max(0, daysBetween(ctx.start, ctx.evalDate) - repairDays);
+  if (price === undefined) return { owed: null };
+  return {
+    owed: cny(price * rate.value * days),
+    basis: {
+      formula: 'depreciationPerDay × usedDays × priceCNY',
+      clause: rate.clause,
+      inputs: { depreciationPerDay: rate.value, usedDays: days, priceCNY: price },
+      uncertain: rate.uncertain,
+    },
+  };
+}
