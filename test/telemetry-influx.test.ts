@@ -12,7 +12,6 @@ import {
 import { describeWithService } from './helpers/require-service.ts';
 
 // Real influxd from Debian's package (1.6.7), one per test file (STYLE.md §13, §14).
-
 let influxd: Promise<InfluxdHandle> | undefined;
 const server = () => (influxd ??= startInfluxd());
 afterAll(async () => {
@@ -30,22 +29,14 @@ async function makeStore(
   return { store, db };
 }
 
+type Series = { name?: string; columns: string[]; values?: unknown[][] };
+
 /** Raw InfluxQL against the test server, for checks the TelemetryStore interface cannot make. */
-async function influxql(
-  db: string,
-  q: string,
-): Promise<Array<{ name?: string; columns: string[]; values?: unknown[][] }>> {
+async function influxql(db: string, q: string): Promise<Series[]> {
   const { url } = await server();
-  const res = await fetch(
-    `${url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`,
-    { method: 'POST' },
-  );
-  const body = (await res.json()) as {
-    results: Array<{
-      error?: string;
-      series?: Array<{ name?: string; columns: string[]; values?: unknown[][] }>;
-    }>;
-  };
+  const query = `db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`;
+  const res = await fetch(`${url}/query?${query}`, { method: 'POST' });
+  const body = (await res.json()) as { results: Array<{ error?: string; series?: Series[] }> };
   if (body.results[0]?.error) throw new Error(body.results[0].error);
   return body.results[0]?.series ?? [];
 }

@@ -188,6 +188,7 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     },
 
     async query(q: TelemetryQuery): Promise<Point[]> {
+      if (q.limit < 1) return []; // InfluxQL reads LIMIT 0 as "no limit"
       const field = `${ident(fieldKey(q.metric))}::field`;
       const where = `WHERE ${byDevice(q.deviceId)} AND time >= ${ms(q.from)} AND time < ${ms(q.to)}`;
       const limit = `LIMIT ${Math.max(0, Math.floor(q.limit))}`;
@@ -236,6 +237,7 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     },
 
     async events(q: EventQuery): Promise<DeviceEvent[]> {
+      if (q.limit < 1) return [];
       const src = source(db, names.events, EVENTS);
       const stmt =
         `SELECT "code"::tag, "category"::tag, "model"::tag, "severity"::field, "detail"::field FROM ${src} ` +
