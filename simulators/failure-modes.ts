@@ -119,9 +119,10 @@ export function getFailureMode(category: Category, id: string): FailureMode {
 export function severityAt(mode: Pick<FailureMode, 'curve'>, progress: number): number {
   if (progress <= 0) return 0;
   if (mode.curve === 'step') return 1;
-  const p = Math.min(progress, 1.25);
-  if (mode.curve === 'linear') return p;
-  // accelerating: (e^{kp} − 1)/(e^k − 1), k = 3: 10 % of the damage by half-way.
+  // Past failure: +25 % over the next span, then constant.
+  if (progress > 1) return 1 + 0.25 * Math.min(progress - 1, 1);
+  if (mode.curve === 'linear') return progress;
+  // accelerating: (e^{kp} − 1)/(e^k − 1), k = 3: 18 % of the damage by half-way.
   const k = 3;
-  return (Math.exp(k * p) - 1) / (Math.exp(k) - 1);
+  return (Math.exp(k * progress) - 1) / (Math.exp(k) - 1);
 }
