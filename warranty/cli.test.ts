@@ -57,3 +57,18 @@ describe('sanbao warranty evaluate', () => {
     );
   });
 });
+
+describe('README example', () => {
+  it('[汽车三包 第二十四条] warranty/examples/car-transmission.json: 4 repairs of P0700 → free repair, counter 4 of 4', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const c = io({});
+    const code = await warrantyCli(['evaluate', 'warranty/examples/car-transmission.json'], {
+      ...c.io,
+      readFile: (p) => readFile(new URL(`../${p}`, import.meta.url), 'utf8'),
+    });
+    expect(code).toBe(0);
+    const e = JSON.parse(c.out[0] ?? '');
+    expect(e).toMatchObject({ remedy: 'repair', free: true, periodStart: '2025-03-03' });
+    expect(e.counters[0].explanation.en).toMatch(/repaired 4 of 4 times/);
+  });
+});
