@@ -94,6 +94,7 @@ describe('InfluxDB 2.x store: Flux sent and annotated CSV read (canned answers, 
       model: { ts: T0 + 1000, value: 20 },
     });
     expect(mock.queries[0]).toMatch(/\|> last\(\)/);
+    expect(mock.queries[0]).toContain('stop: time(v: "2262-01-01T00:00:00.000Z")');
   });
 
   it('reads events pivoted into one row each', async () => {

@@ -41,10 +41,16 @@ export function telemetryFlux(bucket: string, q: TelemetryQuery): ParameterizedQ
   |> limit(n: ${limitOf(q.limit)})`;
 }
 
+/**
+ * Near the end of InfluxDB's int64-nanosecond time range. range()'s default stop is now(), which
+ * would hide points from a device whose clock runs ahead (ingest accepts some future skew).
+ */
+const END_OF_TIME = fluxDateTime('2262-01-01T00:00:00.000Z');
+
 /** The last point of every field of a device (one row per field and series). */
 export function latestFlux(bucket: string, deviceId: string): ParameterizedQuery {
   return flux`from(bucket: ${bucket})
-  |> range(start: ${at(0)})
+  |> range(start: ${at(0)}, stop: ${END_OF_TIME})
   |> filter(fn: (r) => r._measurement == ${TELEMETRY} and r.device == ${deviceId})
   |> last()`;
 }
