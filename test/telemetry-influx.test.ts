@@ -279,6 +279,9 @@ describeWithService(
         await expect(store.write([sample('d', T0 + 1, { v: 2 })])).rejects.toMatchObject({
           code: 'INGEST_ERR_INFLUX_UNAVAILABLE',
         });
+        await expect(store.latest('d')).rejects.toMatchObject({
+          code: 'INGEST_ERR_INFLUX_UNAVAILABLE',
+        });
         await handle.restart();
         await expect(store.ping()).resolves.toBeUndefined();
         await store.write([sample('d', T0 + 1, { v: 2 })]);

@@ -154,6 +154,7 @@ describe('InfluxDB 2.x store against a mock InfluxDB 2.x HTTP endpoint', () => {
       bucket: 'telemetry',
     });
     await expect(gone.ping()).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_UNAVAILABLE' });
+    await expect(gone.latest('d')).rejects.toMatchObject({ code: 'INGEST_ERR_INFLUX_UNAVAILABLE' });
     await expect(gone.write([sample('d', T0, { v: 1 })])).rejects.toMatchObject({
       code: 'INGEST_ERR_INFLUX_UNAVAILABLE',
     });

@@ -122,11 +122,20 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
   });
 
   const query = async (statements: string[], post = false): Promise<Row[][]> => {
-    const raw = await influx.queryRaw(statements.join(';'), {
-      precision: 'ms',
-      database: db,
-      ...(post ? { method: 'POST' as const } : {}),
-    });
+    let raw: unknown;
+    try {
+      raw = await influx.queryRaw(statements.join(';'), {
+        precision: 'ms',
+        database: db,
+        ...(post ? { method: 'POST' as const } : {}),
+      });
+    } catch (err) {
+      // A refused statement (4xx) keeps its message; an unreachable server becomes the coded
+      // "unavailable" error, which the HTTP API renders as 503.
+      const msg = err instanceof Error ? err.message : String(err);
+      if (/^A 4\d\d /.test(msg)) throw err;
+      throw new InfluxErrors.Unavailable(o.url, msg);
+    }
     return rowsOf(raw);
   };
 

@@ -111,8 +111,17 @@ export function createInflux2Store(opts: Influx2StoreOptions): TelemetryStore {
     for (let i = 0; i < points.length; i += CHUNK) await writeChunk(points.slice(i, i + CHUNK));
   };
 
-  const rows = async (q: Parameters<typeof queryApi.collectRows>[0]) =>
-    (await queryApi.collectRows<unknown>(q)).map((r) => Row.parse(r));
+  const rows = async (q: Parameters<typeof queryApi.collectRows>[0]) => {
+    let out: unknown[];
+    try {
+      out = await queryApi.collectRows<unknown>(q);
+    } catch (err) {
+      // As for writes: unreachable or 5xx is "unavailable" (503 in the API), a 4xx keeps its error.
+      if (err instanceof HttpError && err.statusCode < 500 && err.statusCode !== 429) throw err;
+      throw new InfluxErrors.Unavailable(o.url, err instanceof Error ? err.message : String(err));
+    }
+    return out.map((r) => Row.parse(r));
+  };
 
   return {
     name: 'influxdb2',
