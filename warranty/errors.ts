@@ -24,4 +24,14 @@ export const WarrantyErrors = {
     'policy %s is for %s, not %s',
     400,
   ),
+  /** No unit with this serial is registered. */
+  UnknownUnit: defineError('WARRANTY_ERR_UNKNOWN_UNIT', 'no unit with serial %s', 404),
+  /** A unit with this serial is already registered. */
+  UnitExists: defineError('WARRANTY_ERR_UNIT_EXISTS', 'unit %s is already registered', 409),
+  /** A correction must point at an earlier record of the same unit. */
+  BadCorrection: defineError(
+    'WARRANTY_ERR_BAD_CORRECTION',
+    'record %s of unit %s cannot be corrected: %s',
+    422,
+  ),
 };

@@ -1,0 +1,4 @@
+import { describeWarrantyStoreContract } from '../warranty-store.contract.ts';
+import { MemoryWarrantyStore } from './memory.ts';
+
+describeWarrantyStoreContract('memory', async () => ({ store: new MemoryWarrantyStore() }));

@@ -1,0 +1,56 @@
+import { WarrantyErrors } from '../errors.ts';
+import { chainRecord, verifyChain } from '../hash-chain.ts';
+import type {
+  ChainVerification,
+  RepairRecordBody,
+  StoredRepairRecord,
+  Unit,
+  UnitInput,
+} from '../repair-record-schema.ts';
+import type { WarrantyStore } from '../warranty-store.ts';
+
+/**
+ * In-memory WarrantyStore: for tests of other modules and for the contract suite's reference
+ * behaviour. Values are copied in and out, so callers cannot edit stored records by reference.
+ */
+export class MemoryWarrantyStore implements WarrantyStore {
+  private readonly units = new Map<string, Unit>();
+  private readonly records = new Map<string, StoredRepairRecord[]>();
+
+  async registerUnit(unit: UnitInput): Promise<Unit> {
+    if (this.units.has(unit.serial)) throw new WarrantyErrors.UnitExists(unit.serial);
+    this.units.set(unit.serial, structuredClone(unit));
+    this.records.set(unit.serial, []);
+    return structuredClone(unit);
+  }
+
+  async getUnit(serial: string): Promise<Unit | undefined> {
+    const u = this.units.get(serial);
+    return u && structuredClone(u);
+  }
+
+  async appendRepair(
+    serial: string,
+    body: RepairRecordBody,
+    recordedAt: string,
+  ): Promise<StoredRepairRecord> {
+    const chain = this.records.get(serial);
+    if (!chain) throw new WarrantyErrors.UnknownUnit(serial);
+    if (body.corrects !== undefined && !chain.some((r) => r.seq === body.corrects))
+      throw new WarrantyErrors.BadCorrection(String(body.corrects), serial, 'no such record');
+    const rec = chainRecord(serial, chain.at(-1), structuredClone(body), recordedAt);
+    chain.push(rec);
+    return structuredClone(rec);
+  }
+
+  async listRepairs(serial: string): Promise<StoredRepairRecord[]> {
+    if (!this.units.has(serial)) throw new WarrantyErrors.UnknownUnit(serial);
+    return structuredClone(this.records.get(serial) ?? []);
+  }
+
+  async verifyRepairs(serial: string): Promise<ChainVerification> {
+    return verifyChain(await this.listRepairs(serial));
+  }
+
+  async close(): Promise<void> {}
+}

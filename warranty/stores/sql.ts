@@ -1,0 +1,152 @@
+import type { Sql } from '../../app/db.ts';
+import { WarrantyErrors } from '../errors.ts';
+import { chainRecord, verifyChain } from '../hash-chain.ts';
+import type {
+  ChainVerification,
+  RepairRecordBody,
+  StoredRepairRecord,
+  Unit,
+  UnitInput,
+} from '../repair-record-schema.ts';
+import type { WarrantyStore } from '../warranty-store.ts';
+
+/**
+ * WarrantyStore on the relational database (PGlite or PostgreSQL, migration 100). Appends lock
+ * the unit row so two concurrent appends cannot both take the same seq; the primary key
+ * (serial, seq) is the last line of defence.
+ */
+interface UnitRow {
+  serial: string;
+  category: string;
+  model: string;
+  manufacturer: string | null;
+  device_id: string | null;
+  invoice_date: string;
+  delivery_date: string | null;
+  installation_completed_date: string | null;
+  exchange_date: string | null;
+  price_cny: number | null;
+  seller: string | null;
+  owner_contact_hash: string | null;
+}
+
+interface RecordRow {
+  serial: string;
+  seq: number;
+  recorded_at: string;
+  body: RepairRecordBody | string;
+  prev_hash: string;
+  hash: string;
+}
+
+const UNIT_COLUMNS: Array<[keyof UnitRow, keyof Unit]> = [
+  ['serial', 'serial'],
+  ['category', 'category'],
+  ['model', 'model'],
+  ['manufacturer', 'manufacturer'],
+  ['device_id', 'deviceId'],
+  ['invoice_date', 'invoiceDate'],
+  ['delivery_date', 'deliveryDate'],
+  ['installation_completed_date', 'installationCompletedDate'],
+  ['exchange_date', 'exchangeDate'],
+  ['price_cny', 'priceCNY'],
+  ['seller', 'seller'],
+  ['owner_contact_hash', 'ownerContactHash'],
+];
+
+function toUnit(row: UnitRow): Unit {
+  const out: Record<string, unknown> = {};
+  for (const [col, key] of UNIT_COLUMNS) if (row[col] !== null) out[key] = row[col];
+  return out as Unit;
+}
+
+const toRecord = (r: RecordRow): StoredRepairRecord => ({
+  serial: r.serial,
+  seq: r.seq,
+  recordedAt: r.recorded_at,
+  body: typeof r.body === 'string' ? (JSON.parse(r.body) as RepairRecordBody) : r.body,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export class SqlWarrantyStore implements WarrantyStore {
+  constructor(private readonly sql: Sql) {}
+
+  async registerUnit(unit: UnitInput): Promise<Unit> {
+    const values = UNIT_COLUMNS.map(([, key]) => unit[key] ?? null);
+    const cols = UNIT_COLUMNS.map(([c]) => c).join(', ');
+    const params = UNIT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+    const r = await this.sql.query<UnitRow>(
+      `INSERT INTO warranty_units (${cols}) VALUES (${params}) ON CONFLICT (serial) DO NOTHING RETURNING *`,
+      values,
+    );
+    const row = r.rows[0];
+    if (!row) throw new WarrantyErrors.UnitExists(unit.serial);
+    return toUnit(row);
+  }
+
+  async getUnit(serial: string): Promise<Unit | undefined> {
+    const r = await this.sql.query<UnitRow>('SELECT * FROM warranty_units WHERE serial = $1', [
+      serial,
+    ]);
+    return r.rows[0] && toUnit(r.rows[0]);
+  }
+
+  async appendRepair(
+    serial: string,
+    body: RepairRecordBody,
+    recordedAt: string,
+  ): Promise<StoredRepairRecord> {
+    return this.sql.transaction(async (tx) => {
+      const unit = await tx.query(
+        'SELECT serial FROM warranty_units WHERE serial = $1 FOR UPDATE',
+        [serial],
+      );
+      if (unit.rows.length === 0) throw new WarrantyErrors.UnknownUnit(serial);
+      const last = await tx.query<{ seq: number; hash: string }>(
+        'SELECT seq, hash FROM warranty_repair_records WHERE serial = $1 ORDER BY seq DESC LIMIT 1',
+        [serial],
+      );
+      if (body.corrects !== undefined) {
+        const target = await tx.query(
+          'SELECT 1 FROM warranty_repair_records WHERE serial = $1 AND seq = $2',
+          [serial, body.corrects],
+        );
+        if (target.rows.length === 0)
+          throw new WarrantyErrors.BadCorrection(String(body.corrects), serial, 'no such record');
+      }
+      const rec = chainRecord(serial, last.rows[0], body, recordedAt);
+      await tx.query(
+        `INSERT INTO warranty_repair_records (serial, seq, kind, corrects, recorded_at, body, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
+        [
+          serial,
+          rec.seq,
+          body.kind,
+          body.corrects ?? null,
+          recordedAt,
+          JSON.stringify(body),
+          rec.prevHash,
+          rec.hash,
+        ],
+      );
+      return rec;
+    });
+  }
+
+  async listRepairs(serial: string): Promise<StoredRepairRecord[]> {
+    if (!(await this.getUnit(serial))) throw new WarrantyErrors.UnknownUnit(serial);
+    const r = await this.sql.query<RecordRow>(
+      'SELECT serial, seq, recorded_at, body, prev_hash, hash FROM warranty_repair_records WHERE serial = $1 ORDER BY seq',
+      [serial],
+    );
+    return r.rows.map(toRecord);
+  }
+
+  async verifyRepairs(serial: string): Promise<ChainVerification> {
+    return verifyChain(await this.listRepairs(serial));
+  }
+
+  /** The database belongs to whoever opened it: closing the store does not close it. */
+  async close(): Promise<void> {}
+}

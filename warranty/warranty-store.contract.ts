@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENESIS_HASH } from './hash-chain.ts';
+import {
+  RepairRecordBodySchema,
+  type RepairRecordBody,
+  type UnitInput,
+} from './repair-record-schema.ts';
+import type { WarrantyStore } from './warranty-store.ts';
+
+/**
+ * The behaviour every WarrantyStore backend must have (STYLE.md §1). `makeStore` returns a
+ * fresh, migrated store; `cleanup` releases what it made. Tamper tests that edit storage behind
+ * the store's back are backend-specific and live with each backend.
+ */
+export function describeWarrantyStoreContract(
+  name: string,
+  makeStore: () => Promise<{ store: WarrantyStore; cleanup?: () => Promise<void> }>,
+): void {
+  describe(`WarrantyStore contract: ${name}`, () => {
+    let store: WarrantyStore;
+    let cleanup: (() => Promise<void>) | undefined;
+    let n = 0;
+    const serial = () => `SN-${name.replace(/\W/g, '')}-${++n}`;
+    const unit = (s: string): UnitInput => ({
+      serial: s,
+      category: 'air_conditioner',
+      model: 'KFR-35GW',
+      invoiceDate: '2025-03-03',
+      priceCNY: 3_000,
+    });
+    const body = (i: number, extra: Partial<Record<string, unknown>> = {}): RepairRecordBody =>
+      RepairRecordBodySchema.parse({
+        outletId: 'outlet-1',
+        technicianCertificate: 'CERT-9',
+        droppedOffAt: `2025-0${4 + i}-01T09:00:00+08:00`,
+        handedBackAt: `2025-0${4 + i}-02T17:30:00+08:00`,
+        reportedFault: '不制冷 — not cooling',
+        diagnosis: { faultCode: 'E1', component: 'compressor', cause: 'quality', isMainPart: true },
+        parts: [{ name: 'compressor', number: 'C-100', serial: `S${i}`, genuine: true }],
+        charges: { labourHours: 1.5, labourRateCNY: 0, materialsCNY: 0, towingCNY: 0 },
+        signatures: { repairer: 'Li Wei', consumer: 'Wang Fang' },
+        ...extra,
+      });
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await makeStore());
+    });
+    afterAll(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it('registers a unit and reads it back; an unknown serial is undefined', async () => {
+      const s = serial();
+      const u = {
+        ...unit(s),
+        deliveryDate: '2025-03-05',
+        seller: '某电器商场',
+        ownerContactHash: 'a'.repeat(64),
+      };
+      expect(await store.registerUnit(u)).toEqual(u);
+      expect(await store.getUnit(s)).toEqual(u);
+      expect(await store.getUnit('no-such-serial')).toBeUndefined();
+    });
+
+    it('refuses a second unit with the same serial', async () => {
+      const s = serial();
+      await store.registerUnit(unit(s));
+      await expect(store.registerUnit(unit(s))).rejects.toMatchObject({
+        code: 'WARRANTY_ERR_UNIT_EXISTS',
+        statusCode: 409,
+      });
+    });
+
+    it('refuses records for an unknown unit', async () => {
+      await expect(
+        store.appendRepair('ghost', body(1), '2025-05-01T00:00:00Z'),
+      ).rejects.toMatchObject({ code: 'WARRANTY_ERR_UNKNOWN_UNIT' });
+      await expect(store.listRepairs('ghost')).rejects.toMatchObject({
+        code: 'WARRANTY_ERR_UNKNOWN_UNIT',
+      });
+    });
+
+    it('chains records: seq from 1, each pointing at the previous hash; verify passes', async () => {
+      const s = serial();
+      await store.registerUnit(unit(s));
+      const a = await store.appendRepair(s, body(1), '2025-05-02T10:00:00Z');
+      const b = await store.appendRepair(s, body(2), '2025-06-02T10:00:00Z');
+      const c = await store.appendRepair(s, body(3), '2025-07-02T10:00:00Z');
+      expect([a.seq, b.seq, c.seq]).toEqual([1, 2, 3]);
+      expect(a.prevHash).toBe(GENESIS_HASH);
+      expect(b.prevHash).toBe(a.hash);
+      expect(c.prevHash).toBe(b.hash);
+      expect(await store.listRepairs(s)).toEqual([a, b, c]);
+      expect(await store.verifyRepairs(s)).toEqual({ ok: true, count: 3, head: c.hash });
+    });
+
+    it('keeps one chain per unit', async () => {
+      const [s1, s2] = [serial(), serial()];
+      await store.registerUnit(unit(s1));
+      await store.registerUnit(unit(s2));
+      await store.appendRepair(s1, body(1), '2025-05-02T10:00:00Z');
+      const other = await store.appendRepair(s2, body(1), '2025-05-02T10:00:00Z');
+      expect(other).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
+      expect((await store.listRepairs(s2)).length).toBe(1);
+    });
+
+    it('records a correction as a new record pointing at the one it corrects; the original stays', async () => {
+      const s = serial();
+      await store.registerUnit(unit(s));
+      const a = await store.appendRepair(s, body(1), '2025-05-02T10:00:00Z');
+      const fix = await store.appendRepair(
+        s,
+        body(1, { kind: 'correction', corrects: 1, inspectionResult: '压缩机卡缸' }),
+        '2025-05-03T10:00:00Z',
+      );
+      expect(fix).toMatchObject({ seq: 2, body: { kind: 'correction', corrects: 1 } });
+      expect((await store.listRepairs(s))[0]).toEqual(a);
+      await expect(
+        store.appendRepair(s, body(1, { kind: 'correction', corrects: 9 }), '2025-05-04T10:00:00Z'),
+      ).rejects.toMatchObject({
+        code: 'WARRANTY_ERR_BAD_CORRECTION',
+      });
+      expect((await store.verifyRepairs(s)).ok).toBe(true);
+    });
+
+    it('round-trips bodies exactly (unicode, fractions, nested objects), so hashes re-verify', async () => {
+      const s = serial();
+      await store.registerUnit(unit(s));
+      const b = body(1, {
+        charges: { labourHours: 0.25, labourRateCNY: 88.8, materialsCNY: 1234.56, towingCNY: 0 },
+        workItems: ['更换压缩机', 'vacuum & recharge R32'],
+      });
+      const rec = await store.appendRepair(s, b, '2025-05-02T10:00:00.123Z');
+      const [back] = await store.listRepairs(s);
+      expect(back).toEqual(rec);
+      expect(back?.body).toEqual(b);
+      expect((await store.verifyRepairs(s)).ok).toBe(true);
+    });
+
+    it('serialises concurrent appends into one unbroken chain', async () => {
+      const s = serial();
+      await store.registerUnit(unit(s));
+      const recs = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) => store.appendRepair(s, body(i), `2025-05-0${i}T10:00:00Z`)),
+      );
+      expect(recs.map((r) => r.seq).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(await store.verifyRepairs(s)).toMatchObject({ ok: true, count: 5 });
+    });
+  });
+}

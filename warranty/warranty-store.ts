@@ -1,0 +1,33 @@
+import type {
+  ChainVerification,
+  RepairRecordBody,
+  StoredRepairRecord,
+  Unit,
+  UnitInput,
+} from './repair-record-schema.ts';
+
+/**
+ * The warranty module's storage port (STYLE.md §1): units and their append-only, hash-chained
+ * repair records. Every backend passes `describeWarrantyStoreContract`
+ * (warranty-store.contract.ts). Inputs are already validated by the zod schemas.
+ */
+export interface WarrantyStore {
+  /** Registers a unit; WARRANTY_ERR_UNIT_EXISTS when the serial is taken. */
+  registerUnit(unit: UnitInput): Promise<Unit>;
+  getUnit(serial: string): Promise<Unit | undefined>;
+  /**
+   * Appends a record to the unit's chain and returns it with its seq and hashes.
+   * WARRANTY_ERR_UNKNOWN_UNIT for an unknown serial; WARRANTY_ERR_BAD_CORRECTION when a
+   * correction points at no earlier record. `recordedAt` comes from the caller (no clock here).
+   */
+  appendRepair(
+    serial: string,
+    body: RepairRecordBody,
+    recordedAt: string,
+  ): Promise<StoredRepairRecord>;
+  /** The unit's records, oldest first, exactly as stored. */
+  listRepairs(serial: string): Promise<StoredRepairRecord[]>;
+  /** Re-checks the unit's chain and names the first broken link. */
+  verifyRepairs(serial: string): Promise<ChainVerification>;
+  close(): Promise<void>;
+}
