@@ -16,3 +16,8 @@ export {
 export { WarrantyErrors } from './errors.ts';
 export { warrantyRoutes } from './routes.ts';
 export { warrantyCli } from './cli.ts';
+export type { WarrantyStore } from './warranty-store.ts';
+export { SqlWarrantyStore } from './stores/sql.ts';
+export { MemoryWarrantyStore } from './stores/memory.ts';
+export { verifyChain, recordHash } from './hash-chain.ts';
+export { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';

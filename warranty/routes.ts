@@ -2,17 +2,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { evaluateEligibility, resolvePolicy } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
+import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
 import { EvaluateRequestSchema } from './schemas.ts';
 
-/** Options of the warranty plugin; phase 2 adds the WarrantyStore here. */
-export type WarrantyRoutesOptions = Record<never, never>;
+/**
+ * Options of the warranty plugin. `{}` gives the public, stateless evaluate route only; with a
+ * store and an auth service the registry and repair-record routes are added.
+ */
+export type WarrantyRoutesOptions = Partial<RecordRoutesOptions>;
 
 /**
  * Warranty HTTP routes, an encapsulated fastify plugin registered under `/api/v1`
  * (STYLE.md §3). `POST /warranty/evaluate` is public and stateless: anyone (owner, consumer
  * association, regulator) can ask what the 三包 rules give for a case.
  */
-export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = async (app) => {
+export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = async (app, opts) => {
   app.post(
     '/warranty/evaluate',
     {
@@ -28,4 +32,10 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
     },
     async (req) => evaluateEligibility(resolvePolicy(req.body), req.body.facts),
   );
+  if (opts.store && opts.auth)
+    await app.register(recordRoutes, {
+      store: opts.store,
+      auth: opts.auth,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
 };

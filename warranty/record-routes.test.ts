@@ -1,0 +1,189 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuth } from '../app/auth.ts';
+import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { installErrorHandler } from '../app/errors.ts';
+import { warrantyRoutes } from './routes.ts';
+import { SqlWarrantyStore } from './stores/sql.ts';
+
+let app: FastifyInstance | undefined;
+let sql: Sql | undefined;
+afterEach(async () => {
+  await app?.close();
+  await sql?.close();
+  app = sql = undefined;
+});
+
+async function build(): Promise<{ a: FastifyInstance; db: Sql; engineer: string; owner: string }> {
+  const db = await openPglite();
+  sql = db;
+  await migrate(db);
+  const auth = createAuth(db);
+  const engineer = (await auth.issue({ role: 'engineer' })).token;
+  const owner = (await auth.issue({ role: 'owner', subject: 'o1' })).token;
+  const a = Fastify({ logger: false });
+  app = a;
+  a.setValidatorCompiler(validatorCompiler);
+  a.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(a);
+  await a.register(warrantyRoutes, {
+    prefix: '/api/v1',
+    store: new SqlWarrantyStore(db),
+    auth,
+    now: () => new Date('2025-07-01T02:00:00Z'),
+  });
+  return { a, db, engineer, owner };
+}
+
+const record = (day: string, extra: Record<string, unknown> = {}) => ({
+  outletId: 'outlet-7',
+  technicianCertificate: 'C-1',
+  droppedOffAt: `${day}T09:00:00+08:00`,
+  handedBackAt: `${day}T17:00:00+08:00`,
+  odometerKm: 5_000,
+  reportedFault: '换挡冲击',
+  diagnosis: { faultCode: 'P0700', component: 'transmission', cause: 'quality' },
+  parts: [],
+  signatures: { repairer: 'Li', consumer: 'Wang' },
+  ...extra,
+});
+
+describe('unit registry and repair records over HTTP', () => {
+  it('[汽车三包 第十七条] records are chained; verify passes, then names the record edited behind the API', async () => {
+    const { a, db, engineer } = await build();
+    const h = { authorization: `Bearer ${engineer}` };
+    const unit = {
+      serial: 'VIN123',
+      category: 'household_car',
+      model: 'X1',
+      invoiceDate: '2025-03-03',
+      priceCNY: 200_000,
+    };
+    expect(
+      (await a.inject({ method: 'POST', url: '/api/v1/warranty/units', headers: h, payload: unit }))
+        .statusCode,
+    ).toBe(201);
+    for (const d of ['2025-04-07', '2025-04-14', '2025-04-21']) {
+      const r = await a.inject({
+        method: 'POST',
+        url: '/api/v1/units/VIN123/repairs',
+        headers: h,
+        payload: record(d),
+      });
+      expect(r.statusCode).toBe(201);
+      expect(r.json().recordedAt).toBe('2025-07-01T02:00:00.000Z');
+    }
+    const ok = await a.inject({
+      method: 'GET',
+      url: '/api/v1/units/VIN123/repairs/verify',
+      headers: h,
+    });
+    expect(ok.json()).toMatchObject({ ok: true, count: 3 });
+    await db.query(
+      `UPDATE warranty_repair_records SET body = jsonb_set(body, '{odometerKm}', '4000') WHERE seq = 2`,
+    );
+    const bad = await a.inject({
+      method: 'GET',
+      url: '/api/v1/units/VIN123/repairs/verify',
+      headers: h,
+    });
+    expect(bad.json()).toEqual({
+      ok: false,
+      count: 3,
+      firstBroken: { seq: 2, reason: 'hash_mismatch' },
+    });
+  });
+
+  it('[汽车三包 第二十四条] the warranty status of a stored unit counts its records; a correction replaces the original', async () => {
+    const { a, engineer } = await build();
+    const h = { authorization: `Bearer ${engineer}` };
+    await a.inject({
+      method: 'POST',
+      url: '/api/v1/warranty/units',
+      headers: h,
+      payload: {
+        serial: 'VIN9',
+        category: 'household_car',
+        model: 'X1',
+        invoiceDate: '2025-03-03',
+        priceCNY: 200_000,
+      },
+    });
+    for (const d of ['2025-04-07', '2025-04-14', '2025-04-21', '2025-04-28', '2025-05-12'])
+      await a.inject({
+        method: 'POST',
+        url: '/api/v1/units/VIN9/repairs',
+        headers: h,
+        payload: record(d),
+      });
+    const five = await a.inject({
+      method: 'GET',
+      url: '/api/v1/units/VIN9/warranty?evaluationDate=2025-06-20&mileageKm=10000',
+      headers: h,
+    });
+    expect(five.statusCode).toBe(200);
+    expect(five.json()).toMatchObject({ remedy: 'return', free: false });
+    // The fifth record is corrected: the owner had modified the gearbox, so it no longer counts.
+    const fix = record('2025-05-12', {
+      kind: 'correction',
+      corrects: 5,
+      diagnosis: { faultCode: 'P0700', component: 'transmission', cause: 'consumer_modification' },
+    });
+    expect(
+      (
+        await a.inject({
+          method: 'POST',
+          url: '/api/v1/units/VIN9/repairs',
+          headers: h,
+          payload: fix,
+        })
+      ).statusCode,
+    ).toBe(201);
+    const four = await a.inject({
+      method: 'GET',
+      url: '/api/v1/units/VIN9/warranty?evaluationDate=2025-06-20&mileageKm=10000',
+      headers: h,
+    });
+    expect(four.json().remedy).toBe('none');
+    expect(four.json().counters[0]).toMatchObject({ key: 'same_problem_repairs', count: 4 });
+  });
+
+  it('refuses missing tokens, the owner role, unknown units and records before the purchase', async () => {
+    const { a, engineer, owner } = await build();
+    const h = { authorization: `Bearer ${engineer}` };
+    expect(
+      (await a.inject({ method: 'GET', url: '/api/v1/units/NOPE/repairs/verify' })).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await a.inject({
+          method: 'GET',
+          url: '/api/v1/units/NOPE/repairs/verify',
+          headers: { authorization: `Bearer ${owner}` },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const missing = await a.inject({
+      method: 'GET',
+      url: '/api/v1/units/NOPE/repairs/verify',
+      headers: h,
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toBe('WARRANTY_ERR_UNKNOWN_UNIT');
+    await a.inject({
+      method: 'POST',
+      url: '/api/v1/warranty/units',
+      headers: h,
+      payload: { serial: 'TV1', category: 'tv', model: 'L55', invoiceDate: '2025-03-03' },
+    });
+    const early = await a.inject({
+      method: 'POST',
+      url: '/api/v1/units/TV1/repairs',
+      headers: h,
+      payload: record('2025-02-01'),
+    });
+    expect(early.statusCode).toBe(400);
+    expect(early.json().details[0].path).toBe('body.droppedOffAt');
+  });
+});

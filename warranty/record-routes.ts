@@ -1,0 +1,174 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Auth } from '../app/auth.ts';
+import { ErrorEnvelope } from '../app/errors.ts';
+import { daysBetween, parseInstant } from './calendar.ts';
+import { evaluateCase } from './eligibility.ts';
+import { EvaluationSchema } from './evaluation-schema.ts';
+import { WarrantyErrors } from './errors.ts';
+import { caseForUnit } from './repair-facts.ts';
+import { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
+import { DateOrDateTimeSchema } from './schemas.ts';
+import type { WarrantyStore } from './warranty-store.ts';
+
+/**
+ * Registry and repair-record routes (issue 5): units, append-only repair records, chain
+ * verification, and the warranty status of a registered unit. Registered by `warrantyRoutes`
+ * when it is given a store and an auth service.
+ */
+export interface RecordRoutesOptions {
+  store: WarrantyStore;
+  auth: Auth;
+  /** Clock for `recordedAt` and the default evaluation date; injected so tests control it. */
+  now?: () => Date;
+}
+
+const StoredRecordSchema = z
+  .object({
+    serial: z.string(),
+    seq: z.number().int(),
+    recordedAt: z.string(),
+    body: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'WarrantyRepairRecord' });
+
+const VerificationSchema = z
+  .object({
+    ok: z.boolean(),
+    count: z.number().int(),
+    head: z.string().optional(),
+    firstBroken: z
+      .object({
+        seq: z.number().int(),
+        reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'missing_record']),
+      })
+      .optional(),
+  })
+  .meta({ id: 'WarrantyChainVerification' });
+
+const SerialParams = z.object({ serial: z.string().min(1).max(64) });
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
+
+export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
+  app,
+  { store, auth, now = () => new Date() },
+) => {
+  const staff = auth.require('engineer', 'manufacturer');
+  const engineer = auth.require('engineer');
+  const unitOr404 = async (serial: string) => {
+    const u = await store.getUnit(serial);
+    if (!u) throw new WarrantyErrors.UnknownUnit(serial);
+    return u;
+  };
+
+  app.post(
+    '/warranty/units',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['warranty'],
+        summary: 'Register a unit',
+        body: UnitInputSchema,
+        response: { 201: UnitInputSchema, 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await store.registerUnit(req.body)),
+  );
+
+  app.get(
+    '/units/:serial',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['warranty'],
+        params: SerialParams,
+        response: { 200: UnitInputSchema, ...errors },
+      },
+    },
+    async (req) => unitOr404(req.params.serial),
+  );
+
+  app.post(
+    '/units/:serial/repairs',
+    {
+      preHandler: engineer,
+      schema: {
+        tags: ['warranty'],
+        summary: 'Append a repair record (or a correction) to the unit’s hash chain',
+        params: SerialParams,
+        body: RepairRecordBodySchema,
+        response: { 201: StoredRecordSchema, 422: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const unit = await unitOr404(req.params.serial);
+      const purchase = parseInstant(unit.deliveryDate ?? unit.invoiceDate).date;
+      const invoice = parseInstant(unit.invoiceDate).date;
+      const first = daysBetween(invoice, purchase) < 0 ? purchase : invoice;
+      if (daysBetween(first, parseInstant(req.body.droppedOffAt).date) < 0)
+        throw new z.ZodError([
+          {
+            code: 'custom',
+            path: ['body', 'droppedOffAt'],
+            message: `before the purchase (${first})`,
+            input: req.body.droppedOffAt,
+          },
+        ]);
+      return reply
+        .status(201)
+        .send(await store.appendRepair(unit.serial, req.body, now().toISOString()));
+    },
+  );
+
+  app.get(
+    '/units/:serial/repairs',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['warranty'],
+        params: SerialParams,
+        response: { 200: z.array(StoredRecordSchema), ...errors },
+      },
+    },
+    async (req) => store.listRepairs(req.params.serial),
+  );
+
+  app.get(
+    '/units/:serial/repairs/verify',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['warranty'],
+        summary: 'Re-check the repair-record hash chain; names the first broken link',
+        params: SerialParams,
+        response: { 200: VerificationSchema, ...errors },
+      },
+    },
+    async (req) => store.verifyRepairs(req.params.serial),
+  );
+
+  app.get(
+    '/units/:serial/warranty',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['warranty'],
+        summary: '三包 status of a registered unit from its stored records',
+        params: SerialParams,
+        querystring: z.object({
+          evaluationDate: DateOrDateTimeSchema.optional(),
+          mileageKm: z.coerce.number().nonnegative().optional(),
+        }),
+        response: { 200: EvaluationSchema, 422: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req) => {
+      const unit = await unitOr404(req.params.serial);
+      const records = await store.listRepairs(unit.serial);
+      const date = req.query.evaluationDate ?? now().toISOString();
+      return evaluateCase(caseForUnit(unit, records, date, req.query.mileageKm));
+    },
+  );
+};
