@@ -66,7 +66,7 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
 
   function stateFor(ref: { deviceId: string; category: Category; model: string }): DeviceState | undefined {
     let dev = devices.get(ref.deviceId);
-    if (dev && dev.plan.profile.category === ref.category) return dev;
+    if (dev && dev.category === ref.category) return dev;
     const plan = plans.get(ref.category);
     if (!plan) return undefined;
     dev = createDeviceState(plan, ref.deviceId, ref.model);
@@ -94,7 +94,7 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
       return;
     }
     const anomaly = dev.anomaly && dev.anomaly.windowEnd >= v.windowStart ? dev.anomaly : undefined;
-    const c = openCandidate(dev.ref, mode, v, severity, contributions, prediction, anomaly);
+    const c = openCandidate(dev, mode, v, severity, contributions, prediction, anomaly);
     (dev.open ??= new Map()).set(modeId, c);
     out.push(c);
   }
@@ -202,7 +202,7 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
       for (const m of modes) if (dev.open?.has(m.modeId) && dev.plan.modes.get(m.modeId)?.kind === 'sudden') m.score = 0;
       return {
         deviceId,
-        category: dev.ref.category,
+        category: dev.category,
         ts: dev.gap.lastTs,
         score: modes.reduce((a, m) => Math.min(a, m.score), 100),
         modes,

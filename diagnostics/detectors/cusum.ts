@@ -1,5 +1,5 @@
 import type { Finding } from '../types.ts';
-import { readMetric, type Detector } from './detector.ts';
+import { place, readMetric, shared, type Detector } from './detector.ts';
 
 /**
  * Two-sided tabular CUSUM (Page 1954, "Continuous inspection schemes"; the tabular form of
@@ -31,67 +31,69 @@ const VAR = 2;
 const SP = 3; // upper sum
 const SN = 4; // lower sum
 const ALARM = 5; // +1 / -1 while an alarm is open on that side
-const STARTP = 6; // last time the upper sum was 0 (Page's change-point estimate)
-const STARTN = 7;
-const STRIDE = 8;
+// Last time both sums were 0: Page's change-point estimate for whichever side alarms next.
+const START = 6;
+const STRIDE = 7;
 
-export interface CusumState {
+/** Parameters derived from the config, shared by all devices. */
+export interface CusumParams {
   metrics: readonly string[];
   k: number;
   h: number;
   warmup: number;
   minRelSigma: number;
-  s: Float64Array;
 }
+
+export interface CusumState {
+  p: CusumParams;
+  s: Float64Array;
+  o: number;
+}
+
+const params = new WeakMap<CusumConfig, CusumParams>();
 
 /** Page's two-sided CUSUM over a fixed list of metrics. */
 export const cusumDetector: Detector<CusumConfig, CusumState> = {
   name: 'cusum',
-  init(config) {
-    return {
-      metrics: config.metrics,
-      k: config.k ?? 0.5,
-      h: config.h ?? 15,
-      warmup: Math.max(2, config.warmup ?? 50),
-      minRelSigma: config.minRelSigma ?? 0.002,
-      s: new Float64Array(config.metrics.length * STRIDE),
-    };
+  init(config, at) {
+    return { p: shared(params, config, derive), ...place(this.size!(config), at) };
   },
+  size: (config) => config.metrics.length * STRIDE,
   update(st, sample) {
     const s = st.s;
+    const p = st.p;
     let findings: Finding[] | null = null;
     let start = sample.ts;
-    for (let i = 0; i < st.metrics.length; i++) {
-      const x = readMetric(sample, st.metrics[i]!);
+    for (let i = 0; i < p.metrics.length; i++) {
+      const x = readMetric(sample, p.metrics[i]!);
       if (x !== x) continue;
-      const o = i * STRIDE;
+      const o = st.o + i * STRIDE;
       const n = s[o + N]! + 1;
       s[o + N] = n;
-      if (n <= st.warmup) {
+      if (n <= p.warmup) {
         const d = x - s[o + MEAN]!;
         s[o + MEAN] = s[o + MEAN]! + d / n;
         s[o + VAR] = s[o + VAR]! + d * (x - s[o + MEAN]!);
-        if (n === st.warmup) s[o + VAR] = s[o + VAR]! / (n - 1);
-        s[o + STARTP] = s[o + STARTN] = sample.ts;
+        if (n === p.warmup) s[o + VAR] = s[o + VAR]! / (n - 1);
+        s[o + START] = sample.ts;
         continue;
       }
       const mean = s[o + MEAN]!;
-      const sigma = Math.max(Math.sqrt(s[o + VAR]!), st.minRelSigma * Math.abs(mean), 1e-9);
+      const sigma = Math.max(Math.sqrt(s[o + VAR]!), p.minRelSigma * Math.abs(mean), 1e-9);
       const u = (x - mean) / sigma;
       // Sums are capped at 2h so that recovery after a long excursion does not take forever.
-      const sp = Math.min(2 * st.h, Math.max(0, s[o + SP]! + u - st.k));
-      const sn = Math.min(2 * st.h, Math.max(0, s[o + SN]! - u - st.k));
+      const sp = Math.min(2 * p.h, Math.max(0, s[o + SP]! + u - p.k));
+      const sn = Math.min(2 * p.h, Math.max(0, s[o + SN]! - u - p.k));
       s[o + SP] = sp;
       s[o + SN] = sn;
-      if (sp === 0) s[o + STARTP] = sample.ts;
-      if (sn === 0) s[o + STARTN] = sample.ts;
+      if (sp === 0 && sn === 0) s[o + START] = sample.ts;
       const alarm = s[o + ALARM]!;
-      if (alarm === 0 && (sp > st.h || sn > st.h)) {
-        const up = sp > st.h;
+      if (alarm === 0 && (sp > p.h || sn > p.h)) {
+        const up = sp > p.h;
         s[o + ALARM] = up ? 1 : -1;
         findings ??= [];
-        findings.push({ metric: st.metrics[i]!, value: x, expected: mean, score: up ? sp : -sn });
-        start = Math.min(start, up ? s[o + STARTP]! : s[o + STARTN]!);
+        findings.push({ metric: p.metrics[i]!, value: x, expected: mean, score: up ? sp : -sn });
+        start = Math.min(start, s[o + START]!);
       } else if ((alarm > 0 && sp === 0) || (alarm < 0 && sn === 0)) {
         s[o + ALARM] = 0; // the process came back to the reference: re-arm
       }
@@ -109,3 +111,13 @@ export const cusumDetector: Detector<CusumConfig, CusumState> = {
     };
   },
 };
+
+function derive(config: CusumConfig): CusumParams {
+    return {
+      metrics: config.metrics,
+      k: config.k ?? 0.5,
+      h: config.h ?? 15,
+      warmup: Math.max(2, config.warmup ?? 50),
+      minRelSigma: config.minRelSigma ?? 0.002,
+    };
+}

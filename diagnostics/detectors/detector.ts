@@ -12,8 +12,39 @@ import type { DetectorName, Verdict } from '../types.ts';
  */
 export interface Detector<Config, State, Input = Sample> {
   readonly name: DetectorName;
-  init(config: Config): State;
+  /** Builds state; `at` places its numbers in a slice of a larger array (see {@link Placement}). */
+  init(config: Config, at?: Placement): State;
   update(state: State, input: Input): Verdict | null;
+  /** How many numbers the state needs in a shared array (detectors that support placement). */
+  size?(config: Config): number;
+}
+
+/**
+ * Where a detector keeps its numbers: by default its own Float64Array; the engine instead
+ * gives every detector of a device a slice of one array, because each typed array costs
+ * ~150 bytes of bookkeeping and a device has a dozen detectors.
+ */
+export interface Placement {
+  buf: Float64Array;
+  offset: number;
+}
+
+/** The array and offset for a state of `size` numbers. */
+export function place(size: number, at?: Placement): { s: Float64Array; o: number } {
+  return at ? { s: at.buf, o: at.offset } : { s: new Float64Array(size), o: 0 };
+}
+
+/**
+ * Parameters derived from a config, computed once and shared by every device's state (a
+ * per-device copy of eight numbers is 100,000 × 100 bytes for nothing).
+ */
+export function shared<C extends object, P>(cache: WeakMap<C, P>, config: C, derive: (c: C) => P): P {
+  let p = cache.get(config);
+  if (p === undefined) {
+    p = derive(config);
+    cache.set(config, p);
+  }
+  return p;
 }
 
 /** A detector that can also judge the passage of time without a sample (missing data). */

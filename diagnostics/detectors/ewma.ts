@@ -1,5 +1,5 @@
 import type { Finding, Verdict } from '../types.ts';
-import { readMetric, type Detector } from './detector.ts';
+import { place, readMetric, shared, type Detector } from './detector.ts';
 
 /**
  * EWMA control chart against the device's own baseline (Roberts 1959; limits as in Lucas &
@@ -39,10 +39,10 @@ const Z = 3;
 const RUN = 4;
 const ALARM = 5;
 const START = 6;
-const FLOOR = 7;
-const STRIDE = 8;
+const STRIDE = 7;
 
-export interface EwmaState {
+/** Parameters derived from the config, shared by all devices. */
+export interface EwmaParams {
   metrics: readonly string[];
   lambda: number;
   zLimit: number;
@@ -51,74 +51,71 @@ export interface EwmaState {
   warmup: number;
   baselineRate: number;
   minRelSigma: number;
-  s: Float64Array;
+  /** Absolute σ floor per metric. */
+  floors: Float64Array;
 }
+
+export interface EwmaState {
+  p: EwmaParams;
+  s: Float64Array;
+  o: number;
+}
+
+const params = new WeakMap<EwmaConfig, EwmaParams>();
 
 /** EWMA/Shewhart anomaly detector over a fixed list of metrics. */
 export const ewmaDetector: Detector<EwmaConfig, EwmaState> = {
   name: 'ewma',
-  init(config) {
-    const lambda = config.lambda ?? 0.2;
-    const s = new Float64Array(config.metrics.length * STRIDE);
-    config.metrics.forEach((m, i) => (s[i * STRIDE + FLOOR] = config.minSigma?.[m] ?? 1e-6));
-    return {
-      metrics: config.metrics,
-      lambda,
-      // Asymptotic σ of the EWMA statistic is σ·sqrt(λ/(2−λ)).
-      zLimit: (config.limit ?? 5) * Math.sqrt(lambda / (2 - lambda)),
-      shewhart: config.shewhart ?? 8,
-      shewhartRun: config.shewhartRun ?? 2,
-      warmup: Math.max(2, config.warmup ?? 30),
-      baselineRate: config.baselineRate ?? 0.002,
-      minRelSigma: config.minRelSigma ?? 0.002,
-      s,
-    };
+  init(config, at) {
+    return { p: shared(params, config, derive), ...place(this.size!(config), at) };
   },
+  size: (config) => config.metrics.length * STRIDE,
   update(st, sample) {
     const s = st.s;
+    const p = st.p;
     let findings: Finding[] | null = null;
     let start = sample.ts;
     let severe = false;
-    for (let i = 0; i < st.metrics.length; i++) {
-      const x = readMetric(sample, st.metrics[i]!);
+    for (let i = 0; i < p.metrics.length; i++) {
+      const x = readMetric(sample, p.metrics[i]!);
       if (x !== x) continue; // NaN: metric absent in this sample
-      const o = i * STRIDE;
+      const o = st.o + i * STRIDE;
       const n = s[o + N]! + 1;
       s[o + N] = n;
       let mean = s[o + MEAN]!;
-      if (n <= st.warmup) {
+      if (n <= p.warmup) {
         const d = x - mean;
         mean += d / n;
         s[o + MEAN] = mean;
         s[o + VAR] = s[o + VAR]! + d * (x - mean);
-        if (n === st.warmup) s[o + VAR] = s[o + VAR]! / (n - 1);
+        if (n === p.warmup) s[o + VAR] = s[o + VAR]! / (n - 1);
         s[o + Z] = mean;
         continue;
       }
-      const sigma = Math.max(Math.sqrt(s[o + VAR]!), st.minRelSigma * Math.abs(mean), s[o + FLOOR]!);
-      const z = s[o + Z]! + st.lambda * (x - s[o + Z]!);
+      const sigma = Math.max(Math.sqrt(s[o + VAR]!), p.minRelSigma * Math.abs(mean), p.floors[i]!);
+      const z = s[o + Z]! + p.lambda * (x - s[o + Z]!);
       s[o + Z] = z;
       const dev = (x - mean) / sigma;
-      const run = Math.abs(dev) > st.shewhart ? s[o + RUN]! + 1 : 0;
+      const run = Math.abs(dev) > p.shewhart ? s[o + RUN]! + 1 : 0;
       s[o + RUN] = run;
       const zDev = (z - mean) / sigma;
-      const out = Math.abs(zDev) > st.zLimit || run >= st.shewhartRun;
+      const out = Math.abs(zDev) > p.zLimit || run >= p.shewhartRun;
       if (s[o + ALARM] === 0) {
         if (out) {
           s[o + ALARM] = 1;
           findings ??= [];
-          findings.push({ metric: st.metrics[i]!, value: x, expected: mean, score: run >= st.shewhartRun ? dev : zDev / Math.sqrt(st.lambda / (2 - st.lambda)) });
+          findings.push({ metric: p.metrics[i]!, value: x, expected: mean, score: run >= p.shewhartRun ? dev : zDev / Math.sqrt(p.lambda / (2 - p.lambda)) });
           start = Math.min(start, s[o + START]! || sample.ts);
-          if (run >= st.shewhartRun) severe = true;
+          if (run >= p.shewhartRun) severe = true;
         } else if (Math.abs(dev) < 3) {
           // In control: let the baseline follow slow, legitimate change.
           const d = x - mean;
-          s[o + MEAN] = mean + st.baselineRate * d;
-          s[o + VAR] = (1 - st.baselineRate) * (s[o + VAR]! + st.baselineRate * d * d);
+          s[o + MEAN] = mean + p.baselineRate * d;
+          s[o + VAR] = (1 - p.baselineRate) * (s[o + VAR]! + p.baselineRate * d * d);
         }
         // Remember when the statistic left the centre: the start of the evidence window.
-        if (Math.abs(zDev) < 0.5 * st.zLimit && Math.abs(dev) < 3) s[o + START] = sample.ts;
-      } else if (Math.abs(zDev) < 0.5 * st.zLimit && run === 0) {
+        if (Math.abs(zDev) < 0.5 * p.zLimit && Math.abs(dev) < 3) s[o + START] = sample.ts;
+      } else if (Math.abs(zDev) < 0.5 * p.zLimit && run === 0) {
         s[o + ALARM] = 0; // back in control: re-arm
         s[o + START] = sample.ts;
       }
@@ -138,7 +135,24 @@ export const ewmaDetector: Detector<EwmaConfig, EwmaState> = {
 
 /** Current baseline of a metric (mean, σ), for evidence and health; null during warm-up. */
 export function ewmaBaseline(st: EwmaState, metric: string): { mean: number; sigma: number } | null {
-  const i = st.metrics.indexOf(metric);
-  if (i < 0 || st.s[i * STRIDE + N]! < st.warmup) return null;
-  return { mean: st.s[i * STRIDE + MEAN]!, sigma: Math.sqrt(st.s[i * STRIDE + VAR]!) };
+  const i = st.p.metrics.indexOf(metric);
+  const o = st.o + i * STRIDE;
+  if (i < 0 || st.s[o + N]! < st.p.warmup) return null;
+  return { mean: st.s[o + MEAN]!, sigma: Math.sqrt(st.s[o + VAR]!) };
+}
+
+function derive(config: EwmaConfig): EwmaParams {
+    const lambda = config.lambda ?? 0.2;
+    return {
+      metrics: config.metrics,
+      lambda,
+      // Asymptotic σ of the EWMA statistic is σ·sqrt(λ/(2−λ)).
+      zLimit: (config.limit ?? 5) * Math.sqrt(lambda / (2 - lambda)),
+      shewhart: config.shewhart ?? 8,
+      shewhartRun: config.shewhartRun ?? 2,
+      warmup: Math.max(2, config.warmup ?? 30),
+      baselineRate: config.baselineRate ?? 0.002,
+      minRelSigma: config.minRelSigma ?? 0.002,
+      floors: Float64Array.from(config.metrics, (m) => config.minSigma?.[m] ?? 1e-6),
+    };
 }

@@ -1,6 +1,6 @@
 import type { DeviceEvent } from '../../ingest/sample.ts';
 import type { Severity } from '../types.ts';
-import type { Detector } from './detector.ts';
+import { place, type Detector } from './detector.ts';
 
 /**
  * Fault codes the device reports itself (appliance error codes such as "E1", OBD-II DTCs such
@@ -27,7 +27,9 @@ interface CodeTable {
 export interface FaultCodeState {
   table: CodeTable;
   repeatMs: number;
-  lastSeen: Float64Array;
+  /** Last time each mapped code was seen (one slot per code, the last for unknown codes). */
+  s: Float64Array;
+  o: number;
 }
 
 // One lookup table per config, shared by every device that uses it (100,000 Maps would not be).
@@ -53,20 +55,20 @@ const FROM_EVENT: Record<DeviceEvent['severity'], Severity> = {
 /** Maps reported fault codes to failure modes, once per occurrence. */
 export const faultCodeDetector: Detector<FaultCodeConfig, FaultCodeState, DeviceEvent> = {
   name: 'fault-code',
-  init(config) {
+  init(config, at) {
     const table = tableOf(config);
-    return {
-      table,
-      repeatMs: config.repeatMs ?? 3_600_000,
-      lastSeen: new Float64Array(table.entries.length + 1).fill(-Infinity),
-    };
+    const { s, o } = place(table.entries.length + 1, at);
+    s.fill(-Infinity, o, o + table.entries.length + 1);
+    return { table, repeatMs: config.repeatMs ?? 3_600_000, s, o };
   },
+  size: (config) => Object.keys(config.codes).length + 1,
   update(st, event) {
     const code = event.code.toUpperCase();
-    const i = st.table.index.get(code) ?? st.lastSeen.length - 1;
-    const known = i < st.lastSeen.length - 1;
-    if (known && event.ts - st.lastSeen[i]! < st.repeatMs) return null;
-    st.lastSeen[i] = event.ts;
+    const unknown = st.table.entries.length;
+    const i = st.table.index.get(code) ?? unknown;
+    const known = i < unknown;
+    if (known && event.ts - st.s[st.o + i]! < st.repeatMs) return null;
+    st.s[st.o + i] = event.ts;
     const mapped = known ? st.table.entries[i] : undefined;
     const severity = mapped?.severity ?? FROM_EVENT[event.severity];
     return {

@@ -1,6 +1,6 @@
 import type { Sample } from '../../ingest/sample.ts';
 import type { Finding, Severity } from '../types.ts';
-import { readMetric, type Detector } from './detector.ts';
+import { place, readMetric, type Detector } from './detector.ts';
 
 /**
  * Hard limits: a metric beyond a physical or safety limit named by a failure-mode profile
@@ -29,21 +29,18 @@ export interface HardLimitConfig {
 
 export interface HardLimitState {
   limits: readonly HardLimit[];
-  /** Per limit: consecutive samples beyond it, and the ts of the first of them. */
-  run: Float64Array;
-  since: Float64Array;
+  /** Per limit k: s[o + 2k] consecutive samples beyond it, s[o + 2k + 1] ts of the first. */
+  s: Float64Array;
+  o: number;
 }
 
 /** Instant limit checks; one verdict per sample, for the most severe limit crossed. */
 export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
   name: 'hard-limit',
-  init(config) {
-    return {
-      limits: config.limits,
-      run: new Float64Array(config.limits.length),
-      since: new Float64Array(config.limits.length),
-    };
+  init(config, at) {
+    return { limits: config.limits, ...place(2 * config.limits.length, at) };
   },
+  size: (config) => 2 * config.limits.length,
   update(st, sample) {
     let hit = -1;
     let finding: Finding | null = null;
@@ -52,12 +49,13 @@ export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
       const x = readMetric(sample, lim.metric);
       if (x !== x || (lim.when !== undefined && !lim.when(sample))) continue;
       const beyond = (lim.above !== undefined && x > lim.above) || (lim.below !== undefined && x < lim.below);
+      const r = st.o + 2 * i;
       if (!beyond) {
-        st.run[i] = 0;
+        st.s[r] = 0;
         continue;
       }
-      if (st.run[i] === 0) st.since[i] = sample.ts;
-      const run = ++st.run[i]!;
+      if (st.s[r] === 0) st.s[r + 1] = sample.ts;
+      const run = ++st.s[r]!;
       // Fire exactly once per excursion, when the run reaches `persist`.
       if (run !== (lim.persist ?? 1)) continue;
       const rankNew = rank(lim.severity);
@@ -73,7 +71,7 @@ export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
       detector: 'hard-limit',
       severity: lim.severity ?? 'major',
       findings: [finding],
-      windowStart: st.since[hit]!,
+      windowStart: st.s[st.o + 2 * hit + 1]!,
       windowEnd: sample.ts,
       message: `${lim.metric} = ${finding.value} beyond its limit ${finding.expected}`,
       ...(lim.modeId !== undefined ? { modeId: lim.modeId } : {}),

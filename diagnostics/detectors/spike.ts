@@ -1,5 +1,5 @@
 import type { Finding } from '../types.ts';
-import { readMetric, type Detector } from './detector.ts';
+import { place, readMetric, shared, type Detector } from './detector.ts';
 
 /**
  * Spikes: single-sample outliers that revert, judged one sample late (the sample after the
@@ -23,53 +23,58 @@ export interface SpikeConfig {
 const N = 0;
 const P2 = 1; // x[t-2]
 const P1 = 2; // x[t-1]
-const T1 = 3; // ts of x[t-1]
-const SCALE = 4;
-const STRIDE = 5;
+const SCALE = 3;
+const STRIDE = 4;
+// One header slot: ts of the previous sample (where a spike found now happened).
+const HEAD = 1;
 
-export interface SpikeState {
+/** Parameters derived from the config, shared by all devices. */
+export interface SpikeParams {
   metrics: readonly string[];
   k: number;
   warmup: number;
   minRelScale: number;
-  s: Float64Array;
 }
+
+export interface SpikeState {
+  p: SpikeParams;
+  s: Float64Array;
+  o: number;
+}
+
+const params = new WeakMap<SpikeConfig, SpikeParams>();
 
 /** Robust single-sample spike detector. */
 export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
   name: 'spike',
-  init(config) {
-    return {
-      metrics: config.metrics,
-      k: config.k ?? 8,
-      warmup: config.warmup ?? 30,
-      minRelScale: config.minRelScale ?? 0.002,
-      s: new Float64Array(config.metrics.length * STRIDE),
-    };
+  init(config, at) {
+    return { p: shared(params, config, derive), ...place(this.size!(config), at) };
   },
+  size: (config) => HEAD + config.metrics.length * STRIDE,
   update(st, sample) {
     const s = st.s;
+    const p = st.p;
     let findings: Finding[] | null = null;
     let start = sample.ts;
-    for (let i = 0; i < st.metrics.length; i++) {
-      const x = readMetric(sample, st.metrics[i]!);
+    for (let i = 0; i < p.metrics.length; i++) {
+      const x = readMetric(sample, p.metrics[i]!);
       if (x !== x) continue;
-      const o = i * STRIDE;
+      const o = st.o + HEAD + i * STRIDE;
       const n = s[o + N]! + 1;
       s[o + N] = n;
       const p1 = s[o + P1]!;
       const p2 = s[o + P2]!;
       if (n >= 2) {
-        const scale = Math.max(s[o + SCALE]!, st.minRelScale * Math.abs(p1), 1e-9);
+        const scale = Math.max(s[o + SCALE]!, p.minRelScale * Math.abs(p1), 1e-9);
         const d = Math.abs(x - p1);
-        if (n >= st.warmup && n >= 3) {
-          const lim = st.k * scale;
+        if (n >= p.warmup && n >= 3) {
+          const lim = p.k * scale;
           const up = p1 - p2;
           const down = p1 - x;
           if (Math.abs(up) > lim && Math.abs(down) > lim && up * down > 0 && Math.abs(x - p2) < 0.5 * Math.abs(up)) {
             findings ??= [];
-            findings.push({ metric: st.metrics[i]!, value: p1, expected: (p2 + x) / 2, score: up / scale });
-            start = Math.min(start, s[o + T1]!);
+            findings.push({ metric: p.metrics[i]!, value: p1, expected: (p2 + x) / 2, score: up / scale });
+            start = Math.min(start, s[st.o]!);
           }
         }
         // Winsorised EWMA of |Δx| (running mean while young).
@@ -79,8 +84,8 @@ export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
       }
       s[o + P2] = p1;
       s[o + P1] = x;
-      s[o + T1] = sample.ts;
     }
+    s[st.o] = sample.ts;
     if (findings === null) return null;
     return {
       detector: 'spike',
@@ -92,3 +97,12 @@ export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
     };
   },
 };
+
+function derive(config: SpikeConfig): SpikeParams {
+    return {
+      metrics: config.metrics,
+      k: config.k ?? 8,
+      warmup: config.warmup ?? 30,
+      minRelScale: config.minRelScale ?? 0.002,
+    };
+}

@@ -1,6 +1,6 @@
 import type { Sample } from '../../ingest/sample.ts';
 import type { Finding } from '../types.ts';
-import { readDerived, type Detector, type DerivedMetric } from './detector.ts';
+import { place, readDerived, type Detector, type DerivedMetric } from './detector.ts';
 
 /**
  * Sudden fault signature: the metrics of one sudden failure mode jump together, in the mode's
@@ -49,6 +49,8 @@ const I_STRIDE = 4;
 export interface StepState {
   config: StepConfig;
   s: Float64Array;
+  /** Offset of this state in `s`. */
+  o: number;
 }
 
 function failureMove(ind: StepIndicator, base: number): number {
@@ -60,12 +62,14 @@ function failureMove(ind: StepIndicator, base: number): number {
 /** Matched sudden-shift detector for one sudden failure mode. */
 export const stepDetector: Detector<StepConfig, StepState> = {
   name: 'step',
-  init(config) {
-    return { config, s: new Float64Array(HEAD + config.indicators.length * I_STRIDE) };
+  init(config, at) {
+    return { config, ...place(stepDetector.size!(config), at) };
   },
+  size: (config) => HEAD + config.indicators.length * I_STRIDE,
   update(st, sample) {
     const c = st.config;
     const s = st.s;
+    const b = st.o;
     const warmup = c.warmup ?? 30;
     const noise = c.noiseSigmas ?? 4;
     const rate = c.baselineRate ?? 0.01;
@@ -75,7 +79,7 @@ export const stepDetector: Detector<StepConfig, StepState> = {
     let wsum = 0;
     for (let k = 0; k < c.indicators.length; k++) {
       const ind = c.indicators[k]!;
-      const o = HEAD + k * I_STRIDE;
+      const o = b + HEAD + k * I_STRIDE;
       wsum += ind.weight;
       const x = readDerived(sample, ind);
       if (x === x && (ind.when === undefined || ind.when(sample))) {
@@ -94,7 +98,7 @@ export const stepDetector: Detector<StepConfig, StepState> = {
           const sigma = Math.sqrt(s[o + I_VAR]!);
           const term = move > 0 && d > noise * sigma ? Math.min(1.5, d / move) : Math.max(-1, Math.min(0, d / (move || 1)));
           s[o + I_TERM] = term;
-          if (term < 0.25 && s[ALARM] !== 1) {
+          if (term < 0.25 && s[b + ALARM] !== 1) {
             // Healthy: follow slow legitimate change (ageing, seasons).
             const e = x - mean;
             s[o + I_MEAN] = mean + rate * e;
@@ -109,25 +113,25 @@ export const stepDetector: Detector<StepConfig, StepState> = {
     score /= wsum;
     const threshold = c.threshold ?? 0.5;
     if (score < threshold) {
-      s[RUN] = 0;
-      if (score < threshold / 2) s[ALARM] = 0;
+      s[b + RUN] = 0;
+      if (score < threshold / 2) s[b + ALARM] = 0;
       return null;
     }
-    if (s[RUN] === 0) s[SINCE] = sample.ts;
-    s[RUN] = s[RUN]! + 1;
-    if (s[ALARM] === 1 || s[RUN]! < (c.persist ?? 2)) return null;
-    s[ALARM] = 1;
+    if (s[b + RUN] === 0) s[b + SINCE] = sample.ts;
+    s[b + RUN] = s[b + RUN]! + 1;
+    if (s[b + ALARM] === 1 || s[b + RUN]! < (c.persist ?? 2)) return null;
+    s[b + ALARM] = 1;
     const findings: Finding[] = c.indicators.map((ind, k) => ({
       metric: ind.metric,
       value: readDerived(sample, ind),
-      expected: s[HEAD + k * I_STRIDE + I_MEAN]!,
-      score: s[HEAD + k * I_STRIDE + I_TERM]!,
+      expected: s[b + HEAD + k * I_STRIDE + I_MEAN]!,
+      score: s[b + HEAD + k * I_STRIDE + I_TERM]!,
     }));
     return {
       detector: 'step',
       severity: 'major',
       findings,
-      windowStart: s[SINCE]!,
+      windowStart: s[b + SINCE]!,
       windowEnd: sample.ts,
       message: `${c.modeId}: ${findings.map((f) => `${f.metric} ${f.value.toPrecision(4)} (was ${f.expected.toPrecision(4)})`).join(', ')}`,
       modeId: c.modeId,
@@ -140,10 +144,10 @@ export function stepHealth(st: StepState): { score: number; alarmed: boolean; te
   let score = 0;
   let wsum = 0;
   const terms = st.config.indicators.map((ind, k) => {
-    const term = st.s[HEAD + k * I_STRIDE + I_TERM]!;
+    const term = st.s[st.o + HEAD + k * I_STRIDE + I_TERM]!;
     score += ind.weight * term;
     wsum += ind.weight;
-    return { metric: ind.metric, term, baseline: st.s[HEAD + k * I_STRIDE + I_MEAN]!, weight: ind.weight };
+    return { metric: ind.metric, term, baseline: st.s[st.o + HEAD + k * I_STRIDE + I_MEAN]!, weight: ind.weight };
   });
-  return { score: wsum > 0 ? score / wsum : 0, alarmed: st.s[ALARM] === 1, terms };
+  return { score: wsum > 0 ? score / wsum : 0, alarmed: st.s[st.o + ALARM] === 1, terms };
 }

@@ -1,5 +1,5 @@
 import type { Finding } from '../types.ts';
-import { readMetric, type Detector } from './detector.ts';
+import { place, readMetric, shared, type Detector } from './detector.ts';
 
 /**
  * Stuck (flat-lined) sensor: the same reading repeated for longer than the sensor's own
@@ -34,41 +34,43 @@ const START = 4; // ts of the first sample of the current run
 const ALARM = 5;
 const STRIDE = 6;
 
-export interface StuckState {
+/** Parameters derived from the config, shared by all devices. */
+export interface StuckParams {
   metrics: readonly string[];
   logAlpha: number;
   minRun: number;
   warmup: number;
   relEps: number;
   restValues: readonly number[];
-  s: Float64Array;
 }
+
+export interface StuckState {
+  p: StuckParams;
+  s: Float64Array;
+  o: number;
+}
+
+const params = new WeakMap<StuckConfig, StuckParams>();
 
 /** Flat-line detector with a learnt per-metric change rate. */
 export const stuckDetector: Detector<StuckConfig, StuckState> = {
   name: 'stuck',
-  init(config) {
-    return {
-      metrics: config.metrics,
-      logAlpha: Math.log(config.alpha ?? 1e-9),
-      minRun: config.minRun ?? 5,
-      warmup: config.warmup ?? 50,
-      relEps: config.relEps ?? 1e-9,
-      restValues: config.restValues ?? [0],
-      s: new Float64Array(config.metrics.length * STRIDE),
-    };
+  init(config, at) {
+    return { p: shared(params, config, derive), ...place(this.size!(config), at) };
   },
+  size: (config) => config.metrics.length * STRIDE,
   update(st, sample) {
     const s = st.s;
+    const p = st.p;
     let findings: Finding[] | null = null;
     let start = sample.ts;
-    for (let i = 0; i < st.metrics.length; i++) {
-      const x = readMetric(sample, st.metrics[i]!);
+    for (let i = 0; i < p.metrics.length; i++) {
+      const x = readMetric(sample, p.metrics[i]!);
       if (x !== x) continue;
-      const o = i * STRIDE;
+      const o = st.o + i * STRIDE;
       const n = s[o + N]! + 1;
       s[o + N] = n;
-      const same = n > 1 && Math.abs(x - s[o + LAST]!) <= st.relEps * Math.max(1, Math.abs(x));
+      const same = n > 1 && Math.abs(x - s[o + LAST]!) <= p.relEps * Math.max(1, Math.abs(x));
       s[o + LAST] = x;
       if (!same) {
         // A change: the run is over, re-arm, and count the change in the learnt rate.
@@ -81,17 +83,17 @@ export const stuckDetector: Detector<StuckConfig, StuckState> = {
       const run = s[o + RUN]! + 1;
       s[o + RUN] = run;
       // Cap p below 1 so a perfectly noisy history still needs a few repeats.
-      const p = Math.min(s[o + RATE]!, 0.999);
-      const needed = p > 0 ? Math.max(st.minRun, st.logAlpha / Math.log(1 - p)) : Infinity;
+      const rate = Math.min(s[o + RATE]!, 0.999);
+      const needed = rate > 0 ? Math.max(p.minRun, p.logAlpha / Math.log(1 - rate)) : Infinity;
       if (run < needed) {
         // An ordinary repeat: it lowers the learnt rate. Long runs do not (they are suspect).
         s[o + RATE] = s[o + RATE]! * (1 - 1 / Math.min(n - 1, 200));
         continue;
       }
-      if (s[o + ALARM] === 1 || n < st.warmup || st.restValues.includes(x)) continue;
+      if (s[o + ALARM] === 1 || n < p.warmup || p.restValues.includes(x)) continue;
       s[o + ALARM] = 1;
       findings ??= [];
-      findings.push({ metric: st.metrics[i]!, value: x, expected: x, score: run });
+      findings.push({ metric: p.metrics[i]!, value: x, expected: x, score: run });
       start = Math.min(start, s[o + START]!);
     }
     if (findings === null) return null;
@@ -105,3 +107,14 @@ export const stuckDetector: Detector<StuckConfig, StuckState> = {
     };
   },
 };
+
+function derive(config: StuckConfig): StuckParams {
+    return {
+      metrics: config.metrics,
+      logAlpha: Math.log(config.alpha ?? 1e-9),
+      minRun: config.minRun ?? 5,
+      warmup: config.warmup ?? 50,
+      relEps: config.relEps ?? 1e-9,
+      restValues: config.restValues ?? [0],
+    };
+}

@@ -1,7 +1,7 @@
 import type { Sample } from '../../ingest/sample.ts';
 import type { Contribution, RulEstimate, Verdict } from '../types.ts';
 import { EW_STRIDE, ewAdd, ewFit } from '../numerics/ew-regression.ts';
-import { readDerived, type Detector, type DerivedMetric } from './detector.ts';
+import { place, readDerived, type Detector, type DerivedMetric } from './detector.ts';
 
 /**
  * Degradation trend of one failure mode → remaining useful life with a confidence band.
@@ -65,14 +65,15 @@ const IND = HEAD + EW_STRIDE;
 const I_N = 0;
 const I_BASE = 1;
 const I_TERM = 2;
-const I_LAST = 3;
-const I_RAW = 4; // unsmoothed term: the regression gets white noise, not EWMA-correlated noise
-const I_M2 = 5; // warm-up sum of squared deviations: the baseline's own uncertainty
-const I_STRIDE = 6;
+const I_RAW = 3; // unsmoothed term: the regression gets white noise, not EWMA-correlated noise
+const I_M2 = 4; // warm-up sum of squared deviations: the baseline's own uncertainty
+const I_STRIDE = 5;
 
 export interface TrendState {
   config: TrendConfig;
   s: Float64Array;
+  /** Offset of this state in `s`. */
+  o: number;
 }
 
 /** Normal quantile for the usual two-sided levels (no inverse-erf needed at run time). */
@@ -86,7 +87,7 @@ export function zFor(confidence: number): number {
 
 /** RUL from the current fit, or undefined while the trend cannot be extrapolated. */
 export function trendRul(st: TrendState): RulEstimate | undefined {
-  const fit = ewFit(st.s, REG);
+  const fit = ewFit(st.s, st.o + REG);
   if (!fit) return undefined;
   const c = st.config;
   const thr = c.failureThreshold ?? 1;
@@ -114,7 +115,7 @@ function baselineVar(st: TrendState): number {
   for (const ind of inds) wsum += ind.weight;
   let v = 0;
   inds.forEach((ind, k) => {
-    const o = IND + k * I_STRIDE;
+    const o = st.o + IND + k * I_STRIDE;
     const n = Math.min(st.s[o + I_N]!, st.config.warmup ?? 30);
     if (!(n > 1) || !Number.isFinite(st.s[o + I_N]!)) return; // a known baseline has none
     const scale = ind.relative ? ind.failureDelta * Math.abs(st.s[o + I_BASE]!) : ind.failureDelta;
@@ -135,29 +136,35 @@ export function trendHealth(st: TrendState): { indicator: number; contributions:
   let wsum = 0;
   for (const ind of inds) wsum += ind.weight;
   const contributions = inds.map((ind, k) => {
-    const o = IND + k * I_STRIDE;
-    const term = Math.max(0, st.s[o + I_TERM]!);
-    return { metric: ind.metric, points: (100 * ind.weight * term) / (wsum * thr), value: st.s[o + I_LAST]!, baseline: st.s[o + I_BASE]! };
+    const o = st.o + IND + k * I_STRIDE;
+    const base = st.s[o + I_BASE]!;
+    const smoothedTerm = st.s[o + I_TERM]!;
+    const term = Math.max(0, smoothedTerm);
+    // The smoothed reading, rebuilt from its term (not stored: 8 bytes × 100,000 devices × modes).
+    const scale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
+    return { metric: ind.metric, points: (100 * ind.weight * term) / (wsum * thr), value: base + ind.direction * smoothedTerm * scale, baseline: base };
   });
-  return { indicator: st.s[HI]!, contributions };
+  return { indicator: st.s[st.o + HI]!, contributions };
 }
 
 /** Per-mode degradation trend and RUL. */
 export const trendDetector: Detector<TrendConfig, TrendState> = {
   name: 'trend',
-  init(config) {
-    const s = new Float64Array(IND + config.indicators.length * I_STRIDE);
+  init(config, at) {
+    const { s, o } = place(trendDetector.size!(config), at);
     config.indicators.forEach((ind, k) => {
       if (ind.baseline !== undefined) {
-        s[IND + k * I_STRIDE + I_N] = Infinity;
-        s[IND + k * I_STRIDE + I_BASE] = ind.baseline;
+        s[o + IND + k * I_STRIDE + I_N] = Infinity;
+        s[o + IND + k * I_STRIDE + I_BASE] = ind.baseline;
       }
     });
-    return { config, s };
+    return { config, s, o };
   },
+  size: (config) => IND + config.indicators.length * I_STRIDE,
   update(st, sample) {
     const c = st.config;
     const s = st.s;
+    const b = st.o;
     const warmup = c.warmup ?? 30;
     const alpha = c.smoothing ?? 0.1;
     let seen = false;
@@ -167,11 +174,10 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     let wsum = 0;
     for (let k = 0; k < c.indicators.length; k++) {
       const ind = c.indicators[k]!;
-      const o = IND + k * I_STRIDE;
+      const o = st.o + IND + k * I_STRIDE;
       wsum += ind.weight;
       const x = readDerived(sample, ind);
       if (x === x && (ind.when === undefined || ind.when(sample))) {
-        s[o + I_LAST] = x;
         const n = s[o + I_N]!;
         if (n < warmup) {
           s[o + I_N] = n + 1;
@@ -194,17 +200,17 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     }
     if (!seen || !ready) return null;
     hi /= wsum;
-    s[HI] = hiSmooth / wsum;
-    const last = s[LAST_TS]!;
-    ewAdd(s, REG, last > 0 ? Math.max(0, sample.ts - last) / c.halfLifeMs : 0, hi);
-    s[LAST_TS] = sample.ts;
+    s[b + HI] = hiSmooth / wsum;
+    const last = s[b + LAST_TS]!;
+    ewAdd(s, b + REG, last > 0 ? Math.max(0, sample.ts - last) / c.halfLifeMs : 0, hi);
+    s[b + LAST_TS] = sample.ts;
     const alertAt = c.alertThreshold ?? 0.3;
-    if (hi < alertAt / 2 || s[START] === 0) s[START] = sample.ts;
-    if (s[ALERTING] === 1 && sample.ts - s[LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)) return null;
-    const fit = ewFit(s, REG);
+    if (hi < alertAt / 2 || s[b + START] === 0) s[b + START] = sample.ts;
+    if (s[b + ALERTING] === 1 && sample.ts - s[b + LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)) return null;
+    const fit = ewFit(s, b + REG);
     if (!fit) return null;
     if (fit.level < alertAt) {
-      if (fit.level < 0.8 * alertAt) s[ALERTING] = 0; // hysteresis: leave only clearly below
+      if (fit.level < 0.8 * alertAt) s[b + ALERTING] = 0; // hysteresis: leave only clearly below
       return null;
     }
     const z = zFor(c.confidence ?? 0.9);
@@ -212,8 +218,8 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;
     if (agreement(st, fit.level) < (c.minAgreement ?? 0)) return null;
     const rul = trendRul(st);
-    s[ALERTING] = 1;
-    s[LAST_REPORT] = sample.ts;
+    s[b + ALERTING] = 1;
+    s[b + LAST_REPORT] = sample.ts;
     return verdictOf(st, sample.ts, fit.level, rul);
   },
 };
@@ -224,7 +230,7 @@ function agreement(st: TrendState, level: number): number {
   let wsum = 0;
   st.config.indicators.forEach((ind, k) => {
     wsum += ind.weight;
-    if (st.s[IND + k * I_STRIDE + I_TERM]! >= 0.5 * level) agree += ind.weight;
+    if (st.s[st.o + IND + k * I_STRIDE + I_TERM]! >= 0.5 * level) agree += ind.weight;
   });
   return wsum > 0 ? agree / wsum : 0;
 }
@@ -236,7 +242,7 @@ function verdictOf(st: TrendState, ts: number, level: number, rul: RulEstimate |
     detector: 'trend',
     severity: 'minor',
     findings: contributions.map((c) => ({ metric: c.metric, value: c.value, expected: c.baseline, score: c.points / 100 })),
-    windowStart: st.s[START]!,
+    windowStart: st.s[st.o + START]!,
     windowEnd: ts,
     message: `${st.config.modeId}: health indicator ${level.toFixed(2)} rising, failure in ~${days} d`,
     modeId: st.config.modeId,

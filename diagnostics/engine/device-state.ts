@@ -8,6 +8,7 @@ import { spikeDetector, type SpikeState } from '../detectors/spike.ts';
 import { stepDetector, type StepState } from '../detectors/step.ts';
 import { stuckDetector, type StuckState } from '../detectors/stuck.ts';
 import { trendDetector, type TrendState } from '../detectors/trend.ts';
+import type { Placement } from '../detectors/detector.ts';
 import type { AlertCandidate, Verdict } from '../types.ts';
 import type { CategoryPlan } from './plan.ts';
 
@@ -18,7 +19,9 @@ import type { CategoryPlan } from './plan.ts';
  */
 export interface DeviceState {
   plan: CategoryPlan;
-  ref: { deviceId: string; category: Category; model: string };
+  deviceId: string;
+  category: Category;
+  model: string;
   ewma: EwmaState;
   cusum: CusumState;
   stuck: StuckState;
@@ -33,20 +36,46 @@ export interface DeviceState {
   anomaly: Verdict | undefined;
 }
 
-/** Fresh state for a device of the plan's category. */
+/** Numbers each detector of the plan needs, in the order they are placed in the array. */
+export function stateSize(plan: CategoryPlan): number {
+  return (
+    ewmaDetector.size!(plan.ewma) +
+    cusumDetector.size!(plan.cusum) +
+    stuckDetector.size!(plan.stuck) +
+    spikeDetector.size!(plan.spike) +
+    hardLimitDetector.size!(plan.limits) +
+    faultCodeDetector.size!(plan.codes) +
+    plan.trends.reduce((a, c) => a + trendDetector.size!(c), 0) +
+    plan.steps.reduce((a, c) => a + stepDetector.size!(c), 0)
+  );
+}
+
+/**
+ * Fresh state for a device of the plan's category: every detector's numbers in one
+ * Float64Array (one allocation, no per-detector array bookkeeping).
+ */
 export function createDeviceState(plan: CategoryPlan, deviceId: string, model: string): DeviceState {
+  const buf = new Float64Array(stateSize(plan));
+  let offset = 0;
+  const at = (n: number): Placement => {
+    const p = { buf, offset };
+    offset += n;
+    return p;
+  };
   return {
     plan,
-    ref: { deviceId, category: plan.profile.category, model },
-    ewma: ewmaDetector.init(plan.ewma),
-    cusum: cusumDetector.init(plan.cusum),
-    stuck: stuckDetector.init(plan.stuck),
-    spike: spikeDetector.init(plan.spike),
+    deviceId,
+    category: plan.profile.category,
+    model,
+    ewma: ewmaDetector.init(plan.ewma, at(ewmaDetector.size!(plan.ewma))),
+    cusum: cusumDetector.init(plan.cusum, at(cusumDetector.size!(plan.cusum))),
+    stuck: stuckDetector.init(plan.stuck, at(stuckDetector.size!(plan.stuck))),
+    spike: spikeDetector.init(plan.spike, at(spikeDetector.size!(plan.spike))),
     gap: gapDetector.init(plan.gap),
-    limits: hardLimitDetector.init(plan.limits),
-    codes: faultCodeDetector.init(plan.codes),
-    trends: plan.trends.map((c) => trendDetector.init(c)),
-    steps: plan.steps.map((c) => stepDetector.init(c)),
+    limits: hardLimitDetector.init(plan.limits, at(hardLimitDetector.size!(plan.limits))),
+    codes: faultCodeDetector.init(plan.codes, at(faultCodeDetector.size!(plan.codes))),
+    trends: plan.trends.map((c) => trendDetector.init(c, at(trendDetector.size!(c)))),
+    steps: plan.steps.map((c) => stepDetector.init(c, at(stepDetector.size!(c)))),
     open: undefined,
     anomaly: undefined,
   };

@@ -1,0 +1,96 @@
+/**
+ * Diagnostics cost: samples per second through the whole detector set on one core, and state
+ * bytes per device for 100,000 devices (DESIGN.md targets: ≤ 5 µs CPU per sample, ≤ 4 KB per
+ * device). Run: node --expose-gc --import tsx bench/diagnostics.ts [devices] [rounds]
+ *
+ * Air conditioners are the heaviest category (12 metrics, 5 failure modes); a second run mixes
+ * every category the profiles know, with metric values drawn around each metric's range (some
+ * of those values sit beyond hard limits, so candidates open there: that is the data, not noise).
+ */
+import { METRICS, type Category } from '../ingest/categories.ts';
+import type { Sample } from '../ingest/sample.ts';
+import { createDiagnosticsEngine } from '../diagnostics/engine.ts';
+import { PROFILES } from '../diagnostics/profiles/index.ts';
+
+const DEVICES = Number(process.argv[2] ?? 100_000);
+const ROUNDS = Number(process.argv[3] ?? 40);
+const POOL = 1024;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function rand(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A pool of plausible metric records per category (values around the middle of the range). */
+function pools(categories: readonly Category[]): Map<Category, Record<string, number>[]> {
+  const u = rand(42);
+  const out = new Map<Category, Record<string, number>[]>();
+  for (const c of categories) {
+    const specs = Object.entries(METRICS[c]);
+    const centre = specs.map(([, s]) => s.min + (s.max - s.min) * (0.2 + 0.3 * u()));
+    out.set(
+      c,
+      Array.from({ length: POOL }, () =>
+        Object.fromEntries(specs.map(([name, s], k) => [name, s.unit === 'bool' ? 1 : centre[k]! * (1 + 0.01 * (u() - 0.5))])),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Heap plus array buffers after full collections (buffers are released a tick later). */
+async function heapBytes(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+}
+
+async function run(label: string, categories: readonly Category[]): Promise<void> {
+  const pool = pools(categories);
+  const ids = Array.from({ length: DEVICES }, (_, i) => `dev-${i}`);
+  const cats = ids.map((_, i) => categories[i % categories.length]!);
+  const before = await heapBytes();
+  const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 20 });
+  const t0 = Date.UTC(2026, 0, 1);
+  let samples = 0;
+  let candidates = 0;
+  const byMode = new Map<string, number>();
+  const feed = (round: number): void => {
+    for (let d = 0; d < DEVICES; d++) {
+      const c = cats[d]!;
+      const sample: Sample = { deviceId: ids[d]!, category: c, model: 'bench', ts: t0 + round * 60_000, metrics: pool.get(c)![(d * 7 + round * 13) % POOL]! };
+      for (const c of engine.process(sample)) {
+        candidates++;
+        byMode.set(c.modeId, (byMode.get(c.modeId) ?? 0) + 1);
+      }
+      samples++;
+    }
+  };
+  feed(0);
+  const after = await heapBytes();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  for (let r = 1; r < ROUNDS; r++) feed(r);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - wall0;
+  const timed = samples - DEVICES;
+  const cpuUs = (cpu.user + cpu.system) / timed;
+  const perDevice = ((await heapBytes()) - before) / DEVICES;
+  console.log(
+    `${label}: ${DEVICES.toLocaleString('en')} devices × ${ROUNDS} samples\n` +
+      `  throughput ${Math.round((timed / wall) * 1000).toLocaleString('en')} samples/s on one core, ${cpuUs.toFixed(2)} µs CPU per sample\n` +
+      `  state ${Math.round((after - before) / DEVICES)} B/device after the first sample, ${Math.round(perDevice)} B/device after ${ROUNDS} (${((perDevice * DEVICES) / 2 ** 20).toFixed(0)} MiB total)` +
+      `${gc ? '' : ' [run with --expose-gc for exact memory]'}\n  candidates opened: ${candidates} ${JSON.stringify(Object.fromEntries(byMode))}`,
+  );
+}
+
+await run('air_conditioner', ['air_conditioner']);
+await run('all categories', PROFILES.map((p) => p.category));
