@@ -59,6 +59,7 @@ export class Spool {
   private committed: Position = { seg: 1, off: 0 };
   private depthBytes = 0;
   private depthRecords = 0;
+  private pendingBytes = 0;
   private pending: Array<{ buf: Buffer; rec: SpoolRecord; resolve: () => void; reject: (e: Error) => void }> = [];
   private flushing = false;
   private mem: Array<{ end: Position; rec: SpoolRecord; bytes: number }> = [];
@@ -133,11 +134,11 @@ export class Spool {
     buf.writeUInt32LE(body.length, 0);
     buf.writeUInt32LE(crc32(body), 4);
     body.copy(buf, HEADER);
-    const queued = this.pending.reduce((n, p) => n + p.buf.length, 0);
-    if (this.depthBytes + queued + buf.length > this.opts.maxBytes) {
-      return Promise.reject(new SpoolFullError(this.depthBytes + queued, this.opts.maxBytes));
+    if (this.depthBytes + this.pendingBytes + buf.length > this.opts.maxBytes) {
+      return Promise.reject(new SpoolFullError(this.depthBytes + this.pendingBytes, this.opts.maxBytes));
     }
     return new Promise((resolve, reject) => {
+      this.pendingBytes += buf.length;
       this.pending.push({ buf, rec, resolve, reject });
       if (!this.flushing) void this.flush();
     });
@@ -150,6 +151,7 @@ export class Spool {
       while (this.pending.length > 0) {
         const batch = this.pending;
         this.pending = [];
+        this.pendingBytes = 0;
         try {
           if (this.writePos.off >= this.segmentBytes) await this.roll();
           const all = Buffer.concat(batch.map((p) => p.buf));

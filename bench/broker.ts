@@ -1,0 +1,292 @@
+// npm run bench:broker — one load generator against (a) raw aedes without auth, (b) Mosquitto,
+// (c) Sanbao with auth, ACL and ingest (into InfluxDB when Debian's influxd is installed, else
+// PGlite), side by side in one run. Prints a markdown report; see bench/RESULTS.md.
+// Options (env): BENCH_SECONDS (8), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections).
+import mqtt, { type MqttClient } from 'mqtt';
+import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
+import { cpuSeconds, percentile, rssBytes, sleep } from './lib/proc.ts';
+import { startMosquitto, startRawAedes, startSanbao, type Target } from './lib/targets.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const RATE = Number(process.env.BENCH_RATE ?? 10_000);
+const IDLE = Number(process.env.BENCH_IDLE ?? 10_000);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+let clientErrors = 0;
+let closes = 0;
+// A broker that resets connections under load is a result to report, not a reason to stop.
+process.on('uncaughtException', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') clientErrors++;
+  else throw err;
+});
+
+/** Closes a client; one the broker already dropped may never answer, so it is not waited for long. */
+const end = (c: MqttClient) => Promise.race([c.endAsync(true).catch(() => undefined), sleep(2000)]);
+
+const payload = (i: number) =>
+  JSON.stringify({ ts: Date.now(), metrics: { indoor_temp_c: 20 + (i % 10), power_w: 800 + (i % 100), compressor_current_a: 5.5 } });
+
+async function connectMany(t: Target, n: number, keepalive = 60): Promise<MqttClient[]> {
+  await t.prepare(n);
+  const clients: MqttClient[] = [];
+  if (process.env.BENCH_DEBUG) log(`   connecting ${n}`);
+  for (let i = 0; i < n; i += 200) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(200, n - i) }, (_, j) =>
+        new Promise<MqttClient>((resolve, reject) => {
+          const c = mqtt.connect(t.mqttUrl, { ...t.deviceCredentials(i + j), reconnectPeriod: 0, keepalive, protocolVersion: 4 });
+          c.once('connect', () => {
+            c.on('error', () => clientErrors++);
+            c.on('close', () => closes++);
+            resolve(c);
+          });
+          c.once('error', reject);
+          c.once('close', () => reject(new Error(`${t.name}: connection closed before CONNACK`)));
+        }),
+      ),
+    );
+    clients.push(...batch);
+  }
+  return clients;
+}
+
+async function subscriber(t: Target, qos: 0 | 1): Promise<{ c: MqttClient; count: () => number }> {
+  const c = await new Promise<MqttClient>((resolve, reject) => {
+    const s = mqtt.connect(t.mqttUrl, { clientId: `bench-sub-${Date.now()}`, ...t.subscriber, reconnectPeriod: 0, protocolVersion: 4 });
+    s.once('connect', () => {
+      s.on('error', () => clientErrors++);
+      resolve(s);
+    });
+    s.once('error', reject);
+    s.once('close', () => reject(new Error(`${t.name}: subscriber closed before CONNACK`)));
+  });
+  let n = 0;
+  c.on('message', () => n++);
+  await c.subscribeAsync('devices/+/telemetry', { qos });
+  return { c, count: () => n };
+}
+
+interface RunResult {
+  sent: number;
+  delivered: number;
+  deliveredPerSec: number;
+  cpuUsPerMsg: number;
+  perSecond: number[];
+}
+
+/** Publishes `rate` msg/s spread over `devices` clients for SECONDS; measures the broker's CPU. */
+async function fixedRate(t: Target, devices: MqttClient[], qos: 0 | 1, rate: number): Promise<RunResult> {
+  const sub = await subscriber(t, qos);
+  const topicOf = devices.map((c) => `devices/${c.options.clientId}/telemetry`);
+  await sleep(300);
+  const cpu0 = cpuSeconds(t.pid);
+  const start = Date.now();
+  let sent = 0;
+  let k = 0;
+  const perSecond: number[] = [];
+  let lastCount = sub.count();
+  while (Date.now() - start < SECONDS * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * rate) - sent;
+    for (let j = 0; j < due; j++) {
+      const i = k++ % devices.length;
+      devices[i]!.publish(topicOf[i]!, payload(sent), { qos });
+      sent++;
+    }
+    const sec = Math.floor((Date.now() - start) / 1000);
+    if (sec > perSecond.length) {
+      perSecond.push(sub.count() - lastCount);
+      lastCount = sub.count();
+    }
+    await sleep(5);
+  }
+  const elapsed = (Date.now() - start) / 1000;
+  await sleep(1500); // let the tail arrive
+  const cpu = cpuSeconds(t.pid) - cpu0;
+  const delivered = sub.count();
+  await end(sub.c);
+  return { sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
+}
+
+/** 100 publishers as fast as their sockets take it (QoS 0): does delivery hold up or collapse? */
+async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
+  if (process.env.BENCH_DEBUG) log(`   connected devices: ${devices.filter((c) => c.connected).length}`);
+  const sub = await subscriber(t, 0);
+  if (process.env.BENCH_DEBUG) log('   subscriber ready');
+  await sleep(300);
+  const cpu0 = cpuSeconds(t.pid);
+  const start = Date.now();
+  let sent = 0;
+  let running = true;
+  const perSecond: number[] = [];
+  let last = 0;
+  const ticker = setInterval(() => {
+    perSecond.push(sub.count() - last);
+    last = sub.count();
+  }, 1000);
+  await Promise.all(
+    devices.map(async (c) => {
+      const topic = `devices/${c.options.clientId}/telemetry`;
+      while (running && Date.now() - start < SECONDS * 1000) {
+        for (let j = 0; j < 20; j++) c.publish(topic, payload(sent++), { qos: 0 });
+        // Respect the socket: wait for it to drain, as a real device's TCP stack would.
+        const stream = (c as unknown as { stream: { writableNeedDrain: boolean; once(e: string, f: () => void): void } }).stream;
+        if (stream.writableNeedDrain) {
+          await new Promise<void>((r) => {
+            stream.once('drain', r);
+            setTimeout(r, 200); // a reset connection never drains
+          });
+          if (!c.connected) return;
+        }
+        else await new Promise((r) => setImmediate(r));
+      }
+    }),
+  );
+  running = false;
+  if (process.env.BENCH_DEBUG) log('   flood publishers done');
+  const elapsed = (Date.now() - start) / 1000;
+  clearInterval(ticker);
+  await sleep(1500);
+  if (process.env.BENCH_DEBUG) log('   slept');
+  const cpu = cpuSeconds(t.pid) - cpu0;
+  const delivered = sub.count();
+  await end(sub.c);
+  if (process.env.BENCH_DEBUG) log('   subscriber closed');
+  return { sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
+}
+
+async function idleMemory(t: Target, n: number): Promise<{ bytesPerConnection: number; connected: number }> {
+  await t.prepare(n);
+  await sleep(500);
+  const before = rssBytes(t.pid);
+  const clients = await connectMany(t, n, 600);
+  await sleep(3000);
+  const after = rssBytes(t.pid);
+  await Promise.all(clients.map(end));
+  return { bytesPerConnection: (after - before) / n, connected: clients.length };
+}
+
+/** Sanbao only: publish → visible in GET /latest, under the QoS 1 fixed-rate load. */
+async function latency(t: Target & { adminToken?: string }, samples: number): Promise<number[]> {
+  const [probe] = await connectMany(t, 1);
+  const id = String(probe!.options.clientId);
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const ts = Date.now();
+    const t0 = performance.now();
+    await probe!.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ ts, metrics: { power_w: i } }), { qos: 1 });
+    for (;;) {
+      const r = await fetch(`${t.httpUrl}/api/v1/devices/${id}/latest`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+      const body = (await r.json()) as { metrics: { power_w?: { ts: string } } };
+      if (body.metrics.power_w && Date.parse(body.metrics.power_w.ts) === ts) break;
+      await sleep(2);
+    }
+    out.push(performance.now() - t0);
+    await sleep(20);
+  }
+  await end(probe!);
+  return out.sort((a, b) => a - b);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const rows: string[] = [];
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+/** Each phase gets a fresh broker process, so a flood's aftermath cannot skew the next phase. */
+async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) {
+  let t = await start();
+  log(`\n== ${t.name}`);
+  try {
+    for (const n of [100, 1000]) {
+      const devices = await connectMany(t, n);
+      for (const qos of [0, 1] as const) {
+        log(`   fixed ${RATE}/s, ${n} devices, QoS ${qos}`);
+        const r = await fixedRate(t, devices, qos, RATE);
+        rows.push(`| ${t.name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+      }
+      await Promise.all(devices.map(end));
+    }
+    if (latencyProbe) {
+      log('   publish → queryable latency under QoS 1 load');
+      const load = (async () => {
+        const ds = await connectMany(t, 100);
+        await fixedRate(t, ds, 1, RATE);
+        await Promise.all(ds.map(end));
+      })();
+      await sleep(1000);
+      const l = await latency(t as Target & { adminToken?: string }, 100);
+      await load;
+      lat = `p50 ${fmt(percentile(l, 50), 1)} ms, p99 ${fmt(percentile(l, 99), 1)} ms, max ${fmt(l[l.length - 1]!, 1)} ms (${l.length} samples, during ${RATE} msg/s QoS 1 from 100 devices)`;
+    }
+  } finally {
+    await t.stop();
+  }
+
+  t = await start();
+  try {
+    log('   flood, 100 devices, QoS 0');
+    const devices = await connectMany(t, 100);
+    clientErrors = 0;
+    closes = 0;
+    const r = await flood(t, devices);
+    const died = !alive(t.pid);
+    rows.push(`| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+    floods.push(`| ${t.name} | ${r.perSecond.join(' · ')} | ${clientErrors} | ${closes} |`);
+    await Promise.all(devices.map(end));
+  } finally {
+    await t.stop();
+  }
+
+  t = await start();
+  try {
+    log(`   ${IDLE} idle connections`);
+    const m = await idleMemory(t, IDLE);
+    mem.push(`| ${t.name} | ${m.connected} | ${fmt(m.bytesPerConnection / 1024, 1)} KB |`);
+  } finally {
+    await t.stop();
+  }
+}
+
+const floods: string[] = [];
+const mem: string[] = [];
+let lat = '';
+let influxd: InfluxdHandle | undefined;
+const storeNote = influxdAvailable() ? 'InfluxDB 1.x (Debian influxd, own process)' : 'SQL on PGlite (influxd not installed)';
+try {
+  if (influxdAvailable()) influxd = await startInfluxd();
+  await benchTarget(startRawAedes, false);
+  await benchTarget(startMosquitto, false);
+  await benchTarget(() => startSanbao(influxd ? { influxUrl: influxd.url } : {}), true);
+} finally {
+  await influxd?.stop();
+}
+
+const out = [
+  `Broker benchmark — ${new Date().toISOString()} — ${SECONDS} s per run, Sanbao telemetry store: ${storeNote}`,
+  '',
+  '| broker | load | devices | QoS | sent | delivered | delivered msg/s | broker CPU µs/msg |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows,
+  '',
+  'Flood (QoS 0, 100 devices as fast as their sockets drain): delivered per second',
+  '',
+  '| broker | msg/s each second | client socket errors | connections closed |',
+  '|---|---|---|---|',
+  ...floods,
+  '',
+  `Idle connections (RSS growth per connection):`,
+  '',
+  '| broker | connected | per connection |',
+  '|---|---|---|',
+  ...mem,
+  '',
+  `Sanbao publish → queryable (GET /api/v1/devices/{id}/latest): ${lat}`,
+];
+console.log(out.join('\n'));
+process.exit(0);
