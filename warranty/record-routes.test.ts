@@ -73,6 +73,11 @@ describe('unit registry and repair records over HTTP', () => {
       });
       expect(r.statusCode).toBe(201);
       expect(r.json().recordedAt).toBe('2025-07-01T02:00:00.000Z');
+      expect(r.json().checks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ check: 'outlet_authorized', severity: 'unchecked' }),
+        ]),
+      );
     }
     const ok = await a.inject({
       method: 'GET',

@@ -6,6 +6,7 @@ import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
+import { FindingSchema, reviewOrder } from './order-review.ts';
 import { caseForUnit } from './repair-facts.ts';
 import { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
@@ -99,7 +100,11 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         summary: 'Append a repair record (or a correction) to the unit’s hash chain',
         params: SerialParams,
         body: RepairRecordBodySchema,
-        response: { 201: StoredRecordSchema, 422: ErrorEnvelope, ...errors },
+        response: {
+          201: StoredRecordSchema.extend({ checks: z.array(FindingSchema) }),
+          422: ErrorEnvelope,
+          ...errors,
+        },
       },
     },
     async (req, reply) => {
@@ -116,9 +121,9 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
             input: req.body.droppedOffAt,
           },
         ]);
-      return reply
-        .status(201)
-        .send(await store.appendRepair(unit.serial, req.body, now().toISOString()));
+      const checks = reviewOrder(unit, await store.listRepairs(unit.serial), req.body);
+      const rec = await store.appendRepair(unit.serial, req.body, now().toISOString());
+      return reply.status(201).send({ ...rec, checks });
     },
   );
 

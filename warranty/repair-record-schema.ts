@@ -65,6 +65,12 @@ export const RepairRecordBodySchema = z
       isMainPart: z.boolean().optional(),
       isSeriousSafetyFault: z.boolean().optional(),
       alertId: z.string().optional().describe('the diagnostics alert this repair answers'),
+      partsCalledFor: z
+        .array(z.string())
+        .optional()
+        .describe(
+          'parts the diagnosis (or its alert) implicates; others replaced are flagged (小病大治)',
+        ),
     }),
     workItems: z.array(z.string()).default([]),
     parts: z.array(PartUsedSchema).default([]),
