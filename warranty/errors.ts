@@ -28,6 +28,12 @@ export const WarrantyErrors = {
   UnknownUnit: defineError('WARRANTY_ERR_UNKNOWN_UNIT', 'no unit with serial %s', 404),
   /** A unit with this serial is already registered. */
   UnitExists: defineError('WARRANTY_ERR_UNIT_EXISTS', 'unit %s is already registered', 409),
+  /** A CSV import had invalid lines; details list each `{ line, field, message }`. Nothing was imported. */
+  CsvInvalid: defineError(
+    'WARRANTY_ERR_CSV_INVALID',
+    'CSV import refused, nothing imported: %s',
+    400,
+  ),
   /** A correction must point at an earlier record of the same unit. */
   BadCorrection: defineError(
     'WARRANTY_ERR_BAD_CORRECTION',

@@ -154,6 +154,36 @@ describe('unit registry and repair records over HTTP', () => {
     expect(four.json().counters[0]).toMatchObject({ key: 'same_problem_repairs', count: 4 });
   });
 
+  it('imports units from CSV all or nothing, naming bad lines', async () => {
+    const { a, engineer } = await build();
+    const h = { authorization: `Bearer ${engineer}`, 'content-type': 'text/csv' };
+    const bad = await a.inject({
+      method: 'POST',
+      url: '/api/v1/warranty/units/import',
+      headers: h,
+      payload: 'serial,category,model,invoiceDate\nU1,tv,L55,2025-03-03\nU2,tv,L55,not-a-date\n',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      error: 'WARRANTY_ERR_CSV_INVALID',
+      details: [{ line: 3, field: 'invoiceDate' }],
+    });
+    const auth = { authorization: h.authorization };
+    expect(
+      (await a.inject({ method: 'GET', url: '/api/v1/units/U1', headers: auth })).statusCode,
+    ).toBe(404);
+    const good = await a.inject({
+      method: 'POST',
+      url: '/api/v1/warranty/units/import',
+      headers: h,
+      payload: 'serial,category,model,invoiceDate\nU1,tv,L55,2025-03-03\nU2,tv,L55,2025-03-04\n',
+    });
+    expect(good.json()).toEqual({ imported: 2 });
+    expect(
+      (await a.inject({ method: 'GET', url: '/api/v1/units/U2', headers: auth })).json(),
+    ).toMatchObject({ serial: 'U2', category: 'tv' });
+  });
+
   it('refuses missing tokens, the owner role, unknown units and records before the purchase', async () => {
     const { a, engineer, owner } = await build();
     const h = { authorization: `Bearer ${engineer}` };

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
+import { ErrorEnvelope, withDetails } from '../app/errors.ts';
+import { importUnitsCsv } from './csv-import.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
@@ -76,6 +77,34 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req, reply) => reply.status(201).send(await store.registerUnit(req.body)),
+  );
+
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.post(
+    '/warranty/units/import',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['warranty'],
+        summary: 'Bulk import units from CSV (text/csv): all lines valid → all imported, else none',
+        consumes: ['text/csv'],
+        body: z.string(),
+        response: { 201: z.object({ imported: z.number().int() }), 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const r = importUnitsCsv(req.body);
+      if (!r.ok) {
+        const err = new WarrantyErrors.CsvInvalid(
+          `${r.errors.length} problem(s), first on line ${r.errors[0]?.line}`,
+        );
+        throw withDetails(err, r.errors);
+      }
+      const units = await store.registerUnits(r.units);
+      return reply.status(201).send({ imported: units.length });
+    },
   );
 
   app.get(

@@ -72,6 +72,17 @@ export function describeWarrantyStoreContract(
       });
     });
 
+    it('imports a batch of units all or nothing', async () => {
+      const [a, b, taken] = [serial(), serial(), serial()];
+      await store.registerUnit(unit(taken));
+      await expect(store.registerUnits([unit(a), unit(b), unit(taken)])).rejects.toMatchObject({
+        code: 'WARRANTY_ERR_UNIT_EXISTS',
+      });
+      expect(await store.getUnit(a)).toBeUndefined();
+      expect((await store.registerUnits([unit(a), unit(b)])).map((u) => u.serial)).toEqual([a, b]);
+      expect(await store.getUnit(b)).toEqual(unit(b));
+    });
+
     it('refuses records for an unknown unit', async () => {
       await expect(
         store.appendRepair('ghost', body(1), '2025-05-01T00:00:00Z'),

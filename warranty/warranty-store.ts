@@ -14,6 +14,8 @@ import type {
 export interface WarrantyStore {
   /** Registers a unit; WARRANTY_ERR_UNIT_EXISTS when the serial is taken. */
   registerUnit(unit: UnitInput): Promise<Unit>;
+  /** Registers all units or none (bulk import): WARRANTY_ERR_UNIT_EXISTS names the first taken serial. */
+  registerUnits(units: readonly UnitInput[]): Promise<Unit[]>;
   getUnit(serial: string): Promise<Unit | undefined>;
   /**
    * Appends a record to the unit's chain and returns it with its seq and hashes.

@@ -24,6 +24,18 @@ export class MemoryWarrantyStore implements WarrantyStore {
     return structuredClone(unit);
   }
 
+  async registerUnits(units: readonly UnitInput[]): Promise<Unit[]> {
+    const seen = new Set<string>();
+    for (const u of units) {
+      if (this.units.has(u.serial) || seen.has(u.serial))
+        throw new WarrantyErrors.UnitExists(u.serial);
+      seen.add(u.serial);
+    }
+    const out: Unit[] = [];
+    for (const u of units) out.push(await this.registerUnit(u));
+    return out;
+  }
+
   async getUnit(serial: string): Promise<Unit | undefined> {
     const u = this.units.get(serial);
     return u && structuredClone(u);

@@ -85,6 +85,15 @@ export class SqlWarrantyStore implements WarrantyStore {
     return toUnit(row);
   }
 
+  async registerUnits(units: readonly UnitInput[]): Promise<Unit[]> {
+    return this.sql.transaction(async (tx) => {
+      const inner = new SqlWarrantyStore(tx);
+      const out: Unit[] = [];
+      for (const u of units) out.push(await inner.registerUnit(u));
+      return out;
+    });
+  }
+
   async getUnit(serial: string): Promise<Unit | undefined> {
     const r = await this.sql.query<UnitRow>('SELECT * FROM warranty_units WHERE serial = $1', [
       serial,
