@@ -77,7 +77,7 @@ export async function startService(config: Config, opts: { log?: FastifyBaseLogg
     const recovered = await spool.open();
     if (recovered.recoveredRecords) log.warn(recovered, 'spool holds messages from the previous run: replaying them');
     const ingest = new Ingest({
-      store, spool, metrics, log, batchSize: config.ingest.batchSize,
+      store, spool, metrics, log, batchSize: config.ingest.batchSize, flushMs: config.ingest.flushMs,
       limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
     });
     ingest.start();

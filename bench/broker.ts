@@ -1,7 +1,8 @@
 // npm run bench:broker — one load generator against (a) raw aedes without auth, (b) Mosquitto,
 // (c) Sanbao with auth, ACL and ingest (into InfluxDB when Debian's influxd is installed, else
 // PGlite), side by side in one run. Prints a markdown report; see bench/RESULTS.md.
-// Options (env): BENCH_SECONDS (8), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections).
+// Options (env): BENCH_SECONDS (8), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections),
+// BENCH_TARGETS (aedes,mosquitto,sanbao).
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
 import { cpuSeconds, percentile, rssBytes, sleep } from './lib/proc.ts';
@@ -260,9 +261,10 @@ let influxd: InfluxdHandle | undefined;
 const storeNote = influxdAvailable() ? 'InfluxDB 1.x (Debian influxd, own process)' : 'SQL on PGlite (influxd not installed)';
 try {
   if (influxdAvailable()) influxd = await startInfluxd();
-  await benchTarget(startRawAedes, false);
-  await benchTarget(startMosquitto, false);
-  await benchTarget(() => startSanbao(influxd ? { influxUrl: influxd.url } : {}), true);
+  const only = process.env.BENCH_TARGETS?.split(',');
+  if (!only || only.includes('aedes')) await benchTarget(startRawAedes, false);
+  if (!only || only.includes('mosquitto')) await benchTarget(startMosquitto, false);
+  if (!only || only.includes('sanbao')) await benchTarget(() => startSanbao(influxd ? { influxUrl: influxd.url } : {}), true);
 } finally {
   await influxd?.stop();
 }

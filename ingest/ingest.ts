@@ -13,6 +13,8 @@ export interface IngestOptions {
   metrics: Metrics;
   limits: Limits;
   batchSize: number;
+  /** How long the drainer lingers for a fuller batch, ms (fewer, larger store writes). */
+  flushMs?: number;
   log: FastifyBaseLogger;
   now?: () => number;
 }
@@ -111,6 +113,9 @@ export class Ingest {
     while (this.running) {
       await this.o.spool.wait(1000);
       if (!this.running) break;
+      if (this.o.flushMs && this.o.spool.stats().depthRecords < this.o.batchSize) {
+        await new Promise((r) => setTimeout(r, this.o.flushMs));
+      }
       const taken = await this.o.spool.take(this.o.batchSize);
       if (taken.records.length === 0) continue;
       const samples: Sample[] = [];

@@ -9,7 +9,7 @@ const rec = (i: number, n = 1): SpoolRecord => ({
   k: 's',
   d: Array.from({ length: n }, (_, j): Sample => ({ deviceId: 'd1', category: 'tv', model: 'm', ts: i * 1000 + j, metrics: { v: i } })),
 });
-const values = (rs: SpoolRecord[]) => rs.map((r) => (r.d[0] as Sample).metrics.v);
+const values = (rs: SpoolRecord[]) => rs.map((r) => (r.d[0] as Sample).metrics.v ?? NaN);
 
 async function drainAll(s: Spool): Promise<number[]> {
   const out: number[] = [];

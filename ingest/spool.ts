@@ -276,11 +276,17 @@ export class Spool {
     if (!this.memoryMode && !this.hasUnread()) this.memoryMode = true; // caught up
     const oldSeg = this.committed.seg;
     this.committed = end;
+    // The checkpoint only bounds how much a restart replays (replays are idempotent), so it is
+    // persisted at most every 200 ms, and always before a drained segment is deleted.
+    const now = Date.now();
+    if (end.seg === oldSeg && now - this.lastCheckpointAt < 200) return;
+    this.lastCheckpointAt = now;
     const tmp = path.join(this.opts.dir, 'checkpoint.tmp');
     await writeFile(tmp, JSON.stringify(end));
     await rename(tmp, path.join(this.opts.dir, 'checkpoint'));
     for (let s = oldSeg; s < end.seg; s++) await rm(path.join(this.opts.dir, name(s)), { force: true });
   }
+  private lastCheckpointAt = 0;
 
   async close(): Promise<void> {
     this.closed = true;

@@ -77,7 +77,7 @@ export async function startMosquitto(): Promise<Target> {
 }
 
 /** Sanbao with device auth, ACL and ingest; telemetry into InfluxDB when a URL is given. */
-export async function startSanbao(opts: { influxUrl?: string } = {}): Promise<Target & { adminToken: string }> {
+export async function startSanbao(opts: { influxUrl?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Target & { adminToken: string }> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-sanbao-'));
   const adminToken = 'bench-admin-token-0123456789';
@@ -85,7 +85,8 @@ export async function startSanbao(opts: { influxUrl?: string } = {}): Promise<Ta
     DATA_DIR: dataDir, HTTP_PORT: String(http), MQTT_PORT: String(mqttPort), HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1',
     ADMIN_TOKEN: adminToken, MQTT_RATE_PER_DEVICE: '100000', MQTT_RATE_BURST: '100000', LOG_LEVEL: 'error',
     ...(opts.influxUrl ? { INFLUX_URL: opts.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
-  });
+    ...opts.env,
+  }, 60_000, opts.nodeArgs);
   const httpUrl = `http://127.0.0.1:${http}`;
   const creds: Array<{ clientId: string; username: string; password: string }> = [];
   return {
