@@ -30,11 +30,11 @@ export interface DiagnosticsEngineOptions {
 /** Streaming detection over every sample: per-device bounded state, candidates out. */
 export interface DiagnosticsEngine {
   /** Folds one sample in; returns candidates that opened or escalated because of it. */
-  process(sample: Sample): AlertCandidate[];
+  process(sample: Sample): readonly AlertCandidate[];
   /** Folds a device-reported fault code in. */
-  processEvent(event: DeviceEvent): AlertCandidate[];
+  processEvent(event: DeviceEvent): readonly AlertCandidate[];
   /** Checks every device for missing data as of `now` (default: the clock). */
-  tick(now?: number): AlertCandidate[];
+  tick(now?: number): readonly AlertCandidate[];
   /** Health score of a device, per mode with per-sensor contributions. */
   health(deviceId: string): HealthReport | undefined;
   /** Open candidates of a device (one per mode at most). */
@@ -45,7 +45,9 @@ export interface DiagnosticsEngine {
   readonly size: number;
 }
 
-const NONE: AlertCandidate[] = [];
+// Returned when nothing happened (almost always): no allocation per sample, and frozen so a
+// caller cannot fill it for everyone.
+const NONE: readonly AlertCandidate[] = Object.freeze([]);
 
 function kindRank(dev: DeviceState, modeId: string): number {
   return dev.plan.modes.get(modeId)?.kind === 'sudden' ? 0 : 1;
@@ -78,8 +80,8 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
   function raise(dev: DeviceState, modeId: string, v: Verdict, severity: Severity, out: AlertCandidate[], rul?: RulEstimate): void {
     const mode = dev.plan.modes.get(modeId) ?? BUILTIN_MODES.get(modeId);
     if (!mode) return;
-    // Statistical evidence for a degradation mode right after a sudden fault on the same
-    // metrics is that fault's aftermath; the device's own fault code still counts.
+    // Statistical evidence for a mode while a sudden fault on the same metrics is open is that
+    // fault's aftermath (plan.explainedBy); the device's own fault code still counts.
     if (v.detector !== 'fault-code' && dev.open) {
       for (const by of dev.plan.explainedBy.get(modeId) ?? []) if (dev.open.has(by)) return;
     }
@@ -120,9 +122,11 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
     for (const [modeId, s] of ranked) {
       const mode = dev.plan.modes.get(modeId)!;
       if (s < mode.minAgreement || dev.open?.has(modeId)) continue;
+      // The mode's own detector must already see most of the move: the anomaly only saves
+      // the wait for the sudden signature's persistence or the trend's significance.
       const h = modeHealth(dev, modeId);
-      const severity = mode.kind === 'sudden' ? mode.severity.instant : mode.severity.otherwise;
-      if (h && h.indicator >= mode.alertThreshold / 2) raise(dev, modeId, v, severity, out);
+      const sudden = mode.kind === 'sudden';
+      if (h && h.indicator >= (sudden ? 0.5 : mode.alertThreshold)) raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);
     }
   }
 

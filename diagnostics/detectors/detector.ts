@@ -62,13 +62,15 @@ export function readMetric(sample: Sample, metric: string): number {
 export interface DerivedMetric {
   metric: string;
   minus?: string;
+  /** Coefficient of `minus`; default 1. */
+  minusFactor?: number;
   per?: string;
 }
 
 /** Reads a possibly normalised metric; NaN when a part is missing or the divisor is not > 0. */
 export function readDerived(sample: Sample, d: DerivedMetric): number {
   const x = readMetric(sample, d.metric);
-  if (d.minus !== undefined) return x - readMetric(sample, d.minus);
+  if (d.minus !== undefined) return x - (d.minusFactor ?? 1) * readMetric(sample, d.minus);
   if (d.per !== undefined) {
     const q = readMetric(sample, d.per);
     return q > 0 ? x / q : Number.NaN;

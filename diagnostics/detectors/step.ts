@@ -96,7 +96,10 @@ export const stepDetector: Detector<StepConfig, StepState> = {
           const move = failureMove(ind, mean);
           const d = ind.direction * (x - mean);
           const sigma = Math.sqrt(s[o + I_VAR]!);
-          const term = move > 0 && d > noise * sigma ? Math.min(1.5, d / move) : Math.max(-1, Math.min(0, d / (move || 1)));
+          let term = move > 0 && d > noise * sigma ? Math.min(1.5, d / move) : Math.max(-1, Math.min(0, d / (move || 1)));
+          // A rail (open circuit, stopped motor) is a value, not a direction: a big move that
+          // stops short of it is some other fault, so it counts for little.
+          if (ind.failureValue !== undefined && term > 0 && Math.abs(x - ind.failureValue) > 0.1 * move) term = Math.min(term, 0.25);
           s[o + I_TERM] = term;
           if (term < 0.25 && s[b + ALARM] !== 1) {
             // Healthy: follow slow legitimate change (ageing, seasons).

@@ -1,6 +1,6 @@
 import type { Sample } from '../../ingest/sample.ts';
 import type { Contribution, RulEstimate, Verdict } from '../types.ts';
-import { EW_STRIDE, ewAdd, ewFit } from '../numerics/ew-regression.ts';
+import { EW_STRIDE, ewAdd, ewFit, ewShift, type LineFit } from '../numerics/ew-regression.ts';
 import { place, readDerived, type Detector, type DerivedMetric } from './detector.ts';
 
 /**
@@ -51,6 +51,13 @@ export interface TrendConfig {
   reportEveryMs?: number;
   /** EWMA rate of the per-indicator terms. */
   smoothing?: number;
+  /**
+   * The regression gets one point per bucket (the mean HI of the bucket's samples); default
+   * half-life/16. Make it ≥ the period of operating cycles (a day for most devices): samples
+   * inside a cycle are not independent, and treating them as such makes a wandering HI look
+   * like a significant trend.
+   */
+  bucketMs?: number;
 }
 
 // Header slots, then the regression, then 4 slots per indicator.
@@ -59,7 +66,11 @@ const ALERTING = 1;
 const LAST_REPORT = 2;
 const START = 3; // ts from which the HI has been above half the alert threshold
 const HI = 4;
-const HEAD = 5;
+const B_START = 5; // start of the current bucket
+const B_SUM = 6; // sum and count of raw HI in it
+const B_N = 7;
+const NOW = 8; // ts of the newest sample (the regression's origin is the last bucket's middle)
+const HEAD = 9;
 const REG = HEAD;
 const IND = HEAD + EW_STRIDE;
 const I_N = 0;
@@ -87,7 +98,7 @@ export function zFor(confidence: number): number {
 
 /** RUL from the current fit, or undefined while the trend cannot be extrapolated. */
 export function trendRul(st: TrendState): RulEstimate | undefined {
-  const fit = ewFit(st.s, st.o + REG);
+  const fit = fitNow(st);
   if (!fit) return undefined;
   const c = st.config;
   const thr = c.failureThreshold ?? 1;
@@ -122,6 +133,12 @@ function baselineVar(st: TrendState): number {
     if (scale > 0) v += ((ind.weight / wsum) ** 2 * st.s[o + I_M2]!) / (n - 1) / n / (scale * scale);
   });
   return v;
+}
+
+/** The fitted line moved to the newest sample. */
+function fitNow(st: TrendState): LineFit | null {
+  const fit = ewFit(st.s, st.o + REG);
+  return fit && ewShift(fit, (st.s[st.o + NOW]! - st.s[st.o + LAST_TS]!) / st.config.halfLifeMs);
 }
 
 function lowBound(left: number, levelSe: number, slope: number, slopeSe: number, z: number): number {
@@ -201,13 +218,25 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     if (!seen || !ready) return null;
     hi /= wsum;
     s[b + HI] = hiSmooth / wsum;
-    const last = s[b + LAST_TS]!;
-    ewAdd(s, b + REG, last > 0 ? Math.max(0, sample.ts - last) / c.halfLifeMs : 0, hi);
-    s[b + LAST_TS] = sample.ts;
+    // Bucket the raw HI; a finished bucket's mean becomes one regression point.
+    const bucket = c.bucketMs ?? c.halfLifeMs / 16;
+    if (s[b + B_N] === 0) s[b + B_START] = sample.ts;
+    else if (sample.ts - s[b + B_START]! >= bucket) {
+      const mid = s[b + B_START]! + bucket / 2;
+      const last = s[b + LAST_TS]!;
+      ewAdd(s, b + REG, last > 0 ? Math.max(0, mid - last) / c.halfLifeMs : 0, s[b + B_SUM]! / s[b + B_N]!);
+      s[b + LAST_TS] = mid;
+      s[b + B_SUM] = 0;
+      s[b + B_N] = 0;
+      s[b + B_START] = sample.ts;
+    }
+    s[b + B_SUM] = s[b + B_SUM]! + hi;
+    s[b + B_N] = s[b + B_N]! + 1;
+    s[b + NOW] = sample.ts;
     const alertAt = c.alertThreshold ?? 0.3;
     if (hi < alertAt / 2 || s[b + START] === 0) s[b + START] = sample.ts;
     if (s[b + ALERTING] === 1 && sample.ts - s[b + LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)) return null;
-    const fit = ewFit(s, b + REG);
+    const fit = fitNow(st);
     if (!fit) return null;
     if (fit.level < alertAt) {
       if (fit.level < 0.8 * alertAt) s[b + ALERTING] = 0; // hysteresis: leave only clearly below

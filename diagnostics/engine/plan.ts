@@ -32,8 +32,8 @@ export interface CategoryPlan {
   /** metric → sudden mode whose failure is this metric frozen at a rail value. */
   railModes: ReadonlyMap<string, { modeId: string; value: number }>;
   /**
-   * degradation mode → sudden modes that move some of the same metrics. While one of those is
-   * open, the degradation mode's "trend" is the sudden fault's aftermath, not a second fault.
+   * mode → sudden modes that move some of the same metrics. While one of those is open, the
+   * mode's statistical evidence is the sudden fault's aftermath, not a second fault.
    */
   explainedBy: ReadonlyMap<string, readonly string[]>;
 }
@@ -108,7 +108,7 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
           failureDelta: i.failureRel ?? i.failureDelta ?? 1,
           relative: i.failureRel !== undefined,
           ...(when ? { when } : {}),
-          ...(i.minus !== undefined ? { minus: i.minus } : {}),
+          ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
         })),
         failureThreshold: mode.failureThreshold,
@@ -117,6 +117,8 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
         // A half-life of ~1/8 of the shortest span: the line follows an accelerating curve
         // closely enough, yet averages the day-to-day noise of many samples.
         halfLifeMs: Math.max(mode.spanDays.min, 1) * DAY_MS / 8,
+        // Households and sites run on a daily rhythm: one regression point per day at least.
+        bucketMs: Math.max(DAY_MS, (Math.max(mode.spanDays.min, 1) * DAY_MS) / 128),
         warmup,
       });
     } else {
@@ -130,17 +132,23 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
           ...(i.failureRel !== undefined ? { failureRel: i.failureRel } : {}),
           ...(i.failureValue !== undefined ? { failureValue: i.failureValue } : {}),
           ...(when ? { when } : {}),
-          ...(i.minus !== undefined ? { minus: i.minus } : {}),
+          ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
         })),
+        persist: mode.persist,
         warmup,
       });
     }
   }
+  // A mode whose metrics a sudden fault also moves is that fault's aftermath while the fault
+  // is open. Rail modes (a sensor on its open-circuit value) are specific enough to stand.
   const explainedBy = new Map<string, string[]>();
-  for (const d of profile.modes.filter((m) => m.kind === 'degradation')) {
-    const metrics = new Set(d.indicators.map((i) => i.metric));
-    const by = profile.modes.filter((m) => m.kind === 'sudden' && m.indicators.some((i) => metrics.has(i.metric))).map((m) => m.id);
+  for (const d of profile.modes) {
+    if (d.kind === 'sudden' && d.indicators.some((i) => i.failureValue !== undefined)) continue;
+    const metrics = new Set([...d.indicators.map((i) => i.metric), ...d.limits.map((l) => l.metric)]);
+    const by = profile.modes
+      .filter((m) => m.id !== d.id && m.kind === 'sudden' && [...m.indicators, ...m.limits].some((i) => metrics.has(i.metric)))
+      .map((m) => m.id);
     if (by.length) explainedBy.set(d.id, by);
   }
   return {

@@ -52,8 +52,16 @@ export interface LineFit {
   slope: number;
   levelSe: number;
   slopeSe: number;
+  /** Covariance of level and slope (for moving the origin). */
+  cov: number;
   /** Effective number of points (Σw). */
   weight: number;
+}
+
+/** The same line seen `du` half-lives after its origin (level, and its standard error, move). */
+export function ewShift(fit: LineFit, du: number): LineFit {
+  const v = fit.levelSe ** 2 + du * du * fit.slopeSe ** 2 + 2 * du * fit.cov;
+  return { ...fit, level: fit.level + fit.slope * du, levelSe: Math.sqrt(Math.max(0, v)), cov: fit.cov + du * fit.slopeSe ** 2 };
 }
 
 /**
@@ -80,6 +88,7 @@ export function ewFit(s: Float64Array, o: number): LineFit | null {
     slope,
     slopeSe: Math.sqrt((sigma2 * s0) / d),
     levelSe: Math.sqrt((sigma2 * s2) / d),
+    cov: (-sigma2 * s1) / d,
     weight: s0,
   };
 }

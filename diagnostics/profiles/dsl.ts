@@ -9,7 +9,7 @@ type IndicatorInput = z.input<typeof IndicatorSchema>;
 type LimitInput = z.input<typeof LimitSchema>;
 export type ModeInput = z.input<typeof ModeProfileSchema>;
 
-type Opts = Pick<IndicatorInput, 'when' | 'weight' | 'minus' | 'per'>;
+type Opts = Pick<IndicatorInput, 'when' | 'weight' | 'minus' | 'minusFactor' | 'per'>;
 
 /** Metric rises by `delta` (metric units) at functional failure. */
 export const up = (metric: string, delta: number, opts: Opts = {}): IndicatorInput => ({ metric, direction: 'up', failureDelta: delta, ...opts });

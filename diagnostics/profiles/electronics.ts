@@ -33,7 +33,8 @@ export const tvProfile: CategoryProfileInput = {
       component: 'power_board',
       mainPart: false,
       parts: ['power supply board (or capacitor kit)'],
-      indicators: [up('board_temp_c', 15, { when: 'running' }), up('reboot_count', 40), upRel('power_w', 0.1, { when: 'running', weight: 0.5 })],
+      // Board above panel temperature: both follow the room (seasons), only the board the capacitors.
+      indicators: [up('board_temp_c', 15, { when: 'running', minus: 'panel_temp_c' }), up('reboot_count', 40), upRel('power_w', 0.1, { when: 'running', weight: 0.5 })],
       faultCodes: ['BLINK2'],
       spanDays: { min: 200, max: 900 },
       action: t('更换电源板。', 'Replace the power supply board.'),

@@ -37,7 +37,11 @@ export const householdCarProfile: CategoryProfileInput = {
       component: 'thermostat',
       mainPart: false,
       parts: ['thermostat', 'thermostat gasket', 'coolant top-up'],
+      // A cold engine is normal for the first minutes of a drive: the criterion is "still below
+      // 75 °C after 15 minutes", so the signature needs 15 consecutive running samples.
       indicators: [down('coolant_temp_c', 25, { when: 'running' })],
+      limits: [limit('coolant_temp_c', { below: 70 }, { persist: 15, when: 'running', severity: 'minor' })],
+      persist: 15,
       faultCodes: ['P0128'],
       spanDays: SUDDEN,
       action: t('更换节温器并补充冷却液。', 'Replace the thermostat and top up the coolant.'),
@@ -62,7 +66,8 @@ export const householdCarProfile: CategoryProfileInput = {
       component: 'engine',
       mainPart: true,
       parts: ['main and connecting-rod bearings', 'engine oil and filter', 'oil pump check'],
-      indicators: [downRel('oil_pressure_kpa', 0.6, { when: 'running' })],
+      // Oil pressure rises ~0.11 kPa per rpm on a healthy pump: judge what the rpm does not explain.
+      indicators: [downRel('oil_pressure_kpa', 0.6, { when: 'running', minus: 'rpm', minusFactor: 0.11 })],
       faultCodes: ['P0521', 'P0524'],
       spanDays: { min: 120, max: 720 },
       action: t('尽快进站检测机油压力与轴承间隙；发动机属三包主要总成，保留维修记录。', 'Bring the car in to check oil pressure and bearing clearance; the engine is a 三包 main assembly, keep the records.'),
@@ -100,7 +105,8 @@ export const householdCarProfile: CategoryProfileInput = {
       component: 'drive_motor',
       mainPart: true,
       parts: ['drive motor bearings', 'motor coolant check'],
-      indicators: [up('motor_temp_c', 35, { when: 'running' })],
+      // No outdoor sensor in the car: the traction battery temperature stands in for the weather.
+      indicators: [up('motor_temp_c', 35, { when: 'running', minus: 'traction_battery_temp_c' })],
       faultCodes: ['P0A2F'],
       spanDays: { min: 90, max: 540 },
       action: t('进站检测驱动电机温升与噪声，更换轴承。', 'Check drive-motor temperature rise and noise; replace the bearings.'),

@@ -74,9 +74,10 @@ export const rangeHoodProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['grease filter (clean or replace)'],
       indicators: [
-        downRel('airflow_m3h', 0.4, { when: 'running' }),
-        up('static_pressure_pa', 150, { when: 'running' }),
-        downRel('motor_current_a', 0.12, { when: 'running', weight: 0.5 }),
+        // Fan curves are close to linear in the speed level: compare at equal level.
+        downRel('airflow_m3h', 0.4, { when: 'running', minus: 'speed_level', minusFactor: 250 }),
+        up('static_pressure_pa', 150, { when: 'running', minus: 'speed_level', minusFactor: 70 }),
+        downRel('motor_current_a', 0.12, { when: 'running', minus: 'speed_level', minusFactor: 0.3, weight: 0.5 }),
       ],
       faultCodes: ['CL'],
       spanDays: { min: 60, max: 365 },
@@ -90,7 +91,11 @@ export const rangeHoodProfile: CategoryProfileInput = {
       component: 'fan_motor',
       mainPart: false,
       parts: ['fan motor (or bearings)', 'impeller cleaning'],
-      indicators: [up('vibration_mm_s', 8, { when: 'running' }), up('motor_temp_c', 20, { when: 'running' }), upRel('motor_current_a', 0.15, { when: 'running' })],
+      indicators: [
+        up('vibration_mm_s', 8, { when: 'running', minus: 'speed_level', minusFactor: 0.4 }),
+        up('motor_temp_c', 20, { when: 'running', weight: 0.5 }),
+        upRel('motor_current_a', 0.15, { when: 'running', minus: 'speed_level', minusFactor: 0.3 }),
+      ],
       faultCodes: ['E2'],
       spanDays: { min: 180, max: 900 },
       action: t('安排更换电机或轴承，并清洁叶轮。', 'Replace the motor or its bearings and clean the impeller.'),

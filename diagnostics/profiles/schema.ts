@@ -47,6 +47,8 @@ export const IndicatorSchema = z
      * compressor Hz). The failure move is then of the normalised value.
      */
     minus: z.string().optional(),
+    /** Coefficient of `minus` (reading − k·other), for a known linear operating-point effect. */
+    minusFactor: z.number().default(1),
     per: z.string().optional(),
   })
   .refine((i) => [i.failureDelta, i.failureRel, i.failureValue].filter((v) => v !== undefined).length === 1, {
@@ -93,6 +95,8 @@ export const ModeProfileSchema = z
     alertThreshold: z.number().positive().default(0.3),
     /** Share of indicator weight that must agree with the HI before alerting (mode separation). */
     minAgreement: z.number().min(0).max(1).default(0.6),
+    /** Sudden modes: consecutive matching samples before the signature fires. */
+    persist: z.number().int().positive().default(2),
     /** Degradation onset → failure, days: sizes the trend window. */
     spanDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
     action: TextSchema,
