@@ -184,6 +184,73 @@ describe('unit registry and repair records over HTTP', () => {
     ).toMatchObject({ serial: 'U2', category: 'tv' });
   });
 
+  it('owner lookup: serial + verification code, or the owner’s own token; hashes never shown', async () => {
+    const { a, engineer, owner } = await build();
+    const h = { authorization: `Bearer ${engineer}` };
+    const body = {
+      serial: 'PH1',
+      category: 'mobile_phone',
+      model: 'M1',
+      invoiceDate: '2025-03-03',
+      ownerId: 'o1',
+      verificationCode: '739104',
+    };
+    const created = await a.inject({
+      method: 'POST',
+      url: '/api/v1/warranty/units',
+      headers: h,
+      payload: body,
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).not.toContain('verification');
+    await a.inject({
+      method: 'POST',
+      url: '/api/v1/units/PH1/repairs',
+      headers: h,
+      payload: record('2025-04-07', {
+        diagnosis: { faultCode: 'NOSIG', component: 'host', cause: 'quality' },
+      }),
+    });
+    const url = '/api/v1/units/PH1/warranty?evaluationDate=2025-05-01';
+    const byCode = await a.inject({
+      method: 'GET',
+      url,
+      headers: { 'x-verification-code': '739104' },
+    });
+    expect(byCode.statusCode).toBe(200);
+    expect(byCode.json()).toMatchObject({
+      unit: { serial: 'PH1' },
+      history: [{ seq: 1, faultCode: 'NOSIG' }],
+      remedy: 'none',
+    });
+    expect(byCode.json().counters[0]).toMatchObject({
+      key: 'repairs_toward_exchange',
+      count: 1,
+      limit: 2,
+    });
+    expect(
+      (await a.inject({ method: 'GET', url, headers: { 'x-verification-code': '000000' } }))
+        .statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await a.inject({
+          method: 'GET',
+          url: '/api/v1/units/NOPE/warranty',
+          headers: { 'x-verification-code': '739104' },
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (await a.inject({ method: 'GET', url, headers: { authorization: `Bearer ${owner}` } }))
+        .statusCode,
+    ).toBe(200);
+    expect((await a.inject({ method: 'GET', url })).statusCode).toBe(401);
+    expect(
+      (await a.inject({ method: 'GET', url: '/api/v1/units/PH1', headers: h })).body,
+    ).not.toContain('verificationCodeHash');
+  });
+
   it('refuses missing tokens, the owner role, unknown units and records before the purchase', async () => {
     const { a, engineer, owner } = await build();
     const h = { authorization: `Bearer ${engineer}` };

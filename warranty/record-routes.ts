@@ -8,7 +8,8 @@ import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
 import { FindingSchema, reviewOrder } from './order-review.ts';
-import { caseForUnit } from './repair-facts.ts';
+import { ownerOrStaff, sha256Hex } from './owner-access.ts';
+import { caseForUnit, effectiveRecords } from './repair-facts.ts';
 import { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
@@ -50,6 +51,35 @@ const VerificationSchema = z
   })
   .meta({ id: 'WarrantyChainVerification' });
 
+/** Units as the API shows them: never the verification-code hash. */
+const UnitOutSchema = UnitInputSchema.omit({ verificationCodeHash: true }).meta({
+  id: 'WarrantyUnit',
+});
+const UnitBodySchema = UnitInputSchema.extend({
+  verificationCode: z
+    .string()
+    .min(6)
+    .max(64)
+    .optional()
+    .describe('printed on the 三包凭证; only its hash is stored'),
+});
+
+const UnitStatusSchema = EvaluationSchema.extend({
+  unit: z.object({ serial: z.string(), category: z.string(), model: z.string() }),
+  history: z.array(
+    z.object({
+      seq: z.number().int(),
+      droppedOffAt: z.string(),
+      handedBackAt: z.string().optional(),
+      faultCode: z.string(),
+      component: z.string(),
+      reportedFault: z.string(),
+      parts: z.array(z.string()),
+      corrected: z.boolean().describe('this entry is a correction of an earlier record'),
+    }),
+  ),
+}).meta({ id: 'WarrantyUnitStatus' });
+
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
@@ -72,11 +102,17 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       schema: {
         tags: ['warranty'],
         summary: 'Register a unit',
-        body: UnitInputSchema,
-        response: { 201: UnitInputSchema, 409: ErrorEnvelope, ...errors },
+        body: UnitBodySchema,
+        response: { 201: UnitOutSchema, 409: ErrorEnvelope, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await store.registerUnit(req.body)),
+    async (req, reply) => {
+      const { verificationCode, ...unit } = req.body;
+      const input = verificationCode
+        ? { ...unit, verificationCodeHash: sha256Hex(verificationCode) }
+        : unit;
+      return reply.status(201).send(await store.registerUnit(input));
+    },
   );
 
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) =>
@@ -114,7 +150,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       schema: {
         tags: ['warranty'],
         params: SerialParams,
-        response: { 200: UnitInputSchema, ...errors },
+        response: { 200: UnitOutSchema, ...errors },
       },
     },
     async (req) => unitOr404(req.params.serial),
@@ -186,23 +222,40 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app.get(
     '/units/:serial/warranty',
     {
-      preHandler: staff,
+      preHandler: ownerOrStaff(auth, store),
       schema: {
         tags: ['warranty'],
-        summary: '三包 status of a registered unit from its stored records',
+        summary:
+          '三包 status of a registered unit: staff, its owner, or serial + x-verification-code',
+        security: [{ bearer: [] }, {}],
         params: SerialParams,
         querystring: z.object({
           evaluationDate: DateOrDateTimeSchema.optional(),
           mileageKm: z.coerce.number().nonnegative().optional(),
         }),
-        response: { 200: EvaluationSchema, 422: ErrorEnvelope, ...errors },
+        response: { 200: UnitStatusSchema, 422: ErrorEnvelope, ...errors },
       },
     },
     async (req) => {
       const unit = await unitOr404(req.params.serial);
       const records = await store.listRepairs(unit.serial);
       const date = req.query.evaluationDate ?? now().toISOString();
-      return evaluateCase(caseForUnit(unit, records, date, req.query.mileageKm));
+      const evaluation = evaluateCase(caseForUnit(unit, records, date, req.query.mileageKm));
+      const history = effectiveRecords(records).map((r) => ({
+        seq: r.seq,
+        droppedOffAt: r.body.droppedOffAt,
+        ...(r.body.handedBackAt ? { handedBackAt: r.body.handedBackAt } : {}),
+        faultCode: r.body.diagnosis.faultCode,
+        component: r.body.diagnosis.component,
+        reportedFault: r.body.reportedFault,
+        parts: r.body.parts.map((p) => p.name),
+        corrected: r.body.kind === 'correction',
+      }));
+      return {
+        ...evaluation,
+        unit: { serial: unit.serial, category: unit.category, model: unit.model },
+        history,
+      };
     },
   );
 };

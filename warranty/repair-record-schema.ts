@@ -28,13 +28,20 @@ export const UnitInputSchema = z
     exchangeDate: DateOrDateTimeSchema.optional(),
     priceCNY: z.number().nonnegative().finite().optional(),
     seller: z.string().max(200).optional(),
+    /** Owner account (token subject) allowed to look the unit up. */
+    ownerId: z.string().max(128).optional(),
+    /** sha256 (hex) of the verification code on the 三包凭证 (owner lookup without a token). */
+    verificationCodeHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** sha256 (hex) of the owner's contact: enough to verify an owner, nothing to leak. */
     ownerContactHash: z
       .string()
       .regex(/^[0-9a-f]{64}$/)
       .optional(),
   })
-  .meta({ id: 'WarrantyUnitInput' });
+  .meta({ id: 'WarrantyUnitRegistration' });
 export type UnitInput = z.infer<typeof UnitInputSchema>;
 export type Unit = UnitInput;
 

@@ -28,6 +28,8 @@ interface UnitRow {
   price_cny: number | null;
   seller: string | null;
   owner_contact_hash: string | null;
+  owner_id: string | null;
+  verification_code_hash: string | null;
 }
 
 interface RecordRow {
@@ -52,6 +54,8 @@ const UNIT_COLUMNS: Array<[keyof UnitRow, keyof Unit]> = [
   ['price_cny', 'priceCNY'],
   ['seller', 'seller'],
   ['owner_contact_hash', 'ownerContactHash'],
+  ['owner_id', 'ownerId'],
+  ['verification_code_hash', 'verificationCodeHash'],
 ];
 
 function toUnit(row: UnitRow): Unit {
