@@ -53,6 +53,8 @@ export const ConfigSchema = z
     /** InfluxDB; unset = telemetry in the SQL database. INFLUX_TOKEN set = 2.x API. */
     INFLUX_URL: optionalUrl,
     INFLUX_DATABASE: z.string().default('sanbao'),
+    /** InfluxDB 1.x: keep raw points this long (e.g. 90d) plus 5 years of hourly rollups; unset = keep all. */
+    INFLUX_RETENTION: z.preprocess(emptyToUndefined, z.string().regex(/^\d+(h|d|w)$/, 'a duration like 90d, 12w or 720h').optional()),
     INFLUX_USERNAME: optionalString,
     INFLUX_PASSWORD: optionalString,
     INFLUX_TOKEN: optionalString,
@@ -99,7 +101,7 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl?: string;
   readonly influx?:
-    | { version: 1; url: string; database: string; username?: string; password?: string }
+    | { version: 1; url: string; database: string; username?: string; password?: string; retention?: string }
     | { version: 2; url: string; token: string; org: string; bucket: string };
   readonly adminToken?: string;
   readonly ingest: {
@@ -154,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
                 database: c.INFLUX_DATABASE,
                 ...(c.INFLUX_USERNAME ? { username: c.INFLUX_USERNAME } : {}),
                 ...(c.INFLUX_PASSWORD ? { password: c.INFLUX_PASSWORD } : {}),
+                ...(c.INFLUX_RETENTION ? { retention: c.INFLUX_RETENTION } : {}),
               },
         }
       : {}),

@@ -27,6 +27,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       name: 'sanbao_store_write_seconds', help: 'Telemetry store write latency per batch',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
     }),
+    deadLettered: new Counter({ name: 'sanbao_ingest_dead_lettered_total', help: 'Samples and events the store refused for good, kept in DATA_DIR/dead-letter.jsonl', registers: [registry] }),
     storeWriteErrors: new Counter({ name: 'sanbao_store_write_errors_total', help: 'Failed telemetry store writes (retried)', registers: [registry] }),
   };
   return m;

@@ -39,7 +39,10 @@ async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetrySt
   if (!influx) return createSqlTelemetryStore(sql);
   if (influx.version === 1) {
     const { createInflux1Store } = await import('../ingest/stores/influx1.ts');
-    return createInflux1Store(influx);
+    const { retention, ...rest } = influx;
+    // Retention policies and the hourly rollup only when asked for (INFLUX_RETENTION):
+    // by default nothing is ever deleted.
+    return createInflux1Store({ ...rest, ...(retention ? { retention: { raw: retention } } : {}) });
   }
   const { createInflux2Store } = await import('../ingest/stores/influx2.ts');
   return createInflux2Store(influx);
@@ -78,6 +81,7 @@ export async function startService(config: Config, opts: { log?: FastifyBaseLogg
     if (recovered.recoveredRecords) log.warn(recovered, 'spool holds messages from the previous run: replaying them');
     const ingest = new Ingest({
       store, spool, metrics, log, batchSize: config.ingest.batchSize, flushMs: config.ingest.flushMs,
+      deadLetterFile: path.join(config.dataDir, 'dead-letter.jsonl'),
       limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
     });
     ingest.start();

@@ -66,7 +66,15 @@ async function subscriber(t: Target, qos: 0 | 1): Promise<{ c: MqttClient; count
   return { c, count: () => n };
 }
 
+/** Sanbao's stored-sample counter (its public /metrics), or NaN for other brokers. */
+async function storedCount(t: Target): Promise<number> {
+  if (!t.httpUrl) return NaN;
+  const text = await fetch(`${t.httpUrl}/metrics`).then((r) => r.text());
+  return Number(/^sanbao_ingest_samples_stored_total (\S+)/m.exec(text)?.[1] ?? NaN);
+}
+
 interface RunResult {
+  stored: number;
   sent: number;
   delivered: number;
   deliveredPerSec: number;
@@ -79,6 +87,7 @@ async function fixedRate(t: Target, devices: MqttClient[], qos: 0 | 1, rate: num
   const sub = await subscriber(t, qos);
   const topicOf = devices.map((c) => `devices/${c.options.clientId}/telemetry`);
   await sleep(300);
+  const stored0 = await storedCount(t);
   const cpu0 = cpuSeconds(t.pid);
   const start = Date.now();
   let sent = 0;
@@ -104,7 +113,7 @@ async function fixedRate(t: Target, devices: MqttClient[], qos: 0 | 1, rate: num
   const cpu = cpuSeconds(t.pid) - cpu0;
   const delivered = sub.count();
   await end(sub.c);
-  return { sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
+  return { stored: (await storedCount(t)) - stored0, sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
 }
 
 /** 100 publishers as fast as their sockets take it (QoS 0): does delivery hold up or collapse? */
@@ -113,6 +122,7 @@ async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
   const sub = await subscriber(t, 0);
   if (process.env.BENCH_DEBUG) log('   subscriber ready');
   await sleep(300);
+  const stored0 = await storedCount(t);
   const cpu0 = cpuSeconds(t.pid);
   const start = Date.now();
   let sent = 0;
@@ -151,7 +161,7 @@ async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
   const delivered = sub.count();
   await end(sub.c);
   if (process.env.BENCH_DEBUG) log('   subscriber closed');
-  return { sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
+  return { stored: (await storedCount(t)) - stored0, sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
 }
 
 async function idleMemory(t: Target, n: number): Promise<{ bytesPerConnection: number; connected: number }> {
@@ -209,7 +219,7 @@ async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) 
       for (const qos of [0, 1] as const) {
         log(`   fixed ${RATE}/s, ${n} devices, QoS ${qos}`);
         const r = await fixedRate(t, devices, qos, RATE);
-        rows.push(`| ${t.name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+        rows.push(`| ${t.name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)} |`);
       }
       await Promise.all(devices.map(end));
     }
@@ -237,7 +247,8 @@ async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) 
     closes = 0;
     const r = await flood(t, devices);
     const died = !alive(t.pid);
-    rows.push(`| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+    rows.push(`| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+    if (t.httpUrl) floodStored = `${fmt(r.stored / SECONDS)} samples/s stored during the flood`;
     floods.push(`| ${t.name} | ${r.perSecond.join(' · ')} | ${clientErrors} | ${closes} |`);
     await Promise.all(devices.map(end));
   } finally {
@@ -257,6 +268,7 @@ async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) 
 const floods: string[] = [];
 const mem: string[] = [];
 let lat = '';
+let floodStored = '';
 let influxd: InfluxdHandle | undefined;
 const storeNote = influxdAvailable() ? 'InfluxDB 1.x (Debian influxd, own process)' : 'SQL on PGlite (influxd not installed)';
 try {
@@ -272,8 +284,8 @@ try {
 const out = [
   `Broker benchmark — ${new Date().toISOString()} — ${SECONDS} s per run, Sanbao telemetry store: ${storeNote}`,
   '',
-  '| broker | load | devices | QoS | sent | delivered | delivered msg/s | broker CPU µs/msg |',
-  '|---|---|---|---|---|---|---|---|',
+  '| broker | load | devices | QoS | sent | delivered to subscriber | stored (Sanbao) | delivered msg/s | broker CPU µs/msg delivered |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   'Flood (QoS 0, 100 devices as fast as their sockets drain): delivered per second',
@@ -289,6 +301,7 @@ const out = [
   ...mem,
   '',
   `Sanbao publish → queryable (GET /api/v1/devices/{id}/latest): ${lat}`,
+  `Sanbao flood: ${floodStored}`,
 ];
 console.log(out.join('\n'));
 process.exit(0);

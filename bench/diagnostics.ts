@@ -37,7 +37,12 @@ function pools(categories: readonly Category[]): Map<Category, Record<string, nu
     out.set(
       c,
       Array.from({ length: POOL }, () =>
-        Object.fromEntries(specs.map(([name, s], k) => [name, s.unit === 'bool' ? 1 : centre[k]! * (1 + 0.01 * (u() - 0.5))])),
+        Object.fromEntries(
+          specs.map(([name, s], k) => [
+            name,
+            s.unit === 'bool' ? 1 : centre[k]! * (1 + 0.01 * (u() - 0.5)),
+          ]),
+        ),
       ),
     );
   }
@@ -66,7 +71,13 @@ async function run(label: string, categories: readonly Category[]): Promise<void
   const feed = (round: number): void => {
     for (let d = 0; d < DEVICES; d++) {
       const c = cats[d]!;
-      const sample: Sample = { deviceId: ids[d]!, category: c, model: 'bench', ts: t0 + round * 60_000, metrics: pool.get(c)![(d * 7 + round * 13) % POOL]! };
+      const sample: Sample = {
+        deviceId: ids[d]!,
+        category: c,
+        model: 'bench',
+        ts: t0 + round * 60_000,
+        metrics: pool.get(c)![(d * 7 + round * 13) % POOL]!,
+      };
       for (const c of engine.process(sample)) {
         candidates++;
         byMode.set(c.modeId, (byMode.get(c.modeId) ?? 0) + 1);
@@ -93,4 +104,7 @@ async function run(label: string, categories: readonly Category[]): Promise<void
 }
 
 await run('air_conditioner', ['air_conditioner']);
-await run('all categories', PROFILES.map((p) => p.category));
+await run(
+  'all categories',
+  PROFILES.map((p) => p.category),
+);

@@ -1,5 +1,6 @@
 // Profiling aid: runs Sanbao under a fixed QoS 1 load with --cpu-prof and prints where its CPU
-// goes (self time by function). `node --import tsx bench/profile-sanbao.ts [seconds] [rate]`
+// goes (self time by function). `node --import tsx bench/profile-sanbao.ts [seconds] [rate]`;
+// PROFILE_FLOOD=1 publishes QoS 0 as fast as the generator can instead.
 import { readdirSync, readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd } from '../test/helpers/influxd.ts';
@@ -20,13 +21,14 @@ const clients: MqttClient[] = await Promise.all(
 );
 const start = Date.now();
 let sent = 0;
+const flood = process.env.PROFILE_FLOOD === '1';
 while (Date.now() - start < seconds * 1000) {
-  const due = Math.floor(((Date.now() - start) / 1000) * rate) - sent;
+  const due = flood ? 2000 : Math.floor(((Date.now() - start) / 1000) * rate) - sent;
   for (let j = 0; j < due; j++, sent++) {
     const c = clients[sent % 100]!;
-    c.publish(`devices/${c.options.clientId}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { indoor_temp_c: 21, power_w: 800 + (sent % 100), compressor_current_a: 5.5 } }), { qos: 1 });
+    c.publish(`devices/${c.options.clientId}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { indoor_temp_c: 21, power_w: 800 + (sent % 100), compressor_current_a: 5.5 } }), { qos: flood ? 0 : 1 });
   }
-  await sleep(5);
+  await sleep(flood ? 1 : 5);
 }
 await sleep(1000);
 await Promise.all(clients.map((c) => c.endAsync(true)));

@@ -172,8 +172,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     try {
       result = await deps.ingest.accept(kind, st.who, Buffer.from(packet.payload));
     } catch (err) {
-      if (err instanceof SpoolFullError) metrics.rejected.inc({ reason: 'spool_full' });
-      throw err; // not acknowledged: the device keeps the message
+      if (!(err instanceof SpoolFullError)) throw err;
+      metrics.rejected.inc({ reason: 'spool_full' });
+      // QoS 0 promises nothing: dropped and counted. QoS 1/2 is not acknowledged, and the
+      // connection closes so the device keeps the message and resends it later.
+      if (packet.qos === 0) return divert(packet, client.id);
+      throw err;
     } finally {
       st.inflight--;
     }

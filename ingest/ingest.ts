@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
@@ -16,8 +17,22 @@ export interface IngestOptions {
   /** How long the drainer lingers for a fuller batch, ms (fewer, larger store writes). */
   flushMs?: number;
   log: FastifyBaseLogger;
+  /** Where batches the store refuses for good are kept (JSON lines), instead of blocking the spool. */
+  deadLetterFile: string;
   now?: () => number;
 }
+
+/**
+ * Store errors that retrying cannot fix (the store refused the data itself, e.g. a field type
+ * another writer fixed differently). Anything else (connection refused, timeouts, 5xx) is
+ * transient: the batch stays in the spool and is retried.
+ */
+const PERMANENT = new Set(['INGEST_ERR_INFLUX_BAD_NAME', 'INGEST_ERR_INFLUX_BAD_VALUE', 'INGEST_ERR_INFLUX_REJECTED']);
+const isPermanent = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  // SQLSTATE class 22 (data exception) is the SQL equivalent.
+  return typeof code === 'string' && (PERMANENT.has(code) || /^22[0-9A-Z]{3}$/.test(code));
+};
 
 /** Listeners get samples and events after they are stored, in spool order. */
 export interface StoredListener {
@@ -102,6 +117,16 @@ export class Ingest {
     return this.storeUp;
   }
 
+  private async deadLetter(samples: Sample[], events: DeviceEvent[], err: Error): Promise<void> {
+    this.o.metrics.deadLettered.inc(samples.length + events.length);
+    this.o.log.error(
+      { err: err.message, samples: samples.length, events: events.length, file: this.o.deadLetterFile },
+      'telemetry store refused a batch for good: kept in the dead-letter file, not retried',
+    );
+    const line = JSON.stringify({ at: new Date(this.now()).toISOString(), error: err.message, samples, events });
+    await appendFile(this.o.deadLetterFile, `${line}\n`);
+  }
+
   private updateGauges(): void {
     const s = this.o.spool.stats();
     this.o.metrics.spoolDepthBytes.set(s.depthBytes);
@@ -131,6 +156,12 @@ export class Ingest {
         end();
       } catch (err) {
         this.o.metrics.storeWriteErrors.inc();
+        if (isPermanent(err)) {
+          await this.deadLetter(samples, events, err as Error);
+          await this.o.spool.commit(taken);
+          this.updateGauges();
+          continue;
+        }
         if (this.storeUp) this.o.log.error({ err: (err as Error).message, store: this.o.store.name }, 'telemetry store write failed: spooling until it is back');
         this.storeUp = false;
         this.o.metrics.storeUp.set(0);

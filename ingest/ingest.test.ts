@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMetrics } from '../app/metrics.ts';
+import { Ingest } from './ingest.ts';
+import type { Sample } from './sample.ts';
+import { Spool } from './spool.ts';
+import type { TelemetryStore } from './telemetry-store.ts';
+
+const dev = { deviceId: 'd1', category: 'tv' as const, model: 'E55' };
+const NOW = Date.UTC(2026, 10, 23);
+const msg = (v: number) => Buffer.from(JSON.stringify({ ts: NOW - 1000 + v, metrics: { power_w: v } }));
+
+/** An in-memory store whose writes fail as scripted: stands in for a store we make misbehave. */
+function scriptedStore(failures: Array<Error & { code?: string }>) {
+  const written: Sample[] = [];
+  const store = {
+    name: 'scripted (in-memory stand-in)',
+    init: async () => undefined,
+    write: async (s: readonly Sample[]) => {
+      const f = failures.shift();
+      if (f) throw f;
+      written.push(...s);
+    },
+    writeEvents: async () => undefined,
+  } as unknown as TelemetryStore;
+  return { store, written };
+}
+
+describe('Ingest drainer with a scripted store', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ingest-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function make(failures: Array<Error & { code?: string }>) {
+    const spool = new Spool({ dir: path.join(dir, 'spool'), maxBytes: 1e6 });
+    await spool.open();
+    const { store, written } = scriptedStore(failures);
+    const metrics = createMetrics();
+    const ingest = new Ingest({
+      store, spool, metrics, log: pino({ level: 'silent' }), batchSize: 1000, now: () => NOW,
+      limits: { maxFutureMs: 60_000, maxPastMs: 86_400_000 }, deadLetterFile: path.join(dir, 'dead-letter.jsonl'),
+    });
+    return { ingest, written, metrics };
+  }
+
+  it('retries a batch through transient failures and stores it once', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'INGEST_ERR_INFLUX_UNAVAILABLE' });
+    const { ingest, written, metrics } = await make([down, down]);
+    await ingest.accept('telemetry', dev, msg(1));
+    ingest.start();
+    await ingest.flushed(10_000);
+    expect(written.map((s) => s.metrics.power_w)).toEqual([1]);
+    expect((await metrics.storeWriteErrors.get()).values[0]?.value).toBe(2);
+    await ingest.stop();
+  });
+
+  it('moves a batch the store refuses for good to the dead-letter file and carries on', async () => {
+    const refused = Object.assign(new Error('field type conflict'), { code: 'INGEST_ERR_INFLUX_REJECTED' });
+    const { ingest, written, metrics } = await make([refused]);
+    await ingest.accept('telemetry', dev, msg(1));
+    ingest.start();
+    await ingest.flushed(10_000);
+    await ingest.accept('telemetry', dev, msg(2));
+    await ingest.flushed(10_000);
+    expect(written.map((s) => s.metrics.power_w)).toEqual([2]);
+    const dead = (await readFile(path.join(dir, 'dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ error: 'field type conflict', samples: [{ deviceId: 'd1', metrics: { power_w: 1 } }] });
+    expect((await metrics.deadLettered.get()).values[0]?.value).toBe(1);
+    await ingest.stop();
+  });
+});
