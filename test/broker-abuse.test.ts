@@ -136,10 +136,10 @@ describe('broker: bad input and abuse', () => {
   });
 
   it('kept serving the bystander: all of its messages were stored', async () => {
+    await expect.poll(() => bystanderSent, { timeout: 10_000 }).toBeGreaterThan(20); // ran alongside the abuse
     clearInterval(timer);
     const sent = bystanderSent;
     await new Promise((r) => setTimeout(r, 200)); // let the last PUBACKs arrive
-    expect(sent).toBeGreaterThan(10);
     await expect.poll(() => storedCount(bystanderDev.id, 'power_w'), { timeout: 10_000 }).toBe(sent);
   });
 });
