@@ -5,7 +5,11 @@ import { PROFILES } from './profiles/index.ts';
 import { gauss, MINUTE, rng, T0 } from './testing.ts';
 
 /** A running air conditioner in cooling, with sensor noise; `fanDead` seizes the indoor fan. */
-function acSample(i: number, g: () => number, opts: { fanDead?: boolean; deviceId?: string } = {}): Sample {
+function acSample(
+  i: number,
+  g: () => number,
+  opts: { fanDead?: boolean; deviceId?: string } = {},
+): Sample {
   const freq = 50 + 2 * g();
   return {
     deviceId: opts.deviceId ?? 'ac-1',
@@ -29,7 +33,11 @@ function acSample(i: number, g: () => number, opts: { fanDead?: boolean; deviceI
   };
 }
 
-const event = (code: string, minutes: number, severity: DeviceEvent['severity'] = 'error'): DeviceEvent => ({
+const event = (
+  code: string,
+  minutes: number,
+  severity: DeviceEvent['severity'] = 'error',
+): DeviceEvent => ({
   deviceId: 'ac-1',
   category: 'air_conditioner',
   model: 'KFR-35GW',
@@ -43,7 +51,11 @@ describe('diagnostics engine', () => {
     const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 200 });
     for (const seed of [1, 2, 3]) {
       const g = gauss(rng(seed));
-      for (let i = 0; i < 7 * 1440; i++) expect(engine.process(acSample(i, g, { deviceId: `ac-${seed}` })), `seed ${seed} i ${i}`).toEqual([]);
+      for (let i = 0; i < 7 * 1440; i++)
+        expect(
+          engine.process(acSample(i, g, { deviceId: `ac-${seed}` })),
+          `seed ${seed} i ${i}`,
+        ).toEqual([]);
       expect(engine.health(`ac-${seed}`)!.score).toBeGreaterThan(80);
     }
   });
@@ -63,7 +75,12 @@ describe('diagnostics engine', () => {
     expect(opened).toHaveLength(1);
     expect(opened[0]!.modeId).toBe('indoor_fan_motor_seizure');
     expect(opened[0]!.i).toBeLessThanOrEqual(501);
-    expect(first).toMatchObject({ key: 'ac-1/indoor_fan_motor_seizure', component: 'fan_motor', severity: 'major', revision: 1 });
+    expect(first).toMatchObject({
+      key: 'ac-1/indoor_fan_motor_seizure',
+      component: 'fan_motor',
+      severity: 'major',
+      revision: 1,
+    });
     expect(first!.evidence.flatMap((e) => e.metrics)).toContain('fan_rpm');
     expect(first!.evidence[0]!.metrics).toContain('fan_rpm');
     expect(first!.parts).toContain('indoor fan motor');
@@ -71,7 +88,9 @@ describe('diagnostics engine', () => {
     expect(opened.filter((o) => o.modeId === 'indoor_fan_motor_seizure')).toHaveLength(1);
     const h = engine.health('ac-1')!;
     expect(h.score).toBe(0);
-    expect(h.modes.find((m) => m.modeId === 'indoor_fan_motor_seizure')!.contributions[0]!.metric).toBe('fan_rpm');
+    expect(
+      h.modes.find((m) => m.modeId === 'indoor_fan_motor_seizure')!.contributions[0]!.metric,
+    ).toBe('fan_rpm');
   });
 
   it('de-duplicates: one open candidate per device and mode; escalation is a new revision', () => {
@@ -91,7 +110,10 @@ describe('diagnostics engine', () => {
 
   it('unknown fault codes open the built-in unmapped-code mode', () => {
     const engine = createDiagnosticsEngine({ profiles: PROFILES });
-    expect(engine.processEvent(event('U9', 0))[0]).toMatchObject({ modeId: 'unmapped_fault_code', component: 'unknown' });
+    expect(engine.processEvent(event('U9', 0))[0]).toMatchObject({
+      modeId: 'unmapped_fault_code',
+      component: 'unknown',
+    });
   });
 
   it('missing data: tick opens data_missing once; the next sample closes it', () => {
@@ -111,8 +133,12 @@ describe('diagnostics engine', () => {
   });
 
   it('samples of a category without a profile are ignored and counted', () => {
-    const engine = createDiagnosticsEngine({ profiles: PROFILES.filter((p) => p.category !== 'tv') });
-    expect(engine.process({ deviceId: 'tv-1', category: 'tv', model: 'x', ts: T0, metrics: { on: 1 } })).toEqual([]);
+    const engine = createDiagnosticsEngine({
+      profiles: PROFILES.filter((p) => p.category !== 'tv'),
+    });
+    expect(
+      engine.process({ deviceId: 'tv-1', category: 'tv', model: 'x', ts: T0, metrics: { on: 1 } }),
+    ).toEqual([]);
     expect(engine.ignored).toBe(1);
     expect(engine.size).toBe(0);
   });

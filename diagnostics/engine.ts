@@ -9,13 +9,25 @@ import { spikeDetector } from './detectors/spike.ts';
 import { stepDetector } from './detectors/step.ts';
 import { stuckDetector } from './detectors/stuck.ts';
 import { trendDetector, trendRul } from './detectors/trend.ts';
-import { maxSeverity, openCandidate, severityFromRul, updateCandidate } from './engine/candidates.ts';
+import {
+  maxSeverity,
+  openCandidate,
+  severityFromRul,
+  updateCandidate,
+} from './engine/candidates.ts';
 import { stepModeHealth, trendModeHealth } from './engine/health.ts';
 import { compilePlan, type CategoryPlan } from './engine/plan.ts';
 import { createDeviceState, type DeviceState } from './engine/device-state.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
-import type { AlertCandidate, HealthReport, ModeHealth, RulEstimate, Severity, Verdict } from './types.ts';
+import type {
+  AlertCandidate,
+  HealthReport,
+  ModeHealth,
+  RulEstimate,
+  Severity,
+  Verdict,
+} from './types.ts';
 
 /** Options of {@link createDiagnosticsEngine}. */
 export interface DiagnosticsEngineOptions {
@@ -57,7 +69,9 @@ function kindRank(dev: DeviceState, modeId: string): number {
  * Creates the engine. Profiles are parsed with zod here, so a bad profile fails at start-up.
  * Samples of categories without a profile are ignored (counted in `ignored`).
  */
-export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): DiagnosticsEngine & { ignored: number } {
+export function createDiagnosticsEngine(
+  opts: DiagnosticsEngineOptions,
+): DiagnosticsEngine & { ignored: number } {
   const plans = new Map<Category, CategoryPlan>();
   for (const raw of opts.profiles) {
     const p = CategoryProfileSchema.parse(raw);
@@ -66,7 +80,11 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
 
-  function stateFor(ref: { deviceId: string; category: Category; model: string }): DeviceState | undefined {
+  function stateFor(ref: {
+    deviceId: string;
+    category: Category;
+    model: string;
+  }): DeviceState | undefined {
     let dev = devices.get(ref.deviceId);
     if (dev && dev.category === ref.category) return dev;
     const plan = plans.get(ref.category);
@@ -77,7 +95,14 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
   }
 
   /** Opens, refreshes or escalates the candidate of `modeId`; pushes what must be reported. */
-  function raise(dev: DeviceState, modeId: string, v: Verdict, severity: Severity, out: AlertCandidate[], rul?: RulEstimate): void {
+  function raise(
+    dev: DeviceState,
+    modeId: string,
+    v: Verdict,
+    severity: Severity,
+    out: AlertCandidate[],
+    rul?: RulEstimate,
+  ): void {
     const mode = dev.plan.modes.get(modeId) ?? BUILTIN_MODES.get(modeId);
     if (!mode) return;
     // Statistical evidence for a mode while a sudden fault on the same metrics is open is that
@@ -114,7 +139,8 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
     const share = new Map<string, number>();
     for (const f of v.findings) {
       for (const sig of dev.plan.signatures.get(f.metric) ?? []) {
-        if (Math.sign(f.score) === sig.direction) share.set(sig.modeId, (share.get(sig.modeId) ?? 0) + sig.share);
+        if (Math.sign(f.score) === sig.direction)
+          share.set(sig.modeId, (share.get(sig.modeId) ?? 0) + sig.share);
       }
     }
     // Sudden modes first, so that their aftermath is not read as a degradation below.
@@ -126,7 +152,8 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
       // the wait for the sudden signature's persistence or the trend's significance.
       const h = modeHealth(dev, modeId);
       const sudden = mode.kind === 'sudden';
-      if (h && h.indicator >= (sudden ? 0.5 : mode.alertThreshold)) raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);
+      if (h && h.indicator >= (sudden ? 0.5 : mode.alertThreshold))
+        raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);
     }
   }
 
@@ -139,7 +166,13 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
         return;
       }
     }
-    raise(dev, BUILTIN_MODE_IDS.sensorStuck, v, BUILTIN_MODES.get(BUILTIN_MODE_IDS.sensorStuck)!.severity.instant, out);
+    raise(
+      dev,
+      BUILTIN_MODE_IDS.sensorStuck,
+      v,
+      BUILTIN_MODES.get(BUILTIN_MODE_IDS.sensorStuck)!.severity.instant,
+      out,
+    );
   }
 
   return {
@@ -156,16 +189,32 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
       const out: AlertCandidate[] = [];
       let v = gapDetector.update(dev.gap, sample);
       if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
-      else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing)) dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed
+      else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing))
+        dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed
       v = hardLimitDetector.update(dev.limits, sample);
       if (v?.modeId) raise(dev, v.modeId, v, v.severity, out);
       for (const st of dev.steps) {
         v = stepDetector.update(st, sample);
-        if (v) raise(dev, st.config.modeId, v, dev.plan.modes.get(st.config.modeId)!.severity.instant, out);
+        if (v)
+          raise(
+            dev,
+            st.config.modeId,
+            v,
+            dev.plan.modes.get(st.config.modeId)!.severity.instant,
+            out,
+          );
       }
       for (const st of dev.trends) {
         v = trendDetector.update(st, sample);
-        if (v) raise(dev, st.config.modeId, v, severityFromRul(dev.plan.modes.get(st.config.modeId)!, v.rul), out, v.rul);
+        if (v)
+          raise(
+            dev,
+            st.config.modeId,
+            v,
+            severityFromRul(dev.plan.modes.get(st.config.modeId)!, v.rul),
+            out,
+            v.rul,
+          );
       }
       v = ewmaDetector.update(dev.ewma, sample);
       if (v) onAnomaly(dev, v, out);
@@ -203,7 +252,8 @@ export function createDiagnosticsEngine(opts: DiagnosticsEngineOptions): Diagnos
       const dev = devices.get(deviceId);
       if (!dev) return undefined;
       const modes = [...dev.trends.map(trendModeHealth), ...dev.steps.map(stepModeHealth)];
-      for (const m of modes) if (dev.open?.has(m.modeId) && dev.plan.modes.get(m.modeId)?.kind === 'sudden') m.score = 0;
+      for (const m of modes)
+        if (dev.open?.has(m.modeId) && dev.plan.modes.get(m.modeId)?.kind === 'sudden') m.score = 0;
       return {
         deviceId,
         category: dev.category,

@@ -10,7 +10,11 @@ import { gauss, rng } from './testing.ts';
  * sensors, three that degrade (exponential-ish wear, different directions and noise) and one
  * weakly informative. Time steps are 10 units apart, so predictions must be in file units.
  */
-function fleet(seed: number, units: number, truncate: boolean): { csv: string; truth: Map<string, number> } {
+function fleet(
+  seed: number,
+  units: number,
+  truncate: boolean,
+): { csv: string; truth: Map<string, number> } {
   const u = rng(seed);
   const g = gauss(rng(seed + 1000));
   const lines = ['unit,time,const_a,const_b,noise_a,noise_b,temp,pressure,vibration,weak'];
@@ -22,9 +26,18 @@ function fleet(seed: number, units: number, truncate: boolean): { csv: string; t
     for (let i = 1; i <= last; i++) {
       const wear = Math.exp(3 * (i / life)) - 1; // 0 … e^3−1 ≈ 19
       lines.push(
-        [`u${seed}-${k}`, i * 10, 100, 0.5, (5 + g()).toFixed(3), (50 + 3 * g()).toFixed(3),
-          (600 + 2 * offset + 0.8 * wear + 0.6 * g()).toFixed(3), (20 - 0.05 * wear + 0.05 * g()).toFixed(4),
-          (2 + 0.04 * wear + 0.08 * g()).toFixed(4), (7 + 0.02 * wear + g()).toFixed(3)].join(','),
+        [
+          `u${seed}-${k}`,
+          i * 10,
+          100,
+          0.5,
+          (5 + g()).toFixed(3),
+          (50 + 3 * g()).toFixed(3),
+          (600 + 2 * offset + 0.8 * wear + 0.6 * g()).toFixed(3),
+          (20 - 0.05 * wear + 0.05 * g()).toFixed(4),
+          (2 + 0.04 * wear + 0.08 * g()).toFixed(4),
+          (7 + 0.02 * wear + g()).toFixed(3),
+        ].join(','),
       );
     }
     truth.set(`u${seed}-${k}`, (life - last) * 10);
@@ -49,7 +62,18 @@ describe('sanbao diagnose replay', () => {
     const test = fleet(2, 40, true);
     await writeFile(join(dir, 'train.csv'), train.csv);
     await writeFile(join(dir, 'test.csv'), test.csv);
-    const code = await diagnoseCli(['replay', '--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--out', join(dir, 'p.csv')], io);
+    const code = await diagnoseCli(
+      [
+        'replay',
+        '--train',
+        join(dir, 'train.csv'),
+        '--test',
+        join(dir, 'test.csv'),
+        '--out',
+        join(dir, 'p.csv'),
+      ],
+      io,
+    );
     expect(err.join('')).toBe('');
     expect(code).toBe(0);
     const rows = (await readFile(join(dir, 'p.csv'), 'utf8')).trim().split('\n');
@@ -58,7 +82,10 @@ describe('sanbao diagnose replay', () => {
     expect(preds.size).toBe(40);
     const truths = [...test.truth.values()];
     const mean = truths.reduce((a, b) => a + b, 0) / truths.length;
-    const rmse = (f: (unit: string) => number) => Math.sqrt([...test.truth].reduce((a, [unit, t]) => a + (f(unit) - t) ** 2, 0) / truths.length);
+    const rmse = (f: (unit: string) => number) =>
+      Math.sqrt(
+        [...test.truth].reduce((a, [unit, t]) => a + (f(unit) - t) ** 2, 0) / truths.length,
+      );
     const model = rmse((unit) => preds.get(unit)!);
     const constant = rmse(() => mean); // the best constant there is: it knows the test mean
     expect(model).toBeLessThan(0.6 * constant);
@@ -76,7 +103,12 @@ describe('sanbao diagnose replay', () => {
     expect(await diagnoseCli(['replay', '--train', 'a.csv', '--tset', 'b.csv'], io)).toBe(2);
     expect(err.join('')).toContain('unknown argument "--tset"');
     err.length = 0;
-    expect(await diagnoseCli(['replay', '--train', join(dir, 'nope.csv'), '--test', 'b', '--out', 'c'], io)).toBe(2);
+    expect(
+      await diagnoseCli(
+        ['replay', '--train', join(dir, 'nope.csv'), '--test', 'b', '--out', 'c'],
+        io,
+      ),
+    ).toBe(2);
     expect(err.join('')).toContain('--train');
     expect(await diagnoseCli(['frobnicate'], io)).toBe(2);
   });
@@ -84,11 +116,37 @@ describe('sanbao diagnose replay', () => {
   it('bad CSV: exit 2 naming the file, line and column', async () => {
     await writeFile(join(dir, 'bad.csv'), 'unit,time,s1\n1,1,0.5\n1,2,abc\n');
     err.length = 0;
-    expect(await diagnoseCli(['replay', '--train', join(dir, 'bad.csv'), '--test', join(dir, 'bad.csv'), '--out', join(dir, 'o.csv')], io)).toBe(2);
+    expect(
+      await diagnoseCli(
+        [
+          'replay',
+          '--train',
+          join(dir, 'bad.csv'),
+          '--test',
+          join(dir, 'bad.csv'),
+          '--out',
+          join(dir, 'o.csv'),
+        ],
+        io,
+      ),
+    ).toBe(2);
     expect(err.join('')).toMatch(/bad\.csv line 3: column "s1" value "abc" is not a number/);
     await writeFile(join(dir, 'nohdr.csv'), '1,1,0.5\n');
     err.length = 0;
-    expect(await diagnoseCli(['replay', '--train', join(dir, 'nohdr.csv'), '--test', join(dir, 'bad.csv'), '--out', join(dir, 'o.csv')], io)).toBe(2);
+    expect(
+      await diagnoseCli(
+        [
+          'replay',
+          '--train',
+          join(dir, 'nohdr.csv'),
+          '--test',
+          join(dir, 'bad.csv'),
+          '--out',
+          join(dir, 'o.csv'),
+        ],
+        io,
+      ),
+    ).toBe(2);
     expect(err.join('')).toContain('line 1: header must be');
   });
 });

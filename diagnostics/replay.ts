@@ -61,7 +61,9 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
   }
   const parsed = ReplayArgsSchema.safeParse({ train: '', test: '', out: '', ...raw });
   if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => (i.path[0] === 'folds' ? `--folds: ${i.message}` : i.message)).join('; ');
+    const msg = parsed.error.issues
+      .map((i) => (i.path[0] === 'folds' ? `--folds: ${i.message}` : i.message))
+      .join('; ');
     io.stderr(`sanbao diagnose replay: ${msg}\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
@@ -70,9 +72,18 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
     const train = parseRunCsv(await readInput(a.train, '--train'), a.train);
     const test = parseRunCsv(await readInput(a.test, '--test'), a.test);
     const missing = train.sensors.filter((s) => !test.sensors.includes(s));
-    if (missing.length) throw new InputError(`${a.test} line 1: missing column(s) ${missing.join(', ')} present in ${a.train}`);
+    if (missing.length)
+      throw new InputError(
+        `${a.test} line 1: missing column(s) ${missing.join(', ')} present in ${a.train}`,
+      );
     // Align the test columns to the training order (files may list them differently).
-    const aligned = { sensors: train.sensors, units: test.units.map((u) => ({ ...u, values: train.sensors.map((s) => u.values[test.sensors.indexOf(s)]!) })) };
+    const aligned = {
+      sensors: train.sensors,
+      units: test.units.map((u) => ({
+        ...u,
+        values: train.sensors.map((s) => u.values[test.sensors.indexOf(s)]!),
+      })),
+    };
     const model = fitRulModel(train, { folds: Math.min(a.folds, train.units.length) });
     const rows = aligned.units.map((u) => ({ unit: u.unit, rul: predictRul(model, u) }));
     await writeFile(a.out, formatPredictions(rows));

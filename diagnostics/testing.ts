@@ -26,6 +26,11 @@ export const T0 = Date.UTC(2026, 0, 1);
 export const MINUTE = 60_000;
 
 /** A sample of an air conditioner at minute `i` with the given metrics. */
-export function sampleAt(i: number, metrics: Record<string, number>, deviceId = 'dev-1', stepMs = MINUTE): Sample {
+export function sampleAt(
+  i: number,
+  metrics: Record<string, number>,
+  deviceId = 'dev-1',
+  stepMs = MINUTE,
+): Sample {
   return { deviceId, category: 'air_conditioner', model: 'KFR-35GW', ts: T0 + i * stepMs, metrics };
 }

@@ -18,15 +18,7 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
 
 /** Names of the detectors; each lives in `detectors/<name>.ts`. */
 export type DetectorName =
-  | 'fault-code'
-  | 'hard-limit'
-  | 'ewma'
-  | 'cusum'
-  | 'stuck'
-  | 'spike'
-  | 'gap'
-  | 'trend'
-  | 'step';
+  'fault-code' | 'hard-limit' | 'ewma' | 'cusum' | 'stuck' | 'spike' | 'gap' | 'trend' | 'step';
 
 /** One metric's part in a verdict. */
 export interface Finding {

@@ -21,7 +21,10 @@ describe('cusum detector (Page)', () => {
 
   it('slow ramp (0.01σ per sample): alarms upwards, window starts near the ramp onset', () => {
     const g = gauss(rng(21));
-    const xs = Array.from({ length: 3000 }, (_, i) => 10 + g() + (i > 1000 ? 0.01 * (i - 1000) : 0));
+    const xs = Array.from(
+      { length: 3000 },
+      (_, i) => 10 + g() + (i > 1000 ? 0.01 * (i - 1000) : 0),
+    );
     const hit = firstHit(xs)!;
     expect(hit.i).toBeGreaterThan(1000);
     expect(hit.i).toBeLessThan(1350);

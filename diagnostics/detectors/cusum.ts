@@ -106,18 +106,21 @@ export const cusumDetector: Detector<CusumConfig, CusumState> = {
       windowStart: start,
       windowEnd: sample.ts,
       message: findings
-        .map((f) => `${f.metric} drifted ${f.score > 0 ? 'up' : 'down'} from ${f.expected.toPrecision(4)} (CUSUM ${Math.abs(f.score).toFixed(1)})`)
+        .map(
+          (f) =>
+            `${f.metric} drifted ${f.score > 0 ? 'up' : 'down'} from ${f.expected.toPrecision(4)} (CUSUM ${Math.abs(f.score).toFixed(1)})`,
+        )
         .join('; '),
     };
   },
 };
 
 function derive(config: CusumConfig): CusumParams {
-    return {
-      metrics: config.metrics,
-      k: config.k ?? 0.5,
-      h: config.h ?? 15,
-      warmup: Math.max(2, config.warmup ?? 50),
-      minRelSigma: config.minRelSigma ?? 0.002,
-    };
+  return {
+    metrics: config.metrics,
+    k: config.k ?? 0.5,
+    h: config.h ?? 15,
+    warmup: Math.max(2, config.warmup ?? 50),
+    minRelSigma: config.minRelSigma ?? 0.002,
+  };
 }

@@ -38,7 +38,11 @@ export function place(size: number, at?: Placement): { s: Float64Array; o: numbe
  * Parameters derived from a config, computed once and shared by every device's state (a
  * per-device copy of eight numbers is 100,000 × 100 bytes for nothing).
  */
-export function shared<C extends object, P>(cache: WeakMap<C, P>, config: C, derive: (c: C) => P): P {
+export function shared<C extends object, P>(
+  cache: WeakMap<C, P>,
+  config: C,
+  derive: (c: C) => P,
+): P {
   let p = cache.get(config);
   if (p === undefined) {
     p = derive(config);
@@ -48,7 +52,11 @@ export function shared<C extends object, P>(cache: WeakMap<C, P>, config: C, der
 }
 
 /** A detector that can also judge the passage of time without a sample (missing data). */
-export interface TickingDetector<Config, State, Input = Sample> extends Detector<Config, State, Input> {
+export interface TickingDetector<Config, State, Input = Sample> extends Detector<
+  Config,
+  State,
+  Input
+> {
   tick(state: State, now: number): Verdict | null;
 }
 

@@ -42,6 +42,9 @@ describe('ewma detector', () => {
 
   it('missing metric values are skipped, not read as zero', () => {
     const st = ewmaDetector.init({ metrics: ['a'], warmup: 10 });
-    for (let i = 0; i < 100; i++) expect(ewmaDetector.update(st, sampleAt(i, i % 2 ? {} : { a: 5 + (i % 3) * 0.01 }))).toBeNull();
+    for (let i = 0; i < 100; i++)
+      expect(
+        ewmaDetector.update(st, sampleAt(i, i % 2 ? {} : { a: 5 + (i % 3) * 0.01 })),
+      ).toBeNull();
   });
 });

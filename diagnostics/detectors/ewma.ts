@@ -104,7 +104,12 @@ export const ewmaDetector: Detector<EwmaConfig, EwmaState> = {
         if (out) {
           s[o + ALARM] = 1;
           findings ??= [];
-          findings.push({ metric: p.metrics[i]!, value: x, expected: mean, score: run >= p.shewhartRun ? dev : zDev / Math.sqrt(p.lambda / (2 - p.lambda)) });
+          findings.push({
+            metric: p.metrics[i]!,
+            value: x,
+            expected: mean,
+            score: run >= p.shewhartRun ? dev : zDev / Math.sqrt(p.lambda / (2 - p.lambda)),
+          });
           start = Math.min(start, s[o + START]! || sample.ts);
           if (run >= p.shewhartRun) severe = true;
         } else if (Math.abs(dev) < 3) {
@@ -127,14 +132,22 @@ export const ewmaDetector: Detector<EwmaConfig, EwmaState> = {
       findings,
       windowStart: start,
       windowEnd: sample.ts,
-      message: findings.map((f) => `${f.metric} ${f.score > 0 ? 'above' : 'below'} its baseline (${f.score.toFixed(1)}σ)`).join('; '),
+      message: findings
+        .map(
+          (f) =>
+            `${f.metric} ${f.score > 0 ? 'above' : 'below'} its baseline (${f.score.toFixed(1)}σ)`,
+        )
+        .join('; '),
     };
     return verdict;
   },
 };
 
 /** Current baseline of a metric (mean, σ), for evidence and health; null during warm-up. */
-export function ewmaBaseline(st: EwmaState, metric: string): { mean: number; sigma: number } | null {
+export function ewmaBaseline(
+  st: EwmaState,
+  metric: string,
+): { mean: number; sigma: number } | null {
   const i = st.p.metrics.indexOf(metric);
   const o = st.o + i * STRIDE;
   if (i < 0 || st.s[o + N]! < st.p.warmup) return null;
@@ -142,17 +155,17 @@ export function ewmaBaseline(st: EwmaState, metric: string): { mean: number; sig
 }
 
 function derive(config: EwmaConfig): EwmaParams {
-    const lambda = config.lambda ?? 0.2;
-    return {
-      metrics: config.metrics,
-      lambda,
-      // Asymptotic σ of the EWMA statistic is σ·sqrt(λ/(2−λ)).
-      zLimit: (config.limit ?? 5) * Math.sqrt(lambda / (2 - lambda)),
-      shewhart: config.shewhart ?? 8,
-      shewhartRun: config.shewhartRun ?? 2,
-      warmup: Math.max(2, config.warmup ?? 30),
-      baselineRate: config.baselineRate ?? 0.002,
-      minRelSigma: config.minRelSigma ?? 0.002,
-      floors: Float64Array.from(config.metrics, (m) => config.minSigma?.[m] ?? 1e-6),
-    };
+  const lambda = config.lambda ?? 0.2;
+  return {
+    metrics: config.metrics,
+    lambda,
+    // Asymptotic σ of the EWMA statistic is σ·sqrt(λ/(2−λ)).
+    zLimit: (config.limit ?? 5) * Math.sqrt(lambda / (2 - lambda)),
+    shewhart: config.shewhart ?? 8,
+    shewhartRun: config.shewhartRun ?? 2,
+    warmup: Math.max(2, config.warmup ?? 30),
+    baselineRate: config.baselineRate ?? 0.002,
+    minRelSigma: config.minRelSigma ?? 0.002,
+    floors: Float64Array.from(config.metrics, (m) => config.minSigma?.[m] ?? 1e-6),
+  };
 }

@@ -3,7 +3,11 @@ import type { DeviceEvent } from '../../ingest/sample.ts';
 import { T0 } from '../testing.ts';
 import { faultCodeDetector } from './fault-code.ts';
 
-const ev = (code: string, minutes: number, severity: DeviceEvent['severity'] = 'error'): DeviceEvent => ({
+const ev = (
+  code: string,
+  minutes: number,
+  severity: DeviceEvent['severity'] = 'error',
+): DeviceEvent => ({
   deviceId: 'd',
   category: 'air_conditioner',
   model: 'm',
@@ -13,12 +17,24 @@ const ev = (code: string, minutes: number, severity: DeviceEvent['severity'] = '
 });
 
 describe('fault-code detector', () => {
-  const config = { codes: { E4: { modeId: 'refrigerant_leak' }, H6: { modeId: 'fan', severity: 'critical' as const } } };
+  const config = {
+    codes: {
+      E4: { modeId: 'refrigerant_leak' },
+      H6: { modeId: 'fan', severity: 'critical' as const },
+    },
+  };
 
   it('maps a code to its mode instantly, case-insensitively, with the event severity', () => {
     const st = faultCodeDetector.init(config);
-    expect(faultCodeDetector.update(st, ev('e4', 0))).toMatchObject({ modeId: 'refrigerant_leak', severity: 'major', code: 'e4' });
-    expect(faultCodeDetector.update(st, ev('H6', 0, 'warning'))).toMatchObject({ modeId: 'fan', severity: 'critical' });
+    expect(faultCodeDetector.update(st, ev('e4', 0))).toMatchObject({
+      modeId: 'refrigerant_leak',
+      severity: 'major',
+      code: 'e4',
+    });
+    expect(faultCodeDetector.update(st, ev('H6', 0, 'warning'))).toMatchObject({
+      modeId: 'fan',
+      severity: 'critical',
+    });
   });
 
   it('a repeated code within the repeat window is the same occurrence', () => {

@@ -39,7 +39,10 @@ function tableOf(config: FaultCodeConfig): CodeTable {
   let t = tables.get(config);
   if (!t) {
     const keys = Object.keys(config.codes);
-    t = { index: new Map(keys.map((k, i) => [k.toUpperCase(), i])), entries: keys.map((k) => config.codes[k]!) };
+    t = {
+      index: new Map(keys.map((k, i) => [k.toUpperCase(), i])),
+      entries: keys.map((k) => config.codes[k]!),
+    };
     tables.set(config, t);
   }
   return t;

@@ -29,7 +29,8 @@ describe('gap detector', () => {
     for (let i = 0; i < 2000; i++) {
       t += MINUTE * (0.5 + ((i * 7919) % 100) / 100);
       expect(gapDetector.update(st, { ...sampleAt(0, {}), ts: t })).toBeNull();
-      if (i % 100 === 0) expect(gapDetector.update(st, { ...sampleAt(0, {}), ts: t - 30 * MINUTE })).toBeNull();
+      if (i % 100 === 0)
+        expect(gapDetector.update(st, { ...sampleAt(0, {}), ts: t - 30 * MINUTE })).toBeNull();
     }
   });
 });

@@ -48,7 +48,8 @@ export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
       const lim = st.limits[i]!;
       const x = readMetric(sample, lim.metric);
       if (x !== x || (lim.when !== undefined && !lim.when(sample))) continue;
-      const beyond = (lim.above !== undefined && x > lim.above) || (lim.below !== undefined && x < lim.below);
+      const beyond =
+        (lim.above !== undefined && x > lim.above) || (lim.below !== undefined && x < lim.below);
       const r = st.o + 2 * i;
       if (!beyond) {
         st.s[r] = 0;
@@ -61,7 +62,8 @@ export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
       const rankNew = rank(lim.severity);
       if (hit < 0 || rankNew > rank(st.limits[hit]!.severity)) {
         hit = i;
-        const expected = lim.above !== undefined && x > lim.above ? lim.above : (lim.below ?? Number.NaN);
+        const expected =
+          lim.above !== undefined && x > lim.above ? lim.above : (lim.below ?? Number.NaN);
         finding = { metric: lim.metric, value: x, expected, score: x - expected };
       }
     }

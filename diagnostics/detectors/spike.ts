@@ -71,9 +71,19 @@ export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
           const lim = p.k * scale;
           const up = p1 - p2;
           const down = p1 - x;
-          if (Math.abs(up) > lim && Math.abs(down) > lim && up * down > 0 && Math.abs(x - p2) < 0.5 * Math.abs(up)) {
+          if (
+            Math.abs(up) > lim &&
+            Math.abs(down) > lim &&
+            up * down > 0 &&
+            Math.abs(x - p2) < 0.5 * Math.abs(up)
+          ) {
             findings ??= [];
-            findings.push({ metric: p.metrics[i]!, value: p1, expected: (p2 + x) / 2, score: up / scale });
+            findings.push({
+              metric: p.metrics[i]!,
+              value: p1,
+              expected: (p2 + x) / 2,
+              score: up / scale,
+            });
             start = Math.min(start, s[st.o]!);
           }
         }
@@ -93,16 +103,18 @@ export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
       findings,
       windowStart: start,
       windowEnd: sample.ts,
-      message: findings.map((f) => `${f.metric} spiked to ${f.value.toPrecision(4)} and reverted`).join('; '),
+      message: findings
+        .map((f) => `${f.metric} spiked to ${f.value.toPrecision(4)} and reverted`)
+        .join('; '),
     };
   },
 };
 
 function derive(config: SpikeConfig): SpikeParams {
-    return {
-      metrics: config.metrics,
-      k: config.k ?? 8,
-      warmup: config.warmup ?? 30,
-      minRelScale: config.minRelScale ?? 0.002,
-    };
+  return {
+    metrics: config.metrics,
+    k: config.k ?? 8,
+    warmup: config.warmup ?? 30,
+    minRelScale: config.minRelScale ?? 0.002,
+  };
 }

@@ -17,7 +17,13 @@ describe('step detector (sudden-mode signature)', () => {
     const hits: number[] = [];
     for (let i = 0; i < 300; i++) {
       const broken = i >= 200;
-      const v = stepDetector.update(st, sampleAt(i, { fan_rpm: broken ? 0 : 1100 + 12 * g(), indoor_temp_c: 25 + 0.1 * g() + (broken ? 4 : 0) }));
+      const v = stepDetector.update(
+        st,
+        sampleAt(i, {
+          fan_rpm: broken ? 0 : 1100 + 12 * g(),
+          indoor_temp_c: 25 + 0.1 * g() + (broken ? 4 : 0),
+        }),
+      );
       if (v) hits.push(i);
     }
     expect(hits).toEqual([201]);
@@ -29,7 +35,15 @@ describe('step detector (sudden-mode signature)', () => {
     const st = stepDetector.init(fanSeizure);
     for (let i = 0; i < 400; i++) {
       const after = i >= 200;
-      expect(stepDetector.update(st, sampleAt(i, { fan_rpm: (after ? 1600 : 1100) + 12 * g(), indoor_temp_c: 25 + 0.1 * g() - (after ? 3 : 0) }))).toBeNull();
+      expect(
+        stepDetector.update(
+          st,
+          sampleAt(i, {
+            fan_rpm: (after ? 1600 : 1100) + 12 * g(),
+            indoor_temp_c: 25 + 0.1 * g() - (after ? 3 : 0),
+          }),
+        ),
+      ).toBeNull();
     }
   });
 
@@ -38,7 +52,12 @@ describe('step detector (sudden-mode signature)', () => {
       const g = gauss(rng(seed));
       const st = stepDetector.init(fanSeizure);
       for (let i = 0; i < 20_000; i++) {
-        expect(stepDetector.update(st, sampleAt(i, { fan_rpm: 1100 + 12 * g(), indoor_temp_c: 25 + 0.3 * g() }))).toBeNull();
+        expect(
+          stepDetector.update(
+            st,
+            sampleAt(i, { fan_rpm: 1100 + 12 * g(), indoor_temp_c: 25 + 0.3 * g() }),
+          ),
+        ).toBeNull();
       }
     }
   });

@@ -96,10 +96,18 @@ export const stepDetector: Detector<StepConfig, StepState> = {
           const move = failureMove(ind, mean);
           const d = ind.direction * (x - mean);
           const sigma = Math.sqrt(s[o + I_VAR]!);
-          let term = move > 0 && d > noise * sigma ? Math.min(1.5, d / move) : Math.max(-1, Math.min(0, d / (move || 1)));
+          let term =
+            move > 0 && d > noise * sigma
+              ? Math.min(1.5, d / move)
+              : Math.max(-1, Math.min(0, d / (move || 1)));
           // A rail (open circuit, stopped motor) is a value, not a direction: a big move that
           // stops short of it is some other fault, so it counts for little.
-          if (ind.failureValue !== undefined && term > 0 && Math.abs(x - ind.failureValue) > 0.1 * move) term = Math.min(term, 0.25);
+          if (
+            ind.failureValue !== undefined &&
+            term > 0 &&
+            Math.abs(x - ind.failureValue) > 0.1 * move
+          )
+            term = Math.min(term, 0.25);
           s[o + I_TERM] = term;
           if (term < 0.25 && s[b + ALARM] !== 1) {
             // Healthy: follow slow legitimate change (ageing, seasons).
@@ -143,14 +151,23 @@ export const stepDetector: Detector<StepConfig, StepState> = {
 };
 
 /** Current sudden-fault score (0 healthy … 1 at the failure move) and the per-metric terms. */
-export function stepHealth(st: StepState): { score: number; alarmed: boolean; terms: Array<{ metric: string; term: number; baseline: number; weight: number }> } {
+export function stepHealth(st: StepState): {
+  score: number;
+  alarmed: boolean;
+  terms: Array<{ metric: string; term: number; baseline: number; weight: number }>;
+} {
   let score = 0;
   let wsum = 0;
   const terms = st.config.indicators.map((ind, k) => {
     const term = st.s[st.o + HEAD + k * I_STRIDE + I_TERM]!;
     score += ind.weight * term;
     wsum += ind.weight;
-    return { metric: ind.metric, term, baseline: st.s[st.o + HEAD + k * I_STRIDE + I_MEAN]!, weight: ind.weight };
+    return {
+      metric: ind.metric,
+      term,
+      baseline: st.s[st.o + HEAD + k * I_STRIDE + I_MEAN]!,
+      weight: ind.weight,
+    };
   });
   return { score: wsum > 0 ? score / wsum : 0, alarmed: st.s[st.o + ALARM] === 1, terms };
 }

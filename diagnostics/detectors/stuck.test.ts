@@ -24,18 +24,27 @@ describe('stuck detector', () => {
   it('noise only (rounded to 1 decimal, so repeats happen): no verdict, several seeds', () => {
     for (const seed of [1, 2, 3, 4]) {
       const g = gauss(rng(seed));
-      expect(hits(Array.from({ length: 20_000 }, () => Math.round((20 + 0.3 * g()) * 10) / 10)), `seed ${seed}`).toEqual([]);
+      expect(
+        hits(Array.from({ length: 20_000 }, () => Math.round((20 + 0.3 * g()) * 10) / 10)),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
   });
 
   it('a setpoint that rarely changes is never flagged', () => {
     const u = rng(5);
     let sp = 24;
-    expect(hits(Array.from({ length: 20_000 }, () => (u() < 0.002 ? (sp = 22 + Math.round(u() * 5)) : sp)))).toEqual([]);
+    expect(
+      hits(
+        Array.from({ length: 20_000 }, () => (u() < 0.002 ? (sp = 22 + Math.round(u() * 5)) : sp)),
+      ),
+    ).toEqual([]);
   });
 
   it('idle at the rest value (0) is not stuck', () => {
     const g = gauss(rng(6));
-    expect(hits(Array.from({ length: 2000 }, (_, i) => (i % 500 < 250 ? 800 + 10 * g() : 0)))).toEqual([]);
+    expect(
+      hits(Array.from({ length: 2000 }, (_, i) => (i % 500 < 250 ? 800 + 10 * g() : 0))),
+    ).toEqual([]);
   });
 });

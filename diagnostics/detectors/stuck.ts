@@ -103,18 +103,20 @@ export const stuckDetector: Detector<StuckConfig, StuckState> = {
       findings,
       windowStart: start,
       windowEnd: sample.ts,
-      message: findings.map((f) => `${f.metric} stuck at ${f.value} for ${f.score} samples`).join('; '),
+      message: findings
+        .map((f) => `${f.metric} stuck at ${f.value} for ${f.score} samples`)
+        .join('; '),
     };
   },
 };
 
 function derive(config: StuckConfig): StuckParams {
-    return {
-      metrics: config.metrics,
-      logAlpha: Math.log(config.alpha ?? 1e-9),
-      minRun: config.minRun ?? 5,
-      warmup: config.warmup ?? 50,
-      relEps: config.relEps ?? 1e-9,
-      restValues: config.restValues ?? [0],
-    };
+  return {
+    metrics: config.metrics,
+    logAlpha: Math.log(config.alpha ?? 1e-9),
+    minRun: config.minRun ?? 5,
+    warmup: config.warmup ?? 50,
+    relEps: config.relEps ?? 1e-9,
+    restValues: config.restValues ?? [0],
+  };
 }

@@ -14,7 +14,10 @@ const config: TrendConfig = {
 /** Hourly samples: baseline 100, ramp from hour `onset` reaching +20 (failure) at `fail`. */
 function ramp(seed: number, onset: number, fail: number, hours: number, sd = 1): number[] {
   const g = gauss(rng(seed));
-  return Array.from({ length: hours }, (_, h) => 100 + sd * g() + (h > onset ? (20 * (h - onset)) / (fail - onset) : 0));
+  return Array.from(
+    { length: hours },
+    (_, h) => 100 + sd * g() + (h > onset ? (20 * (h - onset)) / (fail - onset) : 0),
+  );
 }
 
 describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
@@ -36,7 +39,9 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
   it('ramp after a long healthy period (a kink): RUL still within 15 %', () => {
     for (const seed of [1, 2, 3]) {
       const st = trendDetector.init(config);
-      ramp(seed, 300, 1100, 800).forEach((x, h) => trendDetector.update(st, sampleAt(h, { x }, 'd', HOUR)));
+      ramp(seed, 300, 1100, 800).forEach((x, h) =>
+        trendDetector.update(st, sampleAt(h, { x }, 'd', HOUR)),
+      );
       const truth = (1100 - 799) * HOUR;
       expect(Math.abs(trendRul(st)!.rulMs - truth) / truth, `seed ${seed}`).toBeLessThan(0.15);
     }
@@ -64,7 +69,10 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
       const st = trendDetector.init(config);
       const g = gauss(rng(seed));
       for (let h = 0; h < 20_000; h++) {
-        expect(trendDetector.update(st, sampleAt(h, { x: 100 + 3 * g() }, 'd', HOUR)), `seed ${seed} h ${h}`).toBeNull();
+        expect(
+          trendDetector.update(st, sampleAt(h, { x: 100 + 3 * g() }, 'd', HOUR)),
+          `seed ${seed} h ${h}`,
+        ).toBeNull();
       }
     }
   });
@@ -74,7 +82,8 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
       ...config,
       indicators: [{ ...config.indicators[0]!, when: (s) => (s.metrics.running ?? 0) > 0 }],
     });
-    for (let h = 0; h < 400; h++) trendDetector.update(st, sampleAt(h, { x: h % 2 ? 100 : 0, running: h % 2 }, 'd', HOUR));
+    for (let h = 0; h < 400; h++)
+      trendDetector.update(st, sampleAt(h, { x: h % 2 ? 100 : 0, running: h % 2 }, 'd', HOUR));
     expect(Math.abs(trendHealth(st).indicator)).toBeLessThan(0.01);
     expect(trendHealth(st).contributions[0]!.baseline).toBe(100);
   });

@@ -1,6 +1,13 @@
 import type { Sample } from '../../ingest/sample.ts';
 import type { ModeProfile } from '../profiles/schema.ts';
-import { SEVERITY_RANK, type AlertCandidate, type Contribution, type RulEstimate, type Severity, type Verdict } from '../types.ts';
+import {
+  SEVERITY_RANK,
+  type AlertCandidate,
+  type Contribution,
+  type RulEstimate,
+  type Severity,
+  type Verdict,
+} from '../types.ts';
 
 /** At most this many evidence items travel with one candidate (bounded state). */
 export const MAX_EVIDENCE = 5;
@@ -80,7 +87,10 @@ export function updateCandidate(
   return { next, escalated };
 }
 
-function predicted(now: number, rul: RulEstimate | undefined): Pick<AlertCandidate, 'predictedFailure'> {
+function predicted(
+  now: number,
+  rul: RulEstimate | undefined,
+): Pick<AlertCandidate, 'predictedFailure'> {
   if (!rul || !Number.isFinite(rul.rulMs)) return {};
   return {
     predictedFailure: {

@@ -54,7 +54,11 @@ export function stateSize(plan: CategoryPlan): number {
  * Fresh state for a device of the plan's category: every detector's numbers in one
  * Float64Array (one allocation, no per-detector array bookkeeping).
  */
-export function createDeviceState(plan: CategoryPlan, deviceId: string, model: string): DeviceState {
+export function createDeviceState(
+  plan: CategoryPlan,
+  deviceId: string,
+  model: string,
+): DeviceState {
   const buf = new Float64Array(stateSize(plan));
   let offset = 0;
   const at = (n: number): Placement => {

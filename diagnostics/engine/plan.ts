@@ -28,7 +28,10 @@ export interface CategoryPlan {
   trends: readonly TrendConfig[];
   steps: readonly StepConfig[];
   /** metric → modes it indicates, with direction and weight share (for anomaly matching). */
-  signatures: ReadonlyMap<string, ReadonlyArray<{ modeId: string; direction: 1 | -1; share: number }>>;
+  signatures: ReadonlyMap<
+    string,
+    ReadonlyArray<{ modeId: string; direction: 1 | -1; share: number }>
+  >;
   /** metric → sudden mode whose failure is this metric frozen at a rail value. */
   railModes: ReadonlyMap<string, { modeId: string; value: number }>;
   /**
@@ -41,7 +44,10 @@ export interface CategoryPlan {
 const DAY_MS = 86_400_000;
 
 /** Builds the sample predicate of a named condition; the first alternative present decides. */
-export function compileCondition(profile: CategoryProfile, name: string): ((s: Sample) => boolean) | undefined {
+export function compileCondition(
+  profile: CategoryProfile,
+  name: string,
+): ((s: Sample) => boolean) | undefined {
   if (name === 'always') return undefined;
   const tests = profile.conditions[name];
   if (!tests) throw new Error(`${profile.category}: unknown condition ${name}`);
@@ -50,7 +56,11 @@ export function compileCondition(profile: CategoryProfile, name: string): ((s: S
       let ok = true;
       for (const t of all) {
         const v = sample.metrics[t.metric];
-        if (v === undefined || (t.min !== undefined && v < t.min) || (t.max !== undefined && v > t.max)) {
+        if (
+          v === undefined ||
+          (t.min !== undefined && v < t.min) ||
+          (t.max !== undefined && v > t.max)
+        ) {
           ok = false;
           break;
         }
@@ -65,7 +75,10 @@ export function compileCondition(profile: CategoryProfile, name: string): ((s: S
 export function compilePlan(profile: CategoryProfile, warmupSamples?: number): CategoryPlan {
   const interval = profile.expectedIntervalMs;
   const warmup =
-    warmupSamples ?? (interval ? Math.min(2000, Math.max(20, Math.round((profile.warmupHours * 3_600_000) / interval))) : 50);
+    warmupSamples ??
+    (interval
+      ? Math.min(2000, Math.max(20, Math.round((profile.warmupHours * 3_600_000) / interval)))
+      : 50);
   const watch = profile.watch;
   const limits: HardLimit[] = [];
   const codes: Record<string, { modeId: string }> = {};
@@ -94,7 +107,8 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
       const sig = signatures.get(i.metric) ?? [];
       sig.push({ modeId: mode.id, direction, share: i.weight / wsum });
       signatures.set(i.metric, sig);
-      if (i.failureValue !== undefined && mode.kind === 'sudden') railModes.set(i.metric, { modeId: mode.id, value: i.failureValue });
+      if (i.failureValue !== undefined && mode.kind === 'sudden')
+        railModes.set(i.metric, { modeId: mode.id, value: i.failureValue });
       return { i, direction, when };
     });
     if (indicators.length === 0) continue;
@@ -116,7 +130,7 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
         minAgreement: mode.minAgreement,
         // A half-life of ~1/8 of the shortest span: the line follows an accelerating curve
         // closely enough, yet averages the day-to-day noise of many samples.
-        halfLifeMs: Math.max(mode.spanDays.min, 1) * DAY_MS / 8,
+        halfLifeMs: (Math.max(mode.spanDays.min, 1) * DAY_MS) / 8,
         // Households and sites run on a daily rhythm: one regression point per day at least.
         bucketMs: Math.max(DAY_MS, (Math.max(mode.spanDays.min, 1) * DAY_MS) / 128),
         warmup,
@@ -145,9 +159,17 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
   const explainedBy = new Map<string, string[]>();
   for (const d of profile.modes) {
     if (d.kind === 'sudden' && d.indicators.some((i) => i.failureValue !== undefined)) continue;
-    const metrics = new Set([...d.indicators.map((i) => i.metric), ...d.limits.map((l) => l.metric)]);
+    const metrics = new Set([
+      ...d.indicators.map((i) => i.metric),
+      ...d.limits.map((l) => l.metric),
+    ]);
     const by = profile.modes
-      .filter((m) => m.id !== d.id && m.kind === 'sudden' && [...m.indicators, ...m.limits].some((i) => metrics.has(i.metric)))
+      .filter(
+        (m) =>
+          m.id !== d.id &&
+          m.kind === 'sudden' &&
+          [...m.indicators, ...m.limits].some((i) => metrics.has(i.metric)),
+      )
       .map((m) => m.id);
     if (by.length) explainedBy.set(d.id, by);
   }

@@ -61,7 +61,12 @@ export interface LineFit {
 /** The same line seen `du` half-lives after its origin (level, and its standard error, move). */
 export function ewShift(fit: LineFit, du: number): LineFit {
   const v = fit.levelSe ** 2 + du * du * fit.slopeSe ** 2 + 2 * du * fit.cov;
-  return { ...fit, level: fit.level + fit.slope * du, levelSe: Math.sqrt(Math.max(0, v)), cov: fit.cov + du * fit.slopeSe ** 2 };
+  return {
+    ...fit,
+    level: fit.level + fit.slope * du,
+    levelSe: Math.sqrt(Math.max(0, v)),
+    cov: fit.cov + du * fit.slopeSe ** 2,
+  };
 }
 
 /**

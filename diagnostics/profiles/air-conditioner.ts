@@ -14,10 +14,30 @@ export const airConditionerProfile: CategoryProfileInput = {
   expectedIntervalMs: 60_000,
   conditions: {
     running: [[{ metric: 'compressor_freq_hz', min: 15 }]],
-    cooling: [[{ metric: 'compressor_freq_hz', min: 15 }, { metric: 'outdoor_temp_c', min: 18 }]],
-    heating: [[{ metric: 'compressor_freq_hz', min: 15 }, { metric: 'outdoor_temp_c', max: 18 }]],
+    cooling: [
+      [
+        { metric: 'compressor_freq_hz', min: 15 },
+        { metric: 'outdoor_temp_c', min: 18 },
+      ],
+    ],
+    heating: [
+      [
+        { metric: 'compressor_freq_hz', min: 15 },
+        { metric: 'outdoor_temp_c', max: 18 },
+      ],
+    ],
   },
-  watch: ['indoor_temp_c', 'supply_air_temp_c', 'compressor_current_a', 'discharge_temp_c', 'evaporator_temp_c', 'condenser_temp_c', 'suction_pressure_kpa', 'fan_rpm', 'power_w'],
+  watch: [
+    'indoor_temp_c',
+    'supply_air_temp_c',
+    'compressor_current_a',
+    'discharge_temp_c',
+    'evaporator_temp_c',
+    'condenser_temp_c',
+    'suction_pressure_kpa',
+    'fan_rpm',
+    'power_w',
+  ],
   modes: [
     {
       id: 'refrigerant_leak',
@@ -36,7 +56,10 @@ export const airConditionerProfile: CategoryProfileInput = {
       limits: [limit('discharge_temp_c', { above: 115 }, { persist: 3, severity: 'critical' })],
       faultCodes: ['F0', 'E4'],
       spanDays: { min: 60, max: 540 },
-      action: t('上门检漏（重点查连接管喇叭口与焊点），修复后抽真空并按铭牌定量加注冷媒。', 'Visit to leak-test (flare joints and brazed points first), repair, evacuate and recharge to the nameplate charge.'),
+      action: t(
+        '上门检漏（重点查连接管喇叭口与焊点），修复后抽真空并按铭牌定量加注冷媒。',
+        'Visit to leak-test (flare joints and brazed points first), repair, evacuate and recharge to the nameplate charge.',
+      ),
     },
     {
       id: 'compressor_wear',
@@ -52,7 +75,10 @@ export const airConditionerProfile: CategoryProfileInput = {
       ],
       faultCodes: ['H3', 'E5'],
       spanDays: { min: 180, max: 1000 },
-      action: t('安排技师检测压缩机电流与绝缘；确认磨损后更换压缩机（三包主要部件）。', 'Send a technician to measure compressor current and insulation; replace the compressor if worn (a 三包 main part).'),
+      action: t(
+        '安排技师检测压缩机电流与绝缘；确认磨损后更换压缩机（三包主要部件）。',
+        'Send a technician to measure compressor current and insulation; replace the compressor if worn (a 三包 main part).',
+      ),
     },
     {
       id: 'indoor_fan_motor_seizure',
@@ -68,7 +94,10 @@ export const airConditionerProfile: CategoryProfileInput = {
       ],
       faultCodes: ['H6'],
       spanDays: SUDDEN,
-      action: t('建议用户停机，防止蒸发器结冰；上门更换室内风机电机。', 'Ask the owner to switch off (the coil ices up); replace the indoor fan motor.'),
+      action: t(
+        '建议用户停机，防止蒸发器结冰；上门更换室内风机电机。',
+        'Ask the owner to switch off (the coil ices up); replace the indoor fan motor.',
+      ),
       severity: { instant: 'major' },
     },
     {
@@ -82,7 +111,10 @@ export const airConditionerProfile: CategoryProfileInput = {
       limits: [limit('indoor_temp_c', { below: -29.5 }, { persist: 1 })],
       faultCodes: ['F1'],
       spanDays: SUDDEN,
-      action: t('更换室内环境温度传感器并检查插头。', 'Replace the indoor ambient temperature sensor and check its connector.'),
+      action: t(
+        '更换室内环境温度传感器并检查插头。',
+        'Replace the indoor ambient temperature sensor and check its connector.',
+      ),
     },
     {
       id: 'air_filter_clogging',
@@ -91,10 +123,16 @@ export const airConditionerProfile: CategoryProfileInput = {
       component: 'air_filter',
       mainPart: false,
       parts: ['air filter (clean or replace)'],
-      indicators: [down('evaporator_temp_c', 6, { when: 'cooling' }), up('indoor_temp_c', 2, { when: 'cooling', minus: 'setpoint_c' })],
+      indicators: [
+        down('evaporator_temp_c', 6, { when: 'cooling' }),
+        up('indoor_temp_c', 2, { when: 'cooling', minus: 'setpoint_c' }),
+      ],
       faultCodes: ['CL'],
       spanDays: { min: 60, max: 240 },
-      action: t('提醒用户清洗过滤网；无需上门。', 'Remind the owner to clean the air filter; no visit needed.'),
+      action: t(
+        '提醒用户清洗过滤网；无需上门。',
+        'Remind the owner to clean the air filter; no visit needed.',
+      ),
       severity: { instant: 'info', otherwise: 'info', majorWithinDays: 3, criticalWithinDays: 0.5 },
     },
   ],

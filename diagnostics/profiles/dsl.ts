@@ -12,19 +12,44 @@ export type ModeInput = z.input<typeof ModeProfileSchema>;
 type Opts = Pick<IndicatorInput, 'when' | 'weight' | 'minus' | 'minusFactor' | 'per'>;
 
 /** Metric rises by `delta` (metric units) at functional failure. */
-export const up = (metric: string, delta: number, opts: Opts = {}): IndicatorInput => ({ metric, direction: 'up', failureDelta: delta, ...opts });
+export const up = (metric: string, delta: number, opts: Opts = {}): IndicatorInput => ({
+  metric,
+  direction: 'up',
+  failureDelta: delta,
+  ...opts,
+});
 
 /** Metric falls by `delta` (metric units) at functional failure. */
-export const down = (metric: string, delta: number, opts: Opts = {}): IndicatorInput => ({ metric, direction: 'down', failureDelta: delta, ...opts });
+export const down = (metric: string, delta: number, opts: Opts = {}): IndicatorInput => ({
+  metric,
+  direction: 'down',
+  failureDelta: delta,
+  ...opts,
+});
 
 /** Metric rises by the fraction `rel` of its healthy value at functional failure. */
-export const upRel = (metric: string, rel: number, opts: Opts = {}): IndicatorInput => ({ metric, direction: 'up', failureRel: rel, ...opts });
+export const upRel = (metric: string, rel: number, opts: Opts = {}): IndicatorInput => ({
+  metric,
+  direction: 'up',
+  failureRel: rel,
+  ...opts,
+});
 
 /** Metric falls by the fraction `rel` of its healthy value at functional failure. */
-export const downRel = (metric: string, rel: number, opts: Opts = {}): IndicatorInput => ({ metric, direction: 'down', failureRel: rel, ...opts });
+export const downRel = (metric: string, rel: number, opts: Opts = {}): IndicatorInput => ({
+  metric,
+  direction: 'down',
+  failureRel: rel,
+  ...opts,
+});
 
 /** Metric reads `value` once failed (an open circuit's rail, a stopped motor). */
-export const railAt = (metric: string, direction: 'up' | 'down', value: number, opts: Opts = {}): IndicatorInput => ({
+export const railAt = (
+  metric: string,
+  direction: 'up' | 'down',
+  value: number,
+  opts: Opts = {},
+): IndicatorInput => ({
   metric,
   direction,
   failureValue: value,
@@ -32,7 +57,11 @@ export const railAt = (metric: string, direction: 'up' | 'down', value: number, 
 });
 
 /** Instant limit. */
-export const limit = (metric: string, bound: { above?: number; below?: number }, opts: Omit<LimitInput, 'metric' | 'above' | 'below'> = {}): LimitInput => ({
+export const limit = (
+  metric: string,
+  bound: { above?: number; below?: number },
+  opts: Omit<LimitInput, 'metric' | 'above' | 'below'> = {},
+): LimitInput => ({
   metric,
   ...bound,
   ...opts,

@@ -19,12 +19,21 @@ export const tvProfile: CategoryProfileInput = {
       mainPart: true,
       parts: ['LED backlight strips', 'backlight driver check'],
       indicators: [
-        { metric: 'brightness_nits', direction: 'down', failureRel: 0.6, when: 'running', per: 'backlight_current_ma' },
+        {
+          metric: 'brightness_nits',
+          direction: 'down',
+          failureRel: 0.6,
+          when: 'running',
+          per: 'backlight_current_ma',
+        },
         upRel('backlight_current_ma', 0.25, { when: 'running', weight: 0.5 }),
       ],
       faultCodes: ['BLINK6'],
       spanDays: { min: 180, max: 1200 },
-      action: t('更换背光灯条（背光组件为主要部件）。', 'Replace the LED backlight strips (backlight assembly: a main part).'),
+      action: t(
+        '更换背光灯条（背光组件为主要部件）。',
+        'Replace the LED backlight strips (backlight assembly: a main part).',
+      ),
     },
     {
       id: 'power_supply_capacitor_aging',
@@ -34,7 +43,11 @@ export const tvProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['power supply board (or capacitor kit)'],
       // Board above panel temperature: both follow the room (seasons), only the board the capacitors.
-      indicators: [up('board_temp_c', 15, { when: 'running', minus: 'panel_temp_c' }), up('reboot_count', 40), upRel('power_w', 0.1, { when: 'running', weight: 0.5 })],
+      indicators: [
+        up('board_temp_c', 15, { when: 'running', minus: 'panel_temp_c' }),
+        up('reboot_count', 40),
+        upRel('power_w', 0.1, { when: 'running', weight: 0.5 }),
+      ],
       faultCodes: ['BLINK2'],
       spanDays: { min: 200, max: 900 },
       action: t('更换电源板。', 'Replace the power supply board.'),
@@ -61,7 +74,10 @@ export const tvProfile: CategoryProfileInput = {
       indicators: [railAt('tuner_snr_db', 'down', 0, { when: 'running' })],
       faultCodes: ['TUNER'],
       spanDays: SUDDEN,
-      action: t('确认天线/信号正常后更换高频头。', 'Confirm the aerial signal is good, then replace the tuner.'),
+      action: t(
+        '确认天线/信号正常后更换高频头。',
+        'Confirm the aerial signal is good, then replace the tuner.',
+      ),
       severity: { instant: 'minor' },
     },
   ],
@@ -79,10 +95,16 @@ export const mobilePhoneProfile: CategoryProfileInput = {
       component: 'battery',
       mainPart: false,
       parts: ['battery'],
-      indicators: [down('battery_health_pct', 22), down('battery_voltage_v', 0.15, { weight: 0.3 })],
+      indicators: [
+        down('battery_health_pct', 22),
+        down('battery_voltage_v', 0.15, { weight: 0.3 }),
+      ],
       faultCodes: ['BATTERY_SERVICE'],
       spanDays: { min: 120, max: 700 },
-      action: t('预约更换电池（电池三包期 6 个月，按购机日期判断）。', 'Book a battery replacement (battery 三包 period is 6 months from purchase).'),
+      action: t(
+        '预约更换电池（电池三包期 6 个月，按购机日期判断）。',
+        'Book a battery replacement (battery 三包 period is 6 months from purchase).',
+      ),
     },
     {
       id: 'mainboard_failure',
@@ -94,7 +116,10 @@ export const mobilePhoneProfile: CategoryProfileInput = {
       indicators: [up('crash_count', 50, { weight: 2 }), up('cpu_temp_c', 8)],
       faultCodes: ['KERNEL_PANIC'],
       spanDays: SUDDEN,
-      action: t('提醒用户备份数据，送修更换主板（主机故障）。', 'Ask the owner to back up; replace the mainboard (a host fault).'),
+      action: t(
+        '提醒用户备份数据，送修更换主板（主机故障）。',
+        'Ask the owner to back up; replace the mainboard (a host fault).',
+      ),
     },
     {
       id: 'rf_degradation',
@@ -106,7 +131,10 @@ export const mobilePhoneProfile: CategoryProfileInput = {
       indicators: [down('signal_dbm', 25)],
       faultCodes: ['NO_SERVICE'],
       spanDays: { min: 60, max: 400 },
-      action: t('检测天线触点与射频模块，必要时更换。', 'Check antenna contacts and the RF module; replace if needed.'),
+      action: t(
+        '检测天线触点与射频模块，必要时更换。',
+        'Check antenna contacts and the RF module; replace if needed.',
+      ),
     },
   ],
 };
@@ -124,10 +152,16 @@ export const microcomputerProfile: CategoryProfileInput = {
       component: 'cooling_fan',
       mainPart: false,
       parts: ['CPU fan', 'thermal paste'],
-      indicators: [{ metric: 'fan_rpm', direction: 'down', failureRel: 0.6, when: 'running' }, up('cpu_temp_c', 25, { when: 'running' })],
+      indicators: [
+        { metric: 'fan_rpm', direction: 'down', failureRel: 0.6, when: 'running' },
+        up('cpu_temp_c', 25, { when: 'running' }),
+      ],
       faultCodes: ['2000-0511'],
       spanDays: { min: 120, max: 900 },
-      action: t('更换 CPU 风扇并清灰、更换导热硅脂。', 'Replace the CPU fan, clean the dust, renew the thermal paste.'),
+      action: t(
+        '更换 CPU 风扇并清灰、更换导热硅脂。',
+        'Replace the CPU fan, clean the dust, renew the thermal paste.',
+      ),
     },
     {
       id: 'disk_degradation',
@@ -139,7 +173,10 @@ export const microcomputerProfile: CategoryProfileInput = {
       indicators: [up('disk_reallocated_sectors', 800)],
       faultCodes: ['SMART_05', 'SMART_FAIL'],
       spanDays: { min: 60, max: 600 },
-      action: t('立即提醒用户备份数据；更换硬盘（主要部件）。', 'Tell the owner to back up now; replace the drive (a main part).'),
+      action: t(
+        '立即提醒用户备份数据；更换硬盘（主要部件）。',
+        'Tell the owner to back up now; replace the drive (a main part).',
+      ),
       severity: { instant: 'major', criticalWithinDays: 14, majorWithinDays: 60 },
     },
     {
@@ -152,7 +189,10 @@ export const microcomputerProfile: CategoryProfileInput = {
       indicators: [up('memory_errors', 500, { when: 'running' })],
       faultCodes: ['WHEA_19'],
       spanDays: SUDDEN,
-      action: t('运行内存诊断，更换故障内存条。', 'Run a memory diagnostic and replace the failing module.'),
+      action: t(
+        '运行内存诊断，更换故障内存条。',
+        'Run a memory diagnostic and replace the failing module.',
+      ),
     },
     {
       id: 'power_adapter_failure',
@@ -165,7 +205,10 @@ export const microcomputerProfile: CategoryProfileInput = {
       limits: [limit('psu_voltage_v', { below: 17 }, { persist: 2 })],
       faultCodes: ['ADAPTER'],
       spanDays: SUDDEN,
-      action: t('寄送或更换电源适配器（主要部件）。', 'Ship or swap the power adapter (a main part).'),
+      action: t(
+        '寄送或更换电源适配器（主要部件）。',
+        'Ship or swap the power adapter (a main part).',
+      ),
     },
   ],
 };

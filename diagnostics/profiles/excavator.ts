@@ -12,7 +12,14 @@ export const excavatorProfile: CategoryProfileInput = {
     running: [[{ metric: 'engine_rpm', min: 500 }]],
     working: [[{ metric: 'hydraulic_pressure_bar', min: 150 }]],
   },
-  watch: ['engine_rpm', 'coolant_temp_c', 'hydraulic_pressure_bar', 'hydraulic_oil_temp_c', 'vibration_mm_s', 'fuel_rate_lph'],
+  watch: [
+    'engine_rpm',
+    'coolant_temp_c',
+    'hydraulic_pressure_bar',
+    'hydraulic_oil_temp_c',
+    'vibration_mm_s',
+    'fuel_rate_lph',
+  ],
   modes: [
     {
       id: 'hydraulic_pump_wear',
@@ -28,7 +35,10 @@ export const excavatorProfile: CategoryProfileInput = {
       ],
       faultCodes: ['SPN1638-FMI16'],
       spanDays: { min: 180, max: 1000 },
-      action: t('安排服务工程师测试主泵流量与压力，准备泵芯组件与液压油。', 'Send a field engineer to test pump flow and relief pressure; bring a rotating-group kit and oil.'),
+      action: t(
+        '安排服务工程师测试主泵流量与压力，准备泵芯组件与液压油。',
+        'Send a field engineer to test pump flow and relief pressure; bring a rotating-group kit and oil.',
+      ),
     },
     {
       id: 'radiator_clogging',
@@ -37,11 +47,23 @@ export const excavatorProfile: CategoryProfileInput = {
       component: 'cooling_system',
       mainPart: false,
       parts: ['radiator/oil-cooler cleaning (compressed air or wash)'],
-      indicators: [up('coolant_temp_c', 18, { when: 'working' }), up('hydraulic_oil_temp_c', 8, { when: 'working' })],
-      limits: [limit('coolant_temp_c', { above: 105 }, { persist: 3, when: 'running', severity: 'critical' })],
+      indicators: [
+        up('coolant_temp_c', 18, { when: 'working' }),
+        up('hydraulic_oil_temp_c', 8, { when: 'working' }),
+      ],
+      limits: [
+        limit(
+          'coolant_temp_c',
+          { above: 105 },
+          { persist: 3, when: 'running', severity: 'critical' },
+        ),
+      ],
       faultCodes: ['SPN110-FMI16', 'SPN110-FMI0'],
       spanDays: { min: 30, max: 200 },
-      action: t('通知机手清理散热器与油冷器芯体。', 'Tell the operator to clean the radiator and oil-cooler cores.'),
+      action: t(
+        '通知机手清理散热器与油冷器芯体。',
+        'Tell the operator to clean the radiator and oil-cooler cores.',
+      ),
     },
     {
       id: 'swing_bearing_wear',
@@ -52,7 +74,10 @@ export const excavatorProfile: CategoryProfileInput = {
       parts: ['slewing ring bearing', 'swing gear grease'],
       indicators: [up('vibration_mm_s', 18, { when: 'working' })],
       spanDays: { min: 365, max: 1500 },
-      action: t('检查回转支承游隙与润滑，计划更换回转支承。', 'Measure slewing-ring play, grease it, and plan its replacement.'),
+      action: t(
+        '检查回转支承游隙与润滑，计划更换回转支承。',
+        'Measure slewing-ring play, grease it, and plan its replacement.',
+      ),
     },
     {
       id: 'coolant_sensor_open_circuit',
@@ -65,7 +90,10 @@ export const excavatorProfile: CategoryProfileInput = {
       limits: [limit('coolant_temp_c', { below: -39.5 })],
       faultCodes: ['SPN110-FMI3'],
       spanDays: SUDDEN,
-      action: t('更换冷却液温度传感器并检查线束。', 'Replace the coolant temperature sensor and check the harness.'),
+      action: t(
+        '更换冷却液温度传感器并检查线束。',
+        'Replace the coolant temperature sensor and check the harness.',
+      ),
     },
   ],
 };

@@ -11,10 +11,23 @@ export const householdCarProfile: CategoryProfileInput = {
   expectedIntervalMs: 60_000,
   conditions: {
     running: [[{ metric: 'rpm', min: 300 }], [{ metric: 'speed_kmh', min: 3 }]],
-    resting: [[{ metric: 'speed_kmh', max: 0.5 }, { metric: 'battery_12v_v', max: 13.4 }]],
+    resting: [
+      [
+        { metric: 'speed_kmh', max: 0.5 },
+        { metric: 'battery_12v_v', max: 13.4 },
+      ],
+    ],
     soc_normal: [[{ metric: 'traction_soc_pct', min: 25 }]],
   },
-  watch: ['coolant_temp_c', 'battery_12v_v', 'oil_pressure_kpa', 'brake_pad_mm', 'traction_soh_pct', 'cell_voltage_spread_mv', 'motor_temp_c'],
+  watch: [
+    'coolant_temp_c',
+    'battery_12v_v',
+    'oil_pressure_kpa',
+    'brake_pad_mm',
+    'traction_soh_pct',
+    'cell_voltage_spread_mv',
+    'motor_temp_c',
+  ],
   modes: [
     {
       id: 'brake_pad_wear',
@@ -27,7 +40,10 @@ export const householdCarProfile: CategoryProfileInput = {
       limits: [limit('brake_pad_mm', { below: 3 }, { persist: 3, severity: 'critical' })],
       faultCodes: ['BRAKE_PAD_WARN'],
       spanDays: { min: 60, max: 240 },
-      action: t('预约更换刹车片并检查卡钳活塞是否卡滞。', 'Book a brake pad replacement and check the caliper piston for sticking.'),
+      action: t(
+        '预约更换刹车片并检查卡钳活塞是否卡滞。',
+        'Book a brake pad replacement and check the caliper piston for sticking.',
+      ),
       severity: { instant: 'major', criticalWithinDays: 7, majorWithinDays: 21 },
     },
     {
@@ -40,7 +56,9 @@ export const householdCarProfile: CategoryProfileInput = {
       // A cold engine is normal for the first minutes of a drive: the criterion is "still below
       // 75 °C after 15 minutes", so the signature needs 15 consecutive running samples.
       indicators: [down('coolant_temp_c', 25, { when: 'running' })],
-      limits: [limit('coolant_temp_c', { below: 70 }, { persist: 15, when: 'running', severity: 'minor' })],
+      limits: [
+        limit('coolant_temp_c', { below: 70 }, { persist: 15, when: 'running', severity: 'minor' }),
+      ],
       persist: 15,
       faultCodes: ['P0128'],
       spanDays: SUDDEN,
@@ -57,7 +75,10 @@ export const householdCarProfile: CategoryProfileInput = {
       indicators: [down('battery_12v_v', 1.8, { when: 'resting' })],
       faultCodes: ['P0562'],
       spanDays: { min: 90, max: 400 },
-      action: t('检测蓄电池内阻与静态电压，必要时更换蓄电池。', 'Test the battery (internal resistance, rest voltage); replace it if weak.'),
+      action: t(
+        '检测蓄电池内阻与静态电压，必要时更换蓄电池。',
+        'Test the battery (internal resistance, rest voltage); replace it if weak.',
+      ),
     },
     {
       id: 'engine_bearing_wear',
@@ -67,10 +88,15 @@ export const householdCarProfile: CategoryProfileInput = {
       mainPart: true,
       parts: ['main and connecting-rod bearings', 'engine oil and filter', 'oil pump check'],
       // Oil pressure rises ~0.11 kPa per rpm on a healthy pump: judge what the rpm does not explain.
-      indicators: [downRel('oil_pressure_kpa', 0.6, { when: 'running', minus: 'rpm', minusFactor: 0.11 })],
+      indicators: [
+        downRel('oil_pressure_kpa', 0.6, { when: 'running', minus: 'rpm', minusFactor: 0.11 }),
+      ],
       faultCodes: ['P0521', 'P0524'],
       spanDays: { min: 120, max: 720 },
-      action: t('尽快进站检测机油压力与轴承间隙；发动机属三包主要总成，保留维修记录。', 'Bring the car in to check oil pressure and bearing clearance; the engine is a 三包 main assembly, keep the records.'),
+      action: t(
+        '尽快进站检测机油压力与轴承间隙；发动机属三包主要总成，保留维修记录。',
+        'Bring the car in to check oil pressure and bearing clearance; the engine is a 三包 main assembly, keep the records.',
+      ),
       severity: { instant: 'critical', criticalWithinDays: 7, majorWithinDays: 30 },
     },
     {
@@ -84,7 +110,10 @@ export const householdCarProfile: CategoryProfileInput = {
       limits: [limit('coolant_temp_c', { below: -39.5 })],
       faultCodes: ['P0118'],
       spanDays: SUDDEN,
-      action: t('更换冷却液温度传感器，检查插头与线束。', 'Replace the coolant temperature sensor; check connector and harness.'),
+      action: t(
+        '更换冷却液温度传感器，检查插头与线束。',
+        'Replace the coolant temperature sensor; check connector and harness.',
+      ),
     },
     {
       id: 'traction_battery_capacity_fade',
@@ -93,10 +122,16 @@ export const householdCarProfile: CategoryProfileInput = {
       component: 'power_battery',
       mainPart: true,
       parts: ['traction battery module(s)', 'BMS balancing service'],
-      indicators: [down('traction_soh_pct', 22), up('cell_voltage_spread_mv', 150, { when: 'soc_normal' })],
+      indicators: [
+        down('traction_soh_pct', 22),
+        up('cell_voltage_spread_mv', 150, { when: 'soc_normal' }),
+      ],
       faultCodes: ['P0A7F', 'P0A80'],
       spanDays: { min: 180, max: 900 },
-      action: t('进站做动力电池健康检测与均衡；容量低于三包承诺值时更换电池模组。', 'Run a traction battery health check and balancing; replace modules if capacity is below the warranted level.'),
+      action: t(
+        '进站做动力电池健康检测与均衡；容量低于三包承诺值时更换电池模组。',
+        'Run a traction battery health check and balancing; replace modules if capacity is below the warranted level.',
+      ),
     },
     {
       id: 'drive_motor_bearing_wear',
@@ -109,7 +144,10 @@ export const householdCarProfile: CategoryProfileInput = {
       indicators: [up('motor_temp_c', 35, { when: 'running', minus: 'traction_battery_temp_c' })],
       faultCodes: ['P0A2F'],
       spanDays: { min: 90, max: 540 },
-      action: t('进站检测驱动电机温升与噪声，更换轴承。', 'Check drive-motor temperature rise and noise; replace the bearings.'),
+      action: t(
+        '进站检测驱动电机温升与噪声，更换轴承。',
+        'Check drive-motor temperature rise and noise; replace the bearings.',
+      ),
     },
   ],
 };

@@ -9,7 +9,9 @@ import { downRel, railAt, SUDDEN, t, up, upRel } from './dsl.ts';
 export const waterPurifierProfile: CategoryProfileInput = {
   category: 'water_purifier',
   expectedIntervalMs: 60_000,
-  conditions: { running: [[{ metric: 'flow_lpm', min: 0.1 }], [{ metric: 'pump_current_a', min: 0.2 }]] },
+  conditions: {
+    running: [[{ metric: 'flow_lpm', min: 0.1 }], [{ metric: 'pump_current_a', min: 0.2 }]],
+  },
   watch: ['inlet_tds_ppm', 'outlet_tds_ppm', 'inlet_pressure_kpa', 'water_temp_c'],
   modes: [
     {
@@ -19,10 +21,16 @@ export const waterPurifierProfile: CategoryProfileInput = {
       component: 'prefilter',
       mainPart: false,
       parts: ['PP/carbon prefilter cartridge'],
-      indicators: [downRel('membrane_pressure_kpa', 0.35, { when: 'running' }), downRel('flow_lpm', 0.4, { when: 'running' })],
+      indicators: [
+        downRel('membrane_pressure_kpa', 0.35, { when: 'running' }),
+        downRel('flow_lpm', 0.4, { when: 'running' }),
+      ],
       faultCodes: ['FL'],
       spanDays: { min: 60, max: 300 },
-      action: t('提醒用户更换前置滤芯（可寄送滤芯）。', 'Remind the owner to change the prefilter (ship a cartridge).'),
+      action: t(
+        '提醒用户更换前置滤芯（可寄送滤芯）。',
+        'Remind the owner to change the prefilter (ship a cartridge).',
+      ),
       severity: { instant: 'minor', otherwise: 'info' },
     },
     {
@@ -39,7 +47,10 @@ export const waterPurifierProfile: CategoryProfileInput = {
       ],
       faultCodes: ['TDS'],
       spanDays: { min: 180, max: 900 },
-      action: t('更换 RO 膜，确认出水 TDS 恢复。', 'Replace the RO membrane and confirm product TDS recovers.'),
+      action: t(
+        '更换 RO 膜，确认出水 TDS 恢复。',
+        'Replace the RO membrane and confirm product TDS recovers.',
+      ),
     },
     {
       id: 'booster_pump_failure',
@@ -64,7 +75,14 @@ export const rangeHoodProfile: CategoryProfileInput = {
   category: 'range_hood',
   expectedIntervalMs: 60_000,
   conditions: { running: [[{ metric: 'speed_level', min: 1 }]] },
-  watch: ['fan_rpm', 'motor_current_a', 'motor_temp_c', 'airflow_m3h', 'static_pressure_pa', 'vibration_mm_s'],
+  watch: [
+    'fan_rpm',
+    'motor_current_a',
+    'motor_temp_c',
+    'airflow_m3h',
+    'static_pressure_pa',
+    'vibration_mm_s',
+  ],
   modes: [
     {
       id: 'grease_filter_clogging',
@@ -77,7 +95,12 @@ export const rangeHoodProfile: CategoryProfileInput = {
         // Fan curves are close to linear in the speed level: compare at equal level.
         downRel('airflow_m3h', 0.4, { when: 'running', minus: 'speed_level', minusFactor: 250 }),
         up('static_pressure_pa', 150, { when: 'running', minus: 'speed_level', minusFactor: 70 }),
-        downRel('motor_current_a', 0.12, { when: 'running', minus: 'speed_level', minusFactor: 0.3, weight: 0.5 }),
+        downRel('motor_current_a', 0.12, {
+          when: 'running',
+          minus: 'speed_level',
+          minusFactor: 0.3,
+          weight: 0.5,
+        }),
       ],
       faultCodes: ['CL'],
       spanDays: { min: 60, max: 365 },
@@ -98,7 +121,10 @@ export const rangeHoodProfile: CategoryProfileInput = {
       ],
       faultCodes: ['E2'],
       spanDays: { min: 180, max: 900 },
-      action: t('安排更换电机或轴承，并清洁叶轮。', 'Replace the motor or its bearings and clean the impeller.'),
+      action: t(
+        '安排更换电机或轴承，并清洁叶轮。',
+        'Replace the motor or its bearings and clean the impeller.',
+      ),
     },
     {
       id: 'motor_seizure',
@@ -114,7 +140,10 @@ export const rangeHoodProfile: CategoryProfileInput = {
       ],
       faultCodes: ['E1'],
       spanDays: SUDDEN,
-      action: t('提醒用户关机以防电机过热，上门更换电机。', 'Ask the owner to switch off (overheating); replace the motor.'),
+      action: t(
+        '提醒用户关机以防电机过热，上门更换电机。',
+        'Ask the owner to switch off (overheating); replace the motor.',
+      ),
     },
   ],
 };

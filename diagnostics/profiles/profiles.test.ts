@@ -24,12 +24,15 @@ describe('failure-mode profiles', () => {
   it('every simulated failure mode has a profile with its component, codes and metrics', () => {
     for (const fm of FAILURE_MODES) {
       const where = `${fm.category}/${fm.id}`;
-      const mode = PROFILES.find((p) => p.category === fm.category)?.modes.find((m) => m.id === fm.id);
+      const mode = PROFILES.find((p) => p.category === fm.category)?.modes.find(
+        (m) => m.id === fm.id,
+      );
       expect(mode, where).toBeDefined();
       expect(mode!.kind, where).toBe(fm.kind);
       expect(mode!.component, where).toBe(fm.component);
       expect(mode!.mainPart, where).toBe(fm.mainPart);
-      for (const c of fm.codes) expect(mode!.faultCodes, `${where} code ${c.code}`).toContain(c.code);
+      for (const c of fm.codes)
+        expect(mode!.faultCodes, `${where} code ${c.code}`).toContain(c.code);
       for (const e of fm.effects) {
         if (`${where}/${e.metric}` in NOT_INDICATORS) continue;
         const ind = mode!.indicators.find((i) => i.metric === e.metric);
@@ -44,8 +47,13 @@ describe('failure-mode profiles', () => {
       const known = new Set(Object.keys(METRICS[p.category]));
       const used = [
         ...p.watch,
-        ...Object.values(p.conditions).flat(2).map((c) => c.metric),
-        ...p.modes.flatMap((m) => [...m.indicators.flatMap((i) => [i.metric, i.minus, i.per]), ...m.limits.map((l) => l.metric)]),
+        ...Object.values(p.conditions)
+          .flat(2)
+          .map((c) => c.metric),
+        ...p.modes.flatMap((m) => [
+          ...m.indicators.flatMap((i) => [i.metric, i.minus, i.per]),
+          ...m.limits.map((l) => l.metric),
+        ]),
       ].filter((x): x is string => x !== undefined);
       for (const m of used) expect(known.has(m), `${p.category}: ${m}`).toBe(true);
     }

@@ -13,7 +13,13 @@ export const refrigeratorProfile: CategoryProfileInput = {
     running: [[{ metric: 'compressor_on', min: 0.5 }]],
     cooling: [[{ metric: 'compressor_on', min: 0.5 }]],
   },
-  watch: ['fridge_temp_c', 'freezer_temp_c', 'ambient_temp_c', 'evaporator_temp_c', 'condenser_temp_c'],
+  watch: [
+    'fridge_temp_c',
+    'freezer_temp_c',
+    'ambient_temp_c',
+    'evaporator_temp_c',
+    'condenser_temp_c',
+  ],
   modes: [
     {
       id: 'refrigerant_leak',
@@ -30,7 +36,10 @@ export const refrigeratorProfile: CategoryProfileInput = {
       ],
       faultCodes: ['HT'],
       spanDays: { min: 60, max: 540 },
-      action: t('上门检漏，修复泄漏点，更换干燥过滤器，抽真空后定量加注制冷剂；提醒用户转移冷冻食品。', 'Visit to find and fix the leak, replace the drier, evacuate and recharge; tell the owner to move frozen food.'),
+      action: t(
+        '上门检漏，修复泄漏点，更换干燥过滤器，抽真空后定量加注制冷剂；提醒用户转移冷冻食品。',
+        'Visit to find and fix the leak, replace the drier, evacuate and recharge; tell the owner to move frozen food.',
+      ),
     },
     {
       id: 'compressor_wear',
@@ -46,7 +55,10 @@ export const refrigeratorProfile: CategoryProfileInput = {
       ],
       faultCodes: ['E5'],
       spanDays: { min: 180, max: 1200 },
-      action: t('检测压缩机启动与运行电流；确认磨损后更换压缩机（主要部件）。', 'Check compressor start and running current; replace the compressor if worn (a main part).'),
+      action: t(
+        '检测压缩机启动与运行电流；确认磨损后更换压缩机（主要部件）。',
+        'Check compressor start and running current; replace the compressor if worn (a main part).',
+      ),
     },
     {
       id: 'condenser_fan_seizure',
@@ -62,7 +74,10 @@ export const refrigeratorProfile: CategoryProfileInput = {
       ],
       faultCodes: ['E6'],
       spanDays: SUDDEN,
-      action: t('更换冷凝风机电机；检查压缩机是否过热。', 'Replace the condenser fan motor; check the compressor for overheating.'),
+      action: t(
+        '更换冷凝风机电机；检查压缩机是否过热。',
+        'Replace the condenser fan motor; check the compressor for overheating.',
+      ),
     },
     {
       id: 'freezer_sensor_open_circuit',

@@ -23,7 +23,9 @@ export const TextSchema = z.object({ zh: z.string().min(1), en: z.string().min(1
  */
 export const ConditionTestSchema = z
   .object({ metric: z.string(), min: z.number().optional(), max: z.number().optional() })
-  .refine((t) => t.min !== undefined || t.max !== undefined, { message: 'a test needs min or max' });
+  .refine((t) => t.min !== undefined || t.max !== undefined, {
+    message: 'a test needs min or max',
+  });
 export const ConditionSchema = z.array(z.array(ConditionTestSchema).min(1)).min(1);
 
 /**
@@ -51,9 +53,13 @@ export const IndicatorSchema = z
     minusFactor: z.number().default(1),
     per: z.string().optional(),
   })
-  .refine((i) => [i.failureDelta, i.failureRel, i.failureValue].filter((v) => v !== undefined).length === 1, {
-    message: 'exactly one of failureDelta, failureRel, failureValue',
-  });
+  .refine(
+    (i) =>
+      [i.failureDelta, i.failureRel, i.failureValue].filter((v) => v !== undefined).length === 1,
+    {
+      message: 'exactly one of failureDelta, failureRel, failureValue',
+    },
+  );
 
 /** An instant limit that indicates the mode by itself. */
 export const LimitSchema = z
@@ -65,7 +71,9 @@ export const LimitSchema = z
     when: z.string().default('always'),
     severity: SeveritySchema.optional(),
   })
-  .refine((l) => l.above !== undefined || l.below !== undefined, { message: 'limit needs above or below' });
+  .refine((l) => l.above !== undefined || l.below !== undefined, {
+    message: 'limit needs above or below',
+  });
 
 /** How urgent a candidate of this mode is: instant evidence, or by time left. */
 export const SeverityPolicySchema = z.object({
@@ -100,9 +108,16 @@ export const ModeProfileSchema = z
     /** Degradation onset → failure, days: sizes the trend window. */
     spanDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
     action: TextSchema,
-    severity: SeverityPolicySchema.default({ instant: 'major', criticalWithinDays: 3, majorWithinDays: 14, otherwise: 'minor' }),
+    severity: SeverityPolicySchema.default({
+      instant: 'major',
+      criticalWithinDays: 3,
+      majorWithinDays: 14,
+      otherwise: 'minor',
+    }),
   })
-  .refine((m) => m.kind === 'sudden' || m.indicators.length > 0, { message: 'a degradation mode needs indicators' })
+  .refine((m) => m.kind === 'sudden' || m.indicators.length > 0, {
+    message: 'a degradation mode needs indicators',
+  })
   .refine((m) => m.indicators.length > 0 || m.limits.length > 0 || m.faultCodes.length > 0, {
     message: 'a mode needs indicators, limits or fault codes',
   });
@@ -121,9 +136,14 @@ export const CategoryProfileSchema = z
     watch: z.array(z.string()).min(1),
     modes: z.array(ModeProfileSchema).min(1),
   })
-  .refine((p) => new Set(p.modes.map((m) => m.id)).size === p.modes.length, { message: 'duplicate mode id' })
+  .refine((p) => new Set(p.modes.map((m) => m.id)).size === p.modes.length, {
+    message: 'duplicate mode id',
+  })
   .refine(
-    (p) => p.modes.every((m) => [...m.indicators, ...m.limits].every((x) => x.when === 'always' || x.when in p.conditions)),
+    (p) =>
+      p.modes.every((m) =>
+        [...m.indicators, ...m.limits].every((x) => x.when === 'always' || x.when in p.conditions),
+      ),
     { message: 'an indicator or limit names an undefined condition' },
   );
 

@@ -23,10 +23,16 @@ export const washingMachineProfile: CategoryProfileInput = {
       component: 'drum_bearing',
       mainPart: false,
       parts: ['drum bearings', 'drum shaft seal'],
-      indicators: [up('vibration_mm_s', 25, { when: 'spinning', weight: 2 }), upRel('motor_current_a', 0.2, { when: 'spinning' })],
+      indicators: [
+        up('vibration_mm_s', 25, { when: 'spinning', weight: 2 }),
+        upRel('motor_current_a', 0.2, { when: 'spinning' }),
+      ],
       faultCodes: ['UE'],
       spanDays: { min: 180, max: 1000 },
-      action: t('更换滚筒轴承与油封（需拆外筒，预留半天）。', 'Replace drum bearings and seal (tub must come apart; allow half a day).'),
+      action: t(
+        '更换滚筒轴承与油封（需拆外筒，预留半天）。',
+        'Replace drum bearings and seal (tub must come apart; allow half a day).',
+      ),
     },
     {
       id: 'drain_pump_clogging',
@@ -38,7 +44,10 @@ export const washingMachineProfile: CategoryProfileInput = {
       indicators: [upRel('drain_time_s', 3)],
       faultCodes: ['OE'],
       spanDays: { min: 30, max: 300 },
-      action: t('指导用户清理排水泵过滤器；无效则上门更换排水泵。', 'Walk the owner through cleaning the drain filter; replace the pump if that fails.'),
+      action: t(
+        '指导用户清理排水泵过滤器；无效则上门更换排水泵。',
+        'Walk the owner through cleaning the drain filter; replace the pump if that fails.',
+      ),
       severity: { instant: 'minor' },
     },
     {
@@ -51,7 +60,10 @@ export const washingMachineProfile: CategoryProfileInput = {
       indicators: [upRel('fill_time_s', 3)],
       faultCodes: ['IE'],
       spanDays: { min: 60, max: 500 },
-      action: t('指导用户清洗进水阀滤网并检查水压；必要时更换进水阀。', 'Have the owner clean the inlet screen and check water pressure; replace the valve if needed.'),
+      action: t(
+        '指导用户清洗进水阀滤网并检查水压；必要时更换进水阀。',
+        'Have the owner clean the inlet screen and check water pressure; replace the valve if needed.',
+      ),
       severity: { instant: 'minor' },
     },
     {
@@ -73,11 +85,17 @@ export const washingMachineProfile: CategoryProfileInput = {
       component: 'control_board',
       mainPart: true,
       parts: ['main control board (motor inverter)', 'motor connector check'],
-      indicators: [railAt('drum_rpm', 'down', 0, { when: 'washing' }), railAt('motor_current_a', 'down', 0, { when: 'washing' })],
+      indicators: [
+        railAt('drum_rpm', 'down', 0, { when: 'washing' }),
+        railAt('motor_current_a', 'down', 0, { when: 'washing' }),
+      ],
       limits: [limit('drum_rpm', { below: 5 }, { persist: 2, when: 'washing' })],
       faultCodes: ['LE'],
       spanDays: SUDDEN,
-      action: t('更换主控板（电机驱动部分属主要部件）。', 'Replace the main control board (motor drive: a main part).'),
+      action: t(
+        '更换主控板（电机驱动部分属主要部件）。',
+        'Replace the main control board (motor drive: a main part).',
+      ),
     },
   ],
 };

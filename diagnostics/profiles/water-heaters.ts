@@ -10,7 +10,13 @@ export const waterHeaterElectricProfile: CategoryProfileInput = {
   category: 'water_heater_electric',
   expectedIntervalMs: 60_000,
   conditions: { heating: [[{ metric: 'heater_power_w', min: 300 }]] },
-  watch: ['tank_temp_c', 'heater_power_w', 'inlet_temp_c', 'anode_current_ma', 'leakage_current_ma'],
+  watch: [
+    'tank_temp_c',
+    'heater_power_w',
+    'inlet_temp_c',
+    'anode_current_ma',
+    'leakage_current_ma',
+  ],
   modes: [
     {
       id: 'scale_buildup',
@@ -19,10 +25,16 @@ export const waterHeaterElectricProfile: CategoryProfileInput = {
       component: 'heating_element',
       mainPart: false,
       parts: ['heating element (descale or replace)', 'tank flush'],
-      indicators: [downRel('heating_rate_c_per_h', 0.45, { when: 'heating' }), downRel('heater_power_w', 0.08, { when: 'heating' })],
+      indicators: [
+        downRel('heating_rate_c_per_h', 0.45, { when: 'heating' }),
+        downRel('heater_power_w', 0.08, { when: 'heating' }),
+      ],
       faultCodes: ['E4'],
       spanDays: { min: 180, max: 900 },
-      action: t('上门除垢或更换加热管，并冲洗内胆。', 'Descale or replace the element and flush the tank.'),
+      action: t(
+        '上门除垢或更换加热管，并冲洗内胆。',
+        'Descale or replace the element and flush the tank.',
+      ),
     },
     {
       id: 'anode_depletion',
@@ -34,7 +46,10 @@ export const waterHeaterElectricProfile: CategoryProfileInput = {
       indicators: [downRel('anode_current_ma', 0.9)],
       faultCodes: ['ANODE'],
       spanDays: { min: 365, max: 1500 },
-      action: t('更换镁棒，防止内胆腐蚀漏水。', 'Replace the magnesium anode before the tank corrodes.'),
+      action: t(
+        '更换镁棒，防止内胆腐蚀漏水。',
+        'Replace the magnesium anode before the tank corrodes.',
+      ),
       severity: { otherwise: 'info', instant: 'minor' },
     },
     {
@@ -48,8 +63,16 @@ export const waterHeaterElectricProfile: CategoryProfileInput = {
       limits: [limit('leakage_current_ma', { above: 10 }, { persist: 2, severity: 'critical' })],
       faultCodes: ['E1'],
       spanDays: { min: 30, max: 300 },
-      action: t('存在触电风险：通知用户断电停用，尽快更换加热管。', 'Shock hazard: tell the owner to switch off and stop using it; replace the element urgently.'),
-      severity: { instant: 'critical', criticalWithinDays: 14, majorWithinDays: 60, otherwise: 'major' },
+      action: t(
+        '存在触电风险：通知用户断电停用，尽快更换加热管。',
+        'Shock hazard: tell the owner to switch off and stop using it; replace the element urgently.',
+      ),
+      severity: {
+        instant: 'critical',
+        criticalWithinDays: 14,
+        majorWithinDays: 60,
+        otherwise: 'major',
+      },
     },
     {
       id: 'tank_sensor_open_circuit',
@@ -59,7 +82,10 @@ export const waterHeaterElectricProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['tank NTC sensor'],
       // Element power is 0 most of the time anyway (thermostat off): a weak, supporting sign.
-      indicators: [railAt('tank_temp_c', 'down', -10), railAt('heater_power_w', 'down', 0, { weight: 0.25 })],
+      indicators: [
+        railAt('tank_temp_c', 'down', -10),
+        railAt('heater_power_w', 'down', 0, { weight: 0.25 }),
+      ],
       limits: [limit('tank_temp_c', { below: -9.5 })],
       faultCodes: ['E3'],
       spanDays: SUDDEN,
@@ -88,7 +114,10 @@ export const waterHeaterGasProfile: CategoryProfileInput = {
       ],
       faultCodes: ['16', '14'],
       spanDays: { min: 365, max: 1200 },
-      action: t('上门清洗热交换器水垢，检查温度保险丝。', 'Descale the heat exchanger and check the thermal fuse.'),
+      action: t(
+        '上门清洗热交换器水垢，检查温度保险丝。',
+        'Descale the heat exchanger and check the thermal fuse.',
+      ),
     },
     {
       id: 'flame_sensor_fouling',
@@ -97,7 +126,10 @@ export const waterHeaterGasProfile: CategoryProfileInput = {
       component: 'flame_sensor',
       mainPart: false,
       parts: ['flame rod (clean or replace)'],
-      indicators: [downRel('flame_current_ua', 0.75, { when: 'heating' }), up('ignition_attempts', 4, { when: 'heating' })],
+      indicators: [
+        downRel('flame_current_ua', 0.75, { when: 'heating' }),
+        up('ignition_attempts', 4, { when: 'heating' }),
+      ],
       faultCodes: ['12', '11'],
       spanDays: { min: 90, max: 600 },
       action: t('清洁或更换火焰感应针。', 'Clean or replace the flame rod.'),
@@ -109,11 +141,20 @@ export const waterHeaterGasProfile: CategoryProfileInput = {
       component: 'combustion_fan',
       mainPart: false,
       parts: ['combustion fan', 'air intake cleaning', 'CO test'],
-      indicators: [downRel('fan_rpm', 0.3, { when: 'heating' }), up('co_ppm', 350, { when: 'heating' }), up('flue_temp_c', 25, { when: 'heating', weight: 0.5 })],
-      limits: [limit('co_ppm', { above: 400 }, { persist: 2, when: 'heating', severity: 'critical' })],
+      indicators: [
+        downRel('fan_rpm', 0.3, { when: 'heating' }),
+        up('co_ppm', 350, { when: 'heating' }),
+        up('flue_temp_c', 25, { when: 'heating', weight: 0.5 }),
+      ],
+      limits: [
+        limit('co_ppm', { above: 400 }, { persist: 2, when: 'heating', severity: 'critical' }),
+      ],
       faultCodes: ['61'],
       spanDays: { min: 120, max: 800 },
-      action: t('一氧化碳风险：提醒用户保持通风，尽快更换燃烧风机并做烟气检测。', 'CO hazard: tell the owner to ventilate; replace the combustion fan and test the flue gas soon.'),
+      action: t(
+        '一氧化碳风险：提醒用户保持通风，尽快更换燃烧风机并做烟气检测。',
+        'CO hazard: tell the owner to ventilate; replace the combustion fan and test the flue gas soon.',
+      ),
       severity: { instant: 'critical', criticalWithinDays: 14, majorWithinDays: 60 },
     },
     {
@@ -131,4 +172,3 @@ export const waterHeaterGasProfile: CategoryProfileInput = {
     },
   ],
 };
-

@@ -24,8 +24,14 @@ export class InputError extends Error {
 export function parseRunCsv(text: string, file: string): RunData {
   const lines = text.split(/\r?\n/);
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  if (header.length < 3 || header[0]!.toLowerCase() !== 'unit' || header[1]!.toLowerCase() !== 'time') {
-    throw new InputError(`${file} line 1: header must be "unit,time,<sensor columns…>", got "${lines[0] ?? ''}"`);
+  if (
+    header.length < 3 ||
+    header[0]!.toLowerCase() !== 'unit' ||
+    header[1]!.toLowerCase() !== 'time'
+  ) {
+    throw new InputError(
+      `${file} line 1: header must be "unit,time,<sensor columns…>", got "${lines[0] ?? ''}"`,
+    );
   }
   const sensors = header.slice(2);
   const dup = sensors.find((s, i) => sensors.indexOf(s) !== i);
@@ -36,17 +42,23 @@ export function parseRunCsv(text: string, file: string): RunData {
     if (line === '') continue;
     const f = line.split(',');
     if (f.length !== header.length) {
-      throw new InputError(`${file} line ${ln + 1}: expected ${header.length} fields, got ${f.length}`);
+      throw new InputError(
+        `${file} line ${ln + 1}: expected ${header.length} fields, got ${f.length}`,
+      );
     }
     const unit = f[0]!.trim();
     if (unit === '') throw new InputError(`${file} line ${ln + 1}: empty unit`);
     const t = Number(f[1]);
-    if (f[1]!.trim() === '' || !Number.isFinite(t)) throw new InputError(`${file} line ${ln + 1}: time "${f[1]}" is not a number`);
+    if (f[1]!.trim() === '' || !Number.isFinite(t))
+      throw new InputError(`${file} line ${ln + 1}: time "${f[1]}" is not a number`);
     const v = new Array<number>(sensors.length);
     for (let k = 0; k < sensors.length; k++) {
       const s = f[k + 2]!.trim();
       const x = Number(s);
-      if (s === '' || !Number.isFinite(x)) throw new InputError(`${file} line ${ln + 1}: column "${sensors[k]}" value "${s}" is not a number`);
+      if (s === '' || !Number.isFinite(x))
+        throw new InputError(
+          `${file} line ${ln + 1}: column "${sensors[k]}" value "${s}" is not a number`,
+        );
       v[k] = x;
     }
     let r = rows.get(unit);

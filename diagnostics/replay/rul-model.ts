@@ -41,8 +41,13 @@ interface Candidate {
 const LAMBDA = 1e-3;
 
 /** Fits the model on training runs (each unit's series ends at its failure). */
-export function fitRulModel(train: RunData, opts: { folds?: number; seed?: number } = {}): RulModel {
-  const lives = train.units.map((u) => u.time[u.time.length - 1]! - u.time[0]!).sort((a, b) => a - b);
+export function fitRulModel(
+  train: RunData,
+  opts: { folds?: number; seed?: number } = {},
+): RulModel {
+  const lives = train.units
+    .map((u) => u.time[u.time.length - 1]! - u.time[0]!)
+    .sort((a, b) => a - b);
   const medianLife = lives[lives.length >> 1]!;
   const rowsPerLife = median(train.units.map((u) => u.time.length));
   const base = screen(train);
@@ -51,11 +56,19 @@ export function fitRulModel(train: RunData, opts: { folds?: number; seed?: numbe
   const grid: Candidate[] = [];
   for (const capFrac of [0.5, 0.75, Infinity]) {
     for (const spanFrac of [1 / 30, 1 / 10]) {
-      for (const quadratic of [false, true]) grid.push({ cap: capFrac * medianLife, span: Math.max(1, spanFrac * rowsPerLife), quadratic });
+      for (const quadratic of [false, true])
+        grid.push({
+          cap: capFrac * medianLife,
+          span: Math.max(1, spanFrac * rowsPerLife),
+          quadratic,
+        });
     }
   }
   const folds = Math.min(opts.folds ?? 5, train.units.length);
-  const order = shuffle(train.units.map((_, i) => i), opts.seed ?? 1);
+  const order = shuffle(
+    train.units.map((_, i) => i),
+    opts.seed ?? 1,
+  );
   let best: { c: Candidate; rmse: number } | undefined;
   for (const c of grid) {
     let se = 0;
@@ -142,7 +155,14 @@ function select(train: RunData, base: Base, alpha: number, cap: number): number[
 }
 
 function fitOn(train: RunData, base: Base, c: Candidate, use: (i: number) => boolean): RulModel {
-  const model: RulModel = { ...base, alpha: alphaFor(c.span), cap: c.cap, quadratic: c.quadratic, fit: { beta: new Float64Array(0), intercept: true }, cvRmse: Number.NaN };
+  const model: RulModel = {
+    ...base,
+    alpha: alphaFor(c.span),
+    cap: c.cap,
+    quadratic: c.quadratic,
+    fit: { beta: new Float64Array(0), intercept: true },
+    cvRmse: Number.NaN,
+  };
   const p = (base.used.length + 1) * (c.quadratic ? 2 : 1);
   const ne = new NormalEquations(p);
   train.units.forEach((u, i) => {
@@ -181,7 +201,10 @@ function featuresAt(model: RulModel, u: UnitSeries, last: number): Float64Array 
 /** A few truncation points per held-out unit, spread over its life (deterministic). */
 function truncations(n: number, salt: number): number[] {
   const out: number[] = [];
-  for (let q = 0; q < 5; q++) out.push(Math.min(n - 1, Math.floor(n * (0.15 + 0.16 * q + 0.05 * (((salt * 7 + q * 3) % 5) / 5)))));
+  for (let q = 0; q < 5; q++)
+    out.push(
+      Math.min(n - 1, Math.floor(n * (0.15 + 0.16 * q + 0.05 * (((salt * 7 + q * 3) % 5) / 5)))),
+    );
   return out;
 }
 

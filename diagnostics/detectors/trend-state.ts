@@ -1,0 +1,188 @@
+import type { Sample } from '../../ingest/sample.ts';
+import type { Contribution, RulEstimate } from '../types.ts';
+import { EW_STRIDE, ewFit, ewShift, type LineFit } from '../numerics/ew-regression.ts';
+import type { DerivedMetric } from './detector.ts';
+
+/**
+ * Config, state layout and read-outs (RUL, health, agreement) of the trend detector
+ * (trend.ts). Kept apart so the detector file holds the update rule alone.
+ */
+export interface TrendIndicator extends DerivedMetric {
+  direction: 1 | -1;
+  weight: number;
+  /** Deviation at functional failure, absolute (metric unit) or relative to the baseline. */
+  failureDelta: number;
+  relative: boolean;
+  /** Only samples for which this returns true update the indicator (operating condition). */
+  when?: (sample: Sample) => boolean;
+  /** Known healthy value; else learnt from the first `warmup` samples. */
+  baseline?: number;
+}
+
+export interface TrendConfig {
+  modeId: string;
+  indicators: readonly TrendIndicator[];
+  failureThreshold?: number;
+  /** HI level at which a significant upward trend becomes a verdict. */
+  alertThreshold?: number;
+  /**
+   * Share of indicator weight whose own term must be at least half the HI before alerting:
+   * another mode that moves one shared metric a lot (a leak heating the discharge line) must
+   * not pass for this one.
+   */
+  minAgreement?: number;
+  halfLifeMs: number;
+  warmup?: number;
+  /** Two-sided confidence of the RUL band. */
+  confidence?: number;
+  /** While alerting, repeat the verdict (with a fresh RUL) at most this often. */
+  reportEveryMs?: number;
+  /** EWMA rate of the per-indicator terms. */
+  smoothing?: number;
+  /**
+   * The regression gets one point per bucket (the mean HI of the bucket's samples); default
+   * half-life/16. Make it ≥ the period of operating cycles (a day for most devices): samples
+   * inside a cycle are not independent, and treating them as such makes a wandering HI look
+   * like a significant trend.
+   */
+  bucketMs?: number;
+}
+
+// Header slots, then the regression, then 4 slots per indicator.
+export const LAST_TS = 0;
+export const ALERTING = 1;
+export const LAST_REPORT = 2;
+export const START = 3; // ts from which the HI has been above half the alert threshold
+export const HI = 4;
+export const B_START = 5; // start of the current bucket
+export const B_SUM = 6; // sum and count of raw HI in it
+export const B_N = 7;
+export const NOW = 8; // ts of the newest sample (the regression's origin is the last bucket's middle)
+export const HEAD = 9;
+export const REG = HEAD;
+export const IND = HEAD + EW_STRIDE;
+export const I_N = 0;
+export const I_BASE = 1;
+export const I_TERM = 2;
+export const I_RAW = 3; // unsmoothed term: the regression gets white noise, not EWMA-correlated noise
+export const I_M2 = 4; // warm-up sum of squared deviations: the baseline's own uncertainty
+export const I_STRIDE = 5;
+
+export interface TrendState {
+  config: TrendConfig;
+  s: Float64Array;
+  /** Offset of this state in `s`. */
+  o: number;
+}
+
+/** Normal quantile for the usual two-sided levels (no inverse-erf needed at run time). */
+export function zFor(confidence: number): number {
+  if (confidence >= 0.99) return 2.576;
+  if (confidence >= 0.95) return 1.96;
+  if (confidence >= 0.9) return 1.645;
+  if (confidence >= 0.8) return 1.282;
+  return 1;
+}
+
+/** RUL from the current fit, or undefined while the trend cannot be extrapolated. */
+export function trendRul(st: TrendState): RulEstimate | undefined {
+  const fit = fitNow(st);
+  if (!fit) return undefined;
+  const c = st.config;
+  const thr = c.failureThreshold ?? 1;
+  const conf = c.confidence ?? 0.9;
+  const z = zFor(conf);
+  const toMs = c.halfLifeMs;
+  const left = thr - fit.level;
+  // The level is measured from a baseline that is itself an estimate: add its variance.
+  fit.levelSe = Math.sqrt(fit.levelSe * fit.levelSe + baselineVar(st));
+  if (left <= 0)
+    return {
+      rulMs: 0,
+      lowMs: 0,
+      highMs: Math.max(0, (left + z * fit.levelSe) / Math.max(fit.slope, 1e-12)) * toMs,
+      confidence: conf,
+    };
+  if (fit.slope <= 0)
+    return {
+      rulMs: Infinity,
+      lowMs: lowBound(left, fit.levelSe, fit.slope, fit.slopeSe, z) * toMs,
+      highMs: Infinity,
+      confidence: conf,
+    };
+  const slopeLo = fit.slope - z * fit.slopeSe;
+  return {
+    rulMs: (left / fit.slope) * toMs,
+    lowMs: lowBound(left, fit.levelSe, fit.slope, fit.slopeSe, z) * toMs,
+    highMs: slopeLo > 0 ? ((left + z * fit.levelSe) / slopeLo) * toMs : Infinity,
+    confidence: conf,
+  };
+}
+
+/** Variance of the HI due to the warm-up estimate of each indicator's baseline. */
+function baselineVar(st: TrendState): number {
+  const inds = st.config.indicators;
+  let wsum = 0;
+  for (const ind of inds) wsum += ind.weight;
+  let v = 0;
+  inds.forEach((ind, k) => {
+    const o = st.o + IND + k * I_STRIDE;
+    const n = Math.min(st.s[o + I_N]!, st.config.warmup ?? 30);
+    if (!(n > 1) || !Number.isFinite(st.s[o + I_N]!)) return; // a known baseline has none
+    const scale = ind.relative ? ind.failureDelta * Math.abs(st.s[o + I_BASE]!) : ind.failureDelta;
+    if (scale > 0)
+      v += ((ind.weight / wsum) ** 2 * st.s[o + I_M2]!) / (n - 1) / n / (scale * scale);
+  });
+  return v;
+}
+
+/** The fitted line moved to the newest sample. */
+export function fitNow(st: TrendState): LineFit | null {
+  const fit = ewFit(st.s, st.o + REG);
+  return fit && ewShift(fit, (st.s[st.o + NOW]! - st.s[st.o + LAST_TS]!) / st.config.halfLifeMs);
+}
+
+function lowBound(
+  left: number,
+  levelSe: number,
+  slope: number,
+  slopeSe: number,
+  z: number,
+): number {
+  const hi = slope + z * slopeSe;
+  return hi > 0 ? Math.max(0, left - z * levelSe) / hi : Infinity;
+}
+
+/** Current HI and the per-metric share of it, scaled to health points (100 = healthy). */
+export function trendHealth(st: TrendState): { indicator: number; contributions: Contribution[] } {
+  const inds = st.config.indicators;
+  const thr = st.config.failureThreshold ?? 1;
+  let wsum = 0;
+  for (const ind of inds) wsum += ind.weight;
+  const contributions = inds.map((ind, k) => {
+    const o = st.o + IND + k * I_STRIDE;
+    const base = st.s[o + I_BASE]!;
+    const smoothedTerm = st.s[o + I_TERM]!;
+    const term = Math.max(0, smoothedTerm);
+    // The smoothed reading, rebuilt from its term (not stored: 8 bytes × 100,000 devices × modes).
+    const scale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
+    return {
+      metric: ind.metric,
+      points: (100 * ind.weight * term) / (wsum * thr),
+      value: base + ind.direction * smoothedTerm * scale,
+      baseline: base,
+    };
+  });
+  return { indicator: st.s[st.o + HI]!, contributions };
+}
+
+/** Weighted share of indicators whose smoothed term is at least half of `level`. */
+export function agreement(st: TrendState, level: number): number {
+  let agree = 0;
+  let wsum = 0;
+  st.config.indicators.forEach((ind, k) => {
+    wsum += ind.weight;
+    if (st.s[st.o + IND + k * I_STRIDE + I_TERM]! >= 0.5 * level) agree += ind.weight;
+  });
+  return wsum > 0 ? agree / wsum : 0;
+}
