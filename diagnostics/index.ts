@@ -1,0 +1,27 @@
+/**
+ * Public interface of the diagnostics module (DESIGN.md "Diagnostics"): the streaming engine,
+ * its data types, the failure-mode profiles, and the replay CLI. Other modules import from
+ * here only.
+ */
+export { createDiagnosticsEngine } from './engine.ts';
+export type { DiagnosticsEngine, DiagnosticsEngineOptions } from './engine.ts';
+export { PROFILES, CategoryProfileSchema, ModeProfileSchema } from './profiles/index.ts';
+export type { CategoryProfile, CategoryProfileInput, ModeProfile } from './profiles/index.ts';
+export { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
+export { diagnoseCli, DIAGNOSE_USAGE } from './replay.ts';
+export { fitRulModel, predictRul } from './replay/rul-model.ts';
+export type { RulModel } from './replay/rul-model.ts';
+export { SEVERITY_RANK } from './types.ts';
+export type {
+  Action,
+  AlertCandidate,
+  Contribution,
+  DetectorName,
+  Evidence,
+  Finding,
+  HealthReport,
+  ModeHealth,
+  RulEstimate,
+  Severity,
+  Verdict,
+} from './types.ts';
