@@ -27,6 +27,7 @@ export const airConditionerProfile: CategoryProfileInput = {
       ],
     ],
   },
+  // power_w is left out: it is current × mains voltage, so it would only repeat the current.
   watch: [
     'indoor_temp_c',
     'supply_air_temp_c',
@@ -36,7 +37,6 @@ export const airConditionerProfile: CategoryProfileInput = {
     'condenser_temp_c',
     'suction_pressure_kpa',
     'fan_rpm',
-    'power_w',
   ],
   modes: [
     {
