@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startService } from './service.ts';
 
 const USAGE = `usage: sanbao <command> [options]
 
 commands:
   serve                       run the service (broker, ingest, API) — configured by environment
+  demo                        the service plus a simulated fleet of 300 devices with faults
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
   diagnose replay [options]   predict remaining useful life from run-to-failure CSV files
@@ -30,6 +31,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     case 'serve':
     case undefined:
       return serve(io);
+    case 'demo': {
+      const config = configOrExit(io);
+      if (!config) return 2;
+      const { runDemo } = await import('./demo.ts');
+      return runDemo(config, io, process.env);
+    }
     case 'simulate': {
       const { simulateCli } = await import('../simulators/cli.ts');
       return simulateCli(rest, { ...io, env: process.env });
@@ -53,17 +60,21 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   }
 }
 
-async function serve(io: Io): Promise<number> {
-  let config;
+function configOrExit(io: Io): Config | undefined {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(err.message);
-      return 2;
+      return undefined;
     }
     throw err;
   }
+}
+
+async function serve(io: Io): Promise<number> {
+  const config = configOrExit(io);
+  if (!config) return 2;
   let service;
   try {
     service = await startService(config);

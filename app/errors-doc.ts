@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { errorCatalogue } from './errors.ts';
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Files that declare error codes (each module's catalogue). */
+const SOURCES = ['app/errors.ts', 'broker/errors.ts', 'ingest/stores/influx-schema.ts', 'warranty/errors.ts', 'diagnostics/errors.ts', 'simulators/errors.ts'];
+
+/** Imports every module catalogue so that `errorCatalogue()` is complete. */
+export async function loadCatalogues(): Promise<void> {
+  for (const f of SOURCES) {
+    const file = path.join(ROOT, f);
+    if (existsSync(file)) await import(pathToFileURL(file).href);
+  }
+}
+
+/** docs/errors.md, generated from the catalogue (`npm run docs:errors`). */
+export async function renderErrorsDoc(): Promise<string> {
+  await loadCatalogues();
+  const rows = [...errorCatalogue()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, e]) => `| \`${code}\` | ${e.statusCode} | ${e.message.replace(/\|/g, '\\|')} |`);
+  return [
+    '# Error codes',
+    '',
+    'Every HTTP error is `{"error": CODE, "message", "details"?}` with the status below; `%s` stands',
+    'for the specifics in the message. Validation errors list `details: [{path, message}]`.',
+    'Generated from the code by `npm run docs:errors`; a test keeps this page in sync.',
+    '',
+    '| code | HTTP status | message |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await writeFile(path.join(ROOT, 'docs/errors.md'), await renderErrorsDoc());
+}
