@@ -97,13 +97,23 @@ describe('repair-order checks', () => {
     expect(
       checkTechnician({
         order: order(),
-        technician: { certificate: 'T-1', validFrom: '2024-01-01', validTo: '2025-07-31' },
+        technician: {
+          certificate: 'T-1',
+          name: 'Li',
+          validFrom: '2024-01-01',
+          validTo: '2025-07-31',
+        },
       })[0]?.severity,
     ).toBe('violation');
     expect(
       checkTechnician({
         order: order(),
-        technician: { certificate: 'T-1', validFrom: '2024-01-01', validTo: '2025-08-01' },
+        technician: {
+          certificate: 'T-1',
+          name: 'Li',
+          validFrom: '2024-01-01',
+          validTo: '2025-08-01',
+        },
       }),
     ).toEqual([]);
   });
@@ -111,11 +121,16 @@ describe('repair-order checks', () => {
   it('outlet authorization period is checked on the drop-off date', () => {
     expect(checkOutlet({ order: order() })[0]?.severity).toBe('unchecked');
     expect(
-      checkOutlet({ order: order(), outlet: { id: 'o-1', authorizedFrom: '2025-08-02' } })[0]
-        ?.severity,
+      checkOutlet({
+        order: order(),
+        outlet: { id: 'o-1', name: 'Outlet 1', authorizedFrom: '2025-08-02' },
+      })[0]?.severity,
     ).toBe('violation');
     expect(
-      checkOutlet({ order: order(), outlet: { id: 'o-1', authorizedFrom: '2025-01-01' } }),
+      checkOutlet({
+        order: order(),
+        outlet: { id: 'o-1', name: 'Outlet 1', authorizedFrom: '2025-01-01' },
+      }),
     ).toEqual([]);
   });
 

@@ -1,6 +1,8 @@
 import { daysBetween, parseInstant } from './calendar.ts';
 import { t } from './case-context.ts';
 import type { Evaluation, Text } from './evaluation-schema.ts';
+import type { z } from 'zod';
+import type { Outlet, PriceListSchema, Technician } from './registry-schema.ts';
 import type { RepairRecordBody } from './repair-record-schema.ts';
 
 /**
@@ -8,23 +10,7 @@ import type { RepairRecordBody } from './repair-record-schema.ts';
  * orders"). A named step array (STYLE.md §5): each step is small, pure and tested alone.
  * Steps whose inputs are missing (no outlet registry, no price list) say so instead of passing.
  */
-export interface Outlet {
-  id: string;
-  authorizedFrom: string;
-  authorizedTo?: string;
-  servicePhone?: string;
-}
-export interface Technician {
-  certificate: string;
-  validFrom: string;
-  validTo?: string;
-}
-export interface PriceList {
-  labourRateCNY?: number;
-  towingCNY?: number;
-  /** Published work items (明码标价 Art. 7 ¶2). */
-  workItems?: readonly string[];
-}
+export type PriceList = z.infer<typeof PriceListSchema>;
 
 export interface CheckContext {
   order: RepairRecordBody;

@@ -186,7 +186,14 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
             input: req.body.droppedOffAt,
           },
         ]);
-      const checks = reviewOrder(unit, await store.listRepairs(unit.serial), req.body);
+      const outlet = await store.getOutlet(req.body.outletId);
+      const cert = req.body.technicianCertificate;
+      const technician = cert ? await store.getTechnician(cert) : undefined;
+      const checks = reviewOrder(unit, await store.listRepairs(unit.serial), req.body, {
+        ...(outlet ? { outlet } : {}),
+        ...(outlet?.priceList ? { priceList: outlet.priceList } : {}),
+        ...(technician ? { technician } : {}),
+      });
       const rec = await store.appendRepair(unit.serial, req.body, now().toISOString());
       return reply.status(201).send({ ...rec, checks });
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { evaluateEligibility, resolvePolicy } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
+import { outletRoutes } from './outlet-routes.ts';
 import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
 import { EvaluateRequestSchema } from './schemas.ts';
 
@@ -32,10 +33,9 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
     },
     async (req) => evaluateEligibility(resolvePolicy(req.body), req.body.facts),
   );
-  if (opts.store && opts.auth)
-    await app.register(recordRoutes, {
-      store: opts.store,
-      auth: opts.auth,
-      ...(opts.now ? { now: opts.now } : {}),
-    });
+  if (opts.store && opts.auth) {
+    const deps = { store: opts.store, auth: opts.auth, ...(opts.now ? { now: opts.now } : {}) };
+    await app.register(recordRoutes, deps);
+    await app.register(outletRoutes, deps);
+  }
 };

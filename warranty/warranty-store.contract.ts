@@ -83,6 +83,34 @@ export function describeWarrantyStoreContract(
       expect(await store.getUnit(b)).toEqual(unit(b));
     });
 
+    it('saves outlets (upsert), finds them by service phone digits; saves technicians', async () => {
+      const id = `outlet-${serial()}`;
+      const o = {
+        id,
+        name: '某某授权服务站',
+        servicePhone: '400-800-1234',
+        authorizedFrom: '2024-01-01',
+        priceList: { labourRateCNY: 60, workItems: ['更换电容'] },
+      };
+      expect(await store.saveOutlet(o)).toEqual(o);
+      const renewed = { ...o, authorizedTo: '2026-12-31' };
+      await store.saveOutlet(renewed);
+      expect(await store.getOutlet(id)).toEqual(renewed);
+      expect((await store.findOutletsByPhone('4008001234')).map((x) => x.id)).toContain(id);
+      expect(await store.findOutletsByPhone('400-000-0000')).toEqual([]);
+      expect(await store.getOutlet('nope')).toBeUndefined();
+      const t = {
+        certificate: `CERT-${serial()}`,
+        name: '李伟',
+        outletId: id,
+        validFrom: '2024-01-01',
+        validTo: '2026-01-01',
+      };
+      expect(await store.saveTechnician(t)).toEqual(t);
+      expect(await store.getTechnician(t.certificate)).toEqual(t);
+      expect(await store.getTechnician('none')).toBeUndefined();
+    });
+
     it('refuses records for an unknown unit', async () => {
       await expect(
         store.appendRepair('ghost', body(1), '2025-05-01T00:00:00Z'),

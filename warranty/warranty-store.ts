@@ -1,3 +1,4 @@
+import type { Outlet, Technician } from './registry-schema.ts';
 import type {
   ChainVerification,
   RepairRecordBody,
@@ -31,5 +32,13 @@ export interface WarrantyStore {
   listRepairs(serial: string): Promise<StoredRepairRecord[]>;
   /** Re-checks the unit's chain and names the first broken link. */
   verifyRepairs(serial: string): Promise<ChainVerification>;
+  /** Creates or replaces an outlet (its authorization period may change). */
+  saveOutlet(outlet: Outlet): Promise<Outlet>;
+  getOutlet(id: string): Promise<Outlet | undefined>;
+  /** Outlets whose service phone has the same digits as `phone`. */
+  findOutletsByPhone(phone: string): Promise<Outlet[]>;
+  /** Creates or replaces a technician's certificate record. */
+  saveTechnician(t: Technician): Promise<Technician>;
+  getTechnician(certificate: string): Promise<Technician | undefined>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type {
   Unit,
   UnitInput,
 } from '../repair-record-schema.ts';
+import { phoneDigits, type Outlet, type Technician } from '../registry-schema.ts';
 import type { WarrantyStore } from '../warranty-store.ts';
 
 /**
@@ -16,6 +17,8 @@ import type { WarrantyStore } from '../warranty-store.ts';
 export class MemoryWarrantyStore implements WarrantyStore {
   private readonly units = new Map<string, Unit>();
   private readonly records = new Map<string, StoredRepairRecord[]>();
+  private readonly outlets = new Map<string, Outlet>();
+  private readonly technicians = new Map<string, Technician>();
 
   async registerUnit(unit: UnitInput): Promise<Unit> {
     if (this.units.has(unit.serial)) throw new WarrantyErrors.UnitExists(unit.serial);
@@ -62,6 +65,33 @@ export class MemoryWarrantyStore implements WarrantyStore {
 
   async verifyRepairs(serial: string): Promise<ChainVerification> {
     return verifyChain(await this.listRepairs(serial));
+  }
+
+  async saveOutlet(outlet: Outlet): Promise<Outlet> {
+    this.outlets.set(outlet.id, structuredClone(outlet));
+    return structuredClone(outlet);
+  }
+
+  async getOutlet(id: string): Promise<Outlet | undefined> {
+    const o = this.outlets.get(id);
+    return o && structuredClone(o);
+  }
+
+  async findOutletsByPhone(phone: string): Promise<Outlet[]> {
+    const d = phoneDigits(phone);
+    return [...this.outlets.values()]
+      .filter((o) => d !== '' && o.servicePhone !== undefined && phoneDigits(o.servicePhone) === d)
+      .map((o) => structuredClone(o));
+  }
+
+  async saveTechnician(t: Technician): Promise<Technician> {
+    this.technicians.set(t.certificate, structuredClone(t));
+    return structuredClone(t);
+  }
+
+  async getTechnician(certificate: string): Promise<Technician | undefined> {
+    const t = this.technicians.get(certificate);
+    return t && structuredClone(t);
   }
 
   async close(): Promise<void> {}

@@ -8,7 +8,15 @@ import type {
   Unit,
   UnitInput,
 } from '../repair-record-schema.ts';
+import type { Outlet, Technician } from '../registry-schema.ts';
 import type { WarrantyStore } from '../warranty-store.ts';
+import {
+  findOutletsByPhoneSql,
+  getOutletSql,
+  getTechnicianSql,
+  saveOutletSql,
+  saveTechnicianSql,
+} from './sql-registry.ts';
 
 /**
  * WarrantyStore on the relational database (PGlite or PostgreSQL, migration 100). Appends lock
@@ -158,6 +166,26 @@ export class SqlWarrantyStore implements WarrantyStore {
 
   async verifyRepairs(serial: string): Promise<ChainVerification> {
     return verifyChain(await this.listRepairs(serial));
+  }
+
+  saveOutlet(outlet: Outlet): Promise<Outlet> {
+    return saveOutletSql(this.sql, outlet);
+  }
+
+  getOutlet(id: string): Promise<Outlet | undefined> {
+    return getOutletSql(this.sql, id);
+  }
+
+  findOutletsByPhone(phone: string): Promise<Outlet[]> {
+    return findOutletsByPhoneSql(this.sql, phone);
+  }
+
+  saveTechnician(t: Technician): Promise<Technician> {
+    return saveTechnicianSql(this.sql, t);
+  }
+
+  getTechnician(certificate: string): Promise<Technician | undefined> {
+    return getTechnicianSql(this.sql, certificate);
   }
 
   /** The database belongs to whoever opened it: closing the store does not close it. */

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { DateOrDateTimeSchema } from './schemas.ts';
+
+/**
+ * Authorized service outlets (with their official service phone, authorization period and
+ * published price list) and certified technicians, as stored by a WarrantyStore.
+ */
+export const PriceListSchema = z.object({
+  labourRateCNY: z.number().nonnegative().optional(),
+  towingCNY: z.number().nonnegative().optional(),
+  workItems: z
+    .array(z.string())
+    .optional()
+    .describe('published service items (明码标价 Art. 7 ¶2)'),
+});
+
+export const OutletSchema = z
+  .object({
+    id: z.string().trim().min(1).max(64),
+    name: z.string().min(1).max(200),
+    manufacturer: z.string().max(128).optional(),
+    address: z.string().max(300).optional(),
+    servicePhone: z
+      .string()
+      .regex(/^[0-9+\-() ]{3,32}$/, 'digits, spaces, + - ( )')
+      .optional(),
+    authorizedFrom: DateOrDateTimeSchema,
+    authorizedTo: DateOrDateTimeSchema.optional(),
+    priceList: PriceListSchema.optional(),
+  })
+  .meta({ id: 'WarrantyOutlet' });
+export type Outlet = z.infer<typeof OutletSchema>;
+
+export const TechnicianSchema = z
+  .object({
+    certificate: z.string().trim().min(1).max(64),
+    name: z.string().min(1).max(100),
+    outletId: z.string().optional(),
+    validFrom: DateOrDateTimeSchema,
+    validTo: DateOrDateTimeSchema.optional(),
+  })
+  .meta({ id: 'WarrantyTechnician' });
+export type Technician = z.infer<typeof TechnicianSchema>;
+
+/** Digits of a phone number, for comparing "400-800 1234" with "4008001234". */
+export const phoneDigits = (s: string): string => s.replace(/\D/g, '');

@@ -1,0 +1,116 @@
+import type { Sql } from '../../app/db.ts';
+import {
+  phoneDigits,
+  type Outlet,
+  type PriceListSchema,
+  type Technician,
+} from '../registry-schema.ts';
+import type { z } from 'zod';
+
+/**
+ * Outlets and technicians on the relational database (migration 102), used by SqlWarrantyStore.
+ */
+interface OutletRow {
+  id: string;
+  name: string;
+  manufacturer: string | null;
+  address: string | null;
+  service_phone: string | null;
+  authorized_from: string;
+  authorized_to: string | null;
+  price_list: z.infer<typeof PriceListSchema> | string | null;
+}
+
+interface TechnicianRow {
+  certificate: string;
+  name: string;
+  outlet_id: string | null;
+  valid_from: string;
+  valid_to: string | null;
+}
+
+/** Copies the non-null entries of `pairs` into an object (absent optional fields stay absent). */
+function defined<T>(pairs: Array<[string, unknown]>): T {
+  return Object.fromEntries(pairs.filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+const toOutlet = (r: OutletRow): Outlet =>
+  defined<Outlet>([
+    ['id', r.id],
+    ['name', r.name],
+    ['manufacturer', r.manufacturer],
+    ['address', r.address],
+    ['servicePhone', r.service_phone],
+    ['authorizedFrom', r.authorized_from],
+    ['authorizedTo', r.authorized_to],
+    ['priceList', typeof r.price_list === 'string' ? JSON.parse(r.price_list) : r.price_list],
+  ]);
+
+const toTechnician = (r: TechnicianRow): Technician =>
+  defined<Technician>([
+    ['certificate', r.certificate],
+    ['name', r.name],
+    ['outletId', r.outlet_id],
+    ['validFrom', r.valid_from],
+    ['validTo', r.valid_to],
+  ]);
+
+export async function saveOutletSql(sql: Sql, o: Outlet): Promise<Outlet> {
+  const r = await sql.query<OutletRow>(
+    `INSERT INTO warranty_outlets (id, name, manufacturer, address, service_phone, service_phone_digits, authorized_from, authorized_to, price_list)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, manufacturer = EXCLUDED.manufacturer, address = EXCLUDED.address,
+       service_phone = EXCLUDED.service_phone, service_phone_digits = EXCLUDED.service_phone_digits,
+       authorized_from = EXCLUDED.authorized_from, authorized_to = EXCLUDED.authorized_to, price_list = EXCLUDED.price_list
+     RETURNING *`,
+    [
+      o.id,
+      o.name,
+      o.manufacturer ?? null,
+      o.address ?? null,
+      o.servicePhone ?? null,
+      o.servicePhone ? phoneDigits(o.servicePhone) : null,
+      o.authorizedFrom,
+      o.authorizedTo ?? null,
+      o.priceList ? JSON.stringify(o.priceList) : null,
+    ],
+  );
+  return toOutlet(r.rows[0] as OutletRow);
+}
+
+export async function getOutletSql(sql: Sql, id: string): Promise<Outlet | undefined> {
+  const r = await sql.query<OutletRow>('SELECT * FROM warranty_outlets WHERE id = $1', [id]);
+  return r.rows[0] && toOutlet(r.rows[0]);
+}
+
+export async function findOutletsByPhoneSql(sql: Sql, phone: string): Promise<Outlet[]> {
+  const d = phoneDigits(phone);
+  if (d === '') return [];
+  const r = await sql.query<OutletRow>(
+    'SELECT * FROM warranty_outlets WHERE service_phone_digits = $1 ORDER BY id',
+    [d],
+  );
+  return r.rows.map(toOutlet);
+}
+
+export async function saveTechnicianSql(sql: Sql, t: Technician): Promise<Technician> {
+  const r = await sql.query<TechnicianRow>(
+    `INSERT INTO warranty_technicians (certificate, name, outlet_id, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (certificate) DO UPDATE SET name = EXCLUDED.name, outlet_id = EXCLUDED.outlet_id,
+       valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to
+     RETURNING *`,
+    [t.certificate, t.name, t.outletId ?? null, t.validFrom, t.validTo ?? null],
+  );
+  return toTechnician(r.rows[0] as TechnicianRow);
+}
+
+export async function getTechnicianSql(
+  sql: Sql,
+  certificate: string,
+): Promise<Technician | undefined> {
+  const r = await sql.query<TechnicianRow>(
+    'SELECT * FROM warranty_technicians WHERE certificate = $1',
+    [certificate],
+  );
+  return r.rows[0] && toTechnician(r.rows[0]);
+}

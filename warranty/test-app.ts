@@ -1,0 +1,48 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createAuth } from '../app/auth.ts';
+import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { installErrorHandler } from '../app/errors.ts';
+import { warrantyRoutes } from './routes.ts';
+import { SqlWarrantyStore } from './stores/sql.ts';
+
+/**
+ * A fastify app with the warranty plugin on in-memory PGlite, for route tests. The caller closes
+ * it with `close()`. The clock is fixed at 2025-07-01T02:00Z (10:00 in Beijing).
+ */
+export interface TestApp {
+  app: FastifyInstance;
+  sql: Sql;
+  tokens: { engineer: string; owner: string; manufacturer: string };
+  close: () => Promise<void>;
+}
+
+export async function buildTestApp(): Promise<TestApp> {
+  const sql = await openPglite();
+  await migrate(sql);
+  const auth = createAuth(sql);
+  const tokens = {
+    engineer: (await auth.issue({ role: 'engineer' })).token,
+    owner: (await auth.issue({ role: 'owner', subject: 'o1' })).token,
+    manufacturer: (await auth.issue({ role: 'manufacturer', subject: 'Acme' })).token,
+  };
+  const app = Fastify({ logger: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  await app.register(warrantyRoutes, {
+    prefix: '/api/v1',
+    store: new SqlWarrantyStore(sql),
+    auth,
+    now: () => new Date('2025-07-01T02:00:00Z'),
+  });
+  return {
+    app,
+    sql,
+    tokens,
+    close: async () => {
+      await app.close();
+      await sql.close();
+    },
+  };
+}
