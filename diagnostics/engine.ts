@@ -19,7 +19,11 @@ import { stepModeHealth, trendModeHealth } from './engine/health.ts';
 import { compilePlan, type CategoryPlan } from './engine/plan.ts';
 import { createDeviceState, type DeviceState } from './engine/device-state.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
-import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
+import {
+  CategoryProfileSchema,
+  type CategoryProfile,
+  type CategoryProfileInput,
+} from './profiles/schema.ts';
 import type {
   AlertCandidate,
   HealthReport,
@@ -72,10 +76,23 @@ function kindRank(dev: DeviceState, modeId: string): number {
 export function createDiagnosticsEngine(
   opts: DiagnosticsEngineOptions,
 ): DiagnosticsEngine & { ignored: number } {
-  const plans = new Map<Category, CategoryPlan>();
+  const profiles = new Map<Category, CategoryProfile>();
   for (const raw of opts.profiles) {
     const p = CategoryProfileSchema.parse(raw);
-    plans.set(p.category, compilePlan(p, opts.warmupSamples));
+    profiles.set(p.category, p);
+  }
+  // One compiled plan per category and product model: units of a model share fleet references.
+  const plans = new Map<string, CategoryPlan>();
+  function planFor(category: Category, model: string): CategoryPlan | undefined {
+    const key = `${category}\u0000${model}`;
+    let plan = plans.get(key);
+    if (!plan) {
+      const profile = profiles.get(category);
+      if (!profile) return undefined;
+      plan = compilePlan(profile, opts.warmupSamples);
+      plans.set(key, plan);
+    }
+    return plan;
   }
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
@@ -87,7 +104,7 @@ export function createDiagnosticsEngine(
   }): DeviceState | undefined {
     let dev = devices.get(ref.deviceId);
     if (dev && dev.category === ref.category) return dev;
-    const plan = plans.get(ref.category);
+    const plan = planFor(ref.category, ref.model);
     if (!plan) return undefined;
     dev = createDeviceState(plan, ref.deviceId, ref.model);
     devices.set(ref.deviceId, dev);

@@ -7,6 +7,16 @@ import type { DerivedMetric } from './detector.ts';
  * Config, state layout and read-outs (RUL, health, agreement) of the trend detector
  * (trend.ts). Kept apart so the detector file holds the update rule alone.
  */
+/**
+ * What the units of one product model looked like when first seen, for one indicator: shared by
+ * those units' states (one per model, not per device), updated as each finishes its warm-up.
+ */
+export interface FleetReference {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
 export interface TrendIndicator extends DerivedMetric {
   direction: 1 | -1;
   weight: number;
@@ -17,6 +27,8 @@ export interface TrendIndicator extends DerivedMetric {
   when?: (sample: Sample) => boolean;
   /** Known healthy value; else learnt from the first `warmup` samples. */
   baseline?: number;
+  /** The model's fleet, to catch a unit that was already degrading when first seen. */
+  fleet?: FleetReference;
 }
 
 export interface TrendConfig {
@@ -46,6 +58,8 @@ export interface TrendConfig {
    * like a significant trend.
    */
   bucketMs?: number;
+  /** Units a fleet reference needs before it judges a newcomer. */
+  fleetMin?: number;
 }
 
 // Header slots, then the regression, then 4 slots per indicator.
@@ -185,4 +199,32 @@ export function agreement(st: TrendState, level: number): number {
     if (st.s[st.o + IND + k * I_STRIDE + I_TERM]! >= 0.5 * level) agree += ind.weight;
   });
   return wsum > 0 ? agree / wsum : 0;
+}
+
+/**
+ * Compares a unit's freshly learnt baseline with its model's fleet. A unit that starts clearly
+ * worse than its siblings in the mode's direction (beyond 3 fleet SDs and 10 % of the failure
+ * move) was already degrading when first seen: it is judged from the fleet's baseline, with the
+ * fleet's spread as that baseline's uncertainty. Other units join the fleet statistics.
+ * Returns the baseline to use and the variance of its estimate.
+ */
+export function reconcileBaseline(
+  ind: TrendIndicator,
+  own: number,
+  ownVar: number,
+  fleetMin: number,
+): { base: number; variance: number } {
+  const f = ind.fleet;
+  if (!f) return { base: own, variance: ownVar };
+  if (f.n >= fleetMin) {
+    const sd = Math.sqrt(f.m2 / (f.n - 1));
+    const scale = ind.relative ? ind.failureDelta * Math.abs(f.mean) : ind.failureDelta;
+    const worse = ind.direction * (own - f.mean);
+    if (worse > 3 * sd && worse > 0.1 * scale) return { base: f.mean, variance: sd * sd };
+  }
+  f.n++;
+  const d = own - f.mean;
+  f.mean += d / f.n;
+  f.m2 += d * (own - f.mean);
+  return { base: own, variance: ownVar };
 }

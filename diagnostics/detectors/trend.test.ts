@@ -87,4 +87,24 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
     expect(Math.abs(trendHealth(st).indicator)).toBeLessThan(0.01);
     expect(trendHealth(st).contributions[0]!.baseline).toBe(100);
   });
+
+  it('a unit already degrading when first seen is judged from its fleet, a healthy one from itself', () => {
+    const fleet = { n: 0, mean: 0, m2: 0 };
+    const cfg: TrendConfig = { ...config, indicators: [{ ...config.indicators[0]!, fleet }] };
+    const u = rng(11);
+    const g = gauss(rng(12));
+    const unit = (level: number) => {
+      const st = trendDetector.init(cfg);
+      for (let h = 0; h < 60; h++) trendDetector.update(st, sampleAt(h, { x: level + 0.5 * g() }, 'd', HOUR));
+      return st;
+    };
+    for (let k = 0; k < 25; k++) unit(100 + 2 * (u() - 0.5)); // unit-to-unit spread ±1
+    expect(fleet.n).toBe(25);
+    const degraded = unit(110); // half-way to failure (+20) before we ever saw it
+    expect(trendHealth(degraded).contributions[0]!.baseline).toBeCloseTo(100, 0);
+    expect(trendHealth(degraded).indicator).toBeGreaterThan(0.4);
+    const healthy = unit(100.8);
+    expect(trendHealth(healthy).contributions[0]!.baseline).toBeCloseTo(100.8, 0);
+    expect(fleet.n).toBe(26); // the degraded unit did not join the reference
+  });
 });

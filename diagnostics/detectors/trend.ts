@@ -19,6 +19,7 @@ import {
   LAST_REPORT,
   LAST_TS,
   NOW,
+  reconcileBaseline,
   REG,
   START,
   trendHealth,
@@ -85,6 +86,13 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
           s[o + I_BASE] = s[o + I_BASE]! + d / (n + 1);
           s[o + I_M2] = s[o + I_M2]! + d * (x - s[o + I_BASE]!);
         } else {
+          if (n === warmup && ind.fleet) {
+            // Warm-up just ended: check the learnt baseline against the model's fleet.
+            const own = s[o + I_BASE]!;
+            const r = reconcileBaseline(ind, own, s[o + I_M2]! / (n - 1) / n, c.fleetMin ?? 20);
+            s[o + I_BASE] = r.base;
+            s[o + I_M2] = r.variance * n * (n - 1); // keeps baselineVar() = the estimate's variance
+          }
           const base = s[o + I_BASE]!;
           const scale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
           const term = scale > 0 ? (ind.direction * (x - base)) / scale : 0;

@@ -71,7 +71,10 @@ export function compileCondition(
   };
 }
 
-/** Compiles a validated category profile. `warmupSamples` overrides the time-based warm-up. */
+/**
+ * Compiles a validated category profile, once per product model (the trend detectors keep a
+ * fleet reference per model). `warmupSamples` overrides the time-based warm-up.
+ */
 export function compilePlan(profile: CategoryProfile, warmupSamples?: number): CategoryPlan {
   const interval = profile.expectedIntervalMs;
   const warmup =
@@ -121,6 +124,8 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
           weight: i.weight,
           failureDelta: i.failureRel ?? i.failureDelta ?? 1,
           relative: i.failureRel !== undefined,
+          // Learnt baselines only (a failureValue mode has none to compare).
+          fleet: { n: 0, mean: 0, m2: 0 },
           ...(when ? { when } : {}),
           ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
