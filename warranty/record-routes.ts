@@ -8,6 +8,7 @@ import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
 import { FindingSchema, reviewOrder } from './order-review.ts';
+import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { ownerOrStaff, sha256Hex } from './owner-access.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
 import { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
@@ -24,6 +25,8 @@ export interface RecordRoutesOptions {
   auth: Auth;
   /** Clock for `recordedAt` and the default evaluation date; injected so tests control it. */
   now?: () => Date;
+  /** Telemetry, for car mileage from a connected unit's odometer (with rollback detection). */
+  telemetry?: OdometerSource;
 }
 
 const StoredRecordSchema = z
@@ -85,7 +88,7 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app,
-  { store, auth, now = () => new Date() },
+  { store, auth, now = () => new Date(), telemetry },
 ) => {
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
@@ -247,7 +250,17 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       const unit = await unitOr404(req.params.serial);
       const records = await store.listRepairs(unit.serial);
       const date = req.query.evaluationDate ?? now().toISOString();
-      const evaluation = evaluateCase(caseForUnit(unit, records, date, req.query.mileageKm));
+      const tele =
+        req.query.mileageKm === undefined &&
+        telemetry &&
+        unit.deviceId &&
+        unit.category === 'household_car'
+          ? await mileageFromTelemetry(telemetry, unit.deviceId, unit.invoiceDate, date)
+          : undefined;
+      const evaluation = evaluateCase(
+        caseForUnit(unit, records, date, req.query.mileageKm ?? tele?.km),
+      );
+      evaluation.warnings.push(...(tele?.warnings ?? []));
       const history = effectiveRecords(records).map((r) => ({
         seq: r.seq,
         droppedOffAt: r.body.droppedOffAt,

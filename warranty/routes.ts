@@ -35,7 +35,8 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
   );
   if (opts.store && opts.auth) {
     const deps = { store: opts.store, auth: opts.auth, ...(opts.now ? { now: opts.now } : {}) };
-    await app.register(recordRoutes, deps);
+    const withTelemetry = { ...deps, ...(opts.telemetry ? { telemetry: opts.telemetry } : {}) };
+    await app.register(recordRoutes, withTelemetry);
     await app.register(outletRoutes, deps);
   }
 };

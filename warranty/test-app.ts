@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { createAuth } from '../app/auth.ts';
 import { migrate, openPglite, type Sql } from '../app/db.ts';
 import { installErrorHandler } from '../app/errors.ts';
+import type { OdometerSource } from './odometer.ts';
 import { warrantyRoutes } from './routes.ts';
 import { SqlWarrantyStore } from './stores/sql.ts';
 
@@ -17,7 +18,7 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function buildTestApp(): Promise<TestApp> {
+export async function buildTestApp(opts: { telemetry?: OdometerSource } = {}): Promise<TestApp> {
   const sql = await openPglite();
   await migrate(sql);
   const auth = createAuth(sql);
@@ -35,6 +36,7 @@ export async function buildTestApp(): Promise<TestApp> {
     store: new SqlWarrantyStore(sql),
     auth,
     now: () => new Date('2025-07-01T02:00:00Z'),
+    ...opts,
   });
   return {
     app,
