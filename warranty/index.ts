@@ -21,3 +21,8 @@ export { SqlWarrantyStore } from './stores/sql.ts';
 export { MemoryWarrantyStore } from './stores/memory.ts';
 export { verifyChain, recordHash } from './hash-chain.ts';
 export { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
+export { OutletSchema, TechnicianSchema } from './registry-schema.ts';
+export { checkRepairOrder, ORDER_CHECKS, type Finding } from './order-checks.ts';
+export { importUnitsCsv } from './csv-import.ts';
+export { detectRollbacks, readOdometer, type OdometerSource } from './odometer.ts';
+// The store contract suite (vitest) is imported from './warranty-store.contract.ts' by tests only.

@@ -1,39 +1,15 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuth } from '../app/auth.ts';
-import { migrate, openPglite, type Sql } from '../app/db.ts';
-import { installErrorHandler } from '../app/errors.ts';
-import { warrantyRoutes } from './routes.ts';
-import { SqlWarrantyStore } from './stores/sql.ts';
+import { buildTestApp, type TestApp } from './test-app.ts';
 
-let app: FastifyInstance | undefined;
-let sql: Sql | undefined;
+let t: TestApp | undefined;
 afterEach(async () => {
-  await app?.close();
-  await sql?.close();
-  app = sql = undefined;
+  await t?.close();
+  t = undefined;
 });
 
-async function build(): Promise<{ a: FastifyInstance; db: Sql; engineer: string; owner: string }> {
-  const db = await openPglite();
-  sql = db;
-  await migrate(db);
-  const auth = createAuth(db);
-  const engineer = (await auth.issue({ role: 'engineer' })).token;
-  const owner = (await auth.issue({ role: 'owner', subject: 'o1' })).token;
-  const a = Fastify({ logger: false });
-  app = a;
-  a.setValidatorCompiler(validatorCompiler);
-  a.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(a);
-  await a.register(warrantyRoutes, {
-    prefix: '/api/v1',
-    store: new SqlWarrantyStore(db),
-    auth,
-    now: () => new Date('2025-07-01T02:00:00Z'),
-  });
-  return { a, db, engineer, owner };
+async function build() {
+  t = await buildTestApp();
+  return { a: t.app, db: t.sql, engineer: t.tokens.engineer, owner: t.tokens.owner };
 }
 
 const record = (day: string, extra: Record<string, unknown> = {}) => ({
