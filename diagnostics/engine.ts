@@ -8,7 +8,7 @@ import { hardLimitDetector } from './detectors/hard-limit.ts';
 import { spikeDetector } from './detectors/spike.ts';
 import { stepDetector } from './detectors/step.ts';
 import { stuckDetector } from './detectors/stuck.ts';
-import { trendDetector, trendRul } from './detectors/trend.ts';
+import { trendDetector, trendLevel, trendRul } from './detectors/trend.ts';
 import {
   maxSeverity,
   openCandidate,
@@ -137,7 +137,10 @@ export function createDiagnosticsEngine(
       if (escalated) out.push(next);
       return;
     }
-    const anomaly = dev.anomaly && dev.anomaly.windowEnd >= v.windowStart ? dev.anomaly : undefined;
+    const anomaly =
+      dev.anomaly && dev.anomaly !== v && dev.anomaly.windowEnd >= v.windowStart
+        ? dev.anomaly
+        : undefined;
     const c = openCandidate(dev, mode, v, severity, contributions, prediction, anomaly);
     (dev.open ??= new Map()).set(modeId, c);
     out.push(c);
@@ -167,9 +170,10 @@ export function createDiagnosticsEngine(
       if (s < mode.minAgreement || dev.open?.has(modeId)) continue;
       // The mode's own detector must already see most of the move: the anomaly only saves
       // the wait for the sudden signature's persistence or the trend's significance.
-      const h = modeHealth(dev, modeId);
       const sudden = mode.kind === 'sudden';
-      if (h && h.indicator >= (sudden ? 0.5 : mode.alertThreshold))
+      const trend = sudden ? undefined : dev.trends.find((t) => t.config.modeId === modeId);
+      const level = trend ? trendLevel(trend) : modeHealth(dev, modeId)?.indicator;
+      if (level !== undefined && level >= (sudden ? 0.5 : mode.alertThreshold))
         raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);
     }
   }

@@ -34,6 +34,11 @@ export interface StepConfig {
   noiseSigmas?: number;
   /** Rate at which a healthy baseline follows slow change after warm-up. */
   baselineRate?: number;
+  /**
+   * Share of indicator weight that must itself have moved (term ≥ 0.25): one metric of a
+   * many-metric signature jumping on its own (a phone warming up in a pocket) is not the mode.
+   */
+  minAgreement?: number;
 }
 
 const RUN = 0;
@@ -77,6 +82,7 @@ export const stepDetector: Detector<StepConfig, StepState> = {
     let ready = true;
     let score = 0;
     let wsum = 0;
+    let agree = 0;
     for (let k = 0; k < c.indicators.length; k++) {
       const ind = c.indicators[k]!;
       const o = b + HEAD + k * I_STRIDE;
@@ -119,11 +125,12 @@ export const stepDetector: Detector<StepConfig, StepState> = {
       }
       if (s[o + I_N]! < warmup) ready = false;
       score += ind.weight * s[o + I_TERM]!;
+      if (s[o + I_TERM]! >= 0.25) agree += ind.weight;
     }
     if (!seen || !ready) return null;
     score /= wsum;
     const threshold = c.threshold ?? 0.5;
-    if (score < threshold) {
+    if (score < threshold || agree < (c.minAgreement ?? 0.5) * wsum) {
       s[b + RUN] = 0;
       if (score < threshold / 2) s[b + ALARM] = 0;
       return null;

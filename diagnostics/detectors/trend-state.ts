@@ -150,6 +150,11 @@ function baselineVar(st: TrendState): number {
   return v;
 }
 
+/** Fitted HI now (the regression's level, steadier than the smoothed HI); undefined early on. */
+export function trendLevel(st: TrendState): number | undefined {
+  return fitNow(st)?.level;
+}
+
 /** The fitted line moved to the newest sample. */
 export function fitNow(st: TrendState): LineFit | null {
   const fit = ewFit(st.s, st.o + REG);

@@ -95,7 +95,8 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
     const g = gauss(rng(12));
     const unit = (level: number) => {
       const st = trendDetector.init(cfg);
-      for (let h = 0; h < 60; h++) trendDetector.update(st, sampleAt(h, { x: level + 0.5 * g() }, 'd', HOUR));
+      for (let h = 0; h < 60; h++)
+        trendDetector.update(st, sampleAt(h, { x: level + 0.5 * g() }, 'd', HOUR));
       return st;
     };
     for (let k = 0; k < 25; k++) unit(100 + 2 * (u() - 0.5)); // unit-to-unit spread ±1

@@ -29,7 +29,7 @@ import {
   type TrendState,
 } from './trend-state.ts';
 
-export { trendHealth, trendRul, zFor } from './trend-state.ts';
+export { trendHealth, trendLevel, trendRul, zFor } from './trend-state.ts';
 export type { TrendConfig, TrendIndicator, TrendState } from './trend-state.ts';
 
 /**
