@@ -10,7 +10,7 @@ import type { RunData, UnitSeries } from './csv.ts';
  * - each sensor is smoothed causally per unit (EWMA), since single readings are noisy and a
  *   prediction may only use the past;
  * - sensors are kept when their smoothed value correlates with the capped RUL (|r| ≥ 0.2, at
- *   least the best three), the elapsed time joins as a candidate (all units start new);
+ *   least the best three unless they are noise), the elapsed time joins (all units start new);
  * - the RUL cap (the healthy plateau where no sensor can tell anything), the smoothing span and
  *   linear vs quadratic features are chosen by unit-wise k-fold cross-validation, scoring
  *   predictions at random truncation points against the true, uncapped RUL: exactly the
@@ -150,7 +150,8 @@ function select(train: RunData, base: Base, alpha: number, cap: number): number[
     return { k, r: Math.abs(correlation(xs, ys)) };
   });
   scored.sort((a, b) => b.r - a.r);
-  const keep = scored.filter((s, i) => s.r >= 0.2 || i < 3).slice(0, 20);
+  // The best three stay even when weak (some signal beats none), but not pure noise.
+  const keep = scored.filter((s, i) => s.r >= 0.2 || (i < 3 && s.r >= 0.05)).slice(0, 20);
   return keep.map((s) => s.k).sort((a, b) => a - b);
 }
 
