@@ -50,6 +50,7 @@ export class Ingest {
   private running = false;
   private loop?: Promise<void>;
   private storeUp = true;
+  private gaugesAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly o: IngestOptions) {
@@ -82,7 +83,12 @@ export class Ingest {
       this.o.metrics.samplesAccepted.inc(decoded.items.length);
       if (decoded.unknownMetrics.length > 0) this.o.metrics.unknownMetrics.inc({ category: dev.category }, decoded.items.length);
     }
-    this.updateGauges();
+    // Gauges at most every 100 ms on the hot path; the drainer updates them after each batch.
+    const t = Date.now();
+    if (t - this.gaugesAt > 100) {
+      this.gaugesAt = t;
+      this.updateGauges();
+    }
     return { ok: true, items: decoded.items.length, unknownMetrics: decoded.unknownMetrics };
   }
 
