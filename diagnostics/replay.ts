@@ -1,5 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CategorySchema } from '../ingest/categories.ts';
+import { calibrateMode } from './calibrate.ts';
+import { PROFILES } from './profiles/index.ts';
 import { formatPredictions, InputError, parseRunCsv } from './replay/csv.ts';
 import { fitRulModel, predictRul } from './replay/rul-model.ts';
 
@@ -18,6 +21,11 @@ export const DIAGNOSE_USAGE = `usage: sanbao diagnose replay --train <train.csv>
   --test   CSV with the same columns; series stop before failure
   --out    where to write "unit,rul" (remaining time after each test unit's last row)
   --folds  cross-validation folds for model selection (default 5)
+
+usage: sanbao diagnose calibrate --category <category> --mode <mode id> --train <runs.csv>
+
+  Re-estimates the mode's failure moves from run-to-failure histories whose columns are the
+  category's metrics; prints what changed and the calibrated indicators as JSON.
 `;
 
 const ReplayArgsSchema = z.object({
@@ -39,26 +47,13 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
     io.stdout(DIAGNOSE_USAGE);
     return sub === undefined ? 2 : 0;
   }
+  if (sub === 'calibrate') return calibrateCli(rest, io);
   if (sub !== 'replay') {
     io.stderr(`sanbao diagnose: unknown subcommand "${sub}"\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i]!;
-    const name = flag.startsWith('--') ? flag.slice(2) : '';
-    if (!['train', 'test', 'out', 'folds'].includes(name)) {
-      io.stderr(`sanbao diagnose replay: unknown argument "${flag}"\n\n${DIAGNOSE_USAGE}`);
-      return 2;
-    }
-    const value = rest[i + 1];
-    if (value === undefined || value.startsWith('--')) {
-      io.stderr(`sanbao diagnose replay: --${name} needs a value\n`);
-      return 2;
-    }
-    raw[name] = value;
-    i++;
-  }
+  const raw = parseFlags(rest, ['train', 'test', 'out', 'folds'], 'replay', io);
+  if (!raw) return 2;
   const parsed = ReplayArgsSchema.safeParse({ train: '', test: '', out: '', ...raw });
   if (!parsed.success) {
     const msg = parsed.error.issues
@@ -113,5 +108,76 @@ async function readInput(path: string, flag: string): Promise<string> {
 }
 
 function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(1) : 'none';
+  return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : 'none';
+}
+
+/** `--name value` pairs; null (after telling the user) on an unknown flag or a missing value. */
+function parseFlags(
+  args: string[],
+  allowed: string[],
+  sub: string,
+  io: DiagnoseIo,
+): Record<string, string> | null {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const name = flag.startsWith('--') ? flag.slice(2) : '';
+    if (!allowed.includes(name)) {
+      io.stderr(`sanbao diagnose ${sub}: unknown argument "${flag}"\n\n${DIAGNOSE_USAGE}`);
+      return null;
+    }
+    const value = args[i + 1];
+    if (value === undefined || value.startsWith('--')) {
+      io.stderr(`sanbao diagnose ${sub}: --${name} needs a value\n`);
+      return null;
+    }
+    raw[name] = value;
+    i++;
+  }
+  return raw;
+}
+
+const CalibrateArgsSchema = z.object({
+  category: CategorySchema,
+  mode: z.string().min(1, 'missing --mode <mode id>'),
+  train: z.string().min(1, 'missing --train <file>'),
+});
+
+async function calibrateCli(args: string[], io: DiagnoseIo): Promise<number> {
+  const raw = parseFlags(args, ['category', 'mode', 'train'], 'calibrate', io);
+  if (!raw) return 2;
+  const parsed = CalibrateArgsSchema.safeParse({ mode: '', train: '', ...raw });
+  if (!parsed.success) {
+    const msg = parsed.error.issues
+      .map((i) =>
+        i.path[0] === 'category'
+          ? `--category: expected one of ${CategorySchema.options.join(', ')}`
+          : i.message,
+      )
+      .join('; ');
+    io.stderr(`sanbao diagnose calibrate: ${msg}\n`);
+    return 2;
+  }
+  const { category, mode, train } = parsed.data;
+  const profile = PROFILES.find((p) => p.category === category)!;
+  if (!profile.modes.some((m) => m.id === mode)) {
+    io.stderr(
+      `sanbao diagnose calibrate: --mode: ${category} has no mode "${mode}" (${profile.modes.map((m) => m.id).join(', ')})\n`,
+    );
+    return 2;
+  }
+  try {
+    const data = parseRunCsv(await readInput(train, '--train'), train);
+    const result = calibrateMode(profile, mode, data);
+    for (const r of result.rows) {
+      io.stdout(
+        `${r.metric} ${r.field}: ${fmt(r.before)} → ${fmt(r.after)} (${r.units} units)${r.note ? ` — ${r.note}` : ''}\n`,
+      );
+    }
+    io.stdout(`${JSON.stringify(result.mode.indicators, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    io.stderr(`sanbao diagnose calibrate: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof InputError ? 2 : 1;
+  }
 }
