@@ -1,12 +1,20 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeviceRegistry } from '../broker/devices.ts';
 import { deviceRoutes } from '../broker/routes.ts';
 import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { warrantyRoutes } from '../warranty/routes.ts';
+import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import { RoleSchema, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
@@ -18,6 +26,7 @@ export interface AppDeps {
   devices: DeviceRegistry;
   store: TelemetryStore;
   metrics: Metrics;
+  warranty: WarrantyStore;
   /** Ingest health for /health: whether the telemetry store is accepting writes. */
   ingestHealthy: () => boolean;
   logger?: FastifyBaseLogger | boolean;
@@ -42,6 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Named schemas (`.meta({ id })`) become components/schemas in the document.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -91,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await a.register(deviceRoutes, { devices: deps.devices, auth: deps.auth });
     await a.register(telemetryRoutes, { store: deps.store, devices: deps.devices, auth: deps.auth });
+    await a.register(warrantyRoutes, { store: deps.warranty, auth: deps.auth, telemetry: deps.store });
     for (const p of deps.plugins ?? []) await p(a);
   }, { prefix: '/api/v1' });
 

@@ -9,6 +9,7 @@ import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
 import { createAuth, type Auth } from './auth.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, migrate, openPglite, type Sql } from './db.ts';
@@ -96,7 +97,8 @@ export async function startService(config: Config, opts: { log?: FastifyBaseLogg
     });
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
-    const app = await buildApp({ sql, auth, devices, store, metrics, ingestHealthy: () => ingest.healthy, logger: log });
+    const warranty = new SqlWarrantyStore(sql);
+    const app = await buildApp({ sql, auth, devices, store, metrics, warranty, ingestHealthy: () => ingest.healthy, logger: log });
     cleanup.push(() => app.close());
     await app.ready();
     const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
