@@ -65,6 +65,9 @@ export interface DiagnosticsEngine {
 // caller cannot fill it for everyone.
 const NONE: readonly AlertCandidate[] = Object.freeze([]);
 
+/** Product models per category with their own plan (and fleet references). */
+const MAX_MODELS = 256;
+
 function kindRank(dev: DeviceState, modeId: string): number {
   return dev.plan.modes.get(modeId)?.kind === 'sudden' ? 0 : 1;
 }
@@ -83,12 +86,20 @@ export function createDiagnosticsEngine(
   }
   // One compiled plan per category and product model: units of a model share fleet references.
   const plans = new Map<string, CategoryPlan>();
+  // Bounded: past MAX_MODELS models in a category, further ones share one plan.
+  const modelsPerCategory = new Map<Category, number>();
   function planFor(category: Category, model: string): CategoryPlan | undefined {
-    const key = `${category}\u0000${model}`;
+    let key = `${category}\u0000${model}`;
     let plan = plans.get(key);
     if (!plan) {
       const profile = profiles.get(category);
       if (!profile) return undefined;
+      const n = modelsPerCategory.get(category) ?? 0;
+      if (n >= MAX_MODELS) {
+        key = `${category}\u0000*`;
+        plan = plans.get(key);
+        if (plan) return plan;
+      } else modelsPerCategory.set(category, n + 1);
       plan = compilePlan(profile, opts.warmupSamples);
       plans.set(key, plan);
     }

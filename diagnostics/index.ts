@@ -9,6 +9,8 @@ export { PROFILES, CategoryProfileSchema, ModeProfileSchema } from './profiles/i
 export type { CategoryProfile, CategoryProfileInput, ModeProfile } from './profiles/index.ts';
 export { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 export { diagnoseCli, DIAGNOSE_USAGE } from './replay.ts';
+export { calibrateMode } from './calibrate.ts';
+export type { CalibrationRow } from './calibrate.ts';
 export { fitRulModel, predictRul } from './replay/rul-model.ts';
 export type { RulModel } from './replay/rul-model.ts';
 export { SEVERITY_RANK } from './types.ts';
