@@ -16,14 +16,10 @@ import {
   updateCandidate,
 } from './engine/candidates.ts';
 import { stepModeHealth, trendModeHealth } from './engine/health.ts';
-import { compilePlan, type CategoryPlan } from './engine/plan.ts';
+import { createPlanCache } from './engine/plan.ts';
 import { createDeviceState, type DeviceState } from './engine/device-state.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
-import {
-  CategoryProfileSchema,
-  type CategoryProfile,
-  type CategoryProfileInput,
-} from './profiles/schema.ts';
+import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
 import type {
   AlertCandidate,
   HealthReport,
@@ -65,9 +61,6 @@ export interface DiagnosticsEngine {
 // caller cannot fill it for everyone.
 const NONE: readonly AlertCandidate[] = Object.freeze([]);
 
-/** Product models per category with their own plan (and fleet references). */
-const MAX_MODELS = 256;
-
 function kindRank(dev: DeviceState, modeId: string): number {
   return dev.plan.modes.get(modeId)?.kind === 'sudden' ? 0 : 1;
 }
@@ -79,32 +72,10 @@ function kindRank(dev: DeviceState, modeId: string): number {
 export function createDiagnosticsEngine(
   opts: DiagnosticsEngineOptions,
 ): DiagnosticsEngine & { ignored: number } {
-  const profiles = new Map<Category, CategoryProfile>();
-  for (const raw of opts.profiles) {
-    const p = CategoryProfileSchema.parse(raw);
-    profiles.set(p.category, p);
-  }
-  // One compiled plan per category and product model: units of a model share fleet references.
-  const plans = new Map<string, CategoryPlan>();
-  // Bounded: past MAX_MODELS models in a category, further ones share one plan.
-  const modelsPerCategory = new Map<Category, number>();
-  function planFor(category: Category, model: string): CategoryPlan | undefined {
-    let key = `${category}\u0000${model}`;
-    let plan = plans.get(key);
-    if (!plan) {
-      const profile = profiles.get(category);
-      if (!profile) return undefined;
-      const n = modelsPerCategory.get(category) ?? 0;
-      if (n >= MAX_MODELS) {
-        key = `${category}\u0000*`;
-        plan = plans.get(key);
-        if (plan) return plan;
-      } else modelsPerCategory.set(category, n + 1);
-      plan = compilePlan(profile, opts.warmupSamples);
-      plans.set(key, plan);
-    }
-    return plan;
-  }
+  const planFor = createPlanCache(
+    opts.profiles.map((raw) => CategoryProfileSchema.parse(raw)),
+    opts.warmupSamples,
+  );
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
 

@@ -1,3 +1,4 @@
+import type { Category } from '../../ingest/categories.ts';
 import type { Sample } from '../../ingest/sample.ts';
 import type { CusumConfig } from '../detectors/cusum.ts';
 import type { EwmaConfig } from '../detectors/ewma.ts';
@@ -193,5 +194,38 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
     steps,
     signatures,
     railModes,
+  };
+}
+
+/** Product models per category with their own plan (and so their own fleet references). */
+const MAX_MODELS = 256;
+
+/**
+ * Compiled plans by category and product model, made on first use: units of one model share
+ * fleet references. Bounded: past MAX_MODELS models in a category, further ones share one plan
+ * (a device reporting garbage model names must not grow memory).
+ */
+export function createPlanCache(
+  profiles: readonly CategoryProfile[],
+  warmupSamples?: number,
+): (category: Category, model: string) => CategoryPlan | undefined {
+  const byCategory = new Map(profiles.map((p) => [p.category, p]));
+  const plans = new Map<string, CategoryPlan>();
+  const modelsPerCategory = new Map<Category, number>();
+  return (category, model) => {
+    let key = `${category}\u0000${model}`;
+    let plan = plans.get(key);
+    if (plan) return plan;
+    const profile = byCategory.get(category);
+    if (!profile) return undefined;
+    const n = modelsPerCategory.get(category) ?? 0;
+    if (n >= MAX_MODELS) {
+      key = `${category}\u0000*`;
+      plan = plans.get(key);
+      if (plan) return plan;
+    } else modelsPerCategory.set(category, n + 1);
+    plan = compilePlan(profile, warmupSamples);
+    plans.set(key, plan);
+    return plan;
   };
 }
