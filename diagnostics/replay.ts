@@ -43,9 +43,13 @@ export interface DiagnoseIo {
 /** Entry point of `sanbao diagnose …` (dispatched by app/cli.ts). */
 export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+  if (sub === undefined) {
+    io.stderr(`sanbao diagnose: missing subcommand\n\n${DIAGNOSE_USAGE}`);
+    return 2;
+  }
+  if (sub === 'help' || sub === '--help' || sub === '-h') {
     io.stdout(DIAGNOSE_USAGE);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   if (sub === 'calibrate') return calibrateCli(rest, io);
   if (sub !== 'replay') {
