@@ -60,7 +60,7 @@ describeWithService('influxd', requireInfluxd('faults: InfluxDB outage'), 'influ
       let refusedAt = -1;
       for (let i = 0; i < 2000 && refusedAt < 0; i++) {
         const ok = await Promise.race([
-          c.publishAsync(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + i, metrics: { power_w: i } }), { qos: 1 }).then(() => true, () => false),
+          c.publishAsync(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + i, metrics: { power_w: i % 1000 } }), { qos: 1 }).then(() => true, () => false),
           new Promise<boolean>((r) => c.once('close', () => r(false))),
         ]);
         if (ok) acked.push(i);
@@ -104,7 +104,8 @@ describe('faults: service killed with SIGKILL mid-stream', () => {
     const pump = (async () => {
       while (!killed) {
         const n = i++;
-        c.publish(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + n, metrics: { power_w: n } }), { qos: 1 }, (err) => {
+        // power_w stays within the TV's plausible 0–1000 W, or the message would be refused.
+        c.publish(`devices/${dev.id}/telemetry`, JSON.stringify({ ts: t0 + n, metrics: { power_w: n % 1000 } }), { qos: 1 }, (err) => {
           if (!err && !killed) acked.add(n);
         });
         if (n % 20 === 0) await sleep(1);

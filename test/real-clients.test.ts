@@ -41,13 +41,23 @@ describeWithService('mosquitto-clients and openssl', haveClients, 'apt-get insta
 
     // A service client (API token as password) watches the device's errors with mosquitto_sub.
     const eng = await api<{ token: string }>(svc.httpUrl, 'POST', '/api/v1/tokens', svc.adminToken, { role: 'engineer' });
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', 'token', '-P', eng.body.token, '-t', `devices/${dev.id}/errors`, '-C', '1', '-W', '10']);
+    const subscribed = new Promise<void>((resolve) => {
+      const on = (subs: Array<{ topic: string }>) => {
+        if (subs.some((x) => x.topic === `devices/${dev.id}/errors`)) {
+          svc.service.broker.off('subscribe', on);
+          resolve();
+        }
+      };
+      svc.service.broker.on('subscribe', on);
+    });
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', 'token', '-P', eng.body.token, '-t', `devices/${dev.id}/errors`, '-C', '1', '-W', '60']);
+    const exited = new Promise<number | null>((r) => sub.once('exit', r));
     let out = '';
     sub.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    await new Promise((r) => setTimeout(r, 300));
+    await subscribed; // the broker has the subscription: the error report cannot be missed
     await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', dev.id, '-u', dev.id, '-P', dev.secret, '-q', '1',
       '-t', `devices/${dev.id}/telemetry`, '-m', 'not json']);
-    const code = await new Promise<number | null>((r) => sub.once('exit', r));
+    const code = await exited;
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ reason: 'malformed_json' });
   });
