@@ -8,12 +8,24 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Only app/config.ts reads the environment (STYLE.md §11).
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration in app/config.ts' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'read configuration in app/config.ts' },
+      ],
     },
   },
   // Entry points and tests may read the environment; the service itself reads it in app/config.ts.
-  { files: ['app/config.ts', 'app/cli.ts', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts'], rules: { 'no-restricted-properties': 'off' } },
-  { files: ['bin/**/*.js', '*.config.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  {
+    files: ['app/config.ts', 'app/cli.ts', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['bin/**/*.js', '*.config.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
 );

@@ -32,9 +32,17 @@ declare module 'fastify' {
 
 /** Bearer-token authentication with roles. Tokens are stored as SHA-256 hashes only. */
 export interface Auth {
-  issue(input: { role: Role; subject?: string | null; label?: string | null; id?: string; token?: string }): Promise<IssuedToken>;
+  issue(input: {
+    role: Role;
+    subject?: string | null;
+    label?: string | null;
+    id?: string;
+    token?: string;
+  }): Promise<IssuedToken>;
   revoke(id: string): Promise<boolean>;
-  list(): Promise<Array<Omit<IssuedToken, 'token'> & { createdAt: string; revokedAt: string | null }>>;
+  list(): Promise<
+    Array<Omit<IssuedToken, 'token'> & { createdAt: string; revokedAt: string | null }>
+  >;
   verify(token: string): Promise<Principal | undefined>;
   /** A preHandler that lets through only the given roles (admin always passes). */
   require(...roles: Role[]): preHandlerAsyncHookHandler;
@@ -47,7 +55,13 @@ export interface Auth {
 
 export function createAuth(sql: Sql): Auth {
   const auth: Auth = {
-    async issue({ role, subject = null, label = null, id = `t${randomUUID().slice(0, 8)}`, token = randomBytes(32).toString('base64url') }) {
+    async issue({
+      role,
+      subject = null,
+      label = null,
+      id = `t${randomUUID().slice(0, 8)}`,
+      token = randomBytes(32).toString('base64url'),
+    }) {
       await sql.query(
         `INSERT INTO api_tokens (id, token_hash, role, subject, label) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET token_hash = EXCLUDED.token_hash, role = EXCLUDED.role, revoked_at = NULL`,
@@ -56,15 +70,28 @@ export function createAuth(sql: Sql): Auth {
       return { id, token, role, subject, label };
     },
     async revoke(id) {
-      const { rows } = await sql.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+      const { rows } = await sql.query(
+        'UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+        [id],
+      );
       return rows.length > 0;
     },
     async list() {
       const { rows } = await sql.query<{
-        id: string; role: Role; subject: string | null; label: string | null; created_at: Date | string; revoked_at: Date | string | null;
-      }>('SELECT id, role, subject, label, created_at, revoked_at FROM api_tokens ORDER BY created_at');
+        id: string;
+        role: Role;
+        subject: string | null;
+        label: string | null;
+        created_at: Date | string;
+        revoked_at: Date | string | null;
+      }>(
+        'SELECT id, role, subject, label, created_at, revoked_at FROM api_tokens ORDER BY created_at',
+      );
       return rows.map((r) => ({
-        id: r.id, role: r.role, subject: r.subject, label: r.label,
+        id: r.id,
+        role: r.role,
+        subject: r.subject,
+        label: r.label,
         createdAt: new Date(r.created_at).toISOString(),
         revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
       }));
@@ -84,19 +111,33 @@ export function createAuth(sql: Sql): Auth {
         const principal = m?.[1] ? await auth.verify(m[1]) : undefined;
         if (!principal) throw new AppErrors.Unauthorized();
         if (principal.role !== 'admin' && !roles.includes(principal.role)) {
-          throw new AppErrors.Forbidden(principal.role, `${req.method} ${req.routeOptions.url ?? req.url}`);
+          throw new AppErrors.Forbidden(
+            principal.role,
+            `${req.method} ${req.routeOptions.url ?? req.url}`,
+          );
         }
         req.principal = principal;
       };
     },
     async ensureAdmin(configured) {
       if (configured) {
-        await auth.issue({ role: 'admin', id: 'admin-env', token: configured, label: 'ADMIN_TOKEN' });
+        await auth.issue({
+          role: 'admin',
+          id: 'admin-env',
+          token: configured,
+          label: 'ADMIN_TOKEN',
+        });
         return undefined;
       }
-      const { rows } = await sql.query("SELECT 1 FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1");
+      const { rows } = await sql.query(
+        "SELECT 1 FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1",
+      );
       if (rows.length > 0) return undefined;
-      const t = await auth.issue({ role: 'admin', id: 'admin-generated', label: 'generated on first start' });
+      const t = await auth.issue({
+        role: 'admin',
+        id: 'admin-generated',
+        label: 'generated on first start',
+      });
       return t.token;
     },
   };

@@ -80,7 +80,11 @@ async function serve(io: Io): Promise<number> {
     service = await startService(config);
   } catch (err) {
     const e = err as Error & { code?: string };
-    io.stderr(e.code === 'BROKER_ERR_PORT_IN_USE' ? `sanbao: ${e.message}` : `sanbao: could not start: ${e.stack ?? e.message}`);
+    io.stderr(
+      e.code === 'BROKER_ERR_PORT_IN_USE'
+        ? `sanbao: ${e.message}`
+        : `sanbao: could not start: ${e.stack ?? e.message}`,
+    );
     return 1;
   }
   const { ports } = service;

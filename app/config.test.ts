@@ -15,27 +15,56 @@ describe('loadConfig', () => {
 
   it('lists every problem at once, naming each variable', () => {
     try {
-      loadConfig({ HTTP_PORT: 'eighty', MQTT_PORT: '70000', MQTT_AUTH: 'open', DATABASE_URL: 'not a url', ADMIN_TOKEN: 'short' });
+      loadConfig({
+        HTTP_PORT: 'eighty',
+        MQTT_PORT: '70000',
+        MQTT_AUTH: 'open',
+        DATABASE_URL: 'not a url',
+        ADMIN_TOKEN: 'short',
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
-      expect(names).toEqual(expect.arrayContaining(['HTTP_PORT', 'MQTT_PORT', 'MQTT_AUTH', 'DATABASE_URL', 'ADMIN_TOKEN']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'HTTP_PORT',
+          'MQTT_PORT',
+          'MQTT_AUTH',
+          'DATABASE_URL',
+          'ADMIN_TOKEN',
+        ]),
+      );
     }
   });
 
   it('selects InfluxDB 1.x without a token and 2.x with one', () => {
     expect(loadConfig({ INFLUX_URL: 'http://127.0.0.1:8086' }).influx).toEqual({
-      version: 1, url: 'http://127.0.0.1:8086', database: 'sanbao',
+      version: 1,
+      url: 'http://127.0.0.1:8086',
+      database: 'sanbao',
     });
-    expect(() => loadConfig({ INFLUX_URL: 'http://x:8086', INFLUX_TOKEN: 't' })).toThrow(/INFLUX_ORG/);
-    expect(loadConfig({ INFLUX_URL: 'http://x:8086', INFLUX_TOKEN: 't', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b' }).influx).toMatchObject({ version: 2 });
+    expect(() => loadConfig({ INFLUX_URL: 'http://x:8086', INFLUX_TOKEN: 't' })).toThrow(
+      /INFLUX_ORG/,
+    );
+    expect(
+      loadConfig({
+        INFLUX_URL: 'http://x:8086',
+        INFLUX_TOKEN: 't',
+        INFLUX_ORG: 'o',
+        INFLUX_BUCKET: 'b',
+      }).influx,
+    ).toMatchObject({ version: 2 });
   });
 
   it('requires certificate and key with the TLS port', () => {
     expect(() => loadConfig({ MQTT_TLS_PORT: '8883' })).toThrow(/MQTT_TLS_CERT/);
-    expect(loadConfig({ MQTT_TLS_PORT: '8883', MQTT_TLS_CERT: 'c.pem', MQTT_TLS_KEY: 'k.pem' }).mqtt.tls).toEqual({
-      port: 8883, certFile: 'c.pem', keyFile: 'k.pem',
+    expect(
+      loadConfig({ MQTT_TLS_PORT: '8883', MQTT_TLS_CERT: 'c.pem', MQTT_TLS_KEY: 'k.pem' }).mqtt.tls,
+    ).toEqual({
+      port: 8883,
+      certFile: 'c.pem',
+      keyFile: 'k.pem',
     });
   });
 });

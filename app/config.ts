@@ -54,14 +54,23 @@ export const ConfigSchema = z
     INFLUX_URL: optionalUrl,
     INFLUX_DATABASE: z.string().default('sanbao'),
     /** InfluxDB 1.x: keep raw points this long (e.g. 90d) plus 5 years of hourly rollups; unset = keep all. */
-    INFLUX_RETENTION: z.preprocess(emptyToUndefined, z.string().regex(/^\d+(h|d|w)$/, 'a duration like 90d, 12w or 720h').optional()),
+    INFLUX_RETENTION: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\d+(h|d|w)$/, 'a duration like 90d, 12w or 720h')
+        .optional(),
+    ),
     INFLUX_USERNAME: optionalString,
     INFLUX_PASSWORD: optionalString,
     INFLUX_TOKEN: optionalString,
     INFLUX_ORG: optionalString,
     INFLUX_BUCKET: optionalString,
     /** Unset = generated on first start, stored hashed, printed once. */
-    ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    ADMIN_TOKEN: z.preprocess(
+      emptyToUndefined,
+      z.string().min(16, 'must be at least 16 characters').optional(),
+    ),
     /** Upper bound of the on-disk ingest spool, bytes. Full = QoS 1 stops being acknowledged. */
     SPOOL_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
     /** Samples per store write, and the longest a sample waits for its batch, ms. */
@@ -70,14 +79,24 @@ export const ConfigSchema = z
     /** Accepted timestamp window: how far in the future (s) and in the past (days). */
     INGEST_MAX_FUTURE_SECONDS: positiveInt.default(300),
     INGEST_MAX_PAST_DAYS: positiveInt.default(400),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
   })
   .superRefine((c, ctx) => {
     if (c.MQTT_TLS_PORT !== undefined && (!c.MQTT_TLS_CERT || !c.MQTT_TLS_KEY)) {
-      ctx.addIssue({ code: 'custom', path: ['MQTT_TLS_CERT'], message: 'MQTT_TLS_PORT needs MQTT_TLS_CERT and MQTT_TLS_KEY' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MQTT_TLS_CERT'],
+        message: 'MQTT_TLS_PORT needs MQTT_TLS_CERT and MQTT_TLS_KEY',
+      });
     }
     if (c.INFLUX_TOKEN && (!c.INFLUX_ORG || !c.INFLUX_BUCKET)) {
-      ctx.addIssue({ code: 'custom', path: ['INFLUX_ORG'], message: 'INFLUX_TOKEN (InfluxDB 2.x) needs INFLUX_ORG and INFLUX_BUCKET' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INFLUX_ORG'],
+        message: 'INFLUX_TOKEN (InfluxDB 2.x) needs INFLUX_ORG and INFLUX_BUCKET',
+      });
     }
   });
 
@@ -101,7 +120,14 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl?: string;
   readonly influx?:
-    | { version: 1; url: string; database: string; username?: string; password?: string; retention?: string }
+    | {
+        version: 1;
+        url: string;
+        database: string;
+        username?: string;
+        password?: string;
+        retention?: string;
+      }
     | { version: 2; url: string; token: string; org: string; bucket: string };
   readonly adminToken?: string;
   readonly ingest: {
@@ -124,7 +150,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const r = ConfigSchema.safeParse(env);
   if (!r.success) {
-    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+    throw new ConfigError(
+      r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
   }
   const c = r.data;
   const config: Config = {
@@ -149,7 +177,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(c.INFLUX_URL
       ? {
           influx: c.INFLUX_TOKEN
-            ? { version: 2 as const, url: c.INFLUX_URL, token: c.INFLUX_TOKEN, org: c.INFLUX_ORG!, bucket: c.INFLUX_BUCKET! }
+            ? {
+                version: 2 as const,
+                url: c.INFLUX_URL,
+                token: c.INFLUX_TOKEN,
+                org: c.INFLUX_ORG!,
+                bucket: c.INFLUX_BUCKET!,
+              }
             : {
                 version: 1 as const,
                 url: c.INFLUX_URL,

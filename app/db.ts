@@ -11,7 +11,10 @@ import pg from 'pg';
  */
 export interface Sql {
   readonly kind: 'pglite' | 'postgres';
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: T[] }>;
   /** Runs several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
   /** Runs fn in one transaction; rolls back if it throws. */
@@ -104,7 +107,9 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
   );
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const done = new Set(
-    (await sql.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name),
+    (await sql.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map(
+      (r) => r.name,
+    ),
   );
   const applied: string[] = [];
   for (const f of files) {

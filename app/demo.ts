@@ -12,7 +12,11 @@ interface Io {
  * `npm run demo`: the service plus a simulated fleet of a few hundred mixed devices with
  * faults, talking to it over HTTP and MQTT exactly as real devices would.
  */
-export async function runDemo(config: Config, io: Io, env: Record<string, string | undefined>): Promise<number> {
+export async function runDemo(
+  config: Config,
+  io: Io,
+  env: Record<string, string | undefined>,
+): Promise<number> {
   const service = await startService(config);
   const token = randomBytes(24).toString('base64url');
   await service.auth.issue({ role: 'admin', id: 'admin-demo', token, label: 'npm run demo' });
@@ -43,13 +47,33 @@ export async function runDemo(config: Config, io: Io, env: Record<string, string
   process.once('SIGTERM', () => stop.abort());
   const fleet = simulateCli(
     [
-      '--api', api, '--mqtt', mqtt, '--token', token, '--devices', '300', '--faults', '0.1', '--speed', '3600', '--seed', '7',
-      '--duration', '2h', '--credentials', path.join(config.dataDir, 'demo-credentials.json'),
-      '--ground-truth', path.join(config.dataDir, 'demo-ground-truth.jsonl'),
+      '--api',
+      api,
+      '--mqtt',
+      mqtt,
+      '--token',
+      token,
+      '--devices',
+      '300',
+      '--faults',
+      '0.1',
+      '--speed',
+      '3600',
+      '--seed',
+      '7',
+      '--duration',
+      '2h',
+      '--credentials',
+      path.join(config.dataDir, 'demo-credentials.json'),
+      '--ground-truth',
+      path.join(config.dataDir, 'demo-ground-truth.jsonl'),
     ],
     { ...io, env },
   );
-  const code = await Promise.race([fleet, new Promise<number>((r) => stop.signal.addEventListener('abort', () => r(0)))]);
+  const code = await Promise.race([
+    fleet,
+    new Promise<number>((r) => stop.signal.addEventListener('abort', () => r(0))),
+  ]);
   await service.close();
   return code;
 }

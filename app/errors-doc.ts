@@ -7,7 +7,14 @@ import { errorCatalogue } from './errors.ts';
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Files that declare error codes (each module's catalogue). */
-const SOURCES = ['app/errors.ts', 'broker/errors.ts', 'ingest/stores/influx-schema.ts', 'warranty/errors.ts', 'diagnostics/errors.ts', 'simulators/errors.ts'];
+const SOURCES = [
+  'app/errors.ts',
+  'broker/errors.ts',
+  'ingest/stores/influx-schema.ts',
+  'warranty/errors.ts',
+  'diagnostics/errors.ts',
+  'simulators/errors.ts',
+];
 
 /** Imports every module catalogue so that `errorCatalogue()` is complete. */
 export async function loadCatalogues(): Promise<void> {

@@ -1,6 +1,9 @@
 import createError from '@fastify/error';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 /**
@@ -52,16 +55,24 @@ export const AppErrors = {
 };
 
 /** Turns zod issues into `[{ path: 'a.b[0]', message }]`, the details of a validation error. */
-export function zodIssues(issues: readonly z.core.$ZodIssue[]): Array<{ path: string; message: string }> {
+export function zodIssues(
+  issues: readonly z.core.$ZodIssue[],
+): Array<{ path: string; message: string }> {
   return issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['),
+    path: i.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '['),
     message: i.message,
   }));
 }
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: 'APP_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    reply.status(404).send({
+      error: 'APP_ERR_NOT_FOUND',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+    });
   });
   app.setErrorHandler((err: FastifyError & { details?: unknown }, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
@@ -89,7 +100,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    const code = err.code && /^[A-Z]+_ERR_[A-Z_]+$/.test(err.code) ? err.code : status === 400 ? 'APP_ERR_VALIDATION' : status >= 500 ? 'APP_ERR_INTERNAL' : `APP_ERR_HTTP_${status}`;
+    const code =
+      err.code && /^[A-Z]+_ERR_[A-Z_]+$/.test(err.code)
+        ? err.code
+        : status === 400
+          ? 'APP_ERR_VALIDATION'
+          : status >= 500
+            ? 'APP_ERR_INTERNAL'
+            : `APP_ERR_HTTP_${status}`;
     return reply.status(status).send({
       error: code,
       message: status >= 500 && !registry.has(code) ? 'internal error' : err.message,

@@ -53,14 +53,20 @@ async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetrySt
  * Composes and starts every role in one process (STYLE.md §7): database, telemetry store,
  * spool and ingest, broker and its listeners, HTTP API. The only place that knows them all.
  */
-export async function startService(config: Config, opts: { log?: FastifyBaseLogger } = {}): Promise<Service> {
+export async function startService(
+  config: Config,
+  opts: { log?: FastifyBaseLogger } = {},
+): Promise<Service> {
   const log = opts.log ?? (pino({ level: config.logLevel }) as unknown as FastifyBaseLogger);
   const cleanup: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
-    for (const f of cleanup.reverse()) await f().catch((err) => log.error({ err }, 'shutdown step failed'));
+    for (const f of cleanup.reverse())
+      await f().catch((err) => log.error({ err }, 'shutdown step failed'));
   };
   try {
-    const sql = config.databaseUrl ? connectPostgres(config.databaseUrl) : await openPglite(path.join(config.dataDir, 'pglite'));
+    const sql = config.databaseUrl
+      ? connectPostgres(config.databaseUrl)
+      : await openPglite(path.join(config.dataDir, 'pglite'));
     cleanup.push(() => sql.close());
     const applied = await migrate(sql);
     if (applied.length) log.info({ applied }, 'database migrated');
@@ -74,14 +80,26 @@ export async function startService(config: Config, opts: { log?: FastifyBaseLogg
     cleanup.push(() => store.close());
     await store.init().catch((err) => {
       // Ingest still starts: the spool holds telemetry until the store answers.
-      log.error({ err: (err as Error).message, store: store.name }, 'telemetry store unavailable at start: spooling');
+      log.error(
+        { err: (err as Error).message, store: store.name },
+        'telemetry store unavailable at start: spooling',
+      );
     });
 
-    const spool = new Spool({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.ingest.spoolMaxBytes });
+    const spool = new Spool({
+      dir: path.join(config.dataDir, 'spool'),
+      maxBytes: config.ingest.spoolMaxBytes,
+    });
     const recovered = await spool.open();
-    if (recovered.recoveredRecords) log.warn(recovered, 'spool holds messages from the previous run: replaying them');
+    if (recovered.recoveredRecords)
+      log.warn(recovered, 'spool holds messages from the previous run: replaying them');
     const ingest = new Ingest({
-      store, spool, metrics, log, batchSize: config.ingest.batchSize, flushMs: config.ingest.flushMs,
+      store,
+      spool,
+      metrics,
+      log,
+      batchSize: config.ingest.batchSize,
+      flushMs: config.ingest.flushMs,
       deadLetterFile: path.join(config.dataDir, 'dead-letter.jsonl'),
       limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
     });
@@ -98,13 +116,31 @@ export async function startService(config: Config, opts: { log?: FastifyBaseLogg
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
     const warranty = new SqlWarrantyStore(sql);
-    const app = await buildApp({ sql, auth, devices, store, metrics, warranty, ingestHealthy: () => ingest.healthy, logger: log });
+    const app = await buildApp({
+      sql,
+      auth,
+      devices,
+      store,
+      metrics,
+      warranty,
+      ingestHealthy: () => ingest.healthy,
+      logger: log,
+    });
     cleanup.push(() => app.close());
     await app.ready();
     const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
 
     return {
-      config, sql, auth, devices, store, ingest, broker, app, metrics, log,
+      config,
+      sql,
+      auth,
+      devices,
+      store,
+      ingest,
+      broker,
+      app,
+      metrics,
+      log,
       ports: { http: httpPort, ...listeners.ports },
       ...(generatedAdminToken ? { generatedAdminToken } : {}),
       close: closeAll,

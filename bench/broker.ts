@@ -24,7 +24,10 @@ process.on('uncaughtException', (err: NodeJS.ErrnoException) => {
 const end = (c: MqttClient) => Promise.race([c.endAsync(true).catch(() => undefined), sleep(2000)]);
 
 const payload = (i: number) =>
-  JSON.stringify({ ts: Date.now(), metrics: { indoor_temp_c: 20 + (i % 10), power_w: 800 + (i % 100), compressor_current_a: 5.5 } });
+  JSON.stringify({
+    ts: Date.now(),
+    metrics: { indoor_temp_c: 20 + (i % 10), power_w: 800 + (i % 100), compressor_current_a: 5.5 },
+  });
 
 async function connectMany(t: Target, n: number, keepalive = 60): Promise<MqttClient[]> {
   await t.prepare(n);
@@ -32,17 +35,24 @@ async function connectMany(t: Target, n: number, keepalive = 60): Promise<MqttCl
   if (process.env.BENCH_DEBUG) log(`   connecting ${n}`);
   for (let i = 0; i < n; i += 200) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(200, n - i) }, (_, j) =>
-        new Promise<MqttClient>((resolve, reject) => {
-          const c = mqtt.connect(t.mqttUrl, { ...t.deviceCredentials(i + j), reconnectPeriod: 0, keepalive, protocolVersion: 4 });
-          c.once('connect', () => {
-            c.on('error', () => clientErrors++);
-            c.on('close', () => closes++);
-            resolve(c);
-          });
-          c.once('error', reject);
-          c.once('close', () => reject(new Error(`${t.name}: connection closed before CONNACK`)));
-        }),
+      Array.from(
+        { length: Math.min(200, n - i) },
+        (_, j) =>
+          new Promise<MqttClient>((resolve, reject) => {
+            const c = mqtt.connect(t.mqttUrl, {
+              ...t.deviceCredentials(i + j),
+              reconnectPeriod: 0,
+              keepalive,
+              protocolVersion: 4,
+            });
+            c.once('connect', () => {
+              c.on('error', () => clientErrors++);
+              c.on('close', () => closes++);
+              resolve(c);
+            });
+            c.once('error', reject);
+            c.once('close', () => reject(new Error(`${t.name}: connection closed before CONNACK`)));
+          }),
       ),
     );
     clients.push(...batch);
@@ -52,7 +62,12 @@ async function connectMany(t: Target, n: number, keepalive = 60): Promise<MqttCl
 
 async function subscriber(t: Target, qos: 0 | 1): Promise<{ c: MqttClient; count: () => number }> {
   const c = await new Promise<MqttClient>((resolve, reject) => {
-    const s = mqtt.connect(t.mqttUrl, { clientId: `bench-sub-${Date.now()}`, ...t.subscriber, reconnectPeriod: 0, protocolVersion: 4 });
+    const s = mqtt.connect(t.mqttUrl, {
+      clientId: `bench-sub-${Date.now()}`,
+      ...t.subscriber,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
     s.once('connect', () => {
       s.on('error', () => clientErrors++);
       resolve(s);
@@ -83,7 +98,12 @@ interface RunResult {
 }
 
 /** Publishes `rate` msg/s spread over `devices` clients for SECONDS; measures the broker's CPU. */
-async function fixedRate(t: Target, devices: MqttClient[], qos: 0 | 1, rate: number): Promise<RunResult> {
+async function fixedRate(
+  t: Target,
+  devices: MqttClient[],
+  qos: 0 | 1,
+  rate: number,
+): Promise<RunResult> {
   const sub = await subscriber(t, qos);
   const topicOf = devices.map((c) => `devices/${c.options.clientId}/telemetry`);
   await sleep(300);
@@ -113,12 +133,20 @@ async function fixedRate(t: Target, devices: MqttClient[], qos: 0 | 1, rate: num
   const cpu = cpuSeconds(t.pid) - cpu0;
   const delivered = sub.count();
   await end(sub.c);
-  return { stored: (await storedCount(t)) - stored0, sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
+  return {
+    stored: (await storedCount(t)) - stored0,
+    sent,
+    delivered,
+    deliveredPerSec: delivered / elapsed,
+    cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6,
+    perSecond,
+  };
 }
 
 /** 100 publishers as fast as their sockets take it (QoS 0): does delivery hold up or collapse? */
 async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
-  if (process.env.BENCH_DEBUG) log(`   connected devices: ${devices.filter((c) => c.connected).length}`);
+  if (process.env.BENCH_DEBUG)
+    log(`   connected devices: ${devices.filter((c) => c.connected).length}`);
   const sub = await subscriber(t, 0);
   if (process.env.BENCH_DEBUG) log('   subscriber ready');
   await sleep(300);
@@ -139,15 +167,18 @@ async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
       while (running && Date.now() - start < SECONDS * 1000) {
         for (let j = 0; j < 20; j++) c.publish(topic, payload(sent++), { qos: 0 });
         // Respect the socket: wait for it to drain, as a real device's TCP stack would.
-        const stream = (c as unknown as { stream: { writableNeedDrain: boolean; once(e: string, f: () => void): void } }).stream;
+        const stream = (
+          c as unknown as {
+            stream: { writableNeedDrain: boolean; once(e: string, f: () => void): void };
+          }
+        ).stream;
         if (stream.writableNeedDrain) {
           await new Promise<void>((r) => {
             stream.once('drain', r);
             setTimeout(r, 200); // a reset connection never drains
           });
           if (!c.connected) return;
-        }
-        else await new Promise((r) => setImmediate(r));
+        } else await new Promise((r) => setImmediate(r));
       }
     }),
   );
@@ -161,10 +192,20 @@ async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
   const delivered = sub.count();
   await end(sub.c);
   if (process.env.BENCH_DEBUG) log('   subscriber closed');
-  return { stored: (await storedCount(t)) - stored0, sent, delivered, deliveredPerSec: delivered / elapsed, cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6, perSecond };
+  return {
+    stored: (await storedCount(t)) - stored0,
+    sent,
+    delivered,
+    deliveredPerSec: delivered / elapsed,
+    cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6,
+    perSecond,
+  };
 }
 
-async function idleMemory(t: Target, n: number): Promise<{ bytesPerConnection: number; connected: number }> {
+async function idleMemory(
+  t: Target,
+  n: number,
+): Promise<{ bytesPerConnection: number; connected: number }> {
   await t.prepare(n);
   await sleep(500);
   const before = rssBytes(t.pid);
@@ -183,9 +224,15 @@ async function latency(t: Target & { adminToken?: string }, samples: number): Pr
   for (let i = 0; i < samples; i++) {
     const ts = Date.now();
     const t0 = performance.now();
-    await probe!.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ ts, metrics: { power_w: i } }), { qos: 1 });
+    await probe!.publishAsync(
+      `devices/${id}/telemetry`,
+      JSON.stringify({ ts, metrics: { power_w: i } }),
+      { qos: 1 },
+    );
     for (;;) {
-      const r = await fetch(`${t.httpUrl}/api/v1/devices/${id}/latest`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+      const r = await fetch(`${t.httpUrl}/api/v1/devices/${id}/latest`, {
+        headers: { authorization: `Bearer ${t.adminToken}` },
+      });
       const body = (await r.json()) as { metrics: { power_w?: { ts: string } } };
       if (body.metrics.power_w && Date.parse(body.metrics.power_w.ts) === ts) break;
       await sleep(2);
@@ -219,7 +266,9 @@ async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) 
       for (const qos of [0, 1] as const) {
         log(`   fixed ${RATE}/s, ${n} devices, QoS ${qos}`);
         const r = await fixedRate(t, devices, qos, RATE);
-        rows.push(`| ${t.name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+        rows.push(
+          `| ${t.name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)} |`,
+        );
       }
       await Promise.all(devices.map(end));
     }
@@ -247,7 +296,9 @@ async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) 
     closes = 0;
     const r = await flood(t, devices);
     const died = !alive(t.pid);
-    rows.push(`| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} |`);
+    rows.push(
+      `| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} |`,
+    );
     if (t.httpUrl) floodStored = `${fmt(r.stored / SECONDS)} samples/s stored during the flood`;
     floods.push(`| ${t.name} | ${r.perSecond.join(' · ')} | ${clientErrors} | ${closes} |`);
     await Promise.all(devices.map(end));
@@ -270,13 +321,16 @@ const mem: string[] = [];
 let lat = '';
 let floodStored = '';
 let influxd: InfluxdHandle | undefined;
-const storeNote = influxdAvailable() ? 'InfluxDB 1.x (Debian influxd, own process)' : 'SQL on PGlite (influxd not installed)';
+const storeNote = influxdAvailable()
+  ? 'InfluxDB 1.x (Debian influxd, own process)'
+  : 'SQL on PGlite (influxd not installed)';
 try {
   if (influxdAvailable()) influxd = await startInfluxd();
   const only = process.env.BENCH_TARGETS?.split(',');
   if (!only || only.includes('aedes')) await benchTarget(startRawAedes, false);
   if (!only || only.includes('mosquitto')) await benchTarget(startMosquitto, false);
-  if (!only || only.includes('sanbao')) await benchTarget(() => startSanbao(influxd ? { influxUrl: influxd.url } : {}), true);
+  if (!only || only.includes('sanbao'))
+    await benchTarget(() => startSanbao(influxd ? { influxUrl: influxd.url } : {}), true);
 } finally {
   await influxd?.stop();
 }

@@ -2,7 +2,12 @@ import type { Role } from '../app/auth.ts';
 
 /** Who is on the other end of an MQTT connection. */
 export type Identity =
-  | { kind: 'device'; deviceId: string; category: import('../ingest/categories.ts').Category; model: string }
+  | {
+      kind: 'device';
+      deviceId: string;
+      category: import('../ingest/categories.ts').Category;
+      model: string;
+    }
   | { kind: 'service'; role: Role; tokenId: string }
   | { kind: 'anonymous' }; // MQTT_AUTH=none only
 
@@ -31,10 +36,20 @@ function rulesFor(who: Identity): Rules {
         case 'engineer':
           return {
             publish: ['devices/+/commands/+'],
-            subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'devices/+/errors', 'devices/+/commands/#', 'alerts/#'],
+            subscribe: [
+              'devices/+/status',
+              'devices/+/telemetry',
+              'devices/+/events',
+              'devices/+/errors',
+              'devices/+/commands/#',
+              'alerts/#',
+            ],
           };
         case 'manufacturer':
-          return { publish: [], subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'alerts/#'] };
+          return {
+            publish: [],
+            subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'alerts/#'],
+          };
         case 'owner':
           return { publish: [], subscribe: [] };
       }

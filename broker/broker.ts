@@ -1,4 +1,11 @@
-import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import {
+  Aedes,
+  type AedesOptions,
+  type AuthenticateError,
+  type Client,
+  type PublishPacket,
+  type Subscription,
+} from 'aedes';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Auth } from '../app/auth.ts';
 import type { Config } from '../app/config.ts';
@@ -86,16 +93,28 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   };
 
   /** Tells a device why its payload was refused, on devices/{id}/errors. */
-  function reportError(c: Client, st: ClientState, topic: string, reason: string, message: string, details?: unknown) {
+  function reportError(
+    c: Client,
+    st: ClientState,
+    topic: string,
+    reason: string,
+    message: string,
+    details?: unknown,
+  ) {
     if (st.who.kind !== 'device') return;
     const t = now();
     if (reason === 'rate' && t - st.lastErrorReport < 1000) return; // one report a second while flooding
     st.lastErrorReport = t;
     aedes.publish(
       {
-        cmd: 'publish', qos: 0, dup: false, retain: false,
+        cmd: 'publish',
+        qos: 0,
+        dup: false,
+        retain: false,
         topic: `devices/${st.who.deviceId}/errors`,
-        payload: Buffer.from(JSON.stringify({ ts: new Date(t).toISOString(), topic, reason, message, details })),
+        payload: Buffer.from(
+          JSON.stringify({ ts: new Date(t).toISOString(), topic, reason, message, details }),
+        ),
       },
       () => undefined,
     );
@@ -111,104 +130,159 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     packet.retain = false;
   }
 
-  const authenticate = once(async (client: Client, username?: string, password?: Buffer): Promise<boolean> => {
-    const fail = (result: string, err: AuthenticateError) => {
-      metrics.connects.inc({ result });
-      throw err;
-    };
-    if (open && !username) {
-      clients.set(client, { who: { kind: 'anonymous' }, bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()), inflight: 0, lastErrorReport: 0 });
-      return true;
-    }
-    if (!username || !password) return fail('bad_credentials', authError('username and password required', ReturnCode.BadUsernameOrPassword));
-    const secret = password.toString('utf8');
-    let who: Identity;
-    if (username === SERVICE_USERNAME) {
-      const p = await deps.auth.verify(secret);
-      if (!p) return fail('bad_credentials', authError('bad token', ReturnCode.BadUsernameOrPassword));
-      who = { kind: 'service', role: p.role, tokenId: p.tokenId };
-    } else {
-      const r = await deps.devices.authenticate(username, secret);
-      if (!r.ok) {
-        return r.reason === 'disabled'
-          ? fail('disabled', authError('device disabled', ReturnCode.NotAuthorized))
-          : fail('bad_credentials', authError('bad username or password', ReturnCode.BadUsernameOrPassword));
+  const authenticate = once(
+    async (client: Client, username?: string, password?: Buffer): Promise<boolean> => {
+      const fail = (result: string, err: AuthenticateError) => {
+        metrics.connects.inc({ result });
+        throw err;
+      };
+      if (open && !username) {
+        clients.set(client, {
+          who: { kind: 'anonymous' },
+          bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()),
+          inflight: 0,
+          lastErrorReport: 0,
+        });
+        return true;
       }
-      // Client id = device id (DESIGN.md), so one device cannot take over another's session.
-      if (client.id !== username) return fail('identifier_rejected', authError('client id must equal the device id', ReturnCode.IdentifierRejected));
-      who = { kind: 'device', deviceId: r.device.id, category: r.device.category, model: r.device.model };
-    }
-    clients.set(client, {
-      who, bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()), inflight: 0, lastErrorReport: 0,
-      ...(who.kind === 'device' ? { prefix: `devices/${who.deviceId}/` } : {}),
-    });
-    metrics.connects.inc({ result: 'accepted' });
-    return true;
-  }, log);
+      if (!username || !password)
+        return fail(
+          'bad_credentials',
+          authError('username and password required', ReturnCode.BadUsernameOrPassword),
+        );
+      const secret = password.toString('utf8');
+      let who: Identity;
+      if (username === SERVICE_USERNAME) {
+        const p = await deps.auth.verify(secret);
+        if (!p)
+          return fail('bad_credentials', authError('bad token', ReturnCode.BadUsernameOrPassword));
+        who = { kind: 'service', role: p.role, tokenId: p.tokenId };
+      } else {
+        const r = await deps.devices.authenticate(username, secret);
+        if (!r.ok) {
+          return r.reason === 'disabled'
+            ? fail('disabled', authError('device disabled', ReturnCode.NotAuthorized))
+            : fail(
+                'bad_credentials',
+                authError('bad username or password', ReturnCode.BadUsernameOrPassword),
+              );
+        }
+        // Client id = device id (DESIGN.md), so one device cannot take over another's session.
+        if (client.id !== username)
+          return fail(
+            'identifier_rejected',
+            authError('client id must equal the device id', ReturnCode.IdentifierRejected),
+          );
+        who = {
+          kind: 'device',
+          deviceId: r.device.id,
+          category: r.device.category,
+          model: r.device.model,
+        };
+      }
+      clients.set(client, {
+        who,
+        bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()),
+        inflight: 0,
+        lastErrorReport: 0,
+        ...(who.kind === 'device' ? { prefix: `devices/${who.deviceId}/` } : {}),
+      });
+      metrics.connects.inc({ result: 'accepted' });
+      return true;
+    },
+    log,
+  );
 
-  const authorizePublish = once(async (client: Client | null, packet: PublishPacket): Promise<void> => {
-    const st = state(client);
-    if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
-    const topic = packet.topic;
-    const kind = topic.endsWith('/telemetry') ? 'telemetry' : topic.endsWith('/events') ? 'events' : 'other';
-    messagesIn[kind].inc();
-    if (topic.length > config.maxTopicLength) {
-      metrics.rejected.inc({ reason: 'topic_too_long' });
-      throw new Error(`topic longer than ${config.maxTopicLength} characters`);
-    }
-    if (levels(topic) > config.maxTopicLevels) {
-      metrics.rejected.inc({ reason: 'topic_too_deep' });
-      throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
-    }
-    // Hot path for devices: their one allowed prefix, precomputed (same rule as acl.ts).
-    const allowed = st.prefix ? topic.startsWith(st.prefix) : mayPublish(st.who, topic);
-    if (!allowed) {
-      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
-      metrics.rejected.inc({ reason: 'acl_publish' });
-      log.warn({ client: client.id, topic }, 'publish outside the client\'s topics: disconnecting');
-      throw new Error(`not authorized to publish to ${topic}`);
-    }
-    if (!st.bucket.take(now())) {
-      metrics.rejected.inc({ reason: 'rate' });
-      reportError(client, st, topic, 'rate', `more than ${config.ratePerDevice} messages/s (burst ${config.rateBurst}): refused`);
-      // QoS 0 is dropped; QoS 1/2 is left unacknowledged (the client resends it after reconnecting).
-      if (packet.qos > 0) throw new Error('message rate exceeded');
-      return divert(packet, client.id);
-    }
-    if (packet.payload.length > config.maxPayloadBytes) {
-      metrics.rejected.inc({ reason: 'payload_too_large' });
-      reportError(client, st, topic, 'payload_too_large', `payload of ${packet.payload.length} bytes exceeds ${config.maxPayloadBytes}`);
-      return divert(packet, client.id);
-    }
-    if (st.who.kind !== 'device' || kind === 'other') return;
-    if (topic !== `devices/${st.who.deviceId}/${kind}`) return; // deeper topics are not ingested
-    if (st.inflight >= config.maxInflight) {
-      metrics.rejected.inc({ reason: 'inflight' });
-      throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
-    }
-    st.inflight++;
-    let result: AcceptResult;
-    try {
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      result = await deps.ingest.accept(kind, st.who, payload);
-    } catch (err) {
-      if (!(err instanceof SpoolFullError)) throw err;
-      metrics.rejected.inc({ reason: 'spool_full' });
-      // QoS 0 promises nothing: dropped and counted. QoS 1/2 is not acknowledged, and the
-      // connection closes so the device keeps the message and resends it later.
-      if (packet.qos === 0) return divert(packet, client.id);
-      throw err;
-    } finally {
-      st.inflight--;
-    }
-    if (!result.ok) {
-      metrics.rejected.inc({ reason: result.reason });
-      reportError(client, st, topic, result.reason, result.message, result.details);
-      divert(packet, client.id);
-    }
-  }, log);
+  const authorizePublish = once(
+    async (client: Client | null, packet: PublishPacket): Promise<void> => {
+      const st = state(client);
+      if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
+      const topic = packet.topic;
+      const kind = topic.endsWith('/telemetry')
+        ? 'telemetry'
+        : topic.endsWith('/events')
+          ? 'events'
+          : 'other';
+      messagesIn[kind].inc();
+      if (topic.length > config.maxTopicLength) {
+        metrics.rejected.inc({ reason: 'topic_too_long' });
+        throw new Error(`topic longer than ${config.maxTopicLength} characters`);
+      }
+      if (levels(topic) > config.maxTopicLevels) {
+        metrics.rejected.inc({ reason: 'topic_too_deep' });
+        throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
+      }
+      // Hot path for devices: their one allowed prefix, precomputed (same rule as acl.ts).
+      const allowed = st.prefix ? topic.startsWith(st.prefix) : mayPublish(st.who, topic);
+      if (!allowed) {
+        // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
+        metrics.rejected.inc({ reason: 'acl_publish' });
+        log.warn(
+          { client: client.id, topic },
+          "publish outside the client's topics: disconnecting",
+        );
+        throw new Error(`not authorized to publish to ${topic}`);
+      }
+      if (!st.bucket.take(now())) {
+        metrics.rejected.inc({ reason: 'rate' });
+        reportError(
+          client,
+          st,
+          topic,
+          'rate',
+          `more than ${config.ratePerDevice} messages/s (burst ${config.rateBurst}): refused`,
+        );
+        // QoS 0 is dropped; QoS 1/2 is left unacknowledged (the client resends it after reconnecting).
+        if (packet.qos > 0) throw new Error('message rate exceeded');
+        return divert(packet, client.id);
+      }
+      if (packet.payload.length > config.maxPayloadBytes) {
+        metrics.rejected.inc({ reason: 'payload_too_large' });
+        reportError(
+          client,
+          st,
+          topic,
+          'payload_too_large',
+          `payload of ${packet.payload.length} bytes exceeds ${config.maxPayloadBytes}`,
+        );
+        return divert(packet, client.id);
+      }
+      if (st.who.kind !== 'device' || kind === 'other') return;
+      if (topic !== `devices/${st.who.deviceId}/${kind}`) return; // deeper topics are not ingested
+      if (st.inflight >= config.maxInflight) {
+        metrics.rejected.inc({ reason: 'inflight' });
+        throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
+      }
+      st.inflight++;
+      let result: AcceptResult;
+      try {
+        const payload =
+          typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        result = await deps.ingest.accept(kind, st.who, payload);
+      } catch (err) {
+        if (!(err instanceof SpoolFullError)) throw err;
+        metrics.rejected.inc({ reason: 'spool_full' });
+        // QoS 0 promises nothing: dropped and counted. QoS 1/2 is not acknowledged, and the
+        // connection closes so the device keeps the message and resends it later.
+        if (packet.qos === 0) return divert(packet, client.id);
+        throw err;
+      } finally {
+        st.inflight--;
+      }
+      if (!result.ok) {
+        metrics.rejected.inc({ reason: result.reason });
+        reportError(client, st, topic, result.reason, result.message, result.details);
+        divert(packet, client.id);
+      }
+    },
+    log,
+  );
 
-  const authorizeSubscribe = (client: Client, sub: Subscription, cb: (e: Error | null, s?: Subscription | null) => void) => {
+  const authorizeSubscribe = (
+    client: Client,
+    sub: Subscription,
+    cb: (e: Error | null, s?: Subscription | null) => void,
+  ) => {
     const st = state(client);
     if (st && maySubscribe(st.who, sub.topic)) return cb(null, sub);
     metrics.rejected.inc({ reason: 'acl_subscribe' });
@@ -218,8 +292,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
 
   const opts: AedesOptions = {
     authenticate: (client, username, password, done) =>
-      authenticate((err, ok) => done(err as AuthenticateError | null, ok ?? null), client, username ?? undefined, password ?? undefined),
-    authorizePublish: (client, packet, done) => authorizePublish((err) => done(err), client, packet),
+      authenticate(
+        (err, ok) => done(err as AuthenticateError | null, ok ?? null),
+        client,
+        username ?? undefined,
+        password ?? undefined,
+      ),
+    authorizePublish: (client, packet, done) =>
+      authorizePublish((err) => done(err), client, packet),
     authorizeSubscribe,
     authorizeForward: (_client, packet) => {
       metrics.messagesOut.inc();
@@ -231,26 +311,46 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const aedes = await Aedes.createBroker(opts);
 
   const setStatus = (id: string, status: 'online' | 'offline') =>
-    aedes.publish({ cmd: 'publish', qos: 1, dup: false, retain: true, topic: `devices/${id}/status`, payload: Buffer.from(status) }, () => undefined);
+    aedes.publish(
+      {
+        cmd: 'publish',
+        qos: 1,
+        dup: false,
+        retain: true,
+        topic: `devices/${id}/status`,
+        payload: Buffer.from(status),
+      },
+      () => undefined,
+    );
 
   aedes.on('clientReady', (client) => {
     metrics.connections.inc();
     const st = state(client);
     if (st?.who.kind !== 'device') return;
     setStatus(st.who.deviceId, 'online');
-    deps.devices.markOnline(st.who.deviceId, true, new Date(now())).catch((err) => log.error({ err }, 'markOnline failed'));
+    deps.devices
+      .markOnline(st.who.deviceId, true, new Date(now()))
+      .catch((err) => log.error({ err }, 'markOnline failed'));
   });
   aedes.on('clientDisconnect', (client) => {
     metrics.connections.dec();
     const st = state(client);
     if (st?.who.kind !== 'device') return;
     // A newer connection with the same id replaced this one: it stays online.
-    const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+    const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[
+      client.id
+    ];
     if (current && current !== client) return;
     setStatus(st.who.deviceId, 'offline');
-    deps.devices.markOnline(st.who.deviceId, false, new Date(now())).catch((err) => log.error({ err }, 'markOnline failed'));
+    deps.devices
+      .markOnline(st.who.deviceId, false, new Date(now()))
+      .catch((err) => log.error({ err }, 'markOnline failed'));
   });
-  aedes.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
-  aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+  aedes.on('clientError', (client, err) =>
+    log.debug({ client: client.id, err: err.message }, 'client error'),
+  );
+  aedes.on('connectionError', (_client, err) =>
+    log.debug({ err: err.message }, 'connection error'),
+  );
   return aedes;
 }

@@ -24,11 +24,16 @@ export interface DeviceFilter {
   offset: number;
 }
 
-export type AuthResult = { ok: true; device: Device } | { ok: false; reason: 'unknown' | 'bad_secret' | 'disabled' };
+export type AuthResult =
+  { ok: true; device: Device } | { ok: false; reason: 'unknown' | 'bad_secret' | 'disabled' };
 
 /** The registry of provisioned devices and their MQTT credentials. */
 export interface DeviceRegistry {
-  provision(input: { category: Category; model: string; serial: string }): Promise<{ device: Device; secret: string }>;
+  provision(input: {
+    category: Category;
+    model: string;
+    serial: string;
+  }): Promise<{ device: Device; secret: string }>;
   get(id: string): Promise<Device | undefined>;
   list(filter: DeviceFilter): Promise<{ devices: Device[]; total: number }>;
   setDisabled(id: string, disabled: boolean): Promise<Device>;
@@ -38,8 +43,15 @@ export interface DeviceRegistry {
 }
 
 interface Row {
-  id: string; category: string; model: string; serial: string; disabled: boolean; online: boolean;
-  created_at: Date | string; last_seen_at: Date | string | null; secret_hash?: string;
+  id: string;
+  category: string;
+  model: string;
+  serial: string;
+  disabled: boolean;
+  online: boolean;
+  created_at: Date | string;
+  last_seen_at: Date | string | null;
+  secret_hash?: string;
 }
 
 const toDevice = (r: Row): Device => ({
@@ -98,7 +110,9 @@ export function createDeviceRegistry(sql: Sql): DeviceRegistry {
       if (f.serial) add('serial = ?', f.serial);
       if (f.online !== undefined) add('online = ?', f.online);
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const total = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${w}`, params)).rows[0]?.n ?? 0;
+      const total =
+        (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${w}`, params))
+          .rows[0]?.n ?? 0;
       const { rows } = await sql.query<Row>(
         `SELECT ${COLS} FROM devices ${w} ORDER BY created_at, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, f.limit, f.offset],
@@ -106,21 +120,27 @@ export function createDeviceRegistry(sql: Sql): DeviceRegistry {
       return { devices: rows.map(toDevice), total };
     },
     async setDisabled(id, disabled) {
-      const { rows } = await sql.query<Row>(`UPDATE devices SET disabled = $2 WHERE id = $1 RETURNING ${COLS}`, [id, disabled]);
+      const { rows } = await sql.query<Row>(
+        `UPDATE devices SET disabled = $2 WHERE id = $1 RETURNING ${COLS}`,
+        [id, disabled],
+      );
       if (!rows[0]) throw new BrokerErrors.UnknownDevice(id);
       return toDevice(rows[0]);
     },
     async rotateSecret(id) {
       await mustGet(id);
       const secret = generateSecret();
-      const { rows } = await sql.query<Row>(`UPDATE devices SET secret_hash = $2 WHERE id = $1 RETURNING ${COLS}`, [
-        id,
-        await hashSecret(secret),
-      ]);
+      const { rows } = await sql.query<Row>(
+        `UPDATE devices SET secret_hash = $2 WHERE id = $1 RETURNING ${COLS}`,
+        [id, await hashSecret(secret)],
+      );
       return { device: toDevice(rows[0]!), secret };
     },
     async authenticate(id, secret) {
-      const { rows } = await sql.query<Row>(`SELECT ${COLS}, secret_hash FROM devices WHERE id = $1`, [id]);
+      const { rows } = await sql.query<Row>(
+        `SELECT ${COLS}, secret_hash FROM devices WHERE id = $1`,
+        [id],
+      );
       const r = rows[0];
       if (!r) return { ok: false, reason: 'unknown' };
       // The cache entry is bound to the stored hash it was verified against, so a rotation
@@ -133,7 +153,11 @@ export function createDeviceRegistry(sql: Sql): DeviceRegistry {
       return { ok: true, device: toDevice(r) };
     },
     async markOnline(id, online, at) {
-      await sql.query('UPDATE devices SET online = $2, last_seen_at = $3 WHERE id = $1', [id, online, at]);
+      await sql.query('UPDATE devices SET online = $2, last_seen_at = $3 WHERE id = $1', [
+        id,
+        online,
+        at,
+      ]);
     },
   };
   return registry;

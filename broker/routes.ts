@@ -23,7 +23,12 @@ export const DeviceSchema = z
 const ProvisionBody = z.object({
   category: CategorySchema,
   model: z.string().trim().min(1).max(64),
-  serial: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : -'),
+  serial: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : -'),
 });
 
 const Credentials = DeviceSchema.extend({
@@ -34,52 +39,104 @@ const IdParams = z.object({ id: z.string().min(1).max(64) });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
 /** Provisioning: devices and their MQTT credentials. Admin only. */
-export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth: Auth }> = async (app, { devices, auth }) => {
+export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth: Auth }> = async (
+  app,
+  { devices, auth },
+) => {
   const admin = auth.require('admin');
   const reader = auth.require('engineer', 'manufacturer');
 
-  app.post('/devices', {
-    preHandler: admin,
-    schema: { tags: ['devices'], summary: 'Provision a device', body: ProvisionBody, response: { 201: Credentials, 409: ErrorEnvelope, ...errors } },
-  }, async (req, reply) => {
-    const { device, secret } = await devices.provision(req.body);
-    return reply.status(201).send({ ...device, secret });
-  });
-
-  app.get('/devices', {
-    preHandler: reader,
-    schema: {
-      tags: ['devices'], summary: 'List devices with online status and last seen',
-      querystring: z.object({
-        category: CategorySchema.optional(), model: z.string().optional(), serial: z.string().optional(),
-        online: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), ...Pagination,
-      }),
-      response: { 200: z.object({ devices: z.array(DeviceSchema), total: z.number() }), ...errors },
+  app.post(
+    '/devices',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['devices'],
+        summary: 'Provision a device',
+        body: ProvisionBody,
+        response: { 201: Credentials, 409: ErrorEnvelope, ...errors },
+      },
     },
-  }, async (req) => devices.list(req.query));
+    async (req, reply) => {
+      const { device, secret } = await devices.provision(req.body);
+      return reply.status(201).send({ ...device, secret });
+    },
+  );
 
-  app.get('/devices/:id', {
-    preHandler: reader,
-    schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceSchema, ...errors } },
-  }, async (req) => mustGet(devices, req.params.id));
+  app.get(
+    '/devices',
+    {
+      preHandler: reader,
+      schema: {
+        tags: ['devices'],
+        summary: 'List devices with online status and last seen',
+        querystring: z.object({
+          category: CategorySchema.optional(),
+          model: z.string().optional(),
+          serial: z.string().optional(),
+          online: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+          ...Pagination,
+        }),
+        response: {
+          200: z.object({ devices: z.array(DeviceSchema), total: z.number() }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => devices.list(req.query),
+  );
 
-  app.post('/devices/:id/disable', {
-    preHandler: admin,
-    schema: { tags: ['devices'], summary: 'Refuse the device\'s connections from now on', params: IdParams, response: { 200: DeviceSchema, ...errors } },
-  }, async (req) => devices.setDisabled(req.params.id, true));
+  app.get(
+    '/devices/:id',
+    {
+      preHandler: reader,
+      schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceSchema, ...errors } },
+    },
+    async (req) => mustGet(devices, req.params.id),
+  );
 
-  app.post('/devices/:id/enable', {
-    preHandler: admin,
-    schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceSchema, ...errors } },
-  }, async (req) => devices.setDisabled(req.params.id, false));
+  app.post(
+    '/devices/:id/disable',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['devices'],
+        summary: "Refuse the device's connections from now on",
+        params: IdParams,
+        response: { 200: DeviceSchema, ...errors },
+      },
+    },
+    async (req) => devices.setDisabled(req.params.id, true),
+  );
 
-  app.post('/devices/:id/secret', {
-    preHandler: admin,
-    schema: { tags: ['devices'], summary: 'Rotate the MQTT secret (the old one stops working)', params: IdParams, response: { 200: Credentials, ...errors } },
-  }, async (req) => {
-    const { device, secret } = await devices.rotateSecret(req.params.id);
-    return { ...device, secret };
-  });
+  app.post(
+    '/devices/:id/enable',
+    {
+      preHandler: admin,
+      schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceSchema, ...errors } },
+    },
+    async (req) => devices.setDisabled(req.params.id, false),
+  );
+
+  app.post(
+    '/devices/:id/secret',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['devices'],
+        summary: 'Rotate the MQTT secret (the old one stops working)',
+        params: IdParams,
+        response: { 200: Credentials, ...errors },
+      },
+    },
+    async (req) => {
+      const { device, secret } = await devices.rotateSecret(req.params.id);
+      return { ...device, secret };
+    },
+  );
 };
 
 async function mustGet(devices: DeviceRegistry, id: string): Promise<Device> {

@@ -11,7 +11,8 @@ import type { TelemetryStore } from './telemetry-store.ts';
 
 const dev = { deviceId: 'd1', category: 'tv' as const, model: 'E55' };
 const NOW = Date.UTC(2026, 10, 23);
-const msg = (v: number) => Buffer.from(JSON.stringify({ ts: NOW - 1000 + v, metrics: { power_w: v } }));
+const msg = (v: number) =>
+  Buffer.from(JSON.stringify({ ts: NOW - 1000 + v, metrics: { power_w: v } }));
 
 /** An in-memory store whose writes fail as scripted: stands in for a store we make misbehave. */
 function scriptedStore(failures: Array<Error & { code?: string }>) {
@@ -44,14 +45,22 @@ describe('Ingest drainer with a scripted store', () => {
     const { store, written } = scriptedStore(failures);
     const metrics = createMetrics();
     const ingest = new Ingest({
-      store, spool, metrics, log: pino({ level: 'silent' }), batchSize: 1000, now: () => NOW,
-      limits: { maxFutureMs: 60_000, maxPastMs: 86_400_000 }, deadLetterFile: path.join(dir, 'dead-letter.jsonl'),
+      store,
+      spool,
+      metrics,
+      log: pino({ level: 'silent' }),
+      batchSize: 1000,
+      now: () => NOW,
+      limits: { maxFutureMs: 60_000, maxPastMs: 86_400_000 },
+      deadLetterFile: path.join(dir, 'dead-letter.jsonl'),
     });
     return { ingest, written, metrics };
   }
 
   it('retries a batch through transient failures and stores it once', async () => {
-    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'INGEST_ERR_INFLUX_UNAVAILABLE' });
+    const down = Object.assign(new Error('connect ECONNREFUSED'), {
+      code: 'INGEST_ERR_INFLUX_UNAVAILABLE',
+    });
     const { ingest, written, metrics } = await make([down, down]);
     await ingest.accept('telemetry', dev, msg(1));
     ingest.start();
@@ -62,7 +71,9 @@ describe('Ingest drainer with a scripted store', () => {
   });
 
   it('moves a batch the store refuses for good to the dead-letter file and carries on', async () => {
-    const refused = Object.assign(new Error('field type conflict'), { code: 'INGEST_ERR_INFLUX_REJECTED' });
+    const refused = Object.assign(new Error('field type conflict'), {
+      code: 'INGEST_ERR_INFLUX_REJECTED',
+    });
     const { ingest, written, metrics } = await make([refused]);
     await ingest.accept('telemetry', dev, msg(1));
     ingest.start();
@@ -70,9 +81,15 @@ describe('Ingest drainer with a scripted store', () => {
     await ingest.accept('telemetry', dev, msg(2));
     await ingest.flushed(10_000);
     expect(written.map((s) => s.metrics.power_w)).toEqual([2]);
-    const dead = (await readFile(path.join(dir, 'dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const dead = (await readFile(path.join(dir, 'dead-letter.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ error: 'field type conflict', samples: [{ deviceId: 'd1', metrics: { power_w: 1 } }] });
+    expect(dead[0]).toMatchObject({
+      error: 'field type conflict',
+      samples: [{ deviceId: 'd1', metrics: { power_w: 1 } }],
+    });
     expect((await metrics.deadLettered.get()).values[0]?.value).toBe(1);
     await ingest.stop();
   });

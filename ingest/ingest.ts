@@ -4,7 +4,13 @@ import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
 import { Spool, SpoolFullError, type SpoolStats } from './spool.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
-import { decodeEvents, decodeTelemetry, type DeviceContext, type Limits, type Rejection } from './validate.ts';
+import {
+  decodeEvents,
+  decodeTelemetry,
+  type DeviceContext,
+  type Limits,
+  type Rejection,
+} from './validate.ts';
 
 export type AcceptResult = { ok: true; items: number; unknownMetrics: string[] } | Rejection;
 
@@ -27,7 +33,11 @@ export interface IngestOptions {
  * another writer fixed differently). Anything else (connection refused, timeouts, 5xx) is
  * transient: the batch stays in the spool and is retried.
  */
-const PERMANENT = new Set(['INGEST_ERR_INFLUX_BAD_NAME', 'INGEST_ERR_INFLUX_BAD_VALUE', 'INGEST_ERR_INFLUX_REJECTED']);
+const PERMANENT = new Set([
+  'INGEST_ERR_INFLUX_BAD_NAME',
+  'INGEST_ERR_INFLUX_BAD_VALUE',
+  'INGEST_ERR_INFLUX_REJECTED',
+]);
 const isPermanent = (err: unknown) => {
   const code = (err as { code?: unknown }).code;
   // SQLSTATE class 22 (data exception) is the SQL equivalent.
@@ -64,24 +74,36 @@ export class Ingest {
   }
 
   /** @throws SpoolFullError when the spool cannot take the message (do not acknowledge it). */
-  async accept(kind: 'telemetry' | 'events', dev: DeviceContext, payload: Buffer): Promise<AcceptResult> {
+  async accept(
+    kind: 'telemetry' | 'events',
+    dev: DeviceContext,
+    payload: Buffer,
+  ): Promise<AcceptResult> {
     const decoded =
       kind === 'telemetry'
         ? decodeTelemetry(payload, dev, this.now(), this.o.limits)
         : decodeEvents(payload, dev, this.now(), this.o.limits);
     if (!decoded.ok) return decoded;
     try {
-      await this.o.spool.append(kind === 'telemetry' ? { k: 's', d: decoded.items as Sample[] } : { k: 'e', d: decoded.items as DeviceEvent[] });
+      await this.o.spool.append(
+        kind === 'telemetry'
+          ? { k: 's', d: decoded.items as Sample[] }
+          : { k: 'e', d: decoded.items as DeviceEvent[] },
+      );
     } catch (err) {
       if (err instanceof SpoolFullError) {
         this.o.metrics.spoolFull.inc();
-        this.o.log.error({ err: err.message }, 'ingest spool full: QoS 1 messages are not being acknowledged');
+        this.o.log.error(
+          { err: err.message },
+          'ingest spool full: QoS 1 messages are not being acknowledged',
+        );
       }
       throw err;
     }
     if (kind === 'telemetry') {
       this.o.metrics.samplesAccepted.inc(decoded.items.length);
-      if (decoded.unknownMetrics.length > 0) this.o.metrics.unknownMetrics.inc({ category: dev.category }, decoded.items.length);
+      if (decoded.unknownMetrics.length > 0)
+        this.o.metrics.unknownMetrics.inc({ category: dev.category }, decoded.items.length);
     }
     // Gauges at most every 100 ms on the hot path; the drainer updates them after each batch.
     const t = Date.now();
@@ -126,10 +148,20 @@ export class Ingest {
   private async deadLetter(samples: Sample[], events: DeviceEvent[], err: Error): Promise<void> {
     this.o.metrics.deadLettered.inc(samples.length + events.length);
     this.o.log.error(
-      { err: err.message, samples: samples.length, events: events.length, file: this.o.deadLetterFile },
+      {
+        err: err.message,
+        samples: samples.length,
+        events: events.length,
+        file: this.o.deadLetterFile,
+      },
       'telemetry store refused a batch for good: kept in the dead-letter file, not retried',
     );
-    const line = JSON.stringify({ at: new Date(this.now()).toISOString(), error: err.message, samples, events });
+    const line = JSON.stringify({
+      at: new Date(this.now()).toISOString(),
+      error: err.message,
+      samples,
+      events,
+    });
     await appendFile(this.o.deadLetterFile, `${line}\n`);
   }
 
@@ -168,14 +200,22 @@ export class Ingest {
           this.updateGauges();
           continue;
         }
-        if (this.storeUp) this.o.log.error({ err: (err as Error).message, store: this.o.store.name }, 'telemetry store write failed: spooling until it is back');
+        if (this.storeUp)
+          this.o.log.error(
+            { err: (err as Error).message, store: this.o.store.name },
+            'telemetry store write failed: spooling until it is back',
+          );
         this.storeUp = false;
         this.o.metrics.storeUp.set(0);
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
         continue;
       }
-      if (!this.storeUp) this.o.log.info({ store: this.o.store.name, spooled: this.o.spool.stats().depthRecords }, 'telemetry store is back: replaying the spool');
+      if (!this.storeUp)
+        this.o.log.info(
+          { store: this.o.store.name, spooled: this.o.spool.stats().depthRecords },
+          'telemetry store is back: replaying the spool',
+        );
       this.storeUp = true;
       this.o.metrics.storeUp.set(1);
       backoff = 100;

@@ -7,7 +7,13 @@ import { Spool, SpoolFullError, type SpoolRecord } from './spool.ts';
 
 const rec = (i: number, n = 1): SpoolRecord => ({
   k: 's',
-  d: Array.from({ length: n }, (_, j): Sample => ({ deviceId: 'd1', category: 'tv', model: 'm', ts: i * 1000 + j, metrics: { v: i } })),
+  d: Array.from({ length: n }, (_, j): Sample => ({
+    deviceId: 'd1',
+    category: 'tv',
+    model: 'm',
+    ts: i * 1000 + j,
+    metrics: { v: i },
+  })),
 });
 const values = (rs: SpoolRecord[]) => rs.map((r) => (r.d[0] as Sample).metrics.v ?? NaN);
 
@@ -76,7 +82,10 @@ describe('Spool', () => {
     let accepted = 0;
     let full: unknown;
     for (let i = 0; i < 50 && !full; i++) {
-      await s.append(rec(i)).then(() => accepted++, (e: unknown) => (full = e));
+      await s.append(rec(i)).then(
+        () => accepted++,
+        (e: unknown) => (full = e),
+      );
     }
     expect(full).toBeInstanceOf(SpoolFullError);
     expect(s.stats().depthBytes).toBeLessThanOrEqual(600);

@@ -1,4 +1,14 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DeviceEvent, Sample } from './sample.ts';
@@ -9,7 +19,9 @@ export type SpoolRecord = { k: 's'; d: Sample[] } | { k: 'e'; d: DeviceEvent[] }
 export class SpoolFullError extends Error {
   readonly code = 'INGEST_ERR_SPOOL_FULL';
   constructor(depth: number, max: number) {
-    super(`ingest spool is full (${depth} of ${max} bytes): not accepting QoS 1 messages until the telemetry store catches up`);
+    super(
+      `ingest spool is full (${depth} of ${max} bytes): not accepting QoS 1 messages until the telemetry store catches up`,
+    );
   }
 }
 
@@ -60,7 +72,12 @@ export class Spool {
   private depthBytes = 0;
   private depthRecords = 0;
   private pendingBytes = 0;
-  private pending: Array<{ buf: Buffer; rec: SpoolRecord; resolve: () => void; reject: (e: Error) => void }> = [];
+  private pending: Array<{
+    buf: Buffer;
+    rec: SpoolRecord;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }> = [];
   private flushing = false;
   private mem: Array<{ end: Position; rec: SpoolRecord; bytes: number }> = [];
   private memHead = 0;
@@ -84,7 +101,10 @@ export class Spool {
       (t) => JSON.parse(t) as Position,
       () => undefined,
     );
-    const segs = (await readdir(this.opts.dir)).filter((f) => f.endsWith('.seg')).map((f) => Number.parseInt(f, 10)).sort((a, b) => a - b);
+    const segs = (await readdir(this.opts.dir))
+      .filter((f) => f.endsWith('.seg'))
+      .map((f) => Number.parseInt(f, 10))
+      .sort((a, b) => a - b);
     this.committed = cp ?? { seg: segs[0] ?? 1, off: 0 };
     let recovered = 0;
     let truncated = 0;
@@ -136,7 +156,9 @@ export class Spool {
     buf.writeUInt32LE(crc32(body), 4);
     body.copy(buf, HEADER);
     if (this.depthBytes + this.pendingBytes + buf.length > this.opts.maxBytes) {
-      return Promise.reject(new SpoolFullError(this.depthBytes + this.pendingBytes, this.opts.maxBytes));
+      return Promise.reject(
+        new SpoolFullError(this.depthBytes + this.pendingBytes, this.opts.maxBytes),
+      );
     }
     return new Promise((resolve, reject) => {
       this.pendingBytes += buf.length;
@@ -235,7 +257,10 @@ export class Spool {
     }
     // Disk mode: read from the segment at readPos up to what is durable.
     while (items < maxItems && (end.seg < this.writePos.seg || end.off < this.writePos.off)) {
-      const limit = end.seg === this.writePos.seg ? this.writePos.off : (await stat(path.join(this.opts.dir, name(end.seg)))).size;
+      const limit =
+        end.seg === this.writePos.seg
+          ? this.writePos.off
+          : (await stat(path.join(this.opts.dir, name(end.seg)))).size;
       if (end.off >= limit) {
         end = { seg: end.seg + 1, off: 0 };
         continue;
@@ -249,10 +274,15 @@ export class Spool {
         while (off + HEADER <= bytesRead && items < maxItems) {
           const len = buf.readUInt32LE(off);
           if (off + HEADER + len > bytesRead) {
-            if (off === 0) throw new Error(`spool record at ${name(end.seg)}:${end.off} is larger than the read window`);
+            if (off === 0)
+              throw new Error(
+                `spool record at ${name(end.seg)}:${end.off} is larger than the read window`,
+              );
             break;
           }
-          const rec = JSON.parse(buf.subarray(off + HEADER, off + HEADER + len).toString('utf8')) as SpoolRecord;
+          const rec = JSON.parse(
+            buf.subarray(off + HEADER, off + HEADER + len).toString('utf8'),
+          ) as SpoolRecord;
           records.push(rec);
           items += rec.d.length;
           off += HEADER + len;
@@ -291,7 +321,8 @@ export class Spool {
     const tmp = path.join(this.opts.dir, 'checkpoint.tmp');
     await writeFile(tmp, JSON.stringify(end));
     await rename(tmp, path.join(this.opts.dir, 'checkpoint'));
-    for (let s = oldSeg; s < end.seg; s++) await rm(path.join(this.opts.dir, name(s)), { force: true });
+    for (let s = oldSeg; s < end.seg; s++)
+      await rm(path.join(this.opts.dir, name(s)), { force: true });
   }
   private lastCheckpointAt = 0;
 

@@ -44,13 +44,25 @@ export function describeTelemetryStoreContract(
         sample(d, T0, { power_w: 1.5, fan_rpm: 900 }),
         sample(d, T0 + 1000, { power_w: -2.125 }),
       ]);
-      const pts = await store.query({ deviceId: d, metric: 'power_w', from: T0, to: T0 + 10_000, limit: 100 });
+      const pts = await store.query({
+        deviceId: d,
+        metric: 'power_w',
+        from: T0,
+        to: T0 + 10_000,
+        limit: 100,
+      });
       expect(pts).toEqual([
         { ts: T0, value: 1.5 },
         { ts: T0 + 1000, value: -2.125 },
         { ts: T0 + 2000, value: 3.25 },
       ]);
-      const fan = await store.query({ deviceId: d, metric: 'fan_rpm', from: T0, to: T0 + 10_000, limit: 100 });
+      const fan = await store.query({
+        deviceId: d,
+        metric: 'fan_rpm',
+        from: T0,
+        to: T0 + 10_000,
+        limit: 100,
+      });
       expect(fan).toEqual([{ ts: T0, value: 900 }]);
     });
 
@@ -59,7 +71,13 @@ export function describeTelemetryStoreContract(
       const s = sample(d, T0 + 5, { power_w: 7 });
       await store.write([s]);
       await store.write([s, s]);
-      const pts = await store.query({ deviceId: d, metric: 'power_w', from: T0, to: T0 + 10, limit: 100 });
+      const pts = await store.query({
+        deviceId: d,
+        metric: 'power_w',
+        from: T0,
+        to: T0 + 10,
+        limit: 100,
+      });
       expect(pts).toEqual([{ ts: T0 + 5, value: 7 }]);
     });
 
@@ -74,9 +92,21 @@ export function describeTelemetryStoreContract(
     it('bounds queries by from (inclusive), to (exclusive) and limit', async () => {
       const d = dev();
       await store.write([0, 1, 2, 3, 4].map((i) => sample(d, T0 + i * 1000, { v: i })));
-      const pts = await store.query({ deviceId: d, metric: 'v', from: T0 + 1000, to: T0 + 4000, limit: 100 });
+      const pts = await store.query({
+        deviceId: d,
+        metric: 'v',
+        from: T0 + 1000,
+        to: T0 + 4000,
+        limit: 100,
+      });
       expect(pts.map((p) => p.value)).toEqual([1, 2, 3]);
-      const limited = await store.query({ deviceId: d, metric: 'v', from: T0, to: T0 + 10_000, limit: 2 });
+      const limited = await store.query({
+        deviceId: d,
+        metric: 'v',
+        from: T0,
+        to: T0 + 10_000,
+        limit: 2,
+      });
       expect(limited.map((p) => p.value)).toEqual([0, 1]);
     });
 
@@ -84,10 +114,12 @@ export function describeTelemetryStoreContract(
       const a = dev();
       const b = dev();
       await store.write([sample(a, T0, { v: 1 }), sample(b, T0, { v: 2, w: 3 })]);
-      expect(await store.query({ deviceId: a, metric: 'v', from: T0, to: T0 + 1, limit: 10 })).toEqual([
-        { ts: T0, value: 1 },
-      ]);
-      expect(await store.query({ deviceId: a, metric: 'w', from: T0, to: T0 + 1, limit: 10 })).toEqual([]);
+      expect(
+        await store.query({ deviceId: a, metric: 'v', from: T0, to: T0 + 1, limit: 10 }),
+      ).toEqual([{ ts: T0, value: 1 }]);
+      expect(
+        await store.query({ deviceId: a, metric: 'w', from: T0, to: T0 + 1, limit: 10 }),
+      ).toEqual([]);
     });
 
     it('aggregates per epoch-aligned window: mean, min, max, count', async () => {
@@ -123,7 +155,13 @@ export function describeTelemetryStoreContract(
       const d = dev();
       await store.write([sample(d, T0, { v: 1 }), sample(d, T0 + 50_000, { v: 5 })]);
       const pts = await store.query({
-        deviceId: d, metric: 'v', from: T0, to: T0 + 60_000, every: 10_000, agg: 'mean', limit: 100,
+        deviceId: d,
+        metric: 'v',
+        from: T0,
+        to: T0 + 60_000,
+        every: 10_000,
+        agg: 'mean',
+        limit: 100,
       });
       expect(pts).toEqual([
         { ts: T0, value: 1 },
@@ -148,7 +186,12 @@ export function describeTelemetryStoreContract(
     it('stores device events and returns them oldest first within the range', async () => {
       const d = dev();
       const ev = (ts: number, code: string, detail?: string): DeviceEvent => ({
-        deviceId: d, category: 'air_conditioner', model: 'KFR-35GW', ts, code, severity: 'error',
+        deviceId: d,
+        category: 'air_conditioner',
+        model: 'KFR-35GW',
+        ts,
+        code,
+        severity: 'error',
         ...(detail === undefined ? {} : { detail }),
       });
       await store.writeEvents([ev(T0 + 2000, 'E6'), ev(T0 + 1000, 'E1', 'indoor sensor open')]);
@@ -161,7 +204,13 @@ export function describeTelemetryStoreContract(
       const d = dev();
       const batch = Array.from({ length: 5000 }, (_, i) => sample(d, T0 + i, { v: i }));
       await store.write(batch);
-      const pts = await store.query({ deviceId: d, metric: 'v', from: T0, to: T0 + 5000, limit: 10_000 });
+      const pts = await store.query({
+        deviceId: d,
+        metric: 'v',
+        from: T0,
+        to: T0 + 5000,
+        limit: 10_000,
+      });
       expect(pts.length).toBe(5000);
       expect(pts[4999]).toEqual({ ts: T0 + 4999, value: 4999 });
     });

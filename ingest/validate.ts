@@ -26,7 +26,12 @@ export interface Rejection {
 export type Decoded<T> = { ok: true; items: T[]; unknownMetrics: string[] } | Rejection;
 
 /** Steps of telemetry decoding, in order (STYLE.md §5); each refuses the whole message. */
-export function decodeTelemetry(payload: Buffer, dev: DeviceContext, now: number, limits: Limits): Decoded<Sample> {
+export function decodeTelemetry(
+  payload: Buffer,
+  dev: DeviceContext,
+  now: number,
+  limits: Limits,
+): Decoded<Sample> {
   const json = parseJson(payload);
   if (!json.ok) return json;
   const parsed = TelemetryPayloadSchema.safeParse(json.value);
@@ -50,10 +55,19 @@ export function decodeTelemetry(payload: Buffer, dev: DeviceContext, now: number
       const spec = known[name];
       if (!spec) unknown.add(name);
       else if (value < spec.min || value > spec.max) {
-        problems.push({ path, message: `${value} is outside the plausible range ${spec.min}..${spec.max} ${spec.unit} for ${dev.category}` });
+        problems.push({
+          path,
+          message: `${value} is outside the plausible range ${spec.min}..${spec.max} ${spec.unit} for ${dev.category}`,
+        });
       }
     }
-    samples.push({ deviceId: dev.deviceId, category: dev.category, model: dev.model, ts, metrics: e.metrics });
+    samples.push({
+      deviceId: dev.deviceId,
+      category: dev.category,
+      model: dev.model,
+      ts,
+      metrics: e.metrics,
+    });
   });
   if (problems.length > 0) {
     const reason = problems.some((p) => p.path.endsWith('ts')) ? 'timestamp' : 'out_of_range';
@@ -62,7 +76,12 @@ export function decodeTelemetry(payload: Buffer, dev: DeviceContext, now: number
   return { ok: true, items: samples, unknownMetrics: [...unknown] };
 }
 
-export function decodeEvents(payload: Buffer, dev: DeviceContext, now: number, limits: Limits): Decoded<DeviceEvent> {
+export function decodeEvents(
+  payload: Buffer,
+  dev: DeviceContext,
+  now: number,
+  limits: Limits,
+): Decoded<DeviceEvent> {
   const json = parseJson(payload);
   if (!json.ok) return json;
   const parsed = EventPayloadSchema.safeParse(json.value);
@@ -74,11 +93,17 @@ export function decodeEvents(payload: Buffer, dev: DeviceContext, now: number, l
     const p = checkTs(ts, now, limits);
     if (p) problems.push({ path: `${Array.isArray(parsed.data) ? `[${i}].` : ''}ts`, message: p });
     return {
-      deviceId: dev.deviceId, category: dev.category, model: dev.model, ts, code: e.code, severity: e.severity,
+      deviceId: dev.deviceId,
+      category: dev.category,
+      model: dev.model,
+      ts,
+      code: e.code,
+      severity: e.severity,
       ...(e.detail === undefined ? {} : { detail: e.detail }),
     };
   });
-  if (problems.length > 0) return { ok: false, reason: 'timestamp', message: summarise(problems), details: problems };
+  if (problems.length > 0)
+    return { ok: false, reason: 'timestamp', message: summarise(problems), details: problems };
   return { ok: true, items: events, unknownMetrics: [] };
 }
 
@@ -94,7 +119,9 @@ function parseJson(payload: Buffer): { ok: true; value: unknown } | Rejection {
 function schemaRejection(err: z.ZodError, isArray: boolean): Rejection {
   // For a union of object | array, report against the shape the device actually sent.
   const issues = err.issues.flatMap((i) =>
-    i.code === 'invalid_union' ? (i.errors[isArray ? 1 : 0] ?? []).map((e) => ({ ...e, path: [...i.path, ...e.path] })) : [i],
+    i.code === 'invalid_union'
+      ? (i.errors[isArray ? 1 : 0] ?? []).map((e) => ({ ...e, path: [...i.path, ...e.path] }))
+      : [i],
   );
   const details = zodIssues(issues as z.core.$ZodIssue[]);
   return { ok: false, reason: 'schema', message: summarise(details), details };
@@ -105,8 +132,10 @@ function toEpochMs(ts: number | string): number {
 }
 
 function checkTs(ts: number, now: number, l: Limits): string | undefined {
-  if (ts > now + l.maxFutureMs) return `${new Date(ts).toISOString()} is more than ${l.maxFutureMs / 1000} s in the future (check the device clock)`;
-  if (ts < now - l.maxPastMs) return `${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is more than ${Math.round(l.maxPastMs / 86_400_000)} days in the past`;
+  if (ts > now + l.maxFutureMs)
+    return `${new Date(ts).toISOString()} is more than ${l.maxFutureMs / 1000} s in the future (check the device clock)`;
+  if (ts < now - l.maxPastMs)
+    return `${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is more than ${Math.round(l.maxPastMs / 86_400_000)} days in the past`;
   return undefined;
 }
 

@@ -9,20 +9,30 @@ import { startService, type RunningService } from './helpers/service.ts';
 const pgProblem = await probePostgres();
 const haveInflux = requireInfluxd('spine on PostgreSQL + InfluxDB');
 
-describeWithService('PostgreSQL and influxd', pgProblem === undefined && haveInflux, pgProblem ?? 'influxd missing', 'spine end to end on PostgreSQL + InfluxDB 1.x', () => {
-  let db: TestDatabase;
-  let influxd: InfluxdHandle;
-  let svc: RunningService;
-  beforeAll(async () => {
-    [db, influxd] = await Promise.all([createTestDatabase(), startInfluxd()]);
-    svc = await startService({ DATABASE_URL: db.url, INFLUX_URL: influxd.url, INFLUX_DATABASE: 'sanbao_e2e' });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    await Promise.all([db?.drop(), influxd?.stop()]);
-  });
+describeWithService(
+  'PostgreSQL and influxd',
+  pgProblem === undefined && haveInflux,
+  pgProblem ?? 'influxd missing',
+  'spine end to end on PostgreSQL + InfluxDB 1.x',
+  () => {
+    let db: TestDatabase;
+    let influxd: InfluxdHandle;
+    let svc: RunningService;
+    beforeAll(async () => {
+      [db, influxd] = await Promise.all([createTestDatabase(), startInfluxd()]);
+      svc = await startService({
+        DATABASE_URL: db.url,
+        INFLUX_URL: influxd.url,
+        INFLUX_DATABASE: 'sanbao_e2e',
+      });
+    });
+    afterAll(async () => {
+      await svc?.stop();
+      await Promise.all([db?.drop(), influxd?.stop()]);
+    });
 
-  it('stores exactly the 1,000 QoS 1 messages an MQTT.js client published, readable over HTTP', async () => {
-    await publishThousandAndReadBack(svc);
-  });
-});
+    it('stores exactly the 1,000 QoS 1 messages an MQTT.js client published, readable over HTTP', async () => {
+      await publishThousandAndReadBack(svc);
+    });
+  },
+);

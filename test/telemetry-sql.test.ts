@@ -13,11 +13,17 @@ describeTelemetryStoreContract('SQL on PGlite', async () => {
 });
 
 const pgProblem = await probePostgres();
-describeWithService('PostgreSQL', pgProblem === undefined, pgProblem ?? '', 'SQL telemetry on PostgreSQL', () => {
-  describeTelemetryStoreContract('SQL on PostgreSQL', async () => {
-    const db = await createTestDatabase();
-    const store = createSqlTelemetryStore(db.sql);
-    await store.init();
-    return { store, cleanup: () => db.drop() };
-  });
-});
+describeWithService(
+  'PostgreSQL',
+  pgProblem === undefined,
+  pgProblem ?? '',
+  'SQL telemetry on PostgreSQL',
+  () => {
+    describeTelemetryStoreContract('SQL on PostgreSQL', async () => {
+      const db = await createTestDatabase();
+      const store = createSqlTelemetryStore(db.sql);
+      await store.init();
+      return { store, cleanup: () => db.drop() };
+    });
+  },
+);

@@ -48,11 +48,19 @@ const stopChild = (c: ChildProcess) =>
 
 export async function startRawAedes(): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'raw-aedes.ts'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(HERE, 'raw-aedes.ts'), String(port)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await waitForLine(child, 'ready');
   return {
-    name: 'raw aedes', pid: child.pid!, mqttUrl: `mqtt://127.0.0.1:${port}`,
-    prepare: async () => undefined, deviceCredentials: (i) => ({ clientId: `dev${i}` }), subscriber: {},
+    name: 'raw aedes',
+    pid: child.pid!,
+    mqttUrl: `mqtt://127.0.0.1:${port}`,
+    prepare: async () => undefined,
+    deviceCredentials: (i) => ({ clientId: `dev${i}` }),
+    subscriber: {},
     stop: () => stopChild(child),
   };
 }
@@ -62,13 +70,20 @@ export async function startMosquitto(): Promise<Target> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
   // max_queued_messages raised from 1000: the default silently drops QoS 1 to a slow subscriber.
-  await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nlog_dest stderr\nlog_type error\n`);
+  await writeFile(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nlog_dest stderr\nlog_type error\n`,
+  );
   const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise((r) => setTimeout(r, 500));
   if (child.exitCode !== null) throw new Error('mosquitto did not start');
   return {
-    name: 'Mosquitto', pid: child.pid!, mqttUrl: `mqtt://127.0.0.1:${port}`,
-    prepare: async () => undefined, deviceCredentials: (i) => ({ clientId: `dev${i}` }), subscriber: {},
+    name: 'Mosquitto',
+    pid: child.pid!,
+    mqttUrl: `mqtt://127.0.0.1:${port}`,
+    prepare: async () => undefined,
+    deviceCredentials: (i) => ({ clientId: `dev${i}` }),
+    subscriber: {},
     stop: async () => {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
@@ -77,20 +92,37 @@ export async function startMosquitto(): Promise<Target> {
 }
 
 /** Sanbao with device auth, ACL and ingest; telemetry into InfluxDB when a URL is given. */
-export async function startSanbao(opts: { influxUrl?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Target & { adminToken: string }> {
+export async function startSanbao(
+  opts: { influxUrl?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<Target & { adminToken: string }> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-sanbao-'));
   const adminToken = 'bench-admin-token-0123456789';
-  const proc = await spawnService({
-    DATA_DIR: dataDir, HTTP_PORT: String(http), MQTT_PORT: String(mqttPort), HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1',
-    ADMIN_TOKEN: adminToken, MQTT_RATE_PER_DEVICE: '100000', MQTT_RATE_BURST: '100000', LOG_LEVEL: 'error',
-    ...(opts.influxUrl ? { INFLUX_URL: opts.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
-    ...opts.env,
-  }, 60_000, opts.nodeArgs);
+  const proc = await spawnService(
+    {
+      DATA_DIR: dataDir,
+      HTTP_PORT: String(http),
+      MQTT_PORT: String(mqttPort),
+      HTTP_HOST: '127.0.0.1',
+      MQTT_HOST: '127.0.0.1',
+      ADMIN_TOKEN: adminToken,
+      MQTT_RATE_PER_DEVICE: '100000',
+      MQTT_RATE_BURST: '100000',
+      LOG_LEVEL: 'error',
+      ...(opts.influxUrl ? { INFLUX_URL: opts.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
+      ...opts.env,
+    },
+    60_000,
+    opts.nodeArgs,
+  );
   const httpUrl = `http://127.0.0.1:${http}`;
   const creds: Array<{ clientId: string; username: string; password: string }> = [];
   return {
-    name: 'Sanbao (auth + ACL + ingest)', pid: proc.child.pid!, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, httpUrl, adminToken,
+    name: 'Sanbao (auth + ACL + ingest)',
+    pid: proc.child.pid!,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    httpUrl,
+    adminToken,
     async prepare(n) {
       // Provisioned through the public API, 16 at a time.
       let next = creds.length;
@@ -98,7 +130,8 @@ export async function startSanbao(opts: { influxUrl?: string; env?: Record<strin
         while (next < n) {
           const k = next++;
           const r = await fetch(`${httpUrl}/api/v1/devices`, {
-            method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+            method: 'POST',
+            headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
             body: JSON.stringify({ category: 'air_conditioner', model: 'BENCH', serial: `B${k}` }),
           });
           const body = (await r.json()) as { id: string; secret: string };

@@ -1,11 +1,22 @@
 import type { Sql } from '../../app/db.ts';
 import type { DeviceEvent, Sample } from '../sample.ts';
-import type { EventQuery, LatestValues, Point, TelemetryQuery, TelemetryStore } from '../telemetry-store.ts';
+import type {
+  EventQuery,
+  LatestValues,
+  Point,
+  TelemetryQuery,
+  TelemetryStore,
+} from '../telemetry-store.ts';
 
 /** Rows per INSERT statement: PostgreSQL allows 65,535 parameters; 4 per row. */
 const ROWS_PER_INSERT = 4000;
 
-const AGG_SQL = { mean: 'avg(value)', min: 'min(value)', max: 'max(value)', count: 'count(*)' } as const;
+const AGG_SQL = {
+  mean: 'avg(value)',
+  min: 'min(value)',
+  max: 'max(value)',
+  count: 'count(*)',
+} as const;
 
 /**
  * Telemetry in the relational database (table `telemetry`, migration 002): the zero-setup
@@ -22,7 +33,8 @@ export function createSqlTelemetryStore(sql: Sql): TelemetryStore {
     async write(samples: readonly Sample[]) {
       const rows: Array<[string, string, number, number]> = [];
       for (const s of samples) {
-        for (const [metric, value] of Object.entries(s.metrics)) rows.push([s.deviceId, metric, s.ts, value]);
+        for (const [metric, value] of Object.entries(s.metrics))
+          rows.push([s.deviceId, metric, s.ts, value]);
       }
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
         const chunk = dedupe(rows.slice(i, i + ROWS_PER_INSERT));
@@ -84,7 +96,13 @@ export function createSqlTelemetryStore(sql: Sql): TelemetryStore {
 
     async events(q: EventQuery): Promise<DeviceEvent[]> {
       const { rows } = await sql.query<{
-        device_id: string; t: number; code: string; category: string; model: string; severity: string; detail: string | null;
+        device_id: string;
+        t: number;
+        code: string;
+        category: string;
+        model: string;
+        severity: string;
+        detail: string | null;
       }>(
         `SELECT device_id, round(extract(epoch from ts) * 1000)::float8 AS t, code, category, model, severity, detail
          FROM device_events WHERE device_id = $1
@@ -114,7 +132,9 @@ export function createSqlTelemetryStore(sql: Sql): TelemetryStore {
 }
 
 /** ON CONFLICT cannot touch one row twice in a statement: keep the last of duplicates. */
-function dedupe(rows: Array<[string, string, number, number]>): Array<[string, string, number, number]> {
+function dedupe(
+  rows: Array<[string, string, number, number]>,
+): Array<[string, string, number, number]> {
   const seen = new Map<string, [string, string, number, number]>();
   for (const r of rows) seen.set(`${r[0]}\u0000${r[1]}\u0000${r[2]}`, r);
   return seen.size === rows.length ? rows : [...seen.values()];

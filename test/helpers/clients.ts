@@ -30,17 +30,32 @@ export async function api<T = unknown>(
 let serialCounter = 0;
 
 /** Provisions a device through the public API, as a device installer would. */
-export async function provision(base: string, token: string, category: Category = 'air_conditioner', model = 'KFR-35GW'): Promise<Provisioned> {
+export async function provision(
+  base: string,
+  token: string,
+  category: Category = 'air_conditioner',
+  model = 'KFR-35GW',
+): Promise<Provisioned> {
   const serial = `SN${process.pid}-${Date.now()}-${++serialCounter}`;
-  const r = await api<{ id: string; secret: string }>(base, 'POST', '/api/v1/devices', token, { category, model, serial });
-  if (r.status !== 201) throw new Error(`provisioning failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const r = await api<{ id: string; secret: string }>(base, 'POST', '/api/v1/devices', token, {
+    category,
+    model,
+    serial,
+  });
+  if (r.status !== 201)
+    throw new Error(`provisioning failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { id: r.body.id, secret: r.body.secret, serial };
 }
 
 /** Connects an MQTT.js client; rejects with the CONNACK error if refused. */
 export function connect(url: string, opts: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts });
+    const c = mqtt.connect(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      protocolVersion: 4,
+      ...opts,
+    });
     c.once('connect', () => resolve(c));
     c.once('error', (err) => {
       c.end(true);
@@ -49,12 +64,20 @@ export function connect(url: string, opts: IClientOptions): Promise<MqttClient> 
   });
 }
 
-export function connectDevice(url: string, d: Provisioned, opts: IClientOptions = {}): Promise<MqttClient> {
+export function connectDevice(
+  url: string,
+  d: Provisioned,
+  opts: IClientOptions = {},
+): Promise<MqttClient> {
   return connect(url, { clientId: d.id, username: d.id, password: d.secret, ...opts });
 }
 
 /** Resolves with the next message on `topic` (subscribing first), or rejects after `ms`. */
-export function nextMessage(c: MqttClient, topic: string, ms = 5000): Promise<{ topic: string; payload: Buffer }> {
+export function nextMessage(
+  c: MqttClient,
+  topic: string,
+  ms = 5000,
+): Promise<{ topic: string; payload: Buffer }> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no message on ${topic} within ${ms} ms`)), ms);
     c.on('message', (tp, payload) => {
@@ -66,7 +89,11 @@ export function nextMessage(c: MqttClient, topic: string, ms = 5000): Promise<{ 
   });
 }
 
-export async function waitFor(cond: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => Promise<boolean> | boolean,
+  ms = 10_000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

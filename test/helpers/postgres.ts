@@ -3,7 +3,8 @@ import pg from 'pg';
 import { connectPostgres, migrate, type Sql } from '../../app/db.ts';
 
 /** Server used for PostgreSQL tests; the machine's local cluster by default (trust auth). */
-export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Probes the server once; returns an error message when it cannot be reached. */
 export async function probePostgres(): Promise<string | undefined> {

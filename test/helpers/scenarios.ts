@@ -17,19 +17,28 @@ export async function publishThousandAndReadBack(svc: RunningService): Promise<v
       const ts = t0 + i * 100;
       const value = Math.round(Math.sin(i) * 1000) / 100 || 0; // within -10..30; no -0 (JSON has none)
       sent.push({ ts, value });
-      return client.publishAsync(`devices/${dev.id}/telemetry`, JSON.stringify({ ts, metrics: { fridge_temp_c: value, compressor_on: i % 2 } }), { qos: 1 });
+      return client.publishAsync(
+        `devices/${dev.id}/telemetry`,
+        JSON.stringify({ ts, metrics: { fridge_temp_c: value, compressor_on: i % 2 } }),
+        { qos: 1 },
+      );
     }),
   );
   await client.endAsync();
   await svc.service.ingest.flushed();
   const r = await api<{ points: Array<{ ts: string; value: number }> }>(
-    svc.httpUrl, 'GET', `/api/v1/devices/${dev.id}/telemetry?metric=fridge_temp_c&from=${t0}&to=${t0 + 1_000_000}&limit=5000`, svc.adminToken,
+    svc.httpUrl,
+    'GET',
+    `/api/v1/devices/${dev.id}/telemetry?metric=fridge_temp_c&from=${t0}&to=${t0 + 1_000_000}&limit=5000`,
+    svc.adminToken,
   );
   expect(r.status).toBe(200);
   expect(r.body.points.map((p) => ({ ts: Date.parse(p.ts), value: p.value }))).toEqual(sent);
   const agg = await api<{ points: Array<{ ts: string; value: number }> }>(
-    svc.httpUrl, 'GET', `/api/v1/devices/${dev.id}/telemetry?metric=compressor_on&from=${t0}&to=${t0 + 100_000}&every=10s&agg=count`, svc.adminToken,
+    svc.httpUrl,
+    'GET',
+    `/api/v1/devices/${dev.id}/telemetry?metric=compressor_on&from=${t0}&to=${t0 + 100_000}&every=10s&agg=count`,
+    svc.adminToken,
   );
   expect(agg.body.points.reduce((n, p) => n + p.value, 0)).toBe(1000);
 }
-

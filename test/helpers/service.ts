@@ -22,8 +22,14 @@ export interface RunningService {
 export async function startService(env: Env = {}): Promise<RunningService> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sanbao-test-'));
   const config = loadConfig({
-    HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', MQTT_HOST: '127.0.0.1', MQTT_PORT: '0',
-    DATA_DIR: dataDir, ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'silent', INGEST_FLUSH_MS: '10',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    MQTT_PORT: '0',
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    INGEST_FLUSH_MS: '10',
     ...(env as Record<string, string>),
   });
   const service = await start(config);
