@@ -2,7 +2,8 @@
 // (c) Sanbao with auth, ACL and ingest (into InfluxDB when Debian's influxd is installed, else
 // PGlite), side by side in one run. Prints a markdown report; see bench/RESULTS.md.
 // Options (env): BENCH_SECONDS (8), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections),
-// BENCH_TARGETS (aedes,mosquitto,sanbao).
+// BENCH_TARGETS (aedes,mosquitto,sanbao), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
+// BENCH_NO_LATENCY (skip the latency probe), BENCH_FIXED_ONLY (skip flood and idle phases).
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
 import { cpuSeconds, percentile, rssBytes, sleep } from './lib/proc.ts';
@@ -288,6 +289,7 @@ async function benchTarget(start: () => Promise<Target>, latencyProbe: boolean) 
     await t.stop();
   }
 
+  if (process.env.BENCH_FIXED_ONLY) return;
   t = await start();
   try {
     log('   flood, 100 devices, QoS 0');
@@ -330,7 +332,16 @@ try {
   if (!only || only.includes('aedes')) await benchTarget(startRawAedes, false);
   if (!only || only.includes('mosquitto')) await benchTarget(startMosquitto, false);
   if (!only || only.includes('sanbao'))
-    await benchTarget(() => startSanbao(influxd ? { influxUrl: influxd.url } : {}), true);
+    await benchTarget(
+      () =>
+        startSanbao({
+          ...(influxd ? { influxUrl: influxd.url } : {}),
+          ...(process.env.BENCH_SANBAO_NODE_ARGS
+            ? { nodeArgs: process.env.BENCH_SANBAO_NODE_ARGS.split(' ') }
+            : {}),
+        }),
+      !process.env.BENCH_NO_LATENCY,
+    );
 } finally {
   await influxd?.stop();
 }
