@@ -72,7 +72,6 @@ export async function startService(
     if (applied.length) log.info({ applied }, 'database migrated');
 
     const auth = createAuth(sql);
-    const generatedAdminToken = await auth.ensureAdmin(config.adminToken);
     const devices = createDeviceRegistry(sql);
     const metrics = createMetrics({ defaults: true });
 
@@ -129,6 +128,8 @@ export async function startService(
     cleanup.push(() => app.close());
     await app.ready();
     const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
+    // Only once every port is bound: a start that fails must not generate a token nobody sees.
+    const generatedAdminToken = await auth.ensureAdmin(config.adminToken);
 
     return {
       config,
