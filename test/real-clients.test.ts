@@ -11,6 +11,28 @@ import { describeWithService } from './helpers/require-service.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
 const run = promisify(execFile);
+
+/** mosquitto_pub as the device itself, QoS 1, on its telemetry topic. */
+function publishAs(dev: { id: string; secret: string }, port: string, message: string) {
+  return run('mosquitto_pub', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    port,
+    '-i',
+    dev.id,
+    '-u',
+    dev.id,
+    '-P',
+    dev.secret,
+    '-q',
+    '1',
+    '-t',
+    `devices/${dev.id}/telemetry`,
+    '-m',
+    message,
+  ]);
+}
 const haveClients =
   existsSync('/usr/bin/mosquitto_pub') &&
   existsSync('/usr/bin/mosquitto_sub') &&
@@ -60,24 +82,7 @@ describeWithService(
       const dev = await provision(svc.httpUrl, svc.adminToken);
       const port = String(svc.service.ports.tcp);
       const ts = Date.now() - 1000;
-      await run('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-i',
-        dev.id,
-        '-u',
-        dev.id,
-        '-P',
-        dev.secret,
-        '-q',
-        '1',
-        '-t',
-        `devices/${dev.id}/telemetry`,
-        '-m',
-        JSON.stringify({ ts, metrics: { power_w: 640 } }),
-      ]);
+      await publishAs(dev, port, JSON.stringify({ ts, metrics: { power_w: 640 } }));
       await svc.service.ingest.flushed();
       const r = await api<{ metrics: Record<string, { value: number }> }>(
         svc.httpUrl,
@@ -124,24 +129,7 @@ describeWithService(
       let out = '';
       sub.stdout.on('data', (b: Buffer) => (out += b.toString()));
       await subscribed; // the broker has the subscription: the error report cannot be missed
-      await run('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-i',
-        dev.id,
-        '-u',
-        dev.id,
-        '-P',
-        dev.secret,
-        '-q',
-        '1',
-        '-t',
-        `devices/${dev.id}/telemetry`,
-        '-m',
-        'not json',
-      ]);
+      await publishAs(dev, port, 'not json');
       const code = await exited;
       expect(code).toBe(0);
       expect(JSON.parse(out)).toMatchObject({ reason: 'malformed_json' });
