@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * Alerts as stored, served over HTTP and delivered (MQTT, SSE, webhooks): one zod definition
+ * (STYLE.md §9). Times are ISO-8601 strings; numbers that can be non-finite in the engine
+ * (NaN for a missing reading, Infinity for an unbounded band) are null here, since JSON has
+ * neither.
+ */
+
+export const SeveritySchema = z
+  .enum(['info', 'minor', 'major', 'critical'])
+  .meta({ id: 'Severity' });
+export const AlertStatusSchema = z
+  .enum(['open', 'acknowledged', 'resolved', 'dismissed'])
+  .meta({ id: 'AlertStatus' });
+
+const num = z.number().nullable();
+
+export const AlertEvidenceSchema = z
+  .object({
+    detector: z.string(),
+    metrics: z.array(z.string()),
+    windowStart: z.string(),
+    windowEnd: z.string(),
+    findings: z.array(z.object({ metric: z.string(), value: num, expected: num, score: num })),
+    contributions: z.array(
+      z.object({ metric: z.string(), points: num, value: num, baseline: num }),
+    ),
+    message: z.string(),
+  })
+  .meta({ id: 'AlertEvidence' });
+
+export const PredictedFailureSchema = z
+  .object({
+    at: z.string(),
+    earliest: z.string(),
+    /** null when the upper bound is unbounded (slope not significantly positive). */
+    latest: z.string().nullable(),
+    confidence: z.number(),
+  })
+  .meta({ id: 'PredictedFailure' });
+
+export const AlertSchema = z
+  .object({
+    id: z.string(),
+    deviceId: z.string(),
+    category: z.string(),
+    model: z.string(),
+    modeId: z.string(),
+    modeName: z.string(),
+    component: z.string(),
+    severity: SeveritySchema,
+    status: AlertStatusSchema,
+    revision: z.number().int(),
+    detectedAt: z.string(),
+    openedAt: z.string(),
+    updatedAt: z.string(),
+    predictedFailure: PredictedFailureSchema.nullable(),
+    evidence: z.array(AlertEvidenceSchema),
+    action: z.object({ zh: z.string(), en: z.string() }),
+    parts: z.array(z.string()),
+    assignee: z.string().nullable(),
+    acknowledgedBy: z.string().nullable(),
+    acknowledgedAt: z.string().nullable(),
+    closedBy: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    repairRef: z.string().nullable(),
+    dismissReason: z.string().nullable(),
+    escalations: z.number().int(),
+    escalatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Alert' });
+
+export const AlertHistoryEntrySchema = z
+  .object({
+    at: z.string(),
+    actor: z.string().nullable(),
+    action: z.enum([
+      'opened',
+      'raised',
+      'escalated',
+      'acknowledged',
+      'resolved',
+      'dismissed',
+      'assigned',
+    ]),
+    fromStatus: AlertStatusSchema.nullable(),
+    toStatus: AlertStatusSchema,
+    severity: SeveritySchema,
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'AlertHistoryEntry' });
+
+export const AlertCommentSchema = z
+  .object({ at: z.string(), author: z.string(), text: z.string() })
+  .meta({ id: 'AlertComment' });
+
+export type AlertSeverity = z.infer<typeof SeveritySchema>;
+export type AlertStatus = z.infer<typeof AlertStatusSchema>;
+export type Alert = z.infer<typeof AlertSchema>;
+export type AlertEvidence = z.infer<typeof AlertEvidenceSchema>;
+export type AlertHistoryEntry = z.infer<typeof AlertHistoryEntrySchema>;
+export type AlertComment = z.infer<typeof AlertCommentSchema>;

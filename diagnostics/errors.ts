@@ -1,0 +1,29 @@
+import { defineError } from '../app/errors.ts';
+
+/**
+ * Error catalogue of the diagnostics module (STYLE.md §10). Malformed input is a validation
+ * error (APP_ERR_VALIDATION); these codes are for well-formed requests the alert lifecycle or
+ * a device refuses.
+ */
+export const DiagnosticsErrors = {
+  /** No alert with this id. */
+  UnknownAlert: defineError('DIAGNOSTICS_ERR_UNKNOWN_ALERT', 'no alert %s', 404),
+  /** The lifecycle is open → acknowledged → resolved | dismissed; nothing leaves a closed alert. */
+  IllegalTransition: defineError(
+    'DIAGNOSTICS_ERR_ILLEGAL_TRANSITION',
+    'alert %s is %s: it cannot be %s',
+    409,
+  ),
+  /** The engine has not seen this device yet (no sample since the service started). */
+  NoHealth: defineError('DIAGNOSTICS_ERR_NO_HEALTH', 'no health report for device %s yet', 404),
+  /** No device with this id is provisioned. */
+  UnknownDevice: defineError('DIAGNOSTICS_ERR_UNKNOWN_DEVICE', 'no device %s', 404),
+  /** The device did not answer a command in time (offline, or busy). */
+  CommandTimeout: defineError(
+    'DIAGNOSTICS_ERR_COMMAND_TIMEOUT',
+    'device %s did not answer %s within %s ms',
+    504,
+  ),
+  /** No webhook with this id. */
+  UnknownWebhook: defineError('DIAGNOSTICS_ERR_UNKNOWN_WEBHOOK', 'no webhook %s', 404),
+};
