@@ -2,10 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimClock } from './clock.ts';
-import { createSimDevice, sampleDevice } from './device.ts';
+import { createSimDevice, type Reading, sampleDevice } from './device.ts';
 import { type ClientStats, DeviceClient } from './device-client.ts';
-import { groundTruthOf, type GroundTruth, toJsonl } from './faults.ts';
+import { groundTruthOf, type GroundTruth, type SimEvent, toJsonl } from './faults.ts';
 import { type Mix, planFleet } from './fleet.ts';
+import type { DeviceParams } from './model.ts';
 import { mapLimit, Provisioner } from './provision.ts';
 
 /** Options of a fleet run against a live service. */
@@ -35,6 +36,15 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** Wall clock, epoch ms (injectable for tests). */
   wallNow?: () => number;
+  /** Counters the run updates as it goes (pass one to watch a run live). */
+  stats?: ClientStats;
+  /** Called with every reading (and its fault codes) the fleet generates, before upload. */
+  onSample?: (
+    deviceId: string,
+    params: Readonly<DeviceParams>,
+    reading: Reading,
+    events: readonly SimEvent[],
+  ) => void;
 }
 
 /** What a run did. */
@@ -46,6 +56,19 @@ export interface RunSummary {
   groundTruth: GroundTruth[];
   /** Every acknowledged and nothing left in a backlog at the end. */
   drained: boolean;
+}
+
+/** Zeroed run counters. */
+export function newStats(): ClientStats {
+  return {
+    connected: 0,
+    messages: 0,
+    samples: 0,
+    events: 0,
+    dropped: 0,
+    reconnects: 0,
+    commands: 0,
+  };
 }
 
 /** Ingest refuses readings older than 400 days by default; stay inside that. */
@@ -97,15 +120,7 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
     await writeFile(o.groundTruthFile, toJsonl(groundTruth));
   }
 
-  const stats: ClientStats = {
-    connected: 0,
-    messages: 0,
-    samples: 0,
-    events: 0,
-    dropped: 0,
-    reconnects: 0,
-    commands: 0,
-  };
+  const stats = o.stats ?? newStats();
   const minInterval = (o.speed * fleet.length) / (o.maxSampleRate ?? 20_000);
   const clients = fleet.map((d, i) => {
     const c = creds[i];
@@ -148,7 +163,9 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
     clients.forEach((c, i) => {
       let t = nextT[i] ?? start;
       for (let n = 0; t <= simNow && n < 5000; n++) {
-        const { reading, events } = sampleDevice(c.sim, t);
+        // Devices stamp whole milliseconds (ingest would round; the test compares exactly).
+        const { reading, events } = sampleDevice(c.sim, Math.round(t));
+        o.onSample?.(c.id, c.sim.params, reading, events);
         c.push(reading, events);
         t += c.sim.intervalS * 1000;
       }
