@@ -38,7 +38,8 @@ interface ClientState {
   prefix?: string;
   bucket: TokenBucket;
   inflight: number;
-  lastErrorReport: number;
+  reportWindowStart: number;
+  reportsInWindow: number;
 }
 
 const enum ReturnCode {
@@ -94,7 +95,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
 
   /** Tells a device why its payload was refused, on devices/{id}/errors. */
   function reportError(
-    c: Client,
     st: ClientState,
     topic: string,
     reason: string,
@@ -102,9 +102,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     details?: unknown,
   ) {
     if (st.who.kind !== 'device') return;
+    // At most 10 reports a second per client: a device sending garbage fast must not turn the
+    // broker into an amplifier. What is not reported is still counted in the metrics.
     const t = now();
-    if (reason === 'rate' && t - st.lastErrorReport < 1000) return; // one report a second while flooding
-    st.lastErrorReport = t;
+    if (t - st.reportWindowStart >= 1000) {
+      st.reportWindowStart = t;
+      st.reportsInWindow = 0;
+    }
+    if (++st.reportsInWindow > 10) return;
     aedes.publish(
       {
         cmd: 'publish',
@@ -118,7 +123,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       },
       () => undefined,
     );
-    void c;
   }
 
   /**
@@ -141,7 +145,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
           who: { kind: 'anonymous' },
           bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()),
           inflight: 0,
-          lastErrorReport: 0,
+          reportWindowStart: 0,
+          reportsInWindow: 0,
         });
         return true;
       }
@@ -184,7 +189,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         who,
         bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()),
         inflight: 0,
-        lastErrorReport: 0,
+        reportWindowStart: 0,
+        reportsInWindow: 0,
         ...(who.kind === 'device' ? { prefix: `devices/${who.deviceId}/` } : {}),
       });
       metrics.connects.inc({ result: 'accepted' });
@@ -226,7 +232,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       if (!st.bucket.take(now())) {
         metrics.rejected.inc({ reason: 'rate' });
         reportError(
-          client,
           st,
           topic,
           'rate',
@@ -239,7 +244,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       if (packet.payload.length > config.maxPayloadBytes) {
         metrics.rejected.inc({ reason: 'payload_too_large' });
         reportError(
-          client,
           st,
           topic,
           'payload_too_large',
@@ -271,7 +275,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       }
       if (!result.ok) {
         metrics.rejected.inc({ reason: result.reason });
-        reportError(client, st, topic, result.reason, result.message, result.details);
+        reportError(st, topic, result.reason, result.message, result.details);
         divert(packet, client.id);
       }
     },

@@ -106,6 +106,9 @@ export class Spool {
       .map((f) => Number.parseInt(f, 10))
       .sort((a, b) => a - b);
     this.committed = cp ?? { seg: segs[0] ?? 1, off: 0 };
+    // Segments before the checkpoint were drained; a crash between checkpoint and delete leaves them.
+    for (const seg of segs.filter((s) => s < this.committed.seg))
+      await rm(path.join(this.opts.dir, name(seg)), { force: true });
     let recovered = 0;
     let truncated = 0;
     let pos = { ...this.committed };
