@@ -1,0 +1,162 @@
+import type { Alert, AlertComment } from './alert-schemas.ts';
+import type { AlertStore } from './alert-store.ts';
+import { SEVERITY_RANK, type AlertCandidate, type Severity } from './types.ts';
+
+/** What subscribers (MQTT, SSE, webhooks) are told. */
+export type AlertEventType =
+  | 'alert.opened'
+  | 'alert.raised'
+  | 'alert.escalated'
+  | 'alert.acknowledged'
+  | 'alert.resolved'
+  | 'alert.dismissed'
+  | 'alert.assigned';
+
+/** One notification: the alert as it now is, and what happened to it. */
+export interface AlertNotification {
+  type: AlertEventType;
+  at: string;
+  alert: Alert;
+  /** Notifications of this device held back by the cap since the last one that went out. */
+  suppressed: number;
+}
+
+export interface AlertServiceOptions {
+  store: AlertStore;
+  /** Epoch ms; injected so escalation and the cap can be tested without waiting. */
+  clock?: () => number;
+  /** An open alert not acknowledged within this time is escalated (default 30 min; 0 = never). */
+  escalateAfterMs?: number;
+  /** At most `max` machine notifications per device per `windowMs` (default 10 per hour). */
+  cap?: { max: number; windowMs: number };
+  /** Called when an alert is resolved or dismissed, so the engine may raise the mode again. */
+  onClosed?: (deviceId: string, modeId: string) => void;
+  onError?: (err: unknown, what: string) => void;
+}
+
+/** The alert lifecycle between the engine, the store and the delivery channels. */
+export interface AlertService {
+  readonly store: AlertStore;
+  /** Queues a candidate from the engine: upserted in arrival order, subscribers told. */
+  accept(candidate: AlertCandidate): Promise<void>;
+  /** Escalates overdue open alerts as of the clock; returns them. */
+  tick(): Promise<Alert[]>;
+  acknowledge(id: string, by: string): Promise<Alert>;
+  resolve(id: string, by: string, repairRef?: string): Promise<Alert>;
+  dismiss(id: string, by: string, reason: string): Promise<Alert>;
+  assign(id: string, assignee: string | null, by: string): Promise<Alert>;
+  comment(id: string, author: string, text: string): Promise<AlertComment>;
+  /** Registers a subscriber; returns the function that removes it. */
+  subscribe(fn: (n: AlertNotification) => void): () => void;
+  /** Notifications sent and held back by the per-device cap since start. */
+  stats(): { notified: number; suppressed: number };
+  /** Resolves when every accepted candidate is stored and notified (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+// Machine-made notifications count against the per-device cap; a person's action never does.
+const CAPPED = new Set<AlertEventType>(['alert.opened', 'alert.raised', 'alert.escalated']);
+const STEP_UP: Record<Severity, Severity> = {
+  info: 'minor',
+  minor: 'major',
+  major: 'critical',
+  critical: 'critical',
+};
+
+/** Creates the alert service over a store (see {@link AlertServiceOptions} for defaults). */
+export function createAlertService(opts: AlertServiceOptions): AlertService {
+  const { store } = opts;
+  const clock = opts.clock ?? Date.now;
+  const escalateAfterMs = opts.escalateAfterMs ?? 30 * 60_000;
+  const cap = opts.cap ?? { max: 10, windowMs: 3_600_000 };
+  const onError = opts.onError ?? (() => undefined);
+  const subscribers = new Set<(n: AlertNotification) => void>();
+  const windows = new Map<string, { start: number; count: number; suppressed: number }>();
+  const totals = { notified: 0, suppressed: 0 };
+  let chain: Promise<void> = Promise.resolve();
+
+  function notify(type: AlertEventType, alert: Alert, at: number): void {
+    let suppressed = 0;
+    if (CAPPED.has(type)) {
+      let w = windows.get(alert.deviceId);
+      if (!w || at - w.start >= cap.windowMs) {
+        w = { start: at, count: 0, suppressed: w?.suppressed ?? 0 };
+        windows.set(alert.deviceId, w);
+      }
+      if (w.count >= cap.max) {
+        w.suppressed++;
+        totals.suppressed++;
+        return;
+      }
+      w.count++;
+      suppressed = w.suppressed;
+      w.suppressed = 0;
+    }
+    totals.notified++;
+    const n: AlertNotification = { type, at: new Date(at).toISOString(), alert, suppressed };
+    for (const fn of subscribers) {
+      try {
+        fn(n);
+      } catch (err) {
+        onError(err, 'alert subscriber failed');
+      }
+    }
+  }
+
+  async function upsert(c: AlertCandidate): Promise<void> {
+    const at = clock();
+    const { alert, change } = await store.upsert(c, at);
+    if (change !== 'unchanged')
+      notify(change === 'opened' ? 'alert.opened' : 'alert.raised', alert, at);
+  }
+
+  /** Runs a person's action, then tells subscribers. */
+  async function act(type: AlertEventType, run: (at: number) => Promise<Alert>): Promise<Alert> {
+    const at = clock();
+    const alert = await run(at);
+    if (type === 'alert.resolved' || type === 'alert.dismissed')
+      opts.onClosed?.(alert.deviceId, alert.modeId);
+    notify(type, alert, at);
+    return alert;
+  }
+
+  return {
+    store,
+    accept(candidate) {
+      const p = chain.then(() => upsert(candidate));
+      // The chain never rejects, so one failed write does not stop the ones behind it.
+      chain = p.catch((err: unknown) => onError(err, 'alert upsert failed'));
+      return p;
+    },
+    async tick() {
+      const now = clock();
+      for (const [device, w] of windows)
+        if (now - w.start >= cap.windowMs && w.suppressed === 0) windows.delete(device);
+      if (!(escalateAfterMs > 0)) return [];
+      const due = await store.dueForEscalation(now - escalateAfterMs);
+      const out: Alert[] = [];
+      for (const a of due) {
+        const raised = await store.escalate(a.id, STEP_UP[a.severity], now);
+        notify('alert.escalated', raised, now);
+        out.push(raised);
+      }
+      return out;
+    },
+    acknowledge: (id, by) => act('alert.acknowledged', (at) => store.acknowledge(id, by, at)),
+    resolve: (id, by, ref) => act('alert.resolved', (at) => store.resolve(id, by, at, ref)),
+    dismiss: (id, by, reason) => act('alert.dismissed', (at) => store.dismiss(id, by, at, reason)),
+    assign: (id, who, by) => act('alert.assigned', (at) => store.assign(id, who, by, at)),
+    comment: (id, author, text) => store.addComment(id, author, text, clock()),
+    subscribe(fn) {
+      subscribers.add(fn);
+      return () => subscribers.delete(fn);
+    },
+    stats: () => ({ ...totals }),
+    idle: () => chain,
+  };
+}
+
+/** True when `s` is at least `min` (webhook and channel filters). */
+export function atLeast(s: Severity, min: Severity): boolean {
+  return SEVERITY_RANK[s] >= SEVERITY_RANK[min];
+}
