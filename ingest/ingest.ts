@@ -61,6 +61,7 @@ export class Ingest {
   private loop?: Promise<void>;
   private storeUp = true;
   private gaugesAt = 0;
+  private spoolFullLoggedAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly o: IngestOptions) {
@@ -93,10 +94,18 @@ export class Ingest {
     } catch (err) {
       if (err instanceof SpoolFullError) {
         this.o.metrics.spoolFull.inc();
-        this.o.log.error(
-          { err: err.message },
-          'ingest spool full: QoS 1 messages are not being acknowledged',
-        );
+        const t = Date.now();
+        if (t - this.spoolFullLoggedAt > 10_000) {
+          // Loud, but once every 10 s: the counter has the exact number.
+          this.spoolFullLoggedAt = t;
+          this.o.log.error(
+            {
+              err: err.message,
+              refusedSoFar: (await this.o.metrics.spoolFull.get()).values[0]?.value,
+            },
+            'ingest spool full: QoS 1 messages are not being acknowledged, QoS 0 is dropped',
+          );
+        }
       }
       throw err;
     }
