@@ -73,6 +73,8 @@ export const ConfigSchema = z
     ),
     /** Upper bound of the on-disk ingest spool, bytes. Full = QoS 1 stops being acknowledged. */
     SPOOL_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
+    /** Least time between two fsyncs of the spool, ms (group commit): adds up to this to a QoS 1 ack. */
+    SPOOL_COMMIT_MS: z.coerce.number().int().min(0).max(1000).default(5),
     /** Samples per store write, and the longest a sample waits for its batch, ms. */
     INGEST_BATCH_SIZE: positiveInt.default(5000),
     INGEST_FLUSH_MS: positiveInt.default(100),
@@ -132,6 +134,7 @@ export interface Config {
   readonly adminToken?: string;
   readonly ingest: {
     spoolMaxBytes: number;
+    spoolCommitMs: number;
     batchSize: number;
     flushMs: number;
     maxFutureMs: number;
@@ -197,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(c.ADMIN_TOKEN ? { adminToken: c.ADMIN_TOKEN } : {}),
     ingest: {
       spoolMaxBytes: c.SPOOL_MAX_BYTES,
+      spoolCommitMs: c.SPOOL_COMMIT_MS,
       batchSize: c.INGEST_BATCH_SIZE,
       flushMs: c.INGEST_FLUSH_MS,
       maxFutureMs: c.INGEST_MAX_FUTURE_SECONDS * 1000,

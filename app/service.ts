@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createBroker } from '../broker/broker.ts';
 import { createDeviceRegistry, type DeviceRegistry } from '../broker/devices.ts';
 import { bindBroker, listen, type BrokerListeners } from '../broker/listeners.ts';
+import { startDiagnostics, type Diagnostics } from '../diagnostics/service.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
@@ -24,6 +25,7 @@ export interface Service {
   store: TelemetryStore;
   ingest: Ingest;
   broker: Aedes;
+  diagnostics: Diagnostics;
   app: FastifyInstance;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -88,6 +90,7 @@ export async function startService(
     const spool = new Spool({
       dir: path.join(config.dataDir, 'spool'),
       maxBytes: config.ingest.spoolMaxBytes,
+      commitIntervalMs: config.ingest.spoolCommitMs,
     });
     const recovered = await spool.open();
     if (recovered.recoveredRecords)
@@ -114,6 +117,9 @@ export async function startService(
     });
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
+    const diagnostics = startDiagnostics({ sql, broker, ingest, auth, devices, log });
+    cleanup.push(() => diagnostics.close());
+
     const warranty = new SqlWarrantyStore(sql);
     const app = await buildApp({
       sql,
@@ -124,6 +130,7 @@ export async function startService(
       warranty,
       ingestHealthy: () => ingest.healthy,
       logger: log,
+      plugins: [diagnostics.routes],
     });
     cleanup.push(() => app.close());
     await app.ready();
@@ -139,6 +146,7 @@ export async function startService(
       store,
       ingest,
       broker,
+      diagnostics,
       app,
       metrics,
       log,
