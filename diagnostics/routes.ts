@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Auth } from '../app/auth.ts';
+import { alertRoutes } from './alert-routes.ts';
+import type { AlertService } from './alerts.ts';
+import type { RemoteCommands } from './commands.ts';
+import type { SseHub } from './delivery/sse.ts';
+import type { WebhookRegistry } from './delivery/webhook-registry.ts';
+import { deviceDiagnosticsRoutes } from './device-routes.ts';
+import type { DiagnosticsEngine } from './engine.ts';
+import { webhookRoutes } from './webhook-routes.ts';
+
+/** What the diagnostics routes need; the service composes it (diagnostics/service.ts). */
+export interface DiagnosticsRoutesOptions {
+  auth: Auth;
+  alerts: AlertService;
+  engine: Pick<DiagnosticsEngine, 'health'>;
+  commands: RemoteCommands;
+  webhooks: WebhookRegistry;
+  sse: SseHub;
+  deviceExists: (id: string) => Promise<boolean>;
+}
+
+/**
+ * Diagnostics HTTP routes, an encapsulated fastify plugin registered under `/api/v1`
+ * (STYLE.md §3): alerts and their live stream, webhooks, device health, remote commands.
+ */
+export const diagnosticsRoutes: FastifyPluginAsyncZod<DiagnosticsRoutesOptions> = async (
+  app,
+  o,
+) => {
+  // Live streams end before the server waits for its connections to close.
+  app.addHook('preClose', (done) => {
+    o.sse.closeAll();
+    done();
+  });
+  await app.register(alertRoutes, { alerts: o.alerts, auth: o.auth, sse: o.sse });
+  await app.register(webhookRoutes, { registry: o.webhooks, auth: o.auth });
+  await app.register(deviceDiagnosticsRoutes, {
+    engine: o.engine,
+    commands: o.commands,
+    auth: o.auth,
+    deviceExists: o.deviceExists,
+  });
+};
