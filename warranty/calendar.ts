@@ -16,15 +16,36 @@ const HOUR_MS = 3_600_000;
 /** China Standard Time offset: instants are turned into civil dates in Beijing time. */
 const CST_OFFSET_MS = 8 * HOUR_MS;
 
+/**
+ * Both conversions are memoised: an evaluation converts the same few dozen dates thousands of
+ * times (periods, rest-day checks, extensions), and the Date round trip dominated its cost
+ * (bench/results/warranty.md). The caches are bounded and cleared when full.
+ */
+const MEMO_LIMIT = 20_000;
+const dayNumbers = new Map<CivilDate, number>();
+const civilDates = new Map<number, CivilDate>();
+
 /** Days since 1970-01-01 of a civil date. */
 export function dayNumber(d: CivilDate): number {
-  const [y, m, day] = d.split('-').map(Number) as [number, number, number];
-  return Math.floor(Date.UTC(y, m - 1, day) / DAY_MS);
+  let n = dayNumbers.get(d);
+  if (n === undefined) {
+    const [y, m, day] = d.split('-').map(Number) as [number, number, number];
+    n = Math.floor(Date.UTC(y, m - 1, day) / DAY_MS);
+    if (dayNumbers.size >= MEMO_LIMIT) dayNumbers.clear();
+    dayNumbers.set(d, n);
+  }
+  return n;
 }
 
 /** The civil date of a day number. */
 export function fromDayNumber(n: number): CivilDate {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  let d = civilDates.get(n);
+  if (d === undefined) {
+    d = new Date(n * DAY_MS).toISOString().slice(0, 10); // throws on NaN: never cached
+    if (civilDates.size >= MEMO_LIMIT) civilDates.clear();
+    civilDates.set(n, d);
+  }
+  return d;
 }
 
 /** `d` plus `n` calendar days. */
