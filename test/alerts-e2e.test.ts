@@ -70,10 +70,18 @@ async function webhookReceiver(secret: string, status = 204) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sanbao`;
-  return { url, got, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url,
+    got,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // fetch keeps sockets alive; close would wait for them
+      }),
+  };
 }
 
-describe('alerts end to end: device fault → MQTT, SSE, webhook; lifecycle and remote commands over the API', () => {
+describe('alerts end to end: device fault → MQTT, SSE, webhook; lifecycle over the API', () => {
   let svc: RunningService;
   let eng: string;
   let maker: string;
@@ -199,6 +207,10 @@ describe('alerts end to end: device fault → MQTT, SSE, webhook; lifecycle and 
       eng,
     );
     expect(health).toMatchObject({ status: 200, body: { deviceId: dev.id } });
+    const doc = await api<{ paths: Record<string, unknown> }>(svc.httpUrl, 'GET', '/docs/json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/alerts', '/api/v1/alerts/stream', '/api/v1/webhooks']),
+    );
   });
 
   it('walks ack → resolve through the API and refuses illegal transitions with 409', async () => {
@@ -275,45 +287,5 @@ describe('alerts end to end: device fault → MQTT, SSE, webhook; lifecycle and 
       status: 200,
       body: { status: 'dismissed', dismissReason: 'installer leak test' },
     });
-  });
-
-  it('runs a remote command against a device that answers, and times out on one that does not', async () => {
-    await device.subscribeAsync(`devices/${dev.id}/commands/#`, { qos: 1 });
-    device.on('message', (topic, payload) => {
-      const name = topic.split('/')[3];
-      if (topic.endsWith('/reply') || name !== 'self_test') return; // dump goes unanswered
-      const { requestId } = JSON.parse(payload.toString()) as { requestId: string };
-      void device.publishAsync(
-        `${topic}/reply`,
-        JSON.stringify({ requestId, ok: true, result: { passed: true, codes: [] } }),
-        { qos: 1 },
-      );
-    });
-    const base = `/api/v1/devices/${dev.id}/commands`;
-    const ok = await api<{ status: string; result: unknown }>(svc.httpUrl, 'POST', base, eng, {
-      name: 'self_test',
-      timeoutMs: 5000,
-    });
-    expect(ok).toMatchObject({ status: 200, body: { status: 'ok', result: { passed: true } } });
-    const late = await api<{ error: string }>(svc.httpUrl, 'POST', base, eng, {
-      name: 'dump',
-      args: { count: 3 },
-      timeoutMs: 300,
-    });
-    expect(late).toMatchObject({ status: 504, body: { error: 'DIAGNOSTICS_ERR_COMMAND_TIMEOUT' } });
-    expect((await api(svc.httpUrl, 'POST', base, eng, { name: 'x/#' })).status).toBe(400);
-    expect(
-      (await api(svc.httpUrl, 'POST', '/api/v1/devices/nope/commands', eng, { name: 'self_test' }))
-        .status,
-    ).toBe(404);
-    const audit = await api<{
-      commands: Array<{ name: string; status: string; requestedBy: string }>;
-      total: number;
-    }>(svc.httpUrl, 'GET', base, eng);
-    expect(audit.body.total).toBe(2);
-    expect(audit.body.commands.map((c) => [c.name, c.status, c.requestedBy])).toEqual([
-      ['dump', 'timeout', 'eng-zhang'],
-      ['self_test', 'ok', 'eng-zhang'],
-    ]);
   });
 });

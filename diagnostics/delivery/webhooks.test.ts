@@ -24,7 +24,15 @@ async function receiver(statuses: number[]) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { url, got, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url,
+    got,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // fetch keeps sockets alive; close would wait for them
+      }),
+  };
 }
 
 /** An in-memory registry with one webhook, recording what the dispatcher reports. */
