@@ -229,6 +229,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         );
         throw new Error(`not authorized to publish to ${topic}`);
       }
+      // Retained messages live in broker memory forever: a device may retain only its status,
+      // or one device could fill the broker with retained topics of its own making.
+      if (packet.retain && st.prefix && topic !== `${st.prefix}status`) {
+        packet.retain = false;
+        metrics.rejected.inc({ reason: 'retain_stripped' });
+      }
       if (!st.bucket.take(now())) {
         metrics.rejected.inc({ reason: 'rate' });
         reportError(

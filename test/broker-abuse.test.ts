@@ -184,6 +184,31 @@ describe('broker: bad input and abuse', () => {
     },
   );
 
+  it('keeps no retained message a device sets outside its status topic', async () => {
+    const { dev, c } = await deviceWithErrors();
+    await c.publishAsync(`devices/${dev.id}/x/y`, 'sticky', { qos: 1, retain: true });
+    await c.publishAsync(`devices/${dev.id}/status`, 'online', { qos: 1, retain: true });
+    const eng = await api<{ token: string }>(
+      svc.httpUrl,
+      'POST',
+      '/api/v1/tokens',
+      svc.adminToken,
+      { role: 'admin' },
+    );
+    const watcher = await connect(svc.mqttUrl, {
+      clientId: `w${Date.now()}`,
+      username: 'token',
+      password: eng.body.token,
+    });
+    const seen: string[] = [];
+    watcher.on('message', (t) => seen.push(t));
+    await watcher.subscribeAsync(`devices/${dev.id}/#`, { qos: 1 });
+    // Retained messages are sent together right after the SUBACK: once status is here, x/y would be.
+    await expect.poll(() => seen).toContain(`devices/${dev.id}/status`);
+    expect(seen).not.toContain(`devices/${dev.id}/x/y`);
+    await Promise.all([watcher.endAsync(), c.endAsync()]);
+  });
+
   it('disconnects a client whose topic exceeds the length limit', async () => {
     const { dev, c } = await deviceWithErrors();
     const closed = new Promise<void>((r) => c.once('close', () => r()));
