@@ -27,3 +27,12 @@ export type {
   Severity,
   Verdict,
 } from './types.ts';
+export { startDiagnostics } from './service.ts';
+export type { Diagnostics, DiagnosticsDeps } from './service.ts';
+export { createAlertService } from './alerts.ts';
+export type { AlertNotification, AlertService, AlertEventType } from './alerts.ts';
+export type { AlertFilter, AlertStore } from './alert-store.ts';
+export { createSqlAlertStore } from './stores/sql-alerts.ts';
+export { AlertSchema } from './alert-schemas.ts';
+export type { Alert, AlertComment, AlertHistoryEntry, AlertStatus } from './alert-schemas.ts';
+export { DiagnosticsErrors } from './errors.ts';
