@@ -76,8 +76,24 @@ export interface Instant {
   precision: 'date' | 'datetime';
 }
 
-/** Parses 'YYYY-MM-DD' (midnight China time) or an ISO date-time (offset-less = China time). */
-export function parseInstant(s: string): Instant {
+const instants = new Map<string, Readonly<Instant>>();
+
+/**
+ * Parses 'YYYY-MM-DD' (midnight China time) or an ISO date-time (offset-less = China time).
+ * Memoised like the day numbers (validation and the engine parse each date many times); the
+ * result is frozen because it is shared.
+ */
+export function parseInstant(s: string): Readonly<Instant> {
+  let i = instants.get(s);
+  if (i === undefined) {
+    i = Object.freeze(parseInstantUncached(s)); // a bad input throws and is not cached
+    if (instants.size >= MEMO_LIMIT) instants.clear();
+    instants.set(s, i);
+  }
+  return i;
+}
+
+function parseInstantUncached(s: string): Instant {
   if (/^\d{4}-\d{2}-\d{2}$/.test(s))
     return { ms: dayNumber(s) * DAY_MS - CST_OFFSET_MS, date: s, precision: 'date' };
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(s);

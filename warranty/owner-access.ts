@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../app/auth.ts';
 import { AppErrors } from '../app/errors.ts';
+import type { Unit } from './repair-record-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
 /**
@@ -18,12 +19,18 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const unitsRead = new WeakMap<FastifyRequest, Unit>();
+
+/** The unit `ownerOrStaff` read for this request, so the handler need not read it again. */
+export const unitReadFor = (req: FastifyRequest): Unit | undefined => unitsRead.get(req);
+
 /** A preHandler for `/units/:serial/…` routes readable by owners. */
 export function ownerOrStaff(auth: Auth, store: WarrantyStore) {
   return async (req: FastifyRequest): Promise<void> => {
     const serial = (req.params as { serial?: string }).serial ?? '';
     const code = req.headers['x-verification-code'];
     const unit = await store.getUnit(serial);
+    if (unit) unitsRead.set(req, unit);
     if (typeof code === 'string' && code !== '') {
       if (unit?.verificationCodeHash && sameHash(sha256Hex(code), unit.verificationCodeHash))
         return;

@@ -9,7 +9,7 @@ import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
 import { FindingSchema, reviewOrder } from './order-review.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
-import { ownerOrStaff, sha256Hex } from './owner-access.ts';
+import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
 import { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
@@ -247,7 +247,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      const unit = await unitOr404(req.params.serial);
+      const unit = unitReadFor(req) ?? (await unitOr404(req.params.serial));
       const records = await store.listRepairs(unit.serial);
       const date = req.query.evaluationDate ?? now().toISOString();
       const tele =

@@ -156,11 +156,14 @@ export class SqlWarrantyStore implements WarrantyStore {
   }
 
   async listRepairs(serial: string): Promise<StoredRepairRecord[]> {
-    if (!(await this.getUnit(serial))) throw new WarrantyErrors.UnknownUnit(serial);
     const r = await this.sql.query<RecordRow>(
       'SELECT serial, seq, recorded_at, body, prev_hash, hash FROM warranty_repair_records WHERE serial = $1 ORDER BY seq',
       [serial],
     );
+    // Records exist only for a registered unit (foreign key): the unit is looked up only when
+    // there are none, to tell "no records" from "no such unit" (one query less per lookup).
+    if (r.rows.length === 0 && !(await this.getUnit(serial)))
+      throw new WarrantyErrors.UnknownUnit(serial);
     return r.rows.map(toRecord);
   }
 
