@@ -15,6 +15,7 @@ import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
+import { webRoutes } from '../web/server.ts';
 import { RoleSchema, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
@@ -172,6 +173,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  // The web pages (web/dist, built by `npm run build:web`) at /.
+  await app.register(webRoutes);
 
   return app;
 }
