@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
 import { Spool, SpoolFullError, type SpoolStats } from './spool.ts';
+import { encodeSpoolBody } from './spool-codec.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 import {
   decodeEvents,
@@ -86,10 +87,10 @@ export class Ingest {
         : decodeEvents(payload, dev, this.now(), this.o.limits);
     if (!decoded.ok) return decoded;
     try {
+      const k = kind === 'telemetry' ? 's' : 'e';
       await this.o.spool.append(
-        kind === 'telemetry'
-          ? { k: 's', d: decoded.items as Sample[] }
-          : { k: 'e', d: decoded.items as DeviceEvent[] },
+        k === 's' ? { k, d: decoded.items as Sample[] } : { k, d: decoded.items as DeviceEvent[] },
+        encodeSpoolBody(k, dev, payload),
       );
     } catch (err) {
       if (err instanceof SpoolFullError) {

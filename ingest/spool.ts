@@ -12,6 +12,7 @@ import {
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DeviceEvent, Sample } from './sample.ts';
+import { decodeSpoolBody } from './spool-codec.ts';
 
 /** What the spool carries: one accepted MQTT message's samples or events. */
 export type SpoolRecord = { k: 's'; d: Sample[] } | { k: 'e'; d: DeviceEvent[] };
@@ -156,9 +157,12 @@ export class Spool {
   }
 
   /** Resolves when the record is durable; rejects with SpoolFullError when it would not fit. */
-  append(rec: SpoolRecord): Promise<void> {
+  /**
+   * `body` is the record's on-disk form (see spool-codec.ts); without it the record is stored
+   * as JSON. `rec` itself is what the drainer gets while the spool is in memory mode.
+   */
+  append(rec: SpoolRecord, body: Buffer = Buffer.from(JSON.stringify(rec))): Promise<void> {
     if (this.closed) return Promise.reject(new Error('spool is closed'));
-    const body = Buffer.from(JSON.stringify(rec));
     const buf = Buffer.allocUnsafe(HEADER + body.length);
     buf.writeUInt32LE(body.length, 0);
     buf.writeUInt32LE(crc32(body), 4);
@@ -298,9 +302,7 @@ export class Spool {
               );
             break;
           }
-          const rec = JSON.parse(
-            buf.subarray(off + HEADER, off + HEADER + len).toString('utf8'),
-          ) as SpoolRecord;
+          const rec = decodeSpoolBody(buf.subarray(off + HEADER, off + HEADER + len));
           records.push(rec);
           items += rec.d.length;
           off += HEADER + len;

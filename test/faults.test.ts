@@ -164,15 +164,16 @@ describe('faults: service killed with SIGKILL mid-stream', () => {
     expect(ackedNow.length).toBeGreaterThan(500);
     proc = await spawnService(env);
     try {
-      await expect
-        .poll(
-          async () => {
-            const stored = new Set(await storedTimestamps(base, dev.id, t0));
-            return ackedNow.filter((n) => !stored.has(t0 + n)).length;
-          },
-          { timeout: 30_000 },
-        )
-        .toBe(0);
+      // Replay may take a while on a loaded machine; on failure, list what is missing.
+      let missing: number[] = ackedNow;
+      for (const until = Date.now() + 60_000; missing.length > 0 && Date.now() < until;) {
+        const stored = new Set(await storedTimestamps(base, dev.id, t0));
+        missing = ackedNow.filter((n) => !stored.has(t0 + n));
+        if (missing.length > 0) await sleep(200);
+      }
+      expect(missing.slice(0, 20), `${missing.length} acknowledged messages not stored`).toEqual(
+        [],
+      );
       // Nothing invented: every stored point is one that was sent, once.
       const ts = await storedTimestamps(base, dev.id, t0);
       expect(new Set(ts).size).toBe(ts.length);

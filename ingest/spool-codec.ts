@@ -1,0 +1,81 @@
+import type { Category } from './categories.ts';
+import type { SpoolRecord } from './spool.ts';
+import type { DeviceContext } from './validate.ts';
+
+/**
+ * On-disk form of a spooled message: the device and the payload exactly as it arrived, already
+ * validated. Copying bytes costs a fraction of re-serialising the samples on the hot path; the
+ * payload is parsed again only when the spool is read back from disk (recovery, long outages),
+ * and then without the checks it already passed — a catalogue change between runs must not
+ * refuse a message that was acknowledged.
+ *
+ * Layout: 0x01, kind ('s' | 'e'), then device id, category and model each as u16 length + UTF-8,
+ * then the payload. A body starting with '{' is the plain JSON form (`JSON.stringify(record)`).
+ */
+const MAGIC = 0x01;
+
+export function encodeSpoolBody(kind: 's' | 'e', dev: DeviceContext, payload: Buffer): Buffer {
+  const parts = [dev.deviceId, dev.category, dev.model].map((s) => Buffer.from(s, 'utf8'));
+  const head = 2 + parts.reduce((n, p) => n + 2 + p.length, 0);
+  const out = Buffer.allocUnsafe(head + payload.length);
+  out[0] = MAGIC;
+  out[1] = kind.charCodeAt(0);
+  let off = 2;
+  for (const p of parts) {
+    out.writeUInt16LE(p.length, off);
+    p.copy(out, off + 2);
+    off += 2 + p.length;
+  }
+  payload.copy(out, off);
+  return out;
+}
+
+interface Entry {
+  ts: number | string;
+  metrics?: Record<string, number>;
+  code?: string;
+  severity?: 'info' | 'warning' | 'error' | 'critical';
+  detail?: string;
+}
+
+const toEpochMs = (ts: number | string) =>
+  typeof ts === 'number' ? Math.round(ts) : Date.parse(ts);
+
+export function decodeSpoolBody(body: Buffer): SpoolRecord {
+  if (body[0] !== MAGIC) return JSON.parse(body.toString('utf8')) as SpoolRecord;
+  const kind = String.fromCharCode(body[1]!);
+  let off = 2;
+  const strs: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const len = body.readUInt16LE(off);
+    strs.push(body.toString('utf8', off + 2, off + 2 + len));
+    off += 2 + len;
+  }
+  const [deviceId, category, model] = strs as [string, Category, string];
+  const json = JSON.parse(body.toString('utf8', off)) as Entry | Entry[];
+  const entries = Array.isArray(json) ? json : [json];
+  if (kind === 's') {
+    return {
+      k: 's',
+      d: entries.map((e) => ({
+        deviceId,
+        category,
+        model,
+        ts: toEpochMs(e.ts),
+        metrics: e.metrics ?? {},
+      })),
+    };
+  }
+  return {
+    k: 'e',
+    d: entries.map((e) => ({
+      deviceId,
+      category,
+      model,
+      ts: toEpochMs(e.ts),
+      code: e.code ?? '',
+      severity: e.severity ?? 'error',
+      ...(e.detail === undefined ? {} : { detail: e.detail }),
+    })),
+  };
+}
