@@ -7,7 +7,7 @@
  *       closed-loop client (8 requests in flight) over random serials, then on the long history.
  *
  * Run: npm run bench:warranty [-- --part engine|http|all]   (env: BENCH_SECONDS, BENCH_CONCURRENCY,
- * BENCH_UNITS, BENCH_RELOAD=1, TEST_DATABASE_URL)
+ * BENCH_UNITS, BENCH_RELOAD=1, BENCH_CPU_PROF=dir, TEST_DATABASE_URL)
  *
  * The data are generated inside PostgreSQL (`generate_series`, a recursive CTE per batch of units)
  * with valid hash chains: each record's hash is sha256 over the same canonical JSON
@@ -16,6 +16,7 @@
  * `RepairRecordBodySchema` value. The database `sanbao_bench_warranty` is kept between runs and
  * reused when its generator version and row counts match; BENCH_RELOAD=1 rebuilds it.
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { connectPostgres, migrate } from '../app/db.ts';
@@ -183,10 +184,18 @@ function engineCases(n: number): Map<string, CaseInput[]> {
   ]);
 }
 
-/** Runs fn(i) round-robin for `seconds`; returns calls per second. */
-function timeLoop(count: number, seconds: number, fn: (i: number) => unknown): number {
+/**
+ * Runs fn(i) round-robin for `seconds`; returns calls per wall-clock second and per CPU second
+ * of this process (the machine is shared: the CPU rate is what one free core would do).
+ */
+function timeLoop(
+  count: number,
+  seconds: number,
+  fn: (i: number) => unknown,
+): { wall: number; cpu: number } {
   const end = performance.now() + seconds * 1000;
   let calls = 0;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let now = start;
   while (now < end) {
@@ -194,14 +203,15 @@ function timeLoop(count: number, seconds: number, fn: (i: number) => unknown): n
     calls += 200;
     now = performance.now();
   }
-  return calls / ((now - start) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: calls / ((now - start) / 1000), cpu: calls / ((cpu.user + cpu.system) / 1e6) };
 }
 
 function benchEngine(): string[] {
   const seconds = Math.max(3, Math.round(SECONDS / 2));
   const lines = [
-    `| cases | avg repairs | evaluateEligibility evals/s (1 core) | µs/eval | evaluateCase (zod + engine) evals/s |`,
-    `| ----- | ----------- | ------------------------------------ | ------- | ----------------------------------- |`,
+    `| cases | avg repairs | evaluateEligibility evals per CPU-second | µs CPU/eval | evals per wall-second | evaluateCase (zod + engine) per CPU-second |`,
+    `| ----- | ----------- | ---------------------------------------- | ----------- | --------------------- | ------------------------------------------ |`,
   ];
   const sets = engineCases(300);
   for (const [name, cases] of sets) {
@@ -221,10 +231,10 @@ function benchEngine(): string[] {
     timeLoop(cases.length, 2, (i) => evaluateCase(cases[i]));
     const rateCase = timeLoop(cases.length, seconds, (i) => evaluateCase(cases[i]));
     console.log(
-      `engine ${name}: ${fmt(rate)} evals/s (${fmt(1e6 / rate, 1)} µs), with validation ${fmt(rateCase)}/s; remedies ${JSON.stringify(Object.fromEntries(remedies))}`,
+      `engine ${name}: ${fmt(rate.cpu)} evals per CPU-second (${fmt(1e6 / rate.cpu, 1)} µs), ${fmt(rate.wall)} per wall-second; with validation ${fmt(rateCase.cpu)}/CPU-s; remedies ${JSON.stringify(Object.fromEntries(remedies))}`,
     );
     lines.push(
-      `| ${name} (${parsed.length}) | ${fmt(avgRepairs, 1)} | ${fmt(rate)} | ${fmt(1e6 / rate, 1)} | ${fmt(rateCase)} |`,
+      `| ${name} (${parsed.length}) | ${fmt(avgRepairs, 1)} | ${fmt(rate.cpu)} | ${fmt(1e6 / rate.cpu, 1)} | ${fmt(rate.wall)} | ${fmt(rateCase.cpu)} |`,
     );
   }
   return lines;
@@ -616,7 +626,7 @@ async function closedLoop(
 }
 
 const row = (name: string, conc: number, r: RunResult) =>
-  `| ${name} | ${conc} | ${fmt(r.requests)} | ${r.errors} | ${fmt(r.requests / r.seconds)} | ${fmt(percentile(r.latencies, 50), 1)} | ${fmt(percentile(r.latencies, 90), 1)} | ${fmt(percentile(r.latencies, 99), 1)} | ${fmt(r.latencies.at(-1) ?? NaN, 1)} | ${fmt((r.serviceCpu * 1e6) / r.requests)} |`;
+  `| ${name} | ${conc} | ${fmt(r.requests)} | ${r.errors} | ${fmt(r.requests / r.seconds)} | ${fmt(percentile(r.latencies, 50), 1)} | ${fmt(percentile(r.latencies, 90), 1)} | ${fmt(percentile(r.latencies, 99), 1)} | ${fmt(r.latencies.at(-1) ?? NaN, 1)} | ${fmt((r.serviceCpu * 1e6) / r.requests)} | ${fmt(loadavg()[0] ?? NaN, 1)} |`;
 
 async function explain(serial: string): Promise<string> {
   const c = new pg.Client({ connectionString: dbUrl() });
@@ -645,10 +655,14 @@ async function benchHttp(): Promise<string[]> {
   const sampleSerial = `SN${String(Math.min(123_457, UNITS - 1)).padStart(7, '0')}`;
   console.log(await explain(sampleSerial));
   console.log(await explain(longSerial));
-  const sanbao = await startSanbao({ env: { DATABASE_URL: dbUrl(), LOG_LEVEL: 'error' } });
+  const prof = process.env.BENCH_CPU_PROF; // a folder: the service writes a V8 CPU profile there
+  const sanbao = await startSanbao({
+    env: { DATABASE_URL: dbUrl(), LOG_LEVEL: 'error' },
+    ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}),
+  });
   const lines = [
-    `| serials | in flight | requests | non-200 | req/s | p50 ms | p90 ms | p99 ms | max ms | service CPU µs/req |`,
-    `| ------- | --------- | -------- | ------- | ----- | ------ | ------ | ------ | ------ | ------------------ |`,
+    `| serials | in flight | requests | non-200 | req/s | p50 ms | p90 ms | p99 ms | max ms | service CPU µs/req | load avg (1 min) |`,
+    `| ------- | --------- | -------- | ------- | ----- | ------ | ------ | ------ | ------ | ------------------ | ---------------- |`,
   ];
   try {
     const u = rand(3);
@@ -684,7 +698,12 @@ async function benchHttp(): Promise<string[]> {
   return lines;
 }
 
-const out: string[] = [];
+const out: string[] = [
+  `node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
+    .map((x) => fmt(x, 1))
+    .join(' / ')} on ${cpus().length} cores`,
+  '',
+];
 if (PART === 'engine' || PART === 'all') out.push(...benchEngine(), '');
 if (PART === 'http' || PART === 'all') out.push(...(await benchHttp()));
 console.log(`\n${out.join('\n')}`);
