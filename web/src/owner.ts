@@ -71,6 +71,17 @@ function badge(text: string, tone: 'ok' | 'warn' | 'muted'): HTMLElement {
 
 const clause = (c: string) => h('span', { class: 'clause' }, `${t('clause')}: ${c}`);
 
+/** With nothing to claim, what matters next: the earliest deadline still open. */
+function nextDeadline(s: UnitStatus): HTMLElement | null {
+  const open = s.deadlines.filter((d) => !d.passed).sort((a, b) => a.end.localeCompare(b.end))[0];
+  if (!open) return null;
+  return h(
+    'p',
+    { class: 'cost' },
+    `${t('nextDeadline')}: ${pick(open.explanation)} — ${t('ends')} ${open.end}`,
+  );
+}
+
 function summary(s: UnitStatus): HTMLElement {
   const owed =
     s.free || s.remedy === 'none'
@@ -84,12 +95,12 @@ function summary(s: UnitStatus): HTMLElement {
     h('h2', { id: 'status-h', class: 'status-label', tabindex: '-1' }, t('remedyToday')),
     h('p', { id: 'remedy', class: 'remedy', 'data-remedy': s.remedy }, t(`remedy_${s.remedy}`)),
     s.remedy === 'none'
-      ? null
+      ? nextDeadline(s)
       : h(
           'p',
           { id: 'remedy-cost', class: 'cost' },
-          s.free ? t('free') : t('notFree'),
-          owed ? ` · ${owed}` : null,
+          // "You pay ¥9,000" says it all; "not free" only when the amount is unknown.
+          s.free ? t('free') : s.amountOwedCNY === null ? `${t('notFree')} · ${owed}` : owed,
         ),
     h(
       'dl',
@@ -378,6 +389,7 @@ function start(): void {
   const form = $<HTMLFormElement>('#lookup');
   const serial = $<HTMLInputElement>('#serial');
   const code = $<HTMLInputElement>('#code');
+  const mileage = $<HTMLInputElement>('#mileage');
   const button = $<HTMLButtonElement>('#lookup-btn');
   const errorBox = $<HTMLParagraphElement>('#lookup-error');
   const result = $<HTMLDivElement>('#result');
@@ -398,7 +410,8 @@ function start(): void {
     if (!form.reportValidity()) return;
     button.disabled = true;
     button.textContent = t('lookingUp');
-    const url = `/api/v1/units/${encodeURIComponent(serial.value.trim())}/warranty`;
+    const km = mileage.value.trim();
+    const url = `/api/v1/units/${encodeURIComponent(serial.value.trim())}/warranty${km ? `?mileageKm=${encodeURIComponent(km)}` : ''}`;
     getJson<UnitStatus>(url, { 'x-verification-code': code.value.trim() })
       .then(
         (s) => {
