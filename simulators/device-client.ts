@@ -23,10 +23,58 @@ export interface ClientOptions {
   batchSize: number;
   /** Readings kept while disconnected; the oldest are dropped past it (and counted). */
   maxBacklog: number;
+  /** First reconnect delay; doubles per failed attempt up to `maxReconnectMs`, ±50 % jitter. */
   reconnectPeriodMs: number;
+  maxReconnectMs?: number;
+  /** Shared by a fleet: bounds the connection attempts in progress at once. */
+  gate?: ConnectGate;
   /** Gets fresh credentials when the broker refuses the cached ones. */
   rekey?: () => Promise<Credentials>;
 }
+
+/**
+ * Bounds the connection attempts in progress across a fleet. A broker authenticates perhaps a
+ * hundred CONNECTs a second; ten thousand devices dialling at once (at start, or after a broker
+ * restart) would mostly time out waiting for CONNACK and dial again, so the broker's work on
+ * them is wasted and the fleet never settles. Attempts wait here for a slot instead.
+ */
+export class ConnectGate {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private head = 0;
+
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new Error('ConnectGate needs max >= 1');
+  }
+
+  /** Resolves with a release function once a slot is free. */
+  acquire(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.active++;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.active--;
+          const next = this.waiting[this.head];
+          if (next) {
+            this.waiting[this.head++] = noop;
+            if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+              this.waiting.splice(0, this.head);
+              this.head = 0;
+            }
+            next();
+          }
+        });
+      };
+      if (this.active < this.max) grant();
+      else this.waiting.push(grant);
+    });
+  }
+}
+
+const noop = (): void => undefined;
 
 const RECENT = 10;
 const CommandRequest = z.object({ requestId: z.string().max(128), args: z.unknown().optional() });
@@ -43,6 +91,12 @@ export class DeviceClient {
   private queue: Reading[] = [];
   private eventQueue: SimEvent[] = [];
   private inflight = 0;
+  /** connect() was called once; later attempts are reconnects. */
+  private opened = false;
+  private dialling = false;
+  private stopping = false;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
   /** Last readings, for the `dump` command. */
   readonly recent: Reading[] = [];
   connected = false;
@@ -62,7 +116,11 @@ export class DeviceClient {
     return this.queue.length;
   }
 
-  /** Opens the connection (returns at once; mqtt.js connects and reconnects by itself). */
+  /**
+   * Opens the connection (returns at once). Reconnects after a loss with jittered exponential
+   * backoff, each attempt through the fleet's gate; the QoS 1 store survives reconnects, so
+   * unacknowledged messages are resent.
+   */
   start(): void {
     const id = this.creds.id;
     const options: IClientOptions = {
@@ -72,7 +130,8 @@ export class DeviceClient {
       password: this.creds.secret,
       clean: true,
       keepalive: 60,
-      reconnectPeriod: this.opts.reconnectPeriodMs,
+      reconnectPeriod: 0, // reconnects are ours: backoff, jitter and the gate
+      manualConnect: true,
       connectTimeout: 30_000,
       will: {
         topic: `devices/${id}/status`,
@@ -85,6 +144,7 @@ export class DeviceClient {
     this.client = client;
     client.on('connect', () => {
       this.connected = true;
+      this.failures = 0;
       this.stats.connected++;
       client.publish(`devices/${id}/status`, 'online', { qos: 1, retain: true });
       client.subscribe(`devices/${id}/commands/#`, { qos: 1 });
@@ -93,13 +153,54 @@ export class DeviceClient {
     client.on('close', () => {
       if (this.connected) this.stats.connected--;
       this.connected = false;
+      this.scheduleReconnect();
     });
-    client.on('reconnect', () => this.stats.reconnects++);
     client.on('error', (err: Error & { code?: number | string }) => {
       // CONNACK 4 (bad user name or password) / 5 (not authorized): the cached secret is stale.
       if ((err.code === 4 || err.code === 5) && this.opts.rekey) void this.rekey(client);
     });
     client.on('message', (topic, payload) => this.onCommand(topic, payload));
+    void this.dial(client);
+  }
+
+  private async dial(client: MqttClient): Promise<void> {
+    this.dialling = true;
+    const release = this.opts.gate ? await this.opts.gate.acquire() : noop;
+    if (this.stopping) {
+      this.dialling = false;
+      return release();
+    }
+    const done = () => {
+      client.off('connect', done);
+      client.off('close', done);
+      release();
+    };
+    client.on('connect', done);
+    client.on('close', done);
+    if (this.opened) {
+      this.stats.reconnects++;
+      // Passing the stores keeps the unacknowledged QoS 1 messages (a bare reconnect() drops them).
+      client.reconnect({
+        incomingStore: client.incomingStore,
+        outgoingStore: client.outgoingStore,
+      });
+    } else {
+      this.opened = true;
+      client.connect();
+    }
+    this.dialling = false;
+  }
+
+  private scheduleReconnect(): void {
+    const client = this.client;
+    if (!client || this.stopping || this.dialling || this.timer) return;
+    this.failures++;
+    const base = this.opts.reconnectPeriodMs * 2 ** Math.min(this.failures - 1, 16);
+    const delay = Math.min(this.opts.maxReconnectMs ?? 15_000, base) * (0.5 + Math.random());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.dial(client);
+    }, delay);
   }
 
   private async rekey(client: MqttClient): Promise<void> {
@@ -181,14 +282,21 @@ export class DeviceClient {
 
   /** Disconnects cleanly (publishing `offline` first, as the will would). */
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const client = this.client;
-    if (!client) return;
+    if (!client || !this.opened) return;
     if (this.connected) {
       await client
         .publishAsync(`devices/${this.creds.id}/status`, 'offline', { qos: 1, retain: true })
         .catch(() => undefined);
+      // A clean end waits for outstanding acknowledgements; a dying connection gets 5 s.
+      const ended = client.endAsync().then(() => true);
+      const t = new Promise<false>((r) => setTimeout(() => r(false), 5000).unref());
+      if (await Promise.race([ended, t])) return;
     }
-    await client.endAsync();
+    await client.endAsync(true);
   }
 
   /** Waits until every queued reading is acknowledged (or the timeout passes). */

@@ -41,7 +41,7 @@ export function createSimDevice(d: FleetDevice, intervalS = d.model.intervalS): 
 
 const roundTo = (x: number, decimals: number): number => {
   const f = 10 ** decimals;
-  return Math.round(x * f) / f;
+  return Math.round(x * f) / f + 0; // + 0: no -0 (JSON has none; compares unequal to 0)
 };
 
 /**

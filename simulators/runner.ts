@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimClock } from './clock.ts';
 import { createSimDevice, type Reading, sampleDevice } from './device.ts';
-import { type ClientStats, DeviceClient } from './device-client.ts';
+import { type ClientStats, ConnectGate, DeviceClient } from './device-client.ts';
 import { groundTruthOf, type GroundTruth, type SimEvent, toJsonl } from './faults.ts';
 import { type Mix, planFleet } from './fleet.ts';
 import type { DeviceParams } from './model.ts';
@@ -32,12 +32,18 @@ export interface RunnerOptions {
   /** Budget of readings per real second for the whole fleet (coarsens sampling if needed). */
   maxSampleRate?: number;
   tickMs?: number;
+  /** Connection attempts in progress at once across the fleet (default 100). */
+  maxConnecting?: number;
+  /** Longest reconnect backoff, ms (default 15 s; the first retry comes after ~1 s). */
+  maxReconnectMs?: number;
   stderr(s: string): void;
   signal?: AbortSignal;
   /** Wall clock, epoch ms (injectable for tests). */
   wallNow?: () => number;
   /** Counters the run updates as it goes (pass one to watch a run live). */
   stats?: ClientStats;
+  /** Called when the run moves on: devices provisioned, connections opening, sampling. */
+  onPhase?: (phase: 'provisioned' | 'connecting' | 'sampling') => void;
   /** Called with every reading (and its fault codes) the fleet generates, before upload. */
   onSample?: (
     deviceId: string,
@@ -99,6 +105,7 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
     return c;
   });
   await provisioner.save();
+  o.onPhase?.('provisioned');
 
   const groundTruth = fleet.flatMap((d, i) =>
     d.fault
@@ -122,6 +129,7 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
 
   const stats = o.stats ?? newStats();
   const minInterval = (o.speed * fleet.length) / (o.maxSampleRate ?? 20_000);
+  const gate = new ConnectGate(o.maxConnecting ?? 100);
   const clients = fleet.map((d, i) => {
     const c = creds[i];
     if (!c) throw new Error(`no credentials for ${d.params.serial}`);
@@ -131,6 +139,8 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
       batchSize: 500,
       maxBacklog: 50_000,
       reconnectPeriodMs: 1000,
+      maxReconnectMs: o.maxReconnectMs ?? 15_000,
+      gate,
       rekey: async () => {
         const fresh = await provisioner.provision({
           category: d.params.category,
@@ -144,11 +154,12 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
   });
   // Spread first samples over one interval so the fleet does not report in lockstep.
   const nextT = clients.map((c, i) => start + ((i * 0.618034) % 1) * c.sim.intervalS * 1000);
-  for (let i = 0; i < clients.length; i += 200) {
-    for (const c of clients.slice(i, i + 200)) c.start();
-    await sleep(50);
-  }
+  o.onPhase?.('connecting');
+  // Connections open through the gate (at most `maxConnecting` in progress), while sampling
+  // already runs: a device that is not connected yet queues its readings.
+  for (const c of clients) c.start();
 
+  o.onPhase?.('sampling');
   const clock = new SimClock(start, o.speed);
   const realStart = performance.now();
   const tickMs = o.tickMs ?? 200;

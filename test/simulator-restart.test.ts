@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Category, METRICS } from '../ingest/categories.ts';
 import type { Reading } from '../simulators/device.ts';
 import type { SimEvent } from '../simulators/faults.ts';
@@ -52,21 +52,45 @@ async function storedSeries(
   return r.body.points.map((p) => [Date.parse(p.ts), p.value]);
 }
 
-for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+// One service for both cases (a fresh data folder costs most of a start); each case runs its
+// own fleet (another seed, so other serials) and restarts the service on the same folder/ports.
+let dataDir: string;
+let env: Record<string, string>;
+let base: string;
+let mqttUrl: string;
+let proc: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), `sanbao-sim-restart-`));
+  const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
+  env = {
+    DATA_DIR: dataDir,
+    HTTP_PORT: String(http),
+    MQTT_PORT: String(mqttPort),
+    HTTP_HOST: '127.0.0.1',
+    MQTT_HOST: '127.0.0.1',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    INGEST_FLUSH_MS: '20',
+  };
+  base = `http://127.0.0.1:${http}`;
+  mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  proc = await spawnService(env);
+});
+
+afterAll(async () => {
+  if (proc) {
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+for (const [signal, seed] of [
+  ['SIGTERM', 23],
+  ['SIGKILL', 24],
+] as const) {
   it(`runner survives a service ${signal} mid-run: backlog uploaded, every reading stored exactly once`, async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), `sanbao-sim-restart-`));
-    const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
-    const env = {
-      DATA_DIR: dataDir,
-      HTTP_PORT: String(http),
-      MQTT_PORT: String(mqttPort),
-      HTTP_HOST: '127.0.0.1',
-      MQTT_HOST: '127.0.0.1',
-      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      INGEST_FLUSH_MS: '20',
-    };
-    const base = `http://127.0.0.1:${http}`;
-    let proc: ServiceProcess | undefined = await spawnService(env);
+    if (!proc) proc = await spawnService(env);
     const ac = new AbortController();
     try {
       const stats = newStats();
@@ -74,16 +98,17 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const log: string[] = [];
       const run = runFleet({
         api: base,
-        mqtt: `mqtt://127.0.0.1:${mqttPort}`,
+        mqtt: mqttUrl,
         token: TEST_ADMIN_TOKEN,
         devices: DEVICES,
         mix: { ...MIX },
         faults: 0.5,
         speed: 3600, // a 60 s sample every 1/60 real second per device
-        seed: 23,
-        credentialsFile: path.join(dataDir, 'sim-credentials.json'),
+        seed,
+        credentialsFile: path.join(dataDir, `sim-credentials-${seed}.json`),
         stderr: (s) => log.push(s),
         signal: ac.signal,
+        maxReconnectMs: 2000,
         stats,
         onSample: (id, params, reading, events) => {
           let g = generated.get(id);
@@ -188,11 +213,6 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       }
     } finally {
       ac.abort();
-      if (proc) {
-        proc.child.kill('SIGTERM');
-        await proc.exited;
-      }
-      await rm(dataDir, { recursive: true, force: true });
     }
   });
 }
