@@ -58,9 +58,10 @@ export function describeAlertStoreContract(
         (e: { code?: string }) => e.code,
       );
 
+    // Booting PGlite and migrating takes seconds on a loaded 2-core machine.
     beforeAll(async () => {
       ({ store, cleanup } = await makeStore());
-    });
+    }, 60_000);
     afterAll(async () => {
       await store?.close();
       await cleanup?.();

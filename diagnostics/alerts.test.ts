@@ -10,10 +10,11 @@ const MIN = 60_000;
 describe('AlertService', () => {
   let sql: Sql;
   let n = 0;
+  // Booting PGlite and migrating takes seconds on a loaded 2-core machine.
   beforeAll(async () => {
     sql = await openPglite();
     await migrate(sql);
-  });
+  }, 60_000);
   afterAll(() => sql.close());
 
   /** A service on the shared database with its own clock and a fresh device id. */
