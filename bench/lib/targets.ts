@@ -111,6 +111,13 @@ export async function startSanbao(
       LOG_LEVEL: 'error',
       ...(opts.influxUrl ? { INFLUX_URL: opts.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
       ...opts.env,
+      // Extra variables for experiments, e.g. BENCH_SANBAO_ENV="SPOOL_COMMIT_MS=20 INGEST_FLUSH_MS=50".
+      ...Object.fromEntries(
+        (process.env.BENCH_SANBAO_ENV ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => kv.split('=') as [string, string]),
+      ),
     },
     60_000,
     opts.nodeArgs,
