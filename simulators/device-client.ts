@@ -77,6 +77,7 @@ export class ConnectGate {
 const noop = (): void => undefined;
 
 const RECENT = 10;
+const CONNECT_TIMEOUT_MS = 30_000;
 const CommandRequest = z.object({ requestId: z.string().max(128), args: z.unknown().optional() });
 
 /**
@@ -132,7 +133,7 @@ export class DeviceClient {
       keepalive: 60,
       reconnectPeriod: 0, // reconnects are ours: backoff, jitter and the gate
       manualConnect: true,
-      connectTimeout: 30_000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       will: {
         topic: `devices/${id}/status`,
         payload: Buffer.from('offline'),
@@ -170,7 +171,11 @@ export class DeviceClient {
       this.dialling = false;
       return release();
     }
+    // The slot goes back at CONNACK or close, and in any case once the attempt must have timed
+    // out, so a missed event can never shrink the fleet's gate for good.
+    const guard = setTimeout(() => done(), CONNECT_TIMEOUT_MS + 5000);
     const done = () => {
+      clearTimeout(guard);
       client.off('connect', done);
       client.off('close', done);
       release();
