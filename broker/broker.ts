@@ -15,6 +15,7 @@ import type { AcceptResult } from '../ingest/ingest.ts';
 import type { DeviceContext } from '../ingest/validate.ts';
 import { mayPublish, maySubscribe, type Identity } from './acl.ts';
 import type { DeviceRegistry } from './devices.ts';
+import { createPersistence } from './persistence.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 /** What the broker needs from ingest: protocol stays here, ingest sees payloads and devices. */
@@ -315,6 +316,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       metrics.messagesOut.inc();
       return packet;
     },
+    persistence: createPersistence(),
     maxTopicLevels: Math.max(config.maxTopicLevels, 1),
     maxInflightInbound: config.maxInflight,
   };
