@@ -40,6 +40,20 @@ export const UnitInputSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/)
       .optional(),
+    /** Production facts for fleet quality analytics (failure rates and Weibull fits by batch). */
+    productionBatch: z.string().trim().min(1).max(64).optional(),
+    productionDate: DateOrDateTimeSchema.optional(),
+    components: z
+      .array(
+        z.object({
+          component: z.string().trim().min(1).max(128),
+          supplier: z.string().trim().min(1).max(128).optional(),
+          batch: z.string().trim().min(1).max(64).optional(),
+        }),
+      )
+      .max(64)
+      .optional()
+      .describe('main components with their supplier and batch'),
   })
   .meta({ id: 'WarrantyUnitRegistration' });
 export type UnitInput = z.infer<typeof UnitInputSchema>;
@@ -89,6 +103,10 @@ export const RepairRecordBodySchema = z
         towingCNY: z.number().nonnegative().default(0),
       })
       .prefault({}),
+    remedyGranted: z
+      .enum(['repair', 'exchange', 'return'])
+      .optional()
+      .describe('the 三包 remedy this record carries out (default: repair)'),
     courtesyCar: z
       .string()
       .optional()

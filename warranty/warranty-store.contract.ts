@@ -63,6 +63,21 @@ export function describeWarrantyStoreContract(
       expect(await store.getUnit('no-such-serial')).toBeUndefined();
     });
 
+    it('keeps production facts (batch, date, component suppliers) for analytics', async () => {
+      const s = serial();
+      const u: UnitInput = {
+        ...unit(s),
+        productionBatch: 'B2025-07',
+        productionDate: '2025-01-15',
+        components: [
+          { component: 'compressor', supplier: 'GMCC', batch: 'C-2507' },
+          { component: 'fan_motor' },
+        ],
+      };
+      expect(await store.registerUnit(u)).toEqual(u);
+      expect(await store.getUnit(s)).toEqual(u);
+    });
+
     it('refuses a second unit with the same serial', async () => {
       const s = serial();
       await store.registerUnit(unit(s));

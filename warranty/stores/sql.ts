@@ -38,6 +38,9 @@ interface UnitRow {
   owner_contact_hash: string | null;
   owner_id: string | null;
   verification_code_hash: string | null;
+  production_batch: string | null;
+  production_date: string | null;
+  components: Unit['components'] | string | null;
 }
 
 interface RecordRow {
@@ -64,11 +67,15 @@ const UNIT_COLUMNS: Array<[keyof UnitRow, keyof Unit]> = [
   ['owner_contact_hash', 'ownerContactHash'],
   ['owner_id', 'ownerId'],
   ['verification_code_hash', 'verificationCodeHash'],
+  ['production_batch', 'productionBatch'],
+  ['production_date', 'productionDate'],
+  ['components', 'components'],
 ];
 
 function toUnit(row: UnitRow): Unit {
   const out: Record<string, unknown> = {};
   for (const [col, key] of UNIT_COLUMNS) if (row[col] !== null) out[key] = row[col];
+  if (typeof row.components === 'string') out.components = JSON.parse(row.components);
   return out as Unit;
 }
 
@@ -85,7 +92,11 @@ export class SqlWarrantyStore implements WarrantyStore {
   constructor(private readonly sql: Sql) {}
 
   async registerUnit(unit: UnitInput): Promise<Unit> {
-    const values = UNIT_COLUMNS.map(([, key]) => unit[key] ?? null);
+    const values = UNIT_COLUMNS.map(([, key]) =>
+      key === 'components' && unit.components
+        ? JSON.stringify(unit.components)
+        : (unit[key] ?? null),
+    );
     const cols = UNIT_COLUMNS.map(([c]) => c).join(', ');
     const params = UNIT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
     const r = await this.sql.query<UnitRow>(
