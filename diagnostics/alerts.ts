@@ -46,6 +46,11 @@ export interface AlertService {
   dismiss(id: string, by: string, reason: string): Promise<Alert>;
   assign(id: string, assignee: string | null, by: string): Promise<Alert>;
   comment(id: string, author: string, text: string): Promise<AlertComment>;
+  /**
+   * Escalates an alert to `severity` now, whatever its age (a repeat failure after a repair,
+   * quality/), and tells subscribers; `reason` goes into the alert's comments.
+   */
+  escalate(id: string, severity: Severity, by: string, reason: string): Promise<Alert>;
   /** Registers a subscriber; returns the function that removes it. */
   subscribe(fn: (n: AlertNotification) => void): () => void;
   /** Notifications sent and held back by the per-device cap since start. */
@@ -147,6 +152,18 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     dismiss: (id, by, reason) => act('alert.dismissed', (at) => store.dismiss(id, by, at, reason)),
     assign: (id, who, by) => act('alert.assigned', (at) => store.assign(id, who, by, at)),
     comment: (id, author, text) => store.addComment(id, author, text, clock()),
+    async escalate(id, severity, by, reason) {
+      const now = clock();
+      await store.addComment(id, by, reason, now);
+      const current = await store.get(id);
+      const target =
+        current && SEVERITY_RANK[current.severity] > SEVERITY_RANK[severity]
+          ? current.severity
+          : severity;
+      const raised = await store.escalate(id, target, now);
+      notify('alert.escalated', raised, now);
+      return raised;
+    },
     subscribe(fn) {
       subscribers.add(fn);
       return () => subscribers.delete(fn);
