@@ -8,7 +8,7 @@ import { hardLimitDetector } from './detectors/hard-limit.ts';
 import { spikeDetector } from './detectors/spike.ts';
 import { stepDetector } from './detectors/step.ts';
 import { stuckDetector } from './detectors/stuck.ts';
-import { trendDetector, trendLevel, trendRul } from './detectors/trend.ts';
+import { trendBaselines, trendDetector, trendLevel, trendRul } from './detectors/trend.ts';
 import {
   maxSeverity,
   openCandidate,
@@ -16,7 +16,7 @@ import {
   updateCandidate,
 } from './engine/candidates.ts';
 import { stepModeHealth, trendModeHealth } from './engine/health.ts';
-import { createPlanCache } from './engine/plan.ts';
+import { createPlanCache, type FleetReferences } from './engine/plan.ts';
 import { createDeviceState, type DeviceState } from './engine/device-state.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
@@ -37,6 +37,8 @@ export interface DiagnosticsEngineOptions {
   clock?: () => number;
   /** Overrides the profile's time-based warm-up with a sample count (tests, replays). */
   warmupSamples?: number;
+  /** Healthy baselines per product model learnt from a training fleet (plan.ts). */
+  references?: FleetReferences;
 }
 
 /** Streaming detection over every sample: per-device bounded state, candidates out. */
@@ -49,6 +51,11 @@ export interface DiagnosticsEngine {
   tick(now?: number): readonly AlertCandidate[];
   /** Health score of a device, per mode with per-sensor contributions. */
   health(deviceId: string): HealthReport | undefined;
+  /**
+   * Baselines the device's degradation indicators learnt at warm-up (only those whose warm-up
+   * is complete): what a training fleet contributes to its model's references.
+   */
+  baselines(deviceId: string): Array<{ modeId: string; metric: string; baseline: number }>;
   /** Open candidates of a device (one per mode at most). */
   openCandidates(deviceId: string): AlertCandidate[];
   /** Closes the open candidate of a mode (resolved or dismissed by the alert lifecycle). */
@@ -75,6 +82,7 @@ export function createDiagnosticsEngine(
   const planFor = createPlanCache(
     opts.profiles.map((raw) => CategoryProfileSchema.parse(raw)),
     opts.warmupSamples,
+    opts.references,
   );
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
@@ -264,6 +272,11 @@ export function createDiagnosticsEngine(
         score: modes.reduce((a, m) => Math.min(a, m.score), 100),
         modes,
       };
+    },
+    baselines(deviceId) {
+      return (devices.get(deviceId)?.trends ?? []).flatMap((t) =>
+        trendBaselines(t).map((b) => ({ modeId: t.config.modeId, ...b })),
+      );
     },
     openCandidates(deviceId) {
       return [...(devices.get(deviceId)?.open?.values() ?? [])];

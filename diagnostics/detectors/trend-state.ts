@@ -195,6 +195,15 @@ export function trendHealth(st: TrendState): { indicator: number; contributions:
   return { indicator: st.s[st.o + HI]!, contributions };
 }
 
+/** Each indicator's baseline once its warm-up is complete (learnt or given). */
+export function trendBaselines(st: TrendState): Array<{ metric: string; baseline: number }> {
+  const warmup = st.config.warmup ?? 30;
+  return st.config.indicators.flatMap((ind, k) => {
+    const o = st.o + IND + k * I_STRIDE;
+    return st.s[o + I_N]! > warmup ? [{ metric: ind.metric, baseline: st.s[o + I_BASE]! }] : [];
+  });
+}
+
 /** Weighted share of indicators whose smoothed term is at least half of `level`. */
 export function agreement(st: TrendState, level: number): number {
   let agree = 0;

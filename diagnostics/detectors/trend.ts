@@ -29,8 +29,8 @@ import {
   type TrendState,
 } from './trend-state.ts';
 
-export { trendHealth, trendLevel, trendRul, zFor } from './trend-state.ts';
-export type { TrendConfig, TrendIndicator, TrendState } from './trend-state.ts';
+export { trendBaselines, trendHealth, trendLevel, trendRul, zFor } from './trend-state.ts';
+export type { FleetReference, TrendConfig, TrendIndicator, TrendState } from './trend-state.ts';
 
 /**
  * Degradation trend of one failure mode → remaining useful life with a confidence band.

@@ -8,7 +8,7 @@ import type { HardLimit, HardLimitConfig } from '../detectors/hard-limit.ts';
 import type { SpikeConfig } from '../detectors/spike.ts';
 import type { StepConfig } from '../detectors/step.ts';
 import type { StuckConfig } from '../detectors/stuck.ts';
-import type { TrendConfig } from '../detectors/trend.ts';
+import type { FleetReference, TrendConfig } from '../detectors/trend.ts';
 import type { CategoryProfile, ModeProfile } from '../profiles/schema.ts';
 
 /**
@@ -44,6 +44,19 @@ export interface CategoryPlan {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Healthy baselines per product model learnt beforehand (from a training fleet: see
+ * eval/calibrate-fleet.ts), keyed by {@link referenceKey}. A plan starts its fleet references
+ * from these instead of from nothing, so the first units of a model are already judged
+ * against their siblings.
+ */
+export type FleetReferences = ReadonlyMap<string, Readonly<FleetReference>>;
+
+/** Key of one indicator's fleet reference: category, product model, mode, metric. */
+export function referenceKey(category: string, model: string, modeId: string, metric: string) {
+  return `${category}/${model}/${modeId}/${metric}`;
+}
+
 /** Builds the sample predicate of a named condition; the first alternative present decides. */
 export function compileCondition(
   profile: CategoryProfile,
@@ -76,7 +89,12 @@ export function compileCondition(
  * Compiles a validated category profile, once per product model (the trend detectors keep a
  * fleet reference per model). `warmupSamples` overrides the time-based warm-up.
  */
-export function compilePlan(profile: CategoryProfile, warmupSamples?: number): CategoryPlan {
+export function compilePlan(
+  profile: CategoryProfile,
+  warmupSamples?: number,
+  model = '*',
+  references?: FleetReferences,
+): CategoryPlan {
   const interval = profile.expectedIntervalMs;
   const warmup =
     warmupSamples ??
@@ -126,7 +144,13 @@ export function compilePlan(profile: CategoryProfile, warmupSamples?: number): C
           failureDelta: i.failureRel ?? i.failureDelta ?? 1,
           relative: i.failureRel !== undefined,
           // Learnt baselines only (a failureValue mode has none to compare).
-          fleet: { n: 0, mean: 0, m2: 0 },
+          fleet: {
+            ...(references?.get(referenceKey(profile.category, model, mode.id, i.metric)) ?? {
+              n: 0,
+              mean: 0,
+              m2: 0,
+            }),
+          },
           ...(when ? { when } : {}),
           ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
@@ -208,6 +232,7 @@ const MAX_MODELS = 256;
 export function createPlanCache(
   profiles: readonly CategoryProfile[],
   warmupSamples?: number,
+  references?: FleetReferences,
 ): (category: Category, model: string) => CategoryPlan | undefined {
   const byCategory = new Map(profiles.map((p) => [p.category, p]));
   const plans = new Map<string, CategoryPlan>();
@@ -224,7 +249,7 @@ export function createPlanCache(
       plan = plans.get(key);
       if (plan) return plan;
     } else modelsPerCategory.set(category, n + 1);
-    plan = compilePlan(profile, warmupSamples);
+    plan = compilePlan(profile, warmupSamples, n >= MAX_MODELS ? '*' : model, references);
     plans.set(key, plan);
     return plan;
   };
