@@ -1,0 +1,135 @@
+/**
+ * Life data: failure times and right-censoring times (units still running at the end of
+ * observation, most of a warranty fleet), reduced to distinct times with a failure count and a
+ * censored count at each. Every estimator here takes this one form, so a million units cost
+ * what their distinct times cost, and SQL can aggregate (GROUP BY time, censored) before a fit.
+ */
+
+/** One aggregated row, as SQL returns it: `count` units observed to `time`, failed or censored. */
+export interface LifeGroup {
+  /** Time in service (any unit; estimates come back in the same unit). */
+  time: number;
+  /** Number of units (a weight: positive, usually an integer). */
+  count: number;
+  /** true: still running at `time` (right-censored); false: failed at `time`. */
+  censored: boolean;
+}
+
+/** Distinct times in ascending order with the failures and censorings at each. */
+export interface LifeData {
+  readonly times: Float64Array;
+  readonly failures: Float64Array;
+  readonly censored: Float64Array;
+  /** Σ failures. */
+  readonly totalFailures: number;
+  /** Σ censored, including units censored at time 0 (they carry no information and are dropped). */
+  readonly totalCensored: number;
+  /** Units counted, failed or censored. */
+  readonly units: number;
+}
+
+/** Invalid numbers reaching a pure function (the HTTP boundary has the zod schemas). */
+export class LifeDataError extends RangeError {
+  override name = 'LifeDataError';
+}
+
+function checkFailureTime(t: number, where: string): void {
+  if (!Number.isFinite(t) || t <= 0) {
+    throw new LifeDataError(
+      `${where}: a failure time must be a finite number > 0 (a failure at time 0 has zero ` +
+        `Weibull likelihood), got ${t}`,
+    );
+  }
+}
+
+function checkCensorTime(t: number, where: string): void {
+  if (!Number.isFinite(t) || t < 0) {
+    throw new LifeDataError(`${where}: a censoring time must be a finite number ≥ 0, got ${t}`);
+  }
+}
+
+/** Builds life data from raw times: one entry per unit. */
+export function lifeDataFromTimes(
+  failureTimes: ArrayLike<number>,
+  censoringTimes: ArrayLike<number> = [],
+): LifeData {
+  const f = Float64Array.from(failureTimes);
+  const c = Float64Array.from(censoringTimes);
+  for (let i = 0; i < f.length; i++) checkFailureTime(f[i]!, `failures[${i}]`);
+  for (let i = 0; i < c.length; i++) checkCensorTime(c[i]!, `censored[${i}]`);
+  // Typed-array sort is numeric and native: ~0.1 s for 10⁶ values.
+  f.sort();
+  c.sort();
+  const times: number[] = [];
+  const fail: number[] = [];
+  const cens: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (j < c.length && c[j] === 0) j++; // no exposure, no information
+  while (i < f.length || j < c.length) {
+    const t = Math.min(i < f.length ? f[i]! : Infinity, j < c.length ? c[j]! : Infinity);
+    let nf = 0;
+    let nc = 0;
+    while (i < f.length && f[i] === t) {
+      nf++;
+      i++;
+    }
+    while (j < c.length && c[j] === t) {
+      nc++;
+      j++;
+    }
+    times.push(t);
+    fail.push(nf);
+    cens.push(nc);
+  }
+  return {
+    times: Float64Array.from(times),
+    failures: Float64Array.from(fail),
+    censored: Float64Array.from(cens),
+    totalFailures: f.length,
+    totalCensored: c.length,
+    units: f.length + c.length,
+  };
+}
+
+/** Builds life data from aggregated rows (any order, repeated times allowed). */
+export function lifeDataFromGroups(groups: readonly LifeGroup[]): LifeData {
+  const order: number[] = [];
+  let totalFailures = 0;
+  let totalCensored = 0;
+  for (let k = 0; k < groups.length; k++) {
+    const g = groups[k]!;
+    if (!Number.isFinite(g.count) || g.count < 0) {
+      throw new LifeDataError(`groups[${k}].count: must be a finite number ≥ 0, got ${g.count}`);
+    }
+    if (g.censored) checkCensorTime(g.time, `groups[${k}].time`);
+    else checkFailureTime(g.time, `groups[${k}].time`);
+    if (g.censored) totalCensored += g.count;
+    else totalFailures += g.count;
+    if (g.count > 0 && g.time > 0) order.push(k);
+  }
+  order.sort((a, b) => groups[a]!.time - groups[b]!.time);
+  const times: number[] = [];
+  const fail: number[] = [];
+  const cens: number[] = [];
+  for (const k of order) {
+    const g = groups[k]!;
+    const last = times.length - 1;
+    if (last < 0 || times[last] !== g.time) {
+      times.push(g.time);
+      fail.push(0);
+      cens.push(0);
+    }
+    const at = times.length - 1;
+    if (g.censored) cens[at] = cens[at]! + g.count;
+    else fail[at] = fail[at]! + g.count;
+  }
+  return {
+    times: Float64Array.from(times),
+    failures: Float64Array.from(fail),
+    censored: Float64Array.from(cens),
+    totalFailures,
+    totalCensored,
+    units: totalFailures + totalCensored,
+  };
+}
