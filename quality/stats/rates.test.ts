@@ -34,8 +34,8 @@ describe('failureRate', () => {
   it('5 failures in 1,000 unit-years: rate, MTBF and their exact intervals', () => {
     const r = failureRate(5, 1000);
     expect(r.rate).toBe(0.005);
-    expect(rel(r.rateCi!.lower, 1.6234863901184207e-3)).toBeLessThan(1e-12);
-    expect(rel(r.rateCi!.upper, 11.66833207932267e-3)).toBeLessThan(1e-12);
+    expect(rel(r.rateCi!.lower, 1.6234863901184207 / 1000)).toBeLessThan(1e-12);
+    expect(rel(r.rateCi!.upper, 11.66833207932267 / 1000)).toBeLessThan(1e-12);
     expect(r.mtbf).toBe(200);
     expect(rel(r.mtbfCi!.lower, 1000 / 11.66833207932267)).toBeLessThan(1e-12);
     expect(rel(r.mtbfCi!.upper!, 1000 / 1.6234863901184207)).toBeLessThan(1e-12);
