@@ -46,11 +46,11 @@ const stopChild = (c: ChildProcess) =>
     setTimeout(() => c.kill('SIGKILL'), 5000).unref();
   });
 
-export async function startRawAedes(): Promise<Target> {
+export async function startRawAedes(opts: { nodeArgs?: string[] } = {}): Promise<Target> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(HERE, 'raw-aedes.ts'), String(port)],
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(HERE, 'raw-aedes.ts'), String(port)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForLine(child, 'ready');
