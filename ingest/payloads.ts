@@ -4,12 +4,11 @@ import { z } from 'zod';
  * Device payload schemas (DESIGN.md "MQTT contract"). The same schemas document the contract in
  * the OpenAPI document and validate MQTT payloads.
  */
+export const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
 export const MetricNameSchema = z
   .string()
-  .regex(
-    /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
-    'metric names are 1–64 characters: a letter, then letters, digits, _ . -',
-  );
+  .regex(METRIC_NAME, 'metric names are 1–64 characters: a letter, then letters, digits, _ . -');
 
 export const TimestampSchema = z.union([
   z.number().refine(Number.isFinite, 'must be a finite number of epoch milliseconds'),

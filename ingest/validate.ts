@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { zodIssues } from '../app/errors.ts';
 import { METRICS, type Category } from './categories.ts';
-import { EventPayloadSchema, TelemetryPayloadSchema } from './payloads.ts';
+import {
+  EventPayloadSchema,
+  METRIC_NAME,
+  TelemetryPayloadSchema,
+  type TelemetryEntry,
+} from './payloads.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
 
 export interface DeviceContext {
@@ -34,46 +39,93 @@ export function decodeTelemetry(
 ): Decoded<Sample> {
   const json = parseJson(payload);
   if (!json.ok) return json;
-  const parsed = TelemetryPayloadSchema.safeParse(json.value);
-  if (!parsed.success) return schemaRejection(parsed.error, Array.isArray(json.value));
-  const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
-  const prefix = (i: number) => (Array.isArray(parsed.data) ? `[${i}].` : '');
+  const isArray = Array.isArray(json.value);
+  let entries = commonTelemetryShape(json.value, dev.category);
+  if (!entries) {
+    // Anything unusual goes through the schema, which also words the precise reason.
+    const parsed = TelemetryPayloadSchema.safeParse(json.value);
+    if (!parsed.success) return schemaRejection(parsed.error, isArray);
+    entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  }
   const known = METRICS[dev.category];
-  const unknown = new Set<string>();
-  const problems: Rejection['details'] = [];
-  const samples: Sample[] = [];
-  entries.forEach((e, i) => {
+  let unknown: Set<string> | undefined;
+  let problems: Rejection['details'] | undefined;
+  const samples: Sample[] = new Array<Sample>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const prefix = isArray ? `[${i}].` : '';
     const ts = toEpochMs(e.ts);
     const tsProblem = checkTs(ts, now, limits);
-    if (tsProblem) problems.push({ path: `${prefix(i)}ts`, message: tsProblem });
-    for (const [name, value] of Object.entries(e.metrics)) {
-      const path = `${prefix(i)}metrics.${name}`;
+    if (tsProblem) (problems ??= []).push({ path: `${prefix}ts`, message: tsProblem });
+    const metrics = e.metrics;
+    for (const name of Object.keys(metrics)) {
+      const value = metrics[name]!;
       if (!Number.isFinite(value)) {
-        problems.push({ path, message: 'must be a finite number' });
+        (problems ??= []).push({
+          path: `${prefix}metrics.${name}`,
+          message: 'must be a finite number',
+        });
         continue;
       }
-      const spec = known[name];
-      if (!spec) unknown.add(name);
+      // Own keys only: a metric named `constructor` or `toString` is unknown, not Object's.
+      const spec = Object.hasOwn(known, name) ? known[name] : undefined;
+      if (!spec) (unknown ??= new Set()).add(name);
       else if (value < spec.min || value > spec.max) {
-        problems.push({
-          path,
+        (problems ??= []).push({
+          path: `${prefix}metrics.${name}`,
           message: `${value} is outside the plausible range ${spec.min}..${spec.max} ${spec.unit} for ${dev.category}`,
         });
       }
     }
-    samples.push({
+    samples[i] = {
       deviceId: dev.deviceId,
       category: dev.category,
       model: dev.model,
       ts,
-      metrics: e.metrics,
-    });
-  });
-  if (problems.length > 0) {
+      metrics,
+    };
+  }
+  if (problems) {
     const reason = problems.some((p) => p.path.endsWith('ts')) ? 'timestamp' : 'out_of_range';
     return { ok: false, reason, message: summarise(problems), details: problems };
   }
-  return { ok: true, items: samples, unknownMetrics: [...unknown] };
+  return { ok: true, items: samples, unknownMetrics: unknown ? [...unknown] : [] };
+}
+
+/**
+ * The payload shape nearly every message has, checked without zod (a tenth of its cost): an
+ * object, or a non-empty array of up to 5000 objects, each with a finite epoch-ms `ts` and
+ * 1–256 metrics whose names and values TelemetryPayloadSchema accepts. Returns the entries
+ * (the parsed JSON itself: the schema would only copy it and strip other keys, which nothing
+ * reads), or undefined to let the schema decide and explain. It must never accept what the
+ * schema refuses; validate.test.ts checks the two agree.
+ */
+export function commonTelemetryShape(
+  value: unknown,
+  category: Category,
+): TelemetryEntry[] | undefined {
+  if (!Array.isArray(value)) return isCommonEntry(value, METRICS[category]) ? [value] : undefined;
+  if (value.length < 1 || value.length > 5000) return undefined;
+  const known = METRICS[category];
+  for (const e of value) if (!isCommonEntry(e, known)) return undefined;
+  return value as TelemetryEntry[];
+}
+
+function isCommonEntry(e: unknown, known: Record<string, unknown>): e is TelemetryEntry {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
+  const { ts, metrics } = e as { ts?: unknown; metrics?: unknown };
+  // ISO strings are left to the schema's datetime check.
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return false;
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) return false;
+  const names = Object.keys(metrics);
+  if (names.length < 1 || names.length > 256) return false;
+  for (const name of names) {
+    const v = (metrics as Record<string, unknown>)[name];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+    // Catalogue names are valid names (categories.test.ts); others are checked.
+    if (!Object.hasOwn(known, name) && !METRIC_NAME.test(name)) return false;
+  }
+  return true;
 }
 
 export function decodeEvents(
