@@ -81,6 +81,14 @@ export const ConfigSchema = z
     /** Accepted timestamp window: how far in the future (s) and in the past (days). */
     INGEST_MAX_FUTURE_SECONDS: positiveInt.default(300),
     INGEST_MAX_PAST_DAYS: positiveInt.default(400),
+    /** After a repair's hand-back, hours the repaired failure mode has to be healthy again. */
+    REPAIR_VERIFY_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(72),
+    /** Health score (0–100) a repaired failure mode must reach to count as verified. */
+    REPAIR_VERIFY_MIN_HEALTH: z.coerce.number().min(0).max(100).default(80),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -140,6 +148,7 @@ export interface Config {
     maxFutureMs: number;
     maxPastMs: number;
   };
+  readonly repairs: { verifyWindowMs: number; minHealth: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -205,6 +214,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       flushMs: c.INGEST_FLUSH_MS,
       maxFutureMs: c.INGEST_MAX_FUTURE_SECONDS * 1000,
       maxPastMs: c.INGEST_MAX_PAST_DAYS * 86_400_000,
+    },
+    repairs: {
+      verifyWindowMs: c.REPAIR_VERIFY_HOURS * 3_600_000,
+      minHealth: c.REPAIR_VERIFY_MIN_HEALTH,
     },
     logLevel: c.LOG_LEVEL,
   };

@@ -14,6 +14,7 @@ const SOURCES = [
   'warranty/errors.ts',
   'diagnostics/errors.ts',
   'simulators/errors.ts',
+  'quality/errors.ts',
 ];
 
 /** Imports every module catalogue so that `errorCatalogue()` is complete. */

@@ -6,6 +6,7 @@ import { createBroker } from '../broker/broker.ts';
 import { createDeviceRegistry, type DeviceRegistry } from '../broker/devices.ts';
 import { bindBroker, listen, type BrokerListeners } from '../broker/listeners.ts';
 import { startDiagnostics, type Diagnostics } from '../diagnostics/service.ts';
+import { startQuality, type Quality } from '../quality/service.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
@@ -26,6 +27,7 @@ export interface Service {
   ingest: Ingest;
   broker: Aedes;
   diagnostics: Diagnostics;
+  quality: Quality;
   app: FastifyInstance;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -121,6 +123,16 @@ export async function startService(
     cleanup.push(() => diagnostics.close());
 
     const warranty = new SqlWarrantyStore(sql);
+    const quality = startQuality({
+      sql,
+      auth,
+      warranty,
+      diagnostics,
+      log,
+      verifyWindowMs: config.repairs.verifyWindowMs,
+      minHealth: config.repairs.minHealth,
+    });
+    cleanup.push(() => quality.close());
     const app = await buildApp({
       sql,
       auth,
@@ -130,7 +142,7 @@ export async function startService(
       warranty,
       ingestHealthy: () => ingest.healthy,
       logger: log,
-      plugins: [diagnostics.routes],
+      plugins: [diagnostics.routes, quality.routes],
     });
     cleanup.push(() => app.close());
     await app.ready();
@@ -147,6 +159,7 @@ export async function startService(
       ingest,
       broker,
       diagnostics,
+      quality,
       app,
       metrics,
       log,

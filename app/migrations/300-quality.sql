@@ -21,6 +21,9 @@ ALTER TABLE warranty_repair_records
     + coalesce((body -> 'charges' ->> 'materialsCNY')::double precision, 0)
     + coalesce((body -> 'charges' ->> 'towingCNY')::double precision, 0)
   ) STORED;
+-- Effective records (a correction replaces the record it names) are found by an anti-join on this.
+CREATE INDEX warranty_repair_records_corrects ON warranty_repair_records (serial, corrects)
+  WHERE corrects IS NOT NULL;
 
 -- A repair order: opened by an engineer from one or more alerts of one device (their evidence,
 -- suspected component and parts carried over), closed with the repair record it produced (the
@@ -47,7 +50,7 @@ CREATE TABLE repair_orders (
   closed_at             timestamptz,
   record_seq            integer,                   -- the repair record in the unit's chain
   verification          text NOT NULL DEFAULT 'pending'
-    CHECK (verification IN ('pending', 'verifying', 'verified', 'repeat_failure', 'not_applicable')),
+    CHECK (verification IN ('pending', 'verifying', 'verified', 'not_recovered', 'no_telemetry', 'repeat_failure')),
   verify_until          timestamptz,
   repeat_alert_id       text
 );

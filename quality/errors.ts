@@ -1,0 +1,41 @@
+import { defineError } from '../app/errors.ts';
+
+/**
+ * Error catalogue of the quality module (STYLE.md §10): repair orders opened from alerts and
+ * the fleet analytics. Malformed input is APP_ERR_VALIDATION; these are well-formed requests
+ * the data refuses.
+ */
+export const QualityErrors = {
+  /** No repair order with this id. */
+  UnknownOrder: defineError('QUALITY_ERR_UNKNOWN_ORDER', 'no repair order %s', 404),
+  /** An alert named in the order does not exist. */
+  UnknownAlert: defineError('QUALITY_ERR_UNKNOWN_ALERT', 'no alert %s', 404),
+  /** An order answers alerts of one device only (one unit, one hand-over). */
+  MixedDevices: defineError(
+    'QUALITY_ERR_MIXED_DEVICES',
+    'the alerts belong to different devices (%s): open one order per device',
+    400,
+  ),
+  /** The alert was already dismissed or resolved. */
+  AlertClosed: defineError(
+    'QUALITY_ERR_ALERT_CLOSED',
+    'alert %s is %s: it needs no repair order',
+    409,
+  ),
+  /** The alert is already answered by another open order. */
+  AlertTaken: defineError(
+    'QUALITY_ERR_ALERT_TAKEN',
+    'alert %s is already answered by open repair order %s',
+    409,
+  ),
+  /** Repairs are recorded against a warranty unit: the device must be linked to one. */
+  NoUnit: defineError(
+    'QUALITY_ERR_NO_UNIT',
+    'device %s is linked to no warranty unit: register the unit with "deviceId": "%s" first',
+    409,
+  ),
+  /** The outlet is not in the registry. */
+  UnknownOutlet: defineError('QUALITY_ERR_UNKNOWN_OUTLET', 'no outlet %s in the registry', 404),
+  /** Only an open order can be closed or cancelled. */
+  NotOpen: defineError('QUALITY_ERR_ORDER_NOT_OPEN', 'repair order %s is %s', 409),
+};

@@ -1,0 +1,11 @@
+/**
+ * Public interface of the quality module (issue 7): repair orders opened from alerts and
+ * verified by telemetry, the fleet overview, fleet reliability statistics (quality/stats/).
+ */
+export { startQuality } from './service.ts';
+export type { Quality, QualityDeps } from './service.ts';
+export { createRepairOrders, RepairOrderSchema } from './repair-orders.ts';
+export type { RepairOrder, RepairOrders } from './repair-orders.ts';
+export { fleetOverview, FleetOverviewSchema } from './overview.ts';
+export type { FleetOverview } from './overview.ts';
+export { QualityErrors } from './errors.ts';

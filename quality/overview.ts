@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import type { Sql } from '../app/db.ts';
+import { deviceScopeSql, unitScopeSql, type FleetScope } from './scope.ts';
+
+/**
+ * The manufacturer's fleet overview (issue 6 page, issue 7 analytics): devices online, health
+ * distribution, open alerts by mode and severity, failure rate and MTBF by model and component,
+ * 三包 remedies granted and their cost. Everything is computed by the database from the stored
+ * facts, except the health scores, which live in the diagnostics engine's memory.
+ *
+ * Definitions (also in quality/README.md):
+ * - a *failure* is an effective repair record (a correction replaces the record it corrects)
+ *   whose diagnosed cause is `quality`; repairs for misuse etc. are not product failures;
+ * - *exposure* is the time since each unit's invoice date (三包 periods start there), in years;
+ * - rate = failures / unit-years; MTBF = unit-days / failures (null without failures);
+ * - remedy cost = the record's itemised charges, plus the unit's price for an exchange or a
+ *   return (before usage compensation).
+ */
+
+/** Records in force: a correction replaces the record it names (warranty/repair-facts.ts). */
+export const EFFECTIVE_RECORDS = `
+  SELECT r.* FROM warranty_repair_records r
+  WHERE NOT EXISTS (SELECT 1 FROM warranty_repair_records c
+                    WHERE c.serial = r.serial AND c.corrects = r.seq)`;
+
+const count = z.number().int().nonnegative();
+export const FleetOverviewSchema = z
+  .object({
+    generatedAt: z.string(),
+    scope: z.object({ manufacturer: z.string().nullable(), category: z.string().nullable() }),
+    devices: z.object({ total: count, online: count, offline: count, disabled: count }),
+    health: z.object({
+      scored: count.describe('devices the diagnostics engine has a health score for'),
+      buckets: z.array(z.object({ from: z.number(), to: z.number(), count })),
+    }),
+    alerts: z.object({
+      open: count.describe('open or acknowledged'),
+      byModeSeverity: z.array(
+        z.object({ category: z.string(), mode: z.string(), severity: z.string(), count }),
+      ),
+    }),
+    failures: z.object({
+      byModel: z.array(
+        z.object({
+          category: z.string(),
+          model: z.string(),
+          units: count,
+          failedUnits: count,
+          repairs: count,
+          unitYears: z.number(),
+          ratePerUnitYear: z.number().nullable(),
+          mtbfDays: z.number().nullable(),
+        }),
+      ),
+      byComponent: z.array(
+        z.object({
+          category: z.string(),
+          component: z.string(),
+          failedUnits: count,
+          repairs: count,
+          ratePerUnitYear: z.number().nullable(),
+        }),
+      ),
+    }),
+    remedies: z.array(
+      z.object({ remedy: z.enum(['repair', 'exchange', 'return']), count, costCNY: z.number() }),
+    ),
+  })
+  .meta({ id: 'FleetOverview' });
+export type FleetOverview = z.infer<typeof FleetOverviewSchema>;
+
+export interface OverviewDeps {
+  sql: Sql;
+  /** Health score (0–100) of a device, when the diagnostics engine has one. */
+  healthOf: (deviceId: string) => number | undefined;
+  now?: () => Date;
+}
+
+const BUCKETS = [0, 20, 40, 60, 80, 100];
+const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Promise<FleetOverview> {
+  const now = (deps.now ?? (() => new Date()))();
+  const today = now.toISOString().slice(0, 10);
+  const ds = deviceScopeSql(scope, 1);
+  const us = unitScopeSql(scope, 2);
+  const [devices, ids, alerts, models, components, remedies] = await Promise.all([
+    deps.sql.query<{ total: number; online: number; disabled: number }>(
+      `SELECT count(*)::int AS total,
+              (count(*) FILTER (WHERE online AND NOT disabled))::int AS online,
+              (count(*) FILTER (WHERE disabled))::int AS disabled
+         FROM devices d WHERE ${ds.where}`,
+      ds.params,
+    ),
+    deps.sql.query<{ id: string }>(`SELECT id FROM devices d WHERE ${ds.where}`, ds.params),
+    deps.sql.query<{ category: string; mode: string; severity: string; count: number }>(
+      `SELECT d.category, a.mode_id AS mode, a.severity, count(*)::int AS count
+         FROM alerts a JOIN devices d ON d.id = a.device_id
+        WHERE a.status IN ('open', 'acknowledged') AND ${ds.where}
+        GROUP BY d.category, a.mode_id, a.severity
+        ORDER BY count DESC, d.category, a.mode_id, a.severity`,
+      ds.params,
+    ),
+    deps.sql.query<{
+      category: string;
+      model: string;
+      units: number;
+      unit_days: number;
+      failed_units: number;
+      repairs: number;
+    }>(
+      `WITH f AS (
+         SELECT serial, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
+          WHERE e.cause = 'quality' GROUP BY serial)
+       SELECT u.category, u.model, count(*)::int AS units,
+              coalesce(sum(greatest($1::date - left(u.invoice_date, 10)::date, 0)), 0)::float8 AS unit_days,
+              count(f.serial)::int AS failed_units, coalesce(sum(f.n), 0)::int AS repairs
+         FROM warranty_units u LEFT JOIN f ON f.serial = u.serial
+        WHERE ${us.where}
+        GROUP BY u.category, u.model ORDER BY u.category, u.model`,
+      [today, ...us.params],
+    ),
+    deps.sql.query<{
+      category: string;
+      component: string;
+      failed_units: number;
+      repairs: number;
+      unit_days: number;
+    }>(
+      `WITH exposure AS (
+         SELECT u.category, sum(greatest($1::date - left(u.invoice_date, 10)::date, 0))::float8 AS unit_days
+           FROM warranty_units u WHERE ${us.where} GROUP BY u.category)
+       SELECT u.category, e.component, count(DISTINCT e.serial)::int AS failed_units,
+              count(*)::int AS repairs, max(x.unit_days) AS unit_days
+         FROM (${EFFECTIVE_RECORDS}) e
+         JOIN warranty_units u ON u.serial = e.serial
+         JOIN exposure x ON x.category = u.category
+        WHERE e.cause = 'quality' AND ${us.where}
+        GROUP BY u.category, e.component ORDER BY repairs DESC, u.category, e.component`,
+      [today, ...us.params],
+    ),
+    deps.sql.query<{ remedy: 'repair' | 'exchange' | 'return'; count: number; cost: number }>(
+      `SELECT e.remedy, count(*)::int AS count,
+              coalesce(sum(e.charges_cny + CASE WHEN e.remedy IN ('exchange', 'return')
+                                                THEN coalesce(u.price_cny, 0) ELSE 0 END), 0)::float8 AS cost
+         FROM (${EFFECTIVE_RECORDS}) e JOIN warranty_units u ON u.serial = e.serial
+        WHERE ${unitScopeSql(scope, 1).where}
+        GROUP BY e.remedy ORDER BY e.remedy`,
+      unitScopeSql(scope, 1).params,
+    ),
+  ]);
+
+  const d = devices.rows[0] ?? { total: 0, online: 0, disabled: 0 };
+  const buckets = BUCKETS.slice(0, -1).map((from, i) => ({ from, to: BUCKETS[i + 1]!, count: 0 }));
+  let scored = 0;
+  for (const { id } of ids.rows) {
+    const score = deps.healthOf(id);
+    if (score === undefined || !Number.isFinite(score)) continue;
+    scored++;
+    const i = Math.min(buckets.length - 1, Math.max(0, Math.floor(score / 20)));
+    buckets[i]!.count++;
+  }
+  const perYear = (n: number, unitDays: number) =>
+    unitDays > 0 ? round(n / (unitDays / 365.25), 6) : null;
+  return {
+    generatedAt: now.toISOString(),
+    scope: { manufacturer: scope.manufacturer, category: scope.category },
+    devices: {
+      total: d.total,
+      online: d.online,
+      offline: d.total - d.online - d.disabled,
+      disabled: d.disabled,
+    },
+    health: { scored, buckets },
+    alerts: {
+      open: alerts.rows.reduce((s, r) => s + r.count, 0),
+      byModeSeverity: alerts.rows,
+    },
+    failures: {
+      byModel: models.rows.map((r) => ({
+        category: r.category,
+        model: r.model,
+        units: r.units,
+        failedUnits: r.failed_units,
+        repairs: r.repairs,
+        unitYears: round(r.unit_days / 365.25, 3),
+        ratePerUnitYear: perYear(r.repairs, r.unit_days),
+        mtbfDays: r.repairs > 0 ? round(r.unit_days / r.repairs, 1) : null,
+      })),
+      byComponent: components.rows.map((r) => ({
+        category: r.category,
+        component: r.component,
+        failedUnits: r.failed_units,
+        repairs: r.repairs,
+        ratePerUnitYear: perYear(r.repairs, r.unit_days),
+      })),
+    },
+    remedies: remedies.rows.map((r) => ({
+      remedy: r.remedy,
+      count: r.count,
+      costCNY: round(r.cost, 2),
+    })),
+  };
+}

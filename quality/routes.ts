@@ -1,0 +1,178 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Auth } from '../app/auth.ts';
+import { ErrorEnvelope } from '../app/errors.ts';
+import { Pagination } from '../app/schemas.ts';
+import { FindingSchema } from '../warranty/order-review.ts';
+import { QualityErrors } from './errors.ts';
+import { fleetOverview, FleetOverviewSchema, type OverviewDeps } from './overview.ts';
+import {
+  CloseOrderSchema,
+  OpenOrderSchema,
+  RepairOrderSchema,
+  VerificationSchema,
+  type RepairOrders,
+} from './repair-orders.ts';
+import { scopeFor } from './scope.ts';
+
+export interface QualityRoutesOptions {
+  auth: Auth;
+  orders: RepairOrders;
+  overview: OverviewDeps;
+}
+
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
+const Params = z.object({ id: z.string().min(1).max(100) });
+const ScopeQuery = {
+  category: z.string().min(1).max(64).optional(),
+  manufacturer: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('ignored for a manufacturer token with a subject: it sees its own units only'),
+};
+
+/** Who acted: the token's subject when it has one (a person), else the token id. */
+const actor = (req: FastifyRequest) =>
+  req.principal?.subject ?? req.principal?.tokenId ?? 'unknown';
+
+/**
+ * Quality routes (issue 7): the manufacturer's fleet overview, and repair orders opened from
+ * alerts by engineers.
+ */
+export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async (
+  app,
+  { auth, orders, overview },
+) => {
+  const staff = auth.require('engineer', 'manufacturer');
+  const engineer = auth.require('engineer');
+
+  app.get(
+    '/fleet/overview',
+    {
+      preHandler: auth.require('manufacturer'),
+      schema: {
+        tags: ['quality'],
+        summary:
+          'Fleet overview: devices online, health distribution, open alerts, failure rates, 三包 remedies',
+        querystring: z.object(ScopeQuery),
+        response: { 200: FleetOverviewSchema, ...errors },
+      },
+    },
+    async (req) => fleetOverview(overview, scopeFor(req, req.query)),
+  );
+
+  const tags = ['repair orders'];
+  app.post(
+    '/repair-orders',
+    {
+      preHandler: engineer,
+      schema: {
+        tags,
+        summary:
+          'Open a repair order from alerts of one device (their evidence and parts carried over)',
+        body: OpenOrderSchema,
+        response: { 201: RepairOrderSchema, 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await orders.open(req.body, actor(req))),
+  );
+
+  app.get(
+    '/repair-orders',
+    {
+      preHandler: staff,
+      schema: {
+        tags,
+        querystring: z.object({
+          status: RepairOrderSchema.shape.status.optional(),
+          serial: z.string().max(64).optional(),
+          device: z.string().max(64).optional(),
+          verification: VerificationSchema.optional(),
+          ...Pagination,
+        }),
+        response: {
+          200: z.object({
+            orders: z.array(RepairOrderSchema),
+            total: z.number().int(),
+            limit: z.number().int(),
+            offset: z.number().int(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const r = await orders.list({
+        status: q.status,
+        serial: q.serial,
+        deviceId: q.device,
+        verification: q.verification,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return { ...r, limit: q.limit, offset: q.offset };
+    },
+  );
+
+  app.get(
+    '/repair-orders/:id',
+    {
+      preHandler: staff,
+      schema: { tags, params: Params, response: { 200: RepairOrderSchema, ...errors } },
+    },
+    async (req) => {
+      const o = await orders.get(req.params.id);
+      if (!o) throw new QualityErrors.UnknownOrder(req.params.id);
+      return o;
+    },
+  );
+
+  app.post(
+    '/repair-orders/:id/close',
+    {
+      preHandler: engineer,
+      schema: {
+        tags,
+        summary:
+          "Close an order: appends the repair record to the unit's hash chain and resolves its alerts",
+        params: Params,
+        body: CloseOrderSchema,
+        response: {
+          200: z.object({
+            order: RepairOrderSchema,
+            record: z.object({
+              serial: z.string(),
+              seq: z.number().int(),
+              recordedAt: z.string(),
+              body: z.record(z.string(), z.unknown()),
+              prevHash: z.string(),
+              hash: z.string(),
+            }),
+            checks: z.array(FindingSchema),
+          }),
+          409: ErrorEnvelope,
+          ...errors,
+        },
+      },
+    },
+    async (req) => orders.close(req.params.id, req.body, actor(req)),
+  );
+
+  app.post(
+    '/repair-orders/:id/cancel',
+    {
+      preHandler: engineer,
+      schema: {
+        tags,
+        params: Params,
+        body: z.object({ reason: z.string().min(1).max(500) }),
+        response: { 200: RepairOrderSchema, 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req) => orders.cancel(req.params.id, req.body.reason, actor(req)),
+  );
+};

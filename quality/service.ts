@@ -1,0 +1,89 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Auth } from '../app/auth.ts';
+import type { Sql } from '../app/db.ts';
+import type { Diagnostics } from '../diagnostics/index.ts';
+import type { WarrantyStore } from '../warranty/index.ts';
+import type { OverviewDeps } from './overview.ts';
+import { createRepairOrders, type RepairOrders } from './repair-orders.ts';
+import { qualityRoutes } from './routes.ts';
+
+export interface QualityDeps {
+  sql: Sql;
+  auth: Auth;
+  warranty: WarrantyStore;
+  diagnostics: Pick<Diagnostics, 'engine' | 'alerts'>;
+  log: FastifyBaseLogger;
+  now?: () => Date;
+  /** After hand-back, how long the repaired failure mode has to be healthy again. */
+  verifyWindowMs?: number;
+  /** Health score (0–100) a repaired mode must reach. */
+  minHealth?: number;
+  /** How often due verifications are settled (default 60 s). */
+  tickMs?: number;
+}
+
+export interface Quality {
+  orders: RepairOrders;
+  routes: (app: FastifyInstance) => Promise<void>;
+  /** Settles due verifications now (the timer does it every tickMs). */
+  tick(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The quality role, running (issue 7): repair orders from alerts, repeat-failure escalation on
+ * every new alert, verification of repairs from the engine's health, and the overview routes.
+ */
+export function startQuality(d: QualityDeps): Quality {
+  const onError = (err: unknown, what: string) => d.log.error({ err }, what);
+  const { engine, alerts } = d.diagnostics;
+  const orders = createRepairOrders({
+    sql: d.sql,
+    warranty: d.warranty,
+    alerts,
+    modeHealth: (id) => {
+      const h = engine.health(id);
+      return h && { ts: h.ts, modes: new Map(h.modes.map((m) => [m.modeId, m.score])) };
+    },
+    onError,
+    ...(d.now ? { now: d.now } : {}),
+    ...(d.verifyWindowMs === undefined ? {} : { verifyWindowMs: d.verifyWindowMs }),
+    ...(d.minHealth === undefined ? {} : { minHealth: d.minHealth }),
+  });
+  const unsubscribe = alerts.subscribe((n) => {
+    if (n.type === 'alert.opened') orders.onAlertOpened(n.alert).catch(() => undefined);
+  });
+  const overview: OverviewDeps = {
+    sql: d.sql,
+    healthOf: (id) => engine.health(id)?.score,
+    ...(d.now ? { now: d.now } : {}),
+  };
+  let ticking: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    ticking = ticking.then(() =>
+      orders.verifyDue().then(
+        (settled) => {
+          for (const o of settled)
+            d.log.info({ order: o.id, verification: o.verification }, 'repair verified');
+        },
+        (err: unknown) => onError(err, 'repair verification failed'),
+      ),
+    );
+    return ticking.then(() => undefined);
+  };
+  const timer = setInterval(() => void tick(), d.tickMs ?? 60_000);
+  timer.unref();
+  return {
+    orders,
+    routes: async (app) => {
+      await app.register(qualityRoutes, { auth: d.auth, orders, overview });
+    },
+    tick,
+    async close() {
+      clearInterval(timer);
+      unsubscribe();
+      await ticking;
+      await orders.idle();
+    },
+  };
+}
