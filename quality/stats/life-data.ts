@@ -60,9 +60,11 @@ export function lifeDataFromTimes(
   // Typed-array sort is numeric and native: ~0.1 s for 10⁶ values.
   f.sort();
   c.sort();
-  const times: number[] = [];
-  const fail: number[] = [];
-  const cens: number[] = [];
+  const size = f.length + c.length;
+  const times = new Float64Array(size);
+  const fail = new Float64Array(size);
+  const cens = new Float64Array(size);
+  let n = 0;
   let i = 0;
   let j = 0;
   while (j < c.length && c[j] === 0) j++; // no exposure, no information
@@ -78,17 +80,18 @@ export function lifeDataFromTimes(
       nc++;
       j++;
     }
-    times.push(t);
-    fail.push(nf);
-    cens.push(nc);
+    times[n] = t;
+    fail[n] = nf;
+    cens[n] = nc;
+    n++;
   }
   return {
-    times: Float64Array.from(times),
-    failures: Float64Array.from(fail),
-    censored: Float64Array.from(cens),
+    times: times.slice(0, n),
+    failures: fail.slice(0, n),
+    censored: cens.slice(0, n),
     totalFailures: f.length,
     totalCensored: c.length,
-    units: f.length + c.length,
+    units: size,
   };
 }
 

@@ -295,12 +295,13 @@ export function fitWeibull(data: LifeData, options: WeibullFitOptions = {}): Wei
   const scale = Math.exp(lnEtaScaled + p.lnTref);
   const seShape = Math.sqrt(covariance.shapeShape);
   const seLogScale = Math.sqrt(covariance.logScaleLogScale);
+  const shapeCi = logWald(beta, seShape / beta, z);
   const fit: WeibullFit = {
     shape: beta,
     scale,
     confidence,
-    shapeCi: logWald(beta, seShape / beta, z),
-    shapeLrCi: shapeLikelihoodRatioInterval(p, beta, at.lp, confidence),
+    shapeCi,
+    shapeLrCi: shapeLikelihoodRatioInterval(p, beta, at.lp, confidence, shapeCi),
     scaleCi: logWald(scale, seLogScale, z),
     se: { shape: seShape, scale: scale * seLogScale },
     covariance,
@@ -325,28 +326,26 @@ function shapeLikelihoodRatioInterval(
   beta: number,
   lpMax: number,
   confidence: number,
+  wald: Interval,
 ): Interval {
   const target = lpMax - chiSquareQuantile(confidence, 1) / 2;
   const h = (b: number) => {
     const pr = profile(p, b);
     return { v: pr.lp - target, dv: pr.g };
   };
-  // Lower root: h increases on (0, β̂); solve −h, which decreases.
-  let lo = beta / 2;
-  while (h(lo).v > 0 && lo > 1e-12) lo /= 2;
+  // ℓp is concave with its maximum at β̂, so (0, β̂) and (β̂, ∞) each hold one root; the
+  // log-Wald bounds (the quadratic approximation) are the starting points.
   const lower = solveDecreasing(
     (b) => {
       const v = h(b);
-      return { v: -v.v, dv: -v.dv };
+      return { v: -v.v, dv: -v.dv }; // h increases below β̂
     },
-    lo,
-    lo,
+    wald.lower,
+    0,
     beta,
-  ).x;
-  let hi = beta * 2;
-  while (h(hi).v > 0 && hi < SHAPE_MAX) hi *= 2;
-  const upper = h(hi).v > 0 ? Infinity : solveDecreasing(h, beta, beta, hi).x;
-  return { lower, upper };
+  );
+  const upper = solveDecreasing(h, wald.upper, beta, Infinity);
+  return { lower: lower.x, upper: upper.converged ? upper.x : Infinity };
 }
 
 /** Quantile t_p = η(−ln(1 − p))^{1/β}: the age by which a fraction p has failed. */
