@@ -36,6 +36,12 @@ export const QualityErrors = {
   ),
   /** The outlet is not in the registry. */
   UnknownOutlet: defineError('QUALITY_ERR_UNKNOWN_OUTLET', 'no outlet %s in the registry', 404),
+  /** CSV holds one table; the three ledgers together come as XLSX. */
+  OneTablePerCsv: defineError(
+    'QUALITY_ERR_ONE_TABLE_PER_CSV',
+    'a CSV file holds one table: ask for outlets, problems or rectifications, or format=xlsx for all three',
+    400,
+  ),
   /** Only an open order can be closed or cancelled. */
   NotOpen: defineError('QUALITY_ERR_ORDER_NOT_OPEN', 'repair order %s is %s', 409),
 };

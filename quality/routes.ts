@@ -14,6 +14,15 @@ import {
   VerificationSchema,
   type RepairOrders,
 } from './repair-orders.ts';
+import { toCsv, toXlsx } from './export.ts';
+import {
+  buildReport,
+  checkPeriod,
+  PeriodFields,
+  REPORT_KINDS,
+  resolvePeriod,
+  type ReportKind,
+} from './reports.ts';
 import { scopeFor } from './scope.ts';
 
 export interface QualityRoutesOptions {
@@ -21,6 +30,19 @@ export interface QualityRoutesOptions {
   orders: RepairOrders;
   overview: OverviewDeps;
 }
+
+const LEDGERS: ReportKind[] = ['outlets', 'problems', 'rectifications'];
+const ReportTableSchema = z
+  .object({
+    kind: z.enum(REPORT_KINDS),
+    title: z.object({ zh: z.string(), en: z.string() }),
+    period: z.object({ from: z.string(), to: z.string() }),
+    columns: z.array(
+      z.object({ key: z.string(), zh: z.string(), en: z.string(), type: z.string().optional() }),
+    ),
+    rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+  })
+  .meta({ id: 'ReportTable' });
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 const Params = z.object({ id: z.string().min(1).max(100) });
@@ -62,6 +84,54 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
       },
     },
     async (req) => fleetOverview(overview, scopeFor(req, req.query)),
+  );
+
+  app.get(
+    '/reports/:kind',
+    {
+      preHandler: auth.require('manufacturer'),
+      schema: {
+        tags: ['reports'],
+        summary:
+          "The regulators' ledgers (一台账两清单: outlets, problems, rectifications; `ledgers` = all three as one XLSX) and the quarterly report per category, as JSON, CSV or XLSX",
+        params: z.object({ kind: z.enum([...REPORT_KINDS, 'ledgers']) }),
+        querystring: z
+          .object({
+            ...PeriodFields,
+            format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+            lang: z.enum(['zh', 'en']).default('zh').describe('column headers and yes/no'),
+            ...ScopeQuery,
+          })
+          .superRefine(checkPeriod),
+        response: {
+          200: ReportTableSchema.or(z.array(ReportTableSchema)).describe(
+            'JSON; text/csv or an XLSX file when format says so',
+          ),
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { kind } = req.params;
+      const q = req.query;
+      const period = resolvePeriod(q, overview.now?.() ?? new Date());
+      const scope = scopeFor(req, q);
+      if (kind === 'ledgers' && q.format === 'csv') throw new QualityErrors.OneTablePerCsv();
+      const kinds = kind === 'ledgers' ? LEDGERS : [kind];
+      const tables = [];
+      for (const k of kinds) tables.push(await buildReport(overview.sql, k, period, scope));
+      const label = `sanbao-${kind}-${period.from}_${period.to}`;
+      if (q.format === 'json') return kind === 'ledgers' ? tables : tables[0]!;
+      if (q.format === 'csv')
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${label}.csv"`)
+          .send(toCsv(tables[0]!, q.lang) as never); // text, not serialized
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="${label}.xlsx"`)
+        .send(toXlsx(tables, q.lang) as never); // a stream, not serialized
+    },
   );
 
   const tags = ['repair orders'];

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectDevice, provision, waitFor } from './helpers/clients.ts';
@@ -107,14 +108,21 @@ function overviewSuite(backend: string, env: () => Record<string, string>) {
     await repair('OV-G1', record(-200, 'compressor'));
     await repair('OV-G1', { ...record(-300, 'four_way_valve'), kind: 'correction', corrects: s1 });
     // G2: a repair after misuse: not a product failure, but a remedy the manufacturer paid.
+    // Its work item would be a formula in a spreadsheet: the CSV must keep it text.
     await repair('OV-G2', {
       ...record(-100, 'remote_control'),
+      workItems: ['=HYPERLINK("http://evil.example")', 'replace battery'],
       diagnosis: { faultCode: 'R', component: 'remote_control', cause: 'consumer_misuse' },
     });
     // G3: a failure answered by an exchange.
     await repair('OV-G3', { ...record(-20, 'compressor'), remedyGranted: 'exchange' });
-    // Midea: one failure.
+    // Midea: one failure, and a misuse repair at an outlet that is not in the registry.
     await repair('OV-M1', record(-10, 'compressor'));
+    await repair('OV-M1', {
+      ...record(-5, 'panel'),
+      outletId: 'GHOST-9',
+      diagnosis: { faultCode: 'X', component: 'panel', cause: 'consumer_misuse' },
+    });
 
     mqtt = await connectDevice(svc.mqttUrl, dev);
     await mqtt.publishAsync(
@@ -203,6 +211,123 @@ function overviewSuite(backend: string, env: () => Record<string, string>) {
     expect((await call('GET', '/api/v1/fleet/overview', eng)).status).toBe(403);
     expect((await call('GET', '/api/v1/fleet/overview?category=', gree)).status).toBe(400);
   });
+
+  const period = () => `from=${chinaDate(-400)}&to=${chinaDate(2)}`;
+  const report = async (kind: string, token: string, extra = '') => {
+    const r = await call<Report>('GET', `/api/v1/reports/${kind}?${period()}${extra}`, token);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
+  };
+
+  it(`${backend}: the ledgers (一台账两清单) and the quarterly report, as JSON`, async () => {
+    const outlets = await report('outlets', svc.adminToken);
+    const byId = Object.fromEntries(outlets.rows.map((r) => [r.outletId, r]));
+    // Gree: G1 ×2 effective, G2, G3; Midea M1 — at 2 h × 80 + 150 = 310 CNY each.
+    expect(byId['OV-1']).toMatchObject({
+      registered: true,
+      authorizedInPeriod: true,
+      repairs: 5,
+      freeRepairs: 0,
+      exchanges: 1,
+      returns: 0,
+      chargesCNY: 1_550,
+      avgDaysOut: 1,
+    });
+    expect(byId['GHOST-9']).toMatchObject({ registered: false, repairs: 1, name: null });
+    expect(outlets.rows[0]!.outletId).toBe('GHOST-9'); // unregistered outlets first
+
+    const problems = await report('problems', gree);
+    expect(
+      problems.rows.map((r) => [r.serial, r.faultCode, r.repairsTotal, r.repeat, r.remedyReached]),
+    ).toEqual([
+      ['OV-G1', 'E1', 2, true, 'repair'],
+      ['OV-G3', 'E1', 1, false, 'exchange'],
+    ]);
+
+    const fixes = await report('rectifications', gree);
+    expect(fixes.rows.map((r) => [r.serial, r.recordSeq])).toEqual([
+      ['OV-G1', 3], // the correction of record 1 stands in for it
+      ['OV-G1', 2],
+      ['OV-G2', 1],
+      ['OV-G3', 1],
+    ]);
+    expect(fixes.rows.every((r) => r.verification === 'no repair order')).toBe(true);
+    expect(fixes.rows[0]).toMatchObject({ component: 'four_way_valve', chargesCNY: 310 });
+
+    const q = await report('quarterly', gree);
+    expect(q.rows).toEqual([
+      expect.objectContaining({
+        category: 'air_conditioner',
+        units: 3,
+        failures: 3,
+        failedUnits: 2,
+        repairs: 3,
+        exchanges: 1,
+        returns: 0,
+        remedyCostCNY: 4 * 310 + 3_000,
+        topComponent: 'compressor',
+        alertsOpened: 1,
+      }),
+    ]);
+  });
+
+  it(`${backend}: CSV (BOM, Chinese headers, formulas kept as text) and XLSX (the three ledgers as sheets)`, async () => {
+    const res = await fetch(`${svc.httpUrl}/api/v1/reports/rectifications?${period()}&format=csv`, {
+      headers: { authorization: `Bearer ${gree}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /attachment; filename="sanbao-rectifications-/,
+    );
+    const csv = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
+    expect(csv.charCodeAt(0)).toBe(0xfeff);
+    const lines = csv.slice(1).trimEnd().split('\r\n');
+    expect(lines[0]!.split(',').slice(0, 3)).toEqual(['产品序列号', '维修记录号', '维修工单']);
+    expect(lines).toHaveLength(1 + 4);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example""); replace battery"`);
+
+    const x = await fetch(`${svc.httpUrl}/api/v1/reports/ledgers?${period()}&format=xlsx&lang=en`, {
+      headers: { authorization: `Bearer ${gree}` },
+    });
+    expect(x.status).toBe(200);
+    expect(x.headers.get('content-type')).toContain('spreadsheetml');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await x.arrayBuffer());
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      'Repair-outlet ledger',
+      'Problem list',
+      'Rectification list',
+    ]);
+    const sheet = wb.getWorksheet('Problem list')!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('serial');
+    expect(sheet.getRow(2).getCell(1).value).toBe('OV-G1');
+    expect(sheet.actualRowCount).toBe(1 + 2);
+    const json = await report('problems', gree);
+    const repeatCol = json.columns.findIndex((c) => c.key === 'repairsTotal') + 1;
+    expect(sheet.getRow(2).getCell(repeatCol).value).toBe(2);
+
+    const bad = await call<{ error: string; details?: unknown }>(
+      'GET',
+      '/api/v1/reports/ledgers?format=csv',
+      gree,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('QUALITY_ERR_ONE_TABLE_PER_CSV');
+    const badQ = await call<{ details?: unknown }>(
+      'GET',
+      '/api/v1/reports/outlets?quarter=2026Q5',
+      gree,
+    );
+    expect(badQ.status).toBe(400);
+    expect(JSON.stringify(badQ.body.details)).toContain('quarter');
+    expect((await call('GET', '/api/v1/reports/outlets', eng)).status).toBe(403);
+  });
+}
+
+interface Report {
+  columns: Array<{ key: string; zh: string; en: string }>;
+  rows: Array<Record<string, string | number | boolean | null>>;
 }
 
 describe('fleet overview on PGlite', () => overviewSuite('PGlite', () => ({})));

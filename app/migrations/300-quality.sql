@@ -22,6 +22,7 @@ ALTER TABLE warranty_repair_records
     + coalesce((body -> 'charges' ->> 'towingCNY')::double precision, 0)
   ) STORED;
 -- Effective records (a correction replaces the record it names) are found by an anti-join on this.
+CREATE INDEX warranty_repair_records_dropped_off ON warranty_repair_records (dropped_off_at);
 CREATE INDEX warranty_repair_records_corrects ON warranty_repair_records (serial, corrects)
   WHERE corrects IS NOT NULL;
 
