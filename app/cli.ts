@@ -10,6 +10,7 @@ commands:
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
   diagnose replay [options]   predict remaining useful life from run-to-failure CSV files
+  report <kind> --out FILE    download a ledger (一台账两清单) or the quarterly report as CSV/XLSX
   help                        show this text
 
 Each command prints its own options with --help. Configuration: see README.md.`;
@@ -48,6 +49,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     case 'diagnose': {
       const { diagnoseCli } = await import('../diagnostics/replay.ts');
       return diagnoseCli(rest, io);
+    }
+    case 'report': {
+      const { reportCli } = await import('../quality/cli.ts');
+      return reportCli(rest, { ...io, env: process.env });
     }
     case 'help':
     case '--help':

@@ -1,6 +1,10 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../app/cli.ts';
 import { api, connectDevice, provision, waitFor } from './helpers/clients.ts';
 import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';
 import { describeWithService } from './helpers/require-service.ts';
@@ -322,6 +326,45 @@ function overviewSuite(backend: string, env: () => Record<string, string>) {
     expect(badQ.status).toBe(400);
     expect(JSON.stringify(badQ.body.details)).toContain('quarter');
     expect((await call('GET', '/api/v1/reports/outlets', eng)).status).toBe(403);
+  });
+
+  it(`${backend}: \`sanbao report\` writes the file from the API, and says why when it cannot`, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sanbao-report-'));
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s), env: {} };
+    try {
+      const file = path.join(dir, 'problems.csv');
+      const args = [
+        '--api',
+        svc.httpUrl,
+        '--token',
+        gree,
+        '--from',
+        chinaDate(-400),
+        '--to',
+        chinaDate(2),
+      ];
+      expect(await main(['report', 'problems', '--out', file, ...args], io)).toBe(0);
+      const csv = await readFile(file, 'utf8');
+      expect(csv.split('\r\n')[1]).toMatch(/^OV-G1,/);
+      expect(
+        await main(['report', 'ledgers', '--out', path.join(dir, 'l.xlsx'), ...args], io),
+      ).toBe(0);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(path.join(dir, 'l.xlsx'));
+      expect(wb.worksheets).toHaveLength(3);
+      // Refusals: bad usage (2) names the field; a refused request (1) writes nothing.
+      expect(await main(['report', 'problems', '--out', path.join(dir, 'x'), ...args], io)).toBe(2);
+      expect(err.at(-1)).toContain('format');
+      expect(await main(['report', 'ledgers', '--out', path.join(dir, 'l.csv'), ...args], io)).toBe(
+        1,
+      );
+      expect(err.at(-1)).toContain('QUALITY_ERR_ONE_TABLE_PER_CSV');
+      expect(await readdir(dir)).toEqual(['l.xlsx', 'problems.csv']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 }
 
