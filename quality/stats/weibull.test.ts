@@ -271,6 +271,12 @@ describe('data a Weibull cannot be fitted to', () => {
     });
   });
 
+  it('failures a hair apart with nothing observed later → no_convergence, not a huge shape', () => {
+    const r = fitWeibull(lifeDataFromTimes([5, 5, 5.0000001]));
+    expect(r).toMatchObject({ ok: false, reason: 'no_convergence', failures: 3 });
+    if (!r.ok) expect(r.message).toMatch(/too tightly clustered/);
+  });
+
   it('identical failure times with units running beyond them do have a finite fit', () => {
     const fit = fitOf([5, 5, 5], [10, 10]);
     expect(Number.isFinite(fit.shape)).toBe(true);

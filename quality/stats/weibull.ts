@@ -86,8 +86,8 @@ export interface WeibullFitOptions {
   confidence?: number;
 }
 
-/** Life data prepared for the sums: ln(t/tref), failure and total weights. */
-interface Prepared {
+/** Life data prepared for the sums: ln(t/tref), failure and total weights (shared with compare.ts). */
+export interface Prepared {
   lnu: Float64Array;
   d: Float64Array;
   w: Float64Array;
@@ -99,7 +99,7 @@ interface Prepared {
   lnTref: number;
 }
 
-interface Profile {
+export interface Profile {
   /** ℓp(β) in scaled time. */
   lp: number;
   /** dℓp/dβ */
@@ -108,7 +108,7 @@ interface Profile {
   dg: number;
 }
 
-function prepare(data: LifeData): Prepared {
+export function prepare(data: LifeData): Prepared {
   const n = data.times.length;
   let r = 0;
   let sumLnF = 0;
@@ -131,7 +131,7 @@ function prepare(data: LifeData): Prepared {
   return { lnu, d: data.failures, w, r, lf, m, lnTref };
 }
 
-function profile(p: Prepared, beta: number): Profile {
+export function profile(p: Prepared, beta: number): Profile {
   const { lnu, w, m, r, lf } = p;
   let s0 = 0;
   let s1 = 0;
@@ -166,7 +166,7 @@ const SHAPE_MAX = 1e4;
  * Root of a decreasing function on (lo, hi) by Newton steps with bisection fallback; `f`
  * returns the value and its derivative. hi may be ∞ (then steps may grow freely).
  */
-function solveDecreasing(
+export function solveDecreasing(
   f: (x: number) => { v: number; dv: number },
   x0: number,
   lo: number,
