@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Sample } from '../ingest/sample.ts';
-import { encodeSpoolBody } from '../ingest/spool-codec.ts';
+import { spoolHead } from '../ingest/spool-codec.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createInflux1Store } from '../ingest/stores/influx1.ts';
 import { decodeTelemetry } from '../ingest/validate.ts';
@@ -48,10 +48,9 @@ for (const group of [1, 10, 100]) {
   const n = group === 1 ? 2000 : N;
   c0 = cpuUs();
   for (let i = 0; i < n; i += group) {
-    const batch: Array<Promise<void>> = [];
     for (let j = i; j < Math.min(n, i + group); j++)
-      batch.push(spool.append({ k: 's', d: samples[j]! }, encodeSpoolBody('s', dev, payloads[j]!)));
-    await Promise.all(batch);
+      spool.enqueue({ k: 's', d: samples[j]! }, spoolHead('s', dev), payloads[j]!);
+    await spool.durable();
   }
   report(`spool append, ${group} record(s) per fdatasync`, cpuUs() - c0, n);
   await spool.close();

@@ -11,7 +11,7 @@ import type { Auth } from '../app/auth.ts';
 import type { Config } from '../app/config.ts';
 import type { Metrics } from '../app/metrics.ts';
 import { SpoolFullError } from '../ingest/spool.ts';
-import type { AcceptResult } from '../ingest/ingest.ts';
+import type { Admitted } from '../ingest/ingest.ts';
 import type { DeviceContext } from '../ingest/validate.ts';
 import { mayPublish, maySubscribe, type Identity } from './acl.ts';
 import type { DeviceRegistry } from './devices.ts';
@@ -20,7 +20,13 @@ import { TokenBucket } from './rate-limit.ts';
 
 /** What the broker needs from ingest: protocol stays here, ingest sees payloads and devices. */
 export interface IngestPort {
-  accept(kind: 'telemetry' | 'events', dev: DeviceContext, payload: Buffer): Promise<AcceptResult>;
+  /** Ingest's verdict, at once; with `durable`, `durable` settles once the message is on disk. */
+  admit(
+    kind: 'telemetry' | 'events',
+    dev: DeviceContext,
+    payload: Buffer,
+    durable: boolean,
+  ): Admitted;
 }
 
 export interface BrokerDeps {
@@ -37,6 +43,9 @@ interface ClientState {
   who: Identity;
   /** `devices/{id}/` for a device: everything it may publish starts with it. */
   prefix?: string;
+  /** A device's ingested topics, `devices/{id}/telemetry` and `…/events`. */
+  telemetryTopic?: string;
+  eventsTopic?: string;
   bucket: TokenBucket;
   inflight: number;
   reportWindowStart: number;
@@ -63,16 +72,29 @@ function authError(message: string, returnCode: ReturnCode): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as unknown as AuthenticateError;
 }
 
-/** Adapts an async hook to aedes's callback style: called back exactly once (STYLE.md §8). */
-function once<A extends unknown[], R>(fn: (...a: A) => Promise<R>, log: FastifyBaseLogger) {
+/**
+ * Adapts a hook to aedes's callback style: called back exactly once (STYLE.md §8), with what
+ * the function returns or throws, or what its promise settles to. A function that can decide
+ * synchronously (most publishes) returns a plain value and costs no promise.
+ */
+function once<A extends unknown[], R>(fn: (...a: A) => R | Promise<R>, log: FastifyBaseLogger) {
+  const fail = (cb: (err: Error | null, r?: R) => void, err: unknown) => {
+    if (!(err instanceof Error)) log.error({ err }, 'broker hook threw a non-error');
+    cb(err instanceof Error ? err : new Error(String(err)));
+  };
   return (cb: (err: Error | null, r?: R) => void, ...a: A): void => {
-    fn(...a).then(
-      (r) => cb(null, r),
-      (err: unknown) => {
-        if (!(err instanceof Error)) log.error({ err }, 'broker hook threw a non-error');
-        cb(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    let r: R | Promise<R>;
+    try {
+      r = fn(...a);
+    } catch (err) {
+      return fail(cb, err);
+    }
+    if (r instanceof Promise)
+      r.then(
+        (v) => cb(null, v),
+        (err: unknown) => fail(cb, err),
+      );
+    else cb(null, r);
   };
 }
 
@@ -192,7 +214,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         inflight: 0,
         reportWindowStart: 0,
         reportsInWindow: 0,
-        ...(who.kind === 'device' ? { prefix: `devices/${who.deviceId}/` } : {}),
+        ...(who.kind === 'device'
+          ? {
+              prefix: `devices/${who.deviceId}/`,
+              telemetryTopic: `devices/${who.deviceId}/telemetry`,
+              eventsTopic: `devices/${who.deviceId}/events`,
+            }
+          : {}),
       });
       metrics.connects.inc({ result: 'accepted' });
       return true;
@@ -200,8 +228,24 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     log,
   );
 
+  /** After ingest's verdict: a refused payload is reported and diverted, not forwarded. */
+  const ingested = (st: ClientState, packet: PublishPacket, clientId: string, r: Admitted) => {
+    if (r.ok) return;
+    metrics.rejected.inc({ reason: r.reason });
+    reportError(st, packet.topic, r.reason, r.message, r.details);
+    divert(packet, clientId);
+  };
+  /** The spool is full: QoS 0 promises nothing (dropped and counted); QoS 1/2 is not acknowledged. */
+  const spoolFull = (err: unknown, packet: PublishPacket, clientId: string) => {
+    if (!(err instanceof SpoolFullError)) throw err;
+    metrics.rejected.inc({ reason: 'spool_full' });
+    // The connection closes so the device keeps the message and resends it later.
+    if (packet.qos === 0) return divert(packet, clientId);
+    throw err;
+  };
+
   const authorizePublish = once(
-    async (client: Client | null, packet: PublishPacket): Promise<void> => {
+    (client: Client | null, packet: PublishPacket): void | Promise<void> => {
       const st = state(client);
       if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
       const topic = packet.topic;
@@ -259,32 +303,42 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         return divert(packet, client.id);
       }
       if (st.who.kind !== 'device' || kind === 'other') return;
-      if (topic !== `devices/${st.who.deviceId}/${kind}`) return; // deeper topics are not ingested
+      // Deeper topics are not ingested.
+      if (topic !== (kind === 'telemetry' ? st.telemetryTopic : st.eventsTopic)) return;
+      const payload =
+        typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      if (packet.qos === 0) {
+        // Nothing to acknowledge: the verdict is known now, the spool writes it with its next group.
+        let r: Admitted;
+        try {
+          r = deps.ingest.admit(kind, st.who, payload, false);
+        } catch (err) {
+          return spoolFull(err, packet, client.id);
+        }
+        return ingested(st, packet, client.id, r);
+      }
       if (st.inflight >= config.maxInflight) {
         metrics.rejected.inc({ reason: 'inflight' });
         throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
       }
-      st.inflight++;
-      let result: AcceptResult;
+      let r: Admitted;
       try {
-        const payload =
-          typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        result = await deps.ingest.accept(kind, st.who, payload);
+        r = deps.ingest.admit(kind, st.who, payload, true);
       } catch (err) {
-        if (!(err instanceof SpoolFullError)) throw err;
-        metrics.rejected.inc({ reason: 'spool_full' });
-        // QoS 0 promises nothing: dropped and counted. QoS 1/2 is not acknowledged, and the
-        // connection closes so the device keeps the message and resends it later.
-        if (packet.qos === 0) return divert(packet, client.id);
-        throw err;
-      } finally {
-        st.inflight--;
+        return spoolFull(err, packet, client.id);
       }
-      if (!result.ok) {
-        metrics.rejected.inc({ reason: result.reason });
-        reportError(st, topic, result.reason, result.message, result.details);
-        divert(packet, client.id);
-      }
+      if (!r.ok) return ingested(st, packet, client.id, r);
+      // PUBACK only once the spool's group commit has it on disk.
+      st.inflight++;
+      return r.durable!.then(
+        () => {
+          st.inflight--;
+        },
+        (err: unknown) => {
+          st.inflight--;
+          throw err;
+        },
+      );
     },
     log,
   );
@@ -309,8 +363,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         username ?? undefined,
         password ?? undefined,
       ),
-    authorizePublish: (client, packet, done) =>
-      authorizePublish((err) => done(err), client, packet),
+    authorizePublish: (client, packet, done) => authorizePublish(done, client, packet),
     authorizeSubscribe,
     authorizeForward: (_client, packet) => {
       metrics.messagesOut.inc();

@@ -57,6 +57,28 @@ describe('Ingest drainer with a scripted store', () => {
     return { ingest, written, metrics };
   }
 
+  it('admits a QoS 0 message at once, nobody waiting for the disk, and stores it', async () => {
+    const { ingest, written } = await make([]);
+    const r = ingest.admit('telemetry', dev, msg(5), false);
+    expect(r).toEqual({ ok: true, items: 1, unknownMetrics: [] });
+    ingest.start();
+    await ingest.flushed(10_000);
+    expect(written.map((s) => s.metrics.power_w)).toEqual([5]);
+    await ingest.stop();
+  });
+
+  it('admits a QoS 1 message with the promise of its group commit', async () => {
+    const { ingest } = await make([]);
+    const r = ingest.admit('telemetry', dev, msg(6), true);
+    expect(r.ok && r.durable).toBeInstanceOf(Promise);
+    if (r.ok) await r.durable;
+    expect(ingest.spoolStats()).toMatchObject({ depthRecords: 1, pendingRecords: 0 });
+    const refused = ingest.admit('telemetry', dev, Buffer.from('{"ts":'), true);
+    expect(refused).toMatchObject({ ok: false, reason: 'malformed_json' });
+    expect(ingest.spoolStats()).toMatchObject({ depthRecords: 1, pendingRecords: 0 });
+    await ingest.stop();
+  });
+
   it('retries a batch through transient failures and stores it once', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED'), {
       code: 'INGEST_ERR_INFLUX_UNAVAILABLE',

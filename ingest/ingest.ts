@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
 import { Spool, SpoolFullError, type SpoolStats } from './spool.ts';
-import { encodeSpoolBody } from './spool-codec.ts';
+import { spoolHead } from './spool-codec.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 import {
   decodeEvents,
@@ -14,6 +14,10 @@ import {
 } from './validate.ts';
 
 export type AcceptResult = { ok: true; items: number; unknownMetrics: string[] } | Rejection;
+
+/** `admit`'s verdict; `durable` settles when the message is on disk (asked-for only). */
+export type Admitted =
+  { ok: true; items: number; unknownMetrics: string[]; durable?: Promise<void> } | Rejection;
 
 export interface IngestOptions {
   store: TelemetryStore;
@@ -69,45 +73,60 @@ export class Ingest {
     this.now = o.now ?? Date.now;
     o.metrics.spoolMaxBytes.set(o.spool.stats().maxBytes);
     o.metrics.storeUp.set(1);
+    o.spool.onWriteError = (err, records) =>
+      o.log.error(
+        { err: err.message, unacknowledgedRecordsLost: records },
+        'ingest spool write failed: QoS 1 messages of the group are not acknowledged',
+      );
   }
 
   onStored(l: StoredListener): void {
     this.listeners.push(l);
   }
 
-  /** @throws SpoolFullError when the spool cannot take the message (do not acknowledge it). */
+  /**
+   * [decode, validate, normalise, spool]: resolves once the message is durable, or refused.
+   * @throws SpoolFullError when the spool cannot take the message (do not acknowledge it).
+   */
   async accept(
     kind: 'telemetry' | 'events',
     dev: DeviceContext,
     payload: Buffer,
   ): Promise<AcceptResult> {
+    const r = this.admit(kind, dev, payload, true);
+    if (!r.ok) return r;
+    await r.durable;
+    return { ok: true, items: r.items, unknownMetrics: r.unknownMetrics };
+  }
+
+  /**
+   * The hot path under `accept`, synchronous up to the disk: decodes, validates and queues the
+   * message for the spool, and returns the verdict at once. A refused message is not spooled.
+   * With `durable` (QoS 1: acknowledge only once on disk) an accepted result carries the promise
+   * of its group commit, shared by every message in the group; without it (QoS 0 promises
+   * nothing) the message is written with the next group and nobody waits.
+   * @throws SpoolFullError when the spool cannot take the message (do not acknowledge it).
+   */
+  admit(
+    kind: 'telemetry' | 'events',
+    dev: DeviceContext,
+    payload: Buffer,
+    durable: boolean,
+  ): Admitted {
     const decoded =
       kind === 'telemetry'
         ? decodeTelemetry(payload, dev, this.now(), this.o.limits)
         : decodeEvents(payload, dev, this.now(), this.o.limits);
     if (!decoded.ok) return decoded;
+    const k = kind === 'telemetry' ? 's' : 'e';
     try {
-      const k = kind === 'telemetry' ? 's' : 'e';
-      await this.o.spool.append(
+      this.o.spool.enqueue(
         k === 's' ? { k, d: decoded.items as Sample[] } : { k, d: decoded.items as DeviceEvent[] },
-        encodeSpoolBody(k, dev, payload),
+        spoolHead(k, dev),
+        payload,
       );
     } catch (err) {
-      if (err instanceof SpoolFullError) {
-        this.o.metrics.spoolFull.inc();
-        const t = Date.now();
-        if (t - this.spoolFullLoggedAt > 10_000) {
-          // Loud, but once every 10 s: the counter has the exact number.
-          this.spoolFullLoggedAt = t;
-          this.o.log.error(
-            {
-              err: err.message,
-              refusedSoFar: (await this.o.metrics.spoolFull.get()).values[0]?.value,
-            },
-            'ingest spool full: QoS 1 messages are not being acknowledged, QoS 0 is dropped',
-          );
-        }
-      }
+      if (err instanceof SpoolFullError) this.spoolFull(err);
       throw err;
     }
     if (kind === 'telemetry') {
@@ -121,7 +140,29 @@ export class Ingest {
       this.gaugesAt = t;
       this.updateGauges();
     }
-    return { ok: true, items: decoded.items.length, unknownMetrics: decoded.unknownMetrics };
+    return {
+      ok: true,
+      items: decoded.items.length,
+      unknownMetrics: decoded.unknownMetrics,
+      ...(durable ? { durable: this.o.spool.durable() } : {}),
+    };
+  }
+
+  private spoolFull(err: SpoolFullError): void {
+    this.o.metrics.spoolFull.inc();
+    const t = Date.now();
+    if (t - this.spoolFullLoggedAt > 10_000) {
+      // Loud, but once every 10 s: the counter has the exact number.
+      this.spoolFullLoggedAt = t;
+      void this.o.metrics.spoolFull
+        .get()
+        .then((m) =>
+          this.o.log.error(
+            { err: err.message, refusedSoFar: m.values[0]?.value },
+            'ingest spool full: QoS 1 messages are not being acknowledged, QoS 0 is dropped',
+          ),
+        );
+    }
   }
 
   start(): void {
@@ -140,7 +181,9 @@ export class Ingest {
   /** Resolves when everything spooled so far is stored (tests, graceful shutdown). */
   async flushed(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.o.spool.stats().depthRecords > 0) {
+    for (;;) {
+      const s = this.o.spool.stats();
+      if (s.depthRecords === 0 && s.pendingRecords === 0) return;
       if (Date.now() > until) throw new Error(`spool not drained within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -14,10 +14,22 @@ import type { DeviceContext } from './validate.ts';
  */
 const MAGIC = 0x01;
 
-export function encodeSpoolBody(kind: 's' | 'e', dev: DeviceContext, payload: Buffer): Buffer {
+const heads = new WeakMap<DeviceContext, { s?: Buffer; e?: Buffer }>();
+
+/**
+ * The part of a record's on-disk form before the payload: magic, kind and the device. The same
+ * for every message of a connection, so it is built once per device context (the broker keeps
+ * one per connection) and the spool copies it and the payload into its group buffer.
+ */
+export function spoolHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
+  let h = heads.get(dev);
+  if (!h) heads.set(dev, (h = {}));
+  return (h[kind] ??= encodeHead(kind, dev));
+}
+
+function encodeHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
   const parts = [dev.deviceId, dev.category, dev.model].map((s) => Buffer.from(s, 'utf8'));
-  const head = 2 + parts.reduce((n, p) => n + 2 + p.length, 0);
-  const out = Buffer.allocUnsafe(head + payload.length);
+  const out = Buffer.alloc(2 + parts.reduce((n, p) => n + 2 + p.length, 0));
   out[0] = MAGIC;
   out[1] = kind.charCodeAt(0);
   let off = 2;
@@ -26,8 +38,12 @@ export function encodeSpoolBody(kind: 's' | 'e', dev: DeviceContext, payload: Bu
     p.copy(out, off + 2);
     off += 2 + p.length;
   }
-  payload.copy(out, off);
   return out;
+}
+
+/** A whole record body: `spoolHead` followed by the payload. */
+export function encodeSpoolBody(kind: 's' | 'e', dev: DeviceContext, payload: Buffer): Buffer {
+  return Buffer.concat([spoolHead(kind, dev), payload]);
 }
 
 interface Entry {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sample } from './sample.ts';
+import { decodeSpoolBody, spoolHead } from './spool-codec.ts';
 import { Spool, SpoolFullError, type SpoolRecord } from './spool.ts';
 
 const rec = (i: number, n = 1): SpoolRecord => ({
@@ -108,5 +109,64 @@ describe('Spool', () => {
     await s.append(rec(500));
     expect(await drainAll(s)).toEqual([500]);
     await s.close();
+  });
+
+  it('gives one durability promise per group: what is queued in the same run shares it', async () => {
+    const s = new Spool({ dir, maxBytes: 1e6, commitIntervalMs: 20 });
+    await s.open();
+    s.enqueue(rec(1));
+    const first = s.durable();
+    const second = s.append(rec(2));
+    expect(second).toBe(first);
+    await first;
+    // Both are on disk and visible to the drainer once the group's promise resolves.
+    expect(s.stats()).toMatchObject({ depthRecords: 2, pendingRecords: 0 });
+    const later = s.append(rec(3));
+    expect(later).not.toBe(first);
+    await later;
+    expect(await drainAll(s)).toEqual([1, 2, 3]);
+    await s.close();
+  });
+
+  it('writes records only queued (QoS 0) without anyone waiting, and keeps them across a restart', async () => {
+    const a = new Spool({ dir, maxBytes: 1e6, commitIntervalMs: 5 });
+    await a.open();
+    for (const i of [1, 2, 3]) a.enqueue(rec(i));
+    expect(a.stats().pendingRecords).toBe(3);
+    await a.close(); // writes and syncs what was queued
+    const b = new Spool({ dir, maxBytes: 1e6 });
+    expect(await b.open()).toEqual({ recoveredRecords: 3, truncatedBytes: 0 });
+    expect(await drainAll(b)).toEqual([1, 2, 3]);
+    await b.close();
+  });
+
+  it('refuses a queued record beyond its bound synchronously', async () => {
+    const s = new Spool({ dir, maxBytes: 300 });
+    await s.open();
+    expect(() => {
+      for (let i = 0; i < 50; i++) s.enqueue(rec(i));
+    }).toThrow(SpoolFullError);
+    await s.close();
+  });
+
+  it('stores a record given as device head and payload exactly as one body', async () => {
+    const dev = { deviceId: 'd设备1', category: 'tv' as const, model: 'E55' };
+    const payload = Buffer.from(JSON.stringify({ ts: 1000, metrics: { v: 7 } }));
+    const a = new Spool({ dir, maxBytes: 1e6 });
+    await a.open();
+    await a.append(rec(7), spoolHead('s', dev), payload);
+    await a.close();
+    // Read back from disk (a restart), where only the encoded body exists.
+    const b = new Spool({ dir, maxBytes: 1e6 });
+    await b.open();
+    const t = await b.take(10);
+    expect(t.records).toEqual([decodeSpoolBody(Buffer.concat([spoolHead('s', dev), payload]))]);
+    expect(t.records).toEqual([
+      {
+        k: 's',
+        d: [{ deviceId: 'd设备1', category: 'tv', model: 'E55', ts: 1000, metrics: { v: 7 } }],
+      },
+    ]);
+    await b.close();
   });
 });

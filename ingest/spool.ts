@@ -42,6 +42,8 @@ export interface Taken {
 export interface SpoolStats {
   depthBytes: number;
   depthRecords: number;
+  /** Queued for the next group write, not on disk yet. */
+  pendingRecords: number;
   maxBytes: number;
   segments: number;
   mode: 'memory' | 'disk';
@@ -54,11 +56,16 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** Records kept in memory for the drainer; beyond it the drainer reads from disk. */
   memoryBytes?: number;
-  /** Least time between two fdatasyncs, ms: the most an acknowledgement waits for company. */
+  /** Least time between two group writes, ms: the most an acknowledgement waits for company. */
   commitIntervalMs?: number;
 }
 
 const HEADER = 8; // u32 length, u32 crc32 of the body
+/** Initial size of a group's buffer; one that grew past MAX_SPARE_BYTES is not kept for reuse. */
+const BATCH_BYTES = 64 * 1024;
+const MAX_SPARE_BYTES = 1024 * 1024;
+/** Longest a queued-only (QoS 0) record stays written but not fdatasync'd. */
+const LAZY_SYNC_MS = 1000;
 const name = (seg: number) => `${String(seg).padStart(12, '0')}.seg`;
 
 /**
@@ -74,17 +81,28 @@ export class Spool {
   private committed: Position = { seg: 1, off: 0 };
   private depthBytes = 0;
   private depthRecords = 0;
-  private pendingBytes = 0;
-  private lastSyncAt = 0;
+  private lastWriteAt = 0;
+  /** When the oldest write not yet fdatasync'd happened (0: everything written is synced). */
+  private unsyncedSince = 0;
   private readonly commitIntervalMs: number;
-  private pending: Array<{
-    buf: Buffer;
-    rec: SpoolRecord;
+  /**
+   * The group being filled: records encoded back to back into one buffer (written with one
+   * write), and the one promise everyone who asked for durability waits on.
+   */
+  private batch: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
+  private batchLen = 0;
+  private batchRecs: SpoolRecord[] = [];
+  private batchSizes: number[] = [];
+  private batchDurable?: {
+    promise: Promise<void>;
     resolve: () => void;
     reject: (e: Error) => void;
-  }> = [];
+  };
+  /** The previous group's buffer, reused once its write is done. */
+  private spare?: Buffer;
   private flushing = false;
-  private mem: Array<{ end: Position; rec: SpoolRecord; bytes: number }> = [];
+  private syncTimer?: NodeJS.Timeout;
+  private mem: Array<{ rec: SpoolRecord; bytes: number; seg: number; off: number }> = [];
   private memHead = 0;
   private memBytes = 0;
   /** memory mode: `mem` holds every record from readPos to writePos. */
@@ -93,6 +111,13 @@ export class Spool {
   private closed = false;
   private readonly segmentBytes: number;
   private readonly memoryBytes: number;
+  /** Records of the group being written now. */
+  private writing = 0;
+  /**
+   * Told when a group write or sync fails: those waiting on `durable()` get the error, but
+   * records only queued (QoS 0) are lost, `records` of them (0 for a failed sync).
+   */
+  onWriteError?: (err: Error, records: number) => void;
 
   constructor(private readonly opts: SpoolOptions) {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
@@ -150,72 +175,151 @@ export class Spool {
     return {
       depthBytes: this.depthBytes,
       depthRecords: this.depthRecords,
+      pendingRecords: this.batchRecs.length + this.writing,
       maxBytes: this.opts.maxBytes,
       segments: this.writePos.seg - this.committed.seg + 1,
       mode: this.memoryMode ? 'memory' : 'disk',
     };
   }
 
-  /** Resolves when the record is durable; rejects with SpoolFullError when it would not fit. */
   /**
-   * `body` is the record's on-disk form (see spool-codec.ts); without it the record is stored
-   * as JSON. `rec` itself is what the drainer gets while the spool is in memory mode.
+   * Queues a record for the next group write and returns at once; nothing waits for the disk
+   * (what QoS 0 needs). `body` followed by `tail` is the record's on-disk form (see
+   * spool-codec.ts), copied straight into the group's buffer; without them the record is stored
+   * as JSON. `rec` itself is what the drainer gets while the spool is in memory mode. Records
+   * only queued are written within `commitIntervalMs` but fdatasync'd only with the next
+   * durable group or a second later: a process crash keeps them, a power cut may lose the last
+   * second of them.
+   * @throws SpoolFullError when the record would not fit.
    */
-  append(rec: SpoolRecord, body: Buffer = Buffer.from(JSON.stringify(rec))): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('spool is closed'));
-    const buf = Buffer.allocUnsafe(HEADER + body.length);
-    buf.writeUInt32LE(body.length, 0);
-    buf.writeUInt32LE(crc32(body), 4);
-    body.copy(buf, HEADER);
-    if (this.depthBytes + this.pendingBytes + buf.length > this.opts.maxBytes) {
-      return Promise.reject(
-        new SpoolFullError(this.depthBytes + this.pendingBytes, this.opts.maxBytes),
-      );
+  enqueue(rec: SpoolRecord, body?: Buffer, tail?: Buffer): void {
+    if (this.closed) throw new Error('spool is closed');
+    if (!body) body = Buffer.from(JSON.stringify(rec));
+    const len = body.length + (tail ? tail.length : 0);
+    const size = HEADER + len;
+    if (this.depthBytes + this.batchLen + size > this.opts.maxBytes)
+      throw new SpoolFullError(this.depthBytes + this.batchLen, this.opts.maxBytes);
+    if (this.batchLen + size > this.batch.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.batchLen + size));
+      this.batch.copy(grown, 0, 0, this.batchLen);
+      this.batch = grown;
     }
-    return new Promise((resolve, reject) => {
-      this.pendingBytes += buf.length;
-      this.pending.push({ buf, rec, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    const b = this.batch;
+    const off = this.batchLen;
+    b.writeUInt32LE(len, off);
+    b.writeUInt32LE(tail ? crc32(tail, crc32(body)) : crc32(body), off + 4);
+    body.copy(b, off + HEADER);
+    if (tail) tail.copy(b, off + HEADER + body.length);
+    this.batchLen += size;
+    this.batchRecs.push(rec);
+    this.batchSizes.push(size);
+    if (!this.flushing) {
+      // Started after the current synchronous run: a `durable()` that follows this call, and
+      // whatever else is queued meanwhile, joins this group.
+      this.flushing = true;
+      queueMicrotask(() => void this.flush());
+    }
   }
 
-  /** Group commit: one write and one fdatasync for everything queued meanwhile. */
+  /**
+   * Resolves once everything queued so far is on disk (fdatasync, group-committed): one promise
+   * per group, shared by all who wait on it. Rejects when the group could not be written.
+   */
+  durable(): Promise<void> {
+    if (!this.batchDurable) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.batchDurable = { promise, resolve, reject };
+    }
+    return this.batchDurable.promise;
+  }
+
+  /**
+   * `enqueue` and `durable` in one: resolves when the record is durable, which is when ingest
+   * may acknowledge a QoS 1 message; rejects with SpoolFullError when it would not fit.
+   */
+  append(rec: SpoolRecord, body?: Buffer, tail?: Buffer): Promise<void> {
+    try {
+      this.enqueue(rec, body, tail);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.durable();
+  }
+
+  /** Group commit: one write (and one fdatasync if anyone waits for it) for everything queued meanwhile. */
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.pending.length > 0) {
+      while (this.batchLen > 0) {
         // An fdatasync costs ~120 µs of CPU here whatever it carries: at most one per
         // commitIntervalMs, so a busy spool writes dozens of records per sync, not a few.
-        const wait = this.lastSyncAt + this.commitIntervalMs - Date.now();
+        const wait = this.lastWriteAt + this.commitIntervalMs - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const batch = this.pending;
-        this.pending = [];
-        this.pendingBytes = 0;
+        const full = this.batch;
+        const buf = full.subarray(0, this.batchLen);
+        const recs = this.batchRecs;
+        const sizes = this.batchSizes;
+        const durable = this.batchDurable;
+        const sync =
+          durable !== undefined ||
+          (this.unsyncedSince !== 0 && Date.now() - this.unsyncedSince >= LAZY_SYNC_MS);
+        this.batch = this.spare ?? Buffer.allocUnsafe(BATCH_BYTES);
+        this.spare = undefined;
+        this.batchLen = 0;
+        this.batchRecs = [];
+        this.batchSizes = [];
+        this.batchDurable = undefined;
+        this.writing = recs.length;
+        const reuse = () => {
+          if (full.length <= MAX_SPARE_BYTES) this.spare = full;
+        };
         try {
           if (this.writePos.off >= this.segmentBytes) await this.roll();
-          const all = Buffer.concat(batch.map((p) => p.buf));
-          await this.fh!.write(all);
-          await this.fh!.datasync();
-          this.lastSyncAt = Date.now();
+          for (let done = 0; done < buf.length;) {
+            const { bytesWritten } = await this.fh!.write(buf, done, buf.length - done);
+            done += bytesWritten;
+          }
+          if (sync) {
+            await this.fh!.datasync();
+            this.unsyncedSince = 0;
+          } else if (this.unsyncedSince === 0) {
+            this.unsyncedSince = Date.now();
+            this.syncTimer ??= setTimeout(() => this.lazySync(), LAZY_SYNC_MS).unref();
+          }
+          this.lastWriteAt = Date.now();
         } catch (err) {
-          for (const p of batch) p.reject(err as Error);
+          durable?.reject(err as Error);
+          this.onWriteError?.(err as Error, recs.length);
           // A partial write must not stay in front of later records: cut it off, or start a
           // new segment if even that fails.
           await this.fh!.truncate(this.writePos.off).catch(() =>
             this.roll().catch(() => undefined),
           );
+          reuse();
+          this.writing = 0;
           continue;
         }
-        for (const p of batch) {
-          this.writePos = { seg: this.writePos.seg, off: this.writePos.off + p.buf.length };
-          this.depthBytes += p.buf.length;
-          this.depthRecords++;
+        reuse();
+        this.writing = 0;
+        const seg = this.writePos.seg;
+        let off = this.writePos.off;
+        for (let i = 0; i < recs.length; i++) {
+          const bytes = sizes[i]!;
+          off += bytes;
           if (this.memoryMode) {
-            this.mem.push({ end: { ...this.writePos }, rec: p.rec, bytes: p.buf.length });
-            this.memBytes += p.buf.length;
+            this.mem.push({ rec: recs[i]!, bytes, seg, off });
+            this.memBytes += bytes;
           }
-          p.resolve();
         }
+        this.writePos = { seg, off };
+        this.depthBytes += buf.length;
+        this.depthRecords += recs.length;
+        durable?.resolve();
         if (this.memBytes > this.memoryBytes) {
           // The store is behind: let the drainer read from disk instead of holding it all.
           this.mem = [];
@@ -230,7 +334,36 @@ export class Spool {
     }
   }
 
+  /** fdatasyncs queued-only records that no durable group came to carry within LAZY_SYNC_MS. */
+  private lazySync(): void {
+    this.syncTimer = undefined;
+    if (this.unsyncedSince === 0) return;
+    if (this.flushing) {
+      // The group being written syncs them if LAZY_SYNC_MS has passed; otherwise look again.
+      this.syncTimer = setTimeout(() => this.lazySync(), LAZY_SYNC_MS).unref();
+      return;
+    }
+    this.flushing = true;
+    this.fh!.datasync().then(
+      () => {
+        this.unsyncedSince = 0;
+        this.flushing = false;
+        if (this.batchLen > 0) void this.flush();
+      },
+      (err: unknown) => {
+        this.flushing = false;
+        this.onWriteError?.(err as Error, 0);
+        if (this.batchLen > 0) void this.flush();
+      },
+    );
+  }
+
   private async roll(): Promise<void> {
+    // Records only queued (QoS 0) may still be unsynced in the segment being closed.
+    if (this.unsyncedSince !== 0) {
+      await this.fh!.datasync();
+      this.unsyncedSince = 0;
+    }
     await this.fh!.close();
     this.writePos = { seg: this.writePos.seg + 1, off: 0 };
     this.fh = await open(path.join(this.opts.dir, name(this.writePos.seg)), 'a');
@@ -268,13 +401,15 @@ export class Spool {
     let bytes = 0;
     let end = { ...this.readPos };
     if (this.memoryMode) {
+      let last: { seg: number; off: number } | undefined;
       for (let i = this.memHead; i < this.mem.length && items < maxItems; i++) {
         const m = this.mem[i]!;
         records.push(m.rec);
         items += m.rec.d.length;
         bytes += m.bytes;
-        end = m.end;
+        last = m;
       }
+      if (last) end = { seg: last.seg, off: last.off };
       return { records, end, bytes, fromMemory: true };
     }
     // Disk mode: read from the segment at readPos up to what is durable.
@@ -348,8 +483,10 @@ export class Spool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.syncTimer);
     while (this.flushing) await new Promise((r) => setTimeout(r, 5));
     this.wake();
+    if (this.unsyncedSince !== 0) await this.fh?.datasync().catch(() => undefined);
     await this.fh?.close();
   }
 }
