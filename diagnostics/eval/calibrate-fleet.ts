@@ -1,7 +1,11 @@
 import { createDiagnosticsEngine } from '../engine.ts';
 import { referenceKey, type FleetReferences } from '../engine/plan.ts';
 import type { FleetReference } from '../detectors/trend.ts';
-import type { CategoryProfileInput } from '../profiles/schema.ts';
+import {
+  CategoryProfileSchema,
+  type CategoryProfile,
+  type CategoryProfileInput,
+} from '../profiles/schema.ts';
 import { planRun, simulateDevice, type FleetRun } from './simulate.ts';
 import { profilesAt, type Progress } from './run.ts';
 
@@ -29,15 +33,23 @@ export function calibrateFromFleet(
 ): FleetCalibration {
   const { fleet } = planRun(run);
   const healthy = fleet.filter((d) => d.fault === undefined);
+  const parsed = profiles.map((p) => CategoryProfileSchema.parse(p));
   const engine = createDiagnosticsEngine({ profiles: profilesAt(profiles, run.intervalS) });
   const refs = new Map<string, FleetReference>();
   let samples = 0;
   healthy.forEach((d, i) => {
+    // A unit is done once every indicator its model can show has learnt its baseline (an air
+    // conditioner's cooling indicators wait for summer); no need to replay the rest.
+    const expected = indicatorsOf(parsed, d.params.category, Object.keys(d.model.metrics));
+    let next = 0;
     simulateDevice(run, d, {
       sample(s) {
         engine.process(s);
         if ((++samples & 0xffff) === 0)
           onProgress?.({ devicesDone: i, devices: healthy.length, samples });
+        if (s.ts < next) return true;
+        next = s.ts + 86_400_000;
+        return engine.baselines(s.deviceId).length < expected;
       },
       event(e) {
         engine.processEvent(e);
@@ -56,4 +68,18 @@ export function calibrateFromFleet(
   });
   onProgress?.({ devicesDone: healthy.length, devices: healthy.length, samples });
   return { references: refs, units: healthy.length, samples };
+}
+
+/** Degradation indicators of a category whose metrics a product model reports. */
+function indicatorsOf(profiles: readonly CategoryProfile[], category: string, metrics: string[]) {
+  const has = new Set(metrics);
+  const profile = profiles.find((p) => p.category === category);
+  let n = 0;
+  for (const m of profile?.modes ?? []) {
+    if (m.kind !== 'degradation') continue;
+    for (const i of m.indicators) {
+      if ([i.metric, i.minus, i.per].every((x) => x === undefined || has.has(x))) n++;
+    }
+  }
+  return n;
 }

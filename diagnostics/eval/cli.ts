@@ -31,11 +31,11 @@ export async function evalCli(
     return 2;
   }
   const end = args.start + args.days * 86_400_000;
-  const fleet = (seed: number, devices: number): FleetRun => ({
+  const fleet = (seed: number, devices: number, faults: number): FleetRun => ({
     seed,
     devices,
     mix: args.mix,
-    faults: args.faults,
+    faults,
     start: args.start,
     end,
     ...(args.intervalS !== undefined ? { intervalS: args.intervalS } : {}),
@@ -45,12 +45,16 @@ export async function evalCli(
   let calibration;
   if (args.calibrate) {
     const p = progress('calibrate');
-    calibration = calibrateFromFleet(fleet(args.trainSeed, args.trainDevices), PROFILES, p.update);
+    calibration = calibrateFromFleet(
+      fleet(args.trainSeed, args.trainDevices, args.trainFaults),
+      PROFILES,
+      p.update,
+    );
     p.done();
   }
   const p = progress('evaluate');
   const result = evaluatePass({
-    run: fleet(args.seed, args.devices),
+    run: fleet(args.seed, args.devices, args.faults),
     profiles: PROFILES,
     ...(calibration ? { references: calibration.references } : {}),
     dismissAfterMs: args.dismissAfterMs,

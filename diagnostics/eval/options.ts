@@ -3,15 +3,16 @@ import { EVEN_MIX, parseMix, type Mix } from '../../simulators/fleet.ts';
 
 /**
  * Arguments of `npm run eval:diagnostics`, parsed with zod. Defaults give a run of a few
- * minutes on a 2-core machine: a year of a 240-unit fleet sampled every 10 minutes, trained on
- * a different seed's 120 units.
+ * minutes on a 2-core machine: a year of a 240-unit fleet sampled every 10 minutes, calibrated
+ * on the healthy units of a different seed's 480.
  */
 export const EVAL_USAGE = `usage: npm run eval:diagnostics -- [options]
 
   --seed N            evaluation fleet seed (default 2)
   --train-seed N      training/calibration fleet seed, must differ from --seed (default 1)
   --devices N         evaluation devices (default 240)
-  --train-devices N   training devices (default 120)
+  --train-devices N   training devices (default 480; only their healthy units are used)
+  --train-faults F    share of training devices with a fault (default 0.2)
   --days N            simulated days per fleet (default 365)
   --interval S        sampling interval in simulated seconds (default 600; 0 = each model's own)
   --faults F          share of devices with an injected fault, 0–1 (default 0.75)
@@ -43,7 +44,12 @@ export const EvalArgsSchema = z
     seed: int('seed', 0, 2 ** 31 - 1).default(2),
     'train-seed': int('train-seed', 0, 2 ** 31 - 1).default(1),
     devices: int('devices', 1, 100_000).default(240),
-    'train-devices': int('train-devices', 1, 100_000).default(120),
+    'train-devices': int('train-devices', 1, 100_000).default(480),
+    'train-faults': z.coerce
+      .number({ error: '--train-faults: expected a number' })
+      .min(0, '--train-faults: must be between 0 and 1')
+      .max(1, '--train-faults: must be between 0 and 1')
+      .default(0.2),
     days: int('days', 2, 3650).default(365),
     interval: int('interval', 0, 86_400).default(600),
     faults: z.coerce
@@ -87,6 +93,7 @@ export interface EvalArgs {
   trainSeed: number;
   devices: number;
   trainDevices: number;
+  trainFaults: number;
   days: number;
   /** Undefined: each model's own interval. */
   intervalS: number | undefined;
@@ -142,6 +149,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
     trainSeed: a['train-seed'],
     devices: a.devices,
     trainDevices: a['train-devices'],
+    trainFaults: a['train-faults'],
     days: a.days,
     intervalS: a.interval === 0 ? undefined : a.interval,
     faults: a.faults,

@@ -62,7 +62,7 @@ const HEADER = [
   'FA',
   'lead d (med / p10)',
   'lead % span (med / p10 / max)',
-  'delay samples (med / max)',
+  'delay samples (med / max; max from failure)',
   'RUL RMSE d',
   'late',
   'first by',
@@ -82,7 +82,9 @@ export function formatReport(score: Score): string {
     m.kind === 'degradation'
       ? `${pct(m.leadShareMedian)} / ${pct(m.leadShareP10)} / ${pct(m.leadShareCeiling)}`
       : '',
-    m.kind === 'sudden' ? `${num(m.delaySamplesMedian)} / ${num(m.delaySamplesMax)}` : '',
+    m.kind === 'sudden'
+      ? `${num(m.delaySamplesMedian)} / ${num(m.delaySamplesMax)}; ${num(m.delayFromFailureMax)}`
+      : '',
     num(m.rulRmseDays),
     m.rulLateShare === null ? '' : pct(m.rulLateShare),
     Object.entries(m.detectedBy)
@@ -99,7 +101,7 @@ export function formatReport(score: Score): string {
     `degradation: ${o.degradation.faults} faults, recall ${fmt(o.degradation.recall)}, lead median ${num(o.degradation.leadMedianDays)} d / p10 ${num(o.degradation.leadP10Days)} d, ` +
       `${pct(o.degradation.leadShareMedian)} / ${pct(o.degradation.leadShareP10)} of span (the window allows ${pct(o.degradation.leadShareCeiling)}); ` +
       `RUL RMSE ${num(o.rulRmseDays)} d, ${pct(o.rulLateShare)} of predictions late`,
-    `sudden: ${o.sudden.faults} faults, recall ${fmt(o.sudden.recall)}, delay median ${num(o.sudden.delaySamplesMedian)} samples, ${pct(o.sudden.withinTwoSamples)} within 2 samples`,
+    `sudden: ${o.sudden.faults} faults, recall ${fmt(o.sudden.recall)}, delay median ${num(o.sudden.delaySamplesMedian)} samples, ${pct(o.sudden.withinTwoSamples)} within 2 samples of showing in the data`,
     '',
     'targets (issue #4):',
     ...checkTargets(score).map(

@@ -67,6 +67,7 @@ export function evaluatePass(opts: PassOptions): PassResult {
           mode: c.modeId,
           ts: c.ts,
           detector: c.evidence[0]?.detector ?? 'unknown',
+          metrics: c.evidence[0]?.metrics ?? [],
         });
         const right =
           t !== undefined &&
@@ -79,7 +80,7 @@ export function evaluatePass(opts: PassOptions): PassResult {
         } else if (!right) dismiss.push({ mode: c.modeId, at: c.ts + opts.dismissAfterMs });
       }
     };
-    simulateDevice(run, d, {
+    const { observableAt } = simulateDevice(run, d, {
       sample(s) {
         for (let k = dismiss.length - 1; k >= 0; k--) {
           if (dismiss[k]!.at <= s.ts) {
@@ -101,6 +102,7 @@ export function evaluatePass(opts: PassOptions): PassResult {
         take(engine.processEvent(e));
       },
     });
+    if (t && observableAt !== undefined) t.observableAt = observableAt;
   });
   const cpu = process.cpuUsage(cpu0);
   opts.onProgress?.({ devicesDone: fleet.length, devices: fleet.length, samples });

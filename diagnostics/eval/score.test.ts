@@ -134,6 +134,25 @@ describe('evaluation scoring', () => {
     expect(early.overall.falseAlarms).toBe(1);
   });
 
+  it('a sudden fault that shows in the data later (device idle at failure) counts its delay from there', () => {
+    const shown = truth.map((t) =>
+      t.deviceId === 'C' ? { ...t, observableAt: at(50) + 3_600_000 } : t,
+    );
+    const s = scoreRun({
+      truth: shown,
+      alerts: [alert('C', 'logic_board_failure', at(50) + 3_600_000 + 600_000)],
+      rul: [],
+      start: START,
+      end: at(100),
+      devices: 4,
+      graceMs: DAY,
+    });
+    const m = s.modes.find((x) => x.mode === 'logic_board_failure')!;
+    expect(m.delaySamplesMax).toBe(2);
+    expect(m.delayFromFailureMax).toBe(7);
+    expect(s.overall.sudden.withinTwoSamples).toBe(1);
+  });
+
   it('RUL: error and late share over checkpoints up to the failure', () => {
     const s = scoreRun({
       truth,

@@ -26,6 +26,11 @@ export interface TruthRecord {
   failureAt: number;
   /** The device's sampling interval (ms), for a sudden fault's delay in samples. */
   intervalMs: number;
+  /**
+   * Sudden faults: the first sample at which the fault shows in the data (it may fail while
+   * idle and show at the next use); its delay is counted from here. Default: the failure.
+   */
+  observableAt?: number;
 }
 
 export interface AlertRecord {
@@ -36,6 +41,8 @@ export interface AlertRecord {
   ts: number;
   /** Detector of the opening evidence (`trend`, `fault-code`, `step`…). */
   detector: string;
+  /** Metrics of the opening evidence (to see what a false alarm reacted to). */
+  metrics?: string[];
 }
 
 export interface RulCheckpoint {
@@ -77,9 +84,13 @@ export interface ModeScore {
    * unit first seen late in its degradation cannot be warned about earlier than first seen.
    */
   leadShareCeiling: number | null;
-  /** Sudden faults: delay of the detecting alert in samples (1 = the first faulty sample). */
+  /**
+   * Sudden faults: delay of the detecting alert in samples, 1 = the first sample that shows
+   * the fault; and (`…FromFailure`) counted from the failure itself.
+   */
   delaySamplesMedian: number | null;
   delaySamplesMax: number | null;
+  delayFromFailureMax: number | null;
   rulRmseDays: number | null;
   rulLateShare: number | null;
   rulCheckpoints: number;
@@ -119,6 +130,8 @@ export interface Overall {
 export interface Score {
   modes: ModeScore[];
   overall: Overall;
+  /** The false alarms themselves (the first 500), to see what went wrong. */
+  falseAlarmList: AlertRecord[];
 }
 
 const DAY_MS = 86_400_000;
@@ -137,6 +150,7 @@ export function scoreRun(input: ScoreInput): Score {
   };
   for (const t of input.truth) row(t.category, t.mode, t.kind).truth.push(t);
   let aftermath = 0;
+  const falseAlarmList: AlertRecord[] = [];
   for (const a of alerts) {
     const t = truthByDevice.get(a.deviceId);
     if (t && a.ts > t.failureAt + input.graceMs) {
@@ -154,7 +168,10 @@ export function scoreRun(input: ScoreInput): Score {
     } else if (t && t.mode === a.mode && a.ts > t.failureAt + input.graceMs) {
       aftermath++; // the fault's own mode, too late to count: missed, not false
       r.alerts--;
-    } else r.fp++;
+    } else {
+      r.fp++;
+      if (falseAlarmList.length < 500) falseAlarmList.push(a);
+    }
   }
   const rulByDevice = new Map<string, RulCheckpoint[]>();
   for (const c of input.rul) {
@@ -164,7 +181,11 @@ export function scoreRun(input: ScoreInput): Score {
   }
   const modes = [...rows.values()].map((r) => finish(r, detection, rulByDevice, input));
   modes.sort((a, b) => (a.category + a.mode).localeCompare(b.category + b.mode));
-  return { modes, overall: overallOf(modes, input, detection, rulByDevice, aftermath) };
+  return {
+    modes,
+    overall: overallOf(modes, input, detection, rulByDevice, aftermath),
+    falseAlarmList,
+  };
 }
 
 interface Acc {
@@ -198,6 +219,10 @@ export function delayInSamples(failureAt: number, alertTs: number, intervalMs: n
   return Math.floor(Math.max(0, alertTs - failureAt) / intervalMs) + 1;
 }
 
+function suddenDelay(t: TruthRecord, detection: Map<string, AlertRecord>): number {
+  return delayInSamples(t.observableAt ?? t.failureAt, detection.get(t.deviceId)!.ts, t.intervalMs);
+}
+
 function finish(
   r: Acc,
   detection: Map<string, AlertRecord>,
@@ -212,7 +237,8 @@ function finish(
   const ceilings = r.truth
     .filter((t) => t.failureAt > t.onset)
     .map((t) => Math.min(1, (t.failureAt - input.start) / (t.failureAt - t.onset)));
-  const delays =
+  const delays = r.kind === 'sudden' ? found.map((t) => suddenDelay(t, detection)) : [];
+  const fromFailure =
     r.kind === 'sudden'
       ? found.map((t) => delayInSamples(t.failureAt, detection.get(t.deviceId)!.ts, t.intervalMs))
       : [];
@@ -236,6 +262,7 @@ function finish(
     leadShareCeiling: degradation ? quantile(ceilings, 0.5) : null,
     delaySamplesMedian: r.kind === 'sudden' ? quantile(delays, 0.5) : null,
     delaySamplesMax: delays.length ? Math.max(...delays) : null,
+    delayFromFailureMax: fromFailure.length ? Math.max(...fromFailure) : null,
     rulRmseDays: rul.errors.length ? days(rms(rul.errors)) : null,
     rulLateShare: rul.errors.length ? rul.late / rul.errors.length : null,
     rulCheckpoints: rul.errors.length,
@@ -276,7 +303,7 @@ function overallOf(
   const sud = input.truth.filter((t) => t.kind === 'sudden');
   const sudDelays = sud
     .filter((t) => detection.has(t.deviceId))
-    .map((t) => delayInSamples(t.failureAt, detection.get(t.deviceId)!.ts, t.intervalMs));
+    .map((t) => suddenDelay(t, detection));
   const leads = degFound.map((t) => t.failureAt - detection.get(t.deviceId)!.ts);
   const shares = degFound.map(
     (t) => (t.failureAt - detection.get(t.deviceId)!.ts) / (t.failureAt - t.onset),

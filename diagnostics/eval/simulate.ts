@@ -42,19 +42,39 @@ export function planRun(run: FleetRun): { fleet: FleetDevice[]; truth: TruthReco
 }
 
 export interface DeviceFeed {
-  /** Called with every reading, in time order. */
-  sample(sample: Sample): void;
+  /** Called with every reading, in time order; returning false ends the device's run. */
+  sample(sample: Sample): boolean | void;
   /** Called with every fault code the device reports (after the sample it came with). */
   event(event: DeviceEvent): void;
 }
 
 /**
- * Runs one device over the window, calling `feed` per reading; returns the number of samples.
- * Devices are independent and deterministic: the same device gives the same readings whatever
- * else is simulated.
+ * Runs one device over the window, calling `feed` per reading. Devices are independent and
+ * deterministic: the same device gives the same readings whatever else is simulated.
+ *
+ * For a sudden fault it also runs the device's fault-free twin in lockstep (the simulator
+ * draws its random numbers independently of faults, so the twins' readings differ only by
+ * the fault's effects) and returns the first sample at or after the failure whose readings
+ * differ in the metrics the fault moves under its operating condition (or in any of its metrics,
+ * if none is bound to one): when the fault first shows in the data. A thermostat that sticks
+ * open while the car is parked shows at the next drive; no detector can see it sooner.
  */
-export function simulateDevice(run: FleetRun, d: FleetDevice, feed: DeviceFeed): number {
-  const sim = createSimDevice(d, run.intervalS ?? d.model.intervalS);
+export function simulateDevice(
+  run: FleetRun,
+  d: FleetDevice,
+  feed: DeviceFeed,
+): { samples: number; observableAt: number | undefined } {
+  const intervalS = run.intervalS ?? d.model.intervalS;
+  const sim = createSimDevice(d, intervalS);
+  const fault = d.fault?.mode.kind === 'sudden' ? d.fault : undefined;
+  const twin = fault ? createSimDevice({ params: d.params, model: d.model }, intervalS) : undefined;
+  // The fault shows where its failure criterion does: in the effects bound to an operating
+  // state (a condenser fan matters while the compressor runs), else in any of its effects.
+  const conditioned = fault?.mode.effects.filter((e) => e.when !== 'always') ?? [];
+  const shows = fault
+    ? (conditioned.length ? conditioned : fault.mode.effects).map((e) => e.metric)
+    : undefined;
+  let observableAt: number | undefined;
   const step = sim.intervalS * 1000;
   const deviceId = d.params.serial;
   const category: Category = d.params.category;
@@ -62,9 +82,23 @@ export function simulateDevice(run: FleetRun, d: FleetDevice, feed: DeviceFeed):
   let n = 0;
   for (let t = run.start; t < run.end; t += step) {
     const { reading, events } = sampleDevice(sim, t);
-    feed.sample({ deviceId, category, model, ts: t, metrics: reading.metrics });
+    if (twin && observableAt === undefined) {
+      const healthy = sampleDevice(twin, t).reading.metrics;
+      if (t >= fault!.failureAt && differ(reading.metrics, healthy, shows!)) observableAt = t;
+    }
+    const go = feed.sample({ deviceId, category, model, ts: t, metrics: reading.metrics });
     for (const e of events) feed.event({ deviceId, category, model, ...e });
     n++;
+    if (go === false) break;
   }
-  return n;
+  return { samples: n, observableAt };
+}
+
+function differ(
+  a: Record<string, number>,
+  b: Record<string, number>,
+  metrics: readonly string[],
+): boolean {
+  for (const k of metrics) if (a[k] !== b[k]) return true;
+  return false;
 }
