@@ -8,7 +8,13 @@ import { hardLimitDetector } from './detectors/hard-limit.ts';
 import { spikeDetector } from './detectors/spike.ts';
 import { stepDetector } from './detectors/step.ts';
 import { stuckDetector } from './detectors/stuck.ts';
-import { trendBaselines, trendDetector, trendLevel, trendRul } from './detectors/trend.ts';
+import {
+  trendAgreement,
+  trendBaselines,
+  trendDetector,
+  trendLevel,
+  trendRul,
+} from './detectors/trend.ts';
 import {
   maxSeverity,
   openCandidate,
@@ -163,6 +169,10 @@ export function createDiagnosticsEngine(
       const sudden = mode.kind === 'sudden';
       const trend = sudden ? undefined : dev.trends.find((t) => t.config.modeId === modeId);
       const level = trend ? trendLevel(trend) : modeHealth(dev, modeId)?.indicator;
+      // …and for a degradation, most of its indicators must agree: a mode that shares one
+      // metric with another (vibration: swing bearing and hydraulic pump) is not named by it.
+      if (trend && level !== undefined && trendAgreement(trend, level) < mode.minAgreement)
+        continue;
       if (level !== undefined && level >= (sudden ? 0.5 : mode.alertThreshold))
         raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);
     }

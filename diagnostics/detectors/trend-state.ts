@@ -60,6 +60,12 @@ export interface TrendConfig {
   bucketMs?: number;
   /** Units a fleet reference needs before it judges a newcomer. */
   fleetMin?: number;
+  /**
+   * A trend whose point RUL is beyond this is not this mode: the mode runs from onset to
+   * failure within its span, so a slower drift is ordinary wear or ageing (pads wearing at a
+   * normal rate, a TV's slow reboot count). Default: no limit.
+   */
+  horizonMs?: number;
 }
 
 // Header slots, then the regression, then 4 slots per indicator.

@@ -29,7 +29,14 @@ import {
   type TrendState,
 } from './trend-state.ts';
 
-export { trendBaselines, trendHealth, trendLevel, trendRul, zFor } from './trend-state.ts';
+export {
+  agreement as trendAgreement,
+  trendBaselines,
+  trendHealth,
+  trendLevel,
+  trendRul,
+  zFor,
+} from './trend-state.ts';
 export type { FleetReference, TrendConfig, TrendIndicator, TrendState } from './trend-state.ts';
 
 /**
@@ -147,6 +154,7 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;
     if (agreement(st, fit.level) < (c.minAgreement ?? 0)) return null;
     const rul = trendRul(st);
+    if (rul && c.horizonMs !== undefined && rul.rulMs > c.horizonMs) return null;
     s[b + ALERTING] = 1;
     s[b + LAST_REPORT] = sample.ts;
     return verdictOf(st, sample.ts, fit.level, rul);

@@ -43,6 +43,8 @@ export interface CategoryPlan {
 }
 
 const DAY_MS = 86_400_000;
+/** A trend alerts only if it reaches failure within this many of the mode's longest spans. */
+const HORIZON_SPANS = 1.5;
 
 /**
  * Healthy baselines per product model learnt beforehand (from a training fleet: see
@@ -115,7 +117,7 @@ export function compilePlan(
         metric: l.metric,
         ...(l.above !== undefined ? { above: l.above } : {}),
         ...(l.below !== undefined ? { below: l.below } : {}),
-        persist: l.persist,
+        persist: persistSamples(l.persist, l.persistMinutes, interval),
         modeId: mode.id,
         severity: l.severity ?? mode.severity.instant,
         ...(when ? { when } : {}),
@@ -163,6 +165,8 @@ export function compilePlan(
         halfLifeMs: (Math.max(mode.spanDays.min, 1) * DAY_MS) / 8,
         // Households and sites run on a daily rhythm: one regression point per day at least.
         bucketMs: Math.max(DAY_MS, (Math.max(mode.spanDays.min, 1) * DAY_MS) / 128),
+        // Faster than the slowest case of the mode, with room for a noisy slope: slower is wear.
+        horizonMs: HORIZON_SPANS * mode.spanDays.max * DAY_MS,
         warmup,
       });
     } else {
@@ -179,7 +183,7 @@ export function compilePlan(
           ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
         })),
-        persist: mode.persist,
+        persist: persistSamples(mode.persist, mode.persistMinutes, interval),
         warmup,
       });
     }
@@ -219,6 +223,12 @@ export function compilePlan(
     signatures,
     railModes,
   };
+}
+
+/** A persistence given in minutes becomes samples at the expected interval. */
+function persistSamples(samples: number, minutes: number | undefined, intervalMs?: number) {
+  if (minutes === undefined || !intervalMs) return samples;
+  return Math.max(1, Math.ceil((minutes * 60_000) / intervalMs));
 }
 
 /** Product models per category with their own plan (and so their own fleet references). */

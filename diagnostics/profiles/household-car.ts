@@ -54,12 +54,17 @@ export const householdCarProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['thermostat', 'thermostat gasket', 'coolant top-up'],
       // A cold engine is normal for the first minutes of a drive: the criterion is "still below
-      // 75 °C after 15 minutes", so the signature needs 15 consecutive running samples.
+      // 75 °C after 15 minutes", so the signature needs 15 minutes of running samples (15 at
+      // one a minute, 2 at one every 10 minutes).
       indicators: [down('coolant_temp_c', 25, { when: 'running' })],
       limits: [
-        limit('coolant_temp_c', { below: 70 }, { persist: 15, when: 'running', severity: 'minor' }),
+        limit(
+          'coolant_temp_c',
+          { below: 70 },
+          { persistMinutes: 15, when: 'running', severity: 'minor' },
+        ),
       ],
-      persist: 15,
+      persistMinutes: 15,
       faultCodes: ['P0128'],
       spanDays: SUDDEN,
       action: t('更换节温器并补充冷却液。', 'Replace the thermostat and top up the coolant.'),

@@ -49,8 +49,14 @@ export const refrigeratorProfile: CategoryProfileInput = {
       mainPart: true,
       parts: ['compressor', 'start relay / overload protector', 'refrigerant charge'],
       indicators: [
-        upRel('compressor_current_a', 0.4, { when: 'running' }),
-        upRel('power_w', 0.35, { when: 'running' }),
+        // A compressor draws ~1 % more per °C of room temperature (condensing pressure): judge
+        // what the room does not explain, or every summer looks like wear.
+        upRel('compressor_current_a', 0.4, {
+          when: 'running',
+          minus: 'ambient_temp_c',
+          minusFactor: 0.01,
+        }),
+        upRel('power_w', 0.35, { when: 'running', minus: 'ambient_temp_c', minusFactor: 1.25 }),
         up('condenser_temp_c', 6, { when: 'running', minus: 'ambient_temp_c', weight: 0.5 }),
       ],
       faultCodes: ['E5'],

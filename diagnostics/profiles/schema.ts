@@ -68,6 +68,11 @@ export const LimitSchema = z
     above: z.number().optional(),
     below: z.number().optional(),
     persist: z.number().int().positive().default(1),
+    /**
+     * Persistence as operating time instead of samples (the criterion is "still below 70 °C
+     * after 15 minutes"): samples = ⌈minutes / expected interval⌉, whatever the sampling rate.
+     */
+    persistMinutes: z.number().positive().optional(),
     when: z.string().default('always'),
     severity: SeveritySchema.optional(),
   })
@@ -105,6 +110,8 @@ export const ModeProfileSchema = z
     minAgreement: z.number().min(0).max(1).default(0.6),
     /** Sudden modes: consecutive matching samples before the signature fires. */
     persist: z.number().int().positive().default(2),
+    /** As `persist`, in minutes of qualifying samples (see LimitSchema.persistMinutes). */
+    persistMinutes: z.number().positive().optional(),
     /** Degradation onset → failure, days: sizes the trend window. */
     spanDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
     action: TextSchema,
