@@ -43,6 +43,16 @@ describe('special functions against scipy', () => {
     close(gammaP(3, gammaPInverse(3, 0.3)), 0.3);
   });
 
+  it('large shapes keep their digits (Stirling form of the prefactor, O(√a) terms)', () => {
+    close(gammaP(1e6, 1e6 - 500), 0.30862555689081533, 1e-12);
+    close(gammaP(1e4, 9e3), 2.0732992024338907e-25, 1e-11);
+    close(gammaP(25, 20), 0.1567726218262377);
+    close(gammaQ(25, 40), 0.00448265656557319);
+    // Garwood bounds for 10⁸ failures: gammaincinv(1e8, 0.025), gammaincinv(1e8 + 1, 0.975)
+    close(gammaPInverse(1e8, 0.025), 99980401.30732474);
+    close(gammaPInverse(1e8 + 1, 0.975), 100019601.58707914);
+  });
+
   it('regularised incomplete beta and its inverse', () => {
     close(betaI(2, 5, 0.3), 0.5798250000000003);
     close(betaI(30, 70, 0.25), 0.1358149042834277, 1e-11);

@@ -40,17 +40,33 @@ export function gammaQ(a: number, x: number): number {
   return gammaContinuedFraction(a, x);
 }
 
+/**
+ * x^a e^(−x) / Γ(a), the factor in front of both the series and the continued fraction. For
+ * large a the three logarithms are ~1e9 and cancel; Stirling's form keeps the digits:
+ * a(ln(x/a) − (x − a)/a) + ½ ln(a/2π) − stirlerr(a), with log1p for ln(x/a).
+ */
+function gammaFront(a: number, x: number): number {
+  if (a < 50) return Math.exp(-x + a * Math.log(x) - lnGamma(a));
+  const t = (x - a) / a;
+  const a2 = a * a;
+  const stirlerr = (1 / 12 - (1 / 360 - 1 / (1260 * a2)) / a2) / a; // lnΓ(a) − Stirling
+  return Math.exp(a * (Math.log1p(t) - t) + 0.5 * Math.log(a / (2 * Math.PI)) - stirlerr);
+}
+
+/** Iteration cap: both expansions need O(√a) terms near x ≈ a. */
+const MAX_TERMS = 10_000_000;
+
 function gammaSeries(a: number, x: number): number {
   let ap = a;
   let sum = 1 / a;
   let del = sum;
-  for (let n = 0; n < 10_000; n++) {
+  for (let n = 0; n < MAX_TERMS; n++) {
     ap += 1;
     del *= x / ap;
     sum += del;
     if (Math.abs(del) < Math.abs(sum) * EPS) break;
   }
-  return sum * Math.exp(-x + a * Math.log(x) - lnGamma(a));
+  return sum * gammaFront(a, x);
 }
 
 /** Q(a, x) by the modified Lentz continued fraction (x ≥ a + 1). */
@@ -59,7 +75,7 @@ function gammaContinuedFraction(a: number, x: number): number {
   let c = 1 / TINY;
   let d = 1 / b;
   let h = d;
-  for (let i = 1; i < 10_000; i++) {
+  for (let i = 1; i < MAX_TERMS; i++) {
     const an = -i * (i - a);
     b += 2;
     d = an * d + b;
@@ -71,7 +87,7 @@ function gammaContinuedFraction(a: number, x: number): number {
     h *= del;
     if (Math.abs(del - 1) < EPS) break;
   }
-  return Math.exp(-x + a * Math.log(x) - lnGamma(a)) * h;
+  return gammaFront(a, x) * h;
 }
 
 /** Regularised incomplete beta I_x(a, b), a, b > 0, 0 ≤ x ≤ 1. */
