@@ -120,6 +120,18 @@ describe('flagOutlierGroups', () => {
     expect(low.rateRatio).toBe(0);
   });
 
+  it('the lower tail keeps its digits far out (scipy binom.cdf(2, 300, 0.2) = 2.4336e-26)', () => {
+    const report = flagOutlierGroups(
+      [
+        { id: 'low', failures: 2, exposure: 1 },
+        { id: 'rest', failures: 298, exposure: 4 },
+      ],
+      { alternative: 'two-sided' },
+    );
+    expect(rel(report.groups[0]!.pValue, 2 * 2.4336415871295956e-26)).toBeLessThan(1e-9);
+    expect(report.flagged).toEqual(['rest']); // its mirror image: the higher of the two
+  });
+
   it('two-sided p is twice the smaller tail', () => {
     const greater = flagOutlierGroups(table).groups[6]!.pValue;
     const two = flagOutlierGroups(table, { alternative: 'two-sided' }).groups[6]!.pValue;

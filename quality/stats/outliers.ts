@@ -96,7 +96,7 @@ function binomialUpper(k: number, n: number, p: number): number {
 /** P(X ≤ k), X ~ Binomial(n, p). */
 function binomialLower(k: number, n: number, p: number): number {
   if (k >= n) return 1;
-  return 1 - betaI(k + 1, n - k, p);
+  return betaI(n - k, k + 1, 1 - p); // = 1 − I_p(k + 1, n − k), without the cancellation
 }
 
 /** Clopper–Pearson interval for a binomial proportion. */
