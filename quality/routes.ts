@@ -23,6 +23,7 @@ import {
   resolvePeriod,
   type ReportKind,
 } from './reports.ts';
+import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
 
 export interface QualityRoutesOptions {
@@ -84,6 +85,27 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
       },
     },
     async (req) => fleetOverview(overview, scopeFor(req, req.query)),
+  );
+
+  app.get(
+    '/fleet/reliability',
+    {
+      preHandler: auth.require('manufacturer'),
+      schema: {
+        tags: ['quality'],
+        summary:
+          'Reliability of one component: failure rate, MTBF, Weibull fit per batch, supplier or model, recall candidates',
+        querystring: z.object({ ...ReliabilityQuery, manufacturer: ScopeQuery.manufacturer }),
+        response: { 200: ReliabilitySchema, ...errors },
+      },
+    },
+    async (req) =>
+      reliability(
+        overview.sql,
+        scopeFor(req, { manufacturer: req.query.manufacturer }),
+        req.query,
+        overview.now?.() ?? new Date(),
+      ),
   );
 
   app.get(

@@ -1,0 +1,316 @@
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitWeibull, lifeDataFromTimes } from '../quality/stats/index.ts';
+import { FAILURE_MODES } from '../simulators/failure-modes.ts';
+import { Rng } from '../simulators/prng.ts';
+import { api, connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
+import { startService, type RunningService } from './helpers/service.ts';
+
+/**
+ * Issue 7's scenario, end to end through MQTT and HTTP: a production batch of air conditioners
+ * whose compressors fail sooner (Weibull scale 500 days instead of 1,500) → a connected unit of
+ * that batch reports the compressor-wear code the simulators' failure mode defines → predictive
+ * alert → repair order opened from it and closed → the same fault comes back twice: the second
+ * repeat finds the owner entitled to an exchange (P95: repaired twice and still failing) →
+ * analytics flags the batch as a recall candidate with Weibull parameters apart from the good
+ * batches' → the rectification ledger lists the repairs.
+ *
+ * The fleet history (units sold over the last 900 days, first compressor failures drawn from
+ * each batch's Weibull) goes in through the public API as repair records; the test keeps its own
+ * copy and checks the service's rates and fits against fits computed here from that copy.
+ */
+const day = 86_400_000;
+const chinaDate = (msAgo: number) =>
+  new Date(Date.now() + 8 * 3_600_000 - msAgo).toISOString().slice(0, 10);
+
+const BATCHES = [
+  { id: 'B2401', scale: 1_500 },
+  { id: 'B2402', scale: 1_500 },
+  { id: 'B2403-BAD', scale: 500 },
+];
+const SHAPE = 2;
+const PER_BATCH = 80;
+
+interface Alert {
+  id: string;
+  modeId: string;
+  component: string;
+  severity: string;
+  comments?: Array<{ text: string }>;
+}
+
+describe('closing the loop: bad compressor batch → alerts → orders → exchange → recall flag → ledger', () => {
+  let svc: RunningService;
+  let eng: string;
+  let maker: string;
+  let device: Provisioned;
+  let mqtt: MqttClient;
+  const SERIAL = 'LOOP-LIVE-1';
+  // The test's own copy of the history: per batch, failure ages and censoring ages (days).
+  const truth = new Map<string, { failed: number[]; censored: number[] }>();
+  const wear = FAILURE_MODES.find((m) => m.id === 'compressor_wear')!;
+  const predictiveCode = wear.codes.find((c) => c.atProgress < 1)!.code;
+  const call = <T>(method: string, url: string, token: string, body?: unknown) =>
+    api<T>(svc.httpUrl, method, url, token, body);
+
+  beforeAll(async () => {
+    svc = await startService();
+    const issue = async (role: string, subject: string) =>
+      (await call<{ token: string }>('POST', '/api/v1/tokens', svc.adminToken, { role, subject }))
+        .body.token;
+    eng = await issue('engineer', 'eng-wang');
+    maker = await issue('manufacturer', 'Gree');
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/outlets', maker, {
+          id: 'LOOP-O1',
+          name: '格力授权服务站',
+          manufacturer: 'Gree',
+          authorizedFrom: chinaDate(2_000 * day),
+        })
+      ).status,
+    ).toBe(201);
+
+    const rng = new Rng(20261123);
+    for (const b of BATCHES) {
+      const t = { failed: [] as number[], censored: [] as number[] };
+      truth.set(b.id, t);
+      for (let i = 0; i < PER_BATCH; i++) {
+        const age = 60 + rng.int(840);
+        const serial = `LOOP-${b.id}-${i}`;
+        const unit = await call('POST', '/api/v1/warranty/units', eng, {
+          serial,
+          category: 'air_conditioner',
+          model: 'KFR-35GW',
+          manufacturer: 'Gree',
+          invoiceDate: chinaDate(age * day),
+          priceCNY: 3_200,
+          productionBatch: b.id,
+          components: [{ component: 'compressor', supplier: b.id.endsWith('BAD') ? 'S-X' : 'S-A' }],
+        });
+        expect(unit.status).toBe(201);
+        // Weibull by inversion: t = η (−ln U)^(1/β), whole days.
+        const life = Math.floor(b.scale * Math.pow(-Math.log(1 - rng.next()), 1 / SHAPE));
+        if (life >= age) {
+          t.censored.push(age);
+          continue;
+        }
+        t.failed.push(life + 0.5); // the service's convention: somewhere within that day
+        const r = await call('POST', `/api/v1/units/${serial}/repairs`, eng, {
+          outletId: 'LOOP-O1',
+          droppedOffAt: chinaDate((age - life) * day),
+          handedBackAt: chinaDate((age - life - 1) * day),
+          reportedFault: '不制冷 — not cooling',
+          diagnosis: {
+            faultCode: 'E5',
+            component: 'compressor',
+            cause: 'quality',
+            isMainPart: true,
+          },
+          parts: [{ name: 'compressor', number: 'QXA-B141', genuine: true, isMainPart: true }],
+          signatures: { repairer: 'history' },
+        });
+        expect(r.status, JSON.stringify(r.body)).toBe(201);
+      }
+    }
+    // One connected unit of the bad batch, sold 60 days ago.
+    device = await provision(svc.httpUrl, svc.adminToken, 'air_conditioner', 'KFR-35GW');
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/units', eng, {
+          serial: SERIAL,
+          category: 'air_conditioner',
+          model: 'KFR-35GW',
+          manufacturer: 'Gree',
+          deviceId: device.id,
+          invoiceDate: chinaDate(60 * day),
+          priceCNY: 3_200,
+          productionBatch: 'B2403-BAD',
+          components: [{ component: 'compressor', supplier: 'S-X' }],
+        })
+      ).status,
+    ).toBe(201);
+    truth.get('B2403-BAD')!.censored.push(60); // censored until its first failure below
+    mqtt = await connectDevice(svc.mqttUrl, device);
+  }, 120_000);
+
+  afterAll(async () => {
+    await mqtt?.endAsync();
+    await svc?.stop();
+  });
+
+  let occurrence = 0;
+  /** The unit reports the predictive compressor-wear code; resolves with the alert. */
+  async function compressorAlert(): Promise<Alert> {
+    // A repeated code within an hour is one occurrence: failures are two hours apart.
+    const ts = Date.now() - 12 * 3_600_000 + occurrence++ * 2 * 3_600_000;
+    await mqtt.publishAsync(
+      `devices/${device.id}/events`,
+      JSON.stringify({ ts, code: predictiveCode, severity: 'warning' }),
+      { qos: 1 },
+    );
+    let alert: Alert | undefined;
+    await waitFor(
+      async () => {
+        const r = await call<{ alerts: Alert[] }>(
+          'GET',
+          `/api/v1/alerts?device=${device.id}&status=open`,
+          eng,
+        );
+        alert = r.body.alerts[0];
+        return alert !== undefined;
+      },
+      15_000,
+      'compressor alert',
+    );
+    return alert!;
+  }
+
+  async function repairFrom(alert: Alert, remedyGranted?: 'exchange'): Promise<string> {
+    const o = await call<{ id: string; suspectedComponent: string }>(
+      'POST',
+      '/api/v1/repair-orders',
+      eng,
+      { alertIds: [alert.id], outletId: 'LOOP-O1' },
+    );
+    expect(o.status, JSON.stringify(o.body)).toBe(201);
+    expect(o.body.suspectedComponent).toBe('compressor');
+    const c = await call('POST', `/api/v1/repair-orders/${o.body.id}/close`, eng, {
+      inspectionResult: '压缩机磨损 — compressor worn',
+      diagnosis: { isMainPart: true },
+      parts: [{ name: 'compressor', number: 'QXA-B141', genuine: true, isMainPart: true }],
+      ...(remedyGranted ? { remedyGranted } : {}),
+      signatures: { repairer: 'eng-wang' },
+    });
+    expect(c.status, JSON.stringify(c.body)).toBe(200);
+    return o.body.id;
+  }
+
+  const repeatNote = async (alert: Alert) => {
+    let text: string | undefined;
+    await waitFor(
+      async () => {
+        const a = await call<Alert>('GET', `/api/v1/alerts/${alert.id}`, eng);
+        text = a.body.comments?.find((c) => c.text.startsWith('Repeat failure'))?.text;
+        return text !== undefined && a.body.severity === 'critical';
+      },
+      10_000,
+      'repeat-failure escalation',
+    );
+    return text!;
+  };
+
+  const orders: string[] = [];
+
+  it('predictive alerts become repair orders; the second repeat moves the owner from repair to exchange', async () => {
+    const first = await compressorAlert();
+    expect(first).toMatchObject({ modeId: 'compressor_wear', component: 'compressor' });
+    orders.push(await repairFrom(first));
+
+    const second = await compressorAlert();
+    expect(await repeatNote(second)).toContain('Remedy the owner has now: repair');
+    orders.push(await repairFrom(second));
+
+    const third = await compressorAlert();
+    expect(await repeatNote(third)).toMatch(/Remedy the owner has now: (exchange|return)/);
+    orders.push(await repairFrom(third, 'exchange'));
+
+    const status = await call<{ counters: Array<{ count: number }>; history: unknown[] }>(
+      'GET',
+      `/api/v1/units/${SERIAL}/warranty`,
+      eng,
+    );
+    expect(status.body.history).toHaveLength(3);
+  });
+
+  it('analytics flags the bad batch; its Weibull fit differs from the good batches and matches an independent fit', async () => {
+    // The live unit's first failure happened today at age 60.
+    const bad = truth.get('B2403-BAD')!;
+    bad.censored.pop();
+    bad.failed.push(60.5);
+    const r = await call<{
+      groups: Array<{
+        id: string;
+        units: number;
+        failedUnits: number;
+        repairs: number;
+        unitYears: number;
+        weibull: {
+          ok: boolean;
+          shape: number;
+          scale: number;
+          scaleCi: { lower: number; upper: number };
+        };
+        vsRest: { sameDistributionP: number } | null;
+        outlier: { flagged: boolean };
+      }>;
+      recallCandidates: Array<{ id: string; why: string }>;
+    }>(
+      'GET',
+      '/api/v1/fleet/reliability?category=air_conditioner&component=compressor&by=batch',
+      maker,
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const byId = Object.fromEntries(r.body.groups.map((g) => [g.id, g]));
+    expect(Object.keys(byId).sort()).toEqual(BATCHES.map((b) => b.id).sort());
+
+    for (const b of BATCHES) {
+      const t = truth.get(b.id)!;
+      const g = byId[b.id]!;
+      expect(g.units).toBe(t.failed.length + t.censored.length);
+      expect(g.failedUnits).toBe(t.failed.length);
+      // The live unit was repaired three times: every repair counts in the rate.
+      expect(g.repairs).toBe(t.failed.length + (b.id === 'B2403-BAD' ? 2 : 0));
+      const independent = fitWeibull(lifeDataFromTimes(t.failed, t.censored));
+      // With this seed every batch has enough failures for a fit (good ones a handful).
+      expect(independent.ok && g.weibull.ok).toBe(true);
+      if (!independent.ok) continue;
+      expect(g.weibull.shape).toBeCloseTo(independent.fit.shape, 6);
+      expect(g.weibull.scale).toBeCloseTo(independent.fit.scale, 3);
+    }
+    expect(r.body.recallCandidates.map((c) => c.id)).toEqual(['B2403-BAD']);
+    expect(r.body.recallCandidates[0]!.why).toMatch(/compressor repairs where .* were expected/);
+    const badFit = byId['B2403-BAD']!;
+    expect(badFit.vsRest!.sameDistributionP).toBeLessThan(0.001);
+    for (const good of ['B2401', 'B2402']) {
+      expect(byId[good]!.outlier.flagged).toBe(false);
+      expect(badFit.weibull.scaleCi.upper).toBeLessThan(byId[good]!.weibull.scaleCi.lower);
+    }
+    // The same split by supplier: the bad batch's supplier stands out.
+    const s = await call<{ recallCandidates: Array<{ id: string }> }>(
+      'GET',
+      '/api/v1/fleet/reliability?category=air_conditioner&component=compressor&by=supplier',
+      maker,
+    );
+    expect(s.body.recallCandidates.map((c) => c.id)).toEqual(['S-X']);
+  });
+
+  it('the rectification ledger lists the repairs made from the orders, verified or not', async () => {
+    const from = chinaDate(1_000 * day);
+    const to = chinaDate(-2 * day);
+    const r = await call<{ rows: Array<Record<string, unknown>> }>(
+      'GET',
+      `/api/v1/reports/rectifications?from=${from}&to=${to}`,
+      maker,
+    );
+    expect(r.status).toBe(200);
+    const live = r.body.rows.filter((x) => x.serial === SERIAL);
+    expect(live.map((x) => x.orderId)).toEqual(orders);
+    expect(live.map((x) => x.remedy)).toEqual(['repair', 'repair', 'exchange']);
+    expect(live.slice(0, 2).map((x) => x.verification)).toEqual([
+      'repeat_failure',
+      'repeat_failure',
+    ]);
+    const problems = await call<{ rows: Array<Record<string, unknown>> }>(
+      'GET',
+      `/api/v1/reports/problems?from=${from}&to=${to}`,
+      maker,
+    );
+    expect(problems.body.rows.find((x) => x.serial === SERIAL)).toMatchObject({
+      repairsTotal: 3,
+      repeat: true,
+      remedyReached: 'exchange',
+      productionBatch: 'B2403-BAD',
+    });
+  });
+});
