@@ -12,6 +12,7 @@
  * The interval is normal on the total variance, cut at 0. Only the first failure of a unit is
  * counted (a repaired unit's next failure is a repairable-system question).
  */
+import { checkConfidence } from './guards.ts';
 import type { LifeData } from './life-data.ts';
 import { normalQuantile } from './special.ts';
 import type { Interval, WeibullCovariance, WeibullParams } from './weibull.ts';
@@ -66,7 +67,11 @@ export function forecastWarrantyFailures(
   options: ExposureOptions = {},
 ): ExposureForecast {
   const horizons = options.horizonsDays ?? [30, 90];
-  const confidence = options.confidence ?? 0.95;
+  const confidence = checkConfidence(options.confidence ?? 0.95);
+  for (const h of horizons) {
+    if (!(h > 0) || !Number.isFinite(h))
+      throw new RangeError(`horizons must be > 0 days, got ${h}`);
+  }
   const perUnit = options.daysPerTimeUnit ?? 1;
   const { shape: beta, scale } = model;
   const etaDays = scale * perUnit;

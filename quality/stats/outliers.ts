@@ -16,6 +16,7 @@
  * One test per group, so the p-values are adjusted across groups: Benjamini–Hochberg (false
  * discovery rate; default), Holm or Bonferroni (family-wise error).
  */
+import { checkConfidence } from './guards.ts';
 import { betaI, betaIInverse } from './special.ts';
 import type { Interval } from './weibull.ts';
 
@@ -143,7 +144,9 @@ export function flagOutlierGroups(
   const alpha = options.alpha ?? 0.05;
   const correction = options.correction ?? 'benjamini-hochberg';
   const alternative = options.alternative ?? 'greater';
-  const confidence = options.confidence ?? 0.95;
+  const confidence = checkConfidence(options.confidence ?? 0.95);
+  if (!(alpha > 0 && alpha < 1))
+    throw new RangeError(`alpha must be between 0 and 1, got ${alpha}`);
   const minRateRatio = options.minRateRatio ?? 1;
   let n = 0;
   let total = 0;

@@ -59,6 +59,7 @@ describe('failureRate', () => {
     expect(() => failureRate(-1, 10)).toThrow(RangeError);
     expect(() => failureRate(1.5, 10)).toThrow(/integer/);
     expect(() => failureRate(1, Number.POSITIVE_INFINITY)).toThrow(/exposure/);
+    expect(() => failureRate(1, 10, 95)).toThrow(/confidence must be between 0 and 1/);
   });
 
   it('covers the true rate in about 95 % of 400 simulated Poisson counts', () => {

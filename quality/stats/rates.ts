@@ -9,13 +9,14 @@
  * Also the Nelson–Aalen cumulative hazard and the Kaplan–Meier survival of life data, the
  * model-free curves a Weibull fit should follow.
  */
+import { checkConfidence } from './guards.ts';
 import type { LifeData } from './life-data.ts';
 import { gammaPInverse, normalQuantile } from './special.ts';
 import type { Interval } from './weibull.ts';
 
 /** Exact (Garwood) interval for a Poisson mean given an observed count k ≥ 0. */
 export function poissonMeanInterval(k: number, confidence = 0.95): Interval {
-  const alpha = 1 - confidence;
+  const alpha = 1 - checkConfidence(confidence);
   return {
     lower: k === 0 ? 0 : gammaPInverse(k, alpha / 2),
     upper: gammaPInverse(k + 1, 1 - alpha / 2),
@@ -48,6 +49,7 @@ export function failureRate(failures: number, exposure: number, confidence = 0.9
   if (!Number.isFinite(exposure) || exposure < 0) {
     throw new RangeError(`exposure must be a finite number ≥ 0, got ${exposure}`);
   }
+  checkConfidence(confidence);
   if (exposure === 0) {
     return { failures, exposure, confidence, rate: null, rateCi: null, mtbf: null, mtbfCi: null };
   }
@@ -89,7 +91,7 @@ export interface SurvivalStep {
  * precede the censorings at that time (units censored at t were at risk at t).
  */
 export function survivalTable(data: LifeData, confidence = 0.95): SurvivalStep[] {
-  const z = normalQuantile(0.5 + confidence / 2);
+  const z = normalQuantile(0.5 + checkConfidence(confidence) / 2);
   let atRisk = 0;
   for (let i = 0; i < data.times.length; i++) atRisk += data.failures[i]! + data.censored[i]!;
   const steps: SurvivalStep[] = [];

@@ -7,6 +7,7 @@
  * exact interval for η. With r = 0 only the lower bound exists (the classic "zero-failure"
  * demonstration bound, using the two-sided level's upper quantile here).
  */
+import { checkConfidence } from './guards.ts';
 import type { LifeData } from './life-data.ts';
 import { poissonMeanInterval } from './rates.ts';
 
@@ -26,6 +27,7 @@ export function fitWeibayes(data: LifeData, shape: number, confidence = 0.95): W
   if (!(shape > 0) || !Number.isFinite(shape)) {
     throw new RangeError(`shape must be a finite number > 0, got ${shape}`);
   }
+  checkConfidence(confidence);
   // T = Σ tⱼ^β, with the largest time factored out: ln T = β ln tmax + ln Σ (tⱼ/tmax)^β.
   const n = data.times.length;
   const tmax = n > 0 ? data.times[n - 1]! : 0;

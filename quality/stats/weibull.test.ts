@@ -292,6 +292,10 @@ describe('data a Weibull cannot be fitted to', () => {
     );
   });
 
+  it('a confidence outside (0, 1) is a programmer error', () => {
+    expect(() => fitWeibull(lifeDataFromTimes([1, 2, 3]), { confidence: 1 })).toThrow(RangeError);
+  });
+
   it('units censored at time 0 count as units but carry no information', () => {
     const with0 = fitOf(fleet.failures, [...fleet.censored, 0, 0]);
     const without = fitOf(fleet.failures, fleet.censored);

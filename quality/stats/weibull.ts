@@ -20,6 +20,7 @@
  * there), the likelihood-ratio interval for β from the profile (better with few failures),
  * and the delta method for quantiles such as B10 life.
  */
+import { checkConfidence } from './guards.ts';
 import type { LifeData } from './life-data.ts';
 import { chiSquareQuantile, normalQuantile } from './special.ts';
 
@@ -208,7 +209,7 @@ function shapeStart(p: Prepared): number {
  * come back as `{ ok: false, reason, message }` (fit a shape-fixed Weibayes instead).
  */
 export function fitWeibull(data: LifeData, options: WeibullFitOptions = {}): WeibullFitResult {
-  const confidence = options.confidence ?? 0.95;
+  const confidence = checkConfidence(options.confidence ?? 0.95);
   const base = {
     failures: data.totalFailures,
     censored: data.totalCensored,
