@@ -23,6 +23,7 @@ export default defineConfig({
       input: {
         index: here('./index.html'),
         owner: here('./owner.html'),
+        engineer: here('./engineer.html'),
         fleet: here('./fleet.html'),
       },
     },

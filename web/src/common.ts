@@ -102,7 +102,25 @@ export class ApiError extends Error {
 
 /** GET a JSON resource of the service's API; throws ApiError on a non-2xx answer. */
 export async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(url, { headers: { accept: 'application/json', ...headers } });
+  return readJson<T>(await fetch(url, { headers: { accept: 'application/json', ...headers } }));
+}
+
+/** POST a JSON body to the service's API; throws ApiError on a non-2xx answer. */
+export async function postJson<T>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  return readJson<T>(
+    await fetch(url, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+async function readJson<T>(res: Response): Promise<T> {
   const text = await res.text();
   let body: unknown;
   try {

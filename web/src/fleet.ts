@@ -1,227 +1,395 @@
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import { ApiError, formatWhen, getJson, h, initPage, lang, onLangChange, t } from './common.ts';
-import { categoryName } from './i18n.ts';
+import type uPlot from 'uplot';
+import type { DeviceList, FleetOverview } from './api-types.ts';
+import { barChart } from './charts.ts';
+import {
+  ApiError,
+  formatCNY,
+  formatWhen,
+  getJson,
+  h,
+  initPage,
+  lang,
+  onLangChange,
+  t,
+} from './common.ts';
+import { categoryIds, categoryName, type Key } from './i18n.ts';
+import { auth, errorText, hasToken, wireTokenForm } from './session.ts';
 
 /**
- * Manufacturer overview (first slice): devices online and offline (`GET /api/v1/devices`), and one
- * device's telemetry as a uPlot chart, aggregated by the server (`every` + `agg=mean`) so a long
- * window stays a few hundred points. The token stays in sessionStorage: gone with the tab.
+ * Manufacturer overview (`GET /api/v1/fleet/overview`): devices online, offline and disabled,
+ * the health-score distribution (uPlot bars, with the same numbers as a table), open alerts by
+ * mode and severity, failure rates by model and component, warranty remedies granted; and the
+ * devices (`GET /api/v1/devices`), each a link to the engineer's device page.
  */
-interface Device {
-  id: string;
-  category: string;
-  model: string;
-  serial: string;
-  disabled: boolean;
-  online: boolean;
-  lastSeenAt: string | null;
-}
-interface DeviceList {
-  devices: Device[];
-  total: number;
-}
-
-const TOKEN_KEY = 'sanbao.token';
-const WINDOWS: Record<string, { ms: number; every: string }> = {
-  '1h': { ms: 3_600_000, every: '1m' },
-  '24h': { ms: 86_400_000, every: '10m' },
-  '7d': { ms: 7 * 86_400_000, every: '1h' },
-};
-
 const el = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
-let fleet: { online: number; offline: number; list: DeviceList } | undefined;
-let selected: Device | undefined;
-let chart: uPlot | undefined;
+const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
+/** Columns of numbers: right-aligned, headers too. */
+const NUMERIC = new Set<Key>([
+  'devices',
+  'units',
+  'failedUnits',
+  'repairs',
+  'unitYears',
+  'ratePerUnitYear',
+  'mtbfDays',
+  'granted',
+  'costCNY',
+  ...SEVERITIES.map((s) => `severity_${s}` as const),
+]);
 
-const auth = () => ({ authorization: `Bearer ${token}` });
+let overview: FleetOverview | undefined;
+let overviewError: unknown;
+let devices: DeviceList | undefined;
+let healthChart: uPlot | undefined;
+
+/** Numbers as the page shows them: grouped, at most `digits` decimals. */
+export const num = (n: number, digits = 2): string =>
+  n.toLocaleString(lang() === 'zh' ? 'zh-CN' : 'en', { maximumFractionDigits: digits });
 
 function showError(err: unknown): void {
   const box = el<HTMLParagraphElement>('fleet-error');
   box.hidden = err === undefined;
-  if (err === undefined) return;
-  box.textContent =
-    err instanceof ApiError && (err.status === 401 || err.status === 403)
-      ? t('badToken')
-      : err instanceof ApiError
-        ? `${t('requestFailed')} (${err.status}): ${err.message}`
-        : t('networkError');
+  box.textContent = err === undefined ? '' : errorText(err);
 }
 
-async function loadFleet(): Promise<void> {
-  if (!token) {
-    fleet = undefined;
+const category = () => el<HTMLSelectElement>('f-category').value;
+
+async function load(): Promise<void> {
+  overview = undefined;
+  devices = undefined;
+  overviewError = undefined;
+  if (!hasToken()) {
     render();
     return;
   }
-  try {
-    const count = (online: boolean) =>
-      getJson<DeviceList>(`/api/v1/devices?online=${online}&limit=1`, auth()).then((r) => r.total);
-    const [online, offline, list] = await Promise.all([
-      count(true),
-      count(false),
-      getJson<DeviceList>('/api/v1/devices?limit=100', auth()),
-    ]);
-    fleet = { online, offline, list };
-    showError(undefined);
-  } catch (err) {
-    fleet = undefined;
-    showError(err);
-  }
+  const q = category() ? `category=${encodeURIComponent(category())}` : '';
+  const [o, d] = await Promise.allSettled([
+    getJson<FleetOverview>(`/api/v1/fleet/overview${q ? `?${q}` : ''}`, auth()),
+    getJson<DeviceList>(`/api/v1/devices?limit=100${q ? `&${q}` : ''}`, auth()),
+  ]);
+  if (o.status === 'fulfilled') overview = o.value;
+  else overviewError = o.reason;
+  if (d.status === 'fulfilled') devices = d.value;
+  // A token without the right role fails both: say so once, at the top.
+  const denied = [o, d].find(
+    (r) =>
+      r.status === 'rejected' &&
+      r.reason instanceof ApiError &&
+      [401, 403].includes(r.reason.status),
+  );
+  showError(
+    denied?.status === 'rejected' ? denied.reason : d.status === 'rejected' ? d.reason : undefined,
+  );
   render();
+  el('fleet-status').textContent = overview ? t('overviewUpdated') : '';
+}
+
+function section(id: string, title: Key, ...body: Array<Node | null>): HTMLElement {
+  return h(
+    'section',
+    { class: 'card', id, 'aria-labelledby': `${id}-h` },
+    h('h2', { id: `${id}-h` }, t(title)),
+    ...body,
+  );
+}
+
+function table(
+  id: string,
+  cols: Key[],
+  rows: HTMLTableRowElement[],
+  caption?: string,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { id, class: 'stack' },
+      caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...cols.map((k) =>
+            h('th', { scope: 'col', class: NUMERIC.has(k) ? 'num' : undefined }, t(k)),
+          ),
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+  );
+}
+
+const td = (k: Key, v: Node | string, attrs: Record<string, string> = {}) =>
+  h('td', { 'data-label': t(k), ...attrs }, v);
+const numTd = (k: Key, v: number | null, digits = 2) =>
+  td(k, v === null ? '—' : num(v, digits), { class: 'num', 'data-field': k });
+
+function devicesSection(o: FleetOverview): HTMLElement {
+  const stat = (key: 'total' | 'online' | 'offline' | 'disabled', cls?: string) =>
+    h(
+      'div',
+      {},
+      h('dt', {}, t(key)),
+      h('dd', { id: `count-${key}`, class: cls }, num(o.devices[key], 0)),
+    );
+  return section(
+    'devices',
+    'devices',
+    h(
+      'dl',
+      { class: 'stats four' },
+      stat('total'),
+      stat('online', 'on'),
+      stat('offline'),
+      stat('disabled'),
+    ),
+  );
+}
+
+function healthSection(o: FleetOverview): HTMLElement {
+  const labels = o.health.buckets.map((b) => `${b.from}–${b.to}`);
+  const rows = o.health.buckets.map((b, i) =>
+    h(
+      'tr',
+      { 'data-from': String(b.from) },
+      td('scoreBand', labels[i]!),
+      numTd('devices', b.count, 0),
+    ),
+  );
+  return section(
+    'health',
+    'healthDistribution',
+    h('p', {}, t('scoredDevices', { n: num(o.health.scored, 0) })),
+    h(
+      'figure',
+      { class: 'chart-figure' },
+      h('div', { id: 'health-chart', class: 'chart', 'aria-hidden': 'true' }),
+    ),
+    h(
+      'details',
+      {},
+      h('summary', {}, t('asTable')),
+      table('health-table', ['scoreBand', 'devices'], rows),
+    ),
+  );
+}
+
+function alertsSection(o: FleetOverview): HTMLElement {
+  const groups = new Map<
+    string,
+    { category: string; mode: string; counts: Record<string, number> }
+  >();
+  for (const r of o.alerts.byModeSeverity) {
+    const key = `${r.category}/${r.mode}`;
+    const g = groups.get(key) ?? { category: r.category, mode: r.mode, counts: {} };
+    g.counts[r.severity] = (g.counts[r.severity] ?? 0) + r.count;
+    groups.set(key, g);
+  }
+  const rows = [...groups.values()]
+    .sort((a, b) => a.category.localeCompare(b.category) || a.mode.localeCompare(b.mode))
+    .map((g) => {
+      const link = `engineer.html?category=${encodeURIComponent(g.category)}&mode=${encodeURIComponent(g.mode)}&status=open`;
+      return h(
+        'tr',
+        { 'data-category': g.category, 'data-mode': g.mode },
+        td('category', categoryName(lang(), g.category)),
+        td('mode', h('a', { href: link }, g.mode)),
+        ...SEVERITIES.map((sv) =>
+          td(`severity_${sv}`, num(g.counts[sv] ?? 0, 0), { class: 'num', 'data-severity': sv }),
+        ),
+      );
+    });
+  return section(
+    'open-alerts',
+    'openAlerts',
+    h(
+      'p',
+      { class: 'big-score' },
+      h('span', { id: 'alerts-open', class: 'score' }, num(o.alerts.open, 0)),
+      ` ${t('openAlertsTotal')}`,
+    ),
+    rows.length === 0
+      ? h('p', {}, t('noAlerts'))
+      : table(
+          'alerts-table',
+          [
+            'category',
+            'mode',
+            'severity_critical',
+            'severity_major',
+            'severity_minor',
+            'severity_info',
+          ],
+          rows,
+        ),
+  );
+}
+
+function failuresSection(o: FleetOverview): HTMLElement {
+  const models = o.failures.byModel.map((m) =>
+    h(
+      'tr',
+      { 'data-category': m.category, 'data-model': m.model },
+      td('category', categoryName(lang(), m.category)),
+      td('model', m.model),
+      numTd('units', m.units, 0),
+      numTd('failedUnits', m.failedUnits, 0),
+      numTd('repairs', m.repairs, 0),
+      numTd('unitYears', m.unitYears),
+      numTd('ratePerUnitYear', m.ratePerUnitYear),
+      numTd('mtbfDays', m.mtbfDays, 0),
+    ),
+  );
+  const components = o.failures.byComponent.map((c) =>
+    h(
+      'tr',
+      { 'data-category': c.category, 'data-component': c.component },
+      td('category', categoryName(lang(), c.category)),
+      td('component', c.component),
+      numTd('failedUnits', c.failedUnits, 0),
+      numTd('repairs', c.repairs, 0),
+      numTd('ratePerUnitYear', c.ratePerUnitYear),
+    ),
+  );
+  return section(
+    'failures',
+    'failureRates',
+    h('h3', {}, t('byModel')),
+    models.length === 0
+      ? h('p', {}, t('noFailures'))
+      : table(
+          'models-table',
+          [
+            'category',
+            'model',
+            'units',
+            'failedUnits',
+            'repairs',
+            'unitYears',
+            'ratePerUnitYear',
+            'mtbfDays',
+          ],
+          models,
+        ),
+    h('h3', {}, t('byComponent')),
+    components.length === 0
+      ? h('p', {}, t('noFailures'))
+      : table(
+          'components-table',
+          ['category', 'component', 'failedUnits', 'repairs', 'ratePerUnitYear'],
+          components,
+        ),
+  );
+}
+
+function remediesSection(o: FleetOverview): HTMLElement {
+  const rows = o.remedies.map((r) =>
+    h(
+      'tr',
+      { 'data-remedy': r.remedy },
+      td('remedy', t(`remedy_${r.remedy}`)),
+      numTd('granted', r.count, 0),
+      td('costCNY', formatCNY(r.costCNY), {
+        class: 'num',
+        'data-field': 'costCNY',
+        'data-value': String(r.costCNY),
+      }),
+    ),
+  );
+  return section(
+    'remedies',
+    'remediesGranted',
+    table('remedies-table', ['remedy', 'granted', 'costCNY'], rows),
+  );
+}
+
+function deviceListSection(d: DeviceList): HTMLElement {
+  const rows = d.devices.map((x) =>
+    h(
+      'tr',
+      { 'data-device': x.id },
+      td('device', h('a', { href: `engineer.html?device=${encodeURIComponent(x.id)}` }, x.serial)),
+      td('category', categoryName(lang(), x.category)),
+      td('model', x.model),
+      td(
+        'status',
+        h(
+          'span',
+          { class: `badge ${x.online ? 'ok' : 'muted'}` },
+          x.online ? t('online') : t('offline'),
+        ),
+      ),
+      td('lastSeen', x.lastSeenAt ? formatWhen(x.lastSeenAt) : t('never')),
+    ),
+  );
+  return section(
+    'device-list',
+    'deviceList',
+    h('p', { class: 'muted' }, t('deviceListHint', { shown: d.devices.length, total: d.total })),
+    table('devices-table', ['device', 'category', 'model', 'status', 'lastSeen'], rows),
+  );
 }
 
 function render(): void {
+  healthChart?.destroy();
+  healthChart = undefined;
+  el('scope').hidden = !hasToken();
   const root = el<HTMLDivElement>('fleet');
-  if (!fleet) {
-    root.replaceChildren(token ? '' : h('p', { class: 'card' }, t('needToken')));
+  if (!hasToken()) {
+    root.replaceChildren(h('p', { class: 'card' }, t('needToken')));
     return;
   }
-  const stat = (key: 'online' | 'offline' | 'total', n: number, cls?: string) =>
-    h('div', {}, h('dt', {}, t(key)), h('dd', { id: `count-${key}`, class: cls }, n));
-  const rows = fleet.list.devices.map((d) => {
-    const show = h('button', { type: 'button', class: 'secondary' }, t('show'));
-    show.addEventListener('click', () => void select(d).catch(showError));
-    return h(
-      'tr',
-      { 'data-device': d.id },
-      h('td', { 'data-label': t('device') }, d.serial),
-      h('td', { 'data-label': t('category') }, categoryName(lang(), d.category)),
-      h('td', { 'data-label': t('model') }, d.model),
-      h(
-        'td',
-        { 'data-label': t('status') },
-        h(
-          'span',
-          { class: `badge ${d.online ? 'ok' : 'muted'}` },
-          d.online ? t('online') : t('offline'),
-        ),
-      ),
-      h(
-        'td',
-        { 'data-label': t('lastSeen') },
-        d.lastSeenAt ? formatWhen(d.lastSeenAt) : t('never'),
-      ),
-      h('td', {}, show),
-    );
-  });
+  el('generated').textContent = overview
+    ? `${t('generatedAt')} ${formatWhen(overview.generatedAt)}`
+    : '';
+  const unavailable =
+    overviewError === undefined
+      ? null
+      : h(
+          'p',
+          { class: 'card error', id: 'overview-error' },
+          overviewError instanceof ApiError && overviewError.code === 'APP_ERR_NOT_FOUND'
+            ? t('overviewUnavailable')
+            : errorText(overviewError),
+        );
   root.replaceChildren(
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'devices-h' },
-      h('h2', { id: 'devices-h' }, t('devices')),
-      h(
-        'dl',
-        { class: 'stats' },
-        stat('online', fleet.online, 'on'),
-        stat('offline', fleet.offline),
-        stat('total', fleet.list.total),
-      ),
-    ),
-    h(
-      'section',
-      { class: 'card table-wrap' },
-      h(
-        'table',
-        { class: 'stack', id: 'devices-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...(['device', 'category', 'model', 'status', 'lastSeen'] as const).map((k) =>
-              h('th', { scope: 'col' }, t(k)),
-            ),
-            h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('show'))),
-          ),
-        ),
-        h('tbody', {}, ...rows),
-      ),
-    ),
+    ...(overview
+      ? [
+          devicesSection(overview),
+          healthSection(overview),
+          alertsSection(overview),
+          failuresSection(overview),
+          remediesSection(overview),
+        ]
+      : [unavailable ?? '']),
+    devices ? deviceListSection(devices) : '',
   );
-}
-
-async function select(d: Device): Promise<void> {
-  selected = d;
-  const latest = await getJson<{ metrics: Record<string, unknown> }>(
-    `/api/v1/devices/${encodeURIComponent(d.id)}/latest`,
-    auth(),
-  );
-  const metric = el<HTMLSelectElement>('metric');
-  metric.replaceChildren(
-    ...Object.keys(latest.metrics)
-      .sort()
-      .map((m) => h('option', { value: m }, m)),
-  );
-  el('chart-card').hidden = false;
-  el('chart-h').textContent = `${t('telemetry')} · ${d.serial}`;
-  await drawChart();
-  el('chart-card').scrollIntoView({ behavior: 'smooth', block: 'start' });
-}
-
-async function drawChart(): Promise<void> {
-  const metric = el<HTMLSelectElement>('metric').value;
-  const win = WINDOWS[el<HTMLSelectElement>('window').value] ?? WINDOWS['24h']!;
-  const box = el<HTMLDivElement>('chart');
-  chart?.destroy();
-  chart = undefined;
-  if (!selected || !metric) return;
-  const to = Date.now();
-  const q = new URLSearchParams({
-    metric,
-    from: String(to - win.ms),
-    to: String(to),
-    every: win.every,
-    agg: 'mean',
-  });
-  const r = await getJson<{ points: Array<{ ts: string; value: number }> }>(
-    `/api/v1/devices/${encodeURIComponent(selected.id)}/telemetry?${q}`,
-    auth(),
-  );
-  el('chart-empty').hidden = r.points.length > 0;
-  if (r.points.length === 0) return;
-  const data: uPlot.AlignedData = [
-    r.points.map((p) => Date.parse(p.ts) / 1000),
-    r.points.map((p) => p.value),
-  ];
-  chart = new uPlot(
-    {
-      width: box.clientWidth,
-      height: 280,
-      series: [{}, { label: metric, stroke: '#0b57d0', width: 2 }],
-      axes: [{}, { size: 60 }],
-    },
-    data,
-    box,
-  );
+  if (overview) {
+    const o = overview;
+    healthChart = barChart(el('health-chart'), {
+      label: t('devices'),
+      labels: o.health.buckets.map((b) => `${b.from}–${b.to}`),
+      values: o.health.buckets.map((b) => b.count),
+    });
+  }
 }
 
 function start(): void {
   initPage();
-  const input = el<HTMLInputElement>('token');
-  input.value = token;
-  el<HTMLFormElement>('token-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    token = input.value.trim();
-    sessionStorage.setItem(TOKEN_KEY, token);
-    void loadFleet();
+  const sel = el<HTMLSelectElement>('f-category');
+  const fromUrl = new URLSearchParams(location.search).get('category') ?? '';
+  sel.append(h('option', { value: '' }, t('allCategories')));
+  for (const c of categoryIds()) sel.append(h('option', { value: c, selected: c === fromUrl }, c));
+  sel.addEventListener('change', () => void load());
+  onLangChange(() => {
+    sel.options[0]!.textContent = t('allCategories');
+    for (const o of sel.options) if (o.value) o.textContent = categoryName(lang(), o.value);
+    render();
   });
-  el('forget').addEventListener('click', () => {
-    token = '';
-    input.value = '';
-    sessionStorage.removeItem(TOKEN_KEY);
-    el('chart-card').hidden = true;
-    void loadFleet();
-  });
-  for (const id of ['metric', 'window'])
-    el(id).addEventListener('change', () => void drawChart().catch(showError));
-  window.addEventListener('resize', () =>
-    chart?.setSize({ width: el('chart').clientWidth, height: 280 }),
-  );
-  onLangChange(() => render());
-  void loadFleet();
+  wireTokenForm(() => void load());
 }
 
 start();
