@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareWeibull, mergeLifeData } from './compare.ts';
-import { lifeDataFromTimes } from './life-data.ts';
+import { compareWeibull, mergeLifeData, subtractLifeData } from './compare.ts';
+import { lifeDataFromTimes, LifeDataError } from './life-data.ts';
+import { fitWeibull } from './weibull.ts';
 import { mulberry32, syntheticFleet } from './testing.ts';
 
 const rel = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
@@ -57,6 +58,38 @@ describe('compareWeibull', () => {
       lifeData(syntheticFleet(mulberry32(1), { shape: 2, scale: 500 }, 100, 100, 900)),
     );
     expect(r).toMatchObject({ ok: false, group: 'a', reason: 'single_failure' });
+  });
+});
+
+describe('subtractLifeData', () => {
+  it('the rest of the fleet: total minus one group equals the merge of the others', () => {
+    const groups = [41, 42, 43].map((seed) =>
+      lifeData(syntheticFleet(mulberry32(seed), { shape: 2, scale: 700 }, 300, 100, 900)),
+    );
+    const rounded = groups.map((g) =>
+      lifeDataFromTimes(
+        Array.from(
+          g.times.filter((_, i) => g.failures[i]! > 0),
+          Math.ceil,
+        ),
+        Array.from(
+          g.times.filter((_, i) => g.censored[i]! > 0),
+          Math.floor,
+        ),
+      ),
+    );
+    const total = mergeLifeData(...rounded);
+    expect(subtractLifeData(total, rounded[1]!)).toEqual(mergeLifeData(rounded[0]!, rounded[2]!));
+    expect(() => subtractLifeData(rounded[0]!, total)).toThrow(LifeDataError);
+  });
+
+  it('reusing fits gives the same comparison', () => {
+    const a = lifeData(syntheticFleet(mulberry32(51), { shape: 2, scale: 600 }, 300, 100, 900));
+    const b = lifeData(syntheticFleet(mulberry32(52), { shape: 2, scale: 800 }, 900, 100, 900));
+    const pooled = fitWeibull(mergeLifeData(a, b));
+    const fresh = compareWeibull(a, b);
+    const reused = compareWeibull(a, b, { fits: { pooled } });
+    expect(reused).toEqual(fresh);
   });
 });
 

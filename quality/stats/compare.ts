@@ -7,7 +7,7 @@
  *   how soon it strikes.
  * The common-shape fit maximises Σ_g ℓp_g(β), a sum of concave profiles, so its root is unique.
  */
-import type { LifeData } from './life-data.ts';
+import { LifeDataError, type LifeData } from './life-data.ts';
 import { gammaQ } from './special.ts';
 import {
   fitWeibull,
@@ -16,6 +16,7 @@ import {
   solveDecreasing,
   type WeibullFit,
   type WeibullFitOptions,
+  type WeibullFitResult,
   type WeibullNoFitReason,
 } from './weibull.ts';
 
@@ -64,17 +65,66 @@ export function mergeLifeData(...parts: readonly LifeData[]): LifeData {
   };
 }
 
+/**
+ * The units of `total` that are not in `part` (e.g. the rest of the fleet without one batch) in
+ * O(distinct times): cheaper than merging all the other groups again for each group.
+ * Throws a LifeDataError when `part` has units that `total` does not.
+ */
+export function subtractLifeData(total: LifeData, part: LifeData): LifeData {
+  const n = total.times.length;
+  const times = new Float64Array(n);
+  const failures = new Float64Array(n);
+  const censored = new Float64Array(n);
+  let k = 0;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const t = total.times[i]!;
+    let f = total.failures[i]!;
+    let c = total.censored[i]!;
+    if (j < part.times.length && part.times[j] === t) {
+      f -= part.failures[j]!;
+      c -= part.censored[j]!;
+      j++;
+    }
+    if (f < 0 || c < 0) throw new LifeDataError(`part has more units at time ${t} than total`);
+    if (f + c > 0) {
+      times[k] = t;
+      failures[k] = f;
+      censored[k] = c;
+      k++;
+    }
+  }
+  if (j < part.times.length) {
+    throw new LifeDataError(`part has units at time ${part.times[j]} that total does not`);
+  }
+  return {
+    times: times.slice(0, k),
+    failures: failures.slice(0, k),
+    censored: censored.slice(0, k),
+    totalFailures: total.totalFailures - part.totalFailures,
+    totalCensored: total.totalCensored - part.totalCensored,
+    units: total.units - part.units,
+  };
+}
+
+export interface CompareOptions extends WeibullFitOptions {
+  /**
+   * Fits already made (same confidence) of a, b or the pooled data: comparing each of G
+   * batches with the rest needs the fleet's pooled fit once, not G times.
+   */
+  fits?: { a?: WeibullFitResult; b?: WeibullFitResult; pooled?: WeibullFitResult };
+}
+
 /** Likelihood-ratio comparison of two groups' Weibull fits (e.g. one batch against the rest). */
 export function compareWeibull(
   a: LifeData,
   b: LifeData,
-  options: WeibullFitOptions = {},
+  options: CompareOptions = {},
 ): WeibullComparison {
-  const pooledData = mergeLifeData(a, b);
   const fits = {
-    a: fitWeibull(a, options),
-    b: fitWeibull(b, options),
-    pooled: fitWeibull(pooledData, options),
+    a: options.fits?.a ?? fitWeibull(a, options),
+    b: options.fits?.b ?? fitWeibull(b, options),
+    pooled: options.fits?.pooled ?? fitWeibull(mergeLifeData(a, b), options),
   };
   for (const group of ['a', 'b', 'pooled'] as const) {
     const r = fits[group];

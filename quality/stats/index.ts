@@ -23,8 +23,8 @@ export type {
   WeibullNoFitReason,
   WeibullParams,
 } from './weibull.ts';
-export { compareWeibull, mergeLifeData } from './compare.ts';
-export type { LikelihoodRatioTest, WeibullComparison } from './compare.ts';
+export { compareWeibull, mergeLifeData, subtractLifeData } from './compare.ts';
+export type { CompareOptions, LikelihoodRatioTest, WeibullComparison } from './compare.ts';
 export { fitWeibayes } from './weibayes.ts';
 export type { WeibayesFit } from './weibayes.ts';
 export { failureRate, poissonMeanInterval, survivalTable } from './rates.ts';
