@@ -164,6 +164,19 @@ describe('fitWeibull recovers known parameters', () => {
     expect(fit.scaleCi.upper).toBeGreaterThan(truth.scale);
   });
 
+  it('1,000,000 ungrouped units (continuous times) fit, within 1 % of the truth', () => {
+    const truth = { shape: 1.7, scale: 3000 };
+    const data = syntheticFleet(mulberry32(1_000_000), truth, 1_000_000, 30, 1500);
+    const life = lifeDataFromTimes(data.failures, data.censored);
+    expect(life.units).toBe(1_000_000);
+    const r = fitWeibull(life);
+    if (!r.ok) throw new Error(r.message);
+    expect(rel(r.fit.shape, truth.shape)).toBeLessThan(0.01);
+    expect(rel(r.fit.scale, truth.scale)).toBeLessThan(0.01);
+    expect(r.fit.shapeLrCi.lower).toBeLessThan(truth.shape);
+    expect(r.fit.shapeLrCi.upper).toBeGreaterThan(truth.shape);
+  });
+
   it('95 % intervals cover the true parameters in 90–99 % of 200 simulated fleets', () => {
     const truth: WeibullParams = { shape: 1.5, scale: 1000 };
     const b10 = weibullQuantile(truth, 0.1);
