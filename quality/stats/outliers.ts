@@ -61,8 +61,10 @@ export interface GroupAssessment {
   /** p-value after the correction across all tested groups. */
   adjustedP: number;
   /**
-   * The raw p-value this group had to reach: α/m (Bonferroni), α/(m − rank + 1) (Holm),
-   * α·rank/m (BH), rank = position of its p-value in ascending order.
+   * The critical value for this group's raw p-value at its rank (rank = position of its
+   * p-value in ascending order): α/m (Bonferroni), α/(m − rank + 1) (Holm), α·rank/m (BH).
+   * The decision is `adjustedP ≤ α`, which also accounts for the step-down (Holm: every
+   * smaller p passed) and step-up (BH: a larger p passed its own value) rules.
    */
   threshold: number;
   flagged: boolean;
