@@ -167,19 +167,35 @@ const GROUP_SQL: Record<(typeof GROUP_BY)[number], string> = {
                         WHERE c ->> 'component' = $2 LIMIT 1), '(unknown)')`,
 };
 
-export async function reliability(
+export interface ComponentLifeQuery {
+  category: string;
+  component: string;
+  model?: string | undefined;
+  by: (typeof GROUP_BY)[number];
+}
+
+export interface GroupLife {
+  life: LifeGroup[];
+  units: number;
+  failed: number;
+  repairs: number;
+  unitDays: number;
+}
+
+/** China civil date of an instant. */
+export const chinaToday = (now: Date) =>
+  new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/**
+ * Life data of one component per group, aggregated by the database: (group, time, censored)
+ * with unit counts, quality repairs and unit-days of exposure.
+ */
+export async function componentLife(
   sql: Sql,
   scope: FleetScope,
-  q: {
-    category: string;
-    component: string;
-    model?: string | undefined;
-    by: (typeof GROUP_BY)[number];
-    alpha: number;
-  },
-  now: Date,
-): Promise<Reliability> {
-  const today = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  q: ComponentLifeQuery,
+  today: string,
+): Promise<Map<string, GroupLife>> {
   const us = unitScopeSql({ ...scope, category: q.category }, 4);
   const modelClause = q.model ? `AND u.model = $3` : `AND $3::text IS NULL`;
   // Per unit: its group, age, first failure of the component and how many repairs of it.
@@ -211,10 +227,7 @@ export async function reliability(
     [today, q.component, q.model ?? null, ...us.params],
   );
   // Exposure for the rate: all of each unit's time in service (repairable units).
-  const byGroup = new Map<
-    string,
-    { life: LifeGroup[]; units: number; failed: number; repairs: number; unitDays: number }
-  >();
+  const byGroup = new Map<string, GroupLife>();
   for (const r of rows.rows) {
     const g = byGroup.get(r.grp) ?? { life: [], units: 0, failed: 0, repairs: 0, unitDays: 0 };
     byGroup.set(r.grp, g);
@@ -224,6 +237,17 @@ export async function reliability(
     g.unitDays += r.unit_days;
     if (!r.censored) g.failed += r.units;
   }
+  return byGroup;
+}
+
+export async function reliability(
+  sql: Sql,
+  scope: FleetScope,
+  q: ComponentLifeQuery & { alpha: number },
+  now: Date,
+): Promise<Reliability> {
+  const today = chinaToday(now);
+  const byGroup = await componentLife(sql, scope, q, today);
   const ids = [...byGroup.keys()].sort();
   const life = new Map<string, LifeData>(
     ids.map((id) => [id, lifeDataFromGroups(byGroup.get(id)!.life)]),

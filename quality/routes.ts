@@ -23,6 +23,7 @@ import {
   resolvePeriod,
   type ReportKind,
 } from './reports.ts';
+import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
 
@@ -101,6 +102,27 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     },
     async (req) =>
       reliability(
+        overview.sql,
+        scopeFor(req, { manufacturer: req.query.manufacturer }),
+        req.query,
+        overview.now?.() ?? new Date(),
+      ),
+  );
+
+  app.get(
+    '/fleet/exposure',
+    {
+      preHandler: auth.require('manufacturer'),
+      schema: {
+        tags: ['quality'],
+        summary:
+          'Warranty exposure: expected failures of a component in the next 30/90 days that give an exchange or a return',
+        querystring: z.object({ ...ExposureQuery, manufacturer: ScopeQuery.manufacturer }),
+        response: { 200: ExposureSchema, ...errors },
+      },
+    },
+    async (req) =>
+      exposureForecast(
         overview.sql,
         scopeFor(req, { manufacturer: req.query.manufacturer }),
         req.query,

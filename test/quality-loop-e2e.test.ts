@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitWeibull, lifeDataFromTimes } from '../quality/stats/index.ts';
 import { FAILURE_MODES } from '../simulators/failure-modes.ts';
 import { Rng } from '../simulators/prng.ts';
+import { PRC_HOLIDAYS } from '../warranty/holidays.ts';
 import { api, connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
@@ -283,6 +284,79 @@ describe('closing the loop: bad compressor batch → alerts → orders → excha
       maker,
     );
     expect(s.body.recallCandidates.map((c) => c.id)).toEqual(['S-X']);
+  });
+
+  it('forecasts the exchanges and returns ahead: the repeatedly repaired unit and a new one are at risk', async () => {
+    const sold = chinaDate(3 * day);
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/units', eng, {
+          serial: 'LOOP-NEW',
+          category: 'air_conditioner',
+          model: 'KFR-35GW',
+          manufacturer: 'Gree',
+          invoiceDate: sold,
+          priceCNY: 3_200,
+          productionBatch: 'B2403-BAD',
+        })
+      ).status,
+    ).toBe(201);
+    const r = await call<{
+      weibull: { ok: boolean; shape: number; scale: number };
+      unitsAtRisk: number;
+      horizons: Array<{
+        days: number;
+        expected: number;
+        interval: { lower: number; upper: number };
+      }>;
+      units: Array<{
+        serial: string;
+        remedy: string;
+        windowEnds: string;
+        ageDays: number;
+        probability: number;
+      }>;
+    }>('GET', '/api/v1/fleet/exposure?category=air_conditioner&component=compressor', maker);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.weibull.ok).toBe(true);
+    const at = Object.fromEntries(r.body.units.map((u) => [u.serial, u]));
+    expect(Object.keys(at).sort()).toEqual(['LOOP-LIVE-1', 'LOOP-NEW']);
+    // P95 Art. 11: exchange within 15 days of the sale (the sale day not counted); a last day
+    // on a rest day moves to the next working day (Civil Code Art. 203).
+    const rest = (d: string) => {
+      const wd = new Date(`${d}T00:00:00Z`).getUTCDay();
+      const weekend = (wd === 0 || wd === 6) && !PRC_HOLIDAYS.workdays.includes(d);
+      return weekend || PRC_HOLIDAYS.holidays.some((h) => h.from <= d && d <= h.to);
+    };
+    let end = new Date(Date.parse(`${sold}T00:00:00Z`) + 15 * day).toISOString().slice(0, 10);
+    while (rest(end))
+      end = new Date(Date.parse(`${end}T00:00:00Z`) + day).toISOString().slice(0, 10);
+    expect(at['LOOP-NEW']!.windowEnds).toBe(end);
+    // Repaired three times: the next failure of the compressor gives an exchange or a return
+    // for the rest of the 三包 period — beyond the 90-day horizon.
+    expect(at['LOOP-LIVE-1']!.remedy).toMatch(/^(exchange|return)$/);
+    // Expected counts: Σ over the units of 1 − S(a + m)/S(a), computed here from the fit.
+    const { shape, scale } = r.body.weibull;
+    const H = (t: number) => Math.pow(t / scale, shape);
+    const windowLeft = (u: { windowEnds: string }) =>
+      (Date.parse(`${u.windowEnds}T00:00:00Z`) - Date.parse(`${chinaDate(0)}T00:00:00Z`)) / day + 1;
+    for (const h of r.body.horizons) {
+      const expected = r.body.units.reduce((s, u) => {
+        const m = Math.min(h.days, windowLeft(u));
+        return s + -Math.expm1(-(H(u.ageDays + m) - H(u.ageDays)));
+      }, 0);
+      expect(h.expected).toBeCloseTo(expected, 6);
+      expect(h.interval.lower).toBeLessThanOrEqual(h.expected);
+    }
+    expect(r.body.horizons.map((h) => h.days)).toEqual([30, 90]);
+    expect(r.body.horizons[1]!.expected).toBeGreaterThan(r.body.horizons[0]!.expected);
+    const bad = await call<{ details: unknown }>(
+      'GET',
+      '/api/v1/fleet/exposure?category=air_conditioner&component=compressor&horizons=0,90',
+      maker,
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.details)).toContain('horizons');
   });
 
   it('the rectification ledger lists the repairs made from the orders, verified or not', async () => {
