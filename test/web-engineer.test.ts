@@ -356,6 +356,27 @@ describeWithService(
         requestedBy: ENGINEER,
       });
 
+      // A repair order from the alert (POST /api/v1/repair-orders): opened at the unit's
+      // outlet, with the alert's component and parts carried over.
+      await detail.getByRole('button', { name: dictionaries.en.openOrder }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel(dictionaries.en.outletId).fill('WEB-ENG-O1');
+      await dialog.getByRole('button', { name: dictionaries.en.openOrder }).click();
+      const notice = page.locator('#notice');
+      await notice.waitFor();
+      const orders = await get<{
+        orders: Array<{
+          id: string;
+          status: string;
+          alertIds: string[];
+          suspectedComponent: string;
+        }>;
+      }>(`/api/v1/repair-orders?device=${live.id}`);
+      expect(orders.orders).toHaveLength(1);
+      expect(orders.orders[0]).toMatchObject({ status: 'open', alertIds: [liveAlert.id] });
+      expect(await notice.getAttribute('data-order')).toBe(orders.orders[0]!.id);
+      expect(await notice.textContent()).toContain(orders.orders[0]!.suspectedComponent);
+
       // Another alert of the device, found by the detectors over a stretch of telemetry: its
       // evidence and prediction replace the first, the charts move to its window.
       const others = (

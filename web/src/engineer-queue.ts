@@ -122,7 +122,18 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
     box.hidden = true;
     if ('modeId' in r)
       onNotification({ type: `alert.${kind}`, at: r.updatedAt, alert: r, suppressed: 0 });
-    else el('announce').textContent = t('orderOpened', { id: r.id });
+    else {
+      const notice = el('notice');
+      notice.hidden = false;
+      notice.dataset.order = r.id;
+      notice.textContent = [
+        t('orderOpened', { id: r.id }),
+        r.suspectedComponent ? `${t('suspectedComponent')}: ${r.suspectedComponent}` : '',
+        r.partsCalledFor?.length ? `${t('partsCalledFor')}: ${r.partsCalledFor.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+    }
   } catch (err) {
     box.hidden = false;
     box.textContent = errorText(err);
