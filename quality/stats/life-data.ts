@@ -97,7 +97,11 @@ export function lifeDataFromTimes(
 
 /** Builds life data from aggregated rows (any order, repeated times allowed). */
 export function lifeDataFromGroups(groups: readonly LifeGroup[]): LifeData {
-  const order: number[] = [];
+  // Sum the rows per distinct time first, then sort only the distinct times (a native
+  // Float64Array sort): no comparator over row objects.
+  const at = new Map<number, number>();
+  const fail: number[] = [];
+  const cens: number[] = [];
   let totalFailures = 0;
   let totalCensored = 0;
   for (let k = 0; k < groups.length; k++) {
@@ -109,28 +113,29 @@ export function lifeDataFromGroups(groups: readonly LifeGroup[]): LifeData {
     else checkFailureTime(g.time, `groups[${k}].time`);
     if (g.censored) totalCensored += g.count;
     else totalFailures += g.count;
-    if (g.count > 0 && g.time > 0) order.push(k);
-  }
-  order.sort((a, b) => groups[a]!.time - groups[b]!.time);
-  const times: number[] = [];
-  const fail: number[] = [];
-  const cens: number[] = [];
-  for (const k of order) {
-    const g = groups[k]!;
-    const last = times.length - 1;
-    if (last < 0 || times[last] !== g.time) {
-      times.push(g.time);
+    if (g.count === 0 || g.time === 0) continue; // no information
+    let i = at.get(g.time);
+    if (i === undefined) {
+      i = fail.length;
+      at.set(g.time, i);
       fail.push(0);
       cens.push(0);
     }
-    const at = times.length - 1;
-    if (g.censored) cens[at] = cens[at]! + g.count;
-    else fail[at] = fail[at]! + g.count;
+    if (g.censored) cens[i] = cens[i]! + g.count;
+    else fail[i] = fail[i]! + g.count;
+  }
+  const times = Float64Array.from(at.keys()).sort();
+  const failures = new Float64Array(times.length);
+  const censored = new Float64Array(times.length);
+  for (let j = 0; j < times.length; j++) {
+    const i = at.get(times[j]!)!;
+    failures[j] = fail[i]!;
+    censored[j] = cens[i]!;
   }
   return {
-    times: Float64Array.from(times),
-    failures: Float64Array.from(fail),
-    censored: Float64Array.from(cens),
+    times,
+    failures,
+    censored,
     totalFailures,
     totalCensored,
     units: totalFailures + totalCensored,
