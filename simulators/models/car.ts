@@ -12,15 +12,17 @@ const SLOT_MS = 15 * 60_000;
 function trips(p: DeviceParams): Usage {
   return new Usage(p.owner.seed ^ p.seed, SLOT_MS, (t) => {
     const h = localHour(t);
+    // Expected distance ≈ 38 km a day at intensity 1, the figure the coarse branch of drive()
+    // integrates (weekdays: ~3.6 slots ≈ 43 km, weekends: ~2.3 slots ≈ 27 km at ~48 km/h).
     const base = isWeekend(t)
       ? h >= 9 && h < 20
-        ? 0.18
-        : 0.01
+        ? 0.05
+        : 0.003
       : (h >= 7 && h < 9) || (h >= 17 && h < 19.5)
-        ? 0.55
+        ? 0.15
         : h >= 9 && h < 22
-          ? 0.06
-          : 0.005;
+          ? 0.02
+          : 0.002;
     return clamp(base * p.owner.intensity, 0, 0.9);
   });
 }
