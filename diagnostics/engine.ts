@@ -173,6 +173,10 @@ export function createDiagnosticsEngine(
       // metric with another (vibration: swing bearing and hydraulic pump) is not named by it.
       if (trend && level !== undefined && trendAgreement(trend, level) < mode.minAgreement)
         continue;
+      // …and reach failure within the mode's horizon, as the trend's own verdict must.
+      const horizon = trend?.config.horizonMs;
+      if (trend && horizon !== undefined && !((trendRul(trend)?.rulMs ?? Infinity) <= horizon))
+        continue;
       if (level !== undefined && level >= (sudden ? 0.5 : mode.alertThreshold))
         raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);
     }

@@ -47,10 +47,16 @@ export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
     for (let i = 0; i < st.limits.length; i++) {
       const lim = st.limits[i]!;
       const x = readMetric(sample, lim.metric);
-      if (x !== x || (lim.when !== undefined && !lim.when(sample))) continue;
+      if (x !== x) continue;
+      const r = st.o + 2 * i;
+      if (lim.when !== undefined && !lim.when(sample)) {
+        // Out of its operating state the excursion is over: two cold starts on two short
+        // drives are not one engine that never warms up.
+        st.s[r] = 0;
+        continue;
+      }
       const beyond =
         (lim.above !== undefined && x > lim.above) || (lim.below !== undefined && x < lim.below);
-      const r = st.o + 2 * i;
       if (!beyond) {
         st.s[r] = 0;
         continue;

@@ -44,7 +44,7 @@ export interface CategoryPlan {
 
 const DAY_MS = 86_400_000;
 /** A trend alerts only if it reaches failure within this many of the mode's longest spans. */
-const HORIZON_SPANS = 1.5;
+const HORIZON_SPANS = 1;
 
 /**
  * Healthy baselines per product model learnt beforehand (from a training fleet: see
@@ -165,7 +165,7 @@ export function compilePlan(
         halfLifeMs: (Math.max(mode.spanDays.min, 1) * DAY_MS) / 8,
         // Households and sites run on a daily rhythm: one regression point per day at least.
         bucketMs: Math.max(DAY_MS, (Math.max(mode.spanDays.min, 1) * DAY_MS) / 128),
-        // Faster than the slowest case of the mode, with room for a noisy slope: slower is wear.
+        // The mode reaches failure within its longest span; a slower drift is ordinary wear.
         horizonMs: HORIZON_SPANS * mode.spanDays.max * DAY_MS,
         warmup,
       });
