@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InfluxDB, type IPoint } from 'influx';
 import { z } from 'zod';
 import { CategorySchema } from '../categories.ts';
@@ -28,9 +30,9 @@ import {
   eventPoint,
   fieldKey,
   metricName,
-  samplePoint,
   type InfluxPoint,
 } from './influx-schema.ts';
+import { SampleLineEncoder } from './influx-line.ts';
 
 export type { Influx1Retention } from './influx1-admin.ts';
 
@@ -161,6 +163,62 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     }
   };
 
+  // Samples (the hot path) are encoded by SampleLineEncoder and POSTed over kept-alive
+  // connections; events and queries go through the `influx` package.
+  const https = url.protocol === 'https:';
+  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const encoder = new SampleLineEncoder();
+  const requestTimeout = o.requestTimeoutMs ?? 30_000;
+  /** POST /write: fails like the package's writePoints (handleWriteError reads its texts). */
+  const postLines = (body: string, rp: string | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      const q = new URLSearchParams({ db, precision: 'ms' });
+      if (rp !== undefined) q.set('rp', rp);
+      const req = (https ? httpsRequest : httpRequest)(
+        {
+          agent,
+          hostname: url.hostname,
+          port: Number(url.port || (https ? 443 : 80)),
+          method: 'POST',
+          path: `${url.pathname.replace(/\/$/, '')}/write?${q}`,
+          headers: { 'content-length': Buffer.byteLength(body) },
+          ...(o.username === undefined ? {} : { auth: `${o.username}:${o.password ?? ''}` }),
+          timeout: requestTimeout,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (status >= 300) text += chunk;
+          });
+          res.on('error', reject);
+          res.on('end', () => {
+            if (status < 300) resolve();
+            else if (status >= 500) reject(new Error(res.statusMessage));
+            else reject(new Error(`A ${status} ${res.statusMessage} error occurred: ${text}`));
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('Request timed out')));
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  const writeSamples = async (samples: readonly Sample[], rp: string | undefined) => {
+    // Every chunk is encoded before the first is sent: a bad name refuses the whole batch.
+    const bodies: string[] = [];
+    for (let i = 0; i < samples.length; i += CHUNK)
+      bodies.push(encoder.encode(samples.slice(i, i + CHUNK)));
+    for (const body of bodies) {
+      try {
+        await postLines(body, rp);
+      } catch (err) {
+        handleWriteError(err);
+      }
+    }
+  };
+
   const handleWriteError = (err: unknown): void => {
     const msg = err instanceof Error ? err.message : String(err);
     if (!/^A 4\d\d /.test(msg)) throw new InfluxErrors.Unavailable(o.url, msg);
@@ -189,7 +247,7 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     },
 
     async write(samples: readonly Sample[]) {
-      if (samples.length > 0) await writePoints(samples.map(samplePoint), names.raw);
+      if (samples.length > 0) await writeSamples(samples, names.raw);
     },
 
     async writeEvents(events: readonly DeviceEvent[]) {
@@ -275,7 +333,9 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     },
 
     async close() {
-      // The `influx` client keeps no sockets or timers open (no keep-alive agent, back-off off).
+      // The `influx` client keeps no sockets or timers open (no keep-alive agent, back-off off);
+      // the sample writer's kept-alive connections are closed here.
+      agent.destroy();
     },
   };
 }
