@@ -10,6 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Auth } from '../app/auth.ts';
 import type { Config } from '../app/config.ts';
 import type { Metrics } from '../app/metrics.ts';
+import { hotCounter } from '../ingest/hot-counter.ts';
 import { SpoolFullError } from '../ingest/spool.ts';
 import type { Admitted } from '../ingest/ingest.ts';
 import type { DeviceContext } from '../ingest/validate.ts';
@@ -110,11 +111,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   if (open) log.warn('MQTT_AUTH=none: the broker accepts anyone and any topic. Development only.');
 
   const state = (c: Client | null): ClientState | undefined => (c ? clients.get(c) : undefined);
+  // Per-message counters count in plain numbers, read by prom-client at scrape time.
   const messagesIn = {
-    telemetry: metrics.messagesIn.labels('telemetry'),
-    events: metrics.messagesIn.labels('events'),
-    other: metrics.messagesIn.labels('other'),
+    telemetry: hotCounter(metrics.messagesIn, { kind: 'telemetry' }),
+    events: hotCounter(metrics.messagesIn, { kind: 'events' }),
+    other: hotCounter(metrics.messagesIn, { kind: 'other' }),
   };
+  const messagesOut = hotCounter(metrics.messagesOut);
 
   /** Tells a device why its payload was refused, on devices/{id}/errors. */
   function reportError(
@@ -254,7 +257,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         : topic.endsWith('/events')
           ? 'events'
           : 'other';
-      messagesIn[kind].inc();
+      messagesIn[kind]();
       if (topic.length > config.maxTopicLength) {
         metrics.rejected.inc({ reason: 'topic_too_long' });
         throw new Error(`topic longer than ${config.maxTopicLength} characters`);
@@ -366,7 +369,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizePublish: (client, packet, done) => authorizePublish(done, client, packet),
     authorizeSubscribe,
     authorizeForward: (_client, packet) => {
-      metrics.messagesOut.inc();
+      messagesOut();
       return packet;
     },
     persistence: createPersistence(),

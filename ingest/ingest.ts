@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
 import { Spool, SpoolFullError, type SpoolStats } from './spool.ts';
+import { hotCounter } from './hot-counter.ts';
 import { spoolHead } from './spool-codec.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 import {
@@ -68,9 +69,11 @@ export class Ingest {
   private gaugesAt = 0;
   private spoolFullLoggedAt = 0;
   private readonly now: () => number;
+  private readonly samplesAccepted: (n: number) => void;
 
   constructor(private readonly o: IngestOptions) {
     this.now = o.now ?? Date.now;
+    this.samplesAccepted = hotCounter(o.metrics.samplesAccepted);
     o.metrics.spoolMaxBytes.set(o.spool.stats().maxBytes);
     o.metrics.storeUp.set(1);
     o.spool.onWriteError = (err, records) =>
@@ -130,7 +133,7 @@ export class Ingest {
       throw err;
     }
     if (kind === 'telemetry') {
-      this.o.metrics.samplesAccepted.inc(decoded.items.length);
+      this.samplesAccepted(decoded.items.length);
       if (decoded.unknownMetrics.length > 0)
         this.o.metrics.unknownMetrics.inc({ category: dev.category }, decoded.items.length);
     }
