@@ -48,8 +48,10 @@ for (const group of [1, 10, 100]) {
   const n = group === 1 ? 2000 : N;
   c0 = cpuUs();
   for (let i = 0; i < n; i += group) {
-    for (let j = i; j < Math.min(n, i + group); j++)
-      spool.enqueue({ k: 's', d: samples[j]! }, spoolHead('s', dev), payloads[j]!);
+    for (let j = i; j < Math.min(n, i + group); j++) {
+      const head = spoolHead('s', dev);
+      spool.enqueue({ k: 's', d: samples[j]! }, head.bytes, payloads[j]!, head.crc);
+    }
     await spool.durable();
   }
   report(`spool append, ${group} record(s) per fdatasync`, cpuUs() - c0, n);

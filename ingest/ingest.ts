@@ -122,11 +122,13 @@ export class Ingest {
         : decodeEvents(payload, dev, this.now(), this.o.limits);
     if (!decoded.ok) return decoded;
     const k = kind === 'telemetry' ? 's' : 'e';
+    const head = spoolHead(k, dev);
     try {
       this.o.spool.enqueue(
         k === 's' ? { k, d: decoded.items as Sample[] } : { k, d: decoded.items as DeviceEvent[] },
-        spoolHead(k, dev),
+        head.bytes,
         payload,
+        head.crc,
       );
     } catch (err) {
       if (err instanceof SpoolFullError) this.spoolFull(err);

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { Category } from './categories.ts';
 import type { SpoolRecord } from './spool.ts';
 import type { DeviceContext } from './validate.ts';
@@ -14,18 +15,26 @@ import type { DeviceContext } from './validate.ts';
  */
 const MAGIC = 0x01;
 
-const heads = new WeakMap<DeviceContext, { s?: Buffer; e?: Buffer }>();
+/** A record's on-disk form before the payload, and its CRC-32 (the spool continues it). */
+export interface SpoolHead {
+  bytes: Buffer;
+  crc: number;
+}
+
+const heads = new WeakMap<DeviceContext, { s?: SpoolHead; e?: SpoolHead }>();
 
 /**
  * The part of a record's on-disk form before the payload: magic, kind and the device. The same
  * for every message of a connection, so it is built once per device context (the broker keeps
  * one per connection) and the spool copies it and the payload into its group buffer.
  */
-export function spoolHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
+export function spoolHead(kind: 's' | 'e', dev: DeviceContext): SpoolHead {
   let h = heads.get(dev);
   if (!h) heads.set(dev, (h = {}));
-  return (h[kind] ??= encodeHead(kind, dev));
+  return (h[kind] ??= headOf(encodeHead(kind, dev)));
 }
+
+const headOf = (bytes: Buffer): SpoolHead => ({ bytes, crc: crc32(bytes) });
 
 function encodeHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
   const parts = [dev.deviceId, dev.category, dev.model].map((s) => Buffer.from(s, 'utf8'));
@@ -43,7 +52,7 @@ function encodeHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
 
 /** A whole record body: `spoolHead` followed by the payload. */
 export function encodeSpoolBody(kind: 's' | 'e', dev: DeviceContext, payload: Buffer): Buffer {
-  return Buffer.concat([spoolHead(kind, dev), payload]);
+  return Buffer.concat([spoolHead(kind, dev).bytes, payload]);
 }
 
 interface Entry {

@@ -154,13 +154,16 @@ describe('Spool', () => {
     const payload = Buffer.from(JSON.stringify({ ts: 1000, metrics: { v: 7 } }));
     const a = new Spool({ dir, maxBytes: 1e6 });
     await a.open();
-    await a.append(rec(7), spoolHead('s', dev), payload);
+    const head = spoolHead('s', dev);
+    await a.append(rec(7), head.bytes, payload, head.crc);
     await a.close();
-    // Read back from disk (a restart), where only the encoded body exists.
+    // Read back from disk (a restart), where only the encoded body exists and its CRC is checked.
     const b = new Spool({ dir, maxBytes: 1e6 });
-    await b.open();
+    expect(await b.open()).toEqual({ recoveredRecords: 1, truncatedBytes: 0 });
     const t = await b.take(10);
-    expect(t.records).toEqual([decodeSpoolBody(Buffer.concat([spoolHead('s', dev), payload]))]);
+    expect(t.records).toEqual([
+      decodeSpoolBody(Buffer.concat([spoolHead('s', dev).bytes, payload])),
+    ]);
     expect(t.records).toEqual([
       {
         k: 's',

@@ -186,13 +186,14 @@ export class Spool {
    * Queues a record for the next group write and returns at once; nothing waits for the disk
    * (what QoS 0 needs). `body` followed by `tail` is the record's on-disk form (see
    * spool-codec.ts), copied straight into the group's buffer; without them the record is stored
-   * as JSON. `rec` itself is what the drainer gets while the spool is in memory mode. Records
+   * as JSON; `bodyCrc`, the CRC-32 of `body`, when the caller keeps it (a device head is reused
+   * for every message). `rec` itself is what the drainer gets while the spool is in memory mode. Records
    * only queued are written within `commitIntervalMs` but fdatasync'd only with the next
    * durable group or a second later: a process crash keeps them, a power cut may lose the last
    * second of them.
    * @throws SpoolFullError when the record would not fit.
    */
-  enqueue(rec: SpoolRecord, body?: Buffer, tail?: Buffer): void {
+  enqueue(rec: SpoolRecord, body?: Buffer, tail?: Buffer, bodyCrc?: number): void {
     if (this.closed) throw new Error('spool is closed');
     if (!body) body = Buffer.from(JSON.stringify(rec));
     const len = body.length + (tail ? tail.length : 0);
@@ -207,7 +208,8 @@ export class Spool {
     const b = this.batch;
     const off = this.batchLen;
     b.writeUInt32LE(len, off);
-    b.writeUInt32LE(tail ? crc32(tail, crc32(body)) : crc32(body), off + 4);
+    const headCrc = bodyCrc ?? crc32(body);
+    b.writeUInt32LE(tail ? crc32(tail, headCrc) : headCrc, off + 4);
     body.copy(b, off + HEADER);
     if (tail) tail.copy(b, off + HEADER + body.length);
     this.batchLen += size;
@@ -242,9 +244,9 @@ export class Spool {
    * `enqueue` and `durable` in one: resolves when the record is durable, which is when ingest
    * may acknowledge a QoS 1 message; rejects with SpoolFullError when it would not fit.
    */
-  append(rec: SpoolRecord, body?: Buffer, tail?: Buffer): Promise<void> {
+  append(rec: SpoolRecord, body?: Buffer, tail?: Buffer, bodyCrc?: number): Promise<void> {
     try {
-      this.enqueue(rec, body, tail);
+      this.enqueue(rec, body, tail, bodyCrc);
     } catch (err) {
       return Promise.reject(err as Error);
     }
