@@ -9,6 +9,8 @@ import {
   flagOutlierGroups,
   lifeDataFromGroups,
   mergeLifeData,
+  subtractLifeData,
+  weibullExposure,
   type LifeData,
   type LifeGroup,
   type WeibullFitResult,
@@ -18,9 +20,10 @@ import {
  * Fleet reliability of one component (issue 7): failure rate and MTBF with exact intervals,
  * a Weibull fit of the time to its first quality failure (right-censored: units that have not
  * failed are still running), per production batch, component supplier or model, each group
- * compared with the rest (likelihood-ratio tests), and recall candidates — groups whose failure
- * count stands out from the exposure they had (exact Poisson test, Benjamini–Hochberg across
- * groups) — with the statistics behind the flag.
+ * compared with the rest (likelihood-ratio tests), and recall candidates — groups with more
+ * failed units than the fleet's hazard gives for their ages (exact conditional Poisson test,
+ * exposure = the pooled Weibull's cumulative hazard, Benjamini–Hochberg across groups) — with
+ * the statistics behind the flag.
  *
  * Time is days in service since the invoice date (三包 periods start there). A failure on day d
  * counts at d + 0.5 (somewhere within that day; a Weibull needs times > 0); a unit that has not
@@ -112,7 +115,7 @@ export const ReliabilitySchema = z
       z.object({
         id: z.string(),
         why: z.string(),
-        repairs: z.number().int(),
+        failedUnits: z.number().int(),
         expected: z.number(),
         rateRatio: z.number().nullable(),
         adjustedP: z.number(),
@@ -255,25 +258,33 @@ export async function reliability(
   const all = ids.length
     ? mergeLifeData(...ids.map((id) => life.get(id)!))
     : lifeDataFromGroups([]);
+  // Recall test on first failures (a unit that keeps failing is one bad unit, not many), with
+  // each group's exposure measured by the pooled Weibull's cumulative hazard Σ(t/η)^β — the
+  // first failures it would have had at the fleet's hazard, which is fair to old and young
+  // batches of a wearing part alike; unit-years (a constant hazard) when no pooled fit exists.
+  const pooled = fitWeibull(all);
+  const exposureOf = (id: string) =>
+    pooled.ok ? weibullExposure(life.get(id)!, pooled.fit) : byGroup.get(id)!.unitDays / 365.25;
   const outliers = flagOutlierGroups(
-    ids.map((id) => ({
-      id,
-      failures: byGroup.get(id)!.repairs,
-      exposure: byGroup.get(id)!.unitDays / 365.25,
-    })),
+    ids.map((id) => ({ id, failures: byGroup.get(id)!.failed, exposure: exposureOf(id) })),
     { alpha: q.alpha },
   );
+  const fits = new Map(ids.map((id) => [id, fitWeibull(life.get(id)!)]));
   const groups = ids.map((id, i) => {
     const g = byGroup.get(id)!;
-    const rest = ids.filter((x) => x !== id).map((x) => life.get(x)!);
-    const cmp = rest.length ? compareWeibull(life.get(id)!, mergeLifeData(...rest)) : undefined;
+    const cmp =
+      ids.length > 1
+        ? compareWeibull(life.get(id)!, subtractLifeData(all, life.get(id)!), {
+            fits: { a: fits.get(id)!, pooled },
+          })
+        : undefined;
     const o = outliers.groups[i]!;
     return {
       id,
       units: g.units,
       failedUnits: g.failed,
       ...rateOut(g.repairs, g.unitDays),
-      weibull: weibullOut(fitWeibull(life.get(id)!)),
+      weibull: weibullOut(fits.get(id)!),
       vsRest:
         cmp && cmp.ok
           ? {
@@ -320,7 +331,7 @@ export async function reliability(
       units: totals.units,
       failedUnits: totals.failed,
       ...rateOut(totals.repairs, totals.unitDays),
-      weibull: weibullOut(fitWeibull(all)),
+      weibull: weibullOut(pooled),
     },
     groups,
     recallCandidates: outliers.flagged.map((id) => {
@@ -328,9 +339,9 @@ export async function reliability(
       return {
         id,
         why:
-          `${g.repairs} ${q.component} repairs where ${g.outlier.expected.toFixed(1)} were expected at the fleet's rate ` +
+          `${g.failedUnits} units with a ${q.component} failure where ${g.outlier.expected.toFixed(1)} were expected at the fleet's hazard ` +
           `(rate ratio ${g.outlier.rateRatio?.toFixed(2) ?? '∞'}, adjusted p = ${g.outlier.adjustedP.toExponential(2)} < ${q.alpha})`,
-        repairs: g.repairs,
+        failedUnits: g.failedUnits,
         expected: g.outlier.expected,
         rateRatio: g.outlier.rateRatio,
         adjustedP: g.outlier.adjustedP,
@@ -339,7 +350,9 @@ export async function reliability(
     method: {
       alpha: q.alpha,
       correction: outliers.correction,
-      test: 'exact conditional Poisson test of each group against the others, one-sided (higher rate)',
+      test: pooled.ok
+        ? "exact conditional Poisson test of each group's first failures against the others, exposure = the pooled Weibull's cumulative hazard, one-sided (higher hazard)"
+        : "exact conditional Poisson test of each group's first failures against the others, exposure = unit-years, one-sided (higher rate)",
     },
   };
 }

@@ -23,6 +23,7 @@ import {
   resolvePeriod,
   type ReportKind,
 } from './reports.ts';
+import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';
 import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
@@ -123,6 +124,27 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     },
     async (req) =>
       exposureForecast(
+        overview.sql,
+        scopeFor(req, { manufacturer: req.query.manufacturer }),
+        req.query,
+        overview.now?.() ?? new Date(),
+      ),
+  );
+
+  app.get(
+    '/fleet/alert-accuracy',
+    {
+      preHandler: auth.require('manufacturer'),
+      schema: {
+        tags: ['quality'],
+        summary:
+          'Confirmed repairs as labels: precision, recall and lead time of the alerts per model and failure mode',
+        querystring: z.object({ ...AccuracyQuery, manufacturer: ScopeQuery.manufacturer }),
+        response: { 200: AccuracySchema, ...errors },
+      },
+    },
+    async (req) =>
+      alertAccuracy(
         overview.sql,
         scopeFor(req, { manufacturer: req.query.manufacturer }),
         req.query,

@@ -270,7 +270,7 @@ describe('closing the loop: bad compressor batch → alerts → orders → excha
       expect(g.weibull.scale).toBeCloseTo(independent.fit.scale, 3);
     }
     expect(r.body.recallCandidates.map((c) => c.id)).toEqual(['B2403-BAD']);
-    expect(r.body.recallCandidates[0]!.why).toMatch(/compressor repairs where .* were expected/);
+    expect(r.body.recallCandidates[0]!.why).toMatch(/units with a compressor failure where .* were expected/);
     const badFit = byId['B2403-BAD']!;
     expect(badFit.vsRest!.sameDistributionP).toBeLessThan(0.001);
     for (const good of ['B2401', 'B2402']) {
@@ -357,6 +357,95 @@ describe('closing the loop: bad compressor batch → alerts → orders → excha
     );
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.details)).toContain('horizons');
+  });
+
+  it('confirmed repairs score the alerts: precision, recall, lead time per model and mode', async () => {
+    /** A connected unit of the model; optionally an alert that a person dismisses. */
+    const connected = async (serial: string, falseAlarm: boolean) => {
+      const dev = await provision(svc.httpUrl, svc.adminToken, 'air_conditioner', 'KFR-35GW');
+      const u = await call('POST', '/api/v1/warranty/units', eng, {
+        serial,
+        category: 'air_conditioner',
+        model: 'KFR-35GW',
+        manufacturer: 'Gree',
+        deviceId: dev.id,
+        invoiceDate: chinaDate(200 * day),
+      });
+      expect(u.status).toBe(201);
+      if (!falseAlarm) return;
+      const c = await connectDevice(svc.mqttUrl, dev);
+      try {
+        await c.publishAsync(
+          `devices/${dev.id}/events`,
+          JSON.stringify({ ts: Date.now() - 3_600_000, code: predictiveCode, severity: 'warning' }),
+          { qos: 1 },
+        );
+        let id: string | undefined;
+        await waitFor(
+          async () => {
+            const r = await call<{ alerts: Alert[] }>(
+              'GET',
+              `/api/v1/alerts?device=${dev.id}`,
+              eng,
+            );
+            id = r.body.alerts[0]?.id;
+            return id !== undefined;
+          },
+          15_000,
+          'alert',
+        );
+        const d = await call('POST', `/api/v1/alerts/${id}/dismiss`, eng, {
+          reason: 'inspected: no wear',
+        });
+        expect(d.status).toBe(200);
+      } finally {
+        await c.endAsync();
+      }
+    };
+    const compressorRepair = async (serial: string) =>
+      expect(
+        (
+          await call('POST', `/api/v1/units/${serial}/repairs`, eng, {
+            outletId: 'LOOP-O1',
+            droppedOffAt: chinaDate(0),
+            reportedFault: '不制冷',
+            diagnosis: { faultCode: 'E5', component: 'compressor', cause: 'quality' },
+            signatures: { repairer: 'eng-wang' },
+          })
+        ).status,
+      ).toBe(201);
+    await connected('LOOP-DISMISSED-WRONGLY', true); // dismissed, then the compressor failed
+    await compressorRepair('LOOP-DISMISSED-WRONGLY');
+    await connected('LOOP-FALSE-ALARM', true); // dismissed, and nothing failed
+    await connected('LOOP-MISSED', false); // failed without an alert
+    await compressorRepair('LOOP-MISSED');
+
+    const r = await call<{
+      rows: Array<Record<string, number | string | null>>;
+      overall: Record<string, number | null>;
+    }>('GET', '/api/v1/fleet/alert-accuracy?category=air_conditioner', maker);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // Live unit: three alerts, each followed by its repair. The false alarm is pending until the
+    // horizon passes — unless a person dismissed it, as here. History records are on units
+    // without a device: no labels for alerts.
+    expect(r.body.rows).toEqual([
+      expect.objectContaining({
+        model: 'KFR-35GW',
+        mode: 'compressor_wear',
+        alerts: 5,
+        right: 4,
+        wrong: 1,
+        pending: 0,
+        dismissedThenConfirmed: 1,
+        precision: 0.8,
+        failures: 5,
+        announced: 4,
+        recall: 0.8,
+      }),
+    ]);
+    expect(r.body.overall).toMatchObject({ precision: 0.8, recall: 0.8, failures: 5 });
+    expect(r.body.rows[0]!.leadDaysMedian).toBeGreaterThanOrEqual(0);
+    expect(r.body.rows[0]!.leadDaysMedian).toBeLessThan(1);
   });
 
   it('the rectification ledger lists the repairs made from the orders, verified or not', async () => {
