@@ -72,7 +72,7 @@ describeWithService(
       );
       maker = issued.body.token;
 
-      // Two weeks of a small fleet with faults, replayed at two days a second.
+      // Ten days of a small fleet with faults, replayed in about 8 s (readings every 4 min).
       const credentialsFile = path.join(dir, 'creds.json');
       const run = await runFleet({
         api: svc.httpUrl,
@@ -81,10 +81,11 @@ describeWithService(
         devices: 7,
         mix: { air_conditioner: 3, refrigerator: 2, washing_machine: 2 },
         faults: 0.5,
-        speed: 172_800,
+        start: Date.now() - 10 * 86_400_000,
+        speed: 108_000,
         seed: 62,
-        durationMs: 7000,
-        intervalS: 900,
+        durationMs: 12_000,
+        intervalS: 240,
         credentialsFile,
         stderr: () => undefined,
       });
