@@ -42,9 +42,13 @@ export const mobilePhone: DeviceModel = {
     const delta = charging ? 40 * hours : -(active ? 9 : 1.2) * p.owner.intensity * hours;
     const pct =
       dtS > 3 * 3600 ? clamp(get(s, 'pct'), 20, 100) : clamp(get(s, 'pct') + delta, 3, 100);
+    // A cycle is 100 % of charge actually taken in: a full battery topped up on the charger
+    // takes in only what it lost, not the charger's nominal rate.
     const cycles =
       get(s, 'cycles') +
-      (dtS > 3 * 3600 ? (0.8 * p.owner.intensity * dtS) / 86_400 : Math.max(0, delta) / 100);
+      (dtS > 3 * 3600
+        ? (0.8 * p.owner.intensity * dtS) / 86_400
+        : Math.max(0, pct - get(s, 'pct')) / 100);
     const health = get(s, 'health') - (cycles - get(s, 'cycles')) * 0.02;
     const crashes = get(s, 'crashes') + (unitCrash(p.seed, t, dtS) ? 1 : 0);
     const room = roomTemp(p.climate, p.weatherSeed, t);
