@@ -97,7 +97,12 @@ export const mobilePhoneProfile: CategoryProfileInput = {
       parts: ['battery'],
       indicators: [
         down('battery_health_pct', 22),
-        down('battery_voltage_v', 0.15, { weight: 0.3 }),
+        // Cell voltage follows the charge level (~7 mV per %): compare at equal charge.
+        down('battery_voltage_v', 0.15, {
+          weight: 0.3,
+          minus: 'battery_pct',
+          minusFactor: 0.0072,
+        }),
       ],
       faultCodes: ['BATTERY_SERVICE'],
       spanDays: { min: 120, max: 700 },

@@ -33,6 +33,9 @@ export const excavatorProfile: CategoryProfileInput = {
         up('hydraulic_oil_temp_c', 15, { when: 'working' }),
         up('vibration_mm_s', 6, { when: 'working' }),
       ],
+      // Internal leakage shows in all three together; vibration with a warm summer's oil is
+      // the swing bearing (its vibration move is three times this mode's).
+      minAgreement: 0.8,
       faultCodes: ['SPN1638-FMI16'],
       spanDays: { min: 180, max: 1000 },
       action: t(
@@ -73,6 +76,9 @@ export const excavatorProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['slewing ring bearing', 'swing gear grease'],
       indicators: [up('vibration_mm_s', 18, { when: 'working' })],
+      // A worn hydraulic pump adds up to 6 mm/s of vibration (a third of this mode's move):
+      // alert above what the pump alone can do.
+      alertThreshold: 0.4,
       spanDays: { min: 365, max: 1500 },
       action: t(
         '检查回转支承游隙与润滑，计划更换回转支承。',

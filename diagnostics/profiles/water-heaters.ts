@@ -108,7 +108,9 @@ export const waterHeaterGasProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['heat exchanger descaling (or exchanger)', 'thermal fuse check'],
       indicators: [
-        up('flue_temp_c', 60, { when: 'heating' }),
+        // A modulating burner: flue temperature and fan speed follow the firing rate (the gas
+        // valve), which follows the season; judge what the firing rate does not explain.
+        up('flue_temp_c', 60, { when: 'heating', minus: 'gas_valve_pct', minusFactor: 1.1 }),
         down('outlet_temp_c', 5, { when: 'heating', minus: 'setpoint_c' }),
         up('gas_valve_pct', 12, { when: 'heating', weight: 0.5 }),
       ],
@@ -142,10 +144,20 @@ export const waterHeaterGasProfile: CategoryProfileInput = {
       mainPart: false,
       parts: ['combustion fan', 'air intake cleaning', 'CO test'],
       indicators: [
-        downRel('fan_rpm', 0.3, { when: 'heating' }),
+        // 30 % of the fan speed at a typical firing rate (1,800 + 35 rpm per % of valve).
+        down('fan_rpm', 1100, { when: 'heating', minus: 'gas_valve_pct', minusFactor: 35 }),
         up('co_ppm', 350, { when: 'heating' }),
-        up('flue_temp_c', 25, { when: 'heating', weight: 0.5 }),
+        up('flue_temp_c', 25, {
+          when: 'heating',
+          weight: 0.5,
+          minus: 'gas_valve_pct',
+          minusFactor: 1.1,
+        }),
       ],
+      // A worn fan shows in CO and fan speed together; flue heat with a fan that merely looks
+      // slow is the heat exchanger scaling (its gas valve opens, which the fan normalisation
+      // reads as a slower fan).
+      minAgreement: 0.8,
       limits: [
         limit('co_ppm', { above: 400 }, { persist: 2, when: 'heating', severity: 'critical' }),
       ],
