@@ -127,6 +127,7 @@ export async function startService(
       sql,
       auth,
       warranty,
+      telemetry: store,
       diagnostics,
       log,
       verifyWindowMs: config.repairs.verifyWindowMs,

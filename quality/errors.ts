@@ -42,6 +42,12 @@ export const QualityErrors = {
     'a CSV file holds one table: ask for outlets, problems or rectifications, or format=xlsx for all three',
     400,
   ),
+  /** Recalibration names a category and a failure mode the profiles have. */
+  UnknownMode: defineError(
+    'QUALITY_ERR_UNKNOWN_MODE',
+    'no failure mode %s/%s in the profiles',
+    404,
+  ),
   /** Only an open order can be closed or cancelled. */
   NotOpen: defineError('QUALITY_ERR_ORDER_NOT_OPEN', 'repair order %s is %s', 409),
 };

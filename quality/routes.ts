@@ -23,6 +23,8 @@ import {
   resolvePeriod,
   type ReportKind,
 } from './reports.ts';
+import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { RecalibrateBodySchema, recalibrateMode, RecalibrationSchema } from './recalibrate.ts';
 import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';
 import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
@@ -32,6 +34,7 @@ export interface QualityRoutesOptions {
   auth: Auth;
   orders: RepairOrders;
   overview: OverviewDeps;
+  telemetry: TelemetryStore;
 }
 
 const LEDGERS: ReportKind[] = ['outlets', 'problems', 'rectifications'];
@@ -69,7 +72,7 @@ const actor = (req: FastifyRequest) =>
  */
 export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async (
   app,
-  { auth, orders, overview },
+  { auth, orders, overview, telemetry },
 ) => {
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
@@ -150,6 +153,21 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         req.query,
         overview.now?.() ?? new Date(),
       ),
+  );
+
+  app.post(
+    '/fleet/recalibrate',
+    {
+      preHandler: auth.require('manufacturer'),
+      schema: {
+        tags: ['quality'],
+        summary:
+          "Propose a failure mode's calibration from the fleet's confirmed failures (the readings before each)",
+        body: RecalibrateBodySchema,
+        response: { 200: RecalibrationSchema, ...errors },
+      },
+    },
+    async (req) => recalibrateMode(overview.sql, telemetry, scopeFor(req, {}), req.body),
   );
 
   app.get(

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth } from '../app/auth.ts';
 import type { Sql } from '../app/db.ts';
 import type { Diagnostics } from '../diagnostics/index.ts';
+import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import type { WarrantyStore } from '../warranty/index.ts';
 import type { OverviewDeps } from './overview.ts';
 import { createRepairOrders, type RepairOrders } from './repair-orders.ts';
@@ -11,6 +12,7 @@ export interface QualityDeps {
   sql: Sql;
   auth: Auth;
   warranty: WarrantyStore;
+  telemetry: TelemetryStore;
   diagnostics: Pick<Diagnostics, 'engine' | 'alerts'>;
   log: FastifyBaseLogger;
   now?: () => Date;
@@ -76,7 +78,7 @@ export function startQuality(d: QualityDeps): Quality {
   return {
     orders,
     routes: async (app) => {
-      await app.register(qualityRoutes, { auth: d.auth, orders, overview });
+      await app.register(qualityRoutes, { auth: d.auth, orders, overview, telemetry: d.telemetry });
     },
     tick,
     async close() {

@@ -270,7 +270,9 @@ describe('closing the loop: bad compressor batch → alerts → orders → excha
       expect(g.weibull.scale).toBeCloseTo(independent.fit.scale, 3);
     }
     expect(r.body.recallCandidates.map((c) => c.id)).toEqual(['B2403-BAD']);
-    expect(r.body.recallCandidates[0]!.why).toMatch(/units with a compressor failure where .* were expected/);
+    expect(r.body.recallCandidates[0]!.why).toMatch(
+      /units with a compressor failure where .* were expected/,
+    );
     const badFit = byId['B2403-BAD']!;
     expect(badFit.vsRest!.sameDistributionP).toBeLessThan(0.001);
     for (const good of ['B2401', 'B2402']) {
@@ -475,5 +477,103 @@ describe('closing the loop: bad compressor batch → alerts → orders → excha
       remedyReached: 'exchange',
       productionBatch: 'B2403-BAD',
     });
+  });
+
+  it("recalibrates compressor wear from the fleet's confirmed failures: the readings before each repair", async () => {
+    // Three connected units whose compressors drew 50 % more current per Hz by the time they
+    // were repaired (the profile assumes 35 %), readings every 12 hours for 30 days.
+    const end = Date.now() - 2 * day;
+    for (let k = 0; k < 3; k++) {
+      const dev = await provision(svc.httpUrl, svc.adminToken, 'air_conditioner', 'KFR-35GW');
+      const serial = `LOOP-CAL-${k}`;
+      expect(
+        (
+          await call('POST', '/api/v1/warranty/units', eng, {
+            serial,
+            category: 'air_conditioner',
+            model: 'KFR-35GW',
+            manufacturer: 'Gree',
+            deviceId: dev.id,
+            invoiceDate: chinaDate(300 * day),
+          })
+        ).status,
+      ).toBe(201);
+      const readings = Array.from({ length: 60 }, (_, i) => ({
+        ts: end - (60 - i) * 12 * 3_600_000,
+        metrics: {
+          compressor_freq_hz: 60,
+          compressor_current_a:
+            Math.round((6 * (1 + (0.5 * i) / 59) + 0.02 * Math.sin(i * 7 + k)) * 1000) / 1000,
+          power_w: 1_300 + 5 * Math.sin(i + k),
+          outdoor_temp_c: 30,
+          indoor_temp_c: 26,
+          setpoint_c: 24,
+          discharge_temp_c: 75 + 0.3 * Math.sin(i * 3 + k),
+        },
+      }));
+      const c = await connectDevice(svc.mqttUrl, dev);
+      await c.publishAsync(`devices/${dev.id}/telemetry`, JSON.stringify(readings), { qos: 1 });
+      await c.endAsync();
+      await waitFor(
+        async () =>
+          (
+            await call<{ points: unknown[] }>(
+              'GET',
+              `/api/v1/devices/${dev.id}/telemetry?metric=compressor_current_a&from=${end - 40 * day}&to=${end + day}`,
+              eng,
+            )
+          ).body.points?.length === 60,
+        15_000,
+        'readings stored',
+      );
+      expect(
+        (
+          await call('POST', `/api/v1/units/${serial}/repairs`, eng, {
+            outletId: 'LOOP-O1',
+            droppedOffAt: chinaDate(day),
+            reportedFault: '噪音大、耗电高 — noisy, high power draw',
+            diagnosis: { faultCode: 'H3', component: 'compressor', cause: 'quality' },
+            signatures: { repairer: 'eng-wang' },
+          })
+        ).status,
+      ).toBe(201);
+    }
+    const r = await call<{
+      failures: number;
+      runs: number;
+      indicators: Array<{
+        metric: string;
+        before: number;
+        after: number;
+        units: number;
+        note?: string;
+      }>;
+      proposedMode: { id: string; indicators: Array<{ metric: string; failureRel?: number }> };
+    }>('POST', '/api/v1/fleet/recalibrate', maker, {
+      category: 'air_conditioner',
+      mode: 'compressor_wear',
+      lookbackDays: 40,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // Every confirmed compressor failure on a connected unit; only the three have readings.
+    expect(r.body.runs).toBe(3);
+    expect(r.body.failures).toBeGreaterThanOrEqual(3);
+    const current = r.body.indicators.find((i) => i.metric === 'compressor_current_a')!;
+    expect(current).toMatchObject({ before: 0.35, units: 3 });
+    // Head (first 20 %) ≈ +5 % of 6 A, tail (last 5 %) ≈ +49 %: a move of ≈ 0.42 of the head.
+    expect(current.after).toBeGreaterThan(0.38);
+    expect(current.after).toBeLessThan(0.46);
+    const power = r.body.indicators.find((i) => i.metric === 'power_w')!;
+    expect(power.after).toBe(power.before); // flat: no clear move, kept
+    expect(power.note).toBeDefined();
+    expect(
+      r.body.proposedMode.indicators.find((i) => i.metric === 'compressor_current_a')!.failureRel,
+    ).toBe(current.after);
+    const unknown = await call<{ error: string }>('POST', '/api/v1/fleet/recalibrate', maker, {
+      category: 'air_conditioner',
+      mode: 'no_such_mode',
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('QUALITY_ERR_UNKNOWN_MODE');
   });
 });
