@@ -230,6 +230,14 @@ function alertDetail(a: Alert): HTMLElement {
       h('span', { class: 'swatch', 'aria-hidden': 'true' }),
       t('evidenceLegend'),
     ),
+    a.predictedFailure
+      ? h(
+          'p',
+          { class: 'muted legend' },
+          h('span', { class: 'swatch prediction', 'aria-hidden': 'true' }),
+          t('predictionLegend'),
+        )
+      : null,
     actionButtons(a, 'detail-title', () => void refreshAlerts()),
   );
 }

@@ -202,6 +202,8 @@ const en = {
   evidence: 'Evidence',
   expected: 'expected',
   evidenceLegend: 'Shaded on the charts: the time windows of this evidence.',
+  predictionLegend:
+    'Amber on the charts: the predicted failure band, with a line at the most likely time.',
   metrics: 'Metrics',
   window_alert: 'Around the alert',
   window_1h: 'Last hour',
@@ -447,6 +449,7 @@ const zh: Record<Key, string> = {
   evidence: '证据',
   expected: '预期',
   evidenceLegend: '图表中的阴影：这些证据的时间窗口。',
+  predictionLegend: '图表中的琥珀色区域：预计故障时间区间，竖线为最可能的时间。',
   metrics: '指标',
   window_alert: '告警前后',
   window_1h: '最近 1 小时',
