@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope, withDetails } from '../app/errors.ts';
+import { measureUnitDowntime, repairDatesFromTelemetry } from '../quality/downtime.ts';
+import { downtimeRoutes } from '../quality/downtime-routes.ts';
 import { importUnitsCsv } from './csv-import.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
@@ -25,7 +27,10 @@ export interface RecordRoutesOptions {
   auth: Auth;
   /** Clock for `recordedAt` and the default evaluation date; injected so tests control it. */
   now?: () => Date;
-  /** Telemetry, for car mileage from a connected unit's odometer (with rollback detection). */
+  /**
+   * Telemetry, for car mileage from a connected unit's odometer (with rollback detection), and
+   * for days out of service (`GET /units/:serial/downtime`, `?repairDays=telemetry`).
+   */
   telemetry?: OdometerSource;
 }
 
@@ -67,8 +72,10 @@ const UnitBodySchema = UnitInputSchema.extend({
     .describe('printed on the 三包凭证; only its hash is stored'),
 });
 
+const DaysSourceSchema = z.enum(['records', 'telemetry']);
 const UnitStatusSchema = EvaluationSchema.extend({
   unit: z.object({ serial: z.string(), category: z.string(), model: z.string() }),
+  repairDaysSource: DaysSourceSchema.describe('the source asked for (`repairDays`)'),
   history: z.array(
     z.object({
       seq: z.number().int(),
@@ -79,6 +86,8 @@ const UnitStatusSchema = EvaluationSchema.extend({
       reportedFault: z.string(),
       parts: z.array(z.string()),
       corrected: z.boolean().describe('this entry is a correction of an earlier record'),
+      daysSource: DaysSourceSchema.describe('where the repair days of this entry came from'),
+      daysSourceNote: z.string().optional().describe('the telemetry interval, or why not'),
     }),
   ),
 }).meta({ id: 'WarrantyUnitStatus' });
@@ -92,6 +101,8 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
 ) => {
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
+  // Days out of service from telemetry next to the records' (quality/downtime-routes.ts).
+  if (telemetry) await app.register(downtimeRoutes, { auth, store, telemetry, now });
   const unitOr404 = async (serial: string) => {
     const u = await store.getUnit(serial);
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
@@ -242,6 +253,9 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         querystring: z.object({
           evaluationDate: DateOrDateTimeSchema.optional(),
           mileageKm: z.coerce.number().nonnegative().optional(),
+          repairDays: DaysSourceSchema.default('records').describe(
+            'repair days from the records (drop-off → hand-back) or, where it measured them, from telemetry (quality/downtime.ts)',
+          ),
         }),
         response: { 200: UnitStatusSchema, 422: ErrorEnvelope, ...errors },
       },
@@ -257,8 +271,21 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         unit.category === 'household_car'
           ? await mileageFromTelemetry(telemetry, unit.deviceId, unit.invoiceDate, date)
           : undefined;
+      const fromTelemetry = req.query.repairDays === 'telemetry';
+      const measured =
+        fromTelemetry && telemetry && unit.deviceId
+          ? await measureUnitDowntime(telemetry, unit, records, evaluationEnd(date, now()))
+          : undefined;
+      const days = fromTelemetry
+        ? repairDatesFromTelemetry(
+            unit,
+            records,
+            measured,
+            telemetry ? `unit ${unit.serial} is linked to no device` : 'no telemetry store',
+          )
+        : undefined;
       const evaluation = evaluateCase(
-        caseForUnit(unit, records, date, req.query.mileageKm ?? tele?.km),
+        caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km),
       );
       evaluation.warnings.push(...(tele?.warnings ?? []));
       const history = effectiveRecords(records).map((r) => ({
@@ -270,12 +297,21 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         reportedFault: r.body.reportedFault,
         parts: r.body.parts.map((p) => p.name),
         corrected: r.body.kind === 'correction',
+        daysSource: days?.sources.get(r.seq)?.source ?? ('records' as const),
+        ...(days?.sources.has(r.seq) ? { daysSourceNote: days.sources.get(r.seq)?.note } : {}),
       }));
       return {
         ...evaluation,
         unit: { serial: unit.serial, category: unit.category, model: unit.model },
+        repairDaysSource: req.query.repairDays,
         history,
       };
     },
   );
 };
+
+/** The instant an evaluation on `date` looks at: the end of a date-only day, never the future. */
+function evaluationEnd(date: string, clock: Date): number {
+  const e = parseInstant(date);
+  return Math.min(clock.getTime(), e.precision === 'date' ? e.ms + 86_400_000 : e.ms);
+}
