@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { WARRANTY_CATEGORIES } from '../warranty/index.ts';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { startService } from './service.ts';
@@ -22,6 +23,7 @@ export async function runDemo(
   await service.auth.issue({ role: 'admin', id: 'admin-demo', token, label: 'npm run demo' });
   const api = `http://127.0.0.1:${service.ports.http}`;
   const mqtt = `mqtt://127.0.0.1:${service.ports.tcp}`;
+  const staff = await demoStaff(service, api, token);
   io.stdout(
     [
       '',
@@ -29,8 +31,12 @@ export async function runDemo(
       'one simulated hour per second, replaying the recent past up to now.',
       '',
       `Admin token for this demo: ${token}`,
+      `Engineer token: ${staff.engineer}    manufacturer token ("Demo"): ${staff.maker}`,
       '',
       'Look at:',
+      `  ${api}/fleet.html           # manufacturer overview (paste the manufacturer token)`,
+      `  ${api}/engineer.html        # alert queue, devices, repair orders (engineer token)`,
+      `  ${api}/owner.html?serial=DEMO-…   # an owner's 三包 status (verification code: DEMO-CODE)`,
       `  curl -s "${api}/api/v1/devices?limit=5" -H "authorization: Bearer ${token}"`,
       `  curl -s "${api}/api/v1/devices/<id>/latest" -H "authorization: Bearer ${token}"`,
       `  curl -s "${api}/api/v1/devices/<id>/events" -H "authorization: Bearer ${token}"   # fault codes`,
@@ -70,10 +76,94 @@ export async function runDemo(
     ],
     { ...io, env },
   );
+  // Every simulated device of a 三包 category gets its warranty unit (sold in the last two
+  // years, one of six production batches), so alerts can become repair orders and the fleet
+  // pages have failure rates to show.
+  const units = registerUnitsAsDevicesAppear(api, token, stop.signal, (err) =>
+    io.stderr(`demo: registering warranty units failed: ${(err as Error).message}`),
+  );
   const code = await Promise.race([
     fleet,
     new Promise<number>((r) => stop.signal.addEventListener('abort', () => r(0))),
   ]);
+  stop.abort();
+  await units;
   await service.close();
   return code;
+}
+
+async function call(api: string, token: string, method: string, url: string, body?: unknown) {
+  const res = await fetch(`${api}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json().catch(() => undefined)) as unknown };
+}
+
+/** An engineer and a manufacturer token, and the authorized outlet repairs are recorded at. */
+async function demoStaff(
+  service: Awaited<ReturnType<typeof startService>>,
+  api: string,
+  admin: string,
+): Promise<{ engineer: string; maker: string }> {
+  const engineer = (await service.auth.issue({ role: 'engineer', subject: 'demo-engineer' })).token;
+  const maker = (await service.auth.issue({ role: 'manufacturer', subject: 'Demo' })).token;
+  await call(api, admin, 'POST', '/api/v1/warranty/outlets', {
+    id: 'DEMO-OUTLET',
+    name: '演示授权服务站 Demo authorized outlet',
+    manufacturer: 'Demo',
+    servicePhone: '400-000-0000',
+    authorizedFrom: '2020-01-01',
+  });
+  return { engineer, maker };
+}
+
+const WARRANTY = new Set<string>(WARRANTY_CATEGORIES);
+
+async function registerUnitsAsDevicesAppear(
+  api: string,
+  token: string,
+  stop: AbortSignal,
+  onError: (err: unknown) => void,
+): Promise<void> {
+  const done = new Set<string>();
+  while (!stop.aborted) {
+    try {
+      const r = await call(api, token, 'GET', '/api/v1/devices?limit=1000');
+      const devices =
+        (
+          r.body as {
+            devices?: Array<{ id: string; category: string; model: string; serial: string }>;
+          }
+        ).devices ?? [];
+      for (const d of devices) {
+        if (done.has(d.id) || stop.aborted) continue;
+        done.add(d.id);
+        if (!WARRANTY.has(d.category)) continue;
+        const h = createHash('sha256').update(d.id).digest();
+        const age = 20 + (h.readUInt16BE(0) % 700);
+        const sold = new Date(Date.now() + 8 * 3_600_000 - age * 86_400_000)
+          .toISOString()
+          .slice(0, 10);
+        await call(api, token, 'POST', '/api/v1/warranty/units', {
+          serial: `DEMO-${d.serial}`,
+          category: d.category,
+          model: d.model,
+          manufacturer: 'Demo',
+          deviceId: d.id,
+          invoiceDate: sold,
+          priceCNY: 1_000 + (h.readUInt16BE(2) % 9_000),
+          productionBatch: `B${String.fromCharCode(65 + (h[4]! % 6))}`,
+          verificationCode: 'DEMO-CODE',
+        });
+      }
+    } catch (err) {
+      onError(err);
+    }
+    await new Promise((r) => setTimeout(r, 3_000).unref());
+  }
 }
