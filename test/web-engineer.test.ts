@@ -220,7 +220,7 @@ describeWithService(
         return [...o.alerts, ...a.alerts].map((x) => x.id).sort();
       };
       const before = await active();
-      expect(before.length, 'the simulated faults opened alerts').toBeGreaterThan(0);
+      expect(before.length, 'the simulated faults opened alerts').toBeGreaterThanOrEqual(2);
       await expect.poll(async () => (await rowIds(page)).sort()).toEqual(before);
 
       // The device reports a code for a mode it has no active alert for: a new alert, pushed
@@ -273,6 +273,16 @@ describeWithService(
       await dialog.getByRole('button', { name: dictionaries.en.confirm }).click();
       await expect.poll(() => row.textContent()).toContain('eng-li');
       expect((await get<Alert>(`/api/v1/alerts/${liveAlert.id}`)).assignee).toBe('eng-li');
+      // Focus is back on the button that opened the dialog, across the row's re-render.
+      expect(
+        await page.evaluate(() => (document.activeElement as HTMLElement).dataset.action),
+      ).toBe('assign');
+      // Escape closes the dialog without acting.
+      await row.getByRole('button', { name: dictionaries.en.resolve }).click();
+      await dialog.waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      expect((await get<Alert>(`/api/v1/alerts/${liveAlert.id}`)).status).toBe('acknowledged');
       await page.locator('#f-assignee').fill('eng-li');
       await page.locator('#f-assignee').dispatchEvent('change');
       await expect.poll(() => rowIds(page)).toEqual([liveAlert.id]);
@@ -280,6 +290,18 @@ describeWithService(
       await page.locator('#f-assignee').fill('');
       await page.locator('#f-assignee').dispatchEvent('change');
       await expect.poll(async () => (await rowIds(page)).length).toBe(before.length + 1);
+
+      // Someone else acknowledges an alert (through the API): the page follows, unasked.
+      const elsewhere = before[1]!;
+      expect((await get<Alert>(`/api/v1/alerts/${elsewhere}`)).status).toBe('open');
+      expect((await api(svc.httpUrl, 'POST', `/api/v1/alerts/${elsewhere}/ack`, eng)).status).toBe(
+        200,
+      );
+      await expect
+        .poll(() =>
+          page.locator(`#alerts-table tr[data-alert="${elsewhere}"]`).getAttribute('data-status'),
+        )
+        .toBe('acknowledged');
 
       // Dismissing needs a reason: an empty one keeps the dialog open and nothing changes.
       const other = page.locator(`#alerts-table tr[data-alert="${before[0]}"]`);

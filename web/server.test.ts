@@ -17,7 +17,7 @@ describe('webRoutes', () => {
   it('answers 503 naming the build command when the pages are not built', async () => {
     const app = Fastify();
     await app.register(webRoutes, { root: join(dir, 'missing') });
-    for (const url of ['/', '/owner.html']) {
+    for (const url of ['/', '/owner.html', '/engineer.html', '/fleet.html']) {
       const r = await app.inject(url);
       expect(r.statusCode).toBe(503);
       expect(r.headers['content-type']).toMatch(/text\/html/);
