@@ -38,6 +38,27 @@ describe('loadConfig', () => {
     }
   });
 
+  it('alert escalation and notification cap, repair verification window: defaults, values, refusals', () => {
+    const d = loadConfig({});
+    expect(d.alerts).toEqual({ escalateAfterMs: 30 * 60_000, notifyMaxPerHour: 10 });
+    expect(d.repairs).toEqual({ verifyWindowMs: 72 * 3_600_000, minHealth: 80 });
+    const c = loadConfig({
+      ALERT_ESCALATE_MINUTES: '0',
+      ALERT_NOTIFY_MAX_PER_HOUR: '3',
+      REPAIR_VERIFY_HOURS: '24',
+      REPAIR_VERIFY_MIN_HEALTH: '90',
+    });
+    expect(c.alerts).toEqual({ escalateAfterMs: 0, notifyMaxPerHour: 3 });
+    expect(c.repairs).toEqual({ verifyWindowMs: 24 * 3_600_000, minHealth: 90 });
+    try {
+      loadConfig({ ALERT_NOTIFY_MAX_PER_HOUR: '0', REPAIR_VERIFY_MIN_HEALTH: '101' });
+      expect.unreachable();
+    } catch (err) {
+      const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['ALERT_NOTIFY_MAX_PER_HOUR', 'REPAIR_VERIFY_MIN_HEALTH']);
+    }
+  });
+
   it('selects InfluxDB 1.x without a token and 2.x with one', () => {
     expect(loadConfig({ INFLUX_URL: 'http://127.0.0.1:8086' }).influx).toEqual({
       version: 1,

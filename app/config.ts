@@ -81,6 +81,14 @@ export const ConfigSchema = z
     /** Accepted timestamp window: how far in the future (s) and in the past (days). */
     INGEST_MAX_FUTURE_SECONDS: positiveInt.default(300),
     INGEST_MAX_PAST_DAYS: positiveInt.default(400),
+    /** An open alert not acknowledged within this many minutes is escalated (0 = never). */
+    ALERT_ESCALATE_MINUTES: z.coerce
+      .number()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(30),
+    /** Machine notifications (opened, raised, escalated) per device per hour; more are held back. */
+    ALERT_NOTIFY_MAX_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
     /** After a repair's hand-back, hours the repaired failure mode has to be healthy again. */
     REPAIR_VERIFY_HOURS: z.coerce
       .number()
@@ -149,6 +157,7 @@ export interface Config {
     maxPastMs: number;
   };
   readonly repairs: { verifyWindowMs: number; minHealth: number };
+  readonly alerts: { escalateAfterMs: number; notifyMaxPerHour: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -214,6 +223,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       flushMs: c.INGEST_FLUSH_MS,
       maxFutureMs: c.INGEST_MAX_FUTURE_SECONDS * 1000,
       maxPastMs: c.INGEST_MAX_PAST_DAYS * 86_400_000,
+    },
+    alerts: {
+      escalateAfterMs: c.ALERT_ESCALATE_MINUTES * 60_000,
+      notifyMaxPerHour: c.ALERT_NOTIFY_MAX_PER_HOUR,
     },
     repairs: {
       verifyWindowMs: c.REPAIR_VERIFY_HOURS * 3_600_000,

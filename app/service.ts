@@ -119,7 +119,16 @@ export async function startService(
     });
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
-    const diagnostics = startDiagnostics({ sql, broker, ingest, auth, devices, log });
+    const diagnostics = startDiagnostics({
+      sql,
+      broker,
+      ingest,
+      auth,
+      devices,
+      log,
+      escalateAfterMs: config.alerts.escalateAfterMs,
+      cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
+    });
     cleanup.push(() => diagnostics.close());
 
     const warranty = new SqlWarrantyStore(sql);
