@@ -73,30 +73,57 @@ function authError(message: string, returnCode: ReturnCode): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as unknown as AuthenticateError;
 }
 
-/**
- * Adapts a hook to aedes's callback style: called back exactly once (STYLE.md §8), with what
- * the function returns or throws, or what its promise settles to. A function that can decide
- * synchronously (most publishes) returns a plain value and costs no promise.
- */
-function once<A extends unknown[], R>(fn: (...a: A) => R | Promise<R>, log: FastifyBaseLogger) {
-  const fail = (cb: (err: Error | null, r?: R) => void, err: unknown) => {
-    if (!(err instanceof Error)) log.error({ err }, 'broker hook threw a non-error');
-    cb(err instanceof Error ? err : new Error(String(err)));
-  };
+/** Adapts an async hook to aedes's callback style: called back exactly once (STYLE.md §8). */
+function once<A extends unknown[], R>(fn: (...a: A) => Promise<R>, log: FastifyBaseLogger) {
   return (cb: (err: Error | null, r?: R) => void, ...a: A): void => {
-    let r: R | Promise<R>;
-    try {
-      r = fn(...a);
-    } catch (err) {
-      return fail(cb, err);
-    }
-    if (r instanceof Promise)
-      r.then(
-        (v) => cb(null, v),
-        (err: unknown) => fail(cb, err),
-      );
-    else cb(null, r);
+    fn(...a).then(
+      (r) => cb(null, r),
+      (err: unknown) => cb(asError(err, log)),
+    );
   };
+}
+
+function asError(err: unknown, log: FastifyBaseLogger): Error {
+  if (err instanceof Error) return err;
+  log.error({ err }, 'broker hook threw a non-error');
+  return new Error(String(err));
+}
+
+/**
+ * QoS 1/2 publishes waiting for the spool's group commit. Every message of a group shares the
+ * spool's one promise, so one `then` per group calls them all back in order, instead of a
+ * promise and two closures per message. A later group always comes with a new promise.
+ */
+class GroupAcks {
+  private group?: Promise<void>;
+  private waiting: Array<{ st: ClientState; done: (err?: Error | null) => void }> = [];
+
+  constructor(private readonly log: FastifyBaseLogger) {}
+
+  add(durable: Promise<void>, st: ClientState, done: (err?: Error | null) => void): void {
+    if (durable !== this.group) {
+      this.group = durable;
+      const waiting: typeof this.waiting = (this.waiting = []);
+      durable.then(
+        () => this.settle(waiting, null),
+        (err: unknown) => this.settle(waiting, asError(err, this.log)),
+      );
+    }
+    this.waiting.push({ st, done });
+  }
+
+  private settle(waiting: typeof this.waiting, err: Error | null): void {
+    let thrown: unknown;
+    for (const w of waiting) {
+      w.st.inflight--;
+      try {
+        w.done(err);
+      } catch (e) {
+        thrown ??= e; // the others are still called back; the first failure surfaces after
+      }
+    }
+    if (thrown !== undefined) throw thrown;
+  }
 }
 
 /**
@@ -247,104 +274,96 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     throw err;
   };
 
-  const authorizePublish = once(
-    (client: Client | null, packet: PublishPacket): void | Promise<void> => {
-      const st = state(client);
-      if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
-      const topic = packet.topic;
-      const kind = topic.endsWith('/telemetry')
-        ? 'telemetry'
-        : topic.endsWith('/events')
-          ? 'events'
-          : 'other';
-      messagesIn[kind]();
-      if (topic.length > config.maxTopicLength) {
-        metrics.rejected.inc({ reason: 'topic_too_long' });
-        throw new Error(`topic longer than ${config.maxTopicLength} characters`);
-      }
-      if (levels(topic) > config.maxTopicLevels) {
-        metrics.rejected.inc({ reason: 'topic_too_deep' });
-        throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
-      }
-      // Hot path for devices: their one allowed prefix, precomputed (same rule as acl.ts).
-      const allowed = st.prefix ? topic.startsWith(st.prefix) : mayPublish(st.who, topic);
-      if (!allowed) {
-        // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
-        metrics.rejected.inc({ reason: 'acl_publish' });
-        log.warn(
-          { client: client.id, topic },
-          "publish outside the client's topics: disconnecting",
-        );
-        throw new Error(`not authorized to publish to ${topic}`);
-      }
-      // Retained messages live in broker memory forever: a device may retain only its status,
-      // or one device could fill the broker with retained topics of its own making.
-      if (packet.retain && st.prefix && topic !== `${st.prefix}status`) {
-        packet.retain = false;
-        metrics.rejected.inc({ reason: 'retain_stripped' });
-      }
-      if (!st.bucket.take(now())) {
-        metrics.rejected.inc({ reason: 'rate' });
-        reportError(
-          st,
-          topic,
-          'rate',
-          `more than ${config.ratePerDevice} messages/s (burst ${config.rateBurst}): refused`,
-        );
-        // QoS 0 is dropped; QoS 1/2 is left unacknowledged (the client resends it after reconnecting).
-        if (packet.qos > 0) throw new Error('message rate exceeded');
-        return divert(packet, client.id);
-      }
-      if (packet.payload.length > config.maxPayloadBytes) {
-        metrics.rejected.inc({ reason: 'payload_too_large' });
-        reportError(
-          st,
-          topic,
-          'payload_too_large',
-          `payload of ${packet.payload.length} bytes exceeds ${config.maxPayloadBytes}`,
-        );
-        return divert(packet, client.id);
-      }
-      if (st.who.kind !== 'device' || kind === 'other') return;
-      // Deeper topics are not ingested.
-      if (topic !== (kind === 'telemetry' ? st.telemetryTopic : st.eventsTopic)) return;
-      const payload =
-        typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      if (packet.qos === 0) {
-        // Nothing to acknowledge: the verdict is known now, the spool writes it with its next group.
-        let r: Admitted;
-        try {
-          r = deps.ingest.admit(kind, st.who, payload, false);
-        } catch (err) {
-          return spoolFull(err, packet, client.id);
-        }
-        return ingested(st, packet, client.id, r);
-      }
-      if (st.inflight >= config.maxInflight) {
-        metrics.rejected.inc({ reason: 'inflight' });
-        throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
-      }
+  /**
+   * The publish checks: throws to refuse (the connection closes), returns nothing when the
+   * message may go on now, or the promise of the spool group commit it must wait for (QoS 1/2).
+   */
+  const checkPublish = (client: Client | null, packet: PublishPacket): Promise<void> | void => {
+    const st = state(client);
+    if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
+    const topic = packet.topic;
+    const kind = topic.endsWith('/telemetry')
+      ? 'telemetry'
+      : topic.endsWith('/events')
+        ? 'events'
+        : 'other';
+    messagesIn[kind]();
+    if (topic.length > config.maxTopicLength) {
+      metrics.rejected.inc({ reason: 'topic_too_long' });
+      throw new Error(`topic longer than ${config.maxTopicLength} characters`);
+    }
+    if (levels(topic) > config.maxTopicLevels) {
+      metrics.rejected.inc({ reason: 'topic_too_deep' });
+      throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
+    }
+    // Hot path for devices: their one allowed prefix, precomputed (same rule as acl.ts).
+    const allowed = st.prefix ? topic.startsWith(st.prefix) : mayPublish(st.who, topic);
+    if (!allowed) {
+      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
+      metrics.rejected.inc({ reason: 'acl_publish' });
+      log.warn({ client: client.id, topic }, "publish outside the client's topics: disconnecting");
+      throw new Error(`not authorized to publish to ${topic}`);
+    }
+    // Retained messages live in broker memory forever: a device may retain only its status,
+    // or one device could fill the broker with retained topics of its own making.
+    if (packet.retain && st.prefix && topic !== `${st.prefix}status`) {
+      packet.retain = false;
+      metrics.rejected.inc({ reason: 'retain_stripped' });
+    }
+    if (!st.bucket.take(now())) {
+      metrics.rejected.inc({ reason: 'rate' });
+      reportError(
+        st,
+        topic,
+        'rate',
+        `more than ${config.ratePerDevice} messages/s (burst ${config.rateBurst}): refused`,
+      );
+      // QoS 0 is dropped; QoS 1/2 is left unacknowledged (the client resends it after reconnecting).
+      if (packet.qos > 0) throw new Error('message rate exceeded');
+      return divert(packet, client.id);
+    }
+    if (packet.payload.length > config.maxPayloadBytes) {
+      metrics.rejected.inc({ reason: 'payload_too_large' });
+      reportError(
+        st,
+        topic,
+        'payload_too_large',
+        `payload of ${packet.payload.length} bytes exceeds ${config.maxPayloadBytes}`,
+      );
+      return divert(packet, client.id);
+    }
+    if (st.who.kind !== 'device' || kind === 'other') return;
+    // Deeper topics are not ingested.
+    if (topic !== (kind === 'telemetry' ? st.telemetryTopic : st.eventsTopic)) return;
+    const payload =
+      typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (packet.qos === 0) {
+      // Nothing to acknowledge: the verdict is known now, the spool writes it with its next group.
       let r: Admitted;
       try {
-        r = deps.ingest.admit(kind, st.who, payload, true);
+        r = deps.ingest.admit(kind, st.who, payload, false);
       } catch (err) {
         return spoolFull(err, packet, client.id);
       }
-      if (!r.ok) return ingested(st, packet, client.id, r);
-      // PUBACK only once the spool's group commit has it on disk.
-      st.inflight++;
-      return r.durable!.then(
-        () => {
-          st.inflight--;
-        },
-        (err: unknown) => {
-          st.inflight--;
-          throw err;
-        },
-      );
-    },
-    log,
-  );
+      return ingested(st, packet, client.id, r);
+    }
+    if (st.inflight >= config.maxInflight) {
+      metrics.rejected.inc({ reason: 'inflight' });
+      throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
+    }
+    let r: Admitted;
+    try {
+      r = deps.ingest.admit(kind, st.who, payload, true);
+    } catch (err) {
+      return spoolFull(err, packet, client.id);
+    }
+    if (!r.ok) return ingested(st, packet, client.id, r);
+    // PUBACK only once the spool's group commit has it on disk.
+    st.inflight++;
+    return r.durable;
+  };
+
+  const acks = new GroupAcks(log);
 
   const authorizeSubscribe = (
     client: Client,
@@ -366,7 +385,18 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         username ?? undefined,
         password ?? undefined,
       ),
-    authorizePublish: (client, packet, done) => authorizePublish(done, client, packet),
+    // The typed adapter of this hook (STYLE.md §8): calls back exactly once, at once or when
+    // the message's group commit settles.
+    authorizePublish: (client, packet, done) => {
+      let durable: Promise<void> | void;
+      try {
+        durable = checkPublish(client, packet);
+      } catch (err) {
+        return done(asError(err, log));
+      }
+      if (durable) acks.add(durable, state(client)!, done);
+      else done(null);
+    },
     authorizeSubscribe,
     authorizeForward: (_client, packet) => {
       messagesOut();
