@@ -193,8 +193,7 @@ describe('measureRecord: one repair record against the device telemetry', () => 
     const lastBefore = dropOff - D - 20 * 60_000;
     const firstAfter = handBack + D - 30 * 60_000; // 5 days less 10 minutes after lastBefore
     const src = seriesSource({
-      odometer_km: [...every10(T0 - 5 * D, lastBefore + 1), ...every10(firstAfter, T0 + 8 * D)],
-      speed_kmh: [],
+      speed_kmh: [...every10(T0 - 5 * D, lastBefore + 1), ...every10(firstAfter, T0 + 8 * D)],
     });
     const m = await measureRecord(src, car, rec3, NOW);
     expect(m).toMatchObject({
@@ -206,23 +205,34 @@ describe('measureRecord: one repair record against the device telemetry', () => 
       usable: true,
       flags: ['telemetry_longer'],
     });
+    // The hourly maxima of the speed, then the two edges.
+    expect(src.calls).toBe(3);
   });
 
   it('a car driven during the recorded repair → running_while_at_outlet (and no silence)', async () => {
     const driving = (t: number) => (Math.floor(t / H) % 24 === 4 ? 40 : 0); // noon, China time
     const src = seriesSource({
-      odometer_km: every10(T0 - 5 * D, T0 + 8 * D),
       speed_kmh: every10(T0 - 5 * D, T0 + 8 * D, driving),
     });
     const m = await measureRecord(src, car, rec3, NOW);
     expect(m.flags).toEqual(['running_while_at_outlet', 'no_silence']);
     expect(m.operatingHours).toBe(3); // one hour a day on the three days, grace hours excluded
     expect(m).toMatchObject({ telemetryDays: null, usable: false, interval: null });
+    expect(src.calls).toBe(1);
+  });
+
+  it('a phone reporting while at the outlet is in use: the whole hours inside count', async () => {
+    const phone: Unit = { ...car, category: 'mobile_phone', model: 'P60' };
+    const src = seriesSource({ battery_pct: every10(T0 - 5 * D, T0 + 8 * D) });
+    const m = await measureRecord(src, phone, rec3, NOW);
+    // 08:10 + 2 h … 3 days later 08:10 − 2 h (China time): 11:00 … 06:00, 67 whole hours.
+    expect(m).toMatchObject({ recordDays: 3, operatingHours: 67 });
+    expect(m.flags).toEqual(['running_while_at_outlet', 'no_silence']);
+    expect(src.calls).toBe(1);
   });
 
   it('a parked car that keeps reporting at the outlet is not running: only no_silence', async () => {
     const src = seriesSource({
-      odometer_km: every10(T0 - 5 * D, T0 + 8 * D),
       speed_kmh: every10(T0 - 5 * D, T0 + 8 * D, () => 0),
     });
     expect((await measureRecord(src, car, rec3, NOW)).flags).toEqual(['no_silence']);
@@ -239,7 +249,7 @@ describe('measureRecord: one repair record against the device telemetry', () => 
 
   it('a silence shorter than the record beyond the tolerance → telemetry_shorter', async () => {
     const src = seriesSource({
-      odometer_km: [...every10(T0 - 5 * D, dropOff + H), ...every10(dropOff + D, T0 + 8 * D)],
+      speed_kmh: [...every10(T0 - 5 * D, dropOff + H), ...every10(dropOff + D, T0 + 8 * D)],
     });
     const m = await measureRecord(src, car, rec3, NOW);
     expect(m).toMatchObject({ recordDays: 3, telemetryDays: 1, flags: ['telemetry_shorter'] });
@@ -254,7 +264,7 @@ describe('measureRecord: one repair record against the device telemetry', () => 
 
   it('an ongoing repair still silent: out of service until now, usable without an end', async () => {
     const now = dropOff + 4 * D;
-    const src = seriesSource({ odometer_km: every10(T0 - 5 * D, dropOff + 1) });
+    const src = seriesSource({ speed_kmh: every10(T0 - 5 * D, dropOff + 1) });
     const m = await measureRecord(src, car, record(1, iso(dropOff)), now);
     expect(m).toMatchObject({
       recordDays: 4,
@@ -266,7 +276,7 @@ describe('measureRecord: one repair record against the device telemetry', () => 
   });
 
   it('handed back but no reading within 3 days after: a lower bound, not usable', async () => {
-    const src = seriesSource({ odometer_km: every10(T0 - 5 * D, dropOff) });
+    const src = seriesSource({ speed_kmh: every10(T0 - 5 * D, dropOff) });
     const m = await measureRecord(src, car, rec3, NOW);
     expect(m).toMatchObject({
       telemetryDaysAtLeast: true,
@@ -276,7 +286,7 @@ describe('measureRecord: one repair record against the device telemetry', () => 
   });
 
   it('no readings in the window, or no device: no_telemetry without a query too many', async () => {
-    const src = seriesSource({ odometer_km: every10(T0 - 40 * D, T0 - 20 * D) });
+    const src = seriesSource({ speed_kmh: every10(T0 - 40 * D, T0 - 20 * D) });
     const m = await measureRecord(src, car, rec3, NOW);
     expect(m).toMatchObject({ flags: ['no_telemetry'], telemetryDays: null, usable: false });
     expect(src.calls).toBe(1);
@@ -290,7 +300,7 @@ describe('repairDatesFromTelemetry: the dates the 三包 counts use', () => {
   it('uses the telemetry interval where usable, the record elsewhere, and says which', async () => {
     const rec2 = record(2, iso(T0 + 10 * D), iso(T0 + 11 * D));
     const src = seriesSource({
-      odometer_km: [
+      speed_kmh: [
         ...every10(T0 - 5 * D, T0 - D),
         ...every10(T0 + 4 * D, T0 + 14 * D), // record 2: never silent
       ],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { Point, TelemetryStore } from '../ingest/telemetry-store.ts';
 import {
   daysBetween,
   hoursBetween,
@@ -55,16 +55,21 @@ export interface DowntimeProfile {
   repair: 'drop_off' | 'on_site';
   /** A metric the device reports in every reading set: its hourly count says "alive". */
   presence: string;
-  /** What "operating" means when a reading alone does not (a parked car still reports). */
-  activity?: { metric: string; above: number; what: string };
+  /**
+   * What "operating" means when a reading alone does not (a parked car still reports): the
+   * presence metric above `above`. The hourly query then asks for its max instead of a count
+   * (empty hours are omitted either way), and one query tells both.
+   */
+  activity?: { above: number; what: string };
 }
 
 /** Per category: where it is repaired and which readings show it alive or operating. */
 export const DOWNTIME_PROFILES: Readonly<Record<WarrantyCategory, DowntimeProfile>> = {
   household_car: {
     repair: 'drop_off',
-    presence: 'odometer_km',
-    activity: { metric: 'speed_kmh', above: 3, what: 'driven' },
+    // OBD speed is in every reading set: one hourly max says both "reporting" and "driven".
+    presence: 'speed_kmh',
+    activity: { above: 3, what: 'driven' },
   },
   mobile_phone: { repair: 'drop_off', presence: 'battery_pct' },
   microcomputer: { repair: 'drop_off', presence: 'cpu_temp_c' },
@@ -208,7 +213,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Measures one record against the device's telemetry. `nowMs` bounds an ongoing repair (and
- * the window). Four to five queries: the hourly count, the operating hours, two edge refinements.
+ * the window). At most three queries: the hourly series and the two edges of the silence.
  */
 export async function measureRecord(
   src: DowntimeSource,
@@ -243,16 +248,17 @@ export async function measureRecord(
   const margin = (opts.marginDays ?? 3) * DAY_MS;
   const window = { from: from.ms - margin, to: Math.min(nowMs, to.ms + margin) };
   if (window.to <= window.from) return none('no_telemetry', 'the repair lies in the future');
-  const counts = await src.query({
+  // Empty hours are omitted (TelemetryStore contract): every hour returned had readings.
+  const hourly = await src.query({
     deviceId,
     metric: profile.presence,
     from: window.from,
     to: window.to,
     every: HOUR_MS,
-    agg: 'count',
+    agg: profile.activity ? 'max' : 'count',
     limit: Math.ceil((window.to - window.from) / HOUR_MS) + 2,
   });
-  const live = counts.filter((p) => p.value > 0).map((p) => p.ts);
+  const live = hourly.map((p) => p.ts);
   if (live.length === 0)
     return none(
       'no_telemetry',
@@ -261,14 +267,12 @@ export async function measureRecord(
 
   const flags: DowntimeFlag[] = [];
   const notes: string[] = [];
-  const operatingHours =
-    profile.repair === 'drop_off'
-      ? await operating(src, deviceId, profile, from.ms, to.ms, opts)
-      : 0;
-  if (operatingHours > 0) {
+  const operating =
+    profile.repair === 'drop_off' ? operatingHours(profile, hourly, from.ms, to.ms, opts) : 0;
+  if (operating > 0) {
     flags.push('running_while_at_outlet');
     notes.push(
-      `${profile.activity ? profile.activity.what : 'reporting'} in ${operatingHours} h of the recorded repair`,
+      `${profile.activity ? profile.activity.what : 'reporting'} in ${operating} h of the recorded repair`,
     );
   }
   const outage = findOutage(live, {
@@ -289,7 +293,7 @@ export async function measureRecord(
       telemetryDays: null,
       telemetryDaysAtLeast: false,
       interval: null,
-      operatingHours,
+      operatingHours: operating,
       usable: false,
       flags,
       note: notes.join('; '),
@@ -328,7 +332,7 @@ export async function measureRecord(
       firstReadingAfter: firstAfter === null ? null : iso(firstAfter),
       liveHoursInside: outage.liveBinsInside,
     },
-    operatingHours,
+    operatingHours: operating,
     usable: lastBefore !== null && (firstAfter !== null || ongoing),
     flags,
     note: notes.join('; ') || 'telemetry agrees with the record',
@@ -339,29 +343,24 @@ function instantAt(ms: number): Instant {
   return parseInstant(iso(ms));
 }
 
-/** Hours with the unit operating in the recorded repair, its first and last hours excluded. */
-async function operating(
-  src: DowntimeSource,
-  deviceId: string,
+/**
+ * Hours with the unit operating in the recorded repair, its first and last `graceHours` left
+ * out, from the hourly series (counts, or the presence metric's maxima when it has `activity`).
+ */
+function operatingHours(
   profile: DowntimeProfile,
+  hourly: readonly Point[],
   fromMs: number,
   toMs: number,
   opts: DowntimeOptions,
-): Promise<number> {
+): number {
   const grace = (opts.graceHours ?? 2) * HOUR_MS;
   const span = { from: fromMs + grace, to: toMs - grace };
-  if (span.to <= span.from) return 0;
   const a = profile.activity;
-  const pts = await src.query({
-    deviceId,
-    metric: a ? a.metric : profile.presence,
-    from: span.from,
-    to: span.to,
-    every: HOUR_MS,
-    agg: a ? 'max' : 'count',
-    limit: Math.ceil((span.to - span.from) / HOUR_MS) + 2,
-  });
-  return pts.filter((p) => p.value > (a ? a.above : 0)).length;
+  // Hours wholly inside the span: a reading just before it is the drive to the outlet.
+  return hourly.filter(
+    (p) => p.ts >= span.from && p.ts + HOUR_MS <= span.to && (!a || p.value > a.above),
+  ).length;
 }
 
 /** The last reading in the bin starting at `bin` (within the window). */

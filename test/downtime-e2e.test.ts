@@ -87,7 +87,7 @@ function downtimeSuite(backend: string, env: () => Env) {
       async () => {
         const r = await call<{ points: unknown[] }>(
           'GET',
-          `/api/v1/devices/${dev.id}/telemetry?metric=odometer_km&from=${BASE - 11 * D}&to=${BASE + 11 * D}&limit=100000`,
+          `/api/v1/devices/${dev.id}/telemetry?metric=speed_kmh&from=${BASE - 11 * D}&to=${BASE + 11 * D}&limit=100000`,
           svc.adminToken,
         );
         return r.body.points?.length === entries.length;
