@@ -81,7 +81,7 @@ describeWithService(
       );
       eng = issued.body.token;
 
-      // Ten days of a small simulated fleet with faults, replayed in about 8 s; the run lasts
+      // A week of a small simulated fleet with faults, replayed in about 8 s; the run lasts
       // 12 s, so however late the machine's timers fire, it reaches the wall clock and the
       // readings run up to now. Readings every 4 minutes: fewer to store than the models' 1
       // minute, and still under the 5 missed intervals that make a data gap.
@@ -93,8 +93,8 @@ describeWithService(
         devices: 6,
         mix: { air_conditioner: 3, refrigerator: 2, washing_machine: 1 },
         faults: 0.5,
-        start: Date.now() - 10 * 86_400_000,
-        speed: 108_000,
+        start: Date.now() - 7 * 86_400_000,
+        speed: 75_600,
         seed: 62,
         durationMs: 12_000,
         intervalS: 240,

@@ -72,7 +72,7 @@ describeWithService(
       );
       maker = issued.body.token;
 
-      // Ten days of a small fleet with faults, replayed in about 8 s (readings every 4 min).
+      // Six days of a small fleet with faults, replayed in about 8 s (readings every 4 min).
       const credentialsFile = path.join(dir, 'creds.json');
       const run = await runFleet({
         api: svc.httpUrl,
@@ -81,8 +81,8 @@ describeWithService(
         devices: 7,
         mix: { air_conditioner: 3, refrigerator: 2, washing_machine: 2 },
         faults: 0.5,
-        start: Date.now() - 10 * 86_400_000,
-        speed: 108_000,
+        start: Date.now() - 6 * 86_400_000,
+        speed: 64_800,
         seed: 62,
         durationMs: 12_000,
         intervalS: 240,

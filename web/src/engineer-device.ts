@@ -1,9 +1,10 @@
 import { openAlertStream } from './alert-stream.ts';
-import type { Alert, AlertList, CommandRecord, Device, Health } from './api-types.ts';
-import { ApiError, formatWhen, getJson, h, lang, pick, postJson, t } from './common.ts';
+import type { Alert, AlertList, Device, Health } from './api-types.ts';
+import { ApiError, formatWhen, getJson, h, pick, t } from './common.ts';
+import { CommandsPanel } from './device-commands.ts';
+import { factsSection, fmt, healthSection, section, warrantySection } from './device-sections.ts';
 import { TelemetryCharts, WINDOWS, windowRange, type WindowId } from './device-telemetry.ts';
 import { actionButtons, severityBadge } from './engineer-queue.ts';
-import { categoryName, type Key } from './i18n.ts';
 import type { UnitStatus } from './owner.ts';
 import { auth, errorText } from './session.ts';
 
@@ -26,147 +27,13 @@ interface State {
   chosen: Set<string>;
   window: WindowId;
   warranty: UnitStatus | null | undefined;
-  commands: CommandRecord[];
-  commandsOpen: boolean;
-  reply: CommandRecord | undefined;
 }
 
 let s: State | undefined;
 let charts: TelemetryCharts | undefined;
+let commands: CommandsPanel | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
 let stopStream: (() => void) | undefined;
-
-function section(id: string, title: string, ...body: Array<Node | null>): HTMLElement {
-  return h(
-    'section',
-    { class: 'card', id, 'aria-labelledby': `${id}-h` },
-    h('h2', { id: `${id}-h` }, title),
-    ...body,
-  );
-}
-
-const fmt = (x: number | null, digits = 1) =>
-  x === null
-    ? '—'
-    : x.toLocaleString(lang() === 'zh' ? 'zh-CN' : 'en', { maximumFractionDigits: digits });
-
-function duration(ms: number | null): string {
-  if (ms === null) return t('unbounded');
-  const d = ms / 86_400_000;
-  return d >= 1 ? t('days', { n: fmt(d) }) : t('hours', { n: fmt(ms / 3_600_000) });
-}
-
-function factsSection(d: Device): HTMLElement {
-  return section(
-    'device',
-    `${t('device')} ${d.serial}`,
-    h(
-      'dl',
-      { class: 'facts' },
-      h('dt', {}, t('deviceId')),
-      h('dd', { id: 'device-id' }, h('code', {}, d.id)),
-      h('dt', {}, t('category')),
-      h('dd', {}, `${categoryName(lang(), d.category)} · ${d.model}`),
-      h('dt', {}, t('status')),
-      h(
-        'dd',
-        {},
-        h(
-          'span',
-          { class: `badge ${d.online ? 'ok' : 'muted'}` },
-          d.online ? t('online') : t('offline'),
-        ),
-        d.disabled ? h('span', { class: 'badge warn' }, ` ${t('disabled')}`) : null,
-      ),
-      h('dt', {}, t('lastSeen')),
-      h('dd', {}, d.lastSeenAt ? formatWhen(d.lastSeenAt) : t('never')),
-    ),
-  );
-}
-
-function healthSection(hl: Health | undefined): HTMLElement {
-  if (!hl) return section('health', t('health'), h('p', {}, t('noHealth')));
-  const tone = hl.score >= 80 ? 'ok' : hl.score >= 50 ? 'warn' : 'bad';
-  const rows = [...hl.modes]
-    .sort((a, b) => a.score - b.score)
-    .map((m) => {
-      const contributions = m.contributions
-        .filter((c) => (c.points ?? 0) > 0)
-        .sort((a, b) => (b.points ?? 0) - (a.points ?? 0));
-      return h(
-        'tr',
-        { 'data-mode': m.modeId },
-        h('td', { 'data-label': t('mode') }, m.modeId),
-        h('td', { 'data-label': t('score'), class: 'num' }, fmt(m.score, 0)),
-        h(
-          'td',
-          { 'data-label': t('contributions') },
-          contributions.length === 0
-            ? '—'
-            : h(
-                'ul',
-                { class: 'contribs' },
-                ...contributions.map((c) =>
-                  h(
-                    'li',
-                    { 'data-metric': c.metric },
-                    h('span', { class: 'metric' }, c.metric),
-                    h('meter', {
-                      min: '0',
-                      max: '100',
-                      value: String(c.points ?? 0),
-                      'aria-label': `${c.metric}: −${fmt(c.points)} ${t('points')}`,
-                    }),
-                    h('span', { class: 'num' }, `−${fmt(c.points)}`),
-                    h('small', {}, ` ${fmt(c.value, 2)} (${t('baseline')} ${fmt(c.baseline, 2)})`),
-                  ),
-                ),
-              ),
-        ),
-        h(
-          'td',
-          { 'data-label': t('rul') },
-          m.rul && m.rul.rulMs !== null
-            ? `${duration(m.rul.rulMs)} (${duration(m.rul.lowMs)} – ${duration(m.rul.highMs)}, ${Math.round(m.rul.confidence * 100)} %)`
-            : '—',
-        ),
-      );
-    });
-  return section(
-    'health',
-    t('health'),
-    h(
-      'p',
-      { class: 'big-score' },
-      h(
-        'span',
-        { id: 'health-score', class: `score ${tone}`, 'data-score': String(hl.score) },
-        fmt(hl.score, 0),
-      ),
-      h('span', { class: 'muted' }, ` / 100 · ${hl.ts ? formatWhen(hl.ts) : ''}`),
-    ),
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'stack', id: 'modes-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...(['mode', 'score', 'contributions', 'rul'] as Key[]).map((k) =>
-              h('th', { scope: 'col' }, t(k)),
-            ),
-          ),
-        ),
-        h('tbody', {}, ...rows),
-      ),
-    ),
-  );
-}
 
 function prediction(a: Alert): HTMLElement | null {
   const p = a.predictedFailure;
@@ -304,177 +171,6 @@ function telemetrySection(st: State): HTMLElement {
   );
 }
 
-function warrantySection(w: UnitStatus | null | undefined): HTMLElement {
-  if (w === undefined) return section('warranty', t('warranty'), h('p', {}, t('loading')));
-  if (w === null) return section('warranty', t('warranty'), h('p', { id: 'no-unit' }, t('noUnit')));
-  const cols: Key[] = ['droppedOff', 'handedBack', 'faultCode', 'component', 'reportedFault'];
-  return section(
-    'warranty',
-    t('warranty'),
-    h(
-      'p',
-      { class: 'item-head' },
-      h('strong', {}, `${t('remedyToday')}: `),
-      h('span', { id: 'unit-remedy', 'data-remedy': w.remedy }, t(`remedy_${w.remedy}`)),
-      ` · ${t('periodStart')} ${w.periodStart}`,
-    ),
-    w.history.length === 0
-      ? h('p', {}, t('noHistory'))
-      : h(
-          'table',
-          { class: 'stack', id: 'repairs-table' },
-          h('caption', { class: 'caption' }, t('history')),
-          h('thead', {}, h('tr', {}, ...cols.map((k) => h('th', { scope: 'col' }, t(k))))),
-          h(
-            'tbody',
-            {},
-            ...w.history.map((r) =>
-              h(
-                'tr',
-                { 'data-seq': String(r.seq) },
-                h('td', { 'data-label': t('droppedOff') }, formatWhen(r.droppedOffAt)),
-                h(
-                  'td',
-                  { 'data-label': t('handedBack') },
-                  r.handedBackAt ? formatWhen(r.handedBackAt) : t('stillInRepair'),
-                ),
-                h('td', { 'data-label': t('faultCode') }, h('code', {}, r.faultCode)),
-                h('td', { 'data-label': t('component') }, r.component),
-                h('td', { 'data-label': t('reportedFault') }, r.reportedFault),
-              ),
-            ),
-          ),
-        ),
-  );
-}
-
-function commandsSection(st: State): HTMLElement {
-  const name = h(
-    'select',
-    { id: 'cmd-name' },
-    h('option', { value: 'self_test' }, t('cmd_self_test')),
-    h('option', { value: 'dump' }, t('cmd_dump')),
-  );
-  const count = h('input', {
-    id: 'cmd-count',
-    type: 'number',
-    min: '1',
-    max: '10',
-    value: '3',
-    inputmode: 'numeric',
-  });
-  const send = h('button', { type: 'submit', id: 'cmd-send' }, t('send'));
-  const form = h(
-    'form',
-    { class: 'form inline', id: 'cmd-form' },
-    h('div', { class: 'field' }, h('label', { for: 'cmd-name' }, t('command')), name),
-    h('div', { class: 'field' }, h('label', { for: 'cmd-count' }, t('dumpCount')), count),
-    send,
-  );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    if (!form.reportValidity()) return;
-    send.disabled = true;
-    send.textContent = t('waitingReply');
-    const args = name.value === 'dump' ? { count: Number(count.value) } : {};
-    postJson<CommandRecord>(
-      `/api/v1/devices/${enc(st.device.id)}/commands`,
-      { name: name.value, args, timeoutMs: 10_000 },
-      auth(),
-    )
-      .then((r) => (st.reply = r))
-      .catch((err: unknown) => {
-        st.reply = undefined;
-        el('cmd-reply').replaceChildren(
-          h(
-            'p',
-            { class: 'error', role: 'alert' },
-            err instanceof ApiError && err.status === 504 ? t('noReply') : errorText(err),
-          ),
-        );
-      })
-      .finally(() => {
-        send.disabled = false;
-        send.textContent = t('send');
-        if (st.reply) showReply(st.reply);
-        void loadCommands().then(() => showCommandLog());
-      });
-  });
-  return section(
-    'commands',
-    t('remoteDiagnosis'),
-    form,
-    h('div', { id: 'cmd-reply', 'aria-live': 'polite' }),
-    h('div', { id: 'cmd-log' }),
-  );
-}
-
-function showReply(r: CommandRecord): void {
-  el('cmd-reply').replaceChildren(
-    h(
-      'p',
-      { id: 'cmd-status', 'data-status': r.status },
-      h(
-        'span',
-        { class: `badge ${r.status === 'ok' ? 'ok' : 'warn'}` },
-        t(`cmdStatus_${r.status}`),
-      ),
-      ` ${r.name} · ${r.completedAt ? formatWhen(r.completedAt) : ''}`,
-    ),
-    r.error ? h('p', { class: 'error' }, r.error) : '',
-    h(
-      'pre',
-      { class: 'reply', id: 'cmd-result', tabindex: '0', 'aria-label': t('reply') },
-      JSON.stringify(r.result, null, 2),
-    ),
-  );
-}
-
-/**
- * The command audit log, fetched when opened (engineers only: a manufacturer's page never asks,
- * so it never meets a 403) and after each command sent.
- */
-function showCommandLog(): void {
-  if (!s) return;
-  const details = h(
-    'details',
-    { id: 'cmd-log-details', open: s.commandsOpen },
-    h('summary', {}, t('commandLog')),
-    s.commands.length === 0
-      ? h('p', { class: 'muted' }, s.commandsOpen ? t('noCommands') : '')
-      : h(
-          'ul',
-          { class: 'items' },
-          ...s.commands.map((c) =>
-            h(
-              'li',
-              {},
-              `${formatWhen(c.requestedAt)} · ${c.name} · ${t(`cmdStatus_${c.status}`)} · ${c.requestedBy ?? ''}`,
-            ),
-          ),
-        ),
-  );
-  details.addEventListener('toggle', () => {
-    if (!s || details.open === s.commandsOpen) return;
-    s.commandsOpen = details.open;
-    if (details.open) void loadCommands().then(showCommandLog);
-  });
-  el('cmd-log').replaceChildren(details);
-}
-
-async function loadCommands(): Promise<void> {
-  if (!s) return;
-  s.commands = await getJson<{ commands: CommandRecord[] }>(
-    `/api/v1/devices/${enc(s.device.id)}/commands?limit=5`,
-    auth(),
-  )
-    .then((r) => r.commands)
-    .catch((err: unknown) => {
-      el('cmd-reply').replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
-      return [];
-    });
-}
-
 async function refreshAlerts(): Promise<void> {
   if (!s) return;
   const r = await getJson<AlertList>(`/api/v1/alerts?device=${enc(s.device.id)}&limit=50`, auth());
@@ -506,13 +202,11 @@ function renderDevice(): void {
     alertsSection(s),
     telemetrySection(s),
     warrantySection(s.warranty),
-    commandsSection(s),
+    commands?.el ?? '',
   );
   // Charts survive re-renders of the rest (a live alert update must not blank them).
   if (keepCharts && charts) el('charts').replaceWith(keepCharts);
   else charts = new TelemetryCharts(s.device.id, el('charts'));
-  if (s.reply) showReply(s.reply);
-  showCommandLog();
 }
 
 /** Opens the device page for `deviceId`, selecting `alertId` (or its newest active alert). */
@@ -549,11 +243,9 @@ export async function startDevice(deviceId: string, alertId: string | null): Pro
     chosen,
     window: selected ? 'alert' : '24h',
     warranty: undefined,
-    commands: [],
-    commandsOpen: false,
-    reply: undefined,
   };
   charts = undefined;
+  commands = new CommandsPanel(deviceId);
   renderDevice();
   await drawCharts();
   void loadWarranty(device.serial);
@@ -607,5 +299,6 @@ export function stopDevice(): void {
 
 /** Re-renders in the new language. */
 export function relabelDevice(): void {
+  commands?.render();
   renderDevice();
 }

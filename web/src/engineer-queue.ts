@@ -113,6 +113,13 @@ function showLive(): void {
   live.textContent = t(`live_${streamState}`);
 }
 
+const EVENT = {
+  ack: 'alert.acknowledged',
+  assign: 'alert.assigned',
+  resolve: 'alert.resolved',
+  dismiss: 'alert.dismissed',
+} as const;
+
 async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
   const box = el('page-error');
   try {
@@ -120,9 +127,11 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
       kind === 'ack' ? await acknowledge(a) : await openActionDialog(kind, a);
     if (!r) return;
     box.hidden = true;
-    if ('modeId' in r)
-      onNotification({ type: `alert.${kind}`, at: r.updatedAt, alert: r, suppressed: 0 });
-    else {
+    // The stream brings the same change; applying the answer now keeps the page in step.
+    if ('modeId' in r) {
+      if (kind !== 'order')
+        onNotification({ type: EVENT[kind], at: r.updatedAt, alert: r, suppressed: 0 });
+    } else {
       const notice = el('notice');
       notice.hidden = false;
       notice.dataset.order = r.id;
@@ -139,6 +148,10 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
     box.textContent = errorText(err);
   }
 }
+
+/** The alert's severity as a coloured badge. */
+export const severityBadge = (a: Alert): HTMLElement =>
+  h('span', { class: `badge sev-${a.severity}` }, t(`severity_${a.severity}`));
 
 /** The buttons an engineer gets for one alert, by its status. */
 export function actionButtons(a: Alert, describedBy: string, after: () => void): HTMLElement {
@@ -162,11 +175,6 @@ export function actionButtons(a: Alert, describedBy: string, after: () => void):
     active ? button('order', 'openOrder', 'secondary') : null,
   );
 }
-
-const severityBadge = (a: Alert) =>
-  h('span', { class: `badge sev-${a.severity}` }, t(`severity_${a.severity}`));
-
-export { severityBadge };
 
 function render(): void {
   // Keep keyboard focus on the same button of the same alert across re-renders.
