@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceEvent, Sample } from '../ingest/sample.ts';
 import { createDiagnosticsEngine } from './engine.ts';
+import { referenceKey } from './engine/plan.ts';
 import { PROFILES } from './profiles/index.ts';
 import { gauss, MINUTE, rng, T0 } from './testing.ts';
 
@@ -141,5 +142,64 @@ describe('diagnostics engine', () => {
     ).toEqual([]);
     expect(engine.ignored).toBe(1);
     expect(engine.size).toBe(0);
+  });
+});
+
+describe('healthy baselines from a training fleet (references)', () => {
+  /** An air conditioner whose refrigerant is already 60 % gone when first seen. */
+  const leaking = (i: number, g: () => number): Sample => {
+    const s = acSample(i, g, { deviceId: 'ac-old' });
+    s.metrics.suction_pressure_kpa = 862 * (1 - 0.45 * 0.6) + 10 * g();
+    return s;
+  };
+  const suctionBaseline = (engine: ReturnType<typeof createDiagnosticsEngine>) =>
+    engine
+      .baselines('ac-old')
+      .find((b) => b.modeId === 'refrigerant_leak' && b.metric === 'suction_pressure_kpa')
+      ?.baseline;
+
+  it('baselines() lists what each indicator learnt, once its warm-up is complete', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(11));
+    for (let i = 0; i < 40; i++) engine.process(acSample(i, g, { deviceId: 'ac-new' }));
+    expect(engine.baselines('ac-new')).toEqual([]);
+    for (let i = 40; i < 80; i++) engine.process(acSample(i, g, { deviceId: 'ac-new' }));
+    const suction = engine
+      .baselines('ac-new')
+      .find((b) => b.modeId === 'refrigerant_leak' && b.metric === 'suction_pressure_kpa');
+    expect(suction?.baseline).toBeGreaterThan(850);
+    expect(suction?.baseline).toBeLessThan(875);
+  });
+
+  it('a unit that arrives degraded is judged from its model’s healthy siblings, not from itself', () => {
+    const references = new Map([
+      [
+        referenceKey('air_conditioner', 'KFR-35GW', 'refrigerant_leak', 'suction_pressure_kpa'),
+        { n: 30, mean: 862, m2: 29 * 15 ** 2 },
+      ],
+    ]);
+    const own = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const calibrated = createDiagnosticsEngine({
+      profiles: PROFILES,
+      warmupSamples: 50,
+      references,
+    });
+    const g1 = gauss(rng(12));
+    const g2 = gauss(rng(12));
+    for (let i = 0; i < 80; i++) {
+      own.process(leaking(i, g1));
+      calibrated.process(leaking(i, g2));
+    }
+    expect(suctionBaseline(own)).toBeLessThan(650); // learnt its leaking state as normal
+    expect(suctionBaseline(calibrated)).toBe(862);
+    const hi = (e: typeof own) =>
+      e
+        .health('ac-old')!
+        .modes.find((m) => m.modeId === 'refrigerant_leak')!
+        .contributions.find((c) => c.metric === 'suction_pressure_kpa')!.points;
+    expect(hi(own)).toBeLessThan(5);
+    expect(hi(calibrated)).toBeGreaterThan(10);
+    // The engine works on a copy: the references given stay as they were.
+    expect(references.values().next().value).toEqual({ n: 30, mean: 862, m2: 29 * 15 ** 2 });
   });
 });
