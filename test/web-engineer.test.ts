@@ -286,10 +286,10 @@ describeWithService(
       await page.locator('#f-assignee').fill('eng-li');
       await page.locator('#f-assignee').dispatchEvent('change');
       await expect.poll(() => rowIds(page)).toEqual([liveAlert.id]);
-      await page.screenshot({ path: `${SHOTS}engineer-queue-desktop.png`, fullPage: true });
       await page.locator('#f-assignee').fill('');
       await page.locator('#f-assignee').dispatchEvent('change');
       await expect.poll(async () => (await rowIds(page)).length).toBe(before.length + 1);
+      await page.screenshot({ path: `${SHOTS}engineer-queue-desktop.png`, fullPage: true });
 
       // Someone else acknowledges an alert (through the API): the page follows, unasked.
       const elsewhere = before[1]!;

@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { t } from './common.ts';
 
 /**
  * uPlot charts for the staff pages: time series with shaded time bands (an alert's evidence
@@ -93,7 +94,10 @@ export function timeChart(
           ...(range ? { range: (): uPlot.Range.MinMax => [range[0] / 1000, range[1] / 1000] } : {}),
         },
       },
-      series: [{}, { label: o.label, stroke: '#0b57d0', width: 2, spanGaps: false }],
+      series: [
+        { label: t('time') },
+        { label: o.label, stroke: '#0b57d0', width: 2, spanGaps: false },
+      ],
       axes: [{ stroke: '#1a1d21' }, { size: 64, stroke: '#1a1d21' }],
       plugins: [bandsPlugin(() => bands)],
     },

@@ -205,6 +205,7 @@ const en = {
   predictionLegend:
     'Amber on the charts: the predicted failure band, with a line at the most likely time.',
   metrics: 'Metrics',
+  time: 'Time',
   window_alert: 'Around the alert',
   window_1h: 'Last hour',
   window_6h: 'Last 6 hours',
@@ -451,6 +452,7 @@ const zh: Record<Key, string> = {
   evidenceLegend: '图表中的阴影：这些证据的时间窗口。',
   predictionLegend: '图表中的琥珀色区域：预计故障时间区间，竖线为最可能的时间。',
   metrics: '指标',
+  time: '时间',
   window_alert: '告警前后',
   window_1h: '最近 1 小时',
   window_6h: '最近 6 小时',
