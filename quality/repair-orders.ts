@@ -5,7 +5,7 @@ import type { Alert, AlertService } from '../diagnostics/index.ts';
 import { evaluateCase, RepairRecordBodySchema, type WarrantyStore } from '../warranty/index.ts';
 import type { Evaluation } from '../warranty/evaluation-schema.ts';
 import type { Finding } from '../warranty/order-checks.ts';
-import { reviewOrder } from '../warranty/order-review.ts';
+import { registriesFor, reviewOrder } from '../warranty/order-review.ts';
 import { caseForUnit, effectiveRecords } from '../warranty/repair-facts.ts';
 import { CauseSchema } from '../warranty/policy-schema.ts';
 import { PartUsedSchema, type StoredRepairRecord } from '../warranty/repair-record-schema.ts';
@@ -428,15 +428,12 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
             parsed.error.issues.map((i) => ({ ...i, path: ['body', ...i.path] })),
           );
         const body = parsed.data;
-        const outlet = await d.warranty.getOutlet(order.outletId);
-        const technician = order.technicianCertificate
-          ? await d.warranty.getTechnician(order.technicianCertificate)
-          : undefined;
-        const checks = reviewOrder(unit, await d.warranty.listRepairs(unit.serial), body, {
-          ...(outlet ? { outlet } : {}),
-          ...(outlet?.priceList ? { priceList: outlet.priceList } : {}),
-          ...(technician ? { technician } : {}),
-        });
+        const checks = reviewOrder(
+          unit,
+          await d.warranty.listRepairs(unit.serial),
+          body,
+          await registriesFor(d.warranty, unit, body),
+        );
         const record = await d.warranty.appendRepair(unit.serial, body, at.toISOString());
         const handBack = Date.parse(body.handedBackAt ?? at.toISOString());
         const verifyUntil = new Date(

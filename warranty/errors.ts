@@ -24,6 +24,10 @@ export const WarrantyErrors = {
     'policy %s is for %s, not %s',
     400,
   ),
+  /** A product model names a policy id that no policy has. */
+  UnknownPolicy: defineError('WARRANTY_ERR_UNKNOWN_POLICY', 'no policy %s', 400),
+  /** No product model with this category and name is registered. */
+  UnknownModel: defineError('WARRANTY_ERR_UNKNOWN_MODEL', 'no product model %s/%s', 404),
   /** No unit with this serial is registered. */
   UnknownUnit: defineError('WARRANTY_ERR_UNKNOWN_UNIT', 'no unit with serial %s', 404),
   /** A unit with this serial is already registered. */

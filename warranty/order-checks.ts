@@ -19,6 +19,16 @@ export interface CheckContext {
   outlet?: Outlet;
   technician?: Technician;
   priceList?: PriceList;
+  /**
+   * What the genuine-part registry says about the order's parts marked genuine, when the unit's
+   * manufacturer keeps one (absent otherwise: nothing to check against).
+   */
+  partRegistry?: {
+    /** part number → registered, and how many serials it has on file. */
+    parts: ReadonlyMap<string, { registered: boolean; serialCount: number }>;
+    /** `${number}\u0000${serial}` → issued by the manufacturer. */
+    serials: ReadonlyMap<string, boolean>;
+  };
 }
 
 export interface Finding {
@@ -129,6 +139,38 @@ export const checkGenuineParts: Step = (c) =>
       ),
     }));
 
+export const checkPartsInRegistry: Step = (c) => {
+  const reg = c.partRegistry;
+  if (!reg) return [];
+  const rule =
+    'CAR21 Art. 16; 侵害消费者权益行为处罚办法 Art. 13(1); manufacturer genuine-part registry';
+  const out: Finding[] = [];
+  for (const p of c.order.parts.filter((x) => x.genuine)) {
+    const known = reg.parts.get(p.number);
+    if (!known?.registered)
+      out.push({
+        check: 'genuine_part_registered',
+        severity: 'violation',
+        rule,
+        message: t(
+          `标为原厂的零件${p.name}（${p.number}）不在生产者的原厂配件名录中`,
+          `part ${p.name} (${p.number}) is marked genuine but its number is not in the manufacturer's genuine-part registry`,
+        ),
+      });
+    else if (p.serial && known.serialCount > 0 && !reg.serials.get(`${p.number}\u0000${p.serial}`))
+      out.push({
+        check: 'genuine_part_serial',
+        severity: 'violation',
+        rule,
+        message: t(
+          `零件${p.name}（${p.number}）的序列号${p.serial}不是生产者发放的`,
+          `serial ${p.serial} of part ${p.name} (${p.number}) was not issued by the manufacturer`,
+        ),
+      });
+  }
+  return out;
+};
+
 export const checkPartsMatchDiagnosis: Step = (c) => {
   const called = c.order.diagnosis.partsCalledFor;
   if (!called) return [];
@@ -203,6 +245,7 @@ export const ORDER_CHECKS: ReadonlyArray<[string, Step]> = [
   ['checkTechnician', checkTechnician],
   ['checkChargesInsideFreePeriod', checkChargesInsideFreePeriod],
   ['checkGenuineParts', checkGenuineParts],
+  ['checkPartsInRegistry', checkPartsInRegistry],
   ['checkPartsMatchDiagnosis', checkPartsMatchDiagnosis],
   ['checkFeesOnPriceList', checkFeesOnPriceList],
 ];

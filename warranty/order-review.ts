@@ -5,6 +5,7 @@ import type { Evaluation } from './evaluation-schema.ts';
 import { checkRepairOrder, type CheckContext, type Finding } from './order-checks.ts';
 import { caseForUnit } from './repair-facts.ts';
 import type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
+import type { WarrantyStore } from './warranty-store.ts';
 
 /**
  * Reviews a repair order before it is appended: the unit's 三包 decision at drop-off (earlier
@@ -56,4 +57,40 @@ export function reviewOrder(
 ): Finding[] {
   const evaluation = evaluationAtDropOff(unit, prior, order);
   return checkRepairOrder({ order, ...registries, ...(evaluation ? { evaluation } : {}) });
+}
+
+/**
+ * Looks up what the checks need in the store: the outlet (and its price list), the technician,
+ * and what the genuine-part registry says about the parts marked genuine (when the unit's
+ * manufacturer keeps one).
+ */
+export async function registriesFor(
+  store: WarrantyStore,
+  unit: Unit,
+  order: RepairRecordBody,
+): Promise<Omit<CheckContext, 'order' | 'evaluation'>> {
+  const outlet = await store.getOutlet(order.outletId);
+  const cert = order.technicianCertificate;
+  const technician = cert ? await store.getTechnician(cert) : undefined;
+  const out: Omit<CheckContext, 'order' | 'evaluation'> = {
+    ...(outlet ? { outlet } : {}),
+    ...(outlet?.priceList ? { priceList: outlet.priceList } : {}),
+    ...(technician ? { technician } : {}),
+  };
+  const genuine = order.parts.filter((p) => p.genuine);
+  if (unit.manufacturer && genuine.length && (await store.hasParts(unit.manufacturer))) {
+    const parts = new Map<string, { registered: boolean; serialCount: number }>();
+    const serials = new Map<string, boolean>();
+    for (const p of genuine) {
+      const info = await store.getPart(p.number);
+      parts.set(p.number, { registered: info !== undefined, serialCount: info?.serialCount ?? 0 });
+      if (p.serial && info)
+        serials.set(
+          `${p.number}\u0000${p.serial}`,
+          await store.partSerialKnown(p.number, p.serial),
+        );
+    }
+    out.partRegistry = { parts, serials };
+  }
+  return out;
 }

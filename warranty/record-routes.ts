@@ -9,7 +9,7 @@ import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
-import { FindingSchema, reviewOrder } from './order-review.ts';
+import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
@@ -200,14 +200,12 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
             input: req.body.droppedOffAt,
           },
         ]);
-      const outlet = await store.getOutlet(req.body.outletId);
-      const cert = req.body.technicianCertificate;
-      const technician = cert ? await store.getTechnician(cert) : undefined;
-      const checks = reviewOrder(unit, await store.listRepairs(unit.serial), req.body, {
-        ...(outlet ? { outlet } : {}),
-        ...(outlet?.priceList ? { priceList: outlet.priceList } : {}),
-        ...(technician ? { technician } : {}),
-      });
+      const checks = reviewOrder(
+        unit,
+        await store.listRepairs(unit.serial),
+        req.body,
+        await registriesFor(store, unit, req.body),
+      );
       const rec = await store.appendRepair(unit.serial, req.body, now().toISOString());
       return reply.status(201).send({ ...rec, checks });
     },

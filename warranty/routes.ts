@@ -3,6 +3,7 @@ import { ErrorEnvelope } from '../app/errors.ts';
 import { evaluateEligibility, resolvePolicy } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { outletRoutes } from './outlet-routes.ts';
+import { registryRoutes } from './registry-routes.ts';
 import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
 import { EvaluateRequestSchema } from './schemas.ts';
 
@@ -38,5 +39,6 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
     const withTelemetry = { ...deps, ...(opts.telemetry ? { telemetry: opts.telemetry } : {}) };
     await app.register(recordRoutes, withTelemetry);
     await app.register(outletRoutes, deps);
+    await app.register(registryRoutes, deps);
   }
 };

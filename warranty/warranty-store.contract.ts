@@ -126,6 +126,50 @@ export function describeWarrantyStoreContract(
       expect(await store.getTechnician('none')).toBeUndefined();
     });
 
+    it("lists a manufacturer's outlets; keeps product models and genuine parts with their serials", async () => {
+      const maker = `M-${serial()}`;
+      const ids = [`o2-${serial()}`, `o1-${serial()}`];
+      for (const id of ids)
+        await store.saveOutlet({
+          id,
+          name: 'x',
+          manufacturer: maker,
+          authorizedFrom: '2024-01-01',
+        });
+      expect((await store.listOutlets(maker)).map((o) => o.id)).toEqual([...ids].sort());
+      expect((await store.listOutlets()).length).toBeGreaterThanOrEqual(2);
+
+      const m = {
+        manufacturer: maker,
+        category: 'air_conditioner',
+        model: `KFR-${serial()}`,
+        mainParts: ['compressor', 'evaporator'],
+      };
+      expect(await store.saveModel(m)).toEqual(m);
+      const replaced = { ...m, mainParts: ['compressor'], policyId: 'p95-air_conditioner' };
+      await store.saveModel(replaced);
+      expect(await store.getModel(m.category, m.model)).toEqual(replaced);
+      expect(await store.getModel(m.category, 'none')).toBeUndefined();
+
+      const number = `QXA-${serial()}`;
+      expect(await store.hasParts(maker)).toBe(false);
+      const part = { number, name: 'compressor', manufacturer: maker, component: 'compressor' };
+      expect(await store.savePart({ ...part, serials: ['S1', 'S2'] })).toEqual({
+        ...part,
+        serialCount: 2,
+      });
+      // Saving again adds serials and never removes one.
+      expect(await store.savePart({ ...part, serials: ['S2', 'S3'] })).toEqual({
+        ...part,
+        serialCount: 3,
+      });
+      expect(await store.getPart(number)).toEqual({ ...part, serialCount: 3 });
+      expect(await store.partSerialKnown(number, 'S1')).toBe(true);
+      expect(await store.partSerialKnown(number, 'S9')).toBe(false);
+      expect(await store.getPart('nope')).toBeUndefined();
+      expect(await store.hasParts(maker)).toBe(true);
+    });
+
     it('refuses records for an unknown unit', async () => {
       await expect(
         store.appendRepair('ghost', body(1), '2025-05-01T00:00:00Z'),

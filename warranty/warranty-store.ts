@@ -1,4 +1,10 @@
-import type { Outlet, Technician } from './registry-schema.ts';
+import type {
+  GenuinePart,
+  GenuinePartInfo,
+  Outlet,
+  ProductModel,
+  Technician,
+} from './registry-schema.ts';
 import type {
   ChainVerification,
   RepairRecordBody,
@@ -40,5 +46,17 @@ export interface WarrantyStore {
   /** Creates or replaces a technician's certificate record. */
   saveTechnician(t: Technician): Promise<Technician>;
   getTechnician(certificate: string): Promise<Technician | undefined>;
+  /** Outlets of a manufacturer (all when undefined), by id. */
+  listOutlets(manufacturer?: string): Promise<Outlet[]>;
+  /** Creates or replaces a product model. */
+  saveModel(m: ProductModel): Promise<ProductModel>;
+  getModel(category: string, model: string): Promise<ProductModel | undefined>;
+  /** Creates or updates a genuine part; its serials are added to those already known. */
+  savePart(p: GenuinePart): Promise<GenuinePartInfo>;
+  getPart(number: string): Promise<GenuinePartInfo | undefined>;
+  /** Whether the manufacturer issued this serial for this part number. */
+  partSerialKnown(number: string, serial: string): Promise<boolean>;
+  /** Whether any genuine part of this manufacturer is registered (checks are meaningful). */
+  hasParts(manufacturer: string): Promise<boolean>;
   close(): Promise<void>;
 }

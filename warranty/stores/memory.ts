@@ -7,7 +7,14 @@ import type {
   Unit,
   UnitInput,
 } from '../repair-record-schema.ts';
-import { phoneDigits, type Outlet, type Technician } from '../registry-schema.ts';
+import {
+  phoneDigits,
+  type GenuinePart,
+  type GenuinePartInfo,
+  type Outlet,
+  type ProductModel,
+  type Technician,
+} from '../registry-schema.ts';
 import type { WarrantyStore } from '../warranty-store.ts';
 
 /**
@@ -92,6 +99,50 @@ export class MemoryWarrantyStore implements WarrantyStore {
   async getTechnician(certificate: string): Promise<Technician | undefined> {
     const t = this.technicians.get(certificate);
     return t && structuredClone(t);
+  }
+
+  async listOutlets(manufacturer?: string): Promise<Outlet[]> {
+    return [...this.outlets.values()]
+      .filter((o) => manufacturer === undefined || o.manufacturer === manufacturer)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((o) => structuredClone(o));
+  }
+
+  private readonly models = new Map<string, ProductModel>();
+  private readonly parts = new Map<
+    string,
+    { info: Omit<GenuinePart, 'serials'>; serials: Set<string> }
+  >();
+
+  async saveModel(m: ProductModel): Promise<ProductModel> {
+    this.models.set(`${m.category}\u0000${m.model}`, structuredClone(m));
+    return structuredClone(m);
+  }
+
+  async getModel(category: string, model: string): Promise<ProductModel | undefined> {
+    const m = this.models.get(`${category}\u0000${model}`);
+    return m && structuredClone(m);
+  }
+
+  async savePart(p: GenuinePart): Promise<GenuinePartInfo> {
+    const { serials, ...info } = p;
+    const known = this.parts.get(p.number)?.serials ?? new Set<string>();
+    for (const s of serials) known.add(s);
+    this.parts.set(p.number, { info: structuredClone(info), serials: known });
+    return { ...structuredClone(info), serialCount: known.size };
+  }
+
+  async getPart(number: string): Promise<GenuinePartInfo | undefined> {
+    const p = this.parts.get(number);
+    return p && { ...structuredClone(p.info), serialCount: p.serials.size };
+  }
+
+  async partSerialKnown(number: string, serial: string): Promise<boolean> {
+    return this.parts.get(number)?.serials.has(serial) ?? false;
+  }
+
+  async hasParts(manufacturer: string): Promise<boolean> {
+    return [...this.parts.values()].some((p) => p.info.manufacturer === manufacturer);
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,10 @@
 import type { Sql } from '../../app/db.ts';
 import {
   phoneDigits,
+  type GenuinePart,
+  type GenuinePartInfo,
   type Outlet,
+  type ProductModel,
   type PriceListSchema,
   type Technician,
 } from '../registry-schema.ts';
@@ -113,4 +116,116 @@ export async function getTechnicianSql(
     [certificate],
   );
   return r.rows[0] && toTechnician(r.rows[0]);
+}
+
+export async function listOutletsSql(sql: Sql, manufacturer?: string): Promise<Outlet[]> {
+  const r = await sql.query<OutletRow>(
+    'SELECT * FROM warranty_outlets WHERE $1::text IS NULL OR manufacturer = $1 ORDER BY id',
+    [manufacturer ?? null],
+  );
+  return r.rows.map(toOutlet);
+}
+
+interface ModelRow {
+  category: string;
+  model: string;
+  manufacturer: string;
+  main_parts: string[] | string;
+  policy_id: string | null;
+}
+
+const toModel = (r: ModelRow): ProductModel =>
+  defined<ProductModel>([
+    ['manufacturer', r.manufacturer],
+    ['category', r.category],
+    ['model', r.model],
+    ['mainParts', typeof r.main_parts === 'string' ? JSON.parse(r.main_parts) : r.main_parts],
+    ['policyId', r.policy_id],
+  ]);
+
+export async function saveModelSql(sql: Sql, m: ProductModel): Promise<ProductModel> {
+  const r = await sql.query<ModelRow>(
+    `INSERT INTO warranty_models (category, model, manufacturer, main_parts, policy_id)
+     VALUES ($1, $2, $3, $4::jsonb, $5)
+     ON CONFLICT (category, model) DO UPDATE SET manufacturer = EXCLUDED.manufacturer,
+       main_parts = EXCLUDED.main_parts, policy_id = EXCLUDED.policy_id
+     RETURNING *`,
+    [m.category, m.model, m.manufacturer, JSON.stringify(m.mainParts), m.policyId ?? null],
+  );
+  return toModel(r.rows[0] as ModelRow);
+}
+
+export async function getModelSql(
+  sql: Sql,
+  category: string,
+  model: string,
+): Promise<ProductModel | undefined> {
+  const r = await sql.query<ModelRow>(
+    'SELECT * FROM warranty_models WHERE category = $1 AND model = $2',
+    [category, model],
+  );
+  return r.rows[0] && toModel(r.rows[0]);
+}
+
+interface PartRow {
+  number: string;
+  name: string;
+  manufacturer: string;
+  component: string | null;
+  serial_count: number;
+}
+
+const toPart = (r: PartRow): GenuinePartInfo =>
+  defined<GenuinePartInfo>([
+    ['number', r.number],
+    ['name', r.name],
+    ['manufacturer', r.manufacturer],
+    ['component', r.component],
+    ['serialCount', r.serial_count],
+  ]);
+
+export async function savePartSql(sql: Sql, p: GenuinePart): Promise<GenuinePartInfo> {
+  return sql.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO warranty_parts (number, name, manufacturer, component) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (number) DO UPDATE SET name = EXCLUDED.name, manufacturer = EXCLUDED.manufacturer,
+         component = EXCLUDED.component`,
+      [p.number, p.name, p.manufacturer, p.component ?? null],
+    );
+    if (p.serials.length)
+      await tx.query(
+        `INSERT INTO warranty_part_serials (number, serial)
+         SELECT $1, s FROM unnest($2::text[]) AS s ON CONFLICT DO NOTHING`,
+        [p.number, p.serials],
+      );
+    return (await getPartSql(tx, p.number))!;
+  });
+}
+
+export async function getPartSql(sql: Sql, number: string): Promise<GenuinePartInfo | undefined> {
+  const r = await sql.query<PartRow>(
+    `SELECT p.*, (SELECT count(*)::int FROM warranty_part_serials s WHERE s.number = p.number) AS serial_count
+       FROM warranty_parts p WHERE p.number = $1`,
+    [number],
+  );
+  return r.rows[0] && toPart(r.rows[0]);
+}
+
+export async function partSerialKnownSql(
+  sql: Sql,
+  number: string,
+  serial: string,
+): Promise<boolean> {
+  const r = await sql.query(
+    'SELECT 1 FROM warranty_part_serials WHERE number = $1 AND serial = $2',
+    [number, serial],
+  );
+  return r.rows.length > 0;
+}
+
+export async function hasPartsSql(sql: Sql, manufacturer: string): Promise<boolean> {
+  const r = await sql.query('SELECT 1 FROM warranty_parts WHERE manufacturer = $1 LIMIT 1', [
+    manufacturer,
+  ]);
+  return r.rows.length > 0;
 }

@@ -8,13 +8,26 @@ import type {
   Unit,
   UnitInput,
 } from '../repair-record-schema.ts';
-import type { Outlet, Technician } from '../registry-schema.ts';
+import type {
+  GenuinePart,
+  GenuinePartInfo,
+  Outlet,
+  ProductModel,
+  Technician,
+} from '../registry-schema.ts';
 import type { WarrantyStore } from '../warranty-store.ts';
 import {
   findOutletsByPhoneSql,
+  getModelSql,
   getOutletSql,
+  getPartSql,
   getTechnicianSql,
+  hasPartsSql,
+  listOutletsSql,
+  partSerialKnownSql,
+  saveModelSql,
   saveOutletSql,
+  savePartSql,
   saveTechnicianSql,
 } from './sql-registry.ts';
 
@@ -203,5 +216,33 @@ export class SqlWarrantyStore implements WarrantyStore {
   }
 
   /** The database belongs to whoever opened it: closing the store does not close it. */
+  listOutlets(manufacturer?: string): Promise<Outlet[]> {
+    return listOutletsSql(this.sql, manufacturer);
+  }
+
+  saveModel(m: ProductModel): Promise<ProductModel> {
+    return saveModelSql(this.sql, m);
+  }
+
+  getModel(category: string, model: string): Promise<ProductModel | undefined> {
+    return getModelSql(this.sql, category, model);
+  }
+
+  savePart(p: GenuinePart): Promise<GenuinePartInfo> {
+    return savePartSql(this.sql, p);
+  }
+
+  getPart(number: string): Promise<GenuinePartInfo | undefined> {
+    return getPartSql(this.sql, number);
+  }
+
+  partSerialKnown(number: string, serial: string): Promise<boolean> {
+    return partSerialKnownSql(this.sql, number, serial);
+  }
+
+  hasParts(manufacturer: string): Promise<boolean> {
+    return hasPartsSql(this.sql, manufacturer);
+  }
+
   async close(): Promise<void> {}
 }

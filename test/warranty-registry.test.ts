@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from './helpers/clients.ts';
+import { startService, type RunningService } from './helpers/service.ts';
+
+/**
+ * The registry's product models, genuine parts and public outlet list (issue 5), over HTTP:
+ * a manufacturer registers them; anyone checks a part or finds an authorized outlet; a repair
+ * record whose "genuine" part is not in the registry, or whose serial the manufacturer never
+ * issued, is flagged by the order checks.
+ */
+const day = 86_400_000;
+const chinaDate = (offsetDays: number) =>
+  new Date(Date.now() + 8 * 3_600_000 + offsetDays * day).toISOString().slice(0, 10);
+
+interface Finding {
+  check: string;
+  severity: string;
+}
+
+describe('warranty registry: product models, genuine parts, the public outlet list', () => {
+  let svc: RunningService;
+  let maker: string;
+  let eng: string;
+  const call = <T>(method: string, url: string, token?: string, body?: unknown) =>
+    api<T>(svc.httpUrl, method, url, token, body);
+
+  beforeAll(async () => {
+    svc = await startService();
+    const issue = async (role: string, subject: string) =>
+      (await call<{ token: string }>('POST', '/api/v1/tokens', svc.adminToken, { role, subject }))
+        .body.token;
+    maker = await issue('manufacturer', 'Gree');
+    eng = await issue('engineer', 'eng-zhao');
+  });
+  afterAll(async () => svc?.stop());
+
+  it('registers product models with their main parts and policy; refuses a policy of another category', async () => {
+    const m = {
+      manufacturer: 'Gree',
+      category: 'air_conditioner',
+      model: 'KFR-35GW/NhGc1B',
+      mainParts: ['compressor', 'evaporator', 'condenser'],
+    };
+    const r = await call('POST', '/api/v1/warranty/models', maker, m);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const got = await call(
+      'GET',
+      `/api/v1/warranty/models/air_conditioner/${encodeURIComponent(m.model)}`,
+    );
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(m);
+    expect((await call('GET', '/api/v1/warranty/models/air_conditioner/none')).status).toBe(404);
+    const wrong = await call<{ error: string }>('POST', '/api/v1/warranty/models', maker, {
+      ...m,
+      policyId: 'cn-car21-household_car',
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toBe('WARRANTY_ERR_POLICY_CATEGORY');
+    const unknown = await call<{ error: string }>('POST', '/api/v1/warranty/models', maker, {
+      ...m,
+      policyId: 'no-such-policy',
+    });
+    expect(unknown.body.error).toBe('WARRANTY_ERR_UNKNOWN_POLICY');
+    const bad = await call<{ details: unknown }>('POST', '/api/v1/warranty/models', maker, {
+      ...m,
+      category: 'spaceship',
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.details)).toContain('category');
+    expect((await call('POST', '/api/v1/warranty/models', eng, m)).status).toBe(403);
+  });
+
+  it('checks genuine parts publicly, and flags repair records whose genuine parts the registry does not know', async () => {
+    const part = {
+      number: 'QXA-B141',
+      name: 'compressor',
+      manufacturer: 'Gree',
+      component: 'compressor',
+      serials: ['C2501', 'C2502'],
+    };
+    expect((await call('POST', '/api/v1/warranty/parts', maker, part)).status).toBe(201);
+    const more = await call<{ serialCount: number }>('POST', '/api/v1/warranty/parts', maker, {
+      ...part,
+      serials: ['C2503'],
+    });
+    expect(more.body.serialCount).toBe(3);
+    const verify = (q: string) =>
+      call<{ genuine: boolean; serialKnown: boolean | null }>(
+        'GET',
+        `/api/v1/warranty/parts/verify?${q}`,
+      );
+    expect((await verify('number=QXA-B141&serial=C2501')).body).toMatchObject({
+      genuine: true,
+      serialKnown: true,
+    });
+    expect((await verify('number=QXA-B141&serial=FAKE-1')).body).toMatchObject({
+      genuine: false,
+      serialKnown: false,
+    });
+    expect((await verify('number=QXA-B141')).body).toMatchObject({
+      genuine: true,
+      serialKnown: null,
+    });
+    expect((await verify('number=NOPE')).body).toMatchObject({ genuine: false });
+    expect((await call('GET', '/api/v1/warranty/parts/verify')).status).toBe(400);
+
+    await call('POST', '/api/v1/warranty/outlets', maker, {
+      id: 'REG-O1',
+      name: 'outlet',
+      manufacturer: 'Gree',
+      authorizedFrom: chinaDate(-400),
+    });
+    const u = await call('POST', '/api/v1/warranty/units', eng, {
+      serial: 'REG-U1',
+      category: 'air_conditioner',
+      model: 'KFR-35GW/NhGc1B',
+      manufacturer: 'Gree',
+      invoiceDate: chinaDate(-100),
+    });
+    expect(u.status).toBe(201);
+    const record = (parts: unknown[]) => ({
+      outletId: 'REG-O1',
+      droppedOffAt: chinaDate(-10),
+      reportedFault: '不制冷',
+      diagnosis: { faultCode: 'E5', component: 'compressor', cause: 'quality' },
+      parts,
+      signatures: { repairer: 'eng-zhao' },
+    });
+    const checks = async (parts: unknown[]) => {
+      const r = await call<{ checks: Finding[] }>(
+        'POST',
+        '/api/v1/units/REG-U1/repairs',
+        eng,
+        record(parts),
+      );
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.checks.map((c) => c.check).filter((c) => c.startsWith('genuine'));
+    };
+    expect(
+      await checks([{ name: 'compressor', number: 'QXA-B141', serial: 'C2502', genuine: true }]),
+    ).toEqual([]);
+    expect(
+      await checks([{ name: 'compressor', number: 'QXA-B141', serial: 'FAKE-1', genuine: true }]),
+    ).toEqual(['genuine_part_serial']);
+    expect(await checks([{ name: 'compressor', number: 'XX-999', genuine: true }])).toEqual([
+      'genuine_part_registered',
+    ]);
+    // A part the outlet itself declares non-genuine is the older check's violation.
+    expect(await checks([{ name: 'compressor', number: 'XX-999', genuine: false }])).toEqual([
+      'genuine_parts',
+    ]);
+  });
+
+  it("lists a manufacturer's outlets authorized today, publicly", async () => {
+    for (const o of [
+      { id: 'LIST-A', authorizedFrom: chinaDate(-30), servicePhone: '400-100-2000' },
+      { id: 'LIST-B', authorizedFrom: chinaDate(-300), authorizedTo: chinaDate(-1) },
+    ])
+      await call('POST', '/api/v1/warranty/outlets', maker, {
+        name: o.id,
+        manufacturer: 'Midea',
+        ...o,
+      });
+    const r = await call<{
+      outlets: Array<{ id: string; authorizedNow: boolean; servicePhone?: string }>;
+    }>('GET', '/api/v1/warranty/outlets?manufacturer=Midea');
+    expect(r.status).toBe(200);
+    expect(r.body.outlets.map((o) => [o.id, o.authorizedNow, o.servicePhone])).toEqual([
+      ['LIST-A', true, '400-100-2000'],
+    ]);
+    const all = await call<{ outlets: Array<{ id: string; authorizedNow: boolean }> }>(
+      'GET',
+      '/api/v1/warranty/outlets?manufacturer=Midea&includeExpired=true',
+    );
+    expect(all.body.outlets.map((o) => [o.id, o.authorizedNow])).toEqual([
+      ['LIST-A', true],
+      ['LIST-B', false],
+    ]);
+    expect((await call('GET', '/api/v1/warranty/outlets')).status).toBe(400);
+  });
+});
