@@ -321,6 +321,24 @@ describeWithService(
       await close();
     });
 
+    it('a refused token: the page says so, and the live stream stops instead of retrying', async () => {
+      const { page, errors, close } = await open('/engineer.html', 'en-US', 1280, 900);
+      const input = page.getByRole('textbox', { name: /API token/ });
+      await input.fill('not-a-real-token-0123456789');
+      await input.press('Enter');
+      await expect
+        .poll(() => page.locator('#page-error').textContent())
+        .toBe(dictionaries.en.badToken);
+      await expect.poll(() => page.locator('#live').getAttribute('data-state')).toBe('denied');
+      // The browser logs each refused request (401) itself; nothing else.
+      const refused = errors.length;
+      expect(refused).toBeGreaterThan(0);
+      expect(errors.every((e) => /401/.test(e))).toBe(true);
+      await page.waitForTimeout(6000); // past the stream's 5 s retry delay: no new attempt
+      expect(errors).toHaveLength(refused);
+      await close();
+    });
+
     it('device page, desktop: health as the API scores it, the alert’s evidence on the charts, the unit’s repairs, a remote self-test answered', async () => {
       const url = `/engineer.html?device=${live.id}&alert=${liveAlert.id}`;
       const { page, errors, close } = await open(url, 'en-US', 1280, 900);

@@ -7,7 +7,7 @@ import type { AlertNotification } from './api-types.ts';
  * event, `:` comments) and reconnects after the server's `retry:` delay, or 5 s, when the
  * stream drops.
  */
-export type StreamState = 'connecting' | 'live' | 'down';
+export type StreamState = 'connecting' | 'live' | 'down' | 'denied';
 
 export interface AlertStreamOptions {
   headers: () => Record<string, string>;
@@ -49,6 +49,11 @@ export function openAlertStream(o: AlertStreamOptions): () => void {
           headers: { accept: 'text/event-stream', ...o.headers() },
           signal: abort.signal,
         });
+        // A refused token stays refused: stop rather than knock every few seconds.
+        if (res.status === 401 || res.status === 403) {
+          o.onState('denied');
+          return;
+        }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         o.onState('live');
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
