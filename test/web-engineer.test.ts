@@ -206,7 +206,7 @@ describeWithService(
 
     let liveAlert: Alert;
 
-    it('queue, desktop, English: the active alerts the API lists; a new alert arrives live and is acknowledged, assigned and dismissed from the page', async () => {
+    it('queue, desktop, English: the active alerts the API lists; a new alert arrives live and is acknowledged and assigned from the page; others are resolved and dismissed', async () => {
       const { page, errors, close } = await open('/engineer.html', 'en-US', 1280, 900);
       await useToken(page, /API token/);
       await expect.poll(() => page.locator('#live').getAttribute('data-state')).toBe('live');
@@ -302,6 +302,18 @@ describeWithService(
           page.locator(`#alerts-table tr[data-alert="${elsewhere}"]`).getAttribute('data-status'),
         )
         .toBe('acknowledged');
+
+      // Resolving names the repair order that fixed it; the alert leaves the active queue.
+      const resolvedRow = page.locator(`#alerts-table tr[data-alert="${elsewhere}"]`);
+      await resolvedRow.getByRole('button', { name: dictionaries.en.resolve }).click();
+      await dialog.getByLabel(dictionaries.en.repairRef).fill('RO-2026-0042');
+      await dialog.getByRole('button', { name: dictionaries.en.confirm }).click();
+      await resolvedRow.waitFor({ state: 'detached' });
+      expect(await get<Alert>(`/api/v1/alerts/${elsewhere}`)).toMatchObject({
+        status: 'resolved',
+        repairRef: 'RO-2026-0042',
+        closedBy: ENGINEER,
+      });
 
       // Dismissing needs a reason: an empty one keeps the dialog open and nothing changes.
       const other = page.locator(`#alerts-table tr[data-alert="${before[0]}"]`);
