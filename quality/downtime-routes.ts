@@ -9,7 +9,7 @@ import {
   DowntimeOptionsSchema,
   measureUnitDowntime,
   type DowntimeSource,
-} from './downtime.ts';
+} from '../warranty/downtime.ts';
 import { scopeFor } from './scope.ts';
 
 export interface DowntimeRoutesOptions {

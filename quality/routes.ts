@@ -24,6 +24,8 @@ import {
   type ReportKind,
 } from './reports.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { WarrantyStore } from '../warranty/warranty-store.ts';
+import { downtimeRoutes } from './downtime-routes.ts';
 import { RecalibrateBodySchema, recalibrateMode, RecalibrationSchema } from './recalibrate.ts';
 import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';
 import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
@@ -35,6 +37,8 @@ export interface QualityRoutesOptions {
   orders: RepairOrders;
   overview: OverviewDeps;
   telemetry: TelemetryStore;
+  warranty: WarrantyStore;
+  now?: () => Date;
 }
 
 const LEDGERS: ReportKind[] = ['outlets', 'problems', 'rectifications'];
@@ -72,8 +76,16 @@ const actor = (req: FastifyRequest) =>
  */
 export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async (
   app,
-  { auth, orders, overview, telemetry },
+  { auth, orders, overview, telemetry, warranty, now },
 ) => {
+  // Days out of service from telemetry next to the records' (downtime-routes.ts).
+  await app.register(downtimeRoutes, {
+    auth,
+    store: warranty,
+    telemetry,
+    ...(now ? { now } : {}),
+  });
+
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
 

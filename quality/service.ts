@@ -78,7 +78,14 @@ export function startQuality(d: QualityDeps): Quality {
   return {
     orders,
     routes: async (app) => {
-      await app.register(qualityRoutes, { auth: d.auth, orders, overview, telemetry: d.telemetry });
+      await app.register(qualityRoutes, {
+        auth: d.auth,
+        orders,
+        overview,
+        telemetry: d.telemetry,
+        warranty: d.warranty,
+        ...(d.now ? { now: d.now } : {}),
+      });
     },
     tick,
     async close() {

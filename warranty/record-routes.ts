@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope, withDetails } from '../app/errors.ts';
-import { measureUnitDowntime, repairDatesFromTelemetry } from '../quality/downtime.ts';
-import { downtimeRoutes } from '../quality/downtime-routes.ts';
+import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
 import { importUnitsCsv } from './csv-import.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
@@ -101,8 +100,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
 ) => {
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
-  // Days out of service from telemetry next to the records' (quality/downtime-routes.ts).
-  if (telemetry) await app.register(downtimeRoutes, { auth, store, telemetry, now });
   const unitOr404 = async (serial: string) => {
     const u = await store.getUnit(serial);
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
@@ -252,7 +249,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
           evaluationDate: DateOrDateTimeSchema.optional(),
           mileageKm: z.coerce.number().nonnegative().optional(),
           repairDays: DaysSourceSchema.default('records').describe(
-            'repair days from the records (drop-off → hand-back) or, where it measured them, from telemetry (quality/downtime.ts)',
+            'repair days from the records (drop-off → hand-back) or, where it measured them, from telemetry (warranty/downtime.ts)',
           ),
         }),
         response: { 200: UnitStatusSchema, 422: ErrorEnvelope, ...errors },

@@ -6,10 +6,10 @@ import {
   parseInstant,
   repairHoursToDays,
   type Instant,
-} from '../warranty/calendar.ts';
-import { baselineVersions, type WarrantyCategory } from '../warranty/policies/index.ts';
-import { effectiveRecords } from '../warranty/repair-facts.ts';
-import type { StoredRepairRecord, Unit } from '../warranty/repair-record-schema.ts';
+} from './calendar.ts';
+import { baselineVersions, type WarrantyCategory } from './policies/index.ts';
+import { effectiveRecords } from './repair-facts.ts';
+import type { StoredRepairRecord, Unit } from './repair-record-schema.ts';
 
 /**
  * Downtime from telemetry (issue 7): how long a unit was really out of service for each of its

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Point, TelemetryQuery } from '../ingest/telemetry-store.ts';
-import type { StoredRepairRecord, Unit } from '../warranty/repair-record-schema.ts';
+import type { StoredRepairRecord, Unit } from './repair-record-schema.ts';
 import {
   DEFAULT_DOWNTIME,
   findOutage,
