@@ -177,5 +177,22 @@ describe('warranty registry: product models, genuine parts, the public outlet li
       ['LIST-B', false],
     ]);
     expect((await call('GET', '/api/v1/warranty/outlets')).status).toBe(400);
+    // The owner's status lists the outlets of the unit's maker authorized today.
+    await call('POST', '/api/v1/warranty/units', eng, {
+      serial: 'LIST-U1',
+      category: 'tv',
+      model: '55E3F',
+      manufacturer: 'Midea',
+      invoiceDate: chinaDate(-20),
+      verificationCode: 'CODE-1234',
+    });
+    const res = await fetch(`${svc.httpUrl}/api/v1/units/LIST-U1/warranty`, {
+      headers: { 'x-verification-code': 'CODE-1234' },
+    });
+    expect(res.status).toBe(200);
+    const status = (await res.json()) as { outlets: Array<{ id: string; servicePhone?: string }> };
+    expect(status.outlets).toEqual([
+      { id: 'LIST-A', name: 'LIST-A', servicePhone: '400-100-2000' },
+    ]);
   });
 });

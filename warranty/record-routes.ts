@@ -9,6 +9,7 @@ import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
 import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
+import { authorizedOn } from './outlet-routes.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
@@ -89,6 +90,16 @@ const UnitStatusSchema = EvaluationSchema.extend({
       daysSourceNote: z.string().optional().describe('the telemetry interval, or why not'),
     }),
   ),
+  outlets: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        address: z.string().optional(),
+        servicePhone: z.string().optional(),
+      }),
+    )
+    .describe("the manufacturer's outlets authorized today, with their official phone numbers"),
 }).meta({ id: 'WarrantyUnitStatus' });
 
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
@@ -295,11 +306,23 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         daysSource: days?.sources.get(r.seq)?.source ?? ('records' as const),
         ...(days?.sources.has(r.seq) ? { daysSourceNote: days.sources.get(r.seq)?.note } : {}),
       }));
+      const today = parseInstant(now().toISOString()).date;
+      const outlets = unit.manufacturer
+        ? (await store.listOutlets(unit.manufacturer))
+            .filter((o) => authorizedOn(o, today))
+            .map((o) => ({
+              id: o.id,
+              name: o.name,
+              ...(o.address ? { address: o.address } : {}),
+              ...(o.servicePhone ? { servicePhone: o.servicePhone } : {}),
+            }))
+        : [];
       return {
         ...evaluation,
         unit: { serial: unit.serial, category: unit.category, model: unit.model },
         repairDaysSource: req.query.repairDays,
         history,
+        outlets,
       };
     },
   );
