@@ -274,9 +274,10 @@ describeWithService(
       await expect.poll(() => row.textContent()).toContain('eng-li');
       expect((await get<Alert>(`/api/v1/alerts/${liveAlert.id}`)).assignee).toBe('eng-li');
       // Focus is back on the button that opened the dialog, across the row's re-render.
-      expect(
-        await page.evaluate(() => (document.activeElement as HTMLElement).dataset.action),
-      ).toBe('assign');
+      await dialog.waitFor({ state: 'hidden' });
+      await expect
+        .poll(() => page.evaluate(() => (document.activeElement as HTMLElement).dataset.action))
+        .toBe('assign');
       // Escape closes the dialog without acting.
       await row.getByRole('button', { name: dictionaries.en.resolve }).click();
       await dialog.waitFor();

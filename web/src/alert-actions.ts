@@ -99,7 +99,11 @@ export function openActionDialog(
       el('dialog-cancel').removeEventListener('click', onCancel);
       dialog.removeEventListener('close', onClose);
       if (dialog.open) dialog.close();
-      opener?.focus();
+      // A live update may have re-rendered the opener's row meanwhile: the same button then.
+      const same = document.querySelector<HTMLElement>(
+        `[data-alert="${CSS.escape(a.id)}"] [data-action="${kind}"]`,
+      );
+      (opener?.isConnected ? opener : same)?.focus();
       resolve(r);
     };
     const onSubmit = (ev: SubmitEvent) => {
