@@ -28,6 +28,8 @@ export interface IngestPort {
     payload: Buffer,
     durable: boolean,
   ): Admitted;
+  /** The store is not keeping up with what is admitted. */
+  readonly behind: boolean;
 }
 
 export interface BrokerDeps {
@@ -65,6 +67,16 @@ function levels(topic: string): number {
   for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) n++;
   return n;
 }
+
+/**
+ * Messages aedes routes at once (its default is 100). A group commit releases a whole group of
+ * QoS 1 messages together, dozens to thousands; beyond `concurrency` they wait in mqemitter's
+ * queue, whose shift() is O(n) and which completes synchronously, message after message, when
+ * nobody subscribes: a long queue and a subscriber leaving overflowed the stack.
+ */
+const ROUTING_CONCURRENCY = 10_000;
+/** Messages in flight in aedes beyond which QoS 0 publishers are paced (see checkPublish). */
+const PACE_AT = 1000;
 
 /** Username that marks a service client authenticating with an API token as password. */
 export const SERVICE_USERNAME = 'token';
@@ -337,28 +349,24 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     if (topic !== (kind === 'telemetry' ? st.telemetryTopic : st.eventsTopic)) return;
     const payload =
       typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    if (packet.qos === 0) {
-      // Nothing to acknowledge: the verdict is known now, the spool writes it with its next group.
-      let r: Admitted;
-      try {
-        r = deps.ingest.admit(kind, st.who, payload, false);
-      } catch (err) {
-        return spoolFull(err, packet, client.id);
-      }
-      return ingested(st, packet, client.id, r);
-    }
-    if (st.inflight >= config.maxInflight) {
+    // QoS 1/2 is acknowledged once its group commit has it on disk. QoS 0 has nothing to
+    // acknowledge and goes on at once, except when aedes has many messages in flight or the
+    // store is behind: then it waits for the group commit too, and since aedes reads no more
+    // from a client while one of its messages waits, a flood is paced to what the broker
+    // delivers and stores instead of queueing without bound (raw aedes collapses that way).
+    const wait = packet.qos > 0 || routing.current >= PACE_AT || deps.ingest.behind;
+    if (packet.qos > 0 && st.inflight >= config.maxInflight) {
       metrics.rejected.inc({ reason: 'inflight' });
       throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
     }
     let r: Admitted;
     try {
-      r = deps.ingest.admit(kind, st.who, payload, true);
+      r = deps.ingest.admit(kind, st.who, payload, wait);
     } catch (err) {
       return spoolFull(err, packet, client.id);
     }
     if (!r.ok) return ingested(st, packet, client.id, r);
-    // PUBACK only once the spool's group commit has it on disk.
+    if (!r.durable) return;
     st.inflight++;
     return r.durable;
   };
@@ -405,8 +413,11 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     persistence: createPersistence(),
     maxTopicLevels: Math.max(config.maxTopicLevels, 1),
     maxInflightInbound: config.maxInflight,
+    concurrency: ROUTING_CONCURRENCY,
   };
   const aedes = await Aedes.createBroker(opts);
+  /** aedes's router (mqemitter): `current` messages are being delivered. */
+  const routing = (aedes as unknown as { mq: { current: number } }).mq;
 
   const setStatus = (id: string, status: 'online' | 'offline') =>
     aedes.publish(

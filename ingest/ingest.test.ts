@@ -79,6 +79,19 @@ describe('Ingest drainer with a scripted store', () => {
     await ingest.stop();
   });
 
+  it('says it is behind once more than two store batches wait, and catches up', async () => {
+    const { ingest, written } = await make([]);
+    for (let i = 0; i < 2000; i++) ingest.admit('telemetry', dev, msg(i % 900), false);
+    expect(ingest.behind).toBe(false);
+    ingest.admit('telemetry', dev, msg(1), false);
+    expect(ingest.behind).toBe(true);
+    ingest.start();
+    await ingest.flushed(10_000);
+    expect(ingest.behind).toBe(false);
+    expect(written).toHaveLength(2001);
+    await ingest.stop();
+  });
+
   it('retries a batch through transient failures and stores it once', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED'), {
       code: 'INGEST_ERR_INFLUX_UNAVAILABLE',

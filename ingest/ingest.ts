@@ -199,6 +199,14 @@ export class Ingest {
     return this.o.spool.stats();
   }
 
+  /**
+   * True when the spool holds more than two store batches not yet stored: the store (or the
+   * drainer's share of the CPU) is not keeping up, and publishers should be paced.
+   */
+  get behind(): boolean {
+    return this.o.spool.backlog > 2 * this.o.batchSize;
+  }
+
   get healthy(): boolean {
     return this.storeUp;
   }

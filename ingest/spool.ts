@@ -171,6 +171,11 @@ export class Spool {
     return { recoveredRecords: recovered, truncatedBytes: truncated };
   }
 
+  /** Records not yet stored: on disk or queued for the next group write. */
+  get backlog(): number {
+    return this.depthRecords + this.batchRecs.length + this.writing;
+  }
+
   stats(): SpoolStats {
     return {
       depthBytes: this.depthBytes,
