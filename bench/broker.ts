@@ -1,10 +1,12 @@
 // npm run bench:broker — one load generator against (a) raw aedes without auth, (b) Mosquitto,
 // (c) Sanbao with auth, ACL and ingest (into InfluxDB when Debian's influxd is installed, else
-// PGlite), side by side in one run. Prints a markdown report; see bench/RESULTS.md.
+// PGlite) — and the diagnostics engine, which the service runs on every stored sample — side by
+// side in one run. Prints a markdown report; see bench/RESULTS.md.
 // Options (env): BENCH_SECONDS (8), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections),
-// BENCH_TARGETS (aedes,mosquitto,sanbao), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
+// BENCH_TARGETS (aedes,mosquitto,sanbao; also sanbao-nodiag: Sanbao without diagnostics, see
+// bench/lib/without-diagnostics.ts), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
 // BENCH_SANBAO_ENV (extra variables for Sanbao), BENCH_NO_LATENCY (skip the latency probe),
-// BENCH_FIXED_ONLY (skip flood and idle phases), BENCH_ROUNDS (1: fixed-rate runs per target and
+// BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_ROUNDS (1: fixed-rate runs per target and
 // configuration; the table shows the median CPU per message and the range).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
 // configuration, then the next), so load from other work on a shared machine hits them alike.
@@ -17,6 +19,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const IDLE = Number(process.env.BENCH_IDLE ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const PHASES = (
+  process.env.BENCH_PHASES ?? (process.env.BENCH_FIXED_ONLY ? 'fixed' : 'fixed,flood,idle')
+).split(',');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 let clientErrors = 0;
 let closes = 0;
@@ -329,7 +334,12 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
 
 /** Flood and idle phases: each gets a fresh broker process, so a flood's aftermath cannot skew the next. */
 async function floodAndIdle(start: () => Promise<Target>) {
-  let t = await start();
+  if (PHASES.includes('flood')) await floodPhase(start);
+  if (PHASES.includes('idle')) await idlePhase(start);
+}
+
+async function floodPhase(start: () => Promise<Target>) {
+  const t = await start();
   log(`\n== ${t.name}`);
   try {
     log('   flood, 100 devices, QoS 0');
@@ -347,8 +357,10 @@ async function floodAndIdle(start: () => Promise<Target>) {
   } finally {
     await t.stop();
   }
+}
 
-  t = await start();
+async function idlePhase(start: () => Promise<Target>) {
+  const t = await start();
   try {
     log(`   ${IDLE} idle connections`);
     const m = await idleMemory(t, IDLE);
@@ -373,17 +385,18 @@ try {
   const starts: Array<() => Promise<Target>> = [];
   if (!only || only.includes('aedes')) starts.push(startRawAedes);
   if (!only || only.includes('mosquitto')) starts.push(startMosquitto);
-  if (!only || only.includes('sanbao'))
-    starts.push(() =>
-      startSanbao({
-        ...(influxd ? { influxUrl: influxd.url } : {}),
-        ...(process.env.BENCH_SANBAO_NODE_ARGS
-          ? { nodeArgs: process.env.BENCH_SANBAO_NODE_ARGS.split(' ') }
-          : {}),
-      }),
-    );
-  await fixedPhase(starts, !process.env.BENCH_NO_LATENCY);
-  if (!process.env.BENCH_FIXED_ONLY) for (const start of starts) await floodAndIdle(start);
+  const sanbao = (withoutDiagnostics: boolean) => () =>
+    startSanbao({
+      ...(influxd ? { influxUrl: influxd.url } : {}),
+      ...(process.env.BENCH_SANBAO_NODE_ARGS
+        ? { nodeArgs: process.env.BENCH_SANBAO_NODE_ARGS.split(' ') }
+        : {}),
+      withoutDiagnostics,
+    });
+  if (!only || only.includes('sanbao')) starts.push(sanbao(false));
+  if (only?.includes('sanbao-nodiag')) starts.push(sanbao(true));
+  if (PHASES.includes('fixed')) await fixedPhase(starts, !process.env.BENCH_NO_LATENCY);
+  for (const start of starts) await floodAndIdle(start);
 } finally {
   await influxd?.stop();
 }

@@ -54,6 +54,13 @@ export async function startRawAedes(opts: { nodeArgs?: string[] } = {}): Promise
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForLine(child, 'ready');
+  let stopping = false;
+  let out = '';
+  child.stderr?.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4000)));
+  child.once('exit', (code) => {
+    if (!stopping)
+      process.stderr.write(`\n!!! raw aedes exited with ${code} during the run:\n${out}\n`);
+  });
   return {
     name: 'raw aedes',
     pid: child.pid!,
@@ -61,7 +68,10 @@ export async function startRawAedes(opts: { nodeArgs?: string[] } = {}): Promise
     prepare: async () => undefined,
     deviceCredentials: (i) => ({ clientId: `dev${i}` }),
     subscriber: {},
-    stop: () => stopChild(child),
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
   };
 }
 
@@ -93,7 +103,13 @@ export async function startMosquitto(): Promise<Target> {
 
 /** Sanbao with device auth, ACL and ingest; telemetry into InfluxDB when a URL is given. */
 export async function startSanbao(
-  opts: { influxUrl?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
+  opts: {
+    influxUrl?: string;
+    env?: Record<string, string>;
+    nodeArgs?: string[];
+    /** Without the diagnostics engine on stored samples (bench/lib/without-diagnostics.ts). */
+    withoutDiagnostics?: boolean;
+  } = {},
 ): Promise<Target & { adminToken: string }> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-sanbao-'));
@@ -120,12 +136,27 @@ export async function startSanbao(
       ),
     },
     60_000,
-    opts.nodeArgs,
+    [
+      ...(opts.nodeArgs ?? []),
+      ...(opts.withoutDiagnostics
+        ? ['--import', 'tsx', '--import', path.join(HERE, 'without-diagnostics.ts')]
+        : []),
+    ],
   );
+  let stopping = false;
+  // A broker that dies under load is a result: say so, with what it printed last.
+  void proc.exited.then((code) => {
+    if (!stopping)
+      process.stderr.write(
+        `\n!!! Sanbao exited with ${code} during the run:\n${proc.output().slice(-4000)}\n`,
+      );
+  });
   const httpUrl = `http://127.0.0.1:${http}`;
   const creds: Array<{ clientId: string; username: string; password: string }> = [];
   return {
-    name: 'Sanbao (auth + ACL + ingest)',
+    name: opts.withoutDiagnostics
+      ? 'Sanbao without diagnostics (auth + ACL + ingest)'
+      : 'Sanbao (auth + ACL + ingest + diagnostics)',
     pid: proc.child.pid!,
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     httpUrl,
@@ -150,6 +181,7 @@ export async function startSanbao(
     deviceCredentials: (i) => creds[i]!,
     subscriber: { username: 'token', password: adminToken },
     async stop() {
+      stopping = true;
       proc.child.kill('SIGTERM');
       await proc.exited;
       await rm(dataDir, { recursive: true, force: true });
