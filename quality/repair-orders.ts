@@ -272,7 +272,13 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
     const records = await d.warranty.listRepairs(order.serial);
     const faultCode = (await earlierFaultCode(order.serial, [alert.modeId])) ?? alert.modeId;
     const date = now().toISOString();
-    const c = caseForUnit(unit, records, date);
+    const c = caseForUnit(
+      unit,
+      records,
+      date,
+      undefined,
+      await d.warranty.getModel(unit.category, unit.model),
+    );
     c.facts.currentFault = {
       date,
       faultCode,

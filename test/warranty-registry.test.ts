@@ -50,6 +50,30 @@ describe('warranty registry: product models, genuine parts, the public outlet li
     expect(got.status).toBe(200);
     expect(got.body).toEqual(m);
     expect((await call('GET', '/api/v1/warranty/models/air_conditioner/none')).status).toBe(404);
+    // The owner's status is evaluated under the model's policy when it names one.
+    await call('POST', '/api/v1/warranty/models', maker, {
+      ...m,
+      policyId: 'cn-p95-air_conditioner@1995-08-25',
+    });
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/units', eng, {
+          serial: 'MODEL-U1',
+          category: 'air_conditioner',
+          model: m.model,
+          invoiceDate: chinaDate(-200),
+        })
+      ).status,
+    ).toBe(201);
+    const status = await call<{ policy: { id: string; version: string } }>(
+      'GET',
+      '/api/v1/units/MODEL-U1/warranty',
+      eng,
+    );
+    expect(status.body.policy).toMatchObject({
+      id: 'cn-p95-air_conditioner',
+      version: '1995-08-25',
+    });
     const wrong = await call<{ error: string }>('POST', '/api/v1/warranty/models', maker, {
       ...m,
       policyId: 'cn-car21-household_car',

@@ -290,8 +290,9 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
             telemetry ? `unit ${unit.serial} is linked to no device` : 'no telemetry store',
           )
         : undefined;
+      const model = await store.getModel(unit.category, unit.model);
       const evaluation = evaluateCase(
-        caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km),
+        caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km, model),
       );
       evaluation.warnings.push(...(tele?.warnings ?? []));
       const history = effectiveRecords(records).map((r) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chainRecord } from './hash-chain.ts';
-import { effectiveRecords, toRepairFact } from './repair-facts.ts';
+import { caseForUnit, effectiveRecords, toRepairFact } from './repair-facts.ts';
 import { RepairRecordBodySchema, type StoredRepairRecord } from './repair-record-schema.ts';
 
 const body = (code: string, extra: Record<string, unknown> = {}) =>
@@ -47,5 +47,55 @@ describe('stored records → engine facts', () => {
       mileageKm: 1200,
       excludedHours: 3,
     });
+  });
+});
+
+describe('caseForUnit with the product model from the registry', () => {
+  const unit = {
+    serial: 'U',
+    category: 'air_conditioner' as const,
+    model: 'M',
+    invoiceDate: '2025-03-01',
+  };
+  const plain = (component: string) =>
+    body('E1', {
+      diagnosis: { faultCode: 'E1', component, cause: 'quality' },
+      parts: [{ name: component, number: 'P', genuine: true }],
+    });
+
+  it("takes main parts the model lists for records that do not say, and the model's policy", () => {
+    const records = chain([plain('inverter_board'), plain('remote_control')]);
+    const c = caseForUnit(unit, records, '2025-06-01', undefined, {
+      mainParts: ['inverter_board'],
+      policyId: 'cn-p95-air_conditioner',
+    });
+    expect(c.policy).toBe('cn-p95-air_conditioner');
+    const repairs = c.facts.repairs as Array<{ component: string; isMainPart?: boolean }>;
+    expect(repairs.map((r) => [r.component, r.isMainPart])).toEqual([
+      ['inverter_board', true],
+      ['remote_control', undefined],
+    ]);
+    // Without a model nothing is assumed.
+    const none = caseForUnit(unit, records, '2025-06-01');
+    expect(none.policy).toBeUndefined();
+    expect((none.facts.repairs as Array<{ isMainPart?: boolean }>)[0]!.isMainPart).toBeUndefined();
+  });
+
+  it('keeps what a record says over the model', () => {
+    const records = chain([
+      body('E2', {
+        diagnosis: {
+          faultCode: 'E2',
+          component: 'inverter_board',
+          cause: 'quality',
+          isMainPart: false,
+        },
+        parts: [],
+      }),
+    ]);
+    const c = caseForUnit(unit, records, '2025-06-01', undefined, {
+      mainParts: ['inverter_board'],
+    });
+    expect((c.facts.repairs as Array<{ isMainPart?: boolean }>)[0]!.isMainPart).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import type { ProductModel } from './registry-schema.ts';
 import type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 import type { RepairFactSchema } from './schemas.ts';
 import type { z } from 'zod';
@@ -49,18 +50,28 @@ export function toRepairFact(b: RepairRecordBody): RepairFactInput {
   return fact;
 }
 
-/** An evaluate request for a registered unit, its stored records, a date and an odometer. */
+/**
+ * An evaluate request for a registered unit, its stored records, a date and an odometer. With
+ * the unit's product model (registry), its policy applies and the parts it lists as main parts
+ * are main parts in records that do not say.
+ */
 export function caseForUnit(
   unit: Unit,
   records: readonly StoredRepairRecord[],
   evaluationDate: string,
   mileageKm?: number,
-): { category: string; facts: Record<string, unknown> } {
+  model?: Pick<ProductModel, 'mainParts' | 'policyId'>,
+): { category: string; policy?: string; facts: Record<string, unknown> } {
+  const main = new Set(model?.mainParts ?? []);
   const facts: Record<string, unknown> = {
     invoiceDate: unit.invoiceDate,
     evaluationDate,
     hasInvoice: true,
-    repairs: effectiveRecords(records).map((r) => toRepairFact(r.body)),
+    repairs: effectiveRecords(records).map((r) => {
+      const f = toRepairFact(r.body);
+      if (f.isMainPart === undefined && main.has(r.body.diagnosis.component)) f.isMainPart = true;
+      return f;
+    }),
   };
   for (const k of [
     'deliveryDate',
@@ -70,5 +81,9 @@ export function caseForUnit(
   ] as const)
     if (unit[k] !== undefined) facts[k] = unit[k];
   if (mileageKm !== undefined) facts.mileageKm = mileageKm;
-  return { category: unit.category, facts };
+  return {
+    category: unit.category,
+    ...(model?.policyId ? { policy: model.policyId } : {}),
+    facts,
+  };
 }
