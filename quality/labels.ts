@@ -65,6 +65,23 @@ for (const p of PROFILES)
     MODES_BY_COMPONENT.set(k, [...(MODES_BY_COMPONENT.get(k) ?? []), m.id]);
   }
 
+/**
+ * The failure modes a confirmed failure confirms: its repair order's, or the modes of the
+ * category whose component was repaired (a pseudo-mode `component:…` when no profile has it).
+ */
+function modesConfirmed(f: {
+  category: string;
+  component: string;
+  mode_ids: string[] | string | null;
+}): string[] {
+  const ordered =
+    typeof f.mode_ids === 'string' ? (JSON.parse(f.mode_ids) as string[]) : f.mode_ids;
+  if (ordered?.length) return ordered;
+  return (
+    MODES_BY_COMPONENT.get(`${f.category}\u0000${f.component}`) ?? [`component:${f.component}`]
+  );
+}
+
 const quantile = (xs: number[], q: number) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -157,13 +174,7 @@ export async function alertAccuracy(
   // Failures per device and mode: drop-off instants.
   const confirmed = new Map<string, number[]>();
   for (const f of failures.rows) {
-    const ordered =
-      typeof f.mode_ids === 'string' ? (JSON.parse(f.mode_ids) as string[]) : f.mode_ids;
-    const modes = ordered?.length
-      ? ordered
-      : (MODES_BY_COMPONENT.get(`${f.category}\u0000${f.component}`) ?? [
-          `component:${f.component}`,
-        ]);
+    const modes = modesConfirmed(f);
     const t = dateMs(f.dropped_off_at);
     for (const mode of modes) {
       const k = `${f.device_id}\u0000${mode}`;
@@ -187,13 +198,7 @@ export async function alertAccuracy(
     else r.pending++;
   }
   for (const f of failures.rows) {
-    const ordered =
-      typeof f.mode_ids === 'string' ? (JSON.parse(f.mode_ids) as string[]) : f.mode_ids;
-    const modes = ordered?.length
-      ? ordered
-      : (MODES_BY_COMPONENT.get(`${f.category}\u0000${f.component}`) ?? [
-          `component:${f.component}`,
-        ]);
+    const modes = modesConfirmed(f);
     const t = dateMs(f.dropped_off_at);
     // One failure counts once per model: for the mode that announced it first, else the first mode.
     let best: { mode: string; lead: number } | undefined;

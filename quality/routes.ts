@@ -5,6 +5,7 @@ import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
 import { FindingSchema } from '../warranty/order-review.ts';
+import { StoredRecordSchema } from '../warranty/record-routes.ts';
 import { QualityErrors } from './errors.ts';
 import { fleetOverview, FleetOverviewSchema, type OverviewDeps } from './overview.ts';
 import {
@@ -310,14 +311,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         response: {
           200: z.object({
             order: RepairOrderSchema,
-            record: z.object({
-              serial: z.string(),
-              seq: z.number().int(),
-              recordedAt: z.string(),
-              body: z.record(z.string(), z.unknown()),
-              prevHash: z.string(),
-              hash: z.string(),
-            }),
+            record: StoredRecordSchema,
             checks: z.array(FindingSchema),
           }),
           409: ErrorEnvelope,

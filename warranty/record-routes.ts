@@ -34,7 +34,8 @@ export interface RecordRoutesOptions {
   telemetry?: OdometerSource;
 }
 
-const StoredRecordSchema = z
+/** A stored repair record as the API shows it (also in quality/'s order-close answer). */
+export const StoredRecordSchema = z
   .object({
     serial: z.string(),
     seq: z.number().int(),
