@@ -30,6 +30,7 @@ interface Status {
   history: Array<{ seq: number; faultCode: string; reportedFault: string }>;
   counters: unknown[];
   amountOwedCNY: number | null;
+  outlets: Array<{ id: string; servicePhone?: string }>;
 }
 
 /** Civil date `days` from today in China (三包 dates are China civil dates). */
@@ -69,6 +70,7 @@ describeWithService(
         model: 'Sedan 1.5T',
         invoiceDate: chinaDate(-200),
         priceCNY: 150_000,
+        manufacturer: 'Changan',
         verificationCodeHash: createHash('sha256').update(CODE).digest('hex'),
       });
       for (let i = 0; i < n; i++) {
@@ -119,6 +121,7 @@ describeWithService(
         name: OUTLET.name,
         address: '河北省石家庄市长安区中山东路 88 号',
         servicePhone: OUTLET.phone,
+        manufacturer: 'Changan',
         authorizedFrom: '2024-01-01',
       });
       expect(r.status).toBe(201);
@@ -171,6 +174,11 @@ describeWithService(
         expect(await row.textContent()).toContain(r.reportedFault);
       }
       expect(await page.locator('#counters-h + ul > li').count()).toBe(status.counters.length);
+      // Where to take it: the maker's authorized outlets, the phone number a tap away.
+      expect(status.outlets.map((o) => o.id)).toEqual([OUTLET.id]);
+      const outlet = page.locator('#authorized-outlets-list > li');
+      expect(await outlet.count()).toBe(1);
+      expect(await outlet.locator('a[href^="tel:"]').textContent()).toBe(OUTLET.phone);
     }
 
     it('desktop, English browser: wrong code refused, then the unit found with the API’s remedy and history; outlet phone checked', async () => {

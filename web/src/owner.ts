@@ -32,6 +32,8 @@ export type UnitStatus = Evaluation & {
     parts: string[];
     corrected: boolean;
   }>;
+  /** The maker's outlets authorized today, with their official phone numbers. */
+  outlets?: Array<{ id: string; name: string; address?: string; servicePhone?: string }>;
 };
 
 /** `WarrantyOutletVerification` in /docs. */
@@ -280,6 +282,33 @@ function history(s: UnitStatus): HTMLElement {
   );
 }
 
+/** Where to take the unit: the maker's authorized outlets today, phone numbers callable. */
+function authorizedOutlets(s: UnitStatus): HTMLElement | null {
+  if (!s.outlets?.length) return null;
+  return section(
+    'authorizedOutlets',
+    'authorized-outlets',
+    h(
+      'ul',
+      { class: 'items', id: 'authorized-outlets-list' },
+      ...s.outlets.map((o) =>
+        h(
+          'li',
+          { 'data-outlet': o.id },
+          h('p', {}, h('strong', {}, o.name), o.address ? ` — ${o.address}` : ''),
+          o.servicePhone
+            ? h(
+                'p',
+                {},
+                h('a', { href: `tel:${o.servicePhone.replace(/[^0-9+]/g, '')}` }, o.servicePhone),
+              )
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
 /** The whole status view for one unit. */
 export function renderStatus(s: UnitStatus): DocumentFragment {
   const f = document.createDocumentFragment();
@@ -289,6 +318,7 @@ export function renderStatus(s: UnitStatus): DocumentFragment {
     counters(s),
     deadlines(s),
     history(s),
+    authorizedOutlets(s),
     textList(
       'exclusions',
       'exclusions',
