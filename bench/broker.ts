@@ -141,7 +141,15 @@ async function fixedRate(
     await sleep(5);
   }
   const elapsed = (Date.now() - start) / 1000;
-  await sleep(1500); // let the tail arrive
+  // Let the tail arrive: until everything is delivered, or nothing more comes for 1.5 s. A
+  // subscriber leaving while a loaded broker still routes a backlog can crash aedes (its router
+  // recurses through the queue), which would measure the machine's load, not the broker.
+  for (let last = -1, still = 0; sub.count() < sent && still < 1500;) {
+    await sleep(100);
+    still = sub.count() === last ? still + 100 : 0;
+    last = sub.count();
+  }
+  await sleep(300);
   const cpu = cpuSeconds(t.pid) - cpu0;
   const delivered = sub.count();
   await end(sub.c);

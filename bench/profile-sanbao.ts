@@ -3,7 +3,8 @@
 // migrations and provisioning do not blur the per-message picture.
 // `node --import tsx bench/profile-sanbao.ts [seconds] [rate]`; env: PROFILE_QOS (1),
 // PROFILE_DEVICES (100), PROFILE_FLOOD=1 (QoS 0 as fast as the generator can), PROFILE_TOP (30),
-// PROFILE_TARGET=aedes (profile the raw aedes baseline instead, for comparison).
+// PROFILE_TARGET=aedes (profile the raw aedes baseline instead, for comparison), PROFILE_NODIAG=1
+// (Sanbao without the diagnostics engine, bench/lib/without-diagnostics.ts).
 // Like bench/broker.ts, an admin service client subscribes to devices/+/telemetry.
 import { readdirSync, readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -21,7 +22,11 @@ const raw = process.env.PROFILE_TARGET === 'aedes';
 const influxd = !raw && influxdAvailable() ? await startInfluxd() : undefined;
 const t: Target = raw
   ? await startRawAedes({ nodeArgs })
-  : await startSanbao({ ...(influxd ? { influxUrl: influxd.url } : {}), nodeArgs });
+  : await startSanbao({
+      ...(influxd ? { influxUrl: influxd.url } : {}),
+      nodeArgs,
+      withoutDiagnostics: process.env.PROFILE_NODIAG === '1',
+    });
 await t.prepare(devices);
 const connect = (opts: mqtt.IClientOptions) =>
   new Promise<MqttClient>((res) => {

@@ -149,7 +149,7 @@ export class Ingest {
       ok: true,
       items: decoded.items.length,
       unknownMetrics: decoded.unknownMetrics,
-      ...(durable ? { durable: this.o.spool.durable() } : {}),
+      durable: durable ? this.o.spool.durable() : undefined,
     };
   }
 

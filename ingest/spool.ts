@@ -64,6 +64,8 @@ const HEADER = 8; // u32 length, u32 crc32 of the body
 /** Initial size of a group's buffer; one that grew past MAX_SPARE_BYTES is not kept for reuse. */
 const BATCH_BYTES = 64 * 1024;
 const MAX_SPARE_BYTES = 1024 * 1024;
+/** Least time between two writes of groups nobody waits for (QoS 0 only): fewer syscalls. */
+const LAZY_WRITE_MS = 50;
 /** Longest a queued-only (QoS 0) record stays written but not fdatasync'd. */
 const LAZY_SYNC_MS = 1000;
 const name = (seg: number) => `${String(seg).padStart(12, '0')}.seg`;
@@ -102,6 +104,8 @@ export class Spool {
   private spare?: Buffer;
   private flushing = false;
   private syncTimer?: NodeJS.Timeout;
+  /** Ends the flush loop's wait early (a durable group waits less than a lazy one). */
+  private wakeFlush?: () => void;
   private mem: Array<{ rec: SpoolRecord; bytes: number; seg: number; off: number }> = [];
   private memHead = 0;
   private memBytes = 0;
@@ -193,9 +197,9 @@ export class Spool {
    * spool-codec.ts), copied straight into the group's buffer; without them the record is stored
    * as JSON; `bodyCrc`, the CRC-32 of `body`, when the caller keeps it (a device head is reused
    * for every message). `rec` itself is what the drainer gets while the spool is in memory mode. Records
-   * only queued are written within `commitIntervalMs` but fdatasync'd only with the next
-   * durable group or a second later: a process crash keeps them, a power cut may lose the last
-   * second of them.
+   * only queued are written within LAZY_WRITE_MS (50 ms) and fdatasync'd with the next durable
+   * group or a second later: a process crash loses at most the last 50 ms of them, a power cut
+   * the last second.
    * @throws SpoolFullError when the record would not fit.
    */
   enqueue(rec: SpoolRecord, body?: Buffer, tail?: Buffer, bodyCrc?: number): void {
@@ -241,6 +245,7 @@ export class Spool {
         reject = rej;
       });
       this.batchDurable = { promise, resolve, reject };
+      this.wakeFlush?.();
     }
     return this.batchDurable.promise;
   }
@@ -264,9 +269,24 @@ export class Spool {
     try {
       while (this.batchLen > 0) {
         // An fdatasync costs ~120 µs of CPU here whatever it carries: at most one per
-        // commitIntervalMs, so a busy spool writes dozens of records per sync, not a few.
-        const wait = this.lastWriteAt + this.commitIntervalMs - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        // commitIntervalMs, so a busy spool writes dozens of records per sync, not a few. A
+        // group nobody waits for is written at most every LAZY_WRITE_MS; a `durable()` call
+        // meanwhile wakes the loop to the shorter interval.
+        for (;;) {
+          const interval = this.batchDurable
+            ? this.commitIntervalMs
+            : Math.max(this.commitIntervalMs, LAZY_WRITE_MS);
+          const wait = this.lastWriteAt + interval - Date.now();
+          if (wait <= 0 || this.closed) break;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, wait);
+            this.wakeFlush = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          this.wakeFlush = undefined;
+        }
         const full = this.batch;
         const buf = full.subarray(0, this.batchLen);
         const recs = this.batchRecs;
@@ -491,6 +511,7 @@ export class Spool {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.syncTimer);
+    this.wakeFlush?.();
     while (this.flushing) await new Promise((r) => setTimeout(r, 5));
     this.wake();
     if (this.unsyncedSince !== 0) await this.fh?.datasync().catch(() => undefined);
