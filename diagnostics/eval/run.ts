@@ -1,6 +1,6 @@
 import type { AlertCandidate } from '../types.ts';
 import { createDiagnosticsEngine } from '../engine.ts';
-import type { CategoryProfileInput } from '../profiles/schema.ts';
+import { CategoryProfileSchema, type CategoryProfileInput } from '../profiles/schema.ts';
 import type { FleetReferences } from '../engine/plan.ts';
 import { scoreRun, type AlertRecord, type RulCheckpoint, type Score } from './score.ts';
 import { planRun, simulateDevice, type FleetRun } from './simulate.ts';
@@ -114,6 +114,11 @@ export function evaluatePass(opts: PassOptions): PassResult {
     end: run.end,
     devices: fleet.length,
     graceMs: opts.graceMs,
+    modeKinds: new Map(
+      opts.profiles.flatMap((p) =>
+        CategoryProfileSchema.parse(p).modes.map((m) => [`${p.category}/${m.id}`, m.kind] as const),
+      ),
+    ),
   });
   return { score, alerts, samples, cpuMs: (cpu.user + cpu.system) / 1000 };
 }

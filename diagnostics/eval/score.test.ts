@@ -99,7 +99,19 @@ describe('evaluation scoring', () => {
     expect(s.overall.deviceDays).toBe(400);
     expect(s.overall.falseAlarmsPer1000DeviceDays).toBeCloseTo(7.5);
     expect(s.overall.precision).toBeCloseTo(1 / 4);
+    // Kind from the profiles when no fault of the mode was injected; unknown modes are built-in.
     expect(s.modes.find((m) => m.mode === 'compressor_wear')!.kind).toBe('builtin');
+    const withKinds = scoreRun({
+      truth,
+      alerts: [alert('D', 'compressor_wear', at(5))],
+      rul: [],
+      start: START,
+      end: at(100),
+      devices: 4,
+      graceMs: DAY,
+      modeKinds: new Map([['air_conditioner/compressor_wear', 'degradation']]),
+    });
+    expect(withKinds.modes.find((m) => m.mode === 'compressor_wear')!.kind).toBe('degradation');
   });
 
   it('alerts on a failed unit after failure + grace are aftermath, not false alarms', () => {

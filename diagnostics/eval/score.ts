@@ -61,6 +61,11 @@ export interface ScoreInput {
   end: number;
   devices: number;
   graceMs: number;
+  /**
+   * Kind of each mode that may be alerted (`category/mode` → kind), for modes that alerted
+   * without any fault of theirs in the fleet; unlisted ones are the built-in modes.
+   */
+  modeKinds?: ReadonlyMap<string, 'degradation' | 'sudden'>;
 }
 
 export interface ModeScore {
@@ -159,7 +164,7 @@ export function scoreRun(input: ScoreInput): Score {
         continue;
       }
     }
-    const r = row(a.category, a.mode, t?.mode === a.mode ? t.kind : kindOf(rows, a));
+    const r = row(a.category, a.mode, t?.mode === a.mode ? t.kind : kindOf(rows, a, input));
     r.alerts++;
     if (t && t.mode === a.mode && !detection.has(a.deviceId) && detects(t, a, input)) {
       detection.set(a.deviceId, a);
@@ -203,9 +208,10 @@ function newAcc(category: string, mode: string, kind: ModeScore['kind']): Acc {
   return { category, mode, kind, truth: [], alerts: 0, tp: 0, fp: 0, detectedBy: {} };
 }
 
-/** A mode seen only in false alerts: builtin unless a fault of it exists elsewhere. */
-function kindOf(rows: Map<string, Acc>, a: AlertRecord): ModeScore['kind'] {
-  return rows.get(`${a.category}/${a.mode}`)?.kind ?? 'builtin';
+/** Kind of a mode seen in a false alert: from its faults, else from the profiles, else built-in. */
+function kindOf(rows: Map<string, Acc>, a: AlertRecord, input: ScoreInput): ModeScore['kind'] {
+  const key = `${a.category}/${a.mode}`;
+  return rows.get(key)?.kind ?? input.modeKinds?.get(key) ?? 'builtin';
 }
 
 function detects(t: TruthRecord, a: AlertRecord, input: ScoreInput): boolean {
