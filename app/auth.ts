@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
+import { BrokerErrors } from '../broker/errors.ts';
 import { sha256 } from '../broker/secrets.ts';
 import type { Sql } from './db.ts';
 import { AppErrors } from './errors.ts';
+import { confinedTo, createTenancy, type Tenancy } from './tenant.ts';
 
 export const ROLES = ['owner', 'engineer', 'manufacturer', 'admin'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -44,8 +46,15 @@ export interface Auth {
     Array<Omit<IssuedToken, 'token'> & { createdAt: string; revokedAt: string | null }>
   >;
   verify(token: string): Promise<Principal | undefined>;
-  /** A preHandler that lets through only the given roles (admin always passes). */
+  /**
+   * A preHandler that lets through only the given roles (admin always passes). On a device
+   * route (`…/devices/:id` and below) a token confined to one manufacturer (app/tenant.ts) gets
+   * BROKER_ERR_UNKNOWN_DEVICE for a device not of that manufacturer, as for one that does not
+   * exist, so no device route can forget the check or reveal that the device exists.
+   */
   require(...roles: Role[]): preHandlerAsyncHookHandler;
+  /** Which devices a confined token may see (app/tenant.ts). */
+  readonly tenancy: Tenancy;
   /**
    * Makes sure an admin token exists. With `configured`, that token is (re)registered under id
    * `admin-env`; otherwise one is generated if none exists and returned (to be printed once).
@@ -53,8 +62,13 @@ export interface Auth {
   ensureAdmin(configured?: string): Promise<string | undefined>;
 }
 
+/** A route about one device: `/api/v1/devices/:id` or one of its sub-routes. */
+const DEVICE_ROUTE = /\/devices\/:id(?:\/|$)/;
+
 export function createAuth(sql: Sql): Auth {
+  const tenancy = createTenancy(sql);
   const auth: Auth = {
+    tenancy,
     async issue({
       role,
       subject = null,
@@ -117,6 +131,11 @@ export function createAuth(sql: Sql): Auth {
           );
         }
         req.principal = principal;
+        const maker = confinedTo(principal);
+        if (maker !== null && DEVICE_ROUTE.test(req.routeOptions.url ?? '')) {
+          const id = String((req.params as { id?: unknown }).id);
+          if (!(await tenancy.owns(maker, id))) throw new BrokerErrors.UnknownDevice(id);
+        }
       };
     },
     async ensureAdmin(configured) {

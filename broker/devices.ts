@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../app/db.ts';
+import { ownedDeviceSql } from '../app/tenant.ts';
 import type { Category } from '../ingest/categories.ts';
 import { BrokerErrors } from './errors.ts';
 import { generateSecret, hashSecret, sha256, verifySecret } from './secrets.ts';
@@ -20,6 +21,8 @@ export interface DeviceFilter {
   model?: string;
   serial?: string;
   online?: boolean;
+  /** Only the devices of this manufacturer (app/tenant.ts: linked to one of its warranty units). */
+  manufacturer?: string;
   limit: number;
   offset: number;
 }
@@ -109,6 +112,10 @@ export function createDeviceRegistry(sql: Sql): DeviceRegistry {
       if (f.model) add('model = ?', f.model);
       if (f.serial) add('serial = ?', f.serial);
       if (f.online !== undefined) add('online = ?', f.online);
+      if (f.manufacturer !== undefined) {
+        params.push(f.manufacturer);
+        where.push(ownedDeviceSql('id', params.length));
+      }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const total =
         (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${w}`, params))

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
+import { confinedTo } from '../app/tenant.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
 import { CategorySchema } from '../ingest/categories.ts';
@@ -38,7 +39,11 @@ const Credentials = DeviceSchema.extend({
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
-/** Provisioning: devices and their MQTT credentials. Admin only. */
+/**
+ * Provisioning: devices and their MQTT credentials (admin only), and reading them (engineers,
+ * manufacturers). A manufacturer token with a subject sees only its own devices; the single
+ * device routes are confined by `auth.require` (app/auth.ts, app/tenant.ts).
+ */
 export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth: Auth }> = async (
   app,
   { devices, auth },
@@ -86,7 +91,11 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
         },
       },
     },
-    async (req) => devices.list(req.query),
+    async (req) => {
+      // A token confined to one manufacturer lists only its devices (app/tenant.ts).
+      const maker = confinedTo(req.principal);
+      return devices.list(maker === null ? req.query : { ...req.query, manufacturer: maker });
+    },
   );
 
   app.get(
