@@ -39,15 +39,21 @@ export function makeCandidate(over: Partial<AlertCandidate> = {}): AlertCandidat
 
 /**
  * The behaviour every AlertStore backend must have (STYLE.md §1). `makeStore` returns a fresh,
- * migrated store; `cleanup` releases what it made.
+ * migrated store; `cleanup` releases what it made; `linkDevice` makes a device the
+ * manufacturer's (a warranty unit of that manufacturer linked to it, app/tenant.ts).
  */
 export function describeAlertStoreContract(
   name: string,
-  makeStore: () => Promise<{ store: AlertStore; cleanup?: () => Promise<void> }>,
+  makeStore: () => Promise<{
+    store: AlertStore;
+    cleanup?: () => Promise<void>;
+    linkDevice: (deviceId: string, manufacturer: string) => Promise<void>;
+  }>,
 ): void {
   describe(`AlertStore contract: ${name}`, () => {
     let store: AlertStore;
     let cleanup: (() => Promise<void>) | undefined;
+    let linkDevice: (deviceId: string, manufacturer: string) => Promise<void>;
     let n = 0;
     const dev = () => `dev-${name.replace(/\W/g, '')}-${++n}`;
     const open = async (over: Partial<AlertCandidate> = {}) =>
@@ -60,7 +66,7 @@ export function describeAlertStoreContract(
 
     // Booting PGlite and migrating takes seconds on a loaded 2-core machine.
     beforeAll(async () => {
-      ({ store, cleanup } = await makeStore());
+      ({ store, cleanup, linkDevice } = await makeStore());
     }, 60_000);
     afterAll(async () => {
       await store?.close();
@@ -192,6 +198,35 @@ export function describeAlertStoreContract(
       expect((await store.list({ deviceId: d, category: 'tv' })).total).toBe(0);
       const page = await store.list({ deviceId: d, limit: 1, offset: 1 });
       expect(page).toMatchObject({ total: 3, alerts: [{ id: ids[1] }] });
+    });
+
+    it('filters by assignee and by the manufacturer of the device; the total counts only matches', async () => {
+      const [g1, g2, m1, free] = [dev(), dev(), dev(), dev()];
+      await linkDevice(g1, `Gree-${name}`);
+      await linkDevice(g2, `Gree-${name}`);
+      await linkDevice(m1, `Midea-${name}`);
+      const ids: Record<string, string> = {};
+      for (const [i, d] of [g1, g2, m1, free].entries())
+        ids[d] = (await store.upsert(makeCandidate({ deviceId: d }), T0 + i * 1000)).alert.id;
+      const gree = await store.list({ manufacturer: `Gree-${name}` });
+      expect(gree.total).toBe(2);
+      expect(gree.alerts.map((a) => a.id)).toEqual([ids[g2], ids[g1]]);
+      expect(await store.list({ manufacturer: `Gree-${name}`, limit: 1, offset: 1 })).toMatchObject(
+        { total: 2, alerts: [{ id: ids[g1] }] },
+      );
+      expect((await store.list({ manufacturer: `Gree-${name}`, deviceId: m1 })).total).toBe(0);
+      expect((await store.list({ manufacturer: 'Nobody' })).total).toBe(0);
+
+      await store.assign(ids[m1]!, `eng-${name}`, 'lead', T0 + 5000);
+      await store.assign(ids[g1]!, `eng-${name}`, 'lead', T0 + 5000);
+      const mine = await store.list({ assignee: `eng-${name}` });
+      expect(mine.total).toBe(2);
+      expect(mine.alerts.map((a) => a.id)).toEqual([ids[m1], ids[g1]]);
+      expect(
+        (await store.list({ assignee: `eng-${name}`, manufacturer: `Midea-${name}` })).alerts.map(
+          (a) => a.id,
+        ),
+      ).toEqual([ids[m1]]);
     });
 
     it('finds open alerts due for escalation and records each escalation', async () => {

@@ -19,6 +19,12 @@ export interface AlertFilter {
   modeId?: string;
   severity?: Severity;
   category?: string;
+  assignee?: string;
+  /**
+   * Only alerts of devices of this manufacturer: devices linked to one of its warranty units
+   * (app/tenant.ts). The total counts only those.
+   */
+  manufacturer?: string;
   limit?: number;
   offset?: number;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../app/db.ts';
+import { ownedDeviceSql } from '../../app/tenant.ts';
 import type { Alert, AlertComment, AlertHistoryEntry } from '../alert-schemas.ts';
 import { storedParts, type AlertFilter, type AlertStore } from '../alert-store.ts';
 import { DiagnosticsErrors } from '../errors.ts';
@@ -145,6 +146,11 @@ export function createSqlAlertStore(sql: Sql): AlertStore {
       add('mode_id', f.modeId);
       add('severity', f.severity);
       add('category', f.category);
+      add('assignee', f.assignee);
+      if (f.manufacturer !== undefined) {
+        params.push(f.manufacturer);
+        where.push(ownedDeviceSql('device_id', params.length));
+      }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const { rows: count } = await sql.query<{ n: number | string }>(
         `SELECT count(*)::int AS n FROM alerts ${w}`,
