@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
+import { confinedTo } from '../app/tenant.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
 import {
@@ -44,7 +45,9 @@ const actor = (req: FastifyRequest) =>
 /**
  * Alert routes (DESIGN.md "Diagnostics"): list, detail with history and comments, the
  * lifecycle actions, assignment, comments, and the live stream. Engineers act on alerts;
- * manufacturers read them.
+ * manufacturers read them. A manufacturer token with a subject reads only the alerts of its own
+ * devices (app/tenant.ts): the list and its total, the detail (another maker's alert is unknown),
+ * and the stream; engineers serve every manufacturer's outlets and see every alert.
  */
 export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
   app,
@@ -67,6 +70,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
           mode: z.string().max(100).optional(),
           severity: SeveritySchema.optional(),
           category: z.string().max(64).optional(),
+          assignee: z.string().min(1).max(200).optional(),
           ...Pagination,
         }),
         response: { 200: AlertListSchema, ...errors },
@@ -74,12 +78,15 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
     },
     async (req) => {
       const q = req.query;
+      const maker = confinedTo(req.principal);
       const { alerts: list, total } = await alerts.store.list({
         ...(q.status ? { status: q.status } : {}),
         ...(q.device ? { deviceId: q.device } : {}),
         ...(q.mode ? { modeId: q.mode } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
         ...(q.category ? { category: q.category } : {}),
+        ...(q.assignee ? { assignee: q.assignee } : {}),
+        ...(maker !== null ? { manufacturer: maker } : {}),
         limit: q.limit,
         offset: q.offset,
       });
@@ -103,7 +110,10 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
         },
       },
     },
-    (req, reply) => sse.open(req, reply),
+    (req, reply) => {
+      const maker = confinedTo(req.principal);
+      return sse.open(req, reply, maker === null ? undefined : () => auth.tenancy.devicesOf(maker));
+    },
   );
 
   app.get(
@@ -114,7 +124,9 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
     },
     async (req) => {
       const alert = await alerts.store.get(req.params.id);
-      if (!alert) throw new DiagnosticsErrors.UnknownAlert(req.params.id);
+      const maker = confinedTo(req.principal);
+      if (!alert || (maker !== null && !(await auth.tenancy.owns(maker, alert.deviceId))))
+        throw new DiagnosticsErrors.UnknownAlert(req.params.id);
       const [history, comments] = await Promise.all([
         alerts.store.history(alert.id),
         alerts.store.comments(alert.id),
