@@ -142,6 +142,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
         async (req, reply) => reply.status(201).send(await deps.auth.issue(req.body)),
       );
+      a.get(
+        '/tokens/me',
+        {
+          preHandler: deps.auth.require('owner', 'engineer', 'manufacturer'),
+          schema: {
+            tags: ['auth'],
+            summary: "The calling token's role and subject (pages hide what the role cannot do)",
+            response: {
+              200: z.object({
+                role: RoleSchema,
+                subject: z.string().nullable(),
+                tokenId: z.string(),
+              }),
+              401: ErrorEnvelope,
+            },
+          },
+        },
+        async (req) => req.principal!,
+      );
       a.delete(
         '/tokens/:id',
         {
