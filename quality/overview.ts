@@ -84,6 +84,12 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
   const today = now.toISOString().slice(0, 10);
   const ds = deviceScopeSql(scope, 1);
   const us = unitScopeSql(scope, 2);
+  const unscoped = scope.manufacturer === null && scope.category === null;
+  // Failures counted only for the units in scope (the LEFT JOIN drops the others anyway; the
+  // semi-join saves aggregating the whole fleet's records: bench:quality 2.2 → 0.75 s).
+  const inScope = unscoped
+    ? ''
+    : `AND e.serial IN (SELECT u.serial FROM warranty_units u WHERE ${us.where})`;
   const [devices, ids, alerts, models, components, remedies] = await Promise.all([
     deps.sql.query<{ total: number; online: number; disabled: number }>(
       `SELECT count(*)::int AS total,
@@ -111,7 +117,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
     }>(
       `WITH f AS (
          SELECT serial, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
-          WHERE e.cause = 'quality' GROUP BY serial)
+          WHERE e.cause = 'quality' ${inScope} GROUP BY serial)
        SELECT u.category, u.model, count(*)::int AS units,
               coalesce(sum(greatest($1::date - left(u.invoice_date, 10)::date, 0)), 0)::float8 AS unit_days,
               count(f.serial)::int AS failed_units, coalesce(sum(f.n), 0)::int AS repairs
@@ -130,13 +136,26 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       `WITH exposure AS (
          SELECT u.category, sum(greatest($1::date - left(u.invoice_date, 10)::date, 0))::float8 AS unit_days
            FROM warranty_units u WHERE ${us.where} GROUP BY u.category)
-       SELECT u.category, e.component, count(DISTINCT e.serial)::int AS failed_units,
-              count(*)::int AS repairs, max(x.unit_days) AS unit_days
-         FROM (${EFFECTIVE_RECORDS}) e
-         JOIN warranty_units u ON u.serial = e.serial
-         JOIN exposure x ON x.category = u.category
-        WHERE e.cause = 'quality' AND ${us.where}
-        GROUP BY u.category, e.component ORDER BY repairs DESC, u.category, e.component`,
+       ${
+         unscoped
+           ? // Whole fleet: failed units from a per-unit aggregate, not count(DISTINCT) over
+             // millions of records (bench:quality: 15.5 → 8.7 s); scoped, the join is faster.
+             `, per_unit AS (
+                SELECT e.serial, e.component, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
+                 WHERE e.cause = 'quality' GROUP BY e.serial, e.component)
+              SELECT u.category, p.component, count(*)::int AS failed_units,
+                     sum(p.n)::int AS repairs, max(x.unit_days) AS unit_days
+                FROM per_unit p JOIN warranty_units u ON u.serial = p.serial
+                JOIN exposure x ON x.category = u.category
+               GROUP BY u.category, p.component ORDER BY repairs DESC, u.category, p.component`
+           : `SELECT u.category, e.component, count(DISTINCT e.serial)::int AS failed_units,
+                     count(*)::int AS repairs, max(x.unit_days) AS unit_days
+                FROM (${EFFECTIVE_RECORDS}) e
+                JOIN warranty_units u ON u.serial = e.serial
+                JOIN exposure x ON x.category = u.category
+               WHERE e.cause = 'quality' AND ${us.where}
+               GROUP BY u.category, e.component ORDER BY repairs DESC, u.category, e.component`
+       }`,
       [today, ...us.params],
     ),
     deps.sql.query<{ remedy: 'repair' | 'exchange' | 'return'; count: number; cost: number }>(

@@ -462,9 +462,14 @@ const ROWS: Record<ReportKind, RowsFn> = {
       repeats: number;
     }>(
       `WITH units AS (
-         SELECT u.* FROM warranty_units u WHERE left(u.invoice_date, 10) < $2 AND ${us.where}),
+         -- Only the columns used: both CTEs are materialised, and whole rows (record bodies,
+         -- component lists) would go to temp files (bench:quality, 14 s → 8 s at 5M records).
+         SELECT u.serial, u.category, u.invoice_date, u.price_cny, u.device_id
+           FROM warranty_units u WHERE left(u.invoice_date, 10) < $2 AND ${us.where}),
        pr AS (
-         SELECT e.*, units.category, units.price_cny FROM (${EFFECTIVE_RECORDS}) e
+         SELECT e.serial, e.cause, e.component, e.remedy, e.charges_cny, units.category,
+                units.price_cny
+           FROM (${EFFECTIVE_RECORDS}) e
            JOIN units ON units.serial = e.serial
           WHERE left(e.dropped_off_at, 10) >= $1 AND left(e.dropped_off_at, 10) < $2),
        ex AS (

@@ -212,6 +212,13 @@ function overviewSuite(backend: string, env: () => Record<string, string>) {
     expect(all.scope.manufacturer).toBeNull();
     expect(all.devices.total).toBe(2);
     expect(all.failures.byModel.map((x) => x.model).sort()).toEqual(['KFR-26GW', 'KFR-35GW']);
+    // Whole fleet (its own query plan): compressor failures on G1, G3 and M1, the valve on G1.
+    expect(
+      all.failures.byComponent.map((c) => [c.component, c.failedUnits, c.repairs]).sort(),
+    ).toEqual([
+      ['compressor', 3, 3],
+      ['four_way_valve', 1, 1],
+    ]);
     expect((await call('GET', '/api/v1/fleet/overview', eng)).status).toBe(403);
     expect((await call('GET', '/api/v1/fleet/overview?category=', gree)).status).toBe(400);
   });
