@@ -106,6 +106,16 @@ describe('alerts end to end: device fault → MQTT, SSE, webhook; lifecycle over
     eng = await issue('engineer', 'eng-zhang');
     maker = await issue('manufacturer', 'Gree');
     dev = await provision(svc.httpUrl, T, 'air_conditioner', 'KFR-35GW');
+    // The device is Gree's (a Gree unit linked to it), so the Gree token reads its alerts.
+    const unit = await api(svc.httpUrl, 'POST', '/api/v1/warranty/units', eng, {
+      serial: 'AE-G1',
+      category: 'air_conditioner',
+      model: 'KFR-35GW',
+      manufacturer: 'Gree',
+      deviceId: dev.id,
+      invoiceDate: new Date().toISOString().slice(0, 10),
+    });
+    expect(unit.status, JSON.stringify(unit.body)).toBe(201);
     hook = await webhookReceiver(SECRET);
     refusing = await webhookReceiver('unused-secret-0123456789', 400);
     const w = await api(svc.httpUrl, 'POST', '/api/v1/webhooks', T, {
