@@ -306,7 +306,8 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
         }
         for (const t of targets) {
           const rs = runs.get(t)!.sort((a, b) => a.cpuUsPerMsg - b.cpuUsPerMsg);
-          const r = rs[Math.floor((rs.length - 1) / 2)]!;
+          // The median run (of an even count, the upper of the middle two).
+          const r = rs[Math.floor(rs.length / 2)]!;
           const range =
             rs.length > 1
               ? ` (${fmt(rs[0]!.cpuUsPerMsg, 1)}–${fmt(rs[rs.length - 1]!.cpuUsPerMsg, 1)})`

@@ -21,7 +21,10 @@ export interface SpoolHead {
   crc: number;
 }
 
-const heads = new WeakMap<DeviceContext, { s?: SpoolHead; e?: SpoolHead }>();
+const heads = {
+  s: new WeakMap<DeviceContext, SpoolHead>(),
+  e: new WeakMap<DeviceContext, SpoolHead>(),
+};
 
 /**
  * The part of a record's on-disk form before the payload: magic, kind and the device. The same
@@ -29,9 +32,10 @@ const heads = new WeakMap<DeviceContext, { s?: SpoolHead; e?: SpoolHead }>();
  * one per connection) and the spool copies it and the payload into its group buffer.
  */
 export function spoolHead(kind: 's' | 'e', dev: DeviceContext): SpoolHead {
-  let h = heads.get(dev);
-  if (!h) heads.set(dev, (h = {}));
-  return (h[kind] ??= headOf(encodeHead(kind, dev)));
+  const cache = kind === 's' ? heads.s : heads.e;
+  let h = cache.get(dev);
+  if (!h) cache.set(dev, (h = headOf(encodeHead(kind, dev))));
+  return h;
 }
 
 const headOf = (bytes: Buffer): SpoolHead => ({ bytes, crc: crc32(bytes) });

@@ -219,8 +219,9 @@ export class Spool {
     b.writeUInt32LE(len, off);
     const headCrc = bodyCrc ?? crc32(body);
     b.writeUInt32LE(tail ? crc32(tail, headCrc) : headCrc, off + 4);
-    body.copy(b, off + HEADER);
-    if (tail) tail.copy(b, off + HEADER + body.length);
+    // TypedArray#set: Buffer#copy takes a slower JS path for small buffers.
+    b.set(body, off + HEADER);
+    if (tail) b.set(tail, off + HEADER + body.length);
     this.batchLen += size;
     this.batchRecs.push(rec);
     this.batchSizes.push(size);
