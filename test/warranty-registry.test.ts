@@ -219,4 +219,57 @@ describe('warranty registry: product models, genuine parts, the public outlet li
       { id: 'LIST-A', name: 'LIST-A', servicePhone: '400-100-2000' },
     ]);
   });
+
+  it("confines a manufacturer's token to its own units: registration, reads, device links", async () => {
+    const midea = (
+      await call<{ token: string }>('POST', '/api/v1/tokens', svc.adminToken, {
+        role: 'manufacturer',
+        subject: 'Midea',
+      })
+    ).body.token;
+    const dev = await call<{ id: string }>('POST', '/api/v1/devices', svc.adminToken, {
+      category: 'air_conditioner',
+      model: 'KFR-35GW',
+      serial: 'TEN-DEV-1',
+    });
+    const base = { category: 'air_conditioner', model: 'KFR-35GW', invoiceDate: chinaDate(-30) };
+    // Gree's unit, linked to the device.
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/units', maker, {
+          ...base,
+          serial: 'TEN-GREE-1',
+          deviceId: dev.body.id,
+        })
+      ).status,
+    ).toBe(201);
+    // Midea may not register a unit in Gree's name, nor link Gree's device to its own unit.
+    const other = await call<{ error: string }>('POST', '/api/v1/warranty/units', midea, {
+      ...base,
+      serial: 'TEN-M-1',
+      manufacturer: 'Gree',
+    });
+    expect(other.status).toBe(403);
+    expect(other.body.error).toBe('WARRANTY_ERR_OTHER_MANUFACTURER');
+    const pull = await call<{ error: string }>('POST', '/api/v1/warranty/units', midea, {
+      ...base,
+      serial: 'TEN-M-2',
+      deviceId: dev.body.id,
+    });
+    expect(pull.status).toBe(409);
+    expect(pull.body.error).toBe('WARRANTY_ERR_DEVICE_LINKED');
+    // Without a manufacturer the unit is Midea's.
+    const own = await call<{ manufacturer: string }>('POST', '/api/v1/warranty/units', midea, {
+      ...base,
+      serial: 'TEN-M-3',
+    });
+    expect(own.status).toBe(201);
+    expect(own.body.manufacturer).toBe('Midea');
+    // Another maker's unit is unknown to Midea; its own and Gree's own are visible.
+    for (const path of ['', '/repairs', '/repairs/verify', '/warranty'])
+      expect((await call('GET', `/api/v1/units/TEN-GREE-1${path}`, midea)).status).toBe(404);
+    expect((await call('GET', '/api/v1/units/TEN-GREE-1', maker)).status).toBe(200);
+    expect((await call('GET', '/api/v1/units/TEN-M-3/repairs', midea)).status).toBe(200);
+    expect((await call('GET', '/api/v1/units/TEN-GREE-1', eng)).status).toBe(200);
+  });
 });

@@ -28,6 +28,18 @@ export const WarrantyErrors = {
   UnknownPolicy: defineError('WARRANTY_ERR_UNKNOWN_POLICY', 'no policy %s', 400),
   /** No product model with this category and name is registered. */
   UnknownModel: defineError('WARRANTY_ERR_UNKNOWN_MODEL', 'no product model %s/%s', 404),
+  /** A manufacturer token registers the units of its own manufacturer only. */
+  OtherManufacturer: defineError(
+    'WARRANTY_ERR_OTHER_MANUFACTURER',
+    'unit %s names another manufacturer: this token registers units of %s only',
+    403,
+  ),
+  /** A device belongs to the units of one manufacturer. */
+  DeviceLinked: defineError(
+    'WARRANTY_ERR_DEVICE_LINKED',
+    'device %s is already linked to a unit of manufacturer %s',
+    409,
+  ),
   /** No unit with this serial is registered. */
   UnknownUnit: defineError('WARRANTY_ERR_UNKNOWN_UNIT', 'no unit with serial %s', 404),
   /** A unit with this serial is already registered. */

@@ -1,3 +1,5 @@
+import { confinedTo } from '../app/tenant.ts';
+import { WarrantyErrors } from './errors.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../app/auth.ts';
@@ -44,6 +46,10 @@ export function ownerOrStaff(auth: Auth, store: WarrantyStore) {
       (!unit || unit.ownerId === undefined || unit.ownerId !== principal.subject)
     )
       throw new AppErrors.Forbidden('owner', `read unit ${serial}`);
+    // Another maker's unit is unknown to a confined manufacturer token (app/tenant.ts).
+    const maker = confinedTo(principal);
+    if (maker !== null && unit && unit.manufacturer !== maker)
+      throw new WarrantyErrors.UnknownUnit(serial);
     req.principal = principal;
   };
 }

@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
+import { confinedTo } from '../app/tenant.ts';
 import { ErrorEnvelope, withDetails } from '../app/errors.ts';
 import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
 import { importUnitsCsv } from './csv-import.ts';
@@ -13,7 +15,7 @@ import { authorizedOn } from './outlet-routes.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
-import { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
+import { RepairRecordBodySchema, UnitInputSchema, type UnitInput } from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -117,6 +119,31 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
     return u;
   };
+  /** A unit the caller may see: another maker's unit is unknown to a confined token (app/tenant.ts). */
+  const visibleUnit = async (req: FastifyRequest, serial: string) => {
+    const u = await unitOr404(serial);
+    const m = confinedTo(req.principal);
+    if (m !== null && u.manufacturer !== m) throw new WarrantyErrors.UnknownUnit(serial);
+    return u;
+  };
+  /**
+   * What a registration may claim: a confined manufacturer token registers its own units only,
+   * and a device belongs to one manufacturer's units (else a maker could pull another's device,
+   * its telemetry and alerts, into its scope).
+   */
+  const claim = async <U extends UnitInput>(req: FastifyRequest, unit: U): Promise<U> => {
+    const m = confinedTo(req.principal);
+    if (m !== null && unit.manufacturer !== undefined && unit.manufacturer !== m)
+      throw new WarrantyErrors.OtherManufacturer(unit.serial, m);
+    const owned = m === null ? unit : { ...unit, manufacturer: m };
+    if (owned.deviceId !== undefined) {
+      const other = (await store.unitsByDevice(owned.deviceId)).find(
+        (u) => u.manufacturer !== owned.manufacturer,
+      );
+      if (other) throw new WarrantyErrors.DeviceLinked(owned.deviceId, other.manufacturer ?? '—');
+    }
+    return owned;
+  };
 
   app.post(
     '/warranty/units',
@@ -134,7 +161,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       const input = verificationCode
         ? { ...unit, verificationCodeHash: sha256Hex(verificationCode) }
         : unit;
-      return reply.status(201).send(await store.registerUnit(input));
+      return reply.status(201).send(await store.registerUnit(await claim(req, input)));
     },
   );
 
@@ -161,7 +188,9 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         );
         throw withDetails(err, r.errors);
       }
-      const units = await store.registerUnits(r.units);
+      const claimed = [];
+      for (const u of r.units) claimed.push(await claim(req, u));
+      const units = await store.registerUnits(claimed);
       return reply.status(201).send({ imported: units.length });
     },
   );
@@ -176,7 +205,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         response: { 200: UnitOutSchema, ...errors },
       },
     },
-    async (req) => unitOr404(req.params.serial),
+    async (req) => visibleUnit(req, req.params.serial),
   );
 
   app.post(
@@ -230,7 +259,10 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         response: { 200: z.array(StoredRecordSchema), ...errors },
       },
     },
-    async (req) => store.listRepairs(req.params.serial),
+    async (req) => {
+      await visibleUnit(req, req.params.serial);
+      return store.listRepairs(req.params.serial);
+    },
   );
 
   app.get(
@@ -244,7 +276,10 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         response: { 200: VerificationSchema, ...errors },
       },
     },
-    async (req) => store.verifyRepairs(req.params.serial),
+    async (req) => {
+      await visibleUnit(req, req.params.serial);
+      return store.verifyRepairs(req.params.serial);
+    },
   );
 
   app.get(
@@ -268,7 +303,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      const unit = unitReadFor(req) ?? (await unitOr404(req.params.serial));
+      const unit = unitReadFor(req) ?? (await visibleUnit(req, req.params.serial));
       const records = await store.listRepairs(unit.serial);
       const date = req.query.evaluationDate ?? now().toISOString();
       const tele =

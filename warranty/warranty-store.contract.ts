@@ -78,6 +78,15 @@ export function describeWarrantyStoreContract(
       expect(await store.getUnit(s)).toEqual(u);
     });
 
+    it('finds the units linked to a device', async () => {
+      const [a, b] = [serial(), serial()];
+      const device = `dev-${a}`;
+      await store.registerUnit({ ...unit(a), deviceId: device });
+      await store.registerUnit({ ...unit(b), deviceId: device });
+      expect((await store.unitsByDevice(device)).map((u) => u.serial)).toEqual([a, b].sort());
+      expect(await store.unitsByDevice('no-device')).toEqual([]);
+    });
+
     it('refuses a second unit with the same serial', async () => {
       const s = serial();
       await store.registerUnit(unit(s));

@@ -24,6 +24,8 @@ export interface WarrantyStore {
   /** Registers all units or none (bulk import): WARRANTY_ERR_UNIT_EXISTS names the first taken serial. */
   registerUnits(units: readonly UnitInput[]): Promise<Unit[]>;
   getUnit(serial: string): Promise<Unit | undefined>;
+  /** Units linked to a telemetry device (normally one; an exchanged unit's successor too). */
+  unitsByDevice(deviceId: string): Promise<Unit[]>;
   /**
    * Appends a record to the unit's chain and returns it with its seq and hashes.
    * WARRANTY_ERR_UNKNOWN_UNIT for an unknown serial; WARRANTY_ERR_BAD_CORRECTION when a

@@ -46,6 +46,13 @@ export class MemoryWarrantyStore implements WarrantyStore {
     return out;
   }
 
+  async unitsByDevice(deviceId: string): Promise<Unit[]> {
+    return [...this.units.values()]
+      .filter((u) => u.deviceId === deviceId)
+      .sort((x, y) => (x.serial < y.serial ? -1 : 1))
+      .map((u) => structuredClone(u));
+  }
+
   async getUnit(serial: string): Promise<Unit | undefined> {
     const u = this.units.get(serial);
     return u && structuredClone(u);

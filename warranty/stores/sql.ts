@@ -130,6 +130,14 @@ export class SqlWarrantyStore implements WarrantyStore {
     });
   }
 
+  async unitsByDevice(deviceId: string): Promise<Unit[]> {
+    const r = await this.sql.query<UnitRow>(
+      'SELECT * FROM warranty_units WHERE device_id = $1 ORDER BY serial',
+      [deviceId],
+    );
+    return r.rows.map(toUnit);
+  }
+
   async getUnit(serial: string): Promise<Unit | undefined> {
     const r = await this.sql.query<UnitRow>('SELECT * FROM warranty_units WHERE serial = $1', [
       serial,
