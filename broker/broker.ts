@@ -28,8 +28,10 @@ export interface IngestPort {
     payload: Buffer,
     durable: boolean,
   ): Admitted;
-  /** The store is not keeping up with what is admitted. */
+  /** The store is up but not keeping up with what is admitted. */
   readonly behind: boolean;
+  /** Resolves once it is no longer behind. */
+  caughtUp(): Promise<void>;
 }
 
 export interface BrokerDeps {
@@ -102,9 +104,9 @@ function asError(err: unknown, log: FastifyBaseLogger): Error {
 }
 
 /**
- * QoS 1/2 publishes waiting for the spool's group commit. Every message of a group shares the
- * spool's one promise, so one `then` per group calls them all back in order, instead of a
- * promise and two closures per message. A later group always comes with a new promise.
+ * Publishes waiting for the spool's group commit (QoS 1/2) or for ingest to catch up (paced
+ * QoS 0). Every message of a group shares one promise, so one `then` per group calls them all
+ * back in order, instead of a promise and two closures per message.
  */
 class GroupAcks {
   private group?: Promise<void>;
@@ -350,11 +352,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     const payload =
       typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     // QoS 1/2 is acknowledged once its group commit has it on disk. QoS 0 has nothing to
-    // acknowledge and goes on at once, except when aedes has many messages in flight or the
-    // store is behind: then it waits for the group commit too, and since aedes reads no more
-    // from a client while one of its messages waits, a flood is paced to what the broker
-    // delivers and stores instead of queueing without bound (raw aedes collapses that way).
-    const wait = packet.qos > 0 || routing.current >= PACE_AT || deps.ingest.behind;
+    // acknowledge and goes on at once, except when aedes has many messages in flight (it waits
+    // for the group commit) or ingest is behind (it waits until the drainer caught up): aedes
+    // reads no more from a client while one of its messages waits, so a flood is paced to what
+    // the broker delivers and stores instead of queueing without bound (raw aedes collapses so).
+    const behind = packet.qos === 0 && deps.ingest.behind;
+    const wait = packet.qos > 0 || routing.current >= PACE_AT;
     if (packet.qos > 0 && st.inflight >= config.maxInflight) {
       metrics.rejected.inc({ reason: 'inflight' });
       throw new Error(`more than ${config.maxInflight} messages waiting to be made durable`);
@@ -366,9 +369,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       return spoolFull(err, packet, client.id);
     }
     if (!r.ok) return ingested(st, packet, client.id, r);
-    if (!r.durable) return;
+    const until = behind ? deps.ingest.caughtUp() : r.durable;
+    if (!until) return;
     st.inflight++;
-    return r.durable;
+    return until;
   };
 
   const acks = new GroupAcks(log);

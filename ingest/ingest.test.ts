@@ -79,15 +79,20 @@ describe('Ingest drainer with a scripted store', () => {
     await ingest.stop();
   });
 
-  it('says it is behind once more than two store batches wait, and catches up', async () => {
+  it('says it is behind once more than two store batches wait, and when it caught up', async () => {
     const { ingest, written } = await make([]);
     for (let i = 0; i < 2000; i++) ingest.admit('telemetry', dev, msg(i % 900), false);
     expect(ingest.behind).toBe(false);
     ingest.admit('telemetry', dev, msg(1), false);
     expect(ingest.behind).toBe(true);
+    let caughtUp = false;
+    const waiting = ingest.caughtUp().then(() => (caughtUp = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(caughtUp).toBe(false);
     ingest.start();
-    await ingest.flushed(10_000);
+    await waiting;
     expect(ingest.behind).toBe(false);
+    await ingest.flushed(10_000);
     expect(written).toHaveLength(2001);
     await ingest.stop();
   });

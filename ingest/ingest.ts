@@ -70,6 +70,7 @@ export class Ingest {
   private spoolFullLoggedAt = 0;
   private readonly now: () => number;
   private readonly samplesAccepted: (n: number) => void;
+  private catchUp?: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly o: IngestOptions) {
     this.now = o.now ?? Date.now;
@@ -179,6 +180,9 @@ export class Ingest {
   /** Stops after the batch in flight; what is left stays in the spool for the next start. */
   async stop(): Promise<void> {
     this.running = false;
+    // Nobody will drain any more: paced publishers go on (their messages stay spooled).
+    this.catchUp?.resolve();
+    this.catchUp = undefined;
     await this.o.spool.close();
     await this.loop;
   }
@@ -200,11 +204,30 @@ export class Ingest {
   }
 
   /**
-   * True when the spool holds more than two store batches not yet stored: the store (or the
-   * drainer's share of the CPU) is not keeping up, and publishers should be paced.
+   * True when the store is up but the spool holds more than two store batches not yet stored:
+   * the drainer (its share of the CPU, or the store) is not keeping up, and publishers should
+   * be paced. While the store is down the spool takes everything, up to its bound.
    */
   get behind(): boolean {
-    return this.o.spool.backlog > 2 * this.o.batchSize;
+    return this.storeUp && this.o.spool.backlog > 2 * this.o.batchSize;
+  }
+
+  /** Resolves once `behind` is false again: the drainer caught up, or the store went down. */
+  caughtUp(): Promise<void> {
+    if (!this.behind) return Promise.resolve();
+    if (!this.catchUp) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.catchUp = { promise, resolve };
+    }
+    return this.catchUp.promise;
+  }
+
+  private releaseCaughtUp(): void {
+    if (this.catchUp && !this.behind) {
+      this.catchUp.resolve();
+      this.catchUp = undefined;
+    }
   }
 
   get healthy(): boolean {
@@ -263,6 +286,7 @@ export class Ingest {
         if (isPermanent(err)) {
           await this.deadLetter(samples, events, err as Error);
           await this.o.spool.commit(taken);
+          this.releaseCaughtUp();
           this.updateGauges();
           continue;
         }
@@ -272,6 +296,7 @@ export class Ingest {
             'telemetry store write failed: spooling until it is back',
           );
         this.storeUp = false;
+        this.releaseCaughtUp();
         this.o.metrics.storeUp.set(0);
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
@@ -286,6 +311,7 @@ export class Ingest {
       this.o.metrics.storeUp.set(1);
       backoff = 100;
       await this.o.spool.commit(taken);
+      this.releaseCaughtUp();
       this.o.metrics.samplesStored.inc(samples.length);
       this.o.metrics.eventsStored.inc(events.length);
       this.updateGauges();
