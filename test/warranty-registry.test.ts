@@ -180,11 +180,15 @@ describe('warranty registry: product models, genuine parts, the public outlet li
       { id: 'LIST-A', authorizedFrom: chinaDate(-30), servicePhone: '400-100-2000' },
       { id: 'LIST-B', authorizedFrom: chinaDate(-300), authorizedTo: chinaDate(-1) },
     ])
-      await call('POST', '/api/v1/warranty/outlets', maker, {
-        name: o.id,
-        manufacturer: 'Midea',
-        ...o,
-      });
+      expect(
+        (
+          await call('POST', '/api/v1/warranty/outlets', svc.adminToken, {
+            name: o.id,
+            manufacturer: 'Midea',
+            ...o,
+          })
+        ).status,
+      ).toBe(201);
     const r = await call<{
       outlets: Array<{ id: string; authorizedNow: boolean; servicePhone?: string }>;
     }>('GET', '/api/v1/warranty/outlets?manufacturer=Midea');
@@ -271,5 +275,19 @@ describe('warranty registry: product models, genuine parts, the public outlet li
     expect((await call('GET', '/api/v1/units/TEN-GREE-1', maker)).status).toBe(200);
     expect((await call('GET', '/api/v1/units/TEN-M-3/repairs', midea)).status).toBe(200);
     expect((await call('GET', '/api/v1/units/TEN-GREE-1', eng)).status).toBe(200);
+    // Outlets too: Midea's own when it names none; never one of Gree's.
+    const o = await call<{ manufacturer: string }>('POST', '/api/v1/warranty/outlets', midea, {
+      id: 'TEN-O-M',
+      name: 'x',
+      authorizedFrom: chinaDate(-10),
+    });
+    expect(o.body.manufacturer).toBe('Midea');
+    const greeOutlet = await call<{ error: string }>('POST', '/api/v1/warranty/outlets', midea, {
+      id: 'REG-O1',
+      name: 'taken over',
+      authorizedFrom: chinaDate(-10),
+    });
+    expect(greeOutlet.status).toBe(403);
+    expect(greeOutlet.body.error).toBe('WARRANTY_ERR_OTHER_MANUFACTURER');
   });
 });

@@ -28,10 +28,10 @@ export const WarrantyErrors = {
   UnknownPolicy: defineError('WARRANTY_ERR_UNKNOWN_POLICY', 'no policy %s', 400),
   /** No product model with this category and name is registered. */
   UnknownModel: defineError('WARRANTY_ERR_UNKNOWN_MODEL', 'no product model %s/%s', 404),
-  /** A manufacturer token registers the units of its own manufacturer only. */
+  /** A manufacturer token registers the units (and outlets) of its own manufacturer only. */
   OtherManufacturer: defineError(
     'WARRANTY_ERR_OTHER_MANUFACTURER',
-    'unit %s names another manufacturer: this token registers units of %s only',
+    '%s belongs to another manufacturer: this token registers those of %s only',
     403,
   ),
   /** A device belongs to the units of one manufacturer. */

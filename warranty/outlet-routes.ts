@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
+import { confinedTo } from '../app/tenant.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
+import { WarrantyErrors } from './errors.ts';
 import { OutletSchema, TechnicianSchema, type Outlet } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -52,7 +54,22 @@ export const outletRoutes: FastifyPluginAsyncZod<OutletRoutesOptions> = async (
         response: { 201: OutletSchema, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await store.saveOutlet(req.body)),
+    async (req, reply) => {
+      // A confined manufacturer token authorizes its own outlets only (app/tenant.ts).
+      const m = confinedTo(req.principal);
+      if (m !== null && req.body.manufacturer !== undefined && req.body.manufacturer !== m)
+        throw new WarrantyErrors.OtherManufacturer(req.body.id, m);
+      const existing = m === null ? undefined : await store.getOutlet(req.body.id);
+      if (
+        m !== null &&
+        existing &&
+        existing.manufacturer !== undefined &&
+        existing.manufacturer !== m
+      )
+        throw new WarrantyErrors.OtherManufacturer(req.body.id, m);
+      const outlet = m === null ? req.body : { ...req.body, manufacturer: m };
+      return reply.status(201).send(await store.saveOutlet(outlet));
+    },
   );
 
   app.post(
