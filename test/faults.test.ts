@@ -138,19 +138,27 @@ describe('faults: service killed with SIGKILL mid-stream', () => {
     const acked = new Set<number>();
     let i = 0;
     let killed = false;
-    // Publish without waiting, so many messages are in flight when the process dies.
+    let closed = false;
+    c.on('close', () => (closed = true));
+    // Publish without waiting, so many messages are in flight when the process dies. Once the
+    // connection is gone MQTT.js may refuse a publish synchronously (its store is closed): the
+    // pump stops there; only acknowledged messages count.
     const pump = (async () => {
-      while (!killed) {
+      while (!killed && !closed) {
         const n = i++;
-        // power_w stays within the TV's plausible 0–1000 W, or the message would be refused.
-        c.publish(
-          `devices/${dev.id}/telemetry`,
-          JSON.stringify({ ts: t0 + n, metrics: { power_w: n % 1000 } }),
-          { qos: 1 },
-          (err) => {
-            if (!err && !killed) acked.add(n);
-          },
-        );
+        try {
+          // power_w stays within the TV's plausible 0–1000 W, or the message would be refused.
+          c.publish(
+            `devices/${dev.id}/telemetry`,
+            JSON.stringify({ ts: t0 + n, metrics: { power_w: n % 1000 } }),
+            { qos: 1 },
+            (err) => {
+              if (!err && !killed) acked.add(n);
+            },
+          );
+        } catch {
+          break;
+        }
         if (n % 20 === 0) await sleep(1);
       }
     })();
