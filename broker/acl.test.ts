@@ -39,6 +39,12 @@ describe('topic ACL', () => {
     expect(mayPublish(eng, 'devices/dA/telemetry')).toBe(false);
     expect(mayPublish(mfr, 'devices/dA/commands/self_test')).toBe(false);
     expect(maySubscribe(mfr, '#')).toBe(false);
+    expect(maySubscribe(mfr, 'devices/+/telemetry')).toBe(true);
+    // Confined to one maker's fleet: topic filters cannot express it, so no MQTT reads at all.
+    const gree = { ...mfr, subject: 'Gree' };
+    expect(maySubscribe(gree, 'devices/+/telemetry')).toBe(false);
+    expect(maySubscribe(gree, 'alerts/#')).toBe(false);
+    expect(maySubscribe(gree, 'alerts/air_conditioner/d1')).toBe(false);
   });
 
   it('compares subscription filters level by level', () => {

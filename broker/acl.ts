@@ -8,7 +8,7 @@ export type Identity =
       category: import('../ingest/categories.ts').Category;
       model: string;
     }
-  | { kind: 'service'; role: Role; tokenId: string }
+  | { kind: 'service'; role: Role; tokenId: string; subject?: string | null }
   | { kind: 'anonymous' }; // MQTT_AUTH=none only
 
 interface Rules {
@@ -46,6 +46,10 @@ function rulesFor(who: Identity): Rules {
             ],
           };
         case 'manufacturer':
+          // A manufacturer confined to its own fleet (token with a subject, app/tenant.ts)
+          // reads through HTTP and the alert stream, which are scoped per device; MQTT topic
+          // filters cannot say "this maker's devices", so it gets no subscription here.
+          if (who.subject) return { publish: [], subscribe: [] };
           return {
             publish: [],
             subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'alerts/#'],

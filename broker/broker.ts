@@ -228,7 +228,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         const p = await deps.auth.verify(secret);
         if (!p)
           return fail('bad_credentials', authError('bad token', ReturnCode.BadUsernameOrPassword));
-        who = { kind: 'service', role: p.role, tokenId: p.tokenId };
+        who = { kind: 'service', role: p.role, tokenId: p.tokenId, subject: p.subject };
       } else {
         const r = await deps.devices.authenticate(username, secret);
         if (!r.ok) {

@@ -1,6 +1,13 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
+import {
+  api,
+  connect,
+  connectDevice,
+  provision,
+  waitFor,
+  type Provisioned,
+} from './helpers/clients.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
 interface Alert {
@@ -275,6 +282,30 @@ describe('tenant scope: a manufacturer token sees only its own fleet', () => {
       event: 'alert.opened',
       data: { alert: { id: greeAlert.id } },
     });
+  });
+
+  it('gives a confined maker no MQTT subscriptions (topic filters cannot scope); a subjectless one keeps them', async () => {
+    const gree = await connect(svc.mqttUrl, {
+      clientId: 'svc-gree',
+      username: 'token',
+      password: tokens.gree,
+    });
+    const single = await connect(svc.mqttUrl, {
+      clientId: 'svc-single',
+      username: 'token',
+      password: tokens.single,
+    });
+    try {
+      for (const filter of ['alerts/#', 'devices/+/telemetry'])
+        await expect(gree.subscribeAsync(filter, { qos: 1 })).rejects.toMatchObject({
+          packet: { cmd: 'suback', granted: [128] },
+        });
+      expect(gree.connected).toBe(true);
+      expect(await single.subscribeAsync('alerts/#', { qos: 1 })).toMatchObject([{ qos: 1 }]);
+    } finally {
+      await gree.endAsync();
+      await single.endAsync();
+    }
   });
 
   it('tells any valid token its role and subject at /tokens/me', async () => {
