@@ -289,5 +289,30 @@ describe('warranty registry: product models, genuine parts, the public outlet li
     });
     expect(greeOutlet.status).toBe(403);
     expect(greeOutlet.body.error).toBe('WARRANTY_ERR_OTHER_MANUFACTURER');
+    // Technicians: of its own outlets only (an outlet is named, and is the token's maker's).
+    const tech = (outletId?: string) =>
+      call('POST', '/api/v1/warranty/technicians', midea, {
+        certificate: `CERT-${outletId ?? 'none'}`,
+        name: '王工',
+        ...(outletId ? { outletId } : {}),
+        validFrom: chinaDate(-10),
+      });
+    expect((await tech('TEN-O-M')).status).toBe(201);
+    expect((await tech('REG-O1')).status).toBe(403);
+    expect((await tech()).status).toBe(403);
+    // Nor take over a certificate another maker's outlet holds.
+    await call('POST', '/api/v1/warranty/technicians', maker, {
+      certificate: 'CERT-GREE-1',
+      name: '李工',
+      outletId: 'REG-O1',
+      validFrom: chinaDate(-10),
+    });
+    const takeover = await call('POST', '/api/v1/warranty/technicians', midea, {
+      certificate: 'CERT-GREE-1',
+      name: '李工',
+      outletId: 'TEN-O-M',
+      validFrom: chinaDate(-10),
+    });
+    expect(takeover.status).toBe(403);
   });
 });

@@ -80,7 +80,13 @@ describe('authorized outlets and technicians', () => {
       method: 'POST',
       url: '/api/v1/warranty/technicians',
       headers: m,
-      payload: { certificate: 'T-9', name: 'Li', validFrom: '2023-01-01', validTo: '2025-06-30' },
+      payload: {
+        certificate: 'T-9',
+        name: 'Li',
+        outletId: 'SZ-01',
+        validFrom: '2023-01-01',
+        validTo: '2025-06-30',
+      },
     });
     await t.app.inject({
       method: 'POST',

@@ -83,7 +83,21 @@ export const outletRoutes: FastifyPluginAsyncZod<OutletRoutesOptions> = async (
         response: { 201: TechnicianSchema, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await store.saveTechnician(req.body)),
+    async (req, reply) => {
+      // A confined manufacturer token certifies technicians of its own outlets only.
+      const m = confinedTo(req.principal);
+      if (m !== null) {
+        const outlet = req.body.outletId ? await store.getOutlet(req.body.outletId) : undefined;
+        const before = await store.getTechnician(req.body.certificate);
+        const beforeOutlet = before?.outletId ? await store.getOutlet(before.outletId) : undefined;
+        if (!outlet || outlet.manufacturer !== m || (before && beforeOutlet?.manufacturer !== m))
+          throw new WarrantyErrors.OtherManufacturer(
+            `technician ${req.body.certificate} (outlet ${req.body.outletId ?? 'none'})`,
+            m,
+          );
+      }
+      return reply.status(201).send(await store.saveTechnician(req.body));
+    },
   );
 
   app.get(
