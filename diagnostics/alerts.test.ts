@@ -72,9 +72,13 @@ describe('AlertService', () => {
 
   it('caps notifications per device per window, counts what it held back, and reports it next time', async () => {
     const { svc, clock, got, device } = setup({ cap: { max: 2, windowMs: 60 * MIN } });
+    const observed: AlertNotification[] = [];
+    svc.observe((x) => observed.push(x));
     for (let i = 0; i < 5; i++)
       await svc.accept(makeCandidate({ deviceId: device, modeId: `mode${i}` }));
     expect(got).toHaveLength(2);
+    // Internal observers (repeat-failure checks) see every opening, capped or not.
+    expect(observed.map((x) => x.type)).toEqual(Array(5).fill('alert.opened'));
     expect(svc.stats()).toMatchObject({ suppressed: 3 });
     // Every alert is still stored: the cap limits noise, never the record.
     expect((await svc.store.list({ deviceId: device })).total).toBe(5);

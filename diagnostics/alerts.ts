@@ -51,8 +51,13 @@ export interface AlertService {
    * quality/), and tells subscribers; `reason` goes into the alert's comments.
    */
   escalate(id: string, severity: Severity, by: string, reason: string): Promise<Alert>;
-  /** Registers a subscriber; returns the function that removes it. */
+  /** Registers a subscriber (delivery channels: capped per device); returns its remover. */
   subscribe(fn: (n: AlertNotification) => void): () => void;
+  /**
+   * Registers an internal observer that sees every change, the per-device cap notwithstanding
+   * (the cap spares people, not the service's own bookkeeping — e.g. repeat-failure checks).
+   */
+  observe(fn: (n: AlertNotification) => void): () => void;
   /** Notifications sent and held back by the per-device cap since start. */
   stats(): { notified: number; suppressed: number };
   /** Resolves when every accepted candidate is stored and notified (tests, shutdown). */
@@ -76,11 +81,27 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
   const cap = opts.cap ?? { max: 10, windowMs: 3_600_000 };
   const onError = opts.onError ?? (() => undefined);
   const subscribers = new Set<(n: AlertNotification) => void>();
+  const observers = new Set<(n: AlertNotification) => void>();
   const windows = new Map<string, { start: number; count: number; suppressed: number }>();
   const totals = { notified: 0, suppressed: 0 };
   let chain: Promise<void> = Promise.resolve();
 
   function notify(type: AlertEventType, alert: Alert, at: number): void {
+    if (observers.size) {
+      const seen: AlertNotification = {
+        type,
+        at: new Date(at).toISOString(),
+        alert,
+        suppressed: 0,
+      };
+      for (const fn of observers) {
+        try {
+          fn(seen);
+        } catch (err) {
+          onError(err, 'alert observer failed');
+        }
+      }
+    }
     let suppressed = 0;
     if (CAPPED.has(type)) {
       let w = windows.get(alert.deviceId);
@@ -167,6 +188,10 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     subscribe(fn) {
       subscribers.add(fn);
       return () => subscribers.delete(fn);
+    },
+    observe(fn) {
+      observers.add(fn);
+      return () => observers.delete(fn);
     },
     stats: () => ({ ...totals }),
     idle: () => chain,

@@ -52,7 +52,8 @@ export function startQuality(d: QualityDeps): Quality {
     ...(d.verifyWindowMs === undefined ? {} : { verifyWindowMs: d.verifyWindowMs }),
     ...(d.minHealth === undefined ? {} : { minHealth: d.minHealth }),
   });
-  const unsubscribe = alerts.subscribe((n) => {
+  // observe, not subscribe: the per-device notification cap must not hide a repeat failure.
+  const unsubscribe = alerts.observe((n) => {
     if (n.type === 'alert.opened') orders.onAlertOpened(n.alert).catch(() => undefined);
   });
   const overview: OverviewDeps = {
