@@ -61,4 +61,63 @@ describe('step detector (sudden-mode signature)', () => {
       }
     }
   });
+
+  describe('persist 1: one sample decides when the whole template matches', () => {
+    // A purifier's booster pump: it makes water in short bursts, so the samples that show the
+    // fault (making water) are far apart; pump at 0 A, membrane near mains, flow a trickle.
+    const making = (s: { metrics: Record<string, number> }) => (s.metrics.flow_lpm ?? 0) >= 0.1;
+    const booster: StepConfig = {
+      modeId: 'booster_pump_failure',
+      persist: 1,
+      indicators: [
+        { metric: 'pump_current_a', direction: -1, weight: 2, failureValue: 0, when: making },
+        {
+          metric: 'membrane_pressure_kpa',
+          direction: -1,
+          weight: 1,
+          failureRel: 0.6,
+          when: making,
+        },
+        { metric: 'flow_lpm', direction: -1, weight: 1, failureRel: 0.85, when: making },
+      ],
+    };
+    const idle = { pump_current_a: 0, membrane_pressure_kpa: 250, flow_lpm: 0 };
+
+    function run(broken: (i: number) => Record<string, number> | undefined): number[] {
+      const g = gauss(rng(7));
+      const st = stepDetector.init(booster);
+      const hits: number[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const on = i % 10 === 0; // one sample in ten makes water
+        const m =
+          broken(i) ??
+          (on
+            ? {
+                pump_current_a: 0.9 + 0.02 * g(),
+                membrane_pressure_kpa: 650 + 8 * g(),
+                flow_lpm: 1.3 + 0.04 * g(),
+              }
+            : idle);
+        if (stepDetector.update(st, sampleAt(i, m))) hits.push(i);
+      }
+      return hits;
+    }
+
+    it('fires on the first sample that makes water without the pump', () => {
+      const hits = run((i) =>
+        i >= 2001 && i % 10 === 0
+          ? { pump_current_a: 0, membrane_pressure_kpa: 260 + 8 * Math.sin(i), flow_lpm: 0.2 }
+          : undefined,
+      );
+      expect(hits).toEqual([2010]);
+    });
+
+    it('a part of the template in one sample is not enough (a flow glitch while idle)', () => {
+      // Idle but the flow meter spikes: pump at 0 A and membrane at mains match, flow does not.
+      const hits = run((i) =>
+        i % 500 === 5 ? { pump_current_a: 0, membrane_pressure_kpa: 250, flow_lpm: 1 } : undefined,
+      );
+      expect(hits).toEqual([]);
+    });
+  });
 });

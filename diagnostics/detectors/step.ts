@@ -28,7 +28,11 @@ export interface StepConfig {
   indicators: readonly StepIndicator[];
   /** Weighted share of the failure move that counts as the fault (0.5 = half-way there). */
   threshold?: number;
-  /** Consecutive qualifying samples before firing. */
+  /**
+   * Consecutive qualifying samples before firing. At 1 a single sample decides, and then only
+   * if every indicator has made at least `threshold` of its failure move (the whole template):
+   * persistence is what otherwise keeps a one-metric fluke (a glitch while idle) from firing.
+   */
   persist?: number;
   warmup?: number;
   noiseSigmas?: number;
@@ -83,6 +87,7 @@ export const stepDetector: Detector<StepConfig, StepState> = {
     let score = 0;
     let wsum = 0;
     let agree = 0;
+    let least = Infinity;
     for (let k = 0; k < c.indicators.length; k++) {
       const ind = c.indicators[k]!;
       const o = b + HEAD + k * I_STRIDE;
@@ -126,18 +131,24 @@ export const stepDetector: Detector<StepConfig, StepState> = {
       if (s[o + I_N]! < warmup) ready = false;
       score += ind.weight * s[o + I_TERM]!;
       if (s[o + I_TERM]! >= 0.25) agree += ind.weight;
+      if (s[o + I_TERM]! < least) least = s[o + I_TERM]!;
     }
     if (!seen || !ready) return null;
     score /= wsum;
     const threshold = c.threshold ?? 0.5;
-    if (score < threshold || agree < (c.minAgreement ?? 0.5) * wsum) {
+    const persist = c.persist ?? 2;
+    if (
+      score < threshold ||
+      agree < (c.minAgreement ?? 0.5) * wsum ||
+      (persist <= 1 && least < threshold)
+    ) {
       s[b + RUN] = 0;
       if (score < threshold / 2) s[b + ALARM] = 0;
       return null;
     }
     if (s[b + RUN] === 0) s[b + SINCE] = sample.ts;
     s[b + RUN] = s[b + RUN]! + 1;
-    if (s[b + ALARM] === 1 || s[b + RUN]! < (c.persist ?? 2)) return null;
+    if (s[b + ALARM] === 1 || s[b + RUN]! < persist) return null;
     s[b + ALARM] = 1;
     const findings: Finding[] = c.indicators.map((ind, k) => ({
       metric: ind.metric,

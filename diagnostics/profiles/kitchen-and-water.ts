@@ -65,6 +65,11 @@ export const waterPurifierProfile: CategoryProfileInput = {
         downRel('flow_lpm', 0.85, { when: 'running' }),
       ],
       faultCodes: ['E1'],
+      // Water made with the pump at 0 A and the membrane near mains pressure is the failure
+      // itself, in one sample. The unit makes water in short bursts: at 10-minute sampling the
+      // next sample that makes water may be hours later, so waiting for a second one would
+      // not be "at once". One sample must then match the whole template (step.ts).
+      persist: 1,
       spanDays: SUDDEN,
       action: t('上门更换增压泵。', 'Replace the booster pump.'),
     },
