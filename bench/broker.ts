@@ -6,6 +6,8 @@
 // BENCH_TARGETS (aedes,mosquitto,sanbao; also sanbao-nodiag: Sanbao without diagnostics, see
 // bench/lib/without-diagnostics.ts), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
 // BENCH_SANBAO_ENV (extra variables for Sanbao), BENCH_NO_LATENCY (skip the latency probe),
+// BENCH_B_NODE_ARGS / BENCH_B_ENV with target sanbao-b or sanbao-nodiag-b: the same service with
+// other flags or variables, interleaved with the others, to A/B a tuning in one run,
 // BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_ROUNDS (1: fixed-rate runs per target and
 // configuration; the table shows the median CPU per message and the range).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
@@ -394,16 +396,32 @@ try {
   const starts: Array<() => Promise<Target>> = [];
   if (!only || only.includes('aedes')) starts.push(startRawAedes);
   if (!only || only.includes('mosquitto')) starts.push(startMosquitto);
-  const sanbao = (withoutDiagnostics: boolean) => () =>
-    startSanbao({
-      ...(influxd ? { influxUrl: influxd.url } : {}),
-      ...(process.env.BENCH_SANBAO_NODE_ARGS
-        ? { nodeArgs: process.env.BENCH_SANBAO_NODE_ARGS.split(' ') }
-        : {}),
-      withoutDiagnostics,
-    });
+  const words = (s: string | undefined) => (s ?? '').split(' ').filter(Boolean);
+  const sanbao =
+    (withoutDiagnostics: boolean, b = false) =>
+    () => {
+      const nodeArgs = words(
+        b ? process.env.BENCH_B_NODE_ARGS : process.env.BENCH_SANBAO_NODE_ARGS,
+      );
+      const env = b
+        ? Object.fromEntries(
+            words(process.env.BENCH_B_ENV).map((kv) => kv.split('=') as [string, string]),
+          )
+        : {};
+      return startSanbao({
+        ...(influxd ? { influxUrl: influxd.url } : {}),
+        nodeArgs,
+        env,
+        withoutDiagnostics,
+        ...(b
+          ? { variant: `B (${[...nodeArgs, ...words(process.env.BENCH_B_ENV)].join(' ')})` }
+          : {}),
+      });
+    };
   if (!only || only.includes('sanbao')) starts.push(sanbao(false));
   if (only?.includes('sanbao-nodiag')) starts.push(sanbao(true));
+  if (only?.includes('sanbao-b')) starts.push(sanbao(false, true));
+  if (only?.includes('sanbao-nodiag-b')) starts.push(sanbao(true, true));
   if (PHASES.includes('fixed')) await fixedPhase(starts, !process.env.BENCH_NO_LATENCY);
   for (const start of starts) await floodAndIdle(start);
 } finally {

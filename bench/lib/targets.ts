@@ -20,6 +20,8 @@ export interface Target {
   /** Credentials for the measuring subscriber. */
   subscriber: { username?: string; password?: string };
   stop(): Promise<void>;
+  /** What the process printed so far (Sanbao only), e.g. a GC trace asked for with node flags. */
+  output?(): string;
 }
 
 function waitForLine(child: ChildProcess, text: string, ms = 30_000): Promise<void> {
@@ -109,6 +111,8 @@ export async function startSanbao(
     nodeArgs?: string[];
     /** Without the diagnostics engine on stored samples (bench/lib/without-diagnostics.ts). */
     withoutDiagnostics?: boolean;
+    /** Appended to the name: an A/B variant of the same service (bench/broker.ts `sanbao-b`). */
+    variant?: string;
   } = {},
 ): Promise<Target & { adminToken: string }> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
@@ -154,9 +158,11 @@ export async function startSanbao(
   const httpUrl = `http://127.0.0.1:${http}`;
   const creds: Array<{ clientId: string; username: string; password: string }> = [];
   return {
-    name: opts.withoutDiagnostics
-      ? 'Sanbao without diagnostics (auth + ACL + ingest)'
-      : 'Sanbao (auth + ACL + ingest + diagnostics)',
+    name:
+      (opts.withoutDiagnostics
+        ? 'Sanbao without diagnostics (auth + ACL + ingest)'
+        : 'Sanbao (auth + ACL + ingest + diagnostics)') +
+      (opts.variant ? `, variant ${opts.variant}` : ''),
     pid: proc.child.pid!,
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     httpUrl,
@@ -180,6 +186,7 @@ export async function startSanbao(
     },
     deviceCredentials: (i) => creds[i]!,
     subscriber: { username: 'token', password: adminToken },
+    output: () => proc.output(),
     async stop() {
       stopping = true;
       proc.child.kill('SIGTERM');
