@@ -171,10 +171,85 @@ describe('healthy baselines from a training fleet (references)', () => {
     expect(suction?.baseline).toBeLessThan(875);
   });
 
+  it('a mode learns its baselines over its own warm-up: a washer’s spin, three hours of it', () => {
+    // One 90-minute programme a day, ~14 minutes of it spinning; a sample a minute.
+    const engine = createDiagnosticsEngine({ profiles: PROFILES });
+    const g = gauss(rng(13));
+    const learnt = () =>
+      engine
+        .baselines('wm-1')
+        .filter((b) => b.modeId === 'drum_bearing_wear')
+        .map((b) => b.metric)
+        .sort();
+    let spins = 0;
+    for (let day = 0; spins <= 200; day++) {
+      for (let m = 0; m < 90; m++) {
+        const spinning = m >= 72 && m < 86;
+        if (spinning) spins++;
+        engine.process({
+          deviceId: 'wm-1',
+          category: 'washing_machine',
+          model: 'TG100V88WMUIADY5',
+          ts: T0 + day * 86_400_000 + m * MINUTE,
+          metrics: {
+            drum_rpm: spinning ? 1200 + 4 * g() : 48,
+            motor_current_a: spinning ? 2.6 + 0.05 * g() : 1.1,
+            vibration_mm_s: spinning ? 7 + 0.3 * g() : 2.5,
+            water_level_mm: spinning ? 0 : 120,
+            water_temp_c: 20,
+            fill_time_s: 90,
+            drain_time_s: 60,
+          },
+        });
+      }
+      // 24 h of spinning would be 1,440 samples: a hundred programmes.
+      if (spins < 170) expect(learnt()).toEqual([]);
+    }
+    expect(learnt()).toEqual(['motor_current_a', 'vibration_mm_s']);
+    // The category's other modes keep the 24-hour warm-up.
+    expect(engine.baselines('wm-1').some((b) => b.modeId === 'drain_pump_clogging')).toBe(false);
+  });
+
+  it('a booster pump failing in a purifier’s first week shows on the first sample making water', () => {
+    // Half an hour of making water a day, a sample a minute: a day of making water is 48 days.
+    const engine = createDiagnosticsEngine({ profiles: PROFILES });
+    const g = gauss(rng(14));
+    const opened: Array<{ day: number; m: number; detector: string }> = [];
+    for (let day = 0; day < 7; day++) {
+      for (let m = 0; m < 1440; m++) {
+        const making = m >= 60 && m < 90;
+        const broken = day === 6;
+        const c = engine.process({
+          deviceId: 'wp-1',
+          category: 'water_purifier',
+          model: 'MRO1891-400G',
+          ts: T0 + day * 86_400_000 + m * MINUTE,
+          metrics: {
+            inlet_tds_ppm: 300 + 4 * g(),
+            outlet_tds_ppm: (making ? 9 : 15) + 0.8 * g(),
+            inlet_pressure_kpa: 280 + 5 * g() - (making ? 20 : 0),
+            membrane_pressure_kpa: (making ? (broken ? 260 : 650) : 280) + 8 * g(),
+            flow_lpm: making ? (broken ? 0.2 : 1.3) + 0.04 * g() : 0,
+            pump_current_a: making && !broken ? 0.9 + 0.02 * g() : 0,
+            water_temp_c: 15 + 0.2 * g(),
+          },
+        });
+        for (const x of c) opened.push({ day, m, detector: x.evidence[0]!.detector });
+      }
+    }
+    expect(opened).toEqual([{ day: 6, m: 60, detector: 'step' }]);
+  });
+
   it('a unit that arrives degraded is judged from its model’s healthy siblings, not from itself', () => {
     const references = new Map([
       [
-        referenceKey('air_conditioner', 'KFR-35GW', 'refrigerant_leak', 'suction_pressure_kpa'),
+        referenceKey(
+          'air_conditioner',
+          'KFR-35GW',
+          'refrigerant_leak',
+          'suction_pressure_kpa',
+          'cooling',
+        ),
         { n: 30, mean: 862, m2: 29 * 15 ** 2 },
       ],
     ]);

@@ -61,7 +61,9 @@ export interface DiagnosticsEngine {
    * Baselines the device's degradation indicators learnt at warm-up (only those whose warm-up
    * is complete): what a training fleet contributes to its model's references.
    */
-  baselines(deviceId: string): Array<{ modeId: string; metric: string; baseline: number }>;
+  baselines(
+    deviceId: string,
+  ): Array<{ modeId: string; metric: string; condition: string; baseline: number }>;
   /** Open candidates of a device (one per mode at most). */
   openCandidates(deviceId: string): AlertCandidate[];
   /** Closes the open candidate of a mode (resolved or dismissed by the alert lifecycle). */

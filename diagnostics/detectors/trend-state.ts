@@ -25,6 +25,8 @@ export interface TrendIndicator extends DerivedMetric {
   relative: boolean;
   /** Only samples for which this returns true update the indicator (operating condition). */
   when?: (sample: Sample) => boolean;
+  /** Name of that condition (keys its fleet reference); 'always' when absent. */
+  condition?: string;
   /** Known healthy value; else learnt from the first `warmup` samples. */
   baseline?: number;
   /** The model's fleet, to catch a unit that was already degrading when first seen. */
@@ -202,11 +204,15 @@ export function trendHealth(st: TrendState): { indicator: number; contributions:
 }
 
 /** Each indicator's baseline once its warm-up is complete (learnt or given). */
-export function trendBaselines(st: TrendState): Array<{ metric: string; baseline: number }> {
+export function trendBaselines(
+  st: TrendState,
+): Array<{ metric: string; condition: string; baseline: number }> {
   const warmup = st.config.warmup ?? 30;
   return st.config.indicators.flatMap((ind, k) => {
     const o = st.o + IND + k * I_STRIDE;
-    return st.s[o + I_N]! > warmup ? [{ metric: ind.metric, baseline: st.s[o + I_BASE]! }] : [];
+    return st.s[o + I_N]! > warmup
+      ? [{ metric: ind.metric, condition: ind.condition ?? 'always', baseline: st.s[o + I_BASE]! }]
+      : [];
   });
 }
 

@@ -108,4 +108,35 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
     expect(trendHealth(healthy).contributions[0]!.baseline).toBeCloseTo(100.8, 0);
     expect(fleet.n).toBe(26); // the degraded unit did not join the reference
   });
+
+  it('a mode watched under two conditions is judged from the one that holds, not a stale term', () => {
+    // An air conditioner's leak shows in one metric while cooling and in another while heating.
+    // Summer (hours 0–299) is healthy; the leak grows through the heating season from hour
+    // 400 (failure at 1,200). The cooling term stays at its summer value all winter.
+    const cooling = (s: { metrics: Record<string, number> }) => s.metrics.mode === 1;
+    const heating = (s: { metrics: Record<string, number> }) => s.metrics.mode === 2;
+    const st = trendDetector.init({
+      ...config,
+      minAgreement: 0.6,
+      indicators: [
+        { metric: 'x', direction: 1, weight: 1, failureDelta: 20, relative: false, when: cooling },
+        { metric: 'y', direction: 1, weight: 1, failureDelta: 20, relative: false, when: heating },
+      ],
+    });
+    const g = gauss(rng(21));
+    let first: number | undefined;
+    for (let h = 0; h < 1200; h++) {
+      const summer = h < 300;
+      const y = 50 + g() + (h > 400 ? (20 * (h - 400)) / 800 : 0);
+      const v = trendDetector.update(
+        st,
+        sampleAt(h, summer ? { mode: 1, x: 100 + g() } : { mode: 2, y }, 'd', HOUR),
+      );
+      if (v && first === undefined) first = h;
+    }
+    // HI 0.3 at hour 640; averaged with the summer term it would never pass 0.5, nor agree.
+    expect(first).toBeGreaterThan(600);
+    expect(first).toBeLessThan(760);
+    expect(trendHealth(st).indicator).toBeGreaterThan(0.8);
+  });
 });

@@ -80,12 +80,25 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     let hi = 0; // raw, for the regression
     let hiSmooth = 0; // smoothed, for health and display
     let wsum = 0;
-    for (let k = 0; k < c.indicators.length; k++) {
+    // Which indicators this sample is judged on. One whose operating condition does not hold
+    // keeps its last term, unless another conditioned indicator's does: then the mode is being
+    // observed under another condition (an air conditioner heating instead of cooling), and a
+    // term a season old would only dilute what that condition shows.
+    const count = c.indicators.length;
+    const on = scratch.length >= count ? scratch : (scratch = new Uint8Array(2 * count));
+    let anyOn = false;
+    for (let k = 0; k < count; k++) {
+      const when = c.indicators[k]!.when;
+      on[k] = when === undefined ? 2 : when(sample) ? 1 : 0;
+      if (on[k] === 1) anyOn = true;
+    }
+    for (let k = 0; k < count; k++) {
+      if (anyOn && on[k] === 0) continue;
       const ind = c.indicators[k]!;
       const o = st.o + IND + k * I_STRIDE;
       wsum += ind.weight;
       const x = readDerived(sample, ind);
-      if (x === x && (ind.when === undefined || ind.when(sample))) {
+      if (x === x && on[k] !== 0) {
         const n = s[o + I_N]!;
         if (n < warmup) {
           s[o + I_N] = n + 1;
@@ -152,7 +165,7 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     const z = zFor(c.confidence ?? 0.9);
     // Significant degradation: level above the threshold and rising beyond noise, or failed.
     if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;
-    if (agreement(st, fit.level) < (c.minAgreement ?? 0)) return null;
+    if (agreementNow(st, fit.level, anyOn ? on : undefined) < (c.minAgreement ?? 0)) return null;
     const rul = trendRul(st);
     if (rul && c.horizonMs !== undefined && rul.rulMs > c.horizonMs) return null;
     s[b + ALERTING] = 1;
@@ -160,6 +173,22 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     return verdictOf(st, sample.ts, fit.level, rul);
   },
 };
+
+/** Reused per-sample flags of which indicators count (no allocation per sample). */
+let scratch = new Uint8Array(16);
+
+/** {@link agreement} over the indicators this sample is judged on (`on[k]` ≠ 0; all if absent). */
+function agreementNow(st: TrendState, level: number, on: Uint8Array | undefined): number {
+  if (!on) return agreement(st, level);
+  let agree = 0;
+  let wsum = 0;
+  st.config.indicators.forEach((ind, k) => {
+    if (on[k] === 0) return;
+    wsum += ind.weight;
+    if (st.s[st.o + IND + k * I_STRIDE + I_TERM]! >= 0.5 * level) agree += ind.weight;
+  });
+  return wsum > 0 ? agree / wsum : 0;
+}
 
 function verdictOf(
   st: TrendState,

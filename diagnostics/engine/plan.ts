@@ -43,6 +43,8 @@ export interface CategoryPlan {
 }
 
 const DAY_MS = 86_400_000;
+/** Warm-up of the sudden-mode templates, in qualifying operating time. */
+const STEP_WARMUP_MS = 2 * 3_600_000;
 /** A trend alerts only if it reaches failure within this many of the mode's longest spans. */
 const HORIZON_SPANS = 1;
 
@@ -54,9 +56,19 @@ const HORIZON_SPANS = 1;
  */
 export type FleetReferences = ReadonlyMap<string, Readonly<FleetReference>>;
 
-/** Key of one indicator's fleet reference: category, product model, mode, metric. */
-export function referenceKey(category: string, model: string, modeId: string, metric: string) {
-  return `${category}/${model}/${modeId}/${metric}`;
+/**
+ * Key of one indicator's fleet reference: category, product model, mode, metric, and the
+ * operating condition when there is one (a mode may watch a metric while cooling and while
+ * heating: two baselines).
+ */
+export function referenceKey(
+  category: string,
+  model: string,
+  modeId: string,
+  metric: string,
+  condition = 'always',
+) {
+  return `${category}/${model}/${modeId}/${metric}${condition === 'always' ? '' : `@${condition}`}`;
 }
 
 /** Builds the sample predicate of a named condition; the first alternative present decides. */
@@ -98,11 +110,16 @@ export function compilePlan(
   references?: FleetReferences,
 ): CategoryPlan {
   const interval = profile.expectedIntervalMs;
-  const warmup =
+  const samplesFor = (hours: number) =>
     warmupSamples ??
-    (interval
-      ? Math.min(2000, Math.max(20, Math.round((profile.warmupHours * 3_600_000) / interval)))
-      : 50);
+    (interval ? Math.min(2000, Math.max(20, Math.round((hours * 3_600_000) / interval))) : 50);
+  const warmup = samplesFor(profile.warmupHours);
+  // A sudden template needs its metrics' operating point and noise, not a day of operation:
+  // its samples are counted under its condition, and a purifier makes water an hour a day, so
+  // 24 h of it took weeks, during which a failed pump went unseen. Two hours (≥ 30 samples).
+  const stepWarmup =
+    warmupSamples ??
+    (interval ? Math.min(warmup, Math.max(30, Math.round(STEP_WARMUP_MS / interval))) : warmup);
   const watch = profile.watch;
   const limits: HardLimit[] = [];
   const codes: Record<string, { modeId: string }> = {};
@@ -147,13 +164,15 @@ export function compilePlan(
           relative: i.failureRel !== undefined,
           // Learnt baselines only (a failureValue mode has none to compare).
           fleet: {
-            ...(references?.get(referenceKey(profile.category, model, mode.id, i.metric)) ?? {
+            ...(references?.get(
+              referenceKey(profile.category, model, mode.id, i.metric, i.when),
+            ) ?? {
               n: 0,
               mean: 0,
               m2: 0,
             }),
           },
-          ...(when ? { when } : {}),
+          ...(when ? { when, condition: i.when } : {}),
           ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
         })),
@@ -167,7 +186,7 @@ export function compilePlan(
         bucketMs: Math.max(DAY_MS, (Math.max(mode.spanDays.min, 1) * DAY_MS) / 128),
         // The mode reaches failure within its longest span; a slower drift is ordinary wear.
         horizonMs: HORIZON_SPANS * mode.spanDays.max * DAY_MS,
-        warmup,
+        warmup: mode.warmupHours !== undefined ? samplesFor(mode.warmupHours) : warmup,
       });
     } else {
       steps.push({
@@ -184,7 +203,7 @@ export function compilePlan(
           ...(i.per !== undefined ? { per: i.per } : {}),
         })),
         persist: persistSamples(mode.persist, mode.persistMinutes, interval),
-        warmup,
+        warmup: stepWarmup,
       });
     }
   }

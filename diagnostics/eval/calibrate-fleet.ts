@@ -57,7 +57,7 @@ export function calibrateFromFleet(
     });
     const { category, model, serial } = d.params;
     for (const b of engine.baselines(serial)) {
-      const key = referenceKey(category, model, b.modeId, b.metric);
+      const key = referenceKey(category, model, b.modeId, b.metric, b.condition);
       const f = refs.get(key) ?? { n: 0, mean: 0, m2: 0 };
       f.n++;
       const delta = b.baseline - f.mean;

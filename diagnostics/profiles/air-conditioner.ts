@@ -52,6 +52,16 @@ export const airConditionerProfile: CategoryProfileInput = {
         up('supply_air_temp_c', 7, { when: 'cooling' }),
         up('compressor_freq_hz', 25, { when: 'running', weight: 0.25 }),
         up('indoor_temp_c', 3, { when: 'cooling', minus: 'setpoint_c', weight: 0.5 }),
+        // Heating, the outdoor coil is the evaporator: an undercharge shows in the same low
+        // suction pressure and hot discharge. Heating suction follows the outdoor temperature
+        // (~22 kPa/°C), so it is judged net of it; without these a leak that starts in autumn
+        // stayed invisible until the unit's own F0 code (85 % of the way to failure).
+        downRel('suction_pressure_kpa', 0.45, {
+          when: 'heating',
+          minus: 'outdoor_temp_c',
+          minusFactor: 22,
+        }),
+        up('discharge_temp_c', 22, { when: 'heating' }),
       ],
       limits: [limit('discharge_temp_c', { above: 115 }, { persist: 3, severity: 'critical' })],
       faultCodes: ['F0', 'E4'],

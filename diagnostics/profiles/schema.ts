@@ -112,6 +112,12 @@ export const ModeProfileSchema = z
     persist: z.number().int().positive().default(2),
     /** As `persist`, in minutes of qualifying samples (see LimitSchema.persistMinutes). */
     persistMinutes: z.number().positive().optional(),
+    /**
+     * Operating time under the indicators' conditions that learns their baselines (default:
+     * the category's `warmupHours`). Warm-up counts qualifying samples, so 24 h of a rare
+     * condition (a washer's spin: 14 minutes a programme) is months of calendar time.
+     */
+    warmupHours: z.number().positive().optional(),
     /** Degradation onset → failure, days: sizes the trend window. */
     spanDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
     action: TextSchema,
