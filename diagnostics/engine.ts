@@ -177,7 +177,11 @@ export function createDiagnosticsEngine(
         continue;
       // …and reach failure within the mode's horizon, as the trend's own verdict must.
       const horizon = trend?.config.horizonMs;
-      if (trend && horizon !== undefined && !((trendRul(trend)?.rulMs ?? Infinity) <= horizon))
+      if (
+        trend &&
+        horizon !== undefined &&
+        !((trendRul(trend, true)?.rulMs ?? Infinity) <= horizon)
+      )
         continue;
       if (level !== undefined && level >= (sudden ? 0.5 : mode.alertThreshold))
         raise(dev, modeId, v, sudden ? mode.severity.instant : mode.severity.otherwise, out);

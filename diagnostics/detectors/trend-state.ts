@@ -68,6 +68,8 @@ export interface TrendConfig {
    * normal rate, a TV's slow reboot count). Default: no limit.
    */
   horizonMs?: number;
+  /** Wear-out that accelerates (bearings, fans, sulphation): RUL by exponential growth. */
+  accelerating?: boolean;
 }
 
 // Header slots, then the regression, then 4 slots per indicator.
@@ -106,8 +108,14 @@ export function zFor(confidence: number): number {
   return 1;
 }
 
-/** RUL from the current fit, or undefined while the trend cannot be extrapolated. */
-export function trendRul(st: TrendState): RulEstimate | undefined {
+/**
+ * RUL from the current fit, or undefined while the trend cannot be extrapolated. A mode whose
+ * wear accelerates (`accelerating`) is extrapolated as exponential growth, HI + g = Y·e^{kt},
+ * with Y and k those of the curve that the forgetting line's level and slope imply: a straight
+ * line lags behind a wear-out curve and under-predicts its end, which made most predictions
+ * late. `linear` forces the straight line (the test of whether a drift is this mode at all).
+ */
+export function trendRul(st: TrendState, linear = false): RulEstimate | undefined {
   const fit = fitNow(st);
   if (!fit) return undefined;
   const c = st.config;
@@ -118,6 +126,30 @@ export function trendRul(st: TrendState): RulEstimate | undefined {
   const left = thr - fit.level;
   // The level is measured from a baseline that is itself an estimate: add its variance.
   fit.levelSe = Math.sqrt(fit.levelSe * fit.levelSe + baselineVar(st));
+  if (c.accelerating && !linear && left > 0 && fit.slope > 0) {
+    const g = GROWTH_OFFSET * thr;
+    const lambda = Math.LN2; // forgetting rate per half-life, the fit's time unit
+    /** Time (half-lives) for exponential growth seen as this level and slope to reach thr. */
+    const reach = (level: number, slope: number): number => {
+      if (level >= thr) return 0;
+      if (!(slope > 0)) return Infinity;
+      // A line fitted with weights e^{−λu} (u = age) to y = Y·e^{kt} ends at level
+      // Yλ(λ + 2k)/(λ + k)² with slope Ykλ²/(λ + k)²: it lags behind the curve. Solve for the
+      // growth rate k and the current value Y instead of extrapolating the lagging line.
+      const from = Math.max(level, 0) + g;
+      const r = slope / from;
+      const k = (r * lambda) / Math.max(lambda - 2 * r, 0.1 * lambda);
+      const y = (from * (lambda + k) ** 2) / (lambda * (lambda + 2 * k));
+      return y >= thr + g ? 0 : Math.log((thr + g) / y) / k;
+    };
+    const slopeLo = fit.slope - z * fit.slopeSe;
+    return {
+      rulMs: reach(fit.level, fit.slope) * toMs,
+      lowMs: reach(fit.level + z * fit.levelSe, fit.slope + z * fit.slopeSe) * toMs,
+      highMs: slopeLo > 0 ? reach(fit.level - z * fit.levelSe, slopeLo) * toMs : Infinity,
+      confidence: conf,
+    };
+  }
   if (left <= 0)
     return {
       rulMs: 0,
@@ -140,6 +172,12 @@ export function trendRul(st: TrendState): RulEstimate | undefined {
     confidence: conf,
   };
 }
+
+/**
+ * Offset of the exponential growth model, as a share of the failure threshold: keeps the rate
+ * finite near a healthy HI of 0 (wear-out curves start slowly, not from nothing).
+ */
+const GROWTH_OFFSET = 0.1;
 
 /** Variance of the HI due to the warm-up estimate of each indicator's baseline. */
 function baselineVar(st: TrendState): number {

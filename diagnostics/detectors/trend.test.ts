@@ -139,4 +139,32 @@ describe('trend detector (per-mode HI, forgetting regression, RUL)', () => {
     expect(first).toBeLessThan(760);
     expect(trendHealth(st).indicator).toBeGreaterThan(0.8);
   });
+
+  it('accelerating wear: the exponential RUL is close and early where the straight line is late', () => {
+    // Wear-out curve (e^{3p} − 1)/(e^3 − 1) from hour 50 to failure at hour 1,050, read at 85 %.
+    const lateBy = (accelerating: boolean) => {
+      const errs: number[] = [];
+      for (const seed of [1, 2, 3, 4]) {
+        const st = trendDetector.init({ ...config, accelerating });
+        const g = gauss(rng(seed));
+        const now = 900;
+        for (let h = 0; h < now; h++) {
+          const p = Math.max(0, (h - 50) / 1000);
+          const x = 100 + 0.5 * g() + (20 * (Math.exp(3 * p) - 1)) / (Math.exp(3) - 1);
+          trendDetector.update(st, sampleAt(h, { x }, 'd', HOUR));
+        }
+        const rul = trendRul(st)!;
+        const truth = (1050 - (now - 1)) * HOUR;
+        errs.push((rul.rulMs - truth) / truth, (rul.lowMs - truth) / truth);
+      }
+      return errs;
+    };
+    const line = lateBy(false);
+    const grown = lateBy(true);
+    expect(Math.min(...line)).toBeGreaterThan(0.15); // even the band's early end is late
+    for (let i = 0; i < grown.length; i += 2) {
+      expect(Math.abs(grown[i]!)).toBeLessThan(0.15); // point estimate
+      expect(grown[i + 1]!).toBeLessThan(0); // the band's early end is early
+    }
+  });
 });

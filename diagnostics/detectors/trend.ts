@@ -166,8 +166,10 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     // Significant degradation: level above the threshold and rising beyond noise, or failed.
     if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;
     if (agreementNow(st, fit.level, anyOn ? on : undefined) < (c.minAgreement ?? 0)) return null;
-    const rul = trendRul(st);
-    if (rul && c.horizonMs !== undefined && rul.rulMs > c.horizonMs) return null;
+    // Whether a drift is this mode at all is judged on the straight line (see horizonMs).
+    const line = trendRul(st, true);
+    if (line && c.horizonMs !== undefined && line.rulMs > c.horizonMs) return null;
+    const rul = c.accelerating ? trendRul(st) : line;
     s[b + ALERTING] = 1;
     s[b + LAST_REPORT] = sample.ts;
     return verdictOf(st, sample.ts, fit.level, rul);

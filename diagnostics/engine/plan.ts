@@ -186,6 +186,7 @@ export function compilePlan(
         bucketMs: Math.max(DAY_MS, (Math.max(mode.spanDays.min, 1) * DAY_MS) / 128),
         // The mode reaches failure within its longest span; a slower drift is ordinary wear.
         horizonMs: HORIZON_SPANS * mode.spanDays.max * DAY_MS,
+        ...(mode.growth === 'accelerating' ? { accelerating: true } : {}),
         warmup: mode.warmupHours !== undefined ? samplesFor(mode.warmupHours) : warmup,
       });
     } else {

@@ -75,6 +75,7 @@ export const airConditionerProfile: CategoryProfileInput = {
       id: 'compressor_wear',
       name: t('压缩机磨损', 'Compressor wear'),
       kind: 'degradation',
+      growth: 'accelerating',
       component: 'compressor',
       mainPart: true,
       parts: ['compressor', 'compressor capacitor/driver check', 'refrigerant charge'],

@@ -31,6 +31,11 @@ describe('failure-mode profiles', () => {
       expect(mode!.kind, where).toBe(fm.kind);
       expect(mode!.component, where).toBe(fm.component);
       expect(mode!.mainPart, where).toBe(fm.mainPart);
+      // Wear-out that accelerates is extrapolated as such (RUL); the rest as a straight line.
+      if (fm.kind === 'degradation')
+        expect(mode!.growth ?? 'linear', where).toBe(
+          fm.curve === 'accelerating' ? 'accelerating' : 'linear',
+        );
       for (const c of fm.codes)
         expect(mode!.faultCodes, `${where} code ${c.code}`).toContain(c.code);
       for (const e of fm.effects) {

@@ -45,6 +45,7 @@ export const refrigeratorProfile: CategoryProfileInput = {
       id: 'compressor_wear',
       name: t('压缩机磨损', 'Compressor wear'),
       kind: 'degradation',
+      growth: 'accelerating',
       component: 'compressor',
       mainPart: true,
       parts: ['compressor', 'start relay / overload protector', 'refrigerant charge'],

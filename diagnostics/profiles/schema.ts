@@ -118,6 +118,11 @@ export const ModeProfileSchema = z
      * condition (a washer's spin: 14 minutes a programme) is months of calendar time.
      */
     warmupHours: z.number().positive().optional(),
+    /**
+     * How the damage grows towards failure: `accelerating` for wear-out (bearings, fans,
+     * sulphation, insulation), whose RUL is extrapolated as exponential growth.
+     */
+    growth: z.enum(['linear', 'accelerating']).default('linear'),
     /** Degradation onset → failure, days: sizes the trend window. */
     spanDays: z.object({ min: z.number().min(0), max: z.number().min(0) }),
     action: TextSchema,
