@@ -3,7 +3,7 @@ import type { Sql } from '../app/db.ts';
 import { ownedDeviceSql } from '../app/tenant.ts';
 import type { Category } from '../ingest/categories.ts';
 import { BrokerErrors } from './errors.ts';
-import { generateSecret, hashSecret, sha256, verifySecret } from './secrets.ts';
+import { generateSecret, hashSecret, VerifiedSecrets, verifySecret } from './secrets.ts';
 
 export interface Device {
   id: string;
@@ -27,16 +27,26 @@ export interface DeviceFilter {
   offset: number;
 }
 
+/** What provisioning needs to know of a device. */
+export interface DeviceSpec {
+  category: Category;
+  model: string;
+  serial: string;
+}
+
 export type AuthResult =
   { ok: true; device: Device } | { ok: false; reason: 'unknown' | 'bad_secret' | 'disabled' };
 
 /** The registry of provisioned devices and their MQTT credentials. */
 export interface DeviceRegistry {
-  provision(input: {
-    category: Category;
-    model: string;
-    serial: string;
-  }): Promise<{ device: Device; secret: string }>;
+  provision(input: DeviceSpec): Promise<{ device: Device; secret: string }>;
+  /**
+   * Provisions many devices in one statement: the new ones with their secrets, and those whose
+   * (category, model, serial) already existed (untouched: rotate their secret to get one).
+   */
+  provisionMany(
+    inputs: readonly DeviceSpec[],
+  ): Promise<{ created: Array<{ device: Device; secret: string }>; existing: Device[] }>;
   get(id: string): Promise<Device | undefined>;
   list(filter: DeviceFilter): Promise<{ devices: Device[]; total: number }>;
   setDisabled(id: string, disabled: boolean): Promise<Device>;
@@ -70,13 +80,112 @@ const toDevice = (r: Row): Device => ({
 
 const COLS = 'id, category, model, serial, disabled, online, created_at, last_seen_at';
 
+/** How long online marks wait to share one UPDATE (the retained status message is immediate). */
+const ONLINE_LINGER_MS = 50;
+
 /**
- * SQL-backed registry. Successful scrypt verifications are remembered in memory as a SHA-256
- * of the secret, so a reconnect storm of 10,000 devices costs 10,000 hashes, not 10,000
- * scrypt runs (each ~50 ms of CPU). `disabled` is read from the database on every connect.
+ * Connect storms (a fleet starting, or reconnecting after a broker restart) make thousands of
+ * identical one-row statements; on PGlite each is a round through one WebAssembly PostgreSQL
+ * (~1 ms here) and each UPDATE a commit. Reads asked for while one is queued or running share
+ * the next statement, so the batch grows with the backlog and costs no latency when idle.
  */
-export function createDeviceRegistry(sql: Sql): DeviceRegistry {
-  const verified = new Map<string, string>();
+function batchedReads(sql: Sql): (id: string) => Promise<Row | undefined> {
+  type Waiter = { ok(r: Row | undefined): void; fail(e: unknown): void };
+  let pending = new Map<string, Waiter[]>();
+  let running = false;
+  const drain = async () => {
+    await new Promise(setImmediate); // gather this turn of the event loop
+    while (pending.size > 0) {
+      const batch = pending;
+      pending = new Map();
+      try {
+        const { rows } = await sql.query<Row>(
+          `SELECT ${COLS}, secret_hash FROM devices WHERE id = ANY($1::text[])`,
+          [[...batch.keys()]],
+        );
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const [id, waiters] of batch) for (const w of waiters) w.ok(byId.get(id));
+      } catch (err) {
+        for (const waiters of batch.values()) for (const w of waiters) w.fail(err);
+      }
+    }
+    running = false;
+  };
+  return (id) =>
+    new Promise((ok, fail) => {
+      const waiters = pending.get(id);
+      if (waiters) waiters.push({ ok, fail });
+      else pending.set(id, [{ ok, fail }]);
+      if (!running) {
+        running = true;
+        void drain();
+      }
+    });
+}
+
+/**
+ * Online marks in one UPDATE per `ONLINE_LINGER_MS`; one UPDATE at a time, so a later mark of
+ * a device is never overwritten by an earlier one, and within a batch its last mark wins.
+ */
+function batchedOnlineMarks(sql: Sql): (id: string, online: boolean, at: Date) => Promise<void> {
+  let pending = new Map<string, { online: boolean; at: Date }>();
+  let waiters: Array<{ ok(): void; fail(e: unknown): void }> = [];
+  let running = false;
+  const drain = async () => {
+    while (pending.size > 0) {
+      await new Promise((r) => setTimeout(r, ONLINE_LINGER_MS));
+      const batch = [...pending];
+      const settle = waiters;
+      pending = new Map();
+      waiters = [];
+      try {
+        await sql.query(
+          `UPDATE devices d SET online = v.online, last_seen_at = v.at
+           FROM unnest($1::text[], $2::boolean[], $3::timestamptz[]) AS v(id, online, at)
+           WHERE d.id = v.id`,
+          [
+            batch.map(([id]) => id),
+            batch.map(([, m]) => m.online),
+            batch.map(([, m]) => m.at.toISOString()),
+          ],
+        );
+        for (const w of settle) w.ok();
+      } catch (err) {
+        for (const w of settle) w.fail(err);
+      }
+    }
+    running = false;
+  };
+  return (id, online, at) =>
+    new Promise((ok, fail) => {
+      pending.set(id, { online, at }); // a device's last mark in a batch wins
+      waiters.push({ ok, fail });
+      if (!running) {
+        running = true;
+        void drain();
+      }
+    });
+}
+
+/** Short ids fit MQTT 3.1's 23-character client-id limit [MQTT-3.1.3-5]. */
+const newDeviceId = () => `d${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+/**
+ * SQL-backed registry. Secrets are stored as scrypt hashes. A secret verified (or issued) here
+ * is remembered in a bounded in-memory cache (`VerifiedSecrets`: an HMAC of the secret and the
+ * device), so a reconnect costs neither scrypt nor a database read. This registry is the only
+ * writer of `secret_hash` and `disabled` (nothing else updates `devices`), and both writers,
+ * `setDisabled` and `rotateSecret`, drop the device from the cache: a disabled device or an old
+ * secret is refused at its next connect. Were the broker ever split from the API into another
+ * process, those two would have to reach it.
+ */
+export function createDeviceRegistry(
+  sql: Sql,
+  opts: { verifiedCacheSize?: number } = {},
+): DeviceRegistry {
+  const verified = new VerifiedSecrets<Device>(opts.verifiedCacheSize);
+  const readForAuth = batchedReads(sql);
+  const markOnline = batchedOnlineMarks(sql);
 
   async function mustGet(id: string): Promise<Device> {
     const d = await registry.get(id);
@@ -87,15 +196,59 @@ export function createDeviceRegistry(sql: Sql): DeviceRegistry {
   const registry: DeviceRegistry = {
     async provision({ category, model, serial }) {
       const secret = generateSecret();
-      // Short ids fit MQTT 3.1's 23-character client-id limit [MQTT-3.1.3-5].
-      const id = `d${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+      const id = newDeviceId();
+      const since = verified.generation;
       const { rows } = await sql.query<Row>(
         `INSERT INTO devices (id, category, model, serial, secret_hash) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (category, model, serial) DO NOTHING RETURNING ${COLS}`,
         [id, category, model, serial, await hashSecret(secret)],
       );
       if (!rows[0]) throw new BrokerErrors.DeviceExists(serial, model);
-      return { device: toDevice(rows[0]), secret };
+      const device = toDevice(rows[0]);
+      verified.remember(id, secret, device, since); // its first connect needs no scrypt either
+      return { device, secret };
+    },
+    async provisionMany(inputs) {
+      if (inputs.length === 0) return { created: [], existing: [] };
+      // scrypt runs in libuv's thread pool: hashing the whole batch at once uses every core.
+      const fresh = await Promise.all(
+        inputs.map(async (d) => {
+          const secret = generateSecret();
+          return { ...d, id: newDeviceId(), secret, hash: await hashSecret(secret) };
+        }),
+      );
+      const since = verified.generation;
+      const col = (k: 'id' | 'category' | 'model' | 'serial' | 'hash') => fresh.map((f) => f[k]);
+      const { rows } = await sql.query<Row>(
+        `INSERT INTO devices (id, category, model, serial, secret_hash)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+         ON CONFLICT (category, model, serial) DO NOTHING RETURNING ${COLS}`,
+        [col('id'), col('category'), col('model'), col('serial'), col('hash')],
+      );
+      const byId = new Map(fresh.map((f) => [f.id, f]));
+      const created = rows.map((r) => {
+        const device = toDevice(r);
+        const secret = byId.get(r.id)!.secret;
+        verified.remember(r.id, secret, device, since);
+        return { device, secret };
+      });
+      const inserted = new Set(rows.map((r) => r.id));
+      const missing = fresh.filter((f) => !inserted.has(f.id));
+      const existing = missing.length
+        ? (
+            await sql.query<Row>(
+              `SELECT ${COLS} FROM devices d
+               WHERE (d.category, d.model, d.serial) IN
+                 (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+              [
+                missing.map((f) => f.category),
+                missing.map((f) => f.model),
+                missing.map((f) => f.serial),
+              ],
+            )
+          ).rows.map(toDevice)
+        : [];
+      return { created, existing };
     },
     async get(id) {
       const { rows } = await sql.query<Row>(`SELECT ${COLS} FROM devices WHERE id = $1`, [id]);
@@ -127,45 +280,39 @@ export function createDeviceRegistry(sql: Sql): DeviceRegistry {
       return { devices: rows.map(toDevice), total };
     },
     async setDisabled(id, disabled) {
+      verified.forget(id);
       const { rows } = await sql.query<Row>(
         `UPDATE devices SET disabled = $2 WHERE id = $1 RETURNING ${COLS}`,
         [id, disabled],
       );
+      verified.forget(id); // again: a check may have read the row before this update
       if (!rows[0]) throw new BrokerErrors.UnknownDevice(id);
       return toDevice(rows[0]);
     },
     async rotateSecret(id) {
       await mustGet(id);
       const secret = generateSecret();
+      verified.forget(id);
       const { rows } = await sql.query<Row>(
         `UPDATE devices SET secret_hash = $2 WHERE id = $1 RETURNING ${COLS}`,
         [id, await hashSecret(secret)],
       );
+      verified.forget(id);
       return { device: toDevice(rows[0]!), secret };
     },
     async authenticate(id, secret) {
-      const { rows } = await sql.query<Row>(
-        `SELECT ${COLS}, secret_hash FROM devices WHERE id = $1`,
-        [id],
-      );
-      const r = rows[0];
-      if (!r) return { ok: false, reason: 'unknown' };
-      // The cache entry is bound to the stored hash it was verified against, so a rotation
-      // (new hash) invalidates it even if a verification was in flight meanwhile.
-      const fast = `${sha256(secret)}|${r.secret_hash}`;
-      const ok = verified.get(id) === fast || (await verifySecret(secret, r.secret_hash!));
-      if (!ok) return { ok: false, reason: 'bad_secret' };
+      const cached = verified.get(id, secret);
+      if (cached) return { ok: true, device: cached };
+      const since = verified.generation;
+      const r = await readForAuth(id);
+      if (!r?.secret_hash) return { ok: false, reason: 'unknown' };
+      if (!(await verifySecret(secret, r.secret_hash))) return { ok: false, reason: 'bad_secret' };
       if (r.disabled) return { ok: false, reason: 'disabled' };
-      verified.set(id, fast);
-      return { ok: true, device: toDevice(r) };
+      const device = toDevice(r);
+      verified.remember(id, secret, device, since);
+      return { ok: true, device };
     },
-    async markOnline(id, online, at) {
-      await sql.query('UPDATE devices SET online = $2, last_seen_at = $3 WHERE id = $1', [
-        id,
-        online,
-        at,
-      ]);
-    },
+    markOnline,
   };
   return registry;
 }

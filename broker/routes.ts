@@ -32,6 +32,30 @@ const ProvisionBody = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : -'),
 });
 
+/** Most devices in one bulk request: ~1,000 scrypt hashes, a second or two of CPU. */
+export const MAX_BULK_DEVICES = 1000;
+
+const BulkProvisionBody = z.object({
+  devices: z
+    .array(ProvisionBody)
+    .min(1)
+    .max(MAX_BULK_DEVICES)
+    .superRefine((list, ctx) => {
+      const seen = new Map<string, number>();
+      list.forEach((d, i) => {
+        const key = JSON.stringify([d.category, d.model, d.serial]);
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'serial'],
+            message: `same category, model and serial as devices[${first}]`,
+          });
+      });
+    }),
+});
+
 const Credentials = DeviceSchema.extend({
   secret: z.string().describe('MQTT password; shown only in this response'),
 }).meta({ id: 'DeviceCredentials' });
@@ -65,6 +89,29 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
     async (req, reply) => {
       const { device, secret } = await devices.provision(req.body);
       return reply.status(201).send({ ...device, secret });
+    },
+  );
+
+  app.post(
+    '/devices/bulk',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['devices'],
+        summary: `Provision up to ${MAX_BULK_DEVICES} devices at once`,
+        description:
+          'Devices whose category, model and serial already exist are listed in `existing`, ' +
+          'untouched (rotate their secret to get one); the others are created with their secrets.',
+        body: BulkProvisionBody,
+        response: {
+          200: z.object({ created: z.array(Credentials), existing: z.array(DeviceSchema) }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { created, existing } = await devices.provisionMany(req.body.devices);
+      return { created: created.map(({ device, secret }) => ({ ...device, secret })), existing };
     },
   );
 

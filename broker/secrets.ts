@@ -1,4 +1,10 @@
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  scrypt as scryptCb,
+  timingSafeEqual,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (
@@ -52,4 +58,63 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 /** SHA-256 for API tokens: they are 256-bit random, so a slow hash adds nothing. */
 export function sha256(s: string): string {
   return createHash('sha256').update(s).digest('base64url');
+}
+
+/**
+ * Secrets already verified with scrypt (or just issued), remembered per device with what the
+ * check found (`T`), so that a reconnect storm of 10,000 devices costs 10,000 HMACs, not
+ * 10,000 scrypt runs and database reads. An entry holds an HMAC-SHA256 of the secret under a
+ * key drawn at random for this process (never persisted: the entries are worthless outside
+ * it). Whoever changes a secret or what `T` depends on calls `forget` — before and after the
+ * change is written: `remember` drops results of checks that began before a `forget` (they
+ * may have read the old state). Bounded: the least recently used entry goes first (its device
+ * pays one full check at its next connect).
+ */
+export class VerifiedSecrets<T> {
+  private readonly key = randomBytes(32);
+  private readonly entries = new Map<string, { mac: Buffer; value: T }>();
+  private gen = 0;
+
+  constructor(readonly max = 100_000) {
+    if (!(max >= 0)) throw new Error('VerifiedSecrets needs max >= 0');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Take it before reading what a check needs; pass it to `remember`. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** What was remembered with this device's secret, if this is the secret. */
+  get(id: string, secret: string): T | undefined {
+    const e = this.entries.get(id);
+    if (!e || !timingSafeEqual(e.mac, this.mac(secret))) return undefined;
+    this.entries.delete(id); // most recently used goes last
+    this.entries.set(id, e);
+    return e.value;
+  }
+
+  /** Remembers a secret checked (or issued) since `generation` was `since`. */
+  remember(id: string, secret: string, value: T, since: number): void {
+    if (this.max === 0 || since !== this.gen) return;
+    this.entries.delete(id);
+    this.entries.set(id, { mac: this.mac(secret), value });
+    if (this.entries.size > this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  /** Forgets a device (being disabled, its secret rotated) and voids checks in progress. */
+  forget(id: string): void {
+    this.gen++;
+    this.entries.delete(id);
+  }
+
+  private mac(secret: string): Buffer {
+    return createHmac('sha256', this.key).update(secret).digest();
+  }
 }

@@ -11,6 +11,10 @@ export interface Credentials {
 
 const CacheSchema = z.record(z.string(), z.object({ id: z.string(), secret: z.string() }));
 const CreatedSchema = z.object({ id: z.string(), secret: z.string() });
+const BulkSchema = z.object({
+  created: z.array(z.object({ id: z.string(), serial: z.string(), secret: z.string() })),
+  existing: z.array(z.object({ id: z.string(), serial: z.string() })),
+});
 const ListSchema = z.object({ devices: z.array(z.object({ id: z.string(), serial: z.string() })) });
 const ErrorSchema = z.object({ error: z.string(), message: z.string().optional() });
 
@@ -57,6 +61,45 @@ export class Provisioner {
    */
   async ensure(d: { category: Category; model: string; serial: string }): Promise<Credentials> {
     return this.cache[d.serial] ?? this.provision(d);
+  }
+
+  /**
+   * Credentials for a whole fleet, in order: cached ones as they are, the others provisioned
+   * in bulk (`POST /api/v1/devices/bulk`, `chunk` per request, two requests in flight: the
+   * service hashes a request's secrets on all its cores); serials that already exist get a
+   * new secret. Saves the cache when done.
+   */
+  async ensureAll(
+    specs: ReadonlyArray<{ category: Category; model: string; serial: string }>,
+    onProgress?: (done: number) => void,
+    chunk = 500,
+  ): Promise<Credentials[]> {
+    const todo = specs.filter((d) => !this.cache[d.serial]);
+    const chunks: Array<typeof todo> = [];
+    for (let i = 0; i < todo.length; i += chunk) chunks.push(todo.slice(i, i + chunk));
+    let done = specs.length - todo.length;
+    await mapLimit(chunks, 2, async (part) => {
+      const res = await this.request('POST', '/api/v1/devices/bulk', {
+        devices: part.map(({ category, model, serial }) => ({ category, model, serial })),
+      });
+      if (res.status !== 200) throw await this.failure(res, `provisioning ${part.length} devices`);
+      const body = BulkSchema.parse(await res.json());
+      for (const c of body.created) this.cache[c.serial] = { id: c.id, secret: c.secret };
+      // Provisioned before (a lost credentials file): new secrets for them.
+      await mapLimit(body.existing, 16, async (e) => {
+        const c = await this.rotate(e.id);
+        this.cache[e.serial] = { id: c.id, secret: c.secret };
+      });
+      this.dirty = true;
+      done += part.length;
+      onProgress?.(done);
+    });
+    await this.save();
+    return specs.map((d) => {
+      const c = this.cache[d.serial];
+      if (!c) throw new Error(`no credentials for ${d.serial}`);
+      return c;
+    });
   }
 
   /** Provisions (or re-keys) a device, ignoring the cache. */

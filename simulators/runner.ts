@@ -7,7 +7,7 @@ import { type ClientStats, ConnectGate, DeviceClient } from './device-client.ts'
 import { groundTruthOf, type GroundTruth, type SimEvent, toJsonl } from './faults.ts';
 import { type Mix, planFleet } from './fleet.ts';
 import type { DeviceParams } from './model.ts';
-import { mapLimit, Provisioner } from './provision.ts';
+import { Provisioner } from './provision.ts';
 
 /** Options of a fleet run against a live service. */
 export interface RunnerOptions {
@@ -94,17 +94,10 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
   const fleet = planFleet({ ...o, start, end: start + horizon });
   const provisioner = new Provisioner(o.api, o.token, o.credentialsFile);
   await provisioner.load();
-  let provisioned = 0;
-  const creds = await mapLimit(fleet, 16, async (d) => {
-    const c = await provisioner.ensure({
-      category: d.params.category,
-      model: d.params.model,
-      serial: d.params.serial,
-    });
-    if (++provisioned % 500 === 0) o.stderr(`provisioned ${provisioned}/${fleet.length}`);
-    return c;
-  });
-  await provisioner.save();
+  const creds = await provisioner.ensureAll(
+    fleet.map((d) => d.params),
+    (n) => o.stderr(`provisioned ${n}/${fleet.length}`),
+  );
   o.onPhase?.('provisioned');
 
   const groundTruth = fleet.flatMap((d, i) =>
