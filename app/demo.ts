@@ -27,8 +27,10 @@ export async function runDemo(
   io.stdout(
     [
       '',
-      `Sanbao demo: service on ${api} (MQTT ${mqtt}), 300 simulated devices, 10 % with injected faults,`,
-      'one simulated hour per second, replaying the recent past up to now.',
+      `Sanbao demo: service on ${api} (MQTT ${mqtt}), 300 simulated devices, 10 % with injected faults.`,
+      'The fleet replays the last 25 days at one simulated hour per second (about 10 minutes), then',
+      'runs in real time. Within seconds every device is connected and reporting, and units already',
+      'wearing out raise alerts with their fault codes; injected failures fall due from the second minute.',
       '',
       `Admin token for this demo: ${token}`,
       `Engineer token: ${staff.engineer}    manufacturer token ("Demo"): ${staff.maker}`,
@@ -36,7 +38,7 @@ export async function runDemo(
       'Look at:',
       `  ${api}/fleet.html           # manufacturer overview (paste the manufacturer token)`,
       `  ${api}/engineer.html        # alert queue, devices, repair orders (engineer token)`,
-      `  ${api}/owner.html?serial=DEMO-…   # an owner's 三包 status (verification code: DEMO-CODE)`,
+      `  ${api}/owner.html?serial=DEMO-SIM7-CAR-00001   # an owner's 三包 status (verification code: DEMO-CODE)`,
       `  curl -s "${api}/api/v1/devices?limit=5" -H "authorization: Bearer ${token}"`,
       `  curl -s "${api}/api/v1/devices/<id>/latest" -H "authorization: Bearer ${token}"`,
       `  curl -s "${api}/api/v1/devices/<id>/events" -H "authorization: Bearer ${token}"   # fault codes`,
@@ -66,9 +68,9 @@ export async function runDemo(
       '--speed',
       '3600',
       '--seed',
-      '7',
-      '--duration',
-      '2h',
+      '7', // serials SIM7-…, so the owner page above exists
+      // No --duration: 10 minutes' worth of replay (25 days at 3600×), then real time until Ctrl-C;
+      // faults fail within that window, so the first ones come in the second minute.
       '--credentials',
       path.join(config.dataDir, 'demo-credentials.json'),
       '--ground-truth',

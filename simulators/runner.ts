@@ -36,6 +36,12 @@ export interface RunnerOptions {
   maxConnecting?: number;
   /** Longest reconnect backoff, ms (default 15 s; the first retry comes after ~1 s). */
   maxReconnectMs?: number;
+  /**
+   * Sampling starts once every device is connected, or after this long (default 30 s): a fleet
+   * that samples while it dials floods the service with the backlogs of the first devices in,
+   * and the rest wait behind them.
+   */
+  connectFirstMs?: number;
   stderr(s: string): void;
   signal?: AbortSignal;
   /** Wall clock, epoch ms (injectable for tests). */
@@ -148,9 +154,26 @@ export async function runFleet(o: RunnerOptions): Promise<RunSummary> {
   // Spread first samples over one interval so the fleet does not report in lockstep.
   const nextT = clients.map((c, i) => start + ((i * 0.618034) % 1) * c.sim.intervalS * 1000);
   o.onPhase?.('connecting');
-  // Connections open through the gate (at most `maxConnecting` in progress), while sampling
-  // already runs: a device that is not connected yet queues its readings.
+  // Connections open through the gate (at most `maxConnecting` in progress). Sampling starts
+  // when all are in (or after `connectFirstMs`); a device not connected by then queues its
+  // readings.
   for (const c of clients) c.start();
+  const connectStart = performance.now();
+  let lastConnectReport = connectStart;
+  while (
+    !o.signal?.aborted &&
+    stats.connected < clients.length &&
+    performance.now() - connectStart < (o.connectFirstMs ?? 30_000)
+  ) {
+    await sleep(50, undefined, { signal: o.signal }).catch(() => undefined);
+    if (performance.now() - lastConnectReport >= 1000) {
+      lastConnectReport = performance.now();
+      o.stderr(`connecting: ${stats.connected}/${clients.length} connected`);
+    }
+  }
+  o.stderr(
+    `connected ${stats.connected}/${clients.length} in ${((performance.now() - connectStart) / 1000).toFixed(1)} s; sampling`,
+  );
 
   o.onPhase?.('sampling');
   const clock = new SimClock(start, o.speed);

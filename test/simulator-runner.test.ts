@@ -4,7 +4,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGroundTruth } from '../simulators/faults.ts';
-import { runFleet } from '../simulators/runner.ts';
+import { newStats, runFleet } from '../simulators/runner.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
 let svc: RunningService;
@@ -95,5 +95,43 @@ describe('simulator fleet runner against the real service', () => {
         .sort(),
     );
     await watcher.endAsync();
+  });
+
+  it('samples once the fleet is connected; without its credentials file it re-keys the same devices', async () => {
+    const common = {
+      api: svc.httpUrl,
+      mqtt: svc.mqttUrl,
+      token: svc.adminToken,
+      devices: 8,
+      mix: { tv: 1, water_purifier: 1 },
+      faults: 0,
+      speed: 3600,
+      seed: 12,
+      durationMs: 800,
+      stderr: () => undefined,
+    };
+    const stats = newStats();
+    let connectedAtSampling = -1;
+    const first = await runFleet({
+      ...common,
+      credentialsFile: path.join(dir, 'creds-a.json'),
+      stats,
+      onPhase: (p) => {
+        if (p === 'sampling') connectedAtSampling = stats.connected;
+      },
+    });
+    expect(connectedAtSampling).toBe(8);
+    expect(first.drained).toBe(true);
+    const ids = async (file: string) =>
+      Object.values(JSON.parse(await readFile(file, 'utf8')) as Record<string, { id: string }>).map(
+        (c) => c.id,
+      );
+    // Another credentials file: the serials exist, so the same devices get new secrets.
+    const second = await runFleet({ ...common, credentialsFile: path.join(dir, 'creds-b.json') });
+    expect(second.stats.samples).toBeGreaterThan(0);
+    expect(second.stats.reconnects).toBe(0);
+    expect((await ids(path.join(dir, 'creds-b.json'))).sort()).toEqual(
+      (await ids(path.join(dir, 'creds-a.json'))).sort(),
+    );
   });
 });
