@@ -34,10 +34,11 @@ export function answerCommand(name: string, args: unknown, target: CommandTarget
       const span = fault ? fault.failureAt - fault.onset : 0;
       const codes = fault
         ? fault.mode.codes
-            .filter(
-              (c) =>
-                progressAt(fault, t) >= c.atProgress &&
-                t >= fault.onset + c.atProgress * span + c.delayHours * 3_600_000,
+            .filter((c, i) =>
+              c.monitor
+                ? sim.due[i] === Infinity // reported once its monitor tripped
+                : progressAt(fault, t) >= c.atProgress &&
+                  t >= fault.onset + c.atProgress * span + c.delayHours * 3_600_000,
             )
             .map((c) => c.code)
         : [];

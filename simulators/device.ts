@@ -1,5 +1,12 @@
 import { METRICS } from '../ingest/categories.ts';
-import { applyFault, dueCodes, firstDue, type SimEvent } from './faults.ts';
+import {
+  applyFault,
+  dueCodes,
+  firstDue,
+  modelFault,
+  monitorCodes,
+  type SimEvent,
+} from './faults.ts';
 import type { FleetDevice } from './fleet.ts';
 import type { ModelState } from './model.ts';
 import { hashSeed, Rng } from './prng.ts';
@@ -51,7 +58,7 @@ const roundTo = (x: number, decimals: number): number => {
  */
 export function sampleDevice(d: SimDevice, t: number): { reading: Reading; events: SimEvent[] } {
   const dtS = d.lastT === undefined ? d.intervalS : Math.max(0, (t - d.lastT) / 1000);
-  const out = d.model.step(d.params, d.state, t, dtS, d.rng);
+  const out = d.model.step(d.params, d.state, t, dtS, d.rng, modelFault(d.fault));
   d.state = out.state;
   d.lastT = t;
   const metrics = out.metrics;
@@ -82,6 +89,8 @@ export function sampleDevice(d: SimDevice, t: number): { reading: Reading; event
     if (spec) v = Math.min(spec.max, Math.max(spec.min, v));
     metrics[name] = roundTo(v, defs[name]?.decimals ?? 2);
   }
-  const events = d.fault ? dueCodes(d.fault, d.due, t) : [];
+  const events = d.fault
+    ? [...dueCodes(d.fault, d.due, t), ...monitorCodes(d.fault, d.due, t, out.codes)]
+    : [];
   return { reading: { ts: t, metrics }, events };
 }

@@ -28,17 +28,21 @@ export type EffectCondition = z.infer<typeof EffectConditionSchema>;
  * - `add`: reading + value × severity, in the metric's unit (sign from `direction`);
  * - `mul`: reading × (1 ± value × severity), value a fraction of the healthy reading;
  * - `set`: reading replaced by `value` once the fault is active (open/short circuit rails,
- *   stopped motors); no noise on top.
+ *   stopped motors); no noise on top;
+ * - `model`: the product model computes the faulty reading in its own physics (it gets the
+ *   active fault in `step`), because the fault changes the shape of the signal, not its level:
+ *   a thermostat stuck open slows the engine's warm-up and lowers its plateau. `value` is the
+ *   typical size of the move once the fault has settled in.
  */
 export const EffectSchema = z
   .object({
     metric: snake,
     direction: z.enum(['up', 'down']),
-    op: z.enum(['add', 'mul', 'set']),
+    op: z.enum(['add', 'mul', 'set', 'model']),
     value: z.number(),
     when: EffectConditionSchema.default('always'),
   })
-  .refine((e) => e.op === 'set' || e.value > 0, { message: 'add/mul value must be > 0' })
+  .refine((e) => e.op === 'set' || e.value > 0, { message: 'add/mul/model value must be > 0' })
   .refine((e) => e.op !== 'mul' || e.direction === 'up' || e.value < 1, {
     message: 'mul down value must be < 1',
   });
@@ -55,6 +59,12 @@ export const FaultCodeSchema = z.object({
   atProgress: z.number().min(0).max(1),
   delayHours: z.number().min(0).default(0),
   repeatHours: z.number().positive().optional(),
+  /**
+   * Set by the product model's own check (an ECU monitor that compares the reading with what
+   * a healthy unit would read by now), reported at the first sample after it trips, once;
+   * `atProgress` and `delayHours` are then not used.
+   */
+  monitor: z.boolean().default(false),
   /** `obd2` SAE J2012 DTC; `j1939` SPN-FMI; `vendor` a manufacturer's appliance code. */
   source: z.enum(['obd2', 'j1939', 'vendor']),
   detail: z.string(),
@@ -80,6 +90,16 @@ export const FailureModeSchema = z
     /** What counts as functional failure, in words; numerically: every effect at full value. */
     failureCriterion: z.string(),
     codes: z.array(FaultCodeSchema),
+    /**
+     * Sudden faults whose effect is hidden in some operating states (a thermostat stuck open
+     * is not told from a cold engine until a healthy one would be warm): the fault counts as
+     * observable only at samples where the fault-free twin reads `metric` ≥ `healthyMin` and
+     * the faulty unit reads it < `faultyBelow`. Ground truth for scoring (samples to detection
+     * are counted from there), never seen by diagnostics.
+     */
+    observable: z
+      .object({ metric: snake, healthyMin: z.number(), faultyBelow: z.number() })
+      .optional(),
   })
   .refine((m) => m.spanDays.max >= m.spanDays.min, { message: 'spanDays.max < spanDays.min' })
   .refine(

@@ -87,6 +87,75 @@ describe('fault injection (property tests over seeds)', () => {
     },
   );
 
+  it('household_car/thermostat_stuck_open: slower warm-up to a lower plateau, sinks when stuck warm, P0128 once a healthy engine would regulate', () => {
+    const mode = FAILURE_MODES.find((m) => m.id === 'thermostat_stuck_open')!;
+    const winter = Date.UTC(2025, 0, 6);
+    let checked = 0;
+    for (let seed = 1; seed <= 12 && checked < 2; seed++) {
+      const { base, mode: applicable } = twin(mode.category, mode.id, seed);
+      if (!applicable) continue;
+      // Stuck from the start, sampled every minute for 20 winter days: every drive starts cold.
+      const healthy = createSimDevice(base, 60);
+      const faulty = createSimDevice(
+        { ...base, fault: { mode, onset: winter, failureAt: winter } },
+        60,
+      );
+      const codes: number[] = [];
+      let regulating: number | undefined; // first sample: healthy ≥ 80 °C, faulty < 75 °C
+      let warm = 0;
+      let warmAt: number | undefined; // a running sample with 6 more running minutes, healthy warm
+      const run: Array<{ t: number; a: number; b: number }> = [];
+      for (let t = winter; t < winter + 20 * DAY; t += 60_000) {
+        const a = sampleDevice(healthy, t).reading.metrics;
+        const b = sampleDevice(faulty, t);
+        codes.push(...b.events.map((e) => e.ts));
+        const ca = a.coolant_temp_c;
+        const cb = b.reading.metrics.coolant_temp_c;
+        if (ca === undefined || cb === undefined) continue;
+        if (!((a.rpm ?? 0) > 0)) {
+          expect(cb).toBe(ca); // the thermostat only matters with the pump turning
+          run.length = 0;
+          continue;
+        }
+        run.push({ t, a: ca, b: cb });
+        expect(cb).toBeLessThanOrEqual(ca + 0.05); // never warmer than the healthy twin
+        expect(cb).toBeLessThan(77); // plateau ≤ 74 °C (+ sensor noise)
+        if (ca >= 80 && cb < 75) regulating ??= t;
+        if (ca >= 88) {
+          expect(cb).toBeGreaterThan(50); // it does warm up, to a lower plateau
+          warm++;
+        }
+        const first = run[run.length - 7]; // 6 running minutes ago
+        if (first && first.a >= 85) warmAt ??= first.t;
+      }
+      // Reported once, by the sample after the first at which it shows (the twin's reading has
+      // sensor noise; the ECU's model of a healthy warm-up has none).
+      expect(codes).toHaveLength(1);
+      expect(regulating).toBeDefined();
+      expect(codes[0]).toBeLessThanOrEqual(regulating! + 60_000);
+      if (warm === 0 || warmAt === undefined) continue; // no long drive on this seed
+      // Stuck while warm: the coolant sinks towards the plateau within minutes, P0128 follows.
+      const onset = warmAt + 30_000;
+      const h2 = createSimDevice(base, 60);
+      const f2 = createSimDevice({ ...base, fault: { mode, onset, failureAt: onset } }, 60);
+      const sunk: number[] = [];
+      let code: number | undefined;
+      for (let t = warmAt - 60_000; t <= warmAt + 6 * 60_000; t += 60_000) {
+        const a = sampleDevice(h2, t).reading.metrics.coolant_temp_c!;
+        const b = sampleDevice(f2, t);
+        if (b.events.length) code ??= t;
+        if (t > onset) sunk.push(a - b.reading.metrics.coolant_temp_c!);
+      }
+      expect(sunk[0]).toBeGreaterThan(2);
+      expect(sunk[5]).toBeGreaterThan(12);
+      expect(sunk[5]).toBeGreaterThan(sunk[1]!);
+      expect(code).toBeDefined();
+      expect(code! - onset).toBeLessThan(4 * 60_000);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it('the fleet injects the requested share of faults and records them as ground truth', () => {
     const fleet = planFleet({
       devices: 2000,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CategorySchema } from '../ingest/categories.ts';
 import { type Effect, type FailureMode, severityAt } from './failure-modes.ts';
-import type { Flags } from './model.ts';
+import type { Flags, ModelFault } from './model.ts';
 
 /** One fault injected into one device: which mode, when it starts, when the part fails. */
 export interface FaultPlan {
@@ -54,7 +54,8 @@ export function applyFault(
   const severity = severityAt(plan.mode, progress);
   for (const e of plan.mode.effects) {
     const v = metrics[e.metric];
-    if (v === undefined || !applies(e, flags)) continue;
+    // `model` effects are the product model's physics, already in the readings.
+    if (v === undefined || e.op === 'model' || !applies(e, flags)) continue;
     if (stage === 'sensor') {
       if (e.op === 'set') metrics[e.metric] = e.value;
       continue;
@@ -65,10 +66,41 @@ export function applyFault(
   }
 }
 
-/** When each of a fault's codes is first due (epoch ms), in the mode's code order. */
+/**
+ * When each of a fault's codes is first due (epoch ms), in the mode's code order; NaN for a
+ * code the model's monitor sets (due when it trips, see `monitorCodes`).
+ */
 export function firstDue(plan: FaultPlan): number[] {
   const span = plan.failureAt - plan.onset;
-  return plan.mode.codes.map((c) => plan.onset + c.atProgress * span + c.delayHours * 3_600_000);
+  return plan.mode.codes.map((c) =>
+    c.monitor ? Number.NaN : plan.onset + c.atProgress * span + c.delayHours * 3_600_000,
+  );
+}
+
+/** The fault as the product model sees it, if its physics carries it (an effect with op `model`). */
+export function modelFault(plan: FaultPlan | undefined): ModelFault | undefined {
+  if (!plan || !plan.mode.effects.some((e) => e.op === 'model')) return undefined;
+  return { mode: plan.mode.id, onset: plan.onset };
+}
+
+/**
+ * The monitor codes the model set at sample time t that were not reported yet; marks them
+ * reported in `due` (Infinity: once per fault, as a stored DTC is read once).
+ */
+export function monitorCodes(
+  plan: FaultPlan,
+  due: number[],
+  t: number,
+  set: readonly string[] | undefined,
+): SimEvent[] {
+  if (!set || set.length === 0) return [];
+  const events: SimEvent[] = [];
+  plan.mode.codes.forEach((c, i) => {
+    if (!c.monitor || due[i] === Infinity || !set.includes(c.code)) return;
+    events.push({ ts: t, code: c.code, severity: c.severity, detail: c.detail });
+    due[i] = Infinity;
+  });
+  return events;
 }
 
 /** A code report the device emits. */
@@ -87,7 +119,7 @@ export function dueCodes(plan: FaultPlan, due: number[], t: number): SimEvent[] 
   const events: SimEvent[] = [];
   plan.mode.codes.forEach((c, i) => {
     const at = due[i];
-    if (at === undefined || t < at) return;
+    if (at === undefined || !(t >= at)) return; // NaN: a monitor code, not on a schedule
     events.push({ ts: t, code: c.code, severity: c.severity, detail: c.detail });
     if (c.repeatHours === undefined) {
       due[i] = Infinity;

@@ -36,12 +36,24 @@ export interface ModelOutput {
   state: ModelState;
   metrics: Record<string, number>;
   flags: Flags;
+  /** Codes the unit's own monitors have set by now (an ECU's rationality check). */
+  codes?: readonly string[];
+}
+
+/**
+ * The injected fault, for a model whose physics carries it (effects with op `model`): its
+ * mode and onset (epoch ms). Only such a fault is passed to `step`.
+ */
+export interface ModelFault {
+  mode: string;
+  onset: number;
 }
 
 /**
  * A product model: its metrics, default sampling interval and physics. `step` is a pure
- * function of (params, previous state, simulated time, elapsed seconds, PRNG): no clock,
- * no I/O, so a seed fixes the data.
+ * function of (params, previous state, simulated time, elapsed seconds, PRNG, fault it
+ * models): no clock, no I/O, so a seed fixes the data. It draws the same random numbers with
+ * or without the fault, so a fault-free twin differs by the fault's effects alone.
  */
 export interface DeviceModel {
   category: Category;
@@ -50,7 +62,14 @@ export interface DeviceModel {
   intervalS: number;
   metrics: Readonly<Record<string, MetricDef>>;
   init(p: DeviceParams, rng: Rng): ModelState;
-  step(p: DeviceParams, s: ModelState, t: number, dtS: number, rng: Rng): ModelOutput;
+  step(
+    p: DeviceParams,
+    s: ModelState,
+    t: number,
+    dtS: number,
+    rng: Rng,
+    fault?: ModelFault,
+  ): ModelOutput;
 }
 
 /** Shorthand for a metric definition. */

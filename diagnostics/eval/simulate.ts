@@ -57,7 +57,13 @@ export interface DeviceFeed {
  * the fault's effects) and returns the first sample at or after the failure whose readings
  * differ in the metrics the fault moves under its operating condition (or in any of its metrics,
  * if none is bound to one): when the fault first shows in the data. A thermostat that sticks
- * open while the car is parked shows at the next drive; no detector can see it sooner.
+ * open while the car is parked shows at the next drive; no detector can see it sooner. A mode
+ * with an `observable` rule (simulators/failure-modes.ts) also needs the twin and the unit on
+ * either side of it: a thermostat stuck open shows once a healthy engine would be regulating
+ * (twin ≥ 80 °C) and this one is below 75 °C, not in the first minutes of a cold drive, where
+ * a slower warm-up already differs from the twin but no one could tell it from a cold engine;
+ * or at the first sample that carries a code of the fault (the ECU's check tripped between
+ * samples, as it does at 10-minute sampling of 15-minute drives).
  */
 export function simulateDevice(
   run: FleetRun,
@@ -84,7 +90,15 @@ export function simulateDevice(
     const { reading, events } = sampleDevice(sim, t);
     if (twin && observableAt === undefined) {
       const healthy = sampleDevice(twin, t).reading.metrics;
-      if (t >= fault!.failureAt && differ(reading.metrics, healthy, shows!)) observableAt = t;
+      const rule = fault!.mode.observable;
+      if (
+        t >= fault!.failureAt &&
+        ((differ(reading.metrics, healthy, shows!) && visible(rule, reading.metrics, healthy)) ||
+          // Under a rule, the unit's own check seeing it (P0128 set mid-drive, reported at the
+          // next sample) is an observation too: the readings may never be sampled at the moment.
+          (rule !== undefined && events.length > 0))
+      )
+        observableAt = t;
     }
     const go = feed.sample({ deviceId, category, model, ts: t, metrics: reading.metrics });
     for (const e of events) feed.event({ deviceId, category, model, ...e });
@@ -101,4 +115,16 @@ function differ(
 ): boolean {
   for (const k of metrics) if (a[k] !== b[k]) return true;
   return false;
+}
+
+/** The mode's `observable` rule holds at this sample (always, for a mode without one). */
+function visible(
+  rule: { metric: string; healthyMin: number; faultyBelow: number } | undefined,
+  faulty: Record<string, number>,
+  healthy: Record<string, number>,
+): boolean {
+  if (!rule) return true;
+  const a = faulty[rule.metric];
+  const b = healthy[rule.metric];
+  return a !== undefined && b !== undefined && b >= rule.healthyMin && a < rule.faultyBelow;
 }

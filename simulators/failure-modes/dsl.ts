@@ -54,7 +54,7 @@ export const code = (
   at: number,
   source: FaultCode['source'],
   detail: string,
-  opts: { delayHours?: number; repeatHours?: number } = {},
+  opts: { delayHours?: number; repeatHours?: number; monitor?: boolean } = {},
 ): FaultCode => ({
   code: c,
   severity,
@@ -62,8 +62,17 @@ export const code = (
   delayHours: opts.delayHours ?? 0,
   source,
   detail,
+  monitor: opts.monitor ?? false,
   ...(opts.repeatHours !== undefined ? { repeatHours: opts.repeatHours } : {}),
 });
+
+/** `metric` is moved by the product model's own physics (see EffectSchema, op `model`). */
+export const shaped = (
+  metric: string,
+  direction: 'up' | 'down',
+  value: number,
+  when: EffectCondition = 'always',
+): Effect => ({ metric, direction, op: 'model', value, when });
 
 /** Span of a sudden fault: failure at onset. */
 export const SUDDEN = { min: 0, max: 0 } as const;

@@ -1,5 +1,5 @@
 import type { FailureModeInput } from '../failure-modes.ts';
-import { code, down, downRel, stuck, SUDDEN, up } from './dsl.ts';
+import { code, down, downRel, shaped, stuck, SUDDEN, up } from './dsl.ts';
 
 /**
  * Household cars (combustion and electric variants) and excavators. Car codes are SAE J2012
@@ -30,11 +30,15 @@ export const MACHINE_MODES: FailureModeInput[] = [
     description: 'Thermostat stuck open: engine never reaches regulating temperature',
     spanDays: SUDDEN,
     curve: 'step',
-    effects: [down('coolant_temp_c', 25, 'running')],
-    failureCriterion: 'coolant below 75 °C after a 15-minute drive',
+    // The radiator is in circuit from cold: the car model warms the engine slower, to a plateau
+    // of 58–74 °C instead of 90 °C (lower in the cold and at speed); stuck while warm, the
+    // coolant sinks to that plateau within minutes. A cold engine looks the same either way.
+    effects: [shaped('coolant_temp_c', 'down', 25, 'running')],
+    failureCriterion: 'coolant below 75 °C once a healthy engine would regulate (≥ 80 °C)',
+    observable: { metric: 'coolant_temp_c', healthyMin: 80, faultyBelow: 75 },
     codes: [
       code('P0128', 'warning', 1, 'obd2', 'coolant below thermostat regulating temperature', {
-        delayHours: 2,
+        monitor: true,
       }),
     ],
   },

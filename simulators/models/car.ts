@@ -1,5 +1,14 @@
 import { isWeekend, localHour, outdoorTemp } from '../environment.ts';
-import { approach, clamp, get, md, Usage, type DeviceModel, type DeviceParams } from '../model.ts';
+import {
+  approach,
+  clamp,
+  get,
+  md,
+  Usage,
+  type DeviceModel,
+  type DeviceParams,
+  type ModelFault,
+} from '../model.ts';
 
 /**
  * Household cars, OBD-II style, in a combustion and an electric variant. Trips are 15-minute
@@ -36,6 +45,79 @@ function drive(p: DeviceParams, u: Usage, t: number, dtS: number) {
   return { driving, speed, km, minutes: u.minutesInState(t, 12) };
 }
 
+/** Regulated coolant temperature of a healthy engine, °C, and its warm-up time constant, min. */
+const REGULATED_C = 90;
+const WARMUP_TAU_MIN = 5;
+/** An ECU's P0128 check: its model says ≥ 80 °C (thermostat open) and the sensor reads < 75. */
+const THERMOSTAT_OPEN_C = 80;
+const P0128_BELOW_C = 75;
+
+/**
+ * Coolant plateau of an engine whose thermostat is stuck open: the radiator is in circuit from
+ * cold, so the coolant settles where the engine's heat equals what the radiator sheds —
+ * lower in the cold and at speed (more airflow through the radiator), 58–74 °C.
+ */
+const stuckOpenPlateau = (out: number, speed: number): number =>
+  clamp(66 + 0.25 * out - 0.08 * (speed - 40), 58, 74);
+
+/**
+ * Coolant temperature `minutes` into a drive that started at `start` (epoch ms), with the
+ * thermostat stuck open from `onset` (Infinity: healthy). From cold it warms with a longer
+ * time constant (8 min) to the plateau; stuck while warm, it sinks to the plateau in minutes.
+ */
+function drivingCoolant(out: number, speed: number, minutes: number, start: number, onset: number) {
+  const healthy = approach(out, REGULATED_C, minutes, WARMUP_TAU_MIN);
+  const at = (onset - start) / 60_000; // minutes into the drive when it stuck
+  if (at > minutes) return healthy;
+  const plateau = stuckOpenPlateau(out, speed);
+  if (at <= 0) return approach(out, plateau, minutes, 8);
+  const stuck = approach(out, REGULATED_C, at, WARMUP_TAU_MIN);
+  return approach(stuck, plateau, minutes - at, stuck > plateau ? 2 : 8);
+}
+
+/**
+ * The ECU's P0128 rationality check over the drive [start, end] (epoch ms): trips at the first
+ * moment its coolant model (a healthy warm-up from the ambient temperature) is at the
+ * thermostat's opening temperature and the sensor reads below 75 °C. Checked every half
+ * minute, as an ECU checks continuously however rarely the telematics unit samples.
+ */
+function p0128Trips(out: number, speed: number, start: number, end: number, onset: number) {
+  if (onset >= end) return false;
+  const minutes = (end - start) / 60_000;
+  const from = Math.max(0, (onset - start) / 60_000);
+  for (let m = from; ; m = Math.min(minutes, m + 0.5)) {
+    const healthy = approach(out, REGULATED_C, m, WARMUP_TAU_MIN);
+    if (healthy >= THERMOSTAT_OPEN_C && drivingCoolant(out, speed, m, start, onset) < P0128_BELOW_C)
+      return true;
+    if (m >= minutes) return false;
+  }
+}
+
+/** Codes the engine's ECU sets by t under the fault the model carries (P0128 for a stuck thermostat). */
+function ecuCodes(
+  p: DeviceParams,
+  u: Usage,
+  t: number,
+  dtS: number,
+  d: { driving: boolean; speed: number; minutes: number },
+  out: number,
+  fault: ModelFault | undefined,
+): readonly string[] | undefined {
+  if (fault?.mode !== 'thermostat_stuck_open') return undefined;
+  if (d.driving) {
+    const start = t - d.minutes * 60_000;
+    return p0128Trips(out, d.speed, start, t, fault.onset) ? P0128 : undefined;
+  }
+  // Parked: a drive that ended since the last sample may have tripped the check on the way.
+  if (d.minutes * 60 > dtS + 60) return undefined;
+  const end = t - d.minutes * 60_000;
+  const last = drive(p, u, end - 1, 60);
+  if (!last.driving) return undefined;
+  const start = end - 1 - last.minutes * 60_000;
+  return p0128Trips(out, last.speed, start, end, fault.onset) ? P0128 : undefined;
+}
+const P0128 = Object.freeze(['P0128']);
+
 export const combustionCar: DeviceModel = {
   category: 'household_car',
   name: 'Sedan 1.5T',
@@ -55,16 +137,19 @@ export const combustionCar: DeviceModel = {
     fuel: rng.range(30, 95),
     pad: rng.range(9, 12),
   }),
-  step(p, s, t, dtS) {
+  step(p, s, t, dtS, _rng, fault) {
     const out = outdoorTemp(p.climate, p.weatherSeed, t);
-    const d = drive(p, trips(p), t, dtS);
+    const u = trips(p);
+    const d = drive(p, u, t, dtS);
     let fuel = get(s, 'fuel') - d.km * 0.14 * p.unitFactor;
     if (fuel < 12) fuel = 95; // refuelled
     const state = { odometer: get(s, 'odometer') + d.km, fuel, pad: get(s, 'pad') - d.km * 6e-5 };
     const rpm = d.driving ? 800 + d.speed * 24 : 0;
+    const stuckFrom = fault?.mode === 'thermostat_stuck_open' ? fault.onset : Infinity;
     const coolant = d.driving
-      ? approach(out, 90, d.minutes, 5)
-      : approach(90, out, d.minutes + (d.minutes > 170 ? 600 : 0), 90);
+      ? drivingCoolant(out, d.speed, d.minutes, t - d.minutes * 60_000, stuckFrom)
+      : approach(REGULATED_C, out, d.minutes + (d.minutes > 170 ? 600 : 0), 90);
+    const codes = ecuCodes(p, u, t, dtS, d, out, fault);
     return {
       state,
       metrics: {
@@ -78,6 +163,7 @@ export const combustionCar: DeviceModel = {
         brake_pad_mm: state.pad,
       },
       flags: { running: d.driving },
+      ...(codes ? { codes } : {}),
     };
   },
 };
