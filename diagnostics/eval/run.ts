@@ -2,7 +2,7 @@ import type { AlertCandidate } from '../types.ts';
 import { createDiagnosticsEngine } from '../engine.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from '../profiles/schema.ts';
 import type { FleetReferences } from '../engine/plan.ts';
-import { scoreRun, type AlertRecord, type RulCheckpoint, type Score } from './score.ts';
+import { graceEnd, scoreRun, type AlertRecord, type RulCheckpoint, type Score } from './score.ts';
 import { planRun, simulateDevice, type FleetRun } from './simulate.ts';
 
 /** One evaluation pass of the engine over a simulated fleet with known faults. */
@@ -73,7 +73,7 @@ export function evaluatePass(opts: PassOptions): PassResult {
           t !== undefined &&
           c.modeId === t.mode &&
           c.ts >= (t.kind === 'sudden' ? t.failureAt : Math.max(t.onset, run.start)) &&
-          c.ts <= t.failureAt + opts.graceMs;
+          c.ts <= graceEnd(t, opts);
         if (right && Number.isNaN(detectedAt)) {
           detectedAt = c.ts;
           nextRul = c.ts;
@@ -100,6 +100,9 @@ export function evaluatePass(opts: PassOptions): PassResult {
       },
       event(e) {
         take(engine.processEvent(e));
+      },
+      observable(ts) {
+        if (t) t.observableAt = ts; // before the sample's alerts are judged
       },
     });
     if (t && observableAt !== undefined) t.observableAt = observableAt;

@@ -165,6 +165,33 @@ describe('evaluation scoring', () => {
     expect(s.overall.sudden.withinTwoSamples).toBe(1);
   });
 
+  it('a sudden fault that shows only days after the failure (unit idle) is still detected within the grace after it shows', () => {
+    const late = at(50) + 2 * DAY; // parked over a weekend
+    const shown = truth.map((t) => (t.deviceId === 'C' ? { ...t, observableAt: late } : t));
+    const run = (alerts: AlertRecord[], tr: TruthRecord[]) =>
+      scoreRun({
+        truth: tr,
+        alerts,
+        rul: [],
+        start: START,
+        end: at(100),
+        devices: 4,
+        graceMs: DAY,
+      });
+    const s = run([alert('C', 'logic_board_failure', late)], shown);
+    const m = s.modes.find((x) => x.mode === 'logic_board_failure')!;
+    expect(m.recall).toBe(1);
+    expect(m.delaySamplesMax).toBe(1);
+    expect(s.overall.falseAlarms).toBe(0);
+    // Without a later observation the grace runs from the failure: too late, missed, not false.
+    const missed = run([alert('C', 'logic_board_failure', late)], truth);
+    expect(missed.overall.sudden.recall).toBe(0);
+    expect(missed.overall.falseAlarms).toBe(0);
+    // And more than the grace after it showed is missed as well.
+    const tooLate = run([alert('C', 'logic_board_failure', late + DAY + 600_000)], shown);
+    expect(tooLate.overall.sudden.recall).toBe(0);
+  });
+
   it('RUL: error and late share over checkpoints up to the failure', () => {
     const s = scoreRun({
       truth,

@@ -8,8 +8,10 @@
  *   onset (or the window start, if the unit arrived degrading) and at most `graceMs` after its
  *   failure. Lead time = failure − that alert (negative when it came after the failure);
  *   lead share = lead / the fault's degradation span (failure − onset).
- * - A **sudden** fault is detected by an alert naming its mode within `graceMs` after the
- *   failure; its delay is counted in samples: the first sample at or after the failure is 1.
+ * - A **sudden** fault is detected by an alert naming its mode at or after the failure and
+ *   within `graceMs` after it became observable (`observableAt`, default the failure: a car
+ *   whose thermostat sticks on Friday night and that stays parked until Monday shows it on
+ *   Monday); its delay is counted in samples: the first sample at or after that is 1.
  * - Every other alert is false (wrong mode, or the right mode before the fault started), except
  *   alerts on a failed unit after its failure + grace: the unit is broken and due for repair;
  *   they are counted as `aftermath`, neither true nor false.
@@ -158,7 +160,7 @@ export function scoreRun(input: ScoreInput): Score {
   const falseAlarmList: AlertRecord[] = [];
   for (const a of alerts) {
     const t = truthByDevice.get(a.deviceId);
-    if (t && a.ts > t.failureAt + input.graceMs) {
+    if (t && a.ts > graceEnd(t, input)) {
       if (a.mode !== t.mode || detection.has(a.deviceId)) {
         aftermath++;
         continue;
@@ -170,7 +172,7 @@ export function scoreRun(input: ScoreInput): Score {
       detection.set(a.deviceId, a);
       r.tp++;
       r.detectedBy[a.detector] = (r.detectedBy[a.detector] ?? 0) + 1;
-    } else if (t && t.mode === a.mode && a.ts > t.failureAt + input.graceMs) {
+    } else if (t && t.mode === a.mode && a.ts > graceEnd(t, input)) {
       aftermath++; // the fault's own mode, too late to count: missed, not false
       r.alerts--;
     } else {
@@ -214,8 +216,18 @@ function kindOf(rows: Map<string, Acc>, a: AlertRecord, input: ScoreInput): Mode
   return rows.get(key)?.kind ?? input.modeKinds?.get(key) ?? 'builtin';
 }
 
+/**
+ * Last moment an alert still detects the fault: `graceMs` after its failure, or for a sudden
+ * fault after it became observable (no one can alert on a fault nothing shows yet).
+ */
+export function graceEnd(t: TruthRecord, input: Pick<ScoreInput, 'graceMs'>): number {
+  const from =
+    t.kind === 'sudden' ? Math.max(t.failureAt, t.observableAt ?? t.failureAt) : t.failureAt;
+  return from + input.graceMs;
+}
+
 function detects(t: TruthRecord, a: AlertRecord, input: ScoreInput): boolean {
-  if (a.ts > t.failureAt + input.graceMs) return false;
+  if (a.ts > graceEnd(t, input)) return false;
   if (t.kind === 'sudden') return a.ts >= t.failureAt;
   return a.ts >= Math.min(Math.max(t.onset, input.start), t.failureAt);
 }

@@ -46,6 +46,8 @@ export interface DeviceFeed {
   sample(sample: Sample): boolean | void;
   /** Called with every fault code the device reports (after the sample it came with). */
   event(event: DeviceEvent): void;
+  /** Called once, before that sample, when a sudden fault first shows (see simulateDevice). */
+  observable?(ts: number): void;
 }
 
 /**
@@ -97,8 +99,10 @@ export function simulateDevice(
           // Under a rule, the unit's own check seeing it (P0128 set mid-drive, reported at the
           // next sample) is an observation too: the readings may never be sampled at the moment.
           (rule !== undefined && events.length > 0))
-      )
+      ) {
         observableAt = t;
+        feed.observable?.(t);
+      }
     }
     const go = feed.sample({ deviceId, category, model, ts: t, metrics: reading.metrics });
     for (const e of events) feed.event({ deviceId, category, model, ...e });
