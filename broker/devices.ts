@@ -80,8 +80,11 @@ const toDevice = (r: Row): Device => ({
 
 const COLS = 'id, category, model, serial, disabled, online, created_at, last_seen_at';
 
-/** How long online marks wait to share one UPDATE (the retained status message is immediate). */
-const ONLINE_LINGER_MS = 50;
+/**
+ * Least time between two UPDATEs of online marks: a lone mark is written at once, marks that
+ * come while the last UPDATE is recent share the next one.
+ */
+const ONLINE_SPACING_MS = 50;
 
 /**
  * Connect storms (a fleet starting, or reconnecting after a broker restart) make thousands of
@@ -124,16 +127,20 @@ function batchedReads(sql: Sql): (id: string) => Promise<Row | undefined> {
 }
 
 /**
- * Online marks in one UPDATE per `ONLINE_LINGER_MS`; one UPDATE at a time, so a later mark of
- * a device is never overwritten by an earlier one, and within a batch its last mark wins.
+ * Online marks in one UPDATE at most every `ONLINE_SPACING_MS`; one UPDATE at a time, so a
+ * later mark of a device is never overwritten by an earlier one, and within a batch its last
+ * mark wins.
  */
 function batchedOnlineMarks(sql: Sql): (id: string, online: boolean, at: Date) => Promise<void> {
   let pending = new Map<string, { online: boolean; at: Date }>();
   let waiters: Array<{ ok(): void; fail(e: unknown): void }> = [];
   let running = false;
+  let lastStart = -Infinity;
   const drain = async () => {
     while (pending.size > 0) {
-      await new Promise((r) => setTimeout(r, ONLINE_LINGER_MS));
+      const wait = lastStart + ONLINE_SPACING_MS - performance.now();
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+      lastStart = performance.now();
       const batch = [...pending];
       const settle = waiters;
       pending = new Map();
