@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Env } from '../app/config.ts';
 import { api, connectDevice, provision, type Provisioned } from './helpers/clients.ts';
+import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';
+import { describeWithService } from './helpers/require-service.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
 interface Created {
@@ -15,9 +18,9 @@ interface Bulk {
 /**
  * Device credentials through the public interface: verified secrets are remembered (no scrypt
  * on reconnect), which must never let a disabled device or a replaced secret back in; bulk
- * provisioning.
+ * provisioning. On PGlite and on PostgreSQL (the batched statements use arrays).
  */
-describe('device credentials', () => {
+function credentialsSuite(env: () => Env): void {
   let svc: RunningService;
   const post = <T>(url: string, body?: unknown, token?: string) =>
     api<T>(svc.httpUrl, 'POST', url, token ?? svc.adminToken, body);
@@ -25,7 +28,7 @@ describe('device credentials', () => {
   const connectOnce = async (d: Provisioned) => (await connectDevice(svc.mqttUrl, d)).endAsync();
 
   beforeAll(async () => {
-    svc = await startService();
+    svc = await startService(env());
   });
   afterAll(async () => {
     await svc?.stop();
@@ -124,4 +127,27 @@ describe('device credentials', () => {
     );
     expect(r.status).toBe(403);
   });
-});
+}
+
+describe('device credentials on PGlite', () => credentialsSuite(() => ({})));
+
+let pgDown: string | undefined;
+try {
+  pgDown = await probePostgres();
+} catch (err) {
+  pgDown = (err as Error).message;
+}
+describeWithService(
+  'PostgreSQL',
+  pgDown === undefined,
+  pgDown ?? '',
+  'device credentials on PostgreSQL',
+  () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+    });
+    afterAll(async () => db?.drop());
+    credentialsSuite(() => ({ DATABASE_URL: db.url }));
+  },
+);
