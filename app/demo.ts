@@ -79,7 +79,9 @@ export async function runDemo(
       '--ground-truth',
       path.join(config.dataDir, 'demo-ground-truth.jsonl'),
     ],
-    { ...io, env },
+    // The fleet's once-a-second progress line would scroll the list above out of sight: one
+    // every 15 s; everything else it says (provisioning, connecting, errors) as it comes.
+    { ...io, stderr: throttleProgress(io.stderr, 15_000), env },
   );
   // Every simulated device of a 三包 category gets its warranty unit (sold in the last two
   // years, one of six production batches), so alerts can become repair orders and the fleet
@@ -95,6 +97,18 @@ export async function runDemo(
   await units;
   await service.close();
   return code;
+}
+
+/** Passes lines through, except the runner's progress lines (they start with the simulated time). */
+function throttleProgress(out: (s: string) => void, everyMs: number): (s: string) => void {
+  let last = -Infinity;
+  return (s) => {
+    if (!/^\d{4}-\d\d-\d\dT/.test(s)) return out(s);
+    const now = performance.now();
+    if (now - last < everyMs) return;
+    last = now;
+    out(s);
+  };
 }
 
 async function call(api: string, token: string, method: string, url: string, body?: unknown) {
