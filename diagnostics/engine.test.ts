@@ -133,6 +133,27 @@ describe('diagnostics engine', () => {
     expect(engine.openCandidates('ac-1').map((c) => c.modeId)).not.toContain('data_missing');
   });
 
+  it('missing data: a device replaying the past (timestamps months behind the clock) is not silent while its readings arrive', () => {
+    // An accelerated simulated fleet, or a backlog uploaded after a long outage: the readings
+    // are 90 days old by their timestamps but keep arriving. Judged by timestamps alone every
+    // such device was reported missing at the first tick.
+    const wall = T0 + 90 * 24 * 60 * MINUTE;
+    let now = wall;
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, clock: () => now });
+    const g = gauss(rng(4));
+    for (let i = 0; i < 50; i++) {
+      now = wall + i * 1000; // one simulated minute per wall second
+      engine.process(acSample(i, g));
+    }
+    expect(engine.tick(now + 1000)).toEqual([]);
+    // The replay stops: silent on both clocks once five intervals (minutes) pass without arrivals.
+    expect(engine.tick(now + 4 * MINUTE)).toEqual([]);
+    const t = engine.tick(now + 6 * MINUTE);
+    expect(t).toHaveLength(1);
+    expect(t[0]).toMatchObject({ modeId: 'data_missing' });
+    expect(t[0]!.evidence[0]!.message).toMatch(/^no data for 360 s/);
+  });
+
   it('samples of a category without a profile are ignored and counted', () => {
     const engine = createDiagnosticsEngine({
       profiles: PROFILES.filter((p) => p.category !== 'tv'),

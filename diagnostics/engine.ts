@@ -219,6 +219,7 @@ export function createDiagnosticsEngine(
       }
       const out: AlertCandidate[] = [];
       let v = gapDetector.update(dev.gap, sample);
+      dev.gap.arrivedAt = clock(); // even for an old reading: the device is not silent
       if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
       else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing))
         dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed

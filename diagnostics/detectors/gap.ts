@@ -10,6 +10,12 @@ import type { TickingDetector } from './detector.ts';
  * The expected interval comes from the profile when known, else it is learnt as an EWMA of
  * the observed intervals (gaps excluded, so a flaky link does not teach itself as normal).
  * Samples older than the newest one (a batched upload after a reconnection) are ignored here.
+ *
+ * `tick` judges silence on two clocks and needs both to agree: the samples' own time (how long
+ * since the newest reading was taken) and the receiving side's (`arrivedAt`, when a reading last
+ * arrived, which the engine records). A device uploading a backlog, or a simulated fleet
+ * replaying past months, sends readings whose timestamps lag the wall clock; it is not silent,
+ * and judged by timestamps alone every such device was reported missing at the first tick.
  */
 export interface GapConfig {
   /** Expected sampling interval in ms; learnt from the data when absent. */
@@ -29,19 +35,21 @@ export interface GapState {
   warmup: number;
   /** The current silence was already reported by tick. */
   reported: boolean;
+  /** Receiver's clock (ms) when the last reading arrived, newest or not; 0 = not recorded. */
+  arrivedAt: number;
 }
 
-function gapVerdict(st: GapState, end: number, open: boolean): Verdict {
-  const missed = Math.floor((end - st.lastTs) / st.interval) - (open ? 0 : 1);
+function gapVerdict(st: GapState, end: number, open: boolean, silentMs = end - st.lastTs): Verdict {
+  const missed = Math.floor(silentMs / st.interval) - (open ? 0 : 1);
   return {
     detector: 'gap',
     severity: 'minor',
     findings: [{ metric: '*', value: Number.NaN, expected: st.interval, score: missed }],
-    windowStart: st.lastTs,
+    windowStart: end - silentMs,
     windowEnd: end,
     message: open
-      ? `no data for ${Math.round((end - st.lastTs) / 1000)} s (${missed} expected samples missing)`
-      : `data gap of ${Math.round((end - st.lastTs) / 1000)} s (${missed} expected samples missing)`,
+      ? `no data for ${Math.round(silentMs / 1000)} s (${missed} expected samples missing)`
+      : `data gap of ${Math.round(silentMs / 1000)} s (${missed} expected samples missing)`,
   };
 }
 
@@ -61,6 +69,7 @@ export const gapDetector: TickingDetector<GapConfig, GapState> = {
       factor: config.factor ?? 5,
       warmup: config.warmup ?? 10,
       reported: false,
+      arrivedAt: 0,
     };
   },
   update(st, sample) {
@@ -82,8 +91,11 @@ export const gapDetector: TickingDetector<GapConfig, GapState> = {
     return verdict;
   },
   tick(st, now) {
-    if (st.reported || !armed(st) || now - st.lastTs <= st.factor * st.interval) return null;
+    if (st.reported || !armed(st)) return null;
+    // Silent by the samples' time and by the arrivals' (see the top of this file).
+    const silentMs = Math.min(now - st.lastTs, st.arrivedAt > 0 ? now - st.arrivedAt : Infinity);
+    if (silentMs <= st.factor * st.interval) return null;
     st.reported = true;
-    return gapVerdict(st, now, true);
+    return gapVerdict(st, now, true, silentMs);
   },
 };
