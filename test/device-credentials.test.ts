@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../app/config.ts';
 import { api, connectDevice, provision, type Provisioned } from './helpers/clients.ts';
-import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';
-import { describeWithService } from './helpers/require-service.ts';
+import { describeOnPostgresDb } from './helpers/postgres.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
 interface Created {
@@ -131,23 +130,6 @@ function credentialsSuite(env: () => Env): void {
 
 describe('device credentials on PGlite', () => credentialsSuite(() => ({})));
 
-let pgDown: string | undefined;
-try {
-  pgDown = await probePostgres();
-} catch (err) {
-  pgDown = (err as Error).message;
-}
-describeWithService(
-  'PostgreSQL',
-  pgDown === undefined,
-  pgDown ?? '',
-  'device credentials on PostgreSQL',
-  () => {
-    let db: TestDatabase;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-    });
-    afterAll(async () => db?.drop());
-    credentialsSuite(() => ({ DATABASE_URL: db.url }));
-  },
+await describeOnPostgresDb('device credentials on PostgreSQL', (db) =>
+  credentialsSuite(() => ({ DATABASE_URL: db().url })),
 );

@@ -6,8 +6,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../app/cli.ts';
 import { api, connectDevice, provision, waitFor } from './helpers/clients.ts';
-import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';
-import { describeWithService } from './helpers/require-service.ts';
+import { describeOnPostgresDb } from './helpers/postgres.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
 /**
@@ -382,23 +381,6 @@ interface Report {
 
 describe('fleet overview on PGlite', () => overviewSuite('PGlite', () => ({})));
 
-let pgDown: string | undefined;
-try {
-  pgDown = await probePostgres();
-} catch (err) {
-  pgDown = (err as Error).message;
-}
-describeWithService(
-  'PostgreSQL',
-  pgDown === undefined,
-  pgDown ?? '',
-  'fleet overview on PostgreSQL',
-  () => {
-    let db: TestDatabase;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-    });
-    afterAll(async () => db?.drop());
-    overviewSuite('PostgreSQL', () => ({ DATABASE_URL: db.url }));
-  },
+await describeOnPostgresDb('fleet overview on PostgreSQL', (db) =>
+  overviewSuite('PostgreSQL', () => ({ DATABASE_URL: db().url })),
 );

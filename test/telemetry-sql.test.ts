@@ -1,8 +1,7 @@
 import { migrate, openPglite } from '../app/db.ts';
 import { describeTelemetryStoreContract } from '../ingest/telemetry-store.contract.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
-import { createTestDatabase, probePostgres } from './helpers/postgres.ts';
-import { describeWithService } from './helpers/require-service.ts';
+import { createTestDatabase, describeIfPostgres } from './helpers/postgres.ts';
 
 describeTelemetryStoreContract('SQL on PGlite', async () => {
   const sql = await openPglite();
@@ -12,18 +11,11 @@ describeTelemetryStoreContract('SQL on PGlite', async () => {
   return { store, cleanup: () => sql.close() };
 });
 
-const pgProblem = await probePostgres();
-describeWithService(
-  'PostgreSQL',
-  pgProblem === undefined,
-  pgProblem ?? '',
-  'SQL telemetry on PostgreSQL',
-  () => {
-    describeTelemetryStoreContract('SQL on PostgreSQL', async () => {
-      const db = await createTestDatabase();
-      const store = createSqlTelemetryStore(db.sql);
-      await store.init();
-      return { store, cleanup: () => db.drop() };
-    });
-  },
-);
+await describeIfPostgres('SQL telemetry on PostgreSQL', () => {
+  describeTelemetryStoreContract('SQL on PostgreSQL', async () => {
+    const db = await createTestDatabase();
+    const store = createSqlTelemetryStore(db.sql);
+    await store.init();
+    return { store, cleanup: () => db.drop() };
+  });
+});

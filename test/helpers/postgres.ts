@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { connectPostgres, migrate, type Sql } from '../../app/db.ts';
+import { describeWithService } from './require-service.ts';
 
 /** Server used for PostgreSQL tests; the machine's local cluster by default (trust auth). */
 export const TEST_PG_URL =
@@ -48,4 +50,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await a.end();
     },
   };
+}
+
+/**
+ * A suite that needs the PostgreSQL server: probed once, then skipped or failed per STYLE.md §13
+ * (`describeWithService`) when it is down.
+ */
+export async function describeIfPostgres(name: string, fn: () => void): Promise<void> {
+  const problem = await probePostgres();
+  describeWithService('PostgreSQL', problem === undefined, problem ?? '', name, fn);
+}
+
+/** As `describeIfPostgres`, with a fresh migrated database for the suite (dropped after it). */
+export async function describeOnPostgresDb(
+  name: string,
+  fn: (db: () => TestDatabase) => void,
+): Promise<void> {
+  await describeIfPostgres(name, () => {
+    let db: TestDatabase | undefined;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+    });
+    afterAll(async () => db?.drop());
+    fn(() => {
+      if (!db) throw new Error('the PostgreSQL test database is not created yet');
+      return db;
+    });
+  });
 }
