@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WARRANTY_CATEGORIES } from '../warranty/index.ts';
 import path from 'node:path';
 import type { Config } from './config.ts';
+import { runServiceDesk } from './demo-desk.ts';
 import { startService } from './service.ts';
 
 interface Io {
@@ -31,6 +32,9 @@ export async function runDemo(
       'The fleet replays the last 4 days at ten simulated minutes per second (about 10 minutes), then',
       'runs in real time. Within seconds every device is connected and reporting, and units already',
       'wearing out raise alerts with their fault codes; injected failures fall due from the second minute.',
+      'A scripted service desk (the engineer token below) takes major and critical alerts: it opens a',
+      'repair order, has the unit repaired 30 s later (a command to the simulated device) and closes',
+      'the order, which writes the 三包 repair record; lines starting "desk:" say what it did.',
       '',
       `Admin token for this demo: ${token}`,
       `Engineer token: ${staff.engineer}    manufacturer token ("Demo"): ${staff.maker}`,
@@ -89,12 +93,20 @@ export async function runDemo(
   const units = registerUnitsAsDevicesAppear(api, token, stop.signal, (err) =>
     io.stderr(`demo: registering warranty units failed: ${(err as Error).message}`),
   );
+  const desk = runServiceDesk({
+    api,
+    token: staff.engineer,
+    outletId: 'DEMO-OUTLET',
+    signal: stop.signal,
+    say: io.stdout,
+    onError: (err) => io.stderr(`demo: service desk: ${(err as Error).message}`),
+  });
   const code = await Promise.race([
     fleet,
     new Promise<number>((r) => stop.signal.addEventListener('abort', () => r(0))),
   ]);
   stop.abort();
-  await units;
+  await Promise.all([units, desk]);
   await service.close();
   return code;
 }
@@ -124,7 +136,7 @@ async function call(api: string, token: string, method: string, url: string, bod
 }
 
 /** An engineer and a manufacturer token, and the authorized outlet repairs are recorded at. */
-async function demoStaff(
+export async function demoStaff(
   service: Awaited<ReturnType<typeof startService>>,
   api: string,
   admin: string,
@@ -143,7 +155,7 @@ async function demoStaff(
 
 const WARRANTY = new Set<string>(WARRANTY_CATEGORIES);
 
-async function registerUnitsAsDevicesAppear(
+export async function registerUnitsAsDevicesAppear(
   api: string,
   token: string,
   stop: AbortSignal,
