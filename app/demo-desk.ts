@@ -76,6 +76,9 @@ async function call(o: DeskOptions, method: string, url: string, body?: unknown)
 const failed = (what: string, r: Call) =>
   new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
 
+/** Items of an alert's parts list that are work, not a part (diagnostics/profiles). */
+const WORK = /\b(check|test|cleaning|flush|descaling|repair)\b/i;
+
 /** Part number for a part the diagnosis called for (the demo has no parts catalogue). */
 const partNumber = (name: string) => `DEMO-${name.toUpperCase().replace(/[^A-Z0-9]+/g, '-')}`;
 
@@ -134,10 +137,13 @@ export async function runServiceDesk(o: DeskOptions): Promise<DeskStats> {
     if (rec.status !== 'ok')
       throw new Error(`repair command to ${alert.deviceId}: ${rec.status} ${rec.error ?? ''}`);
     if (rec.result?.repaired) {
-      const parts = order.partsCalledFor.length > 0 ? order.partsCalledFor : [component];
+      // The alert calls for parts and for work (checks, tests, cleaning): only parts are replaced.
+      const work = order.partsCalledFor.filter((p) => WORK.test(p));
+      const called = order.partsCalledFor.filter((p) => !WORK.test(p));
+      const parts = called.length > 0 ? called : [component];
       const res = await call(o, 'POST', `/api/v1/repair-orders/${order.id}/close`, {
         inspectionResult: `${component} faulty, confirmed on the bench`,
-        workItems: parts.map((p) => `replace ${p}`),
+        workItems: [...parts.map((p) => `replace ${p}`), ...work],
         parts: parts.map((p) => ({ name: p, number: partNumber(p), genuine: true })),
         postRepairState: 'self-test passed',
         signatures: { repairer: 'demo-engineer' },
