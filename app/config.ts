@@ -74,7 +74,7 @@ export const ConfigSchema = z
     /** Upper bound of the on-disk ingest spool, bytes. Full = QoS 1 stops being acknowledged. */
     SPOOL_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
     /** Least time between two fsyncs of the spool, ms (group commit): adds up to this to a QoS 1 ack. */
-    SPOOL_COMMIT_MS: z.coerce.number().int().min(0).max(1000).default(5),
+    SPOOL_COMMIT_MS: z.coerce.number().int().min(0).max(1000).default(20),
     /** Samples per store write, and the longest a sample waits for its batch, ms. */
     INGEST_BATCH_SIZE: positiveInt.default(5000),
     INGEST_FLUSH_MS: positiveInt.default(100),

@@ -141,6 +141,8 @@ export async function startSanbao(
     },
     60_000,
     [
+      // As `npm start` runs it (package.json, bin/sanbao.js).
+      '--max-semi-space-size=64',
       ...(opts.nodeArgs ?? []),
       ...(opts.withoutDiagnostics
         ? ['--import', 'tsx', '--import', path.join(HERE, 'without-diagnostics.ts')]
