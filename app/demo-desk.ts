@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * The demo's service desk: a scripted engineer who works the alert queue through the public
  * API, so that within the demo's first minutes there are repair orders, 三包 repair records and
@@ -90,7 +92,7 @@ export async function runServiceDesk(o: DeskOptions): Promise<DeskStats> {
   const stats: DeskStats = { opened: 0, closed: 0, cancelled: 0 };
   /** Alerts tried already (ordered, or refused an order: no unit, taken by someone else). */
   const tried = new Set<string>();
-  const atOutlet: Array<{ order: Order; alert: Alert; since: number }> = [];
+  const atOutlet: Array<{ order: Order; alert: Alert; since: number; failures: number }> = [];
 
   const openOrders = async () => {
     const r = await call(o, 'GET', '/api/v1/alerts?status=open&limit=200');
@@ -111,7 +113,7 @@ export async function runServiceDesk(o: DeskOptions): Promise<DeskStats> {
       if (res.status === 404 || res.status === 409) continue;
       if (res.status !== 201) throw failed(`opening an order for alert ${alert.id}`, res);
       const order = res.body as Order;
-      atOutlet.push({ order, alert, since: Date.now() });
+      atOutlet.push({ order, alert, since: Date.now(), failures: 0 });
       stats.opened++;
       o.say(
         `desk: order ${order.id} opened for ${order.serial}: ${alert.modeId} (${alert.severity})`,
@@ -170,21 +172,26 @@ export async function runServiceDesk(o: DeskOptions): Promise<DeskStats> {
     return true;
   };
 
+  const report = (err: unknown) => {
+    if (!o.signal.aborted) o.onError(err);
+  };
   while (!o.signal.aborted) {
-    try {
-      for (const job of [...atOutlet]) {
-        if (o.signal.aborted || Date.now() - job.since < repairAfterMs) continue;
+    for (const job of [...atOutlet]) {
+      if (o.signal.aborted || Date.now() - job.since < repairAfterMs) continue;
+      try {
         if (await repair(job)) atOutlet.splice(atOutlet.indexOf(job), 1);
+      } catch (err) {
+        // One order that cannot be worked is reported and given up after three tries; the
+        // others go on.
+        report(err);
+        if (++job.failures >= 3) {
+          atOutlet.splice(atOutlet.indexOf(job), 1);
+          o.say(`desk: order ${job.order.id} left open after 3 failed attempts`);
+        }
       }
-      await openOrders();
-    } catch (err) {
-      if (!o.signal.aborted) o.onError(err);
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, pollMs);
-      t.unref();
-      o.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    });
+    await openOrders().catch(report);
+    await sleep(pollMs, undefined, { signal: o.signal, ref: false }).catch(() => undefined);
   }
   return stats;
 }
