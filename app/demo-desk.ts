@@ -57,12 +57,18 @@ interface Order {
   alertIds: string[];
 }
 
-interface Call {
+export interface Call {
   status: number;
   body: unknown;
 }
 
-async function call(o: DeskOptions, method: string, url: string, body?: unknown): Promise<Call> {
+/** One JSON call to the API with a bearer token (shared with app/demo.ts). */
+export async function call(
+  o: { api: string; token: string; signal?: AbortSignal },
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<Call> {
   const res = await fetch(`${o.api}${url}`, {
     method,
     headers: {
@@ -70,7 +76,7 @@ async function call(o: DeskOptions, method: string, url: string, body?: unknown)
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: o.signal,
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   return { status: res.status, body: (await res.json().catch(() => undefined)) as unknown };
 }

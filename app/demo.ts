@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WARRANTY_CATEGORIES } from '../warranty/index.ts';
 import path from 'node:path';
 import type { Config } from './config.ts';
-import { runServiceDesk } from './demo-desk.ts';
+import { call, runServiceDesk } from './demo-desk.ts';
 import { startService } from './service.ts';
 
 interface Io {
@@ -123,18 +123,6 @@ function throttleProgress(out: (s: string) => void, everyMs: number): (s: string
   };
 }
 
-async function call(api: string, token: string, method: string, url: string, body?: unknown) {
-  const res = await fetch(`${api}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => undefined)) as unknown };
-}
-
 /** An engineer and a manufacturer token, and the authorized outlet repairs are recorded at. */
 export async function demoStaff(
   service: Awaited<ReturnType<typeof startService>>,
@@ -143,7 +131,7 @@ export async function demoStaff(
 ): Promise<{ engineer: string; maker: string }> {
   const engineer = (await service.auth.issue({ role: 'engineer', subject: 'demo-engineer' })).token;
   const maker = (await service.auth.issue({ role: 'manufacturer', subject: 'Demo' })).token;
-  await call(api, admin, 'POST', '/api/v1/warranty/outlets', {
+  await call({ api, token: admin }, 'POST', '/api/v1/warranty/outlets', {
     id: 'DEMO-OUTLET',
     name: '演示授权服务站 Demo authorized outlet',
     manufacturer: 'Demo',
@@ -164,7 +152,7 @@ export async function registerUnitsAsDevicesAppear(
   const done = new Set<string>();
   while (!stop.aborted) {
     try {
-      const r = await call(api, token, 'GET', '/api/v1/devices?limit=1000');
+      const r = await call({ api, token }, 'GET', '/api/v1/devices?limit=1000');
       const devices =
         (
           r.body as {
@@ -180,7 +168,7 @@ export async function registerUnitsAsDevicesAppear(
         const sold = new Date(Date.now() + 8 * 3_600_000 - age * 86_400_000)
           .toISOString()
           .slice(0, 10);
-        await call(api, token, 'POST', '/api/v1/warranty/units', {
+        await call({ api, token }, 'POST', '/api/v1/warranty/units', {
           serial: `DEMO-${d.serial}`,
           category: d.category,
           model: d.model,
