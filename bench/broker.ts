@@ -8,8 +8,11 @@
 // bench/lib/without-diagnostics.ts), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
 // BENCH_SANBAO_ENV (extra variables for Sanbao), BENCH_NO_LATENCY (skip the latency probe),
 // BENCH_B_NODE_ARGS / BENCH_B_ENV with target sanbao-b or sanbao-nodiag-b: the same service with
-// other flags or variables, interleaved with the others, to A/B a tuning in one run,
-// BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_ROUNDS (1: fixed-rate runs per target and
+// other flags or variables, interleaved with the others, to A/B a tuning in one run (with
+// BENCH_B_ENV="BENCH_ABLATE=ingest|spool|store", the B variant runs without that stage of the
+// publish path: see bench/lib/ablate.ts),
+// BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_DEVICES (100,1000) and
+// BENCH_QOS (0,1): the fixed-rate configurations to run, BENCH_ROUNDS (1: fixed-rate runs per target and
 // configuration; the table shows the median CPU per message and the range).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
 // configuration, then the next), so load from other work on a shared machine hits them alike.
@@ -26,6 +29,10 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 12);
 const PHASES = (
   process.env.BENCH_PHASES ?? (process.env.BENCH_FIXED_ONLY ? 'fixed' : 'fixed,flood,idle')
 ).split(',');
+/** Fixed-rate configurations: publishing devices × QoS (a focused A/B needs only one). */
+const DEVICE_COUNTS = (process.env.BENCH_DEVICES ?? '100,1000').split(',').map(Number);
+const QOS_LEVELS = (process.env.BENCH_QOS ?? '0,1').split(',').map((q) => (q === '1' ? 1 : 0));
+const CONFIGS = DEVICE_COUNTS.flatMap((n) => QOS_LEVELS.map((q) => [n, q] as const));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 let clientErrors = 0;
 let closes = 0;
@@ -293,10 +300,10 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
       targets.push(t);
       byTarget.set(t, []);
     }
-    for (const n of [100, 1000]) {
+    for (const n of DEVICE_COUNTS) {
       const devices = new Map<Target, MqttClient[]>();
       for (const t of targets) devices.set(t, await connectMany(t, n));
-      for (const qos of [0, 1] as const) {
+      for (const qos of QOS_LEVELS) {
         // Not measured: every broker runs this configuration for WARMUP seconds first, so the
         // JIT has compiled its hot paths. Profiles of Sanbao show V8 still optimising its code
         // (TurboFan on the main thread and in background threads) for the first ~10 s of a
@@ -443,13 +450,13 @@ const out = [
   '',
   'Broker CPU per message relative to raw aedes (same configuration, runs interleaved):',
   '',
-  '| broker | 100 devices QoS 0 | 100 devices QoS 1 | 1000 devices QoS 0 | 1000 devices QoS 1 |',
-  '|---|---|---|---|---|',
+  `| broker | ${CONFIGS.map(([n, q]) => `${n} devices QoS ${q}`).join(' | ')} |`,
+  `|---|${CONFIGS.map(() => '---|').join('')}`,
   ...[...new Set([...cpu.keys()].map((k) => k.split('|')[0]!))]
     .filter((name) => name !== 'raw aedes')
     .map(
       (name) =>
-        `| ${name} | ${['100|0', '100|1', '1000|0', '1000|1']
+        `| ${name} | ${CONFIGS.map(([n, q]) => `${n}|${q}`)
           .map((c) => `${fmt(cpu.get(`${name}|${c}`)! / cpu.get(`raw aedes|${c}`)!, 2)}×`)
           .join(' | ')} |`,
     ),

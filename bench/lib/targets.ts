@@ -118,6 +118,17 @@ export async function startSanbao(
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-sanbao-'));
   const adminToken = 'bench-admin-token-0123456789';
+  const extraEnv = Object.fromEntries(
+    (process.env.BENCH_SANBAO_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+  // Measurement aids loaded before the service: no diagnostics, or one stage taken away.
+  const preloads = [
+    ...(opts.withoutDiagnostics ? [path.join(HERE, 'without-diagnostics.ts')] : []),
+    ...((opts.env?.BENCH_ABLATE ?? extraEnv.BENCH_ABLATE) ? [path.join(HERE, 'ablate.ts')] : []),
+  ];
   const proc = await spawnService(
     {
       DATA_DIR: dataDir,
@@ -132,20 +143,15 @@ export async function startSanbao(
       ...(opts.influxUrl ? { INFLUX_URL: opts.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
       ...opts.env,
       // Extra variables for experiments, e.g. BENCH_SANBAO_ENV="SPOOL_COMMIT_MS=20 INGEST_FLUSH_MS=50".
-      ...Object.fromEntries(
-        (process.env.BENCH_SANBAO_ENV ?? '')
-          .split(' ')
-          .filter(Boolean)
-          .map((kv) => kv.split('=') as [string, string]),
-      ),
+      ...extraEnv,
     },
     60_000,
     [
       // As `npm start` runs it (package.json, bin/sanbao.js).
       '--max-semi-space-size=64',
       ...(opts.nodeArgs ?? []),
-      ...(opts.withoutDiagnostics
-        ? ['--import', 'tsx', '--import', path.join(HERE, 'without-diagnostics.ts')]
+      ...(preloads.length > 0
+        ? ['--import', 'tsx', ...preloads.flatMap((p) => ['--import', p])]
         : []),
     ],
   );
