@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
-import { daysBetween } from '../warranty/calendar.ts';
+import { daysBetween, parseInstant } from '../warranty/calendar.ts';
 import { evaluateCase } from '../warranty/eligibility.ts';
 import { caseForUnit } from '../warranty/repair-facts.ts';
 import type {
@@ -8,7 +8,8 @@ import type {
   StoredRepairRecord,
   Unit,
 } from '../warranty/repair-record-schema.ts';
-import { chinaToday, componentLife, type ComponentLifeQuery } from './reliability.ts';
+import { chinaDateSql, chinaToday } from './china-date.ts';
+import { componentLife, type ComponentLifeQuery } from './reliability.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 import {
   fitWeibull,
@@ -157,12 +158,12 @@ export async function exposureForecast(
         if (remedyOn(mid)) lo = mid;
         else hi = mid;
       }
-    const since = c.lastRepair ?? c.unit.invoiceDate.slice(0, 10);
+    const since = c.lastRepair ?? parseInstant(c.unit.invoiceDate).date;
     windows.push({
       serial: c.unit.serial,
       remedy: now0,
       windowEnds: addDays(today, lo),
-      ageDays: Math.max(0, daysBetween(since.slice(0, 10), today)),
+      ageDays: Math.max(0, daysBetween(since, today)),
       remainingWindowDays: lo + 1,
     });
   }
@@ -218,8 +219,8 @@ async function loadCandidates(
     `WITH c AS (
        SELECT u.* FROM warranty_units u
         WHERE ${us.where} ${q.model ? 'AND u.model = $3' : 'AND $3::text IS NULL'}
-          AND left(u.invoice_date, 10)::date <= $1::date
-          AND (left(u.invoice_date, 10)::date > $1::date - $4::int
+          AND ${chinaDateSql('u.invoice_date')} <= $1::date
+          AND (${chinaDateSql('u.invoice_date')} > $1::date - $4::int
                OR EXISTS (SELECT 1 FROM warranty_repair_records r
                            WHERE r.serial = u.serial AND r.component = $2 AND r.cause = 'quality')))
      SELECT c.serial, c.category, c.model, c.invoice_date, c.delivery_date,
@@ -261,7 +262,7 @@ async function loadCandidates(
     return {
       unit,
       records,
-      lastRepair: last ? (last.body.handedBackAt ?? last.body.droppedOffAt).slice(0, 10) : null,
+      lastRepair: last ? parseInstant(last.body.handedBackAt ?? last.body.droppedOffAt).date : null,
       faultCode: last?.body.diagnosis.faultCode ?? null,
     };
   });

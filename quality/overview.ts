@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
+import { chinaDateSql, chinaToday } from './china-date.ts';
 import { deviceScopeSql, unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -81,7 +82,7 @@ const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** di
 
 export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Promise<FleetOverview> {
   const now = (deps.now ?? (() => new Date()))();
-  const today = now.toISOString().slice(0, 10);
+  const today = chinaToday(now); // invoice dates are China dates
   const ds = deviceScopeSql(scope, 1);
   const us = unitScopeSql(scope, 2);
   const unscoped = scope.manufacturer === null && scope.category === null;
@@ -119,7 +120,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
          SELECT serial, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
           WHERE e.cause = 'quality' ${inScope} GROUP BY serial)
        SELECT u.category, u.model, count(*)::int AS units,
-              coalesce(sum(greatest($1::date - left(u.invoice_date, 10)::date, 0)), 0)::float8 AS unit_days,
+              coalesce(sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0)), 0)::float8 AS unit_days,
               count(f.serial)::int AS failed_units, coalesce(sum(f.n), 0)::int AS repairs
          FROM warranty_units u LEFT JOIN f ON f.serial = u.serial
         WHERE ${us.where}
@@ -134,7 +135,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       unit_days: number;
     }>(
       `WITH exposure AS (
-         SELECT u.category, sum(greatest($1::date - left(u.invoice_date, 10)::date, 0))::float8 AS unit_days
+         SELECT u.category, sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0))::float8 AS unit_days
            FROM warranty_units u WHERE ${us.where} GROUP BY u.category)
        ${
          unscoped

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
+import { chinaDateSql, chinaToday } from './china-date.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 import {
@@ -185,10 +186,6 @@ export interface GroupLife {
   unitDays: number;
 }
 
-/** China civil date of an instant. */
-export const chinaToday = (now: Date) =>
-  new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-
 /**
  * Life data of one component per group, aggregated by the database: (group, time, censored)
  * with unit counts, quality repairs and unit-days of exposure.
@@ -211,11 +208,11 @@ export async function componentLife(
     unit_days: number;
   }>(
     `WITH units AS (
-       SELECT u.serial, left(u.invoice_date, 10)::date AS sold, ${GROUP_SQL[q.by]} AS grp
+       SELECT u.serial, ${chinaDateSql('u.invoice_date')} AS sold, ${GROUP_SQL[q.by]} AS grp
          FROM warranty_units u
-        WHERE ${us.where} ${modelClause} AND left(u.invoice_date, 10)::date <= $1::date),
+        WHERE ${us.where} ${modelClause} AND ${chinaDateSql('u.invoice_date')} <= $1::date),
      rep AS (
-       SELECT e.serial, min(left(e.dropped_off_at, 10)::date) AS first, count(*)::int AS n
+       SELECT e.serial, min(${chinaDateSql('e.dropped_off_at')}) AS first, count(*)::int AS n
          FROM (${EFFECTIVE_RECORDS}) e
         WHERE e.cause = 'quality' AND e.component = $2 AND e.serial IN (SELECT serial FROM units)
         GROUP BY e.serial)

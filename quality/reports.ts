@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
+import { parseInstant } from '../warranty/calendar.ts';
+import { chinaDateSql, chinaDateText } from './china-date.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
@@ -216,7 +218,7 @@ const periodRecords = (scope: FleetScope) => {
   return {
     sql: `SELECT e.*, u.category, u.model, u.manufacturer, u.production_batch, u.price_cny
             FROM (${EFFECTIVE_RECORDS}) e JOIN warranty_units u ON u.serial = e.serial
-           WHERE left(e.dropped_off_at, 10) >= $1 AND left(e.dropped_off_at, 10) < $2 AND ${us.where}`,
+           WHERE ${chinaDateText('e.dropped_off_at')} >= $1 AND ${chinaDateText('e.dropped_off_at')} < $2 AND ${us.where}`,
     params: us.params,
   };
 };
@@ -247,13 +249,13 @@ const ROWS: Record<ReportKind, RowsFn> = {
                 (count(*) FILTER (WHERE pr.remedy = 'exchange'))::int AS exchanges,
                 (count(*) FILTER (WHERE pr.remedy = 'return'))::int AS returns,
                 sum(pr.charges_cny)::float8 AS charges,
-                avg(left(pr.body ->> 'handedBackAt', 10)::date - left(pr.dropped_off_at, 10)::date)::float8 AS avg_days
+                avg(${chinaDateSql("(pr.body ->> 'handedBackAt')")} - ${chinaDateSql('pr.dropped_off_at')})::float8 AS avg_days
            FROM pr GROUP BY 1)
        SELECT coalesce(o.id, per.outlet_id) AS outlet_id, o.name, o.manufacturer, o.address,
               o.service_phone, o.authorized_from, o.authorized_to,
               (SELECT count(*)::int FROM warranty_technicians t
-                WHERE t.outlet_id = o.id AND left(t.valid_from, 10) < $2
-                  AND (t.valid_to IS NULL OR left(t.valid_to, 10) >= $1)) AS technicians,
+                WHERE t.outlet_id = o.id AND ${chinaDateText('t.valid_from')} < $2
+                  AND (t.valid_to IS NULL OR ${chinaDateText('t.valid_to')} >= $1)) AS technicians,
               coalesce(per.repairs, 0) AS repairs, coalesce(per.free_repairs, 0) AS free_repairs,
               coalesce(per.exchanges, 0) AS exchanges, coalesce(per.returns, 0) AS returns,
               coalesce(per.charges, 0) AS charges, per.avg_days
@@ -273,8 +275,8 @@ const ROWS: Record<ReportKind, RowsFn> = {
       authorizedTo: x.authorized_to,
       authorizedInPeriod:
         x.authorized_from !== null &&
-        x.authorized_from.slice(0, 10) < p.to &&
-        (x.authorized_to === null || x.authorized_to.slice(0, 10) >= p.from),
+        parseInstant(x.authorized_from).date < p.to &&
+        (x.authorized_to === null || parseInstant(x.authorized_to).date >= p.from),
       technicians: x.technicians,
       repairs: x.repairs,
       freeRepairs: x.free_repairs,
@@ -316,7 +318,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
                      WHEN bool_or(e.remedy = 'exchange') THEN 'exchange' ELSE 'repair' END AS remedy
            FROM (${EFFECTIVE_RECORDS}) e
           WHERE e.cause = 'quality' AND e.serial IN (SELECT serial FROM probs)
-            AND left(e.dropped_off_at, 10) < $2
+            AND ${chinaDateText('e.dropped_off_at')} < $2
           GROUP BY 1, 2)
        SELECT probs.*, a.total, a.first_repair, a.last_repair, a.component, a.remedy,
               (SELECT o.verification FROM repair_orders o
@@ -381,7 +383,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
         `SELECT o.id, o.serial, u.category, u.model, o.outlet_id, o.technician_certificate,
                 o.dropped_off_at, o.suspected_component, o.alert_ids
            FROM repair_orders o JOIN warranty_units u ON u.serial = o.serial
-          WHERE o.status = 'open' AND left(o.dropped_off_at, 10) < $2 AND $1::text IS NOT NULL
+          WHERE o.status = 'open' AND ${chinaDateText('o.dropped_off_at')} < $2 AND $1::text IS NOT NULL
             AND ${us.where}
           ORDER BY o.dropped_off_at`,
         [p.from, p.to, ...us.params],
@@ -465,17 +467,17 @@ const ROWS: Record<ReportKind, RowsFn> = {
          -- Only the columns used: both CTEs are materialised, and whole rows (record bodies,
          -- component lists) would go to temp files (bench:quality, 14 s → 8 s at 5M records).
          SELECT u.serial, u.category, u.invoice_date, u.price_cny, u.device_id
-           FROM warranty_units u WHERE left(u.invoice_date, 10) < $2 AND ${us.where}),
+           FROM warranty_units u WHERE ${chinaDateText('u.invoice_date')} < $2 AND ${us.where}),
        pr AS (
          SELECT e.serial, e.cause, e.component, e.remedy, e.charges_cny, units.category,
                 units.price_cny
            FROM (${EFFECTIVE_RECORDS}) e
            JOIN units ON units.serial = e.serial
-          WHERE left(e.dropped_off_at, 10) >= $1 AND left(e.dropped_off_at, 10) < $2),
+          WHERE ${chinaDateText('e.dropped_off_at')} >= $1 AND ${chinaDateText('e.dropped_off_at')} < $2),
        ex AS (
          SELECT category, count(*)::int AS units,
-                (count(*) FILTER (WHERE left(invoice_date, 10) >= $1))::int AS sold,
-                sum(greatest($2::date - greatest(left(invoice_date, 10)::date, $1::date), 0))::float8 AS unit_days
+                (count(*) FILTER (WHERE ${chinaDateText('invoice_date')} >= $1))::int AS sold,
+                sum(greatest($2::date - greatest(${chinaDateSql('invoice_date')}, $1::date), 0))::float8 AS unit_days
            FROM units GROUP BY category),
        rec AS (
          SELECT category,
