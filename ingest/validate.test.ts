@@ -50,6 +50,8 @@ describe('decodeTelemetry', () => {
       'ts',
     ],
     ['a timestamp from 1970', { ts: 0, metrics: { power_w: 1 } }, 'timestamp', 'ts'],
+    // Beyond what a Date holds: wording the reason threw (and closed the connection) before.
+    ['a timestamp of 1e300', { ts: 1e300, metrics: { power_w: 1 } }, 'timestamp', 'ts'],
     [
       'an ISO date without zone',
       { ts: '2026-11-23T08:00:00', metrics: { power_w: 1 } },

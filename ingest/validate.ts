@@ -185,11 +185,15 @@ function toEpochMs(ts: number | string): number {
 
 function checkTs(ts: number, now: number, l: Limits): string | undefined {
   if (ts > now + l.maxFutureMs)
-    return `${new Date(ts).toISOString()} is more than ${l.maxFutureMs / 1000} s in the future (check the device clock)`;
+    return `${when(ts)} is more than ${l.maxFutureMs / 1000} s in the future (check the device clock)`;
   if (ts < now - l.maxPastMs)
-    return `${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is more than ${Math.round(l.maxPastMs / 86_400_000)} days in the past`;
+    return `${when(ts)} is more than ${Math.round(l.maxPastMs / 86_400_000)} days in the past`;
   return undefined;
 }
+
+/** An instant for a message: ISO-8601 where a Date can hold it (±8.64e15 ms), else the number. */
+const when = (ts: number) =>
+  Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts);
 
 function summarise(details: Rejection['details']): string {
   const first = details.slice(0, 3).map((d) => `${d.path || '(payload)'}: ${d.message}`);
