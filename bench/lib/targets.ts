@@ -24,6 +24,15 @@ export interface Target {
   output?(): string;
 }
 
+/**
+ * Client id of publishing device `i` on the open baselines: as long as Sanbao's device ids (a
+ * UUID, 36 characters), so every broker parses, matches and forwards topics of the same length
+ * (`devices/{id}/telemetry`, 54 bytes). With `dev{i}` (23-byte topics) raw aedes did ~2 µs/msg
+ * less work than it does for the same fleet under Sanbao's ids.
+ */
+export const baselineDeviceId = (i: number) =>
+  `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
 function waitForLine(child: ChildProcess, text: string, ms = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -68,7 +77,7 @@ export async function startRawAedes(opts: { nodeArgs?: string[] } = {}): Promise
     pid: child.pid!,
     mqttUrl: `mqtt://127.0.0.1:${port}`,
     prepare: async () => undefined,
-    deviceCredentials: (i) => ({ clientId: `dev${i}` }),
+    deviceCredentials: (i) => ({ clientId: baselineDeviceId(i) }),
     subscriber: {},
     stop: () => {
       stopping = true;
@@ -94,7 +103,7 @@ export async function startMosquitto(): Promise<Target> {
     pid: child.pid!,
     mqttUrl: `mqtt://127.0.0.1:${port}`,
     prepare: async () => undefined,
-    deviceCredentials: (i) => ({ clientId: `dev${i}` }),
+    deviceCredentials: (i) => ({ clientId: baselineDeviceId(i) }),
     subscriber: {},
     stop: async () => {
       await stopChild(child);
