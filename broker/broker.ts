@@ -258,19 +258,28 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         inflight: 0,
         reportWindowStart: 0,
         reportsInWindow: 0,
-        ...(who.kind === 'device'
-          ? {
-              prefix: `devices/${who.deviceId}/`,
-              telemetryTopic: `devices/${who.deviceId}/telemetry`,
-              eventsTopic: `devices/${who.deviceId}/events`,
-            }
-          : {}),
+        ...(who.kind === 'device' ? deviceTopics(who.deviceId) : {}),
       });
       metrics.connects.inc({ result: 'accepted' });
       return true;
     },
     log,
   );
+
+  /**
+   * A device's topics. Its telemetry and events topics are kept only when they are within the
+   * topic limits: checkPublish lets them through without checking again (a limit configured
+   * below them refuses them on the general path, with the reason).
+   */
+  const deviceTopics = (id: string) => {
+    const within = (t: string) =>
+      t.length <= config.maxTopicLength && levels(t) <= config.maxTopicLevels ? t : undefined;
+    return {
+      prefix: `devices/${id}/`,
+      telemetryTopic: within(`devices/${id}/telemetry`),
+      eventsTopic: within(`devices/${id}/events`),
+    };
+  };
 
   /** After ingest's verdict: a refused payload is reported and diverted, not forwarded. */
   const ingested = (st: ClientState, packet: PublishPacket, clientId: string, r: Admitted) => {
@@ -296,27 +305,34 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     const st = state(client);
     if (!client || !st) return; // the broker's own publishes (status, errors, wills it already checked)
     const topic = packet.topic;
-    const kind = topic.endsWith('/telemetry')
-      ? 'telemetry'
-      : topic.endsWith('/events')
-        ? 'events'
-        : 'other';
+    // A device's own telemetry or events, nearly every message: one comparison stands for the
+    // topic limits and the ACL, which its topics passed when they were made (authenticate).
+    const own =
+      topic === st.telemetryTopic ? 'telemetry' : topic === st.eventsTopic ? 'events' : undefined;
+    const kind =
+      own ??
+      (topic.endsWith('/telemetry') ? 'telemetry' : topic.endsWith('/events') ? 'events' : 'other');
     messagesIn[kind]();
-    if (topic.length > config.maxTopicLength) {
-      metrics.rejected.inc({ reason: 'topic_too_long' });
-      throw new Error(`topic longer than ${config.maxTopicLength} characters`);
-    }
-    if (levels(topic) > config.maxTopicLevels) {
-      metrics.rejected.inc({ reason: 'topic_too_deep' });
-      throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
-    }
-    // Hot path for devices: their one allowed prefix, precomputed (same rule as acl.ts).
-    const allowed = st.prefix ? topic.startsWith(st.prefix) : mayPublish(st.who, topic);
-    if (!allowed) {
-      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
-      metrics.rejected.inc({ reason: 'acl_publish' });
-      log.warn({ client: client.id, topic }, "publish outside the client's topics: disconnecting");
-      throw new Error(`not authorized to publish to ${topic}`);
+    if (!own) {
+      if (topic.length > config.maxTopicLength) {
+        metrics.rejected.inc({ reason: 'topic_too_long' });
+        throw new Error(`topic longer than ${config.maxTopicLength} characters`);
+      }
+      if (levels(topic) > config.maxTopicLevels) {
+        metrics.rejected.inc({ reason: 'topic_too_deep' });
+        throw new Error(`topic deeper than ${config.maxTopicLevels} levels`);
+      }
+      // Devices: their one allowed prefix, precomputed (same rule as acl.ts).
+      const allowed = st.prefix ? topic.startsWith(st.prefix) : mayPublish(st.who, topic);
+      if (!allowed) {
+        // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
+        metrics.rejected.inc({ reason: 'acl_publish' });
+        log.warn(
+          { client: client.id, topic },
+          "publish outside the client's topics: disconnecting",
+        );
+        throw new Error(`not authorized to publish to ${topic}`);
+      }
     }
     // Retained messages live in broker memory forever: a device may retain only its status,
     // or one device could fill the broker with retained topics of its own making.
@@ -346,9 +362,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       );
       return divert(packet, client.id);
     }
-    if (st.who.kind !== 'device' || kind === 'other') return;
-    // Deeper topics are not ingested.
-    if (topic !== (kind === 'telemetry' ? st.telemetryTopic : st.eventsTopic)) return;
+    // Only a device's own telemetry and events are ingested (not deeper topics, not services').
+    if (!own) return;
     const payload =
       typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     // QoS 1/2 is acknowledged once its group commit has it on disk. QoS 0 has nothing to
@@ -364,7 +379,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     }
     let r: Admitted;
     try {
-      r = deps.ingest.admit(kind, st.who, payload, wait);
+      // Only a device's state has these topics.
+      r = deps.ingest.admit(own, st.who as Extract<Identity, { kind: 'device' }>, payload, wait);
     } catch (err) {
       return spoolFull(err, packet, client.id);
     }
