@@ -7,18 +7,21 @@
 // BENCH_TARGETS (aedes,mosquitto,sanbao; also sanbao-nodiag: Sanbao without diagnostics, see
 // bench/lib/without-diagnostics.ts), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
 // BENCH_SANBAO_ENV (extra variables for Sanbao), BENCH_NO_LATENCY (skip the latency probe),
-// BENCH_B_NODE_ARGS / BENCH_B_ENV with target sanbao-b or sanbao-nodiag-b: the same service with
-// other flags or variables, interleaved with the others, to A/B a tuning in one run (with
+// BENCH_B_NODE_ARGS / BENCH_B_ENV / BENCH_B_CHECKOUT with target sanbao-b or sanbao-nodiag-b: the
+// same service with other flags or variables, or another version of the code (the path of another
+// checkout of this repository, e.g. a `git worktree` of the commit to compare, with node_modules
+// linked), interleaved with the others, to A/B a tuning or a change in one run (with
 // BENCH_B_ENV="BENCH_ABLATE=ingest|spool|store", the B variant runs without that stage of the
 // publish path: see bench/lib/ablate.ts),
 // BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_DEVICES (100,1000) and
 // BENCH_QOS (0,1): the fixed-rate configurations to run, BENCH_ROUNDS (1: fixed-rate runs per target and
-// configuration; the table shows the median CPU per message and the range).
+// configuration; the table shows the median CPU per message and the range, and the median of each
+// round's ratio to raw aedes), BENCH_THREADS=1 (log each run's CPU per thread of the broker).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
 // configuration, then the next), so load from other work on a shared machine hits them alike.
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
-import { cpuSeconds, percentile, rssBytes, sleep } from './lib/proc.ts';
+import { cpuSeconds, cpuSecondsByThread, percentile, rssBytes, sleep } from './lib/proc.ts';
 import { startMosquitto, startRawAedes, startSanbao, type Target } from './lib/targets.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -132,6 +135,7 @@ async function fixedRate(
   await sleep(300);
   const stored0 = await storedCount(t);
   const cpu0 = cpuSeconds(t.pid);
+  const th0 = process.env.BENCH_THREADS ? cpuSecondsByThread(t.pid) : undefined;
   const start = Date.now();
   let sent = 0;
   let k = 0;
@@ -163,6 +167,10 @@ async function fixedRate(
   await sleep(300);
   const cpu = cpuSeconds(t.pid) - cpu0;
   const delivered = sub.count();
+  if (th0)
+    log(
+      `   ${[...cpuSecondsByThread(t.pid)].map(([k, v]) => `${k} ${(((v - (th0.get(k) ?? 0)) / delivered) * 1e6).toFixed(1)}`).join(', ')} µs/msg`,
+    );
   await end(sub.c);
   return {
     stored: (await storedCount(t)) - stored0,
@@ -319,6 +327,17 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
             runs.get(t)!.push(await fixedRate(t, devices.get(t)!, qos, RATE));
           }
         }
+        // Each round's ratio to raw aedes in the same round: this VM's speed drifts by ±15 % over
+        // minutes, and a ratio of runs a few seconds apart cancels most of that drift.
+        const base = targets.find((t) => t.name === 'raw aedes');
+        for (const t of targets) {
+          if (!base || t === base) continue;
+          const ratios = runs
+            .get(t)!
+            .map((r, i) => r.cpuUsPerMsg / runs.get(base)![i]!.cpuUsPerMsg)
+            .sort((a, b) => a - b);
+          paired.set(`${t.name}|${n}|${qos}`, ratios);
+        }
         for (const t of targets) {
           const rs = runs.get(t)!.sort((a, b) => a.cpuUsPerMsg - b.cpuUsPerMsg);
           // The median run (of an even count, the upper of the middle two).
@@ -395,6 +414,9 @@ async function idlePhase(start: () => Promise<Target>) {
 }
 
 const cpu = new Map<string, number>();
+/** Per-round CPU ratios to raw aedes, sorted, by target and configuration. */
+const paired = new Map<string, number[]>();
+const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
 const floods: string[] = [];
 const mem: string[] = [];
 let lat = '';
@@ -421,13 +443,17 @@ try {
             words(process.env.BENCH_B_ENV).map((kv) => kv.split('=') as [string, string]),
           )
         : {};
+      const checkout = b ? process.env.BENCH_B_CHECKOUT : undefined;
       return startSanbao({
         ...(influxd ? { influxUrl: influxd.url } : {}),
         nodeArgs,
         env,
         withoutDiagnostics,
+        ...(checkout ? { checkout } : {}),
         ...(b
-          ? { variant: `B (${[...nodeArgs, ...words(process.env.BENCH_B_ENV)].join(' ')})` }
+          ? {
+              variant: `B (${[...nodeArgs, ...words(process.env.BENCH_B_ENV), ...(checkout ? [checkout] : [])].join(' ')})`,
+            }
           : {}),
       });
     };
@@ -460,6 +486,19 @@ const out = [
           .map((c) => `${fmt(cpu.get(`${name}|${c}`)! / cpu.get(`raw aedes|${c}`)!, 2)}×`)
           .join(' | ')} |`,
     ),
+  '',
+  "The same, as the median of each round's ratio (a round runs every broker once, seconds apart), with the range:",
+  '',
+  `| broker | ${CONFIGS.map(([n, q]) => `${n} devices QoS ${q}`).join(' | ')} |`,
+  `|---|${CONFIGS.map(() => '---|').join('')}`,
+  ...[...new Set([...paired.keys()].map((k) => k.split('|')[0]!))].map(
+    (name) =>
+      `| ${name} | ${CONFIGS.map(([n, q]) => paired.get(`${name}|${n}|${q}`))
+        .map((r) =>
+          r ? `${fmt(median(r), 2)}× (${fmt(r[0]!, 2)}–${fmt(r[r.length - 1]!, 2)})` : 'n/a',
+        )
+        .join(' | ')} |`,
+  ),
   '',
   'Flood (QoS 0, 100 devices as fast as their sockets drain): delivered per second',
   '',

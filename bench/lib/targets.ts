@@ -122,6 +122,11 @@ export async function startSanbao(
     withoutDiagnostics?: boolean;
     /** Appended to the name: an A/B variant of the same service (bench/broker.ts `sanbao-b`). */
     variant?: string;
+    /**
+     * Another checkout of this repository (with its node_modules) to run instead of this one,
+     * its own measurement aids included: two versions of the code side by side in one run.
+     */
+    checkout?: string;
   } = {},
 ): Promise<Target & { adminToken: string }> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
@@ -134,9 +139,10 @@ export async function startSanbao(
       .map((kv) => kv.split('=') as [string, string]),
   );
   // Measurement aids loaded before the service: no diagnostics, or one stage taken away.
+  const aids = opts.checkout ? path.join(opts.checkout, 'bench/lib') : HERE;
   const preloads = [
-    ...(opts.withoutDiagnostics ? [path.join(HERE, 'without-diagnostics.ts')] : []),
-    ...((opts.env?.BENCH_ABLATE ?? extraEnv.BENCH_ABLATE) ? [path.join(HERE, 'ablate.ts')] : []),
+    ...(opts.withoutDiagnostics ? [path.join(aids, 'without-diagnostics.ts')] : []),
+    ...((opts.env?.BENCH_ABLATE ?? extraEnv.BENCH_ABLATE) ? [path.join(aids, 'ablate.ts')] : []),
   ];
   const proc = await spawnService(
     {
@@ -163,6 +169,7 @@ export async function startSanbao(
         ? ['--import', 'tsx', ...preloads.flatMap((p) => ['--import', p])]
         : []),
     ],
+    ...(opts.checkout ? [path.join(opts.checkout, 'bin/sanbao.js')] : []),
   );
   let stopping = false;
   // A broker that dies under load is a result: say so, with what it printed last.

@@ -26,8 +26,10 @@ export async function spawnService(
   env: Record<string, string>,
   timeoutMs = 60_000,
   nodeArgs: string[] = [],
+  /** The `sanbao` entry point to run: another checkout's, to compare two versions (bench). */
+  bin = BIN,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
