@@ -5,8 +5,9 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../app/metrics.ts';
 import { Ingest } from './ingest.ts';
-import type { Sample } from './sample.ts';
+import type { DeviceEvent, Sample } from './sample.ts';
 import { Spool } from './spool.ts';
+import { LINE_PROTOCOL, LineEncoder, SampleLineEncoder } from './stores/influx-line.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 
 const dev = { deviceId: 'd1', category: 'tv' as const, model: 'E55' };
@@ -131,6 +132,92 @@ describe('Ingest drainer with a scripted store', () => {
       samples: [{ deviceId: 'd1', metrics: { power_w: 1 } }],
     });
     expect((await metrics.deadLettered.get()).values[0]?.value).toBe(1);
+    await ingest.stop();
+  });
+});
+
+describe('Ingest with a store that has an encoding (scripted store, real line encoder)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ingest-enc-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function make(encodingId = LINE_PROTOCOL) {
+    const spool = new Spool({ dir: path.join(dir, 'spool'), maxBytes: 1e6 });
+    await spool.open();
+    const encoded: string[] = [];
+    const written: Sample[] = [];
+    const events: DeviceEvent[] = [];
+    const store = {
+      name: 'scripted (in-memory stand-in)',
+      write: async (s: readonly Sample[]) => void written.push(...s),
+      writeEvents: async (e: readonly DeviceEvent[]) => void events.push(...e),
+      encoding: {
+        id: encodingId,
+        encoder: () => new LineEncoder(new SampleLineEncoder()),
+        write: async (parts: readonly Uint8Array[]) =>
+          void encoded.push(Buffer.concat(parts).toString()),
+      },
+    } as unknown as TelemetryStore;
+    const metrics = createMetrics();
+    const ingest = new Ingest({
+      store,
+      spool,
+      metrics,
+      log: pino({ level: 'silent' }),
+      batchSize: 1000,
+      now: () => NOW,
+      limits: { maxFutureMs: 60_000, maxPastMs: 86_400_000 },
+      deadLetterFile: path.join(dir, 'dead-letter.jsonl'),
+    });
+    const heard: Sample[] = [];
+    return { ingest, encoded, written, events, metrics, heard, spool };
+  }
+
+  it('writes telemetry as the encoding made it at admit, and still hands listeners the samples', async () => {
+    const { ingest, encoded, written, events, metrics, heard } = await make();
+    ingest.onStored({ samples: (s) => void heard.push(...s) });
+    await ingest.accept('telemetry', dev, msg(5));
+    // Not the reader's shape (an ISO timestamp): encoded from the general path's samples.
+    const iso = new Date(NOW - 500).toISOString();
+    await ingest.accept('telemetry', dev, Buffer.from(`{"ts":"${iso}","metrics":{"power_w":6}}`));
+    await ingest.accept('events', dev, Buffer.from(`{"ts":${NOW},"code":"E1"}`));
+    ingest.start();
+    await ingest.flushed(10_000);
+    expect(encoded.join('')).toBe(
+      `telemetry,device=d1,category=tv,model=E55 power_w=5 ${NOW - 995}\n` +
+        `telemetry,device=d1,category=tv,model=E55 power_w=6 ${NOW - 500}\n`,
+    );
+    expect(written).toEqual([]);
+    expect(events.map((e) => e.code)).toEqual(['E1']);
+    expect(heard.map((s) => s.metrics.power_w)).toEqual([5, 6]);
+    expect((await metrics.samplesStored.get()).values[0]?.value).toBe(2);
+    await ingest.stop();
+  });
+
+  it('decodes what was spooled under another encoding (a changed store) and writes the samples', async () => {
+    const a = await make(9);
+    await a.ingest.accept('telemetry', dev, msg(7));
+    await a.ingest.stop(); // as if the service stopped and came back with another store
+    const b = await make(LINE_PROTOCOL);
+    b.ingest.start();
+    await b.ingest.flushed(10_000);
+    expect(b.encoded).toEqual([]);
+    expect(b.written.map((s) => s.metrics.power_w)).toEqual([7]);
+    await b.ingest.stop();
+  });
+
+  it('spools a device the encoding cannot name without an encoding: the store write decides', async () => {
+    const { ingest, encoded, written } = await make();
+    const odd = { ...dev, model: 'back\\slash' };
+    expect(await ingest.accept('telemetry', odd, msg(8))).toMatchObject({ ok: true });
+    ingest.start();
+    await ingest.flushed(10_000);
+    expect(encoded).toEqual([]);
+    expect(written.map((s) => [s.model, s.metrics.power_w])).toEqual([['back\\slash', 8]]);
     await ingest.stop();
   });
 });

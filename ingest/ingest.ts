@@ -2,23 +2,33 @@ import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
-import { Spool, SpoolFullError, type SpoolStats } from './spool.ts';
+import { recordBodies, Spool, SpoolFullError, type SpoolStats } from './spool.ts';
 import { hotCounter } from './hot-counter.ts';
-import { spoolHead } from './spool-codec.ts';
-import type { TelemetryStore } from './telemetry-store.ts';
+import { ByteWriter } from './byte-writer.ts';
 import {
-  decodeEvents,
-  decodeTelemetry,
+  decodeSpoolBody,
+  encodedPart,
+  readRecordParts,
+  spoolHead,
+  writeTrailer,
+} from './spool-codec.ts';
+import type { TelemetryEncoder, TelemetryStore } from './telemetry-store.ts';
+import {
+  checkEvents,
+  checkTelemetry,
+  type Checked,
   type DeviceContext,
   type Limits,
   type Rejection,
 } from './validate.ts';
 
-export type AcceptResult = { ok: true; items: number; unknownMetrics: string[] } | Rejection;
+export type AcceptResult =
+  { ok: true; items: number; unknownMetrics: readonly string[] } | Rejection;
 
 /** `admit`'s verdict; `durable` settles when the message is on disk (asked-for only). */
 export type Admitted =
-  { ok: true; items: number; unknownMetrics: string[]; durable?: Promise<void> } | Rejection;
+  | { ok: true; items: number; unknownMetrics: readonly string[]; durable?: Promise<void> }
+  | Rejection;
 
 export interface IngestOptions {
   store: TelemetryStore;
@@ -57,9 +67,9 @@ export interface StoredListener {
 }
 
 /**
- * Ingest: `accept` runs [decode, validate, normalise, spool] and resolves once the message is
- * durable (or refused); a drainer moves the spool into the telemetry store in batches and
- * retries with backoff while the store is down.
+ * Ingest: `accept` runs [check, spool] and resolves once the message is durable (or refused);
+ * a drainer reads the spool back, decodes it into samples and events and moves them into the
+ * telemetry store in batches, retrying with backoff while the store is down.
  */
 export class Ingest {
   private readonly listeners: StoredListener[] = [];
@@ -71,9 +81,14 @@ export class Ingest {
   private readonly now: () => number;
   private readonly samplesAccepted: (n: number) => void;
   private catchUp?: { promise: Promise<void>; resolve: () => void };
+  /** The store's encoder (TelemetryEncoding), reused for every message. */
+  private readonly encoder?: TelemetryEncoder;
+  /** A message's encoding and trailer, written before the spool copies them (spool-codec.ts). */
+  private readonly tail = new ByteWriter();
 
   constructor(private readonly o: IngestOptions) {
     this.now = o.now ?? Date.now;
+    this.encoder = o.store.encoding?.encoder();
     this.samplesAccepted = hotCounter(o.metrics.samplesAccepted);
     o.metrics.spoolMaxBytes.set(o.spool.stats().maxBytes);
     o.metrics.storeUp.set(1);
@@ -89,7 +104,7 @@ export class Ingest {
   }
 
   /**
-   * [decode, validate, normalise, spool]: resolves once the message is durable, or refused.
+   * [check, spool]: resolves once the message is durable, or refused.
    * @throws SpoolFullError when the spool cannot take the message (do not acknowledge it).
    */
   async accept(
@@ -104,8 +119,9 @@ export class Ingest {
   }
 
   /**
-   * The hot path under `accept`, synchronous up to the disk: decodes, validates and queues the
-   * message for the spool, and returns the verdict at once. A refused message is not spooled.
+   * The hot path under `accept`, synchronous up to the disk: checks the message (validate.ts;
+   * nothing is decoded into objects here) and queues its bytes for the spool, and returns the
+   * verdict at once. A refused message is not spooled.
    * With `durable` (QoS 1: acknowledge only once on disk) an accepted result carries the promise
    * of its group commit, shared by every message in the group; without it (QoS 0 promises
    * nothing) the message is written with the next group and nobody waits.
@@ -117,28 +133,37 @@ export class Ingest {
     payload: Buffer,
     durable: boolean,
   ): Admitted {
-    const decoded =
-      kind === 'telemetry'
-        ? decodeTelemetry(payload, dev, this.now(), this.o.limits)
-        : decodeEvents(payload, dev, this.now(), this.o.limits);
-    if (!decoded.ok) return decoded;
-    const k = kind === 'telemetry' ? 's' : 'e';
-    const head = spoolHead(k, dev);
+    const tail = this.tail;
+    tail.length = 0;
+    const telemetry = kind === 'telemetry';
+    const encoder = telemetry ? this.startEncoder(dev) : undefined;
+    let checked: Checked;
     try {
-      this.o.spool.enqueue(
-        k === 's' ? { k, d: decoded.items as Sample[] } : { k, d: decoded.items as DeviceEvent[] },
-        head.bytes,
-        payload,
-        head.crc,
-      );
+      checked = telemetry
+        ? checkTelemetry(payload, dev, this.now(), this.o.limits, encoder)
+        : checkEvents(payload, dev, this.now(), this.o.limits);
+    } catch (err) {
+      // The store's encoder refused what the checks accepted: spooled without the encoding,
+      // the drainer decodes it and the store's write says why (dead letter).
+      if (!encoder) throw err;
+      checked = checkTelemetry(payload, dev, this.now(), this.o.limits);
+      tail.length = 0;
+    }
+    if (!checked.ok) return checked;
+    const encoding = encoder && tail.length > 0 ? this.o.store.encoding!.id : 0;
+    if (encoding === 0) tail.length = 0;
+    writeTrailer(tail, checked.items, encoding);
+    // The message goes to the spool as it came, after the device's head (spool-codec.ts).
+    try {
+      this.o.spool.enqueue(spoolHead(telemetry ? 's' : 'e', dev), payload, tail.buf, tail.length);
     } catch (err) {
       if (err instanceof SpoolFullError) this.spoolFull(err);
       throw err;
     }
-    if (kind === 'telemetry') {
-      this.samplesAccepted(decoded.items.length);
-      if (decoded.unknownMetrics.length > 0)
-        this.o.metrics.unknownMetrics.inc({ category: dev.category }, decoded.items.length);
+    if (telemetry) {
+      this.samplesAccepted(checked.items);
+      if (checked.unknownMetrics.length > 0)
+        this.o.metrics.unknownMetrics.inc({ category: dev.category }, checked.items);
     }
     // Gauges at most every 100 ms on the hot path; the drainer updates them after each batch.
     const t = Date.now();
@@ -146,12 +171,19 @@ export class Ingest {
       this.gaugesAt = t;
       this.updateGauges();
     }
-    return {
-      ok: true,
-      items: decoded.items.length,
-      unknownMetrics: decoded.unknownMetrics,
-      durable: durable ? this.o.spool.durable() : undefined,
-    };
+    return durable ? { ...checked, durable: this.o.spool.durable() } : checked;
+  }
+
+  /** The store's encoder started for a message of `dev`, or none (no encoding, or it refused). */
+  private startEncoder(dev: DeviceContext): TelemetryEncoder | undefined {
+    if (!this.encoder) return undefined;
+    try {
+      this.encoder.start(dev, this.tail);
+      return this.encoder;
+    } catch {
+      this.tail.length = 0;
+      return undefined; // a device the store cannot name: its write will say why
+    }
   }
 
   private spoolFull(err: SpoolFullError): void {
@@ -269,22 +301,52 @@ export class Ingest {
         await new Promise((r) => setTimeout(r, this.o.flushMs));
       }
       const taken = await this.o.spool.take(this.o.batchSize);
-      if (taken.records.length === 0) continue;
-      const samples: Sample[] = [];
+      if (taken.count === 0) continue;
+      // Telemetry spooled with the store's encoding goes to the store as those bytes; samples
+      // are decoded only for listeners (diagnostics) and for records without the encoding.
+      const encoding = this.o.store.encoding;
+      const listening = this.listeners.some((l) => l.samples);
+      const encoded: Buffer[] = [];
+      let stored = 0;
+      /** Samples the store gets through write(), and all samples, in spool order, for listeners. */
+      const toWrite: Sample[] = [];
+      const heard: Sample[] = [];
       const events: DeviceEvent[] = [];
-      for (const r of taken.records) {
-        if (r.k === 's') samples.push(...r.d);
-        else events.push(...r.d);
+      for (const body of recordBodies(taken)) {
+        const parts = readRecordParts(body);
+        const asEncoded =
+          parts?.kind === 's' && parts.encoding !== 0 && parts.encoding === encoding?.id;
+        if (asEncoded) {
+          encoded.push(encodedPart(body, parts));
+          stored += parts.items;
+          if (!listening) continue;
+        }
+        const r = decodeSpoolBody(body, parts);
+        if (r.k === 'e') {
+          for (const x of r.d) events.push(x);
+          continue;
+        }
+        for (const x of r.d) {
+          if (listening) heard.push(x);
+          if (!asEncoded) toWrite.push(x);
+        }
       }
+      stored += toWrite.length;
       const end = this.o.metrics.storeWriteSeconds.startTimer();
       try {
-        if (samples.length) await this.o.store.write(samples);
+        if (encoded.length) await encoding!.write(encoded);
+        if (toWrite.length) await this.o.store.write(toWrite);
         if (events.length) await this.o.store.writeEvents(events);
         end();
       } catch (err) {
         this.o.metrics.storeWriteErrors.inc();
         if (isPermanent(err)) {
-          await this.deadLetter(samples, events, err as Error);
+          const lost: Sample[] = [];
+          for (const b of recordBodies(taken)) {
+            const r = decodeSpoolBody(b);
+            if (r.k === 's') lost.push(...r.d);
+          }
+          await this.deadLetter(lost, events, err as Error);
           await this.o.spool.commit(taken);
           this.releaseCaughtUp();
           this.updateGauges();
@@ -312,12 +374,12 @@ export class Ingest {
       backoff = 100;
       await this.o.spool.commit(taken);
       this.releaseCaughtUp();
-      this.o.metrics.samplesStored.inc(samples.length);
+      this.o.metrics.samplesStored.inc(stored);
       this.o.metrics.eventsStored.inc(events.length);
       this.updateGauges();
       for (const l of this.listeners) {
         try {
-          if (samples.length) l.samples?.(samples);
+          if (heard.length) l.samples?.(heard);
           if (events.length) l.events?.(events);
         } catch (err) {
           this.o.log.error({ err }, 'stored-sample listener failed');

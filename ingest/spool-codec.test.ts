@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSpoolBody, encodeSpoolBody } from './spool-codec.ts';
+import {
+  decodeSpoolBody,
+  encodeSpoolBody,
+  encodeSpoolBodyV1,
+  readRecordParts,
+} from './spool-codec.ts';
 import { decodeEvents, decodeTelemetry } from './validate.ts';
 
 const dev = { deviceId: 'd设备1', category: 'household_car' as const, model: '轿车 1.5T' };
@@ -36,6 +41,14 @@ describe('spool codec', () => {
     const decoded = decodeEvents(raw, dev, NOW, limits);
     if (!decoded.ok) throw new Error(decoded.message);
     expect(decodeSpoolBody(encodeSpoolBody('e', dev, raw))).toEqual({ k: 'e', d: decoded.items });
+  });
+
+  it('still reads records of the first form (head, then the payload to the end)', () => {
+    const raw = Buffer.from(JSON.stringify({ ts: NOW, metrics: { rpm: 1 } }));
+    const decoded = decodeTelemetry(raw, dev, NOW, limits);
+    if (!decoded.ok) throw new Error(decoded.message);
+    expect(decodeSpoolBody(encodeSpoolBodyV1('s', dev, raw))).toEqual({ k: 's', d: decoded.items });
+    expect(readRecordParts(encodeSpoolBodyV1('s', dev, raw))).toMatchObject({ encoding: 0 });
   });
 
   it('still reads records written as plain JSON', () => {

@@ -1,29 +1,31 @@
-import { crc32 } from 'node:zlib';
+import type { ByteWriter } from './byte-writer.ts';
 import type { Category } from './categories.ts';
 import type { SpoolRecord } from './spool.ts';
+import { nameHash } from './telemetry-scan.ts';
 import type { DeviceContext } from './validate.ts';
 
 /**
- * On-disk form of a spooled message: the device and the payload exactly as it arrived, already
- * validated. Copying bytes costs a fraction of re-serialising the samples on the hot path; the
- * payload is parsed again only when the spool is read back from disk (recovery, long outages),
- * and then without the checks it already passed — a catalogue change between runs must not
- * refuse a message that was acknowledged.
+ * On-disk form of a spooled message: the device, the payload exactly as it arrived (already
+ * checked), and, when the telemetry store has one, the store's encoding of it made in the same
+ * pass (TelemetryEncoding). Copying bytes costs a fraction of building samples on the broker's
+ * hot path; the payload is parsed when the spool is read back, without the checks it already
+ * passed (a catalogue change between runs must not refuse a message that was acknowledged),
+ * and only when someone needs samples: a store with an encoding gets the encoded bytes.
  *
- * Layout: 0x01, kind ('s' | 'e'), then device id, category and model each as u16 length + UTF-8,
- * then the payload. A body starting with '{' is the plain JSON form (`JSON.stringify(record)`).
+ * Layout (0x02): 0x02, kind ('s' | 'e'), device id, category and model each as u16 length +
+ * UTF-8 (the head, the same bytes for every message of a device), then the payload, then the
+ * encoding, then a 9-byte trailer: u32 encoding length, u32 items (samples or events), u8
+ * encoding id (0: none). Read back, the trailer tells where the payload ends.
+ * Earlier forms stay readable: 0x01 (head, then the payload to the end) and plain JSON
+ * (`JSON.stringify(record)`, a body starting with '{').
  */
-const MAGIC = 0x01;
-
-/** A record's on-disk form before the payload, and its CRC-32 (the spool continues it). */
-export interface SpoolHead {
-  bytes: Buffer;
-  crc: number;
-}
+const MAGIC = 0x02;
+const MAGIC_V1 = 0x01;
+const TRAILER = 9;
 
 const heads = {
-  s: new WeakMap<DeviceContext, SpoolHead>(),
-  e: new WeakMap<DeviceContext, SpoolHead>(),
+  s: new WeakMap<DeviceContext, Buffer>(),
+  e: new WeakMap<DeviceContext, Buffer>(),
 };
 
 /**
@@ -31,19 +33,17 @@ const heads = {
  * for every message of a connection, so it is built once per device context (the broker keeps
  * one per connection) and the spool copies it and the payload into its group buffer.
  */
-export function spoolHead(kind: 's' | 'e', dev: DeviceContext): SpoolHead {
+export function spoolHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
   const cache = kind === 's' ? heads.s : heads.e;
   let h = cache.get(dev);
-  if (!h) cache.set(dev, (h = headOf(encodeHead(kind, dev))));
+  if (!h) cache.set(dev, (h = encodeHead(MAGIC, kind, dev)));
   return h;
 }
 
-const headOf = (bytes: Buffer): SpoolHead => ({ bytes, crc: crc32(bytes) });
-
-function encodeHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
+function encodeHead(magic: number, kind: 's' | 'e', dev: DeviceContext): Buffer {
   const parts = [dev.deviceId, dev.category, dev.model].map((s) => Buffer.from(s, 'utf8'));
   const out = Buffer.alloc(2 + parts.reduce((n, p) => n + 2 + p.length, 0));
-  out[0] = MAGIC;
+  out[0] = magic;
   out[1] = kind.charCodeAt(0);
   let off = 2;
   for (const p of parts) {
@@ -54,9 +54,34 @@ function encodeHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
   return out;
 }
 
-/** A whole record body: `spoolHead` followed by the payload. */
-export function encodeSpoolBody(kind: 's' | 'e', dev: DeviceContext, payload: Buffer): Buffer {
-  return Buffer.concat([spoolHead(kind, dev).bytes, payload]);
+/**
+ * Ends a record's tail: `w` holds the encoding (`w.length` bytes, none when 0) and gets the
+ * trailer. The record is then the head, the payload and `w`'s bytes.
+ */
+export function writeTrailer(w: ByteWriter, items: number, encoding: number): void {
+  const encoded = w.length;
+  w.room(TRAILER);
+  w.buf.writeUInt32LE(encoded, w.length);
+  w.buf.writeUInt32LE(items, w.length + 4);
+  w.buf[w.length + 8] = encoding;
+  w.length += TRAILER;
+}
+
+/** A whole record body without an encoding (tests, tools): head, payload, trailer. */
+export function encodeSpoolBody(
+  kind: 's' | 'e',
+  dev: DeviceContext,
+  payload: Buffer,
+  items = 1,
+): Buffer {
+  const t = Buffer.alloc(TRAILER);
+  t.writeUInt32LE(items, 4);
+  return Buffer.concat([spoolHead(kind, dev), payload, t]);
+}
+
+/** The first form (0x01: head, then the payload to the end), as spools written before hold it. */
+export function encodeSpoolBodyV1(kind: 's' | 'e', dev: DeviceContext, payload: Buffer): Buffer {
+  return Buffer.concat([encodeHead(MAGIC_V1, kind, dev), payload]);
 }
 
 interface Entry {
@@ -70,9 +95,56 @@ interface Entry {
 const toEpochMs = (ts: number | string) =>
   typeof ts === 'number' ? Math.round(ts) : Date.parse(ts);
 
-export function decodeSpoolBody(body: Buffer): SpoolRecord {
-  if (body[0] !== MAGIC) return JSON.parse(body.toString('utf8')) as SpoolRecord;
-  const kind = String.fromCharCode(body[1]!);
+/** Where the parts of a record body are, read without making strings. */
+export interface RecordParts {
+  kind: 's' | 'e';
+  /** The payload is `body[payloadStart..payloadEnd)`, the encoding follows it. */
+  payloadStart: number;
+  payloadEnd: number;
+  /** Samples or events in the payload; 0 when the form does not tell (0x01). */
+  items: number;
+  /** Id of the store encoding that follows the payload, 0 for none. */
+  encoding: number;
+}
+
+/** The parts of a body of the 0x02 or 0x01 form; undefined for plain JSON. */
+export function readRecordParts(body: Buffer): RecordParts | undefined {
+  const magic = body[0];
+  if (magic !== MAGIC && magic !== MAGIC_V1) return undefined;
+  let off = 2;
+  for (let i = 0; i < 3; i++) off += 2 + body.readUInt16LE(off);
+  const kind = body[1] === 0x65 ? 'e' : 's';
+  if (magic === MAGIC_V1)
+    return { kind, payloadStart: off, payloadEnd: body.length, items: 0, encoding: 0 };
+  const t = body.length - TRAILER;
+  const encoded = body.readUInt32LE(t);
+  return {
+    kind,
+    payloadStart: off,
+    payloadEnd: t - encoded,
+    items: body.readUInt32LE(t + 4),
+    encoding: body[t + 8]!,
+  };
+}
+
+/** The store's encoding in a record body (0x02 form), as the trailer places it. */
+export function encodedPart(body: Buffer, parts: RecordParts): Buffer {
+  return body.subarray(parts.payloadEnd, body.length - TRAILER);
+}
+
+/** Heads read so far, by the FNV-1a hash of their bytes (checked byte for byte on a hit). */
+const readHeads = new Map<number, { bytes: Buffer; dev: DeviceContext }>();
+const MAX_READ_HEADS = 100_000;
+
+/**
+ * The device of a record body (0x02 or 0x01 form) whose payload starts at `end`. A device sends
+ * many messages and its head is the same bytes every time: one context per device is kept, so
+ * reading a batch back makes no strings and every sample of a device shares its context.
+ */
+function readDevice(body: Buffer, end: number): DeviceContext {
+  const h = nameHash(body, 2, end);
+  const hit = readHeads.get(h);
+  if (hit && sameBytes(hit.bytes, body, 2, end)) return hit.dev;
   let off = 2;
   const strs: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -81,9 +153,28 @@ export function decodeSpoolBody(body: Buffer): SpoolRecord {
     off += 2 + len;
   }
   const [deviceId, category, model] = strs as [string, Category, string];
-  const json = JSON.parse(body.toString('utf8', off)) as Entry | Entry[];
+  const dev = { deviceId, category, model };
+  // Bounded: a fleet larger than the cache only costs reading heads again.
+  if (readHeads.size >= MAX_READ_HEADS) readHeads.clear();
+  readHeads.set(h, { bytes: Buffer.from(body.subarray(2, end)), dev });
+  return dev;
+}
+
+/** Whether `a` holds the bytes `b[start..end)` (a loop: Buffer#compare is a native call). */
+function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+}
+
+/** A record body's samples or events, decoded from its payload. */
+export function decodeSpoolBody(body: Buffer, parts = readRecordParts(body)): SpoolRecord {
+  if (!parts) return JSON.parse(body.toString('utf8')) as SpoolRecord;
+  const { deviceId, category, model } = readDevice(body, parts.payloadStart);
+  const json = JSON.parse(body.toString('utf8', parts.payloadStart, parts.payloadEnd)) as
+    Entry | Entry[];
   const entries = Array.isArray(json) ? json : [json];
-  if (kind === 's') {
+  if (parts.kind === 's') {
     return {
       k: 's',
       d: entries.map((e) => ({

@@ -12,9 +12,8 @@ import {
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DeviceEvent, Sample } from './sample.ts';
-import { decodeSpoolBody } from './spool-codec.ts';
 
-/** What the spool carries: one accepted MQTT message's samples or events. */
+/** What a spooled record holds once decoded (spool-codec.ts): one message's samples or events. */
 export type SpoolRecord = { k: 's'; d: Sample[] } | { k: 'e'; d: DeviceEvent[] };
 
 export class SpoolFullError extends Error {
@@ -33,10 +32,26 @@ interface Position {
 
 /** Records read by `take`, to be passed to `commit` once stored. */
 export interface Taken {
-  records: SpoolRecord[];
+  /** The records as on disk, back to back: u32 length, u32 CRC-32 of the body, body. */
+  data: Buffer;
+  /** How many records `data` holds. */
+  count: number;
   end: Position;
   bytes: number;
-  fromMemory: boolean;
+}
+
+/** Length of a record's header on disk: u32 length, u32 crc32 of the body. */
+export const RECORD_HEADER = 8;
+
+/** The bodies of the records `take` returned, in order (views into `t.data`). */
+export function recordBodies(t: Taken): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < t.data.length;) {
+    const start = off + RECORD_HEADER;
+    off = start + t.data.readUInt32LE(off);
+    out.push(t.data.subarray(start, off));
+  }
+  return out;
 }
 
 export interface SpoolStats {
@@ -46,7 +61,6 @@ export interface SpoolStats {
   pendingRecords: number;
   maxBytes: number;
   segments: number;
-  mode: 'memory' | 'disk';
 }
 
 export interface SpoolOptions {
@@ -54,16 +68,16 @@ export interface SpoolOptions {
   maxBytes: number;
   /** Start a new segment file past this size. */
   segmentBytes?: number;
-  /** Records kept in memory for the drainer; beyond it the drainer reads from disk. */
-  memoryBytes?: number;
   /** Least time between two group writes, ms: the most an acknowledgement waits for company. */
   commitIntervalMs?: number;
 }
 
-const HEADER = 8; // u32 length, u32 crc32 of the body
+const HEADER = RECORD_HEADER;
 /** Initial size of a group's buffer; one that grew past MAX_SPARE_BYTES is not kept for reuse. */
 const BATCH_BYTES = 64 * 1024;
 const MAX_SPARE_BYTES = 1024 * 1024;
+/** Most bytes one `take` reads: a batch stays bounded whatever its records hold. */
+const READ_WINDOW = 8 * 1024 * 1024;
 /** Least time between two writes of groups nobody waits for (QoS 0 only): fewer syscalls. */
 const LAZY_WRITE_MS = 50;
 /** Longest a queued-only (QoS 0) record stays written but not fdatasync'd. */
@@ -75,6 +89,9 @@ const name = (seg: number) => `${String(seg).padStart(12, '0')}.seg`;
  * (fdatasync, group-committed), which is when ingest may acknowledge a QoS 1 message. The
  * drainer reads records in order (`take`) and `commit`s what the store accepted; a crash
  * replays from the last commit, and the stores' idempotent writes make replay exactly-once.
+ * Records are bytes only, in memory as on disk: the drainer reads them back from the segment
+ * (the page cache has it), so nothing the broker's hot path made stays on the JS heap while
+ * it waits for the store (objects held that long were promoted at every scavenge).
  */
 export class Spool {
   private fh?: FileHandle;
@@ -93,8 +110,8 @@ export class Spool {
    */
   private batch: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
   private batchLen = 0;
-  private batchRecs: SpoolRecord[] = [];
-  private batchSizes: number[] = [];
+  /** Records in the group being filled. */
+  private batchCount = 0;
   private batchDurable?: {
     promise: Promise<void>;
     resolve: () => void;
@@ -106,15 +123,9 @@ export class Spool {
   private syncTimer?: NodeJS.Timeout;
   /** Ends the flush loop's wait early (a durable group waits less than a lazy one). */
   private wakeFlush?: () => void;
-  private mem: Array<{ rec: SpoolRecord; bytes: number; seg: number; off: number }> = [];
-  private memHead = 0;
-  private memBytes = 0;
-  /** memory mode: `mem` holds every record from readPos to writePos. */
-  private memoryMode = true;
   private waiters: Array<() => void> = [];
   private closed = false;
   private readonly segmentBytes: number;
-  private readonly memoryBytes: number;
   /** Records of the group being written now. */
   private writing = 0;
   /**
@@ -125,7 +136,6 @@ export class Spool {
 
   constructor(private readonly opts: SpoolOptions) {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
-    this.memoryBytes = opts.memoryBytes ?? 32 * 1024 * 1024;
     this.commitIntervalMs = opts.commitIntervalMs ?? 0;
   }
 
@@ -170,42 +180,43 @@ export class Spool {
     this.depthRecords = recovered;
     this.readPos = { ...this.committed };
     this.writePos = pos.seg >= this.committed.seg ? pos : { ...this.committed };
-    this.memoryMode = recovered === 0;
     this.fh = await open(path.join(this.opts.dir, name(this.writePos.seg)), 'a');
     return { recoveredRecords: recovered, truncatedBytes: truncated };
   }
 
   /** Records not yet stored: on disk or queued for the next group write. */
   get backlog(): number {
-    return this.depthRecords + this.batchRecs.length + this.writing;
+    return this.depthRecords + this.batchCount + this.writing;
   }
 
   stats(): SpoolStats {
     return {
       depthBytes: this.depthBytes,
       depthRecords: this.depthRecords,
-      pendingRecords: this.batchRecs.length + this.writing,
+      pendingRecords: this.batchCount + this.writing,
       maxBytes: this.opts.maxBytes,
       segments: this.writePos.seg - this.committed.seg + 1,
-      mode: this.memoryMode ? 'memory' : 'disk',
     };
   }
 
   /**
    * Queues a record for the next group write and returns at once; nothing waits for the disk
-   * (what QoS 0 needs). `body` followed by `tail` is the record's on-disk form (see
-   * spool-codec.ts), copied straight into the group's buffer; without them the record is stored
-   * as JSON; `bodyCrc`, the CRC-32 of `body`, when the caller keeps it (a device head is reused
-   * for every message). `rec` itself is what the drainer gets while the spool is in memory mode. Records
+   * (what QoS 0 needs). The record's body is its parts back to back: `head`, `payload`, and the
+   * first `tailLength` bytes of `tail` (for ingest: the device head, the payload, the store's
+   * encoding and a trailer, spool-codec.ts), copied straight into the group's buffer. Records
    * only queued are written within LAZY_WRITE_MS (50 ms) and fdatasync'd with the next durable
    * group or a second later: a process crash loses at most the last 50 ms of them, a power cut
    * the last second.
    * @throws SpoolFullError when the record would not fit.
    */
-  enqueue(rec: SpoolRecord, body?: Buffer, tail?: Buffer, bodyCrc?: number): void {
+  enqueue(
+    head: Uint8Array,
+    payload?: Uint8Array,
+    tail?: Uint8Array,
+    tailLength = tail?.length ?? 0,
+  ): void {
     if (this.closed) throw new Error('spool is closed');
-    if (!body) body = Buffer.from(JSON.stringify(rec));
-    const len = body.length + (tail ? tail.length : 0);
+    const len = head.length + (payload?.length ?? 0) + tailLength;
     const size = HEADER + len;
     if (this.depthBytes + this.batchLen + size > this.opts.maxBytes)
       throw new SpoolFullError(this.depthBytes + this.batchLen, this.opts.maxBytes);
@@ -216,15 +227,23 @@ export class Spool {
     }
     const b = this.batch;
     const off = this.batchLen;
-    b.writeUInt32LE(len, off);
-    const headCrc = bodyCrc ?? crc32(body);
-    b.writeUInt32LE(tail ? crc32(tail, headCrc) : headCrc, off + 4);
+    let at = off + HEADER;
     // TypedArray#set: Buffer#copy takes a slower JS path for small buffers.
-    b.set(body, off + HEADER);
-    if (tail) b.set(tail, off + HEADER + body.length);
+    b.set(head, at);
+    at += head.length;
+    if (payload) {
+      b.set(payload, at);
+      at += payload.length;
+    }
+    if (tailLength > 0) {
+      b.set(tailLength === tail!.length ? tail! : tail!.subarray(0, tailLength), at);
+      at += tailLength;
+    }
+    b.writeUInt32LE(len, off);
+    // One CRC over the body as it lies in the group buffer (one native call, not one per part).
+    b.writeUInt32LE(crc32(b.subarray(off + HEADER, at)), off + 4);
     this.batchLen += size;
-    this.batchRecs.push(rec);
-    this.batchSizes.push(size);
+    this.batchCount++;
     if (!this.flushing) {
       // Started after the current synchronous run: a `durable()` that follows this call, and
       // whatever else is queued meanwhile, joins this group.
@@ -255,9 +274,9 @@ export class Spool {
    * `enqueue` and `durable` in one: resolves when the record is durable, which is when ingest
    * may acknowledge a QoS 1 message; rejects with SpoolFullError when it would not fit.
    */
-  append(rec: SpoolRecord, body?: Buffer, tail?: Buffer, bodyCrc?: number): Promise<void> {
+  append(head: Uint8Array, payload?: Uint8Array, tail?: Uint8Array): Promise<void> {
     try {
-      this.enqueue(rec, body, tail, bodyCrc);
+      this.enqueue(head, payload, tail);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -290,8 +309,7 @@ export class Spool {
         }
         const full = this.batch;
         const buf = full.subarray(0, this.batchLen);
-        const recs = this.batchRecs;
-        const sizes = this.batchSizes;
+        const count = this.batchCount;
         const durable = this.batchDurable;
         const sync =
           durable !== undefined ||
@@ -299,10 +317,9 @@ export class Spool {
         this.batch = this.spare ?? Buffer.allocUnsafe(BATCH_BYTES);
         this.spare = undefined;
         this.batchLen = 0;
-        this.batchRecs = [];
-        this.batchSizes = [];
+        this.batchCount = 0;
         this.batchDurable = undefined;
-        this.writing = recs.length;
+        this.writing = count;
         const reuse = () => {
           if (full.length <= MAX_SPARE_BYTES) this.spare = full;
         };
@@ -322,7 +339,7 @@ export class Spool {
           this.lastWriteAt = Date.now();
         } catch (err) {
           durable?.reject(err as Error);
-          this.onWriteError?.(err as Error, recs.length);
+          this.onWriteError?.(err as Error, count);
           // A partial write must not stay in front of later records: cut it off, or start a
           // new segment if even that fails.
           await this.fh!.truncate(this.writePos.off).catch(() =>
@@ -334,27 +351,10 @@ export class Spool {
         }
         reuse();
         this.writing = 0;
-        const seg = this.writePos.seg;
-        let off = this.writePos.off;
-        for (let i = 0; i < recs.length; i++) {
-          const bytes = sizes[i]!;
-          off += bytes;
-          if (this.memoryMode) {
-            this.mem.push({ rec: recs[i]!, bytes, seg, off });
-            this.memBytes += bytes;
-          }
-        }
-        this.writePos = { seg, off };
+        this.writePos = { seg: this.writePos.seg, off: this.writePos.off + buf.length };
         this.depthBytes += buf.length;
-        this.depthRecords += recs.length;
+        this.depthRecords += count;
         durable?.resolve();
-        if (this.memBytes > this.memoryBytes) {
-          // The store is behind: let the drainer read from disk instead of holding it all.
-          this.mem = [];
-          this.memHead = 0;
-          this.memBytes = 0;
-          this.memoryMode = false;
-        }
         this.wake();
       }
     } finally {
@@ -420,80 +420,58 @@ export class Spool {
   }
 
   /**
-   * The next records in order, up to about `maxItems` samples/events, without consuming them:
-   * `commit(end)` does that once the store has them. Records are re-read after a failure.
+   * The next records in order, up to `maxRecords` of them and READ_WINDOW bytes, without
+   * consuming them: `commit` does that once the store has them. Records are re-read after a
+   * failure. Only records written to the segment are read; a batch never spans two segments.
    */
-  async take(maxItems: number): Promise<Taken> {
-    const records: SpoolRecord[] = [];
-    let items = 0;
-    let bytes = 0;
-    let end = { ...this.readPos };
-    if (this.memoryMode) {
-      let last: { seg: number; off: number } | undefined;
-      for (let i = this.memHead; i < this.mem.length && items < maxItems; i++) {
-        const m = this.mem[i]!;
-        records.push(m.rec);
-        items += m.rec.d.length;
-        bytes += m.bytes;
-        last = m;
-      }
-      if (last) end = { seg: last.seg, off: last.off };
-      return { records, end, bytes, fromMemory: true };
-    }
-    // Disk mode: read from the segment at readPos up to what is durable.
-    while (items < maxItems && (end.seg < this.writePos.seg || end.off < this.writePos.off)) {
-      const limit =
-        end.seg === this.writePos.seg
-          ? this.writePos.off
-          : (await stat(path.join(this.opts.dir, name(end.seg)))).size;
-      if (end.off >= limit) {
-        end = { seg: end.seg + 1, off: 0 };
+  async take(maxRecords: number): Promise<Taken> {
+    let pos = { ...this.readPos };
+    for (;;) {
+      if (pos.seg === this.writePos.seg && pos.off >= this.writePos.off)
+        return { data: Buffer.alloc(0), count: 0, end: pos, bytes: 0 };
+      const file = path.join(this.opts.dir, name(pos.seg));
+      const limit = pos.seg === this.writePos.seg ? this.writePos.off : (await stat(file)).size;
+      if (pos.off >= limit) {
+        pos = { seg: pos.seg + 1, off: 0 };
         continue;
       }
-      const fh = await open(path.join(this.opts.dir, name(end.seg)), 'r');
+      const fh = await open(file, 'r');
       try {
-        const want = Math.min(limit - end.off, 8 * 1024 * 1024);
+        const want = Math.min(limit - pos.off, READ_WINDOW);
         const buf = Buffer.allocUnsafe(want);
-        const { bytesRead } = await fh.read(buf, 0, want, end.off);
+        const { bytesRead } = await fh.read(buf, 0, want, pos.off);
         let off = 0;
-        while (off + HEADER <= bytesRead && items < maxItems) {
+        let count = 0;
+        while (off + HEADER <= bytesRead && count < maxRecords) {
           const len = buf.readUInt32LE(off);
           if (off + HEADER + len > bytesRead) {
             if (off === 0)
               throw new Error(
-                `spool record at ${name(end.seg)}:${end.off} is larger than the read window`,
+                `spool record at ${name(pos.seg)}:${pos.off} is larger than the read window`,
               );
             break;
           }
-          const rec = decodeSpoolBody(buf.subarray(off + HEADER, off + HEADER + len));
-          records.push(rec);
-          items += rec.d.length;
           off += HEADER + len;
-          bytes += HEADER + len;
+          count++;
         }
-        end = { seg: end.seg, off: end.off + off };
+        return {
+          data: buf.subarray(0, off),
+          count,
+          end: { seg: pos.seg, off: pos.off + off },
+          bytes: off,
+        };
       } finally {
         await fh.close();
       }
     }
-    return { records, end, bytes, fromMemory: false };
   }
 
   /** Marks what `take` returned as stored; removes segments no longer needed. */
   async commit(t: Taken): Promise<void> {
     const { end } = t;
-    if (this.memoryMode && t.fromMemory) {
-      // A moving head instead of shift(): shift() is O(n), quadratic on a long backlog.
-      for (let n = t.records.length; n > 0; n--) this.memBytes -= this.mem[this.memHead++]!.bytes;
-      if (this.memHead > 1024 && this.memHead * 2 > this.mem.length) {
-        this.mem = this.mem.slice(this.memHead);
-        this.memHead = 0;
-      }
-    }
     this.readPos = end;
     this.depthBytes -= t.bytes;
-    this.depthRecords -= t.records.length;
-    if (!this.memoryMode && !this.hasUnread()) this.memoryMode = true; // caught up
+    this.depthRecords -= t.count;
     const oldSeg = this.committed.seg;
     this.committed = end;
     // The checkpoint only bounds how much a restart replays (replays are idempotent), so it is

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceEvent, Sample } from './sample.ts';
+import { ByteWriter } from './byte-writer.ts';
+import { checkTelemetry, decodeTelemetry } from './validate.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 
 /**
@@ -213,6 +215,42 @@ export function describeTelemetryStoreContract(
       });
       expect(pts.length).toBe(5000);
       expect(pts[4999]).toEqual({ ts: T0 + 4999, value: 4999 });
+    });
+
+    it('stores telemetry through its encoding, where it has one, as the decoded samples', async () => {
+      const d = dev();
+      const device = { deviceId: d, category: 'air_conditioner' as const, model: 'KFR-35GW' };
+      const payloads = [
+        `{"ts":${T0},"metrics":{"power_w":800.5,"indoor_temp_c":21}}`,
+        ` { "metrics" : { "power_w" : 1E3 } , "ts" : ${T0 + 1} } `,
+        `[{"ts":${T0 + 2},"metrics":{"power_w":1.5e-3}},{"ts":${T0 + 3}.7,"metrics":{"power_w":0.1}}]`,
+        `{"ts":${T0 + 5},"metrics":{"power_w":1,"time":2,"new_sensor.x-1":3,"power_w":4}}`,
+        `{"ts":"${new Date(T0 + 6).toISOString()}","metrics":{"power_w":0.30000000000000004}}`,
+      ].map((p) => Buffer.from(p));
+      const limits = { maxFutureMs: 86_400_000, maxPastMs: 86_400_000 };
+      const samples = payloads.flatMap((p) => {
+        const r = decodeTelemetry(p, device, T0, limits);
+        if (!r.ok) throw new Error(r.message);
+        return r.items;
+      });
+      if (store.encoding) {
+        // As ingest makes it: the check and the encoder in one pass over each payload.
+        const encoder = store.encoding.encoder();
+        const encoded = payloads.map((p) => {
+          const out = new ByteWriter();
+          encoder.start(device, out);
+          expect(checkTelemetry(p, device, T0, limits, encoder).ok).toBe(true);
+          return out.toBuffer();
+        });
+        await store.encoding.write(encoded);
+      } else await store.write(samples);
+      for (const metric of ['power_w', 'indoor_temp_c', 'time', 'new_sensor.x-1']) {
+        const want = samples
+          .filter((s) => metric in s.metrics)
+          .map((s) => ({ ts: s.ts, value: s.metrics[metric]! }));
+        const got = await store.query({ deviceId: d, metric, from: T0, to: T0 + 10, limit: 100 });
+        expect(got, metric).toEqual(want);
+      }
     });
   });
 }

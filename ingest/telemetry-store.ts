@@ -1,4 +1,7 @@
+import type { ByteWriter } from './byte-writer.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
+import type { TelemetryVisitor } from './telemetry-scan.ts';
+import type { DeviceContext } from './validate.ts';
 
 export const AGGREGATES = ['mean', 'min', 'max', 'count'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
@@ -50,6 +53,11 @@ export interface TelemetryStore {
   /** Create what the backend needs (tables, database, retention policies). Idempotent. */
   init(): Promise<void>;
   write(samples: readonly Sample[]): Promise<void>;
+  /**
+   * Optional: the backend's own wire form of telemetry, made by ingest in the same pass that
+   * checks a message and spooled with it, so the drainer writes bytes without decoding them.
+   */
+  readonly encoding?: TelemetryEncoding;
   writeEvents(events: readonly DeviceEvent[]): Promise<void>;
   query(q: TelemetryQuery): Promise<Point[]>;
   latest(deviceId: string): Promise<LatestValues>;
@@ -57,4 +65,34 @@ export interface TelemetryStore {
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A backend's wire form of telemetry (InfluxDB: line protocol). Ingest encodes each accepted
+ * message as it checks it and spools the result beside the payload; the drainer passes what was
+ * spooled to `write`. Records spooled without it, or under another encoding, are decoded into
+ * samples and go through `TelemetryStore.write` as before.
+ */
+export interface TelemetryEncoding {
+  /** Names the encoding in spooled records (1–255): bump it when the wire form changes. */
+  readonly id: number;
+  /** An encoder for ingest's hot path; ingest keeps one and reuses it for every message. */
+  encoder(): TelemetryEncoder;
+  /**
+   * Stores encoded telemetry: what encoders made, one message's encoding after another, the
+   * same points as `TelemetryStore.write` of the messages' samples.
+   */
+  write(encoded: readonly Uint8Array[]): Promise<void>;
+}
+
+/**
+ * Encodes one message at a time, as telemetry-scan.ts reads its payload: `start`, then the
+ * reader's calls. A payload the reader declines is decoded by the general path and handed over
+ * with `samples`. Throws what the backend cannot store (a name it cannot write faithfully).
+ */
+export interface TelemetryEncoder extends TelemetryVisitor {
+  /** Starts the message of `dev`: its encoding is appended to `out` from here on. */
+  start(dev: DeviceContext, out: ByteWriter): void;
+  /** Encodes the started message from samples instead, dropping what the reader's calls wrote. */
+  samples(samples: readonly Sample[]): void;
 }

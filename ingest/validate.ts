@@ -8,6 +8,13 @@ import {
   type TelemetryEntry,
 } from './payloads.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
+import {
+  metricCatalogue,
+  scanTelemetry,
+  type MetricCatalogue,
+  type TelemetryVisitor,
+} from './telemetry-scan.ts';
+import type { TelemetryEncoder } from './telemetry-store.ts';
 
 export interface DeviceContext {
   deviceId: string;
@@ -29,6 +36,96 @@ export interface Rejection {
 }
 
 export type Decoded<T> = { ok: true; items: T[]; unknownMetrics: string[] } | Rejection;
+
+/** A verdict without the samples: how many the payload holds, and its metrics not catalogued. */
+export type Checked = { ok: true; items: number; unknownMetrics: readonly string[] } | Rejection;
+
+const NONE: readonly string[] = Object.freeze([]);
+const ONE: Checked = Object.freeze({ ok: true, items: 1, unknownMetrics: NONE });
+
+/**
+ * The scan's visitor on the hot path: every metric catalogued for the category, in its range,
+ * once per entry, and the timestamp within the limits. Anything else declines, so the general
+ * path decides and words the reason (an unknown metric is accepted there, and named).
+ */
+class Check implements TelemetryVisitor {
+  private cat!: MetricCatalogue;
+  private min = 0;
+  private max = 0;
+  /** seen[i] === gen: metric i was read in this entry already. */
+  private readonly seen = new Int32Array(256);
+  private gen = 0;
+
+  for(category: Category, now: number, limits: Limits): this {
+    this.cat = metricCatalogue(category);
+    this.min = now - limits.maxPastMs;
+    this.max = now + limits.maxFutureMs;
+    this.next();
+    return this;
+  }
+
+  private next(): void {
+    if (++this.gen > 0x3fffffff) {
+      this.seen.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  metric(b: Buffer, start: number, end: number, h: number, _vs: number, _ve: number, v: number) {
+    const i = this.cat.find(b, start, end, h);
+    if (i < 0 || this.seen[i] === this.gen) return false;
+    this.seen[i] = this.gen;
+    const spec = this.cat.specs[i]!;
+    return v >= spec.min && v <= spec.max;
+  }
+
+  entry(_b: Buffer, ts: number): boolean {
+    this.next();
+    const t = Math.round(ts);
+    return t >= this.min && t <= this.max;
+  }
+}
+const check = new Check();
+
+/** The check and a store's encoder in one pass: a metric goes on only if both take it. */
+class CheckAndEncode implements TelemetryVisitor {
+  encoder!: TelemetryEncoder;
+  metric(b: Buffer, ns: number, ne: number, h: number, vs: number, ve: number, v: number) {
+    return check.metric(b, ns, ne, h, vs, ve, v) && this.encoder.metric(b, ns, ne, h, vs, ve, v);
+  }
+  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean {
+    return check.entry(b, ts) && this.encoder.entry(b, ts, tsStart, tsEnd);
+  }
+}
+const checkAndEncode = new CheckAndEncode();
+
+/**
+ * Telemetry's verdict without building samples: the byte reader (telemetry-scan.ts) for the
+ * payloads nearly every device sends, decodeTelemetry for all others. The same verdict as
+ * decodeTelemetry, item count for item count (telemetry-scan.test.ts). With `encoder` (started
+ * for this message), an accepted payload is also encoded, in the same pass where it can be.
+ */
+export function checkTelemetry(
+  payload: Buffer,
+  dev: DeviceContext,
+  now: number,
+  limits: Limits,
+  encoder?: TelemetryEncoder,
+): Checked {
+  check.for(dev.category, now, limits);
+  let v: TelemetryVisitor = check;
+  if (encoder) {
+    checkAndEncode.encoder = encoder;
+    v = checkAndEncode;
+  }
+  const n = scanTelemetry(payload, 0, payload.length, v);
+  if (n === 1) return ONE;
+  if (n > 1) return { ok: true, items: n, unknownMetrics: NONE };
+  const d = decodeTelemetry(payload, dev, now, limits);
+  if (!d.ok) return d;
+  encoder?.samples(d.items);
+  return { ok: true, items: d.items.length, unknownMetrics: d.unknownMetrics };
+}
 
 /** Steps of telemetry decoding, in order (STYLE.md §5); each refuses the whole message. */
 export function decodeTelemetry(
@@ -126,6 +223,17 @@ function isCommonEntry(e: unknown, known: Record<string, unknown>): e is Telemet
     if (!Object.hasOwn(known, name) && !METRIC_NAME.test(name)) return false;
   }
   return true;
+}
+
+/** Events' verdict: decodeEvents without the events (they are rare; no fast path). */
+export function checkEvents(
+  payload: Buffer,
+  dev: DeviceContext,
+  now: number,
+  limits: Limits,
+): Checked {
+  const d = decodeEvents(payload, dev, now, limits);
+  return d.ok ? { ok: true, items: d.items.length, unknownMetrics: NONE } : d;
 }
 
 export function decodeEvents(

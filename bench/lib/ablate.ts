@@ -3,12 +3,12 @@
 // that stage costs in broker CPU per message. Loaded with `--import` before the service when
 // BENCH_ABLATE is set (bench/lib/targets.ts); never part of the product. Stages:
 //   ingest    the broker hooks (auth, ACL, limits) run; ingest admits every message untouched
-//   spool     ingest decodes and validates, then drops the message (no spool, no store)
+//   spool     ingest checks the message, then drops it (no spool, no store)
 //   store     everything runs except the telemetry store's write (the drainer discards; the
 //             bench's stored column still counts what it discarded)
 import { Ingest } from '../../ingest/ingest.ts';
 import type { TelemetryStore } from '../../ingest/telemetry-store.ts';
-import { decodeTelemetry } from '../../ingest/validate.ts';
+import { checkTelemetry } from '../../ingest/validate.ts';
 
 const stage = process.env.BENCH_ABLATE;
 const admitted = { ok: true as const, items: 1, unknownMetrics: [] as string[] };
@@ -19,16 +19,18 @@ if (stage === 'ingest') {
 } else if (stage === 'spool') {
   Ingest.prototype.admit = (kind, dev, payload) => {
     if (kind !== 'telemetry') return admitted;
-    const d = decodeTelemetry(payload, dev, Date.now(), limits);
-    return d.ok ? { ok: true, items: d.items.length, unknownMetrics: d.unknownMetrics } : d;
+    return checkTelemetry(payload, dev, Date.now(), limits);
   };
 } else if (stage === 'store') {
   const start = Ingest.prototype.start;
   Ingest.prototype.start = function startWithoutStore(this: Ingest) {
     // The drainer reads its store from the options it was built with.
     const o = (this as unknown as { o: { store: TelemetryStore } }).o;
+    const { encoding } = o.store;
     o.store = Object.assign(Object.create(o.store) as TelemetryStore, {
       write: async () => undefined,
+      // Encoded telemetry (InfluxDB's line protocol, made at admit) is discarded too.
+      ...(encoding ? { encoding: { ...encoding, write: async () => undefined } } : {}),
     });
     start.call(this);
   };

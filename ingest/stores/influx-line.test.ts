@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../byte-writer.ts';
 import type { Sample } from '../sample.ts';
-import { SampleLineEncoder } from './influx-line.ts';
+import { scanTelemetry } from '../telemetry-scan.ts';
+import { decodeTelemetry, type DeviceContext } from '../validate.ts';
+import { LineEncoder, SampleLineEncoder, joinChunks } from './influx-line.ts';
 
 const sample = (over: Partial<Sample> = {}): Sample => ({
   deviceId: 'd1',
@@ -78,5 +81,98 @@ describe('SampleLineEncoder', () => {
     expect(() => e.encode([sample({ deviceId: '' })])).toThrow(
       expect.objectContaining({ code: 'INGEST_ERR_INFLUX_BAD_NAME' }),
     );
+  });
+});
+
+describe('LineEncoder (line protocol from payload bytes, as ingest checks them)', () => {
+  const dev = { deviceId: 'd1', category: 'tv' as const, model: 'E55' };
+  const T = 1_795_420_800_123;
+  const limits = { maxFutureMs: 1e15, maxPastMs: 1e15 };
+  /** Lines as (series, fields by key with their numeric values, timestamp). */
+  const parse = (text: string) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [series, fields, ts] = line.split(' ') as [string, string, string];
+        return {
+          series,
+          fields: fields.split(',').map((f) => {
+            const [k, v] = f.split('=') as [string, string];
+            return [k, Number(v)];
+          }),
+          ts: Number(ts),
+        };
+      });
+  /** What ingest does: the reader with the encoder, the decoded samples where it declines. */
+  function encode(payload: string, d: DeviceContext = dev) {
+    const enc = new LineEncoder(new SampleLineEncoder());
+    const out = new ByteWriter(16);
+    enc.start(d, out);
+    const b = Buffer.from(payload);
+    const fast = scanTelemetry(b, 0, b.length, enc) > 0;
+    if (!fast) {
+      const r = decodeTelemetry(b, d, T, limits);
+      if (!r.ok) throw new Error(r.message);
+      enc.samples(r.items);
+    }
+    return { text: out.toBuffer().toString(), fast };
+  }
+  const viaSamples = (payload: string, d: DeviceContext = dev) => {
+    const r = decodeTelemetry(Buffer.from(payload), d, T, limits);
+    if (!r.ok) throw new Error(r.message);
+    return new SampleLineEncoder().encode(r.items);
+  };
+
+  it('writes the common payload as the sample encoder does, byte for byte', () => {
+    const payload = `{"ts":${T},"metrics":{"power_w":80.5,"on":1}}`;
+    expect(encode(payload)).toEqual({
+      text: `telemetry,device=d1,category=tv,model=E55 power_w=80.5,on=1 ${T}\n`,
+      fast: true,
+    });
+    expect(encode(payload).text).toBe(`${viaSamples(payload)}\n`);
+  });
+
+  it.each([
+    ['white space and key order', ` { "metrics" : { "power_w" : 1 } , "ts" : ${T} } `, true],
+    ['a backlog', `[{"ts":${T},"metrics":{"a":1}},{"ts":${T + 1},"metrics":{"a":2,"b":3}}]`, true],
+    [
+      'numbers in every JSON form',
+      `{"ts":${T},"metrics":{"a":1E2,"b":-1.5e-3,"c":-0,"d":0.0}}`,
+      true,
+    ],
+    ['a fractional timestamp', `{"ts":${T}.6,"metrics":{"a":1}}`, true],
+    ['a timestamp as an exponent', `{"ts":1.795420800123e12,"metrics":{"a":1}}`, true],
+    ['reserved and unusual names', `{"ts":${T},"metrics":{"time":1,"device":2,"x.y-z":3}}`, true],
+    ['17 significant digits', `{"ts":${T},"metrics":{"a":0.30000000000000004}}`, true],
+    ['an ISO timestamp', '{"ts":"2026-11-23T16:00:00.5+08:00","metrics":{"a":1}}', false],
+    ['a name given twice', `{"ts":${T},"metrics":{"a":1,"b":2,"a":3}}`, false],
+    ['an extra key', `{"ts":${T},"metrics":{"a":1},"fw":"1.2"}`, false],
+    ['an escaped name', `{"ts":${T},"metrics":{"\\u0061":1}}`, false],
+  ])('%s: the same points as through decoded samples', (_n, payload, fast) => {
+    const r = encode(payload);
+    expect(r.fast).toBe(fast);
+    expect(parse(r.text)).toEqual(parse(viaSamples(payload)));
+  });
+
+  it('writes each device with its own series, an empty model left out', () => {
+    const other = { deviceId: 'd 2', category: 'tv' as const, model: '' };
+    expect(encode(`{"ts":${T},"metrics":{"a":2}}`, other).text).toBe(
+      `telemetry,device=d\\ 2,category=tv a=2 ${T}\n`,
+    );
+  });
+
+  it('refuses a device it cannot name faithfully when started, as encode does', () => {
+    const bad = { deviceId: 'back\\slash', category: 'tv' as const, model: 'm' };
+    expect(() => new LineEncoder(new SampleLineEncoder()).start(bad, new ByteWriter())).toThrow(
+      expect.objectContaining({ code: 'INGEST_ERR_INFLUX_BAD_NAME' }),
+    );
+  });
+
+  it('joins encoded messages into request bodies at message boundaries', () => {
+    const parts = ['a 1 1\n', 'b 2 2\n', 'c 3 3\n'].map((t) => Buffer.from(t));
+    expect(joinChunks(parts, 12).map(String)).toEqual(['a 1 1\nb 2 2\n', 'c 3 3\n']);
+    expect(joinChunks(parts).map(String)).toEqual(['a 1 1\nb 2 2\nc 3 3\n']);
+    expect(joinChunks([])).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
 import type { Sample } from '../sample.ts';
+import type { ByteWriter } from '../byte-writer.ts';
+import type { TelemetryEncoder } from '../telemetry-store.ts';
+import type { DeviceContext } from '../validate.ts';
 import { InfluxErrors, TELEMETRY, assertStorableName, fieldKey } from './influx-schema.ts';
 
 /**
@@ -12,6 +15,7 @@ import { InfluxErrors, TELEMETRY, assertStorableName, fieldKey } from './influx-
 export class SampleLineEncoder {
   /** `telemetry,device=…,category=…[,model=…] ` per device, checked once. */
   private readonly seriesPrefix = new Map<string, { category: string; model: string; p: string }>();
+
   /** Escaped field key per metric name, checked once. */
   private readonly fieldKeys = new Map<string, string>();
 
@@ -34,7 +38,12 @@ export class SampleLineEncoder {
     return out;
   }
 
-  private prefix(s: Sample): string {
+  /** The series of a device: `telemetry,device=…,category=…[,model=…]` (names checked). */
+  seriesOf(dev: DeviceContext): string {
+    return this.prefix(dev);
+  }
+
+  private prefix(s: DeviceContext): string {
     const hit = this.seriesPrefix.get(s.deviceId);
     if (hit && hit.category === s.category && hit.model === s.model) return hit.p;
     // Empty tag values are not allowed in line protocol: the model tag is left out instead.
@@ -67,4 +76,160 @@ const TAG_SPECIAL = /[,= ]/g;
 /** Escapes a tag key, tag value or field key. */
 export function escapeTag(s: string): string {
   return s.replace(TAG_SPECIAL, '\\$&');
+}
+
+/** Id of the line-protocol encoding in spooled records (TelemetryEncoding.id). */
+export const LINE_PROTOCOL = 1;
+
+/**
+ * Encoded messages (whole lines each) joined into request bodies of about `maxBytes`: a body
+ * ends at a message boundary once it reaches the size.
+ */
+export function joinChunks(encoded: readonly Uint8Array[], maxBytes = 1024 * 1024): Buffer[] {
+  const bodies: Buffer[] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < encoded.length; i++) {
+    bytes += encoded[i]!.length;
+    if (bytes >= maxBytes || i === encoded.length - 1) {
+      bodies.push(Buffer.concat(encoded.slice(from, i + 1), bytes));
+      from = i + 1;
+      bytes = 0;
+    }
+  }
+  return bodies;
+}
+
+/** A metric name seen in payloads, with its field key; `gen` marks it written in the current line. */
+interface NameEntry {
+  bytes: Buffer;
+  key: Buffer;
+  gen: number;
+}
+
+const SPACE = 0x20;
+const COMMA = 0x2c;
+const EQUALS = 0x3d;
+const NEWLINE = 0x0a;
+const ZERO = 0x30;
+
+/** Whether `b[start..end)` is a metric name the schema can store unescaped (payloads.ts). */
+function plainName(b: Buffer, start: number, end: number): boolean {
+  if (end - start < 1 || end - start > 64) return false;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    const other = (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d;
+    if (!letter && (i === start || !other)) return false;
+  }
+  return true;
+}
+
+/** Whether `b[start..end)` is a plain integer (digits only): a timestamp to copy as it is. */
+function plainInteger(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i]! < 0x30 || b[i]! > 0x39) return false;
+  return end > start;
+}
+
+/**
+ * Line protocol made as ingest checks a payload (TelemetryEncoder): the same lines as
+ * SampleLineEncoder writes for the payload's samples, but from the payload's bytes, numbers as
+ * the device wrote them (JSON numbers are line-protocol floats; every zero is written `0`).
+ * A metric it cannot write so (a name given twice, an unusual name) declines the payload, and
+ * the samples the general path decodes are written by SampleLineEncoder.
+ */
+export class LineEncoder implements TelemetryEncoder {
+  private out!: ByteWriter;
+  private start0 = 0;
+  private prefix: Buffer = Buffer.alloc(0);
+  private fields = 0;
+  private gen = 1;
+  private readonly names = new Map<number, NameEntry>();
+  private readonly prefixes = new WeakMap<DeviceContext, Buffer>();
+
+  constructor(private readonly lines: SampleLineEncoder) {}
+
+  start(dev: DeviceContext, out: ByteWriter): void {
+    this.out = out;
+    this.start0 = out.length;
+    let p = this.prefixes.get(dev);
+    if (!p) this.prefixes.set(dev, (p = Buffer.from(this.lines.seriesOf(dev), 'utf8')));
+    this.prefix = p;
+    this.fields = 0;
+    this.nextLine();
+  }
+
+  samples(samples: readonly Sample[]): void {
+    this.out.length = this.start0;
+    if (samples.length > 0) this.out.text(`${this.lines.encode(samples)}\n`);
+  }
+
+  metric(b: Buffer, ns: number, ne: number, h: number, vs: number, ve: number, v: number) {
+    const name = this.nameOf(b, ns, ne, h);
+    // A name given twice in one reading set: JSON.parse keeps the last; the general path does.
+    if (!name || name.gen === this.gen || !Number.isFinite(v)) return false;
+    name.gen = this.gen;
+    const key = name.key;
+    const first = this.fields++ === 0;
+    const w = this.out;
+    w.room((first ? this.prefix.length : 0) + key.length + (ve - vs) + 2);
+    const out = w.buf;
+    let len = w.length;
+    if (first) {
+      out.set(this.prefix, len);
+      len += this.prefix.length;
+      out[len++] = SPACE;
+    } else out[len++] = COMMA;
+    out.set(key, len);
+    len += key.length;
+    out[len++] = EQUALS;
+    if (v === 0) out[len++] = ZERO;
+    else for (let i = vs; i < ve; i++) out[len++] = b[i]!;
+    w.length = len;
+    return true;
+  }
+
+  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean {
+    const w = this.out;
+    // Epoch ms as an integer, like Math.round in validation: copied when written so.
+    if (plainInteger(b, tsStart, tsEnd)) {
+      w.room(tsEnd - tsStart + 2);
+      const out = w.buf;
+      let len = w.length;
+      out[len++] = SPACE;
+      for (let i = tsStart; i < tsEnd; i++) out[len++] = b[i]!;
+      out[len++] = NEWLINE;
+      w.length = len;
+    } else w.text(` ${Math.round(ts)}\n`);
+    this.fields = 0;
+    this.nextLine();
+    return true;
+  }
+
+  private nextLine(): void {
+    if (++this.gen > 0x3fffffff) {
+      for (const e of this.names.values()) e.gen = 0;
+      this.gen = 1;
+    }
+  }
+
+  private nameOf(b: Buffer, start: number, end: number, h: number): NameEntry | undefined {
+    const hit = this.names.get(h);
+    if (hit) {
+      const nb = hit.bytes;
+      if (nb.length !== end - start) return undefined; // another name with this hash: general path
+      for (let i = 0; i < nb.length; i++) if (nb[i] !== b[start + i]) return undefined;
+      return hit;
+    }
+    if (!plainName(b, start, end)) return undefined;
+    const metric = b.toString('latin1', start, end);
+    if (this.names.size >= MAX_CACHED) this.names.clear();
+    const e: NameEntry = {
+      bytes: Buffer.from(metric, 'latin1'),
+      key: Buffer.from(fieldKey(metric), 'latin1'),
+      gen: 0,
+    };
+    this.names.set(h, e);
+    return e;
+  }
 }

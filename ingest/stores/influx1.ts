@@ -32,7 +32,7 @@ import {
   metricName,
   type InfluxPoint,
 } from './influx-schema.ts';
-import { SampleLineEncoder } from './influx-line.ts';
+import { LINE_PROTOCOL, LineEncoder, SampleLineEncoder, joinChunks } from './influx-line.ts';
 
 export type { Influx1Retention } from './influx1-admin.ts';
 
@@ -75,6 +75,8 @@ const OptionsSchema = z.object({
 
 /** Points per HTTP write: InfluxDB's recommended 5 000–10 000 lines per request. */
 const CHUNK = 5000;
+/** Bytes per HTTP write of encoded telemetry: about CHUNK lines of a few metrics each. */
+const CHUNK_BYTES = 1024 * 1024;
 
 const EventRow = z.object({
   time: z.number(),
@@ -170,7 +172,7 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
   const encoder = new SampleLineEncoder();
   const requestTimeout = o.requestTimeoutMs ?? 30_000;
   /** POST /write: fails like the package's writePoints (handleWriteError reads its texts). */
-  const postLines = (body: string, rp: string | undefined) =>
+  const postLines = (body: string | Buffer, rp: string | undefined) =>
     new Promise<void>((resolve, reject) => {
       const q = new URLSearchParams({ db, precision: 'ms' });
       if (rp !== undefined) q.set('rp', rp);
@@ -210,6 +212,10 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     const bodies: string[] = [];
     for (let i = 0; i < samples.length; i += CHUNK)
       bodies.push(encoder.encode(samples.slice(i, i + CHUNK)));
+    await postAll(bodies, rp);
+  };
+
+  const postAll = async (bodies: ReadonlyArray<string | Buffer>, rp: string | undefined) => {
     for (const body of bodies) {
       try {
         await postLines(body, rp);
@@ -248,6 +254,12 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
 
     async write(samples: readonly Sample[]) {
       if (samples.length > 0) await writeSamples(samples, names.raw);
+    },
+
+    encoding: {
+      id: LINE_PROTOCOL,
+      encoder: () => new LineEncoder(encoder),
+      write: (encoded) => postAll(joinChunks(encoded, CHUNK_BYTES), names.raw),
     },
 
     async writeEvents(events: readonly DeviceEvent[]) {

@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES, METRICS } from './categories.ts';
+import {
+  metricCatalogue,
+  nameHash,
+  scanTelemetry,
+  type TelemetryVisitor,
+} from './telemetry-scan.ts';
+import { checkTelemetry, decodeTelemetry, type Checked } from './validate.ts';
+
+const dev = { deviceId: 'd1', category: 'air_conditioner' as const, model: 'KFR-35GW' };
+const NOW = Date.UTC(2026, 10, 23, 8);
+const limits = { maxFutureMs: 300_000, maxPastMs: 400 * 86_400_000 };
+
+/** The general path's verdict in checkTelemetry's form. */
+function general(text: string): Checked {
+  const d = decodeTelemetry(Buffer.from(text), dev, NOW, limits);
+  return d.ok ? { ok: true, items: d.items.length, unknownMetrics: d.unknownMetrics } : d;
+}
+const check = (text: string) => checkTelemetry(Buffer.from(text), dev, NOW, limits);
+/** Whether the byte reader took the payload itself (it declines to the general path otherwise). */
+const scanned = (text: string) => {
+  const b = Buffer.from(text);
+  const yes: TelemetryVisitor = { metric: () => true, entry: () => true };
+  return scanTelemetry(b, 0, b.length, yes) > 0;
+};
+
+/** A small deterministic PRNG (mulberry32): the same cases in every run. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const edgeCases: Array<[string, string]> = [
+  ['common', `{"ts":${NOW},"metrics":{"indoor_temp_c":21.5,"power_w":800}}`],
+  ['white space everywhere', ` {\n\t"ts" : ${NOW} ,\r\n "metrics" : { "power_w" : 1 } } `],
+  ['metrics before ts', `{"metrics":{"power_w":1},"ts":${NOW}}`],
+  ['an array', `[{"ts":${NOW},"metrics":{"power_w":1}},{"ts":${NOW - 1},"metrics":{"power_w":2}}]`],
+  ['an empty array', '[]'],
+  ['an empty metrics map', `{"ts":${NOW},"metrics":{}}`],
+  ['a missing ts', '{"metrics":{"power_w":1}}'],
+  ['a missing metrics', `{"ts":${NOW}}`],
+  ['ts twice', `{"ts":1,"ts":${NOW},"metrics":{"power_w":1}}`],
+  ['metrics twice', `{"ts":${NOW},"metrics":{"power_w":9999999},"metrics":{"power_w":1}}`],
+  ['a metric twice (JSON keeps the last)', `{"ts":${NOW},"metrics":{"power_w":-5,"power_w":1}}`],
+  ['a metric twice, last out of range', `{"ts":${NOW},"metrics":{"power_w":1,"power_w":-5}}`],
+  ['an extra key', `{"ts":${NOW},"metrics":{"power_w":1},"fw":"1.2"}`],
+  ['an ISO timestamp', '{"ts":"2026-11-23T16:00:00+08:00","metrics":{"power_w":1}}'],
+  ['a fractional ts', `{"ts":${NOW}.5,"metrics":{"power_w":1}}`],
+  ['ts in the future', `{"ts":${NOW + 400_000},"metrics":{"power_w":1}}`],
+  ['ts just inside the future limit', `{"ts":${NOW + 300_000},"metrics":{"power_w":1}}`],
+  ['ts from 1970', '{"ts":0,"metrics":{"power_w":1}}'],
+  ['ts as an exponent', `{"ts":1.7954208e12,"metrics":{"power_w":1}}`],
+  ['an unknown metric', `{"ts":${NOW},"metrics":{"power_w":1,"new_sensor":2}}`],
+  ['an invalid metric name', `{"ts":${NOW},"metrics":{"a b":1}}`],
+  ['an escaped metric name', `{"ts":${NOW},"metrics":{"power\\u005fw":1}}`],
+  ['a non-ASCII metric name', `{"ts":${NOW},"metrics":{"功率":1}}`],
+  ['an out-of-range known metric', `{"ts":${NOW},"metrics":{"indoor_temp_c":900}}`],
+  ['the range bounds', `{"ts":${NOW},"metrics":{"indoor_temp_c":-40,"power_w":0}}`],
+  ['a string value', `{"ts":${NOW},"metrics":{"power_w":"800"}}`],
+  ['null', `{"ts":${NOW},"metrics":{"power_w":null}}`],
+  ['true', `{"ts":${NOW},"metrics":{"power_w":true}}`],
+  ['1e400', `{"ts":${NOW},"metrics":{"power_w":1e400}}`],
+  ['-0', `{"ts":${NOW},"metrics":{"power_w":-0}}`],
+  ['a leading zero', `{"ts":${NOW},"metrics":{"power_w":0123}}`],
+  ['a trailing dot', `{"ts":${NOW},"metrics":{"power_w":1.}}`],
+  ['a leading dot', `{"ts":${NOW},"metrics":{"power_w":.5}}`],
+  ['a plus sign', `{"ts":${NOW},"metrics":{"power_w":+1}}`],
+  ['an exponent without digits', `{"ts":${NOW},"metrics":{"power_w":1e}}`],
+  ['hex', `{"ts":${NOW},"metrics":{"power_w":0x10}}`],
+  ['NaN', `{"ts":${NOW},"metrics":{"power_w":NaN}}`],
+  ['a trailing comma', `{"ts":${NOW},"metrics":{"power_w":1,}}`],
+  ['trailing garbage', `{"ts":${NOW},"metrics":{"power_w":1}}x`],
+  ['two objects', `{"ts":${NOW},"metrics":{"power_w":1}}{}`],
+  ['truncated', `{"ts":${NOW},"metrics":{"power_w":1`],
+  ['a control character in a name', `{"ts":${NOW},"metrics":{"power\u0001w":1}}`],
+  ['not JSON', 'hello'],
+  ['a bare number', '42'],
+  ['nested arrays', `[[{"ts":${NOW},"metrics":{"power_w":1}}]]`],
+  [
+    '256 metrics',
+    `{"ts":${NOW},"metrics":{${Array.from({ length: 256 }, (_, i) => `"m${i}":${i}`).join(',')}}}`,
+  ],
+  [
+    '257 metrics',
+    `{"ts":${NOW},"metrics":{${Array.from({ length: 257 }, (_, i) => `"m${i}":${i}`).join(',')}}}`,
+  ],
+  [
+    '5000 entries',
+    `[${Array.from({ length: 5000 }, () => `{"ts":${NOW},"metrics":{"power_w":1}}`).join(',')}]`,
+  ],
+  [
+    '5001 entries',
+    `[${Array.from({ length: 5001 }, () => `{"ts":${NOW},"metrics":{"power_w":1}}`).join(',')}]`,
+  ],
+];
+
+/** Random payloads near the common shape: valid ones, and ones with one byte changed. */
+function randomPayloads(n: number, seed: number): string[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  const known = Object.keys(METRICS.air_conditioner);
+  const num = () =>
+    pick([
+      () => String(Math.floor(r() * 2000) - 1000),
+      () => (r() * 200 - 100).toFixed(Math.floor(r() * 6)),
+      () => `${(r() * 10).toFixed(3)}e${Math.floor(r() * 6) - 3}`,
+      () => String(r() * 1000),
+      () => `${Math.floor(r() * 9) + 1}${'0'.repeat(Math.floor(r() * 20))}`,
+      () => `0.${'0'.repeat(Math.floor(r() * 25))}${Math.floor(r() * 1e6)}`,
+      () => pick(['0', '-0', '0.0', '1E2', '-1e-2', '5e-324', '1.7976931348623157e308']),
+    ])();
+  const name = () => pick([...known, ...known, 'new_sensor', 'x.y-z', 'time', 'Z']);
+  const entry = () => {
+    const metrics = Array.from({ length: 1 + Math.floor(r() * 4) }, () => `"${name()}":${num()}`);
+    const ts = pick([
+      String(NOW - Math.floor(r() * 1e9)),
+      `${NOW}.${Math.floor(r() * 10)}`,
+      String(NOW + 1e9),
+    ]);
+    const parts = [`"ts":${ts}`, `"metrics":{${metrics.join(',')}}`];
+    if (r() < 0.2) parts.reverse();
+    return `{${parts.join(r() < 0.1 ? ' , ' : ',')}}`;
+  };
+  const mutate = (s: string) => {
+    const i = Math.floor(r() * s.length);
+    const c = pick([
+      '',
+      '"',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '.',
+      '-',
+      'e',
+      '0',
+      '9',
+      ' ',
+      '\\',
+      'x',
+    ]);
+    return s.slice(0, i) + c + s.slice(i + (r() < 0.5 ? 1 : 0));
+  };
+  return Array.from({ length: n }, () => {
+    const base =
+      r() < 0.3 ? `[${Array.from({ length: 1 + Math.floor(r() * 3) }, entry).join(',')}]` : entry();
+    return r() < 0.5 ? base : mutate(base);
+  });
+}
+
+describe('checkTelemetry (the byte reader, then the general path)', () => {
+  it.each(edgeCases)('%s: the same verdict as decodeTelemetry', (_name, text) => {
+    expect(check(text)).toEqual(general(text));
+  });
+
+  it('reads the common shapes itself', () => {
+    const taken = edgeCases.filter(([, text]) => scanned(text)).map(([name]) => name);
+    expect(taken).toEqual([
+      'common',
+      'white space everywhere',
+      'metrics before ts',
+      'an array',
+      'a metric twice (JSON keeps the last)',
+      'a metric twice, last out of range',
+      'a fractional ts',
+      'ts in the future',
+      'ts just inside the future limit',
+      'ts from 1970',
+      'ts as an exponent',
+      'an unknown metric',
+      'an invalid metric name',
+      'an out-of-range known metric',
+      'the range bounds',
+      '1e400',
+      '-0',
+      '256 metrics',
+      '5000 entries',
+    ]);
+  });
+
+  it('gives the same verdict as decodeTelemetry on 20,000 random payloads near the common shape', () => {
+    let agreed = 0;
+    let fast = 0;
+    for (const text of randomPayloads(20_000, 7)) {
+      const got = check(text);
+      expect(got, text).toEqual(general(text));
+      agreed++;
+      if (got.ok && scanned(text)) fast++;
+    }
+    expect(agreed).toBe(20_000);
+    // The reader did take a good share itself: the comparison is not only of the general path.
+    expect(fast).toBeGreaterThan(2000);
+  });
+});
+
+describe('scanTelemetry numbers', () => {
+  it('reads every number exactly as JSON.parse does', () => {
+    const r = rng(11);
+    const texts = [
+      '0',
+      '-0',
+      '1',
+      '0.1',
+      '0.30000000000000004',
+      '123456789012345',
+      '1234567890123456',
+      '12345678901234567890',
+      '9007199254740993',
+      '1e22',
+      '1e23',
+      '1.5e-7',
+      '5e-324',
+      '2.2250738585072014e-308',
+      '1.7976931348623157e308',
+      '1e-400',
+      '1E+2',
+      '0.000001000000000000001',
+      ...Array.from({ length: 5000 }, () => {
+        const int = String(Math.floor(r() * 10 ** Math.floor(r() * 18)));
+        const frac =
+          r() < 0.6 ? `.${String(Math.floor(r() * 1e9)).padStart(Math.floor(r() * 12), '0')}` : '';
+        const exp = r() < 0.3 ? `e${r() < 0.5 ? '-' : '+'}${Math.floor(r() * 40)}` : '';
+        return `${r() < 0.3 ? '-' : ''}${int}${frac}${exp}`;
+      }),
+    ];
+    for (const t of texts) {
+      const b = Buffer.from(`{"ts":1,"metrics":{"x":${t}}}`);
+      let got: number | undefined;
+      let text = '';
+      scanTelemetry(b, 0, b.length, {
+        metric: (buf, _ns, _ne, _h, vs, ve, v) => {
+          got = v;
+          text = buf.toString('latin1', vs, ve);
+          return true;
+        },
+        entry: () => true,
+      });
+      expect(Object.is(got, JSON.parse(t)), `${t} read as ${got}`).toBe(true);
+      expect(text).toBe(t);
+    }
+  });
+});
+
+describe('metric catalogues', () => {
+  it('find every catalogued name of every category by its bytes, and nothing else', () => {
+    for (const category of CATEGORIES) {
+      const c = metricCatalogue(category);
+      expect(c.names).toEqual(Object.keys(METRICS[category]));
+      c.names.forEach((n, i) => {
+        const b = Buffer.from(`"${n}"`);
+        expect(c.find(b, 1, b.length - 1, nameHash(b, 1, b.length - 1))).toBe(i);
+        const other = Buffer.from(`${n}x`);
+        expect(c.find(other, 0, other.length, nameHash(other, 0, other.length))).toBe(-1);
+      });
+    }
+  });
+});
