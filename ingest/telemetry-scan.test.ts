@@ -6,6 +6,7 @@ import {
   scanTelemetry,
   type TelemetryVisitor,
 } from './telemetry-scan.ts';
+import { randomPayloads, rng } from '../test/helpers/telemetry-payloads.ts';
 import { checkTelemetry, decodeTelemetry, type Checked } from './validate.ts';
 
 const dev = { deviceId: 'd1', category: 'air_conditioner' as const, model: 'KFR-35GW' };
@@ -24,16 +25,6 @@ const scanned = (text: string) => {
   const yes: TelemetryVisitor = { metric: () => true, entry: () => true };
   return scanTelemetry(b, 0, b.length, yes) > 0;
 };
-
-/** A small deterministic PRNG (mulberry32): the same cases in every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const edgeCases: Array<[string, string]> = [
   ['common', `{"ts":${NOW},"metrics":{"indoor_temp_c":21.5,"power_w":800}}`],
@@ -99,62 +90,6 @@ const edgeCases: Array<[string, string]> = [
   ],
 ];
 
-/** Random payloads near the common shape: valid ones, and ones with one byte changed. */
-function randomPayloads(n: number, seed: number): string[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const known = Object.keys(METRICS.air_conditioner);
-  const num = () =>
-    pick([
-      () => String(Math.floor(r() * 2000) - 1000),
-      () => (r() * 200 - 100).toFixed(Math.floor(r() * 6)),
-      () => `${(r() * 10).toFixed(3)}e${Math.floor(r() * 6) - 3}`,
-      () => String(r() * 1000),
-      () => `${Math.floor(r() * 9) + 1}${'0'.repeat(Math.floor(r() * 20))}`,
-      () => `0.${'0'.repeat(Math.floor(r() * 25))}${Math.floor(r() * 1e6)}`,
-      () => pick(['0', '-0', '0.0', '1E2', '-1e-2', '5e-324', '1.7976931348623157e308']),
-    ])();
-  const name = () => pick([...known, ...known, 'new_sensor', 'x.y-z', 'time', 'Z']);
-  const entry = () => {
-    const metrics = Array.from({ length: 1 + Math.floor(r() * 4) }, () => `"${name()}":${num()}`);
-    const ts = pick([
-      String(NOW - Math.floor(r() * 1e9)),
-      `${NOW}.${Math.floor(r() * 10)}`,
-      String(NOW + 1e9),
-    ]);
-    const parts = [`"ts":${ts}`, `"metrics":{${metrics.join(',')}}`];
-    if (r() < 0.2) parts.reverse();
-    return `{${parts.join(r() < 0.1 ? ' , ' : ',')}}`;
-  };
-  const mutate = (s: string) => {
-    const i = Math.floor(r() * s.length);
-    const c = pick([
-      '',
-      '"',
-      '{',
-      '}',
-      '[',
-      ']',
-      ',',
-      ':',
-      '.',
-      '-',
-      'e',
-      '0',
-      '9',
-      ' ',
-      '\\',
-      'x',
-    ]);
-    return s.slice(0, i) + c + s.slice(i + (r() < 0.5 ? 1 : 0));
-  };
-  return Array.from({ length: n }, () => {
-    const base =
-      r() < 0.3 ? `[${Array.from({ length: 1 + Math.floor(r() * 3) }, entry).join(',')}]` : entry();
-    return r() < 0.5 ? base : mutate(base);
-  });
-}
-
 describe('checkTelemetry (the byte reader, then the general path)', () => {
   it.each(edgeCases)('%s: the same verdict as decodeTelemetry', (_name, text) => {
     expect(check(text)).toEqual(general(text));
@@ -188,7 +123,7 @@ describe('checkTelemetry (the byte reader, then the general path)', () => {
   it('gives the same verdict as decodeTelemetry on 20,000 random payloads near the common shape', () => {
     let agreed = 0;
     let fast = 0;
-    for (const text of randomPayloads(20_000, 7)) {
+    for (const text of randomPayloads(20_000, 7, NOW)) {
       const got = check(text);
       expect(got, text).toEqual(general(text));
       agreed++;
@@ -259,6 +194,35 @@ describe('metric catalogues', () => {
         const other = Buffer.from(`${n}x`);
         expect(c.find(other, 0, other.length, nameHash(other, 0, other.length))).toBe(-1);
       });
+    }
+  });
+});
+
+describe('checkTelemetry by payload shape (a device sends the same payload with other numbers)', () => {
+  it('gives decodeTelemetry verdicts along one device sequence that keeps and changes its shape', () => {
+    const device = { deviceId: 'd-shape', category: 'air_conditioner' as const, model: 'M' };
+    const p = (power: string, temp: string, ts = String(NOW)) =>
+      `{"ts":${ts},"metrics":{"power_w":${power},"indoor_temp_c":${temp}}}`;
+    const sequence = [
+      p('800', '21.5'), // learns the shape
+      p('801.25', '-3e1'), // same shape, other numbers
+      p('-1', '20'), // same shape, power out of range: refused
+      p('800', '21', String(NOW + 3_600_000)), // same shape, ts in the future: refused
+      p('800', '21', `"${new Date(NOW).toISOString()}"`), // a string where a number was
+      p('8e', '21'), // not a number
+      p('800', '21').replace(' ', ''), // (no space to remove: the same payload)
+      `{"ts":${NOW}, "metrics":{"power_w":800,"indoor_temp_c":21}}`, // white space moved
+      `{"ts":${NOW},"metrics":{"power_w":800,"indoor_temp_c":21,"fan_rpm":900}}`, // a metric more
+      `{"ts":${NOW},"metrics":{"power_w":800,"power_w":21}}`, // a name twice
+      `{"ts":${NOW},"metrics":{"power_w":800,"indoor_temp_c":21}}x`, // trailing bytes
+      `{"ts":${NOW},"metrics":{"power_w":800,"indoor_temp_c":21`, // cut short
+      p('800', '21'), // back to the first shape
+    ];
+    for (const text of sequence) {
+      const got = checkTelemetry(Buffer.from(text), device, NOW, limits);
+      const d = decodeTelemetry(Buffer.from(text), device, NOW, limits);
+      const want = d.ok ? { ok: true, items: d.items.length, unknownMetrics: d.unknownMetrics } : d;
+      expect(got, text).toEqual(want);
     }
   });
 });

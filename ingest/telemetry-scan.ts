@@ -270,6 +270,96 @@ export function scanTelemetry(b: Buffer, start: number, end: number, v: Telemetr
   return ws(b, p, end) === end ? n : -1;
 }
 
+/** A slot of a payload shape that holds the timestamp (the others hold catalogue indexes). */
+export const TS_SLOT = -1;
+
+/**
+ * A device sends the same payload again and again with other numbers: the shape of a payload
+ * of one reading set is its bytes outside the numbers (literal k ends at `litEnds[k]` in `lits`)
+ * and what each number is (`slots[k]`: a metric's catalogue index, or TS_SLOT). A payload with
+ * the same bytes around its numbers is the same JSON object with the same keys, so checking it
+ * means comparing those bytes and reading the numbers: no names to hash and look up.
+ */
+export interface PayloadShape {
+  lits: Buffer;
+  litEnds: Int32Array;
+  slots: Int32Array;
+}
+
+/**
+ * The shape of the payload at `b[start..end)`, whose numbers are at `spans`: triples of
+ * (start, end, slot) in payload order, as a full scan of it reported them.
+ */
+export function shapeOf(
+  b: Buffer,
+  start: number,
+  end: number,
+  spans: readonly number[],
+): PayloadShape {
+  const n = spans.length / 3;
+  const slots = new Int32Array(n);
+  const litEnds = new Int32Array(n + 1);
+  const parts: Buffer[] = [];
+  let at = start;
+  let len = 0;
+  for (let k = 0; k < n; k++) {
+    parts.push(b.subarray(at, spans[3 * k]!));
+    len += spans[3 * k]! - at;
+    litEnds[k] = len;
+    slots[k] = spans[3 * k + 2]!;
+    at = spans[3 * k + 1]!;
+  }
+  parts.push(b.subarray(at, end));
+  litEnds[n] = len + (end - at);
+  return { lits: Buffer.concat(parts), litEnds, slots };
+}
+
+/** What a scan by shape tells: the numbers, by the slot the shape gives them. */
+export interface ShapeVisitor {
+  /** Catalogued metric `index` at `b[valueStart..valueEnd)`; false declines the payload. */
+  metricAt(index: number, b: Buffer, valueStart: number, valueEnd: number, value: number): boolean;
+  /** The end of the reading set (after its metrics); false declines the payload. */
+  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean;
+}
+
+/**
+ * Reads `b[start..end)` as a payload of `shape`: true when its bytes outside the numbers are
+ * the shape's and every number is a JSON number the visitor took. False as soon as anything
+ * differs (the caller scans the payload in full); visitor calls before stand.
+ */
+export function scanShape(
+  b: Buffer,
+  start: number,
+  end: number,
+  shape: PayloadShape,
+  v: ShapeVisitor,
+): boolean {
+  const { lits, litEnds, slots } = shape;
+  let p = start;
+  let l = 0;
+  let ts = 0;
+  let tsStart = 0;
+  let tsEnd = 0;
+  for (let k = 0; k < slots.length; k++) {
+    const le = litEnds[k]!;
+    if (end - p < le - l) return false;
+    for (; l < le; l++, p++) if (b[p] !== lits[l]) return false;
+    const s = p;
+    p = number(b, p, end);
+    if (p < 0) return false;
+    const slot = slots[k]!;
+    if (slot === TS_SLOT) {
+      ts = num;
+      tsStart = s;
+      tsEnd = p;
+    } else if (!v.metricAt(slot, b, s, p, num)) return false;
+  }
+  const le = litEnds[slots.length]!;
+  if (end - p !== le - l) return false;
+  for (; l < le; l++, p++) if (b[p] !== lits[l]) return false;
+  return v.entry(b, ts, tsStart, tsEnd);
+}
+
 /** A category's known metrics, found by the bytes of their names without making strings. */
 export interface MetricCatalogue {
   readonly names: readonly string[];

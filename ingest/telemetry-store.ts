@@ -1,6 +1,5 @@
 import type { ByteWriter } from './byte-writer.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
-import type { TelemetryVisitor } from './telemetry-scan.ts';
 import type { DeviceContext } from './validate.ts';
 
 export const AGGREGATES = ['mean', 'min', 'max', 'count'] as const;
@@ -86,13 +85,24 @@ export interface TelemetryEncoding {
 }
 
 /**
- * Encodes one message at a time, as telemetry-scan.ts reads its payload: `start`, then the
- * reader's calls. A payload the reader declines is decoded by the general path and handed over
- * with `samples`. Throws what the backend cannot store (a name it cannot write faithfully).
+ * Encodes one message at a time, as ingest's check reads its payload (validate.ts): `start`,
+ * then one `metric` per catalogued metric the check accepted (by its index in the category's
+ * catalogue, telemetry-scan.ts) and one `entry` per reading set. A payload the reader declines
+ * (ISO timestamps, unknown metrics…) is decoded by the general path and handed over with
+ * `samples`. Throws what the backend cannot store (a name it cannot write faithfully).
  */
-export interface TelemetryEncoder extends TelemetryVisitor {
+export interface TelemetryEncoder {
   /** Starts the message of `dev`: its encoding is appended to `out` from here on. */
   start(dev: DeviceContext, out: ByteWriter): void;
+  /**
+   * A metric of the reading set being read: catalogue entry `index` of the device's category,
+   * its value as written (`b[valueStart..valueEnd)`, a JSON number) and as a number.
+   */
+  metric(index: number, b: Buffer, valueStart: number, valueEnd: number, value: number): void;
+  /** The end of a reading set: its timestamp as written and as a number (not rounded). */
+  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): void;
+  /** Drops what was written since `start` (the reader declined the payload after all). */
+  reset(): void;
   /** Encodes the started message from samples instead, dropping what the reader's calls wrote. */
   samples(samples: readonly Sample[]): void;
 }

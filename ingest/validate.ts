@@ -10,8 +10,13 @@ import {
 import type { DeviceEvent, Sample } from './sample.ts';
 import {
   metricCatalogue,
+  scanShape,
   scanTelemetry,
+  shapeOf,
+  TS_SLOT,
   type MetricCatalogue,
+  type PayloadShape,
+  type ShapeVisitor,
   type TelemetryVisitor,
 } from './telemetry-scan.ts';
 import type { TelemetryEncoder } from './telemetry-store.ts';
@@ -48,18 +53,24 @@ const ONE: Checked = Object.freeze({ ok: true, items: 1, unknownMetrics: NONE })
  * once per entry, and the timestamp within the limits. Anything else declines, so the general
  * path decides and words the reason (an unknown metric is accepted there, and named).
  */
-class Check implements TelemetryVisitor {
+class Check implements TelemetryVisitor, ShapeVisitor {
   private cat!: MetricCatalogue;
   private min = 0;
   private max = 0;
   /** seen[i] === gen: metric i was read in this entry already. */
   private readonly seen = new Int32Array(256);
   private gen = 0;
+  /** Told of every metric and entry the check accepts (the store's encoding), if any. */
+  private encoder: TelemetryEncoder | undefined;
+  /** Where the numbers of the payload are, and what they are: (start, end, slot) triples. */
+  readonly spans: number[] = [];
 
-  for(category: Category, now: number, limits: Limits): this {
+  for(category: Category, now: number, limits: Limits, encoder?: TelemetryEncoder): this {
     this.cat = metricCatalogue(category);
     this.min = now - limits.maxPastMs;
     this.max = now + limits.maxFutureMs;
+    this.encoder = encoder;
+    this.spans.length = 0;
     this.next();
     return this;
   }
@@ -71,33 +82,42 @@ class Check implements TelemetryVisitor {
     }
   }
 
-  metric(b: Buffer, start: number, end: number, h: number, _vs: number, _ve: number, v: number) {
+  metric(b: Buffer, start: number, end: number, h: number, vs: number, ve: number, v: number) {
     const i = this.cat.find(b, start, end, h);
     if (i < 0 || this.seen[i] === this.gen) return false;
     this.seen[i] = this.gen;
-    const spec = this.cat.specs[i]!;
-    return v >= spec.min && v <= spec.max;
+    this.spans.push(vs, ve, i);
+    return this.metricAt(i, b, vs, ve, v);
   }
 
-  entry(_b: Buffer, ts: number): boolean {
+  metricAt(i: number, b: Buffer, vs: number, ve: number, v: number): boolean {
+    const spec = this.cat.specs[i]!;
+    if (!(v >= spec.min && v <= spec.max)) return false;
+    this.encoder?.metric(i, b, vs, ve, v);
+    return true;
+  }
+
+  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean {
     this.next();
     const t = Math.round(ts);
-    return t >= this.min && t <= this.max;
+    if (!(t >= this.min && t <= this.max)) return false;
+    this.spans.push(tsStart, tsEnd, TS_SLOT);
+    this.encoder?.entry(b, ts, tsStart, tsEnd);
+    return true;
   }
-}
-const check = new Check();
 
-/** The check and a store's encoder in one pass: a metric goes on only if both take it. */
-class CheckAndEncode implements TelemetryVisitor {
-  encoder!: TelemetryEncoder;
-  metric(b: Buffer, ns: number, ne: number, h: number, vs: number, ve: number, v: number) {
-    return check.metric(b, ns, ne, h, vs, ve, v) && this.encoder.metric(b, ns, ne, h, vs, ve, v);
-  }
-  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean {
-    return check.entry(b, ts) && this.encoder.entry(b, ts, tsStart, tsEnd);
+  /** The shape of the payload just scanned in full (one reading set), for the next ones. */
+  shape(b: Buffer): PayloadShape {
+    const triples: number[][] = [];
+    for (let k = 0; k < this.spans.length; k += 3) triples.push(this.spans.slice(k, k + 3));
+    triples.sort((x, y) => x[0]! - y[0]!);
+    return shapeOf(b, 0, b.length, triples.flat());
   }
 }
-const checkAndEncode = new CheckAndEncode();
+
+/** The shape of each device's last payload of one reading set (see PayloadShape). */
+const shapes = new WeakMap<DeviceContext, PayloadShape>();
+const check = new Check();
 
 /**
  * Telemetry's verdict without building samples: the byte reader (telemetry-scan.ts) for the
@@ -112,14 +132,19 @@ export function checkTelemetry(
   limits: Limits,
   encoder?: TelemetryEncoder,
 ): Checked {
-  check.for(dev.category, now, limits);
-  let v: TelemetryVisitor = check;
-  if (encoder) {
-    checkAndEncode.encoder = encoder;
-    v = checkAndEncode;
+  const c = check.for(dev.category, now, limits, encoder);
+  // Most payloads have the shape of the device's last one: its numbers are read in place.
+  const shape = shapes.get(dev);
+  if (shape) {
+    if (scanShape(payload, 0, payload.length, shape, c)) return ONE;
+    encoder?.reset();
+    c.spans.length = 0;
   }
-  const n = scanTelemetry(payload, 0, payload.length, v);
-  if (n === 1) return ONE;
+  const n = scanTelemetry(payload, 0, payload.length, c);
+  if (n === 1) {
+    shapes.set(dev, c.shape(payload));
+    return ONE;
+  }
   if (n > 1) return { ok: true, items: n, unknownMetrics: NONE };
   const d = decodeTelemetry(payload, dev, now, limits);
   if (!d.ok) return d;

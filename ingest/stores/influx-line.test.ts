@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../byte-writer.ts';
 import type { Sample } from '../sample.ts';
-import { scanTelemetry } from '../telemetry-scan.ts';
-import { decodeTelemetry, type DeviceContext } from '../validate.ts';
+import { randomPayloads } from '../../test/helpers/telemetry-payloads.ts';
+import { checkTelemetry, decodeTelemetry, type DeviceContext } from '../validate.ts';
 import { LineEncoder, SampleLineEncoder, joinChunks } from './influx-line.ts';
 
 const sample = (over: Partial<Sample> = {}): Sample => ({
@@ -104,18 +104,19 @@ describe('LineEncoder (line protocol from payload bytes, as ingest checks them)'
           ts: Number(ts),
         };
       });
-  /** What ingest does: the reader with the encoder, the decoded samples where it declines. */
+  /** What ingest does: the check with the encoder; `fast` when no samples had to be decoded. */
   function encode(payload: string, d: DeviceContext = dev) {
     const enc = new LineEncoder(new SampleLineEncoder());
+    let fast = true;
+    const samples = enc.samples.bind(enc);
+    enc.samples = (s) => {
+      fast = false;
+      samples(s);
+    };
     const out = new ByteWriter(16);
     enc.start(d, out);
-    const b = Buffer.from(payload);
-    const fast = scanTelemetry(b, 0, b.length, enc) > 0;
-    if (!fast) {
-      const r = decodeTelemetry(b, d, T, limits);
-      if (!r.ok) throw new Error(r.message);
-      enc.samples(r.items);
-    }
+    const r = checkTelemetry(Buffer.from(payload), d, T, limits, enc);
+    if (!r.ok) throw new Error(r.message);
     return { text: out.toBuffer().toString(), fast };
   }
   const viaSamples = (payload: string, d: DeviceContext = dev) => {
@@ -135,20 +136,24 @@ describe('LineEncoder (line protocol from payload bytes, as ingest checks them)'
 
   it.each([
     ['white space and key order', ` { "metrics" : { "power_w" : 1 } , "ts" : ${T} } `, true],
-    ['a backlog', `[{"ts":${T},"metrics":{"a":1}},{"ts":${T + 1},"metrics":{"a":2,"b":3}}]`, true],
     [
-      'numbers in every JSON form',
-      `{"ts":${T},"metrics":{"a":1E2,"b":-1.5e-3,"c":-0,"d":0.0}}`,
+      'a backlog',
+      `[{"ts":${T},"metrics":{"on":1}},{"ts":${T + 1},"metrics":{"on":0,"power_w":3}}]`,
       true,
     ],
-    ['a fractional timestamp', `{"ts":${T}.6,"metrics":{"a":1}}`, true],
-    ['a timestamp as an exponent', `{"ts":1.795420800123e12,"metrics":{"a":1}}`, true],
-    ['reserved and unusual names', `{"ts":${T},"metrics":{"time":1,"device":2,"x.y-z":3}}`, true],
-    ['17 significant digits', `{"ts":${T},"metrics":{"a":0.30000000000000004}}`, true],
-    ['an ISO timestamp', '{"ts":"2026-11-23T16:00:00.5+08:00","metrics":{"a":1}}', false],
-    ['a name given twice', `{"ts":${T},"metrics":{"a":1,"b":2,"a":3}}`, false],
-    ['an extra key', `{"ts":${T},"metrics":{"a":1},"fw":"1.2"}`, false],
-    ['an escaped name', `{"ts":${T},"metrics":{"\\u0061":1}}`, false],
+    [
+      'numbers in every JSON form',
+      `{"ts":${T},"metrics":{"power_w":1E2,"board_temp_c":-1.5e-3,"on":-0,"tuner_snr_db":0.0}}`,
+      true,
+    ],
+    ['a fractional timestamp', `{"ts":${T}.6,"metrics":{"on":1}}`, true],
+    ['a timestamp as an exponent', `{"ts":1.795420800123e12,"metrics":{"on":1}}`, true],
+    ['17 significant digits', `{"ts":${T},"metrics":{"power_w":0.30000000000000004}}`, true],
+    ['an ISO timestamp', '{"ts":"2026-11-23T16:00:00.5+08:00","metrics":{"on":1}}', false],
+    ['unknown and reserved names', `{"ts":${T},"metrics":{"time":1,"device":2,"x.y-z":3}}`, false],
+    ['a name given twice', `{"ts":${T},"metrics":{"on":1,"power_w":2,"on":0}}`, false],
+    ['an extra key', `{"ts":${T},"metrics":{"on":1},"fw":"1.2"}`, false],
+    ['an escaped name', `{"ts":${T},"metrics":{"\\u006fn":1}}`, false],
   ])('%s: the same points as through decoded samples', (_n, payload, fast) => {
     const r = encode(payload);
     expect(r.fast).toBe(fast);
@@ -157,8 +162,8 @@ describe('LineEncoder (line protocol from payload bytes, as ingest checks them)'
 
   it('writes each device with its own series, an empty model left out', () => {
     const other = { deviceId: 'd 2', category: 'tv' as const, model: '' };
-    expect(encode(`{"ts":${T},"metrics":{"a":2}}`, other).text).toBe(
-      `telemetry,device=d\\ 2,category=tv a=2 ${T}\n`,
+    expect(encode(`{"ts":${T},"metrics":{"on":1}}`, other).text).toBe(
+      `telemetry,device=d\\ 2,category=tv on=1 ${T}\n`,
     );
   });
 
@@ -167,6 +172,17 @@ describe('LineEncoder (line protocol from payload bytes, as ingest checks them)'
     expect(() => new LineEncoder(new SampleLineEncoder()).start(bad, new ByteWriter())).toThrow(
       expect.objectContaining({ code: 'INGEST_ERR_INFLUX_BAD_NAME' }),
     );
+  });
+
+  it('writes the same points as the sample encoder for 5,000 random payloads (shape, full scan, general path)', () => {
+    const ac = { deviceId: 'ac-1', category: 'air_conditioner' as const, model: 'KFR' };
+    let accepted = 0;
+    for (const text of randomPayloads(5000, 3, T)) {
+      if (!decodeTelemetry(Buffer.from(text), ac, T, limits).ok) continue;
+      accepted++;
+      expect(parse(encode(text, ac).text), text).toEqual(parse(viaSamples(text, ac)));
+    }
+    expect(accepted).toBeGreaterThan(500);
   });
 
   it('joins encoded messages into request bodies at message boundaries', () => {

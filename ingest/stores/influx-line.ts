@@ -1,5 +1,7 @@
 import type { Sample } from '../sample.ts';
 import type { ByteWriter } from '../byte-writer.ts';
+import type { Category } from '../categories.ts';
+import { metricCatalogue } from '../telemetry-scan.ts';
 import type { TelemetryEncoder } from '../telemetry-store.ts';
 import type { DeviceContext } from '../validate.ts';
 import { InfluxErrors, TELEMETRY, assertStorableName, fieldKey } from './influx-schema.ts';
@@ -100,30 +102,11 @@ export function joinChunks(encoded: readonly Uint8Array[], maxBytes = 1024 * 102
   return bodies;
 }
 
-/** A metric name seen in payloads, with its field key; `gen` marks it written in the current line. */
-interface NameEntry {
-  bytes: Buffer;
-  key: Buffer;
-  gen: number;
-}
-
 const SPACE = 0x20;
 const COMMA = 0x2c;
 const EQUALS = 0x3d;
 const NEWLINE = 0x0a;
 const ZERO = 0x30;
-
-/** Whether `b[start..end)` is a metric name the schema can store unescaped (payloads.ts). */
-function plainName(b: Buffer, start: number, end: number): boolean {
-  if (end - start < 1 || end - start > 64) return false;
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-    const other = (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d;
-    if (!letter && (i === start || !other)) return false;
-  }
-  return true;
-}
 
 /** Whether `b[start..end)` is a plain integer (digits only): a timestamp to copy as it is. */
 function plainInteger(b: Buffer, start: number, end: number): boolean {
@@ -131,20 +114,32 @@ function plainInteger(b: Buffer, start: number, end: number): boolean {
   return end > start;
 }
 
+/** Escaped field keys of a category's catalogued metrics, by catalogue index. */
+const keysByCategory = new Map<Category, Buffer[]>();
+function fieldKeysOf(category: Category): Buffer[] {
+  let keys = keysByCategory.get(category);
+  if (!keys) {
+    keys = metricCatalogue(category).names.map((n) => {
+      assertStorableName('metric', n);
+      return Buffer.from(escapeTag(fieldKey(n)), 'utf8');
+    });
+    keysByCategory.set(category, keys);
+  }
+  return keys;
+}
+
 /**
  * Line protocol made as ingest checks a payload (TelemetryEncoder): the same lines as
  * SampleLineEncoder writes for the payload's samples, but from the payload's bytes, numbers as
  * the device wrote them (JSON numbers are line-protocol floats; every zero is written `0`).
- * A metric it cannot write so (a name given twice, an unusual name) declines the payload, and
- * the samples the general path decodes are written by SampleLineEncoder.
+ * Payloads the reader declines are decoded, and their samples written by SampleLineEncoder.
  */
 export class LineEncoder implements TelemetryEncoder {
   private out!: ByteWriter;
   private start0 = 0;
   private prefix: Buffer = Buffer.alloc(0);
+  private keys: Buffer[] = [];
   private fields = 0;
-  private gen = 1;
-  private readonly names = new Map<number, NameEntry>();
   private readonly prefixes = new WeakMap<DeviceContext, Buffer>();
 
   constructor(private readonly lines: SampleLineEncoder) {}
@@ -155,21 +150,22 @@ export class LineEncoder implements TelemetryEncoder {
     let p = this.prefixes.get(dev);
     if (!p) this.prefixes.set(dev, (p = Buffer.from(this.lines.seriesOf(dev), 'utf8')));
     this.prefix = p;
+    this.keys = fieldKeysOf(dev.category);
     this.fields = 0;
-    this.nextLine();
+  }
+
+  reset(): void {
+    this.out.length = this.start0;
+    this.fields = 0;
   }
 
   samples(samples: readonly Sample[]): void {
-    this.out.length = this.start0;
+    this.reset();
     if (samples.length > 0) this.out.text(`${this.lines.encode(samples)}\n`);
   }
 
-  metric(b: Buffer, ns: number, ne: number, h: number, vs: number, ve: number, v: number) {
-    const name = this.nameOf(b, ns, ne, h);
-    // A name given twice in one reading set: JSON.parse keeps the last; the general path does.
-    if (!name || name.gen === this.gen || !Number.isFinite(v)) return false;
-    name.gen = this.gen;
-    const key = name.key;
+  metric(index: number, b: Buffer, vs: number, ve: number, v: number): void {
+    const key = this.keys[index]!;
     const first = this.fields++ === 0;
     const w = this.out;
     w.room((first ? this.prefix.length : 0) + key.length + (ve - vs) + 2);
@@ -186,10 +182,9 @@ export class LineEncoder implements TelemetryEncoder {
     if (v === 0) out[len++] = ZERO;
     else for (let i = vs; i < ve; i++) out[len++] = b[i]!;
     w.length = len;
-    return true;
   }
 
-  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean {
+  entry(b: Buffer, ts: number, tsStart: number, tsEnd: number): void {
     const w = this.out;
     // Epoch ms as an integer, like Math.round in validation: copied when written so.
     if (plainInteger(b, tsStart, tsEnd)) {
@@ -202,34 +197,5 @@ export class LineEncoder implements TelemetryEncoder {
       w.length = len;
     } else w.text(` ${Math.round(ts)}\n`);
     this.fields = 0;
-    this.nextLine();
-    return true;
-  }
-
-  private nextLine(): void {
-    if (++this.gen > 0x3fffffff) {
-      for (const e of this.names.values()) e.gen = 0;
-      this.gen = 1;
-    }
-  }
-
-  private nameOf(b: Buffer, start: number, end: number, h: number): NameEntry | undefined {
-    const hit = this.names.get(h);
-    if (hit) {
-      const nb = hit.bytes;
-      if (nb.length !== end - start) return undefined; // another name with this hash: general path
-      for (let i = 0; i < nb.length; i++) if (nb[i] !== b[start + i]) return undefined;
-      return hit;
-    }
-    if (!plainName(b, start, end)) return undefined;
-    const metric = b.toString('latin1', start, end);
-    if (this.names.size >= MAX_CACHED) this.names.clear();
-    const e: NameEntry = {
-      bytes: Buffer.from(metric, 'latin1'),
-      key: Buffer.from(fieldKey(metric), 'latin1'),
-      gen: 0,
-    };
-    this.names.set(h, e);
-    return e;
   }
 }
