@@ -1,6 +1,9 @@
 // CPU per message of Sanbao's own publish path, in one process without sockets or aedes's
-// routing: the broker's authorizePublish hook, ingest's admit (decode, validate, spool) and the
-// drainer, into a store that discards. `node --import tsx bench/ingest-hooks.ts [devices] [qos]`.
+// routing: the broker's authorizePublish hook, ingest's admit (check, encode, spool) and the
+// drainer, into a store that discards what it gets. The store has InfluxDB 1.x's encoding (line
+// protocol made at admit) unless the third argument is `samples` (a store that takes samples
+// only, as the SQL store: the drainer decodes the payloads).
+// `node --import tsx bench/ingest-hooks.ts [devices] [qos] [encoded|samples]`.
 // The packet is built in the loop too (JSON.stringify + Buffer.from, ~1 µs of the figure).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,18 +13,29 @@ import { createMetrics } from '../app/metrics.ts';
 import { createBroker } from '../broker/broker.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
+import { LINE_PROTOCOL, LineEncoder, SampleLineEncoder } from '../ingest/stores/influx-line.ts';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'mb-'));
 const spool = new Spool({ dir, maxBytes: 1e10, commitIntervalMs: 5 });
 await spool.open();
 const metrics = createMetrics();
 const log = pino({ level: 'silent' }) as never;
+const encoded = process.argv[4] !== 'samples';
 const store = {
   name: 'null',
   init: async () => {},
   write: async () => {},
   writeEvents: async () => {},
   close: async () => {},
+  ...(encoded
+    ? {
+        encoding: {
+          id: LINE_PROTOCOL,
+          encoder: () => new LineEncoder(new SampleLineEncoder()),
+          write: async () => {},
+        },
+      }
+    : {}),
 } as never;
 const ingest = new Ingest({
   store,
@@ -98,7 +112,7 @@ for (let round = 0; round < 3; round++) {
   while (pending > 0) await new Promise((r) => setTimeout(r, 5));
   await ingest.flushed();
   console.log(
-    `round ${round}: ${((cpu() - c0) / N).toFixed(2)} µs/msg (hook + admit + spool + drain to a null store), QoS ${qos}, ${N_DEV} devices`,
+    `round ${round}: ${((cpu() - c0) / N).toFixed(2)} µs/msg (hook + admit + spool + drain to a null store, ${encoded ? 'encoded' : 'samples'}), QoS ${qos}, ${N_DEV} devices`,
   );
 }
 process.exit(0);
