@@ -19,6 +19,7 @@
 // round's ratio to raw aedes), BENCH_THREADS=1 (log each run's CPU per thread of the broker).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
 // configuration, then the next), so load from other work on a shared machine hits them alike.
+import { readdirSync, readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
 import { cpuSeconds, cpuSecondsByThread, percentile, rssBytes, sleep } from './lib/proc.ts';
@@ -122,6 +123,29 @@ interface RunResult {
   perSecond: number[];
 }
 
+/** Every broker process of the run, and influxd's (any process named influxd). */
+const running: Target[] = [];
+const busy = (pids: number[], ms: number) => {
+  const c0 = pids.map((p) => (alive(p) ? cpuSeconds(p) : 0));
+  return sleep(ms).then(
+    () =>
+      pids.reduce((sum, p, i) => sum + (alive(p) ? cpuSeconds(p) - c0[i]! : 0), 0) / (ms / 1000),
+  );
+};
+
+/**
+ * Waits (up to 10 s) until the other brokers and influxd use under 5 % of a core: the broker
+ * measured before may still be storing, diagnosing or collecting its last run, and on two cores
+ * that work would compete with the run measured now.
+ */
+async function quiet(t: Target): Promise<void> {
+  const others = running.filter((o) => o !== t).map((o) => o.pid);
+  for (const p of readdirSync('/proc'))
+    if (/^\d+$/.test(p) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'influxd')
+      others.push(Number(p));
+  for (let waited = 0; waited < 10_000; waited += 200) if ((await busy(others, 200)) < 0.05) return;
+}
+
 /** Publishes `rate` msg/s spread over `devices` clients for SECONDS; measures the broker's CPU. */
 async function fixedRate(
   t: Target,
@@ -133,6 +157,7 @@ async function fixedRate(
   const sub = await subscriber(t, qos);
   const topicOf = devices.map((c) => `devices/${c.options.clientId}/telemetry`);
   await sleep(300);
+  await quiet(t);
   const stored0 = await storedCount(t);
   const cpu0 = cpuSeconds(t.pid);
   const th0 = process.env.BENCH_THREADS ? cpuSecondsByThread(t.pid) : undefined;
@@ -306,6 +331,7 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
     for (const start of starts) {
       const t = await start();
       targets.push(t);
+      running.push(t);
       byTarget.set(t, []);
     }
     for (const n of DEVICE_COUNTS) {
