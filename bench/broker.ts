@@ -16,7 +16,9 @@
 // BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_DEVICES (100,1000) and
 // BENCH_QOS (0,1): the fixed-rate configurations to run, BENCH_ROUNDS (1: fixed-rate runs per target and
 // configuration; the table shows the median CPU per message and the range, and the median of each
-// round's ratio to raw aedes), BENCH_THREADS=1 (log each run's CPU per thread of the broker).
+// round's ratio to raw aedes), BENCH_THREADS=1 (log each run's CPU per thread of the broker),
+// BENCH_FRESH=1 (every fixed-rate round on freshly started, warmed-up broker processes; no latency
+// probe).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
 // configuration, then the next), so load from other work on a shared machine hits them alike.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -324,7 +326,80 @@ const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
  * Fixed-rate phase: every target up at once, runs interleaved per configuration and round.
  * Then, on Sanbao, the publish → queryable latency under QoS 1 load.
  */
+/**
+ * One configuration's runs, `runs[i]` of the broker named `names[i]` in round order: the table
+ * rows (into `rowsOut[i]`), the median CPU per message, and each round's ratio to raw aedes.
+ */
+function summarise(
+  n: number,
+  qos: number,
+  names: string[],
+  runs: RunResult[][],
+  rowsOut: string[][],
+): void {
+  // Each round's ratio to raw aedes in the same round: this VM's speed drifts by ±15 % over
+  // minutes, and a ratio of runs a few seconds apart cancels most of that drift.
+  const base = names.indexOf('raw aedes');
+  names.forEach((name, i) => {
+    if (base < 0 || i === base) return;
+    const ratios = runs[i]!.map((r, k) => r.cpuUsPerMsg / runs[base]![k]!.cpuUsPerMsg).sort(
+      (a, b) => a - b,
+    );
+    paired.set(`${name}|${n}|${qos}`, ratios);
+  });
+  names.forEach((name, i) => {
+    const rs = [...runs[i]!].sort((a, b) => a.cpuUsPerMsg - b.cpuUsPerMsg);
+    // The median run (of an even count, the upper of the middle two).
+    const r = rs[Math.floor(rs.length / 2)]!;
+    const range =
+      rs.length > 1
+        ? ` (${fmt(rs[0]!.cpuUsPerMsg, 1)}–${fmt(rs[rs.length - 1]!.cpuUsPerMsg, 1)})`
+        : '';
+    rowsOut[i]!.push(
+      `| ${name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)}${range} |`,
+    );
+    cpu.set(`${name}|${n}|${qos}`, r.cpuUsPerMsg);
+  });
+}
+
+/**
+ * The fixed-rate phase with BENCH_FRESH=1: every round of every configuration runs on broker
+ * processes started for it (and warmed up), one after the other. Slower, but a broker process
+ * settles at its own level for its whole life (JIT decisions, heap layout: ±10 % from one
+ * process to the next here), which rounds within one process do not average out.
+ */
+async function freshFixedPhase(starts: Array<() => Promise<Target>>) {
+  const names: string[] = [];
+  const rowsOut = starts.map((): string[] => []);
+  for (const n of DEVICE_COUNTS) {
+    for (const qos of QOS_LEVELS) {
+      const runs = starts.map((): RunResult[] => []);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, start] of starts.entries()) {
+          const t = await start();
+          running.push(t);
+          names[i] = t.name;
+          try {
+            const devices = await connectMany(t, n);
+            log(`   ${t.name}: fresh process, warm-up ${WARMUP} s, ${n} devices, QoS ${qos}`);
+            await fixedRate(t, devices, qos, RATE, WARMUP);
+            log(`   ${t.name}: fixed ${RATE}/s, ${n} devices, QoS ${qos}, round ${round + 1}`);
+            runs[i]!.push(await fixedRate(t, devices, qos, RATE));
+            await Promise.all(devices.map(end));
+          } finally {
+            running.splice(running.indexOf(t), 1);
+            await t.stop();
+          }
+        }
+      }
+      summarise(n, qos, names, runs, rowsOut);
+    }
+  }
+  for (const r of rowsOut) rows.push(...r);
+}
+
 async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: boolean) {
+  if (process.env.BENCH_FRESH) return freshFixedPhase(starts);
   const targets: Target[] = [];
   const byTarget = new Map<Target, string[]>();
   try {
@@ -353,32 +428,13 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
             runs.get(t)!.push(await fixedRate(t, devices.get(t)!, qos, RATE));
           }
         }
-        // Each round's ratio to raw aedes in the same round: this VM's speed drifts by ±15 % over
-        // minutes, and a ratio of runs a few seconds apart cancels most of that drift.
-        const base = targets.find((t) => t.name === 'raw aedes');
-        for (const t of targets) {
-          if (!base || t === base) continue;
-          const ratios = runs
-            .get(t)!
-            .map((r, i) => r.cpuUsPerMsg / runs.get(base)![i]!.cpuUsPerMsg)
-            .sort((a, b) => a - b);
-          paired.set(`${t.name}|${n}|${qos}`, ratios);
-        }
-        for (const t of targets) {
-          const rs = runs.get(t)!.sort((a, b) => a.cpuUsPerMsg - b.cpuUsPerMsg);
-          // The median run (of an even count, the upper of the middle two).
-          const r = rs[Math.floor(rs.length / 2)]!;
-          const range =
-            rs.length > 1
-              ? ` (${fmt(rs[0]!.cpuUsPerMsg, 1)}–${fmt(rs[rs.length - 1]!.cpuUsPerMsg, 1)})`
-              : '';
-          byTarget
-            .get(t)!
-            .push(
-              `| ${t.name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)}${range} |`,
-            );
-          cpu.set(`${t.name}|${n}|${qos}`, r.cpuUsPerMsg);
-        }
+        summarise(
+          n,
+          qos,
+          targets.map((t) => t.name),
+          targets.map((t) => runs.get(t)!),
+          targets.map((t) => byTarget.get(t)!),
+        );
       }
       for (const t of targets) await Promise.all(devices.get(t)!.map(end));
     }
