@@ -3,7 +3,7 @@ import { ByteWriter } from '../byte-writer.ts';
 import type { Sample } from '../sample.ts';
 import { randomPayloads } from '../../test/helpers/telemetry-payloads.ts';
 import { checkTelemetry, decodeTelemetry, type DeviceContext } from '../validate.ts';
-import { LineEncoder, SampleLineEncoder, joinChunks } from './influx-line.ts';
+import { LineEncoder, SampleLineEncoder, fillBody } from './influx-line.ts';
 
 const sample = (over: Partial<Sample> = {}): Sample => ({
   deviceId: 'd1',
@@ -185,10 +185,16 @@ describe('LineEncoder (line protocol from payload bytes, as ingest checks them)'
     expect(accepted).toBeGreaterThan(500);
   });
 
-  it('joins encoded messages into request bodies at message boundaries', () => {
+  it('fills request bodies with whole encoded messages, each body up to about maxBytes', () => {
     const parts = ['a 1 1\n', 'b 2 2\n', 'c 3 3\n'].map((t) => Buffer.from(t));
-    expect(joinChunks(parts, 12).map(String)).toEqual(['a 1 1\nb 2 2\n', 'c 3 3\n']);
-    expect(joinChunks(parts).map(String)).toEqual(['a 1 1\nb 2 2\nc 3 3\n']);
-    expect(joinChunks([])).toEqual([]);
+    const w = new ByteWriter(4);
+    const bodies: string[] = [];
+    for (let i = 0; i < parts.length;) {
+      i = fillBody(w, parts, i, 12);
+      bodies.push(w.toBuffer().toString());
+    }
+    expect(bodies).toEqual(['a 1 1\nb 2 2\n', 'c 3 3\n']);
+    expect(fillBody(w, parts, 0, 1 << 20)).toBe(3);
+    expect(w.toBuffer().toString()).toBe('a 1 1\nb 2 2\nc 3 3\n');
   });
 });

@@ -84,22 +84,19 @@ export function escapeTag(s: string): string {
 export const LINE_PROTOCOL = 1;
 
 /**
- * Encoded messages (whole lines each) joined into request bodies of about `maxBytes`: a body
- * ends at a message boundary once it reaches the size.
+ * Fills `w` with encoded messages (whole lines each) from `encoded[from]` on, until it holds
+ * about `maxBytes` (a request body ends at a message boundary); returns where to go on from.
  */
-export function joinChunks(encoded: readonly Uint8Array[], maxBytes = 1024 * 1024): Buffer[] {
-  const bodies: Buffer[] = [];
-  let from = 0;
-  let bytes = 0;
-  for (let i = 0; i < encoded.length; i++) {
-    bytes += encoded[i]!.length;
-    if (bytes >= maxBytes || i === encoded.length - 1) {
-      bodies.push(Buffer.concat(encoded.slice(from, i + 1), bytes));
-      from = i + 1;
-      bytes = 0;
-    }
-  }
-  return bodies;
+export function fillBody(
+  w: ByteWriter,
+  encoded: readonly Uint8Array[],
+  from: number,
+  maxBytes: number,
+): number {
+  w.length = 0;
+  let i = from;
+  while (i < encoded.length && w.length < maxBytes) w.bytes(encoded[i++]!);
+  return i;
 }
 
 const SPACE = 0x20;

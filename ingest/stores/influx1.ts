@@ -32,7 +32,8 @@ import {
   metricName,
   type InfluxPoint,
 } from './influx-schema.ts';
-import { LINE_PROTOCOL, LineEncoder, SampleLineEncoder, joinChunks } from './influx-line.ts';
+import { ByteWriter } from '../byte-writer.ts';
+import { LINE_PROTOCOL, LineEncoder, SampleLineEncoder, fillBody } from './influx-line.ts';
 
 export type { Influx1Retention } from './influx1-admin.ts';
 
@@ -170,6 +171,7 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
   const https = url.protocol === 'https:';
   const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const encoder = new SampleLineEncoder();
+  const body = new ByteWriter(CHUNK_BYTES + 64 * 1024);
   const requestTimeout = o.requestTimeoutMs ?? 30_000;
   /** POST /write: fails like the package's writePoints (handleWriteError reads its texts). */
   const postLines = (body: string | Buffer, rp: string | undefined) =>
@@ -259,7 +261,13 @@ export function createInflux1Store(opts: Influx1StoreOptions): TelemetryStore {
     encoding: {
       id: LINE_PROTOCOL,
       encoder: () => new LineEncoder(encoder),
-      write: (encoded) => postAll(joinChunks(encoded, CHUNK_BYTES), names.raw),
+      async write(encoded) {
+        // One request body buffer, reused: the drainer writes one batch at a time.
+        for (let i = 0; i < encoded.length;) {
+          i = fillBody(body, encoded, i, CHUNK_BYTES);
+          await postAll([body.buf.subarray(0, body.length)], names.raw);
+        }
+      },
     },
 
     async writeEvents(events: readonly DeviceEvent[]) {
