@@ -128,6 +128,10 @@ describe('faults: service killed with SIGKILL mid-stream', () => {
       HTTP_HOST: '127.0.0.1',
       MQTT_HOST: '127.0.0.1',
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      // This test is about durability, not limits: a device over its rate or in-flight limit is
+      // disconnected, which would end the stream before the kill on a slow machine.
+      MQTT_RATE_PER_DEVICE: '100000',
+      MQTT_RATE_BURST: '100000',
     };
     const base = `http://127.0.0.1:${http}`;
     let proc = await spawnService(env);
@@ -136,6 +140,7 @@ describe('faults: service killed with SIGKILL mid-stream', () => {
     c.on('error', () => undefined);
     const t0 = Date.now() - 3_600_000;
     const acked = new Set<number>();
+    let settled = 0;
     let i = 0;
     let killed = false;
     let closed = false;
@@ -153,16 +158,20 @@ describe('faults: service killed with SIGKILL mid-stream', () => {
             JSON.stringify({ ts: t0 + n, metrics: { power_w: n % 1000 } }),
             { qos: 1 },
             (err) => {
+              settled++;
               if (!err && !killed) acked.add(n);
             },
           );
         } catch {
           break;
         }
+        // Many in flight, as a busy device has, but fewer than the broker's in-flight limit.
+        while (i - settled >= 200 && !killed && !closed) await sleep(1);
         if (n % 20 === 0) await sleep(1);
       }
     })();
-    await expect.poll(() => acked.size, { timeout: 20_000 }).toBeGreaterThan(500);
+    await expect.poll(() => acked.size > 500 || closed, { timeout: 60_000 }).toBe(true);
+    expect(closed, `the broker closed the connection after ${acked.size} acks`).toBe(false);
     proc.child.kill('SIGKILL');
     killed = true;
     await proc.exited;
