@@ -4,9 +4,10 @@
 // `node --import tsx bench/profile-sanbao.ts [seconds] [rate]`; env: PROFILE_QOS (1),
 // PROFILE_DEVICES (100), PROFILE_WARMUP (10 s of unmeasured load first), PROFILE_FLOOD=1 (QoS 0 as fast as the generator can), PROFILE_TOP (30),
 // PROFILE_TARGET=aedes (profile the raw aedes baseline instead, for comparison), PROFILE_NODIAG=1
-// (Sanbao without the diagnostics engine, bench/lib/without-diagnostics.ts).
+// (Sanbao without the diagnostics engine, bench/lib/without-diagnostics.ts), PROFILE_JSON=file
+// (also write self µs/msg by function there, to compare two runs).
 // Like bench/broker.ts, an admin service client subscribes to devices/+/telemetry.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd } from '../test/helpers/influxd.ts';
 import { cpuSeconds, cpuSecondsByThread, sleep } from './lib/proc.ts';
@@ -181,4 +182,9 @@ for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 20))
 console.log('\ntop functions (self):');
 for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(`  ${(v / sent).toFixed(2).padStart(7)} µs/msg  ${k}`);
+if (process.env.PROFILE_JSON)
+  writeFileSync(
+    process.env.PROFILE_JSON,
+    JSON.stringify(Object.fromEntries([...byFn].map(([k, v]) => [k, v / sent]))),
+  );
 console.log(`\nprofile: ${dir}/${file}`);
