@@ -18,10 +18,14 @@
 // configuration; the table shows the median CPU per message and the range, and the median of each
 // round's ratio to raw aedes), BENCH_THREADS=1 (log each run's CPU per thread of the broker),
 // BENCH_FRESH=1 (every fixed-rate round on freshly started, warmed-up broker processes; no latency
-// probe).
+// probe), BENCH_PIN=1 (every thread of the broker under test on the last CPU, this load generator,
+// influxd and everything else it starts on the others: the scheduler no longer moves them across
+// each other's cores; needs `taskset`, util-linux).
 // The fixed-rate runs of all targets are interleaved (aedes, Mosquitto, Sanbao for one
 // configuration, then the next), so load from other work on a shared machine hits them alike.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
 import { cpuSeconds, cpuSecondsByThread, percentile, rssBytes, sleep } from './lib/proc.ts';
@@ -507,6 +511,18 @@ let influxd: InfluxdHandle | undefined;
 const storeNote = influxdAvailable()
   ? 'InfluxDB 1.x (Debian influxd, own process)'
   : 'SQL on PGlite (influxd not installed)';
+/** BENCH_PIN: the CPU the broker under test gets to itself, and the list for everything else. */
+const PIN = process.env.BENCH_PIN
+  ? { broker: String(availableParallelism() - 1), rest: `0-${availableParallelism() - 2}` }
+  : undefined;
+if (PIN && availableParallelism() < 2) throw new Error('BENCH_PIN needs at least two CPUs');
+/** Sets the CPU affinity of every thread of `pid`; threads it starts later inherit it. */
+const pin = (pid: number, cpus: string) =>
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cpus, String(pid)], {
+    stdio: 'ignore',
+  });
+// Children (influxd, brokers while they start) inherit this process's CPUs.
+if (PIN) pin(process.pid, PIN.rest);
 try {
   if (influxdAvailable()) influxd = await startInfluxd();
   const only = process.env.BENCH_TARGETS?.split(',');
@@ -543,6 +559,14 @@ try {
   if (only?.includes('sanbao-nodiag')) starts.push(sanbao(true));
   if (only?.includes('sanbao-b')) starts.push(sanbao(false, true));
   if (only?.includes('sanbao-nodiag-b')) starts.push(sanbao(true, true));
+  if (PIN)
+    starts.forEach((start, i) => {
+      starts[i] = async () => {
+        const t = await start();
+        pin(t.pid, PIN.broker);
+        return t;
+      };
+    });
   if (PHASES.includes('fixed')) await fixedPhase(starts, !process.env.BENCH_NO_LATENCY);
   for (const start of starts) await floodAndIdle(start);
 } finally {
@@ -550,7 +574,7 @@ try {
 }
 
 const out = [
-  `Broker benchmark — ${new Date().toISOString()} — ${SECONDS} s per run, ${ROUNDS} round(s), Sanbao telemetry store: ${storeNote}`,
+  `Broker benchmark — ${new Date().toISOString()} — ${SECONDS} s per run, ${ROUNDS} round(s), Sanbao telemetry store: ${storeNote}${PIN ? `; broker under test pinned to CPU ${PIN.broker}, the rest to ${PIN.rest}` : ''}`,
   '',
   '| broker | load | devices | QoS | sent | delivered to subscriber | stored (Sanbao) | delivered msg/s | broker CPU µs/msg delivered |',
   '|---|---|---|---|---|---|---|---|---|',
