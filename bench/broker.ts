@@ -28,7 +28,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../test/helpers/influxd.ts';
-import { cpuSeconds, cpuSecondsByThread, percentile, rssBytes, sleep } from './lib/proc.ts';
+import {
+  cpuSeconds,
+  cpuSecondsByThread,
+  ioSyscalls,
+  percentile,
+  rssBytes,
+  sleep,
+} from './lib/proc.ts';
 import { startMosquitto, startRawAedes, startSanbao, type Target } from './lib/targets.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -126,6 +133,8 @@ interface RunResult {
   delivered: number;
   deliveredPerSec: number;
   cpuUsPerMsg: number;
+  /** Read and write system calls of the broker per delivered message (fixed rate only). */
+  syscallsPerMsg?: { reads: number; writes: number };
   perSecond: number[];
 }
 
@@ -166,6 +175,7 @@ async function fixedRate(
   await quiet(t);
   const stored0 = await storedCount(t);
   const cpu0 = cpuSeconds(t.pid);
+  const io0 = ioSyscalls(t.pid);
   const th0 = process.env.BENCH_THREADS ? cpuSecondsByThread(t.pid) : undefined;
   const start = Date.now();
   let sent = 0;
@@ -197,6 +207,7 @@ async function fixedRate(
   }
   await sleep(300);
   const cpu = cpuSeconds(t.pid) - cpu0;
+  const io = ioSyscalls(t.pid);
   const delivered = sub.count();
   if (th0)
     log(
@@ -209,6 +220,10 @@ async function fixedRate(
     delivered,
     deliveredPerSec: delivered / elapsed,
     cpuUsPerMsg: (cpu / Math.max(delivered, 1)) * 1e6,
+    syscallsPerMsg: {
+      reads: (io.reads - io0.reads) / Math.max(delivered, 1),
+      writes: (io.writes - io0.writes) / Math.max(delivered, 1),
+    },
     perSecond,
   };
 }
@@ -325,6 +340,11 @@ const alive = (pid: number) => {
 
 const rows: string[] = [];
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+/** A run's read and write system calls per delivered message: what batching saves, without noise. */
+const syscalls = (r: RunResult) =>
+  r.syscallsPerMsg
+    ? `${fmt(r.syscallsPerMsg.reads, 2)} + ${fmt(r.syscallsPerMsg.writes, 2)}`
+    : 'n/a';
 
 /**
  * Fixed-rate phase: every target up at once, runs interleaved per configuration and round.
@@ -360,7 +380,7 @@ function summarise(
         ? ` (${fmt(rs[0]!.cpuUsPerMsg, 1)}–${fmt(rs[rs.length - 1]!.cpuUsPerMsg, 1)})`
         : '';
     rowsOut[i]!.push(
-      `| ${name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)}${range} |`,
+      `| ${name} | fixed ${RATE}/s | ${n} | ${qos} | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)} | ${fmt(r.cpuUsPerMsg, 1)}${range} | ${syscalls(r)} |`,
     );
     cpu.set(`${name}|${n}|${qos}`, r.cpuUsPerMsg);
   });
@@ -478,7 +498,7 @@ async function floodPhase(start: () => Promise<Target>) {
     const r = await flood(t, devices);
     const died = !alive(t.pid);
     rows.push(
-      `| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} |`,
+      `| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} | |`,
     );
     if (t.httpUrl) floodStored = `${fmt(r.stored / SECONDS)} samples/s stored during the flood`;
     floods.push(`| ${t.name} | ${r.perSecond.join(' · ')} | ${clientErrors} | ${closes} |`);
@@ -576,8 +596,8 @@ try {
 const out = [
   `Broker benchmark — ${new Date().toISOString()} — ${SECONDS} s per run, ${ROUNDS} round(s), Sanbao telemetry store: ${storeNote}${PIN ? `; broker under test pinned to CPU ${PIN.broker}, the rest to ${PIN.rest}` : ''}`,
   '',
-  '| broker | load | devices | QoS | sent | delivered to subscriber | stored (Sanbao) | delivered msg/s | broker CPU µs/msg delivered |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| broker | load | devices | QoS | sent | delivered to subscriber | stored (Sanbao) | delivered msg/s | broker CPU µs/msg delivered | broker system calls/msg, read + write |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   'Broker CPU per message relative to raw aedes (same configuration, runs interleaved):',

@@ -5,7 +5,8 @@
 // PROFILE_DEVICES (100), PROFILE_WARMUP (10 s of unmeasured load first), PROFILE_FLOOD=1 (QoS 0 as fast as the generator can), PROFILE_TOP (30),
 // PROFILE_TARGET=aedes (profile the raw aedes baseline instead, for comparison), PROFILE_NODIAG=1
 // (Sanbao without the diagnostics engine, bench/lib/without-diagnostics.ts), PROFILE_JSON=file
-// (also write self µs/msg by function there, to compare two runs).
+// (also write self µs/msg by function there, to compare two runs), PROFILE_PERF=1 (no V8 profiler,
+// for `perf record -p PID` from outside; prints the broker's PID and CPU only).
 // Like bench/broker.ts, an admin service client subscribes to devices/+/telemetry.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -18,7 +19,8 @@ const rate = Number(process.argv[3] ?? 10_000);
 const qos = Number(process.env.PROFILE_QOS ?? 1) as 0 | 1;
 const devices = Number(process.env.PROFILE_DEVICES ?? 100);
 const dir = `/tmp/sanbao-prof-${Date.now()}`;
-const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+const perf = process.env.PROFILE_PERF === '1';
+const nodeArgs = perf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 const raw = process.env.PROFILE_TARGET === 'aedes';
 const influxd = !raw && influxdAvailable() ? await startInfluxd() : undefined;
 const t: Target = raw
@@ -29,6 +31,7 @@ const t: Target = raw
       withoutDiagnostics: process.env.PROFILE_NODIAG === '1',
     });
 await t.prepare(devices);
+if (perf) console.log(`broker PID ${t.pid}`);
 const connect = (opts: mqtt.IClientOptions) =>
   new Promise<MqttClient>((res) => {
     const c = mqtt.connect(t.mqttUrl, { ...opts, reconnectPeriod: 0, protocolVersion: 4 });
@@ -93,6 +96,10 @@ await Promise.all([...clients, sub].map((c) => c.endAsync(true)));
 await t.stop();
 const exited = performance.now();
 await influxd?.stop();
+if (perf) {
+  console.log(`${t.name}: CPU from /proc ${((cpu / sent) * 1e6).toFixed(1)} µs/msg`);
+  process.exit(0);
+}
 
 interface Node {
   id: number;

@@ -393,6 +393,27 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
 
   const acks = new GroupAcks(log);
 
+  /**
+   * Subscribers' connections corked while deliveries to them are under way, uncorked together
+   * by the next timer phase of the event loop. aedes writes every delivery with its own system
+   * call (mqtt-packet corks one packet's parts and uncorks on the next tick): a subscriber that
+   * gets a whole fleet's stream cost one writev per message, the largest single item of the
+   * broker's CPU. aedes writes a delivery in a setImmediate after authorizeForward, so the
+   * uncork cannot be an immediate too (it would run first); a timer runs after the loop's
+   * check phase, so a turn's deliveries leave in one writev, about a millisecond later.
+   */
+  const corked = new Set<Client['conn']>();
+  const uncorkAll = () => {
+    for (const c of corked) c.uncork();
+    corked.clear();
+  };
+  const coalesce = (conn: Client['conn']) => {
+    if (corked.has(conn)) return;
+    if (corked.size === 0) setTimeout(uncorkAll, 0);
+    conn.cork();
+    corked.add(conn);
+  };
+
   const authorizeSubscribe = (
     client: Client,
     sub: Subscription,
@@ -426,8 +447,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       else done(null);
     },
     authorizeSubscribe,
-    authorizeForward: (_client, packet) => {
+    authorizeForward: (client, packet) => {
       messagesOut();
+      coalesce(client.conn);
       return packet;
     },
     persistence: createPersistence(),
