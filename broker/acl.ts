@@ -1,13 +1,14 @@
 import type { Role } from '../app/auth.ts';
+import type { Memoised } from '../ingest/device-memo.ts';
 
 /** Who is on the other end of an MQTT connection. */
 export type Identity =
-  | {
+  | ({
       kind: 'device';
       deviceId: string;
       category: import('../ingest/categories.ts').Category;
       model: string;
-    }
+    } & Memoised)
   | { kind: 'service'; role: Role; tokenId: string; subject?: string | null }
   | { kind: 'anonymous' }; // MQTT_AUTH=none only
 

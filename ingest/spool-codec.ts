@@ -1,5 +1,6 @@
 import type { ByteWriter } from './byte-writer.ts';
 import type { Category } from './categories.ts';
+import { memoOf } from './device-memo.ts';
 import type { SpoolRecord } from './spool.ts';
 import { nameHash } from './telemetry-scan.ts';
 import type { DeviceContext } from './validate.ts';
@@ -23,21 +24,15 @@ const MAGIC = 0x02;
 const MAGIC_V1 = 0x01;
 const TRAILER = 9;
 
-const heads = {
-  s: new WeakMap<DeviceContext, Buffer>(),
-  e: new WeakMap<DeviceContext, Buffer>(),
-};
-
 /**
  * The part of a record's on-disk form before the payload: magic, kind and the device. The same
  * for every message of a connection, so it is built once per device context (the broker keeps
  * one per connection) and the spool copies it and the payload into its group buffer.
  */
 export function spoolHead(kind: 's' | 'e', dev: DeviceContext): Buffer {
-  const cache = kind === 's' ? heads.s : heads.e;
-  let h = cache.get(dev);
-  if (!h) cache.set(dev, (h = encodeHead(MAGIC, kind, dev)));
-  return h;
+  const memo = memoOf(dev);
+  if (kind === 's') return (memo.spoolHeadS ??= encodeHead(MAGIC, kind, dev));
+  return (memo.spoolHeadE ??= encodeHead(MAGIC, kind, dev));
 }
 
 function encodeHead(magic: number, kind: 's' | 'e', dev: DeviceContext): Buffer {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zodIssues } from '../app/errors.ts';
+import { memoOf, type Memoised } from './device-memo.ts';
 import { METRICS, type Category } from './categories.ts';
 import {
   EventPayloadSchema,
@@ -21,7 +22,7 @@ import {
 } from './telemetry-scan.ts';
 import type { TelemetryEncoder } from './telemetry-store.ts';
 
-export interface DeviceContext {
+export interface DeviceContext extends Memoised {
   deviceId: string;
   category: Category;
   model: string;
@@ -115,8 +116,6 @@ class Check implements TelemetryVisitor, ShapeVisitor {
   }
 }
 
-/** The shape of each device's last payload of one reading set (see PayloadShape). */
-const shapes = new WeakMap<DeviceContext, PayloadShape>();
 const check = new Check();
 
 /**
@@ -134,7 +133,8 @@ export function checkTelemetry(
 ): Checked {
   const c = check.for(dev.category, now, limits, encoder);
   // Most payloads have the shape of the device's last one: its numbers are read in place.
-  const shape = shapes.get(dev);
+  const memo = memoOf(dev);
+  const shape = memo.shape;
   if (shape) {
     if (scanShape(payload, 0, payload.length, shape, c)) return ONE;
     encoder?.reset();
@@ -142,7 +142,8 @@ export function checkTelemetry(
   }
   const n = scanTelemetry(payload, 0, payload.length, c);
   if (n === 1) {
-    shapes.set(dev, c.shape(payload));
+    // The shape of the device's last payload of one reading set (see PayloadShape).
+    memo.shape = c.shape(payload);
     return ONE;
   }
   if (n > 1) return { ok: true, items: n, unknownMetrics: NONE };

@@ -1,6 +1,7 @@
 import type { Sample } from '../sample.ts';
 import type { ByteWriter } from '../byte-writer.ts';
 import type { Category } from '../categories.ts';
+import { memoOf } from '../device-memo.ts';
 import { metricCatalogue } from '../telemetry-scan.ts';
 import type { TelemetryEncoder } from '../telemetry-store.ts';
 import type { DeviceContext } from '../validate.ts';
@@ -137,16 +138,19 @@ export class LineEncoder implements TelemetryEncoder {
   private prefix: Buffer = Buffer.alloc(0);
   private keys: Buffer[] = [];
   private fields = 0;
-  private readonly prefixes = new WeakMap<DeviceContext, Buffer>();
 
   constructor(private readonly lines: SampleLineEncoder) {}
 
   start(dev: DeviceContext, out: ByteWriter): void {
     this.out = out;
     this.start0 = out.length;
-    let p = this.prefixes.get(dev);
-    if (!p) this.prefixes.set(dev, (p = Buffer.from(this.lines.seriesOf(dev), 'utf8')));
-    this.prefix = p;
+    // The device's series prefix, made once per device (DeviceMemo) by this encoder.
+    const memo = memoOf(dev);
+    if (memo.lineOwner !== this) {
+      memo.linePrefix = Buffer.from(this.lines.seriesOf(dev), 'utf8');
+      memo.lineOwner = this;
+    }
+    this.prefix = memo.linePrefix!;
     this.keys = fieldKeysOf(dev.category);
     this.fields = 0;
   }
