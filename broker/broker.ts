@@ -401,24 +401,35 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const acks = new GroupAcks(log);
 
   /**
-   * Subscribers' connections corked while deliveries to them are under way, uncorked together
-   * by the next timer phase of the event loop. aedes writes every delivery with its own system
-   * call (mqtt-packet corks one packet's parts and uncorks on the next tick): a subscriber that
-   * gets a whole fleet's stream cost one writev per message, the largest single item of the
-   * broker's CPU. aedes writes a delivery in a setImmediate after authorizeForward, so the
-   * uncork cannot be an immediate too (it would run first); a timer runs after the loop's
-   * check phase, so a turn's deliveries leave in one writev, about a millisecond later.
+   * Connections that get deliveries stay corked while deliveries keep coming, and are flushed
+   * together once per timer tick (about a millisecond). aedes writes every delivery with its
+   * own system call (mqtt-packet corks one packet's parts and uncorks on the next tick): a
+   * subscriber that gets a whole fleet's stream cost one writev per message, the largest
+   * single item of the broker's CPU. aedes writes a delivery in a setImmediate after
+   * authorizeForward, one loop turn later when the hook ran in the check phase (QoS 1, released
+   * by a group commit), so each tick flushes (uncork, cork again) what is buffered, and a
+   * connection is left uncorked only after a whole tick without deliveries: a write still on
+   * its way is then flushed by the next tick or goes out at once.
    */
-  const corked = new Set<Client['conn']>();
-  const uncorkAll = () => {
-    for (const c of corked) c.uncork();
-    corked.clear();
+  const corked = new Map<Client['conn'], number>();
+  let tick = 0;
+  const flushCorked = () => {
+    for (const [conn, seen] of corked) {
+      conn.uncork();
+      if (seen === tick) conn.cork();
+      else corked.delete(conn);
+    }
+    tick++;
+    if (corked.size > 0) setTimeout(flushCorked, 0);
   };
   const coalesce = (conn: Client['conn']) => {
-    if (corked.has(conn)) return;
-    if (corked.size === 0) setTimeout(uncorkAll, 0);
-    conn.cork();
-    corked.add(conn);
+    const seen = corked.get(conn);
+    if (seen === tick) return;
+    if (seen === undefined) {
+      if (corked.size === 0) setTimeout(flushCorked, 0);
+      conn.cork();
+    }
+    corked.set(conn, tick);
   };
 
   const authorizeSubscribe = (

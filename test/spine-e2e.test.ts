@@ -89,44 +89,47 @@ describe('spine end to end on PGlite', () => {
     );
   });
 
-  // The broker holds a subscriber's deliveries for the rest of an event-loop turn and writes
-  // them together (broker.ts, coalesce): nothing may be lost, reordered or left waiting.
-  it("delivers a burst to a subscriber that stopped reading whole and in each device's order", async () => {
-    const devs = await Promise.all([0, 1, 2].map(() => provision(svc.httpUrl, svc.adminToken)));
-    const pubs = await Promise.all(devs.map((d) => connectDevice(svc.mqttUrl, d)));
-    const sub = await connect(svc.mqttUrl, {
-      clientId: `burst-watcher-${Date.now()}`,
-      username: 'token',
-      password: svc.adminToken,
-    });
-    await sub.subscribeAsync('devices/+/blob', { qos: 0 });
-    const got = new Map<string, number[]>(devs.map((d) => [d.id, []]));
-    sub.on('message', (topic, p) => got.get(topic.split('/')[1]!)?.push(p.readUInt32BE(0)));
-    // 3 × 120 messages of 48 KB, about 17 MB: more than the kernel's socket buffers hold, so
-    // the broker's writes back up while the subscriber does not read.
-    const stream = (sub as unknown as { stream: Socket }).stream;
-    stream.pause();
-    const perDevice = 120;
-    const body = Buffer.alloc(48 * 1024, 0x61);
-    for (let i = 0; i < perDevice; i++)
-      for (const [k, d] of devs.entries()) {
-        const p = Buffer.from(body);
-        p.writeUInt32BE(i, 0);
-        pubs[k]!.publish(`devices/${d.id}/blob`, p, { qos: 0 });
-      }
-    await new Promise((r) => setTimeout(r, 500));
-    stream.resume();
-    await waitFor(
-      () => [...got.values()].every((v) => v.length >= perDevice),
-      20_000,
-      'every message of the burst',
-    );
-    const inOrder = Array.from({ length: perDevice }, (_, i) => i);
-    for (const d of devs) expect(got.get(d.id)).toEqual(inOrder);
-    // A lone message, with no traffic behind it to push it out, arrives too.
-    const lone = nextMessage(sub, `devices/${devs[0]!.id}/blob`);
-    pubs[0]!.publish(`devices/${devs[0]!.id}/blob`, Buffer.from([0, 0, 1, 0]), { qos: 0 });
-    expect((await lone).payload.readUInt32BE(0)).toBe(256);
-    await Promise.all([...pubs, sub].map((c) => c.endAsync()));
-  });
+  // The broker keeps a subscriber's connection corked while deliveries keep coming and flushes
+  // it every timer tick (broker.ts, coalesce): nothing may be lost, reordered or left waiting.
+  it.each([0, 1] as const)(
+    "delivers a QoS %i burst to a subscriber that stopped reading whole and in each device's order",
+    async (qos) => {
+      const devs = await Promise.all([0, 1, 2].map(() => provision(svc.httpUrl, svc.adminToken)));
+      const pubs = await Promise.all(devs.map((d) => connectDevice(svc.mqttUrl, d)));
+      const sub = await connect(svc.mqttUrl, {
+        clientId: `burst-watcher-${Date.now()}`,
+        username: 'token',
+        password: svc.adminToken,
+      });
+      await sub.subscribeAsync('devices/+/blob', { qos });
+      const got = new Map<string, number[]>(devs.map((d) => [d.id, []]));
+      sub.on('message', (topic, p) => got.get(topic.split('/')[1]!)?.push(p.readUInt32BE(0)));
+      // 3 × 120 messages of 48 KB, about 17 MB: more than the kernel's socket buffers hold, so
+      // the broker's writes back up while the subscriber does not read.
+      const stream = (sub as unknown as { stream: Socket }).stream;
+      stream.pause();
+      const perDevice = 120;
+      const body = Buffer.alloc(48 * 1024, 0x61);
+      for (let i = 0; i < perDevice; i++)
+        for (const [k, d] of devs.entries()) {
+          const p = Buffer.from(body);
+          p.writeUInt32BE(i, 0);
+          pubs[k]!.publish(`devices/${d.id}/blob`, p, { qos });
+        }
+      await new Promise((r) => setTimeout(r, 500));
+      stream.resume();
+      await waitFor(
+        () => [...got.values()].every((v) => v.length >= perDevice),
+        20_000,
+        'every message of the burst',
+      );
+      const inOrder = Array.from({ length: perDevice }, (_, i) => i);
+      for (const d of devs) expect(got.get(d.id)).toEqual(inOrder);
+      // A lone message, with no traffic behind it to push it out, arrives too.
+      const lone = nextMessage(sub, `devices/${devs[0]!.id}/blob`);
+      pubs[0]!.publish(`devices/${devs[0]!.id}/blob`, Buffer.from([0, 0, 1, 0]), { qos });
+      expect((await lone).payload.readUInt32BE(0)).toBe(256);
+      await Promise.all([...pubs, sub].map((c) => c.endAsync()));
+    },
+  );
 });
