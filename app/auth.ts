@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { BrokerErrors } from '../broker/errors.ts';
-import { sha256 } from '../broker/secrets.ts';
+import { generateSecret, sha256 } from '../broker/secrets.ts';
 import type { Sql } from './db.ts';
 import { AppErrors } from './errors.ts';
 import { confinedTo, createTenancy, type Tenancy } from './tenant.ts';
@@ -74,7 +74,7 @@ export function createAuth(sql: Sql): Auth {
       subject = null,
       label = null,
       id = `t${randomUUID().slice(0, 8)}`,
-      token = randomBytes(32).toString('base64url'),
+      token = generateSecret(),
     }) {
       await sql.query(
         `INSERT INTO api_tokens (id, token_hash, role, subject, label) VALUES ($1, $2, $3, $4, $5)

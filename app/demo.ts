@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { WARRANTY_CATEGORIES } from '../warranty/index.ts';
 import path from 'node:path';
+import { generateSecret } from '../broker/secrets.ts';
 import type { Config } from './config.ts';
 import { call, runServiceDesk } from './demo-desk.ts';
 import { startService } from './service.ts';
@@ -20,7 +21,7 @@ export async function runDemo(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const service = await startService(config);
-  const token = randomBytes(24).toString('base64url');
+  const token = generateSecret(24);
   await service.auth.issue({ role: 'admin', id: 'admin-demo', token, label: 'npm run demo' });
   const api = `http://127.0.0.1:${service.ports.http}`;
   const mqtt = `mqtt://127.0.0.1:${service.ports.tcp}`;

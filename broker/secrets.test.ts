@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { generateSecret, VerifiedSecrets } from './secrets.ts';
 
+describe('generateSecret', () => {
+  it('gives URL-safe secrets of the asked size that never start with a dash (an option on a command line)', () => {
+    // A base64url string starts with '-' once in 64: 5,000 draws would show ~78 of them.
+    const secrets = Array.from({ length: 5000 }, () => generateSecret());
+    expect(secrets.filter((s) => s.startsWith('-'))).toEqual([]);
+    expect(new Set(secrets).size).toBe(5000);
+    for (const s of secrets.slice(0, 50)) expect(s).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{42}$/);
+    expect(generateSecret(24)).toHaveLength(32);
+  });
+});
+
 describe('VerifiedSecrets', () => {
   it('answers only the remembered secret of a device', () => {
     const v = new VerifiedSecrets<string>();

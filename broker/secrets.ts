@@ -23,9 +23,16 @@ const scrypt = promisify(scryptCb) as (
  */
 const PARAMS = { N: 1024, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
-/** A new high-entropy secret (256 bits), URL-safe. */
-export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
+/**
+ * A new high-entropy secret (256 bits by default), URL-safe. Never starts with `-`: such a
+ * secret reads as an option on a command line (`sanbao report --token -x…` is refused by
+ * `parseArgs` as ambiguous), which made one token in 64 unusable in our own CLIs.
+ */
+export function generateSecret(bytes = 32): string {
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /** `scrypt$N$r$p$salt$hash`, all base64url. */

@@ -351,11 +351,14 @@ function overviewSuite(backend: string, env: () => Record<string, string>) {
         '--to',
         chinaDate(2),
       ];
-      expect(await main(['report', 'problems', '--out', file, ...args], io)).toBe(0);
+      expect(await main(['report', 'problems', '--out', file, ...args], io), err.join('\n')).toBe(
+        0,
+      );
       const csv = await readFile(file, 'utf8');
       expect(csv.split('\r\n')[1]).toMatch(/^OV-G1,/);
       expect(
         await main(['report', 'ledgers', '--out', path.join(dir, 'l.xlsx'), ...args], io),
+        err.join('\n'),
       ).toBe(0);
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(path.join(dir, 'l.xlsx'));
