@@ -77,6 +77,8 @@ describeWithService(
         const t0 = Date.now() - 7_200_000;
         const acked: number[] = [];
         let refusedAt = -1;
+        // One listener for the whole loop (one per publish piled up past MaxListeners).
+        const closed = new Promise<boolean>((r) => c.once('close', () => r(false)));
         for (let i = 0; i < 2000 && refusedAt < 0; i++) {
           const ok = await Promise.race([
             c
@@ -89,7 +91,7 @@ describeWithService(
                 () => true,
                 () => false,
               ),
-            new Promise<boolean>((r) => c.once('close', () => r(false))),
+            closed,
           ]);
           if (ok) acked.push(i);
           else refusedAt = i;
