@@ -180,6 +180,8 @@ export async function startSanbao(
       );
   });
   const httpUrl = `http://127.0.0.1:${http}`;
+  // Serials unique per started service: with DATABASE_URL set, fresh processes share a database.
+  const batch = `${process.pid}-${http}`;
   const creds: Array<{ clientId: string; username: string; password: string }> = [];
   return {
     name:
@@ -200,8 +202,10 @@ export async function startSanbao(
           const r = await fetch(`${httpUrl}/api/v1/devices`, {
             method: 'POST',
             headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ category: 'air_conditioner', model: 'BENCH', serial: `B${k}` }),
+            body: JSON.stringify({ category: 'air_conditioner', model: 'BENCH', serial: `B${batch}-${k}` }),
           });
+          if (r.status !== 201)
+            throw new Error(`provisioning bench device ${k}: HTTP ${r.status} ${await r.text()}`);
           const body = (await r.json()) as { id: string; secret: string };
           creds[k] = { clientId: body.id, username: body.id, password: body.secret };
         }
