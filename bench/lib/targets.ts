@@ -202,7 +202,11 @@ export async function startSanbao(
           const r = await fetch(`${httpUrl}/api/v1/devices`, {
             method: 'POST',
             headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ category: 'air_conditioner', model: 'BENCH', serial: `B${batch}-${k}` }),
+            body: JSON.stringify({
+              category: 'air_conditioner',
+              model: 'BENCH',
+              serial: `B${batch}-${k}`,
+            }),
           });
           if (r.status !== 201)
             throw new Error(`provisioning bench device ${k}: HTTP ${r.status} ${await r.text()}`);
