@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from '../../app/db.ts';
+import { generateSecret } from '../../broker/secrets.ts';
 import { SeveritySchema } from '../alert-schemas.ts';
 import type { Severity } from '../types.ts';
 
@@ -72,7 +73,7 @@ const toWebhook = (r: Row): Webhook => ({
 /** The webhook registry on the `Sql` interface. */
 export function createSqlWebhookRegistry(sql: Sql): WebhookRegistry {
   return {
-    async create({ url, secret = randomBytes(24).toString('base64url'), minSeverity = 'info' }) {
+    async create({ url, secret = generateSecret(24), minSeverity = 'info' }) {
       const { rows } = await sql.query<Row>(
         `INSERT INTO alert_webhooks (id, url, secret, min_severity) VALUES ($1, $2, $3, $4) RETURNING *`,
         [`wh_${randomUUID().slice(0, 8)}`, url, secret, minSeverity],
