@@ -2,7 +2,8 @@
 // (c) Sanbao with auth, ACL and ingest (into InfluxDB when Debian's influxd is installed, else
 // PGlite) — and the diagnostics engine, which the service runs on every stored sample — side by
 // side in one run. Prints a markdown report; see bench/RESULTS.md.
-// Options (env): BENCH_SECONDS (8), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections),
+// Options (env): BENCH_SECONDS (2: one fixed-rate run), BENCH_FLOOD_SECONDS (8: the flood and the
+// load under the latency probe), BENCH_RATE (10000 msg/s), BENCH_IDLE (10000 connections),
 // BENCH_WARMUP (12 s of unmeasured load per target and configuration before its runs),
 // BENCH_TARGETS (aedes,mosquitto,sanbao; also sanbao-nodiag: Sanbao without diagnostics, see
 // bench/lib/without-diagnostics.ts), BENCH_SANBAO_NODE_ARGS (extra node flags for Sanbao),
@@ -14,9 +15,10 @@
 // BENCH_B_ENV="BENCH_ABLATE=ingest|spool|store", the B variant runs without that stage of the
 // publish path: see bench/lib/ablate.ts),
 // BENCH_PHASES (fixed,flood,idle; BENCH_FIXED_ONLY = fixed only), BENCH_DEVICES (100,1000) and
-// BENCH_QOS (0,1): the fixed-rate configurations to run, BENCH_ROUNDS (1: fixed-rate runs per target and
-// configuration; the table shows the median CPU per message and the range, and the median of each
-// round's ratio to raw aedes), BENCH_THREADS=1 (log each run's CPU per thread of the broker),
+// BENCH_QOS (0,1): the fixed-rate configurations to run, BENCH_ROUNDS (20: fixed-rate runs per target and
+// configuration, alternating between the targets, every other round in reverse order; the table
+// shows the median CPU per message and the range, and the median of each round's ratio to raw
+// aedes with its bootstrap interval), BENCH_THREADS=1 (log each run's CPU per thread of the broker),
 // BENCH_FRESH=1 (every fixed-rate round on freshly started, warmed-up broker processes; no latency
 // probe), BENCH_PIN=1 (every thread of the broker under test on the last CPU, this load generator,
 // influxd and everything else it starts on the others: the scheduler no longer moves them across
@@ -38,10 +40,17 @@ import {
 } from './lib/proc.ts';
 import { startMosquitto, startRawAedes, startSanbao, type Target } from './lib/targets.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/**
+ * One fixed-rate run (a round) per broker lasts SECONDS; ROUNDS of them alternate between the
+ * brokers. Short and many: this VM's speed moves by up to 2× over tens of seconds (another
+ * tenant on the host; bench/RESULTS.md, session 10), so only runs seconds apart compare.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** The flood, and the QoS 1 load under the latency probe, last this long. */
+const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const IDLE = Number(process.env.BENCH_IDLE ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 12);
 const PHASES = (
   process.env.BENCH_PHASES ?? (process.env.BENCH_FIXED_ONLY ? 'fixed' : 'fixed,flood,idle')
@@ -249,7 +258,7 @@ async function flood(t: Target, devices: MqttClient[]): Promise<RunResult> {
   await Promise.all(
     devices.map(async (c) => {
       const topic = `devices/${c.options.clientId}/telemetry`;
-      while (running && Date.now() - start < SECONDS * 1000) {
+      while (running && Date.now() - start < FLOOD_SECONDS * 1000) {
         for (let j = 0; j < 20; j++) c.publish(topic, payload(sent++), { qos: 0 });
         // Respect the socket: wait for it to drain, as a real device's TCP stack would.
         const stream = (
@@ -370,6 +379,7 @@ function summarise(
       (a, b) => a - b,
     );
     paired.set(`${name}|${n}|${qos}`, ratios);
+    pooled.set(`${name}|${n}|${qos}`, cpuTotal(runs[i]!) / cpuTotal(runs[base]!));
   });
   names.forEach((name, i) => {
     const rs = [...runs[i]!].sort((a, b) => a.cpuUsPerMsg - b.cpuUsPerMsg);
@@ -447,7 +457,8 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
         }
         const runs = new Map<Target, RunResult[]>(targets.map((t) => [t, []]));
         for (let round = 0; round < ROUNDS; round++) {
-          for (const t of targets) {
+          // Every other round in the reverse order: no broker always runs right after another.
+          for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
             log(`   ${t.name}: fixed ${RATE}/s, ${n} devices, QoS ${qos}, round ${round + 1}`);
             runs.get(t)!.push(await fixedRate(t, devices.get(t)!, qos, RATE));
           }
@@ -467,7 +478,7 @@ async function fixedPhase(starts: Array<() => Promise<Target>>, latencyProbe: bo
       log('   publish → queryable latency under QoS 1 load');
       const load = (async () => {
         const ds = await connectMany(sanbao, 100);
-        await fixedRate(sanbao, ds, 1, RATE);
+        await fixedRate(sanbao, ds, 1, RATE, FLOOD_SECONDS);
         await Promise.all(ds.map(end));
       })();
       await sleep(1000);
@@ -500,7 +511,8 @@ async function floodPhase(start: () => Promise<Target>) {
     rows.push(
       `| ${t.name} | flood | 100 | 0 | ${r.sent} | ${r.delivered} | ${fmt(r.stored)} | ${fmt(r.deliveredPerSec)}${died ? ' (broker died)' : ''} | ${fmt(r.cpuUsPerMsg, 1)} | |`,
     );
-    if (t.httpUrl) floodStored = `${fmt(r.stored / SECONDS)} samples/s stored during the flood`;
+    if (t.httpUrl)
+      floodStored = `${fmt(r.stored / FLOOD_SECONDS)} samples/s stored during the flood`;
     floods.push(`| ${t.name} | ${r.perSecond.join(' · ')} | ${clientErrors} | ${closes} |`);
     await Promise.all(devices.map(end));
   } finally {
@@ -523,6 +535,31 @@ const cpu = new Map<string, number>();
 /** Per-round CPU ratios to raw aedes, sorted, by target and configuration. */
 const paired = new Map<string, number[]>();
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
+/** All rounds' broker CPU over all their delivered messages, by target and configuration. */
+const pooled = new Map<string, number>();
+const cpuTotal = (rs: RunResult[]) =>
+  rs.reduce((s, r) => s + r.cpuUsPerMsg * r.delivered, 0) / rs.reduce((s, r) => s + r.delivered, 0);
+/**
+ * 95 % bootstrap interval of the median of `xs` (sorted): 2,000 resamples drawn with a fixed
+ * seed, so the same rounds always print the same interval. Undefined below 8 rounds.
+ */
+function medianInterval(xs: number[]): [number, number] | undefined {
+  if (xs.length < 8) return undefined;
+  let seed = 0x9e3779b9;
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const medians: number[] = [];
+  for (let b = 0; b < 2000; b++) {
+    const draw = Array.from({ length: xs.length }, () => xs[Math.floor(rand() * xs.length)]!);
+    medians.push(median(draw.sort((a, c) => a - c)));
+  }
+  medians.sort((a, c) => a - c);
+  return [medians[50]!, medians[1949]!];
+}
 const floods: string[] = [];
 const mem: string[] = [];
 let lat = '';
@@ -613,16 +650,23 @@ const out = [
           .join(' | ')} |`,
     ),
   '',
-  "The same, as the median of each round's ratio (a round runs every broker once, seconds apart), with the range:",
+  "The same, as the median of each round's ratio (a round runs every broker once, seconds apart), with the range, the 95 % bootstrap interval of that median (from 8 rounds), and all rounds' CPU over all their messages:",
   '',
   `| broker | ${CONFIGS.map(([n, q]) => `${n} devices QoS ${q}`).join(' | ')} |`,
   `|---|${CONFIGS.map(() => '---|').join('')}`,
   ...[...new Set([...paired.keys()].map((k) => k.split('|')[0]!))].map(
     (name) =>
-      `| ${name} | ${CONFIGS.map(([n, q]) => paired.get(`${name}|${n}|${q}`))
-        .map((r) =>
-          r ? `${fmt(median(r), 2)}× (${fmt(r[0]!, 2)}–${fmt(r[r.length - 1]!, 2)})` : 'n/a',
-        )
+      `| ${name} | ${CONFIGS.map(([n, q]) => `${name}|${n}|${q}`)
+        .map((key) => {
+          const r = paired.get(key);
+          if (!r) return 'n/a';
+          const ci = medianInterval(r);
+          return (
+            `${fmt(median(r), 2)}× (${fmt(r[0]!, 2)}–${fmt(r[r.length - 1]!, 2)})` +
+            (ci ? `, 95 % ${fmt(ci[0], 2)}–${fmt(ci[1], 2)}` : '') +
+            `; pooled ${fmt(pooled.get(key)!, 2)}×`
+          );
+        })
         .join(' | ')} |`,
   ),
   '',

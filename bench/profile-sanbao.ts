@@ -6,12 +6,13 @@
 // PROFILE_TARGET=aedes (profile the raw aedes baseline instead, for comparison), PROFILE_NODIAG=1
 // (Sanbao without the diagnostics engine, bench/lib/without-diagnostics.ts), PROFILE_JSON=file
 // (also write self µs/msg by function there, to compare two runs), PROFILE_PERF=1 (no V8 profiler,
-// for `perf record -p PID` from outside; prints the broker's PID and CPU only).
+// for `perf record -p PID` from outside; prints the broker's PID and CPU only), PROFILE_NODE_ARGS
+// (more node/V8 flags for the broker, e.g. "--log-deopt --logfile=/tmp/v8.log").
 // Like bench/broker.ts, an admin service client subscribes to devices/+/telemetry.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { influxdAvailable, startInfluxd } from '../test/helpers/influxd.ts';
-import { cpuSeconds, cpuSecondsByThread, sleep } from './lib/proc.ts';
+import { cpuSeconds, cpuSecondsByThread, cpuUserSystem, sleep } from './lib/proc.ts';
 import { startRawAedes, startSanbao, type Target } from './lib/targets.ts';
 
 const seconds = Number(process.argv[2] ?? 6);
@@ -20,7 +21,10 @@ const qos = Number(process.env.PROFILE_QOS ?? 1) as 0 | 1;
 const devices = Number(process.env.PROFILE_DEVICES ?? 100);
 const dir = `/tmp/sanbao-prof-${Date.now()}`;
 const perf = process.env.PROFILE_PERF === '1';
-const nodeArgs = perf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+const nodeArgs = [
+  ...(perf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]),
+  ...(process.env.PROFILE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 const raw = process.env.PROFILE_TARGET === 'aedes';
 const influxd = !raw && influxdAvailable() ? await startInfluxd() : undefined;
 const t: Target = raw
@@ -72,6 +76,7 @@ if (warmup > 0) await sleep(1000);
 
 const flood = process.env.PROFILE_FLOOD === '1';
 const cpu0 = cpuSeconds(t.pid);
+const us0 = cpuUserSystem(t.pid);
 const threads0 = cpuSecondsByThread(t.pid);
 const loadStart = performance.now();
 let sent = 0;
@@ -88,6 +93,8 @@ while (performance.now() - loadStart < seconds * 1000) {
 await sleep(1500); // the tail
 const loadEnd = performance.now();
 const cpu = cpuSeconds(t.pid) - cpu0;
+const us1 = cpuUserSystem(t.pid);
+const perMsg = (s: number) => ((s / sent) * 1e6).toFixed(1);
 const threads = [...cpuSecondsByThread(t.pid)]
   .map(([k, v]) => [k, v - (threads0.get(k) ?? 0)] as const)
   .filter(([, v]) => v > 0)
@@ -97,7 +104,9 @@ await t.stop();
 const exited = performance.now();
 await influxd?.stop();
 if (perf) {
-  console.log(`${t.name}: CPU from /proc ${((cpu / sent) * 1e6).toFixed(1)} µs/msg`);
+  console.log(
+    `${t.name}: CPU from /proc ${perMsg(cpu)} µs/msg (user ${perMsg(us1.user - us0.user)}, system ${perMsg(us1.system - us0.system)}); by thread ${threads.map(([k, v]) => `${k} ${perMsg(v)}`).join(', ')}`,
+  );
   process.exit(0);
 }
 

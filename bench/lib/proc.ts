@@ -9,6 +9,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
 }
 
+/** CPU seconds a process has used so far in user and in kernel mode, from /proc/PID/stat. */
+export function cpuUserSystem(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / TICKS, system: Number(fields[12]) / TICKS };
+}
+
 /** Read and write system calls a process has made so far (syscr, syscw of /proc/PID/io). */
 export function ioSyscalls(pid: number): { reads: number; writes: number } {
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
