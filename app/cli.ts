@@ -48,7 +48,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     case 'diagnose': {
       const { diagnoseCli } = await import('../diagnostics/replay.ts');
-      return diagnoseCli(rest, io);
+      // Progress redraws one stderr line on a terminal: no newline appended there.
+      const tty = io === stdio && process.stderr.isTTY;
+      return diagnoseCli(
+        rest,
+        tty ? { ...io, isTTY: true, stderr: (s) => process.stderr.write(s) } : io,
+      );
     }
     case 'report': {
       const { reportCli } = await import('../quality/cli.ts');
