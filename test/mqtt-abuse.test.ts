@@ -210,6 +210,25 @@ describe('MQTT abuse: every refusal counted, bystanders lose nothing', () => {
     },
   );
 
+  it('garbage fast: every message counted, but at most 10 error reports a second (no amplifier)', async () => {
+    const { dev, c } = await attacker();
+    const reports: unknown[] = [];
+    c.on('message', (t) => t === `devices/${dev.id}/errors` && reports.push(t));
+    const t = Date.now();
+    expect(
+      await counted('malformed_json', async () => {
+        for (let i = 0; i < 30; i++) c.publish(`devices/${dev.id}/telemetry`, '{', { qos: 0 });
+        await c.publishAsync(`devices/${dev.id}/telemetry`, '{', { qos: 1 });
+      }),
+    ).toBe(31);
+    const took = Date.now() - t;
+    await new Promise((r) => setTimeout(r, 300));
+    // Within one second, 10; a slow run may straddle two report windows.
+    expect(reports.length).toBe(took < 900 ? 10 : Math.min(20, reports.length));
+    expect(reports.length).toBeLessThanOrEqual(20);
+    await c.endAsync();
+  });
+
   it('a QoS 0 burst beyond the rate: each message over it dropped and counted', async () => {
     const { dev, c } = await attacker();
     const n = 500;
