@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from './hash-chain.ts';
+import { describeMakerPolicyContract } from './maker-policy-store.contract.ts';
 import {
   RepairRecordBodySchema,
   type RepairRecordBody,
@@ -254,5 +255,7 @@ export function describeWarrantyStoreContract(
       expect(recs.map((r) => r.seq).sort()).toEqual([1, 2, 3, 4, 5]);
       expect(await store.verifyRepairs(s)).toMatchObject({ ok: true, count: 5 });
     });
+
+    describeMakerPolicyContract(() => store, name.replace(/\W/g, ''));
   });
 }
