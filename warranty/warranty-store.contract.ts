@@ -43,9 +43,10 @@ export function describeWarrantyStoreContract(
         ...extra,
       });
 
+    // Opening PGlite takes 10 s and more on a loaded 2-core machine: more than the default 10 s.
     beforeAll(async () => {
       ({ store, cleanup } = await makeStore());
-    });
+    }, 60_000);
     afterAll(async () => {
       await store?.close();
       await cleanup?.();
