@@ -13,14 +13,14 @@ afterEach(async () => {
   t = undefined;
 });
 
-export const SANY_TITLE = '三一重机《挖掘机产品三包服务手册》2025版';
-export const sanyPolicy = (extra: Record<string, unknown> = {}) => ({
-  manufacturer: 'Sany',
+export const TITLE = '示例重工《挖掘机产品三包服务手册》2025版';
+export const excavatorPolicy = (extra: Record<string, unknown> = {}) => ({
+  manufacturer: 'DemoHeavy',
   category: 'excavator',
-  model: 'SY215C',
+  model: 'DH215',
   version: '2025',
   effectiveFrom: '2024-01-01',
-  title: SANY_TITLE,
+  title: TITLE,
   startRule: { kind: 'delivery', clause: '第二条' },
   terms: {
     wholeUnitMonths: { value: 12, clause: '第三条' },
@@ -59,7 +59,7 @@ export function citedClauses(e: {
 const NATIONAL = /CAR21|P95|PHONE|PC |消法|民法典|Civil Code/;
 
 const pumpRepair = (day: string) => ({
-  outletId: 'SANY-SJZ-01',
+  outletId: 'DH-SJZ-01',
   droppedOffAt: `${day}T08:00:00+08:00`,
   handedBackAt: `${day}T18:00:00+08:00`,
   reportedFault: '动臂提升无力，液压泵异响',
@@ -70,7 +70,8 @@ const pumpRepair = (day: string) => ({
 
 async function build() {
   t = await buildTestApp();
-  const sany = (await createAuth(t.sql).issue({ role: 'manufacturer', subject: 'Sany' })).token;
+  const maker = (await createAuth(t.sql).issue({ role: 'manufacturer', subject: 'DemoHeavy' }))
+    .token;
   const app = t.app;
   const call = async (method: 'GET' | 'POST', url: string, token?: string, payload?: unknown) => {
     const r = await app.inject({
@@ -81,63 +82,63 @@ async function build() {
     });
     return { status: r.statusCode, body: r.json() };
   };
-  return { call, sany, engineer: t.tokens.engineer };
+  return { call, maker, engineer: t.tokens.engineer };
 }
 
 describe('excavators: a category without national 三包 rules, under its maker’s policy', () => {
-  it('registers an excavator and evaluates it under Sany’s saved policy, citing Sany’s clauses only', async () => {
-    const { call, sany, engineer } = await build();
-    const unit = await call('POST', '/warranty/units', sany, {
-      serial: 'SY215C-2024-0817',
+  it('registers an excavator and evaluates it under DemoHeavy’s saved policy, citing DemoHeavy’s clauses only', async () => {
+    const { call, maker, engineer } = await build();
+    const unit = await call('POST', '/warranty/units', maker, {
+      serial: 'DH215-2024-0817',
       category: 'excavator',
-      model: 'SY215C',
+      model: 'DH215',
       invoiceDate: '2024-08-10',
       deliveryDate: '2024-08-17',
       priceCNY: 860_000,
       verificationCode: 'EXC-7781',
     });
     expect(unit.status, JSON.stringify(unit.body)).toBe(201);
-    expect(unit.body.manufacturer).toBe('Sany');
+    expect(unit.body.manufacturer).toBe('DemoHeavy');
     const status = () =>
-      call('GET', '/units/SY215C-2024-0817/warranty?evaluationDate=2025-07-01', engineer);
+      call('GET', '/units/DH215-2024-0817/warranty?evaluationDate=2025-07-01', engineer);
     // Before its maker saves a policy there is nothing to judge it by: a precise refusal.
     const none = await status();
     expect(none.status).toBe(422);
     expect(none.body.error).toBe('WARRANTY_ERR_NO_POLICY_IN_FORCE');
-    expect(none.body.message).toMatch(/maker:Sany\/excavator\/SY215C.*2024-08-17/);
+    expect(none.body.message).toMatch(/maker:DemoHeavy\/excavator\/DH215.*2024-08-17/);
 
-    const saved = await call('POST', '/warranty/policies', sany, sanyPolicy());
+    const saved = await call('POST', '/warranty/policies', maker, excavatorPolicy());
     expect(saved.status, JSON.stringify(saved.body)).toBe(201);
     expect(saved.body.resolved).toMatchObject({ regime: 'MAKER', issuer: 'manufacturer' });
     for (const d of ['2024-11-05', '2025-03-12'])
       expect(
-        (await call('POST', '/units/SY215C-2024-0817/repairs', engineer, pumpRepair(d))).status,
+        (await call('POST', '/units/DH215-2024-0817/repairs', engineer, pumpRepair(d))).status,
       ).toBe(201);
 
     const s = await status();
     expect(s.status, JSON.stringify(s.body)).toBe(200);
     expect(s.body.policy).toMatchObject({
-      id: 'maker:Sany/excavator/SY215C',
+      id: 'maker:DemoHeavy/excavator/DH215',
       version: '2025',
-      title: SANY_TITLE,
+      title: TITLE,
       issuer: 'manufacturer',
-      manufacturer: 'Sany',
+      manufacturer: 'DemoHeavy',
       effectiveFrom: '2024-01-01',
     });
     expect(s.body.periodStart).toBe('2024-08-17');
-    expect(s.body.periodStartBasis.clause).toBe(`${SANY_TITLE} 第二条`);
+    expect(s.body.periodStartBasis.clause).toBe(`${TITLE} 第二条`);
     const dl = Object.fromEntries(
       s.body.deadlines.map((d: { key: string; clause: string; nominalEnd: string }) => [d.key, d]),
     );
-    expect(dl.whole_unit_period).toMatchObject({ clause: `${SANY_TITLE} 第三条` });
+    expect(dl.whole_unit_period).toMatchObject({ clause: `${TITLE} 第三条` });
     expect(dl.main_part_period).toMatchObject({
-      clause: `${SANY_TITLE} 第四条`,
+      clause: `${TITLE} 第四条`,
       nominalEnd: '2026-08-17',
     });
     expect(s.body.counters).toEqual([
       expect.objectContaining({
         key: 'repairs_toward_exchange',
-        clause: `${SANY_TITLE} 第六条`,
+        clause: `${TITLE} 第六条`,
         count: 2,
         limit: 2,
         reached: true,
@@ -146,16 +147,16 @@ describe('excavators: a category without national 三包 rules, under its maker�
     const clauses = citedClauses(s.body);
     expect(clauses.length).toBeGreaterThan(3);
     for (const c of clauses) {
-      expect(c.startsWith(SANY_TITLE), c).toBe(true);
+      expect(c.startsWith(TITLE), c).toBe(true);
       expect(c).not.toMatch(NATIONAL);
     }
     // Its owner sees the same with the code from the warranty card.
     const owner = await t!.app.inject({
       method: 'GET',
-      url: '/api/v1/units/SY215C-2024-0817/warranty?evaluationDate=2025-07-01',
+      url: '/api/v1/units/DH215-2024-0817/warranty?evaluationDate=2025-07-01',
       headers: { 'x-verification-code': 'EXC-7781' },
     });
-    expect(owner.json().policy.manufacturer).toBe('Sany');
+    expect(owner.json().policy.manufacturer).toBe('DemoHeavy');
   });
 
   it('POST /warranty/evaluate: the maker’s remedies, each cited to its own clause', async () => {
@@ -172,7 +173,7 @@ describe('excavators: a category without national 三包 rules, under its maker�
       component: '液压泵',
       cause,
     });
-    const evaluate = (f: unknown, makerPolicy: unknown = sanyPolicy()) =>
+    const evaluate = (f: unknown, makerPolicy: unknown = excavatorPolicy()) =>
       call('POST', '/warranty/evaluate', undefined, {
         category: 'excavator',
         makerPolicy,
@@ -180,7 +181,7 @@ describe('excavators: a category without national 三包 rules, under its maker�
       });
 
     // 18 months after delivery: the whole machine is out of its 12 months, the pump (a main
-    // part) within its 24: free repair of the part, under Sany's 第五条 and 第四条.
+    // part) within its 24: free repair of the part, under DemoHeavy's 第五条 and 第四条.
     const late = await evaluate(facts('2026-02-20', { currentFault: fault('2026-02-20') }));
     expect(late.status, JSON.stringify(late.body)).toBe(200);
     expect(late.body.remedies).toEqual([
@@ -189,7 +190,7 @@ describe('excavators: a category without national 三包 rules, under its maker�
         scope: 'part',
         target: '液压泵',
         free: true,
-        clause: `${SANY_TITLE} 第五条; ${SANY_TITLE} 第四条`,
+        clause: `${TITLE} 第五条; ${TITLE} 第四条`,
       }),
     ]);
     // Repaired twice within the period and failing again: exchange under 第六条.
@@ -207,8 +208,8 @@ describe('excavators: a category without national 三包 rules, under its maker�
     expect(third.body.remedy).toBe('exchange');
     expect(third.body.remedies).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: 'exchange', clause: `${SANY_TITLE} 第六条` }),
-        expect.objectContaining({ kind: 'free_repair', clause: `${SANY_TITLE} 第五条` }),
+        expect.objectContaining({ kind: 'exchange', clause: `${TITLE} 第六条` }),
+        expect.objectContaining({ kind: 'free_repair', clause: `${TITLE} 第五条` }),
       ]),
     );
     // Misuse: the maker's exclusion, nothing free.
@@ -216,7 +217,7 @@ describe('excavators: a category without national 三包 rules, under its maker�
       facts('2025-02-01', { currentFault: fault('2025-02-01', 'consumer_misuse') }),
     );
     expect(misuse.body.exclusions).toEqual([
-      expect.objectContaining({ reason: 'consumer_misuse', clause: `${SANY_TITLE} 第八条第一项` }),
+      expect.objectContaining({ reason: 'consumer_misuse', clause: `${TITLE} 第八条第一项` }),
     ]);
     expect(misuse.body.remedies.some((r: { free: boolean }) => r.free)).toBe(false);
     for (const e of [late.body, third.body, misuse.body])
@@ -234,14 +235,17 @@ describe('excavators: a category without national 三包 rules, under its maker�
         message: expect.stringMatching(/no national 三包 rules: give makerPolicy/),
       }),
     ]);
-    const later = await evaluate(facts('2025-02-01'), sanyPolicy({ effectiveFrom: '2025-01-01' }));
+    const later = await evaluate(
+      facts('2025-02-01'),
+      excavatorPolicy({ effectiveFrom: '2025-01-01' }),
+    );
     expect(later.status).toBe(400);
     expect(later.body.message).toMatch(
       /makerPolicy\.effectiveFrom: 2025-01-01 is after the purchase \(2024-08-17\)/,
     );
     const noPeriod = await evaluate(
       facts('2025-02-01'),
-      sanyPolicy({ terms: { mainPartMonths: 24 } }),
+      excavatorPolicy({ terms: { mainPartMonths: 24 } }),
     );
     expect(noPeriod.status).toBe(400);
     expect(noPeriod.body.message).toMatch(
@@ -250,14 +254,14 @@ describe('excavators: a category without national 三包 rules, under its maker�
   });
 
   it('a maker-only policy needs the maker’s whole-unit period; a national-category policy may not set the start rule', async () => {
-    const { call, sany } = await build();
-    const r = await call('POST', '/warranty/policies', sany, sanyPolicy({ terms: {} }));
+    const { call, maker } = await build();
+    const r = await call('POST', '/warranty/policies', maker, excavatorPolicy({ terms: {} }));
     expect(r.status).toBe(400);
     expect(r.body.details).toEqual([
       expect.objectContaining({ path: 'body.terms.wholeUnitMonths' }),
     ]);
-    const ac = await call('POST', '/warranty/policies', sany, {
-      ...sanyPolicy(),
+    const ac = await call('POST', '/warranty/policies', maker, {
+      ...excavatorPolicy(),
       category: 'air_conditioner',
       exclusions: undefined,
       freeRepairClause: undefined,
