@@ -32,8 +32,8 @@ const policy = (version: string, effectiveFrom: string, extra: Record<string, un
   ...extra,
 });
 
-async function build() {
-  t = await buildTestApp();
+async function build(openapi = false) {
+  t = await buildTestApp({ openapi });
   const auth = createAuth(t.sql);
   const admin = (await auth.issue({ role: 'admin' })).token;
   const other = (await auth.issue({ role: 'manufacturer', subject: 'Other' })).token;
@@ -251,5 +251,37 @@ describe('makers’ own policies over HTTP', () => {
     expect(forOther.body.savedBy).toMatch(/^t/);
     expect((await call('GET', '/warranty/policies', other)).body.policies).toHaveLength(1);
     expect((await call('GET', '/warranty/policies/Nobody/tv/X', admin)).status).toBe(404);
+  });
+
+  it('is described in the OpenAPI document: the three routes with their named schemas', async () => {
+    await build(true);
+    await t!.app.ready();
+    const doc = t!.app.swagger() as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+      components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.paths['/api/v1/warranty/policies'] ?? {}).sort()).toEqual([
+      'get',
+      'post',
+    ]);
+    expect(
+      Object.keys(doc.paths['/api/v1/warranty/policies/{manufacturer}/{category}/{model}'] ?? {}),
+    ).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/warranty/policies']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '403', '409', '422']),
+    );
+    const schemas = doc.components?.schemas ?? {};
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining([
+        'WarrantyMakerPolicy',
+        'WarrantyStoredMakerPolicy',
+        'WarrantyMakerPolicyVersions',
+        'WarrantyMakerPolicyList',
+      ]),
+    );
+    expect(Object.keys(schemas.WarrantyMakerPolicy?.properties ?? {})).toEqual(
+      expect.arrayContaining(['manufacturer', 'model', 'version', 'effectiveFrom', 'terms']),
+    );
+    expect(Object.keys(schemas.WarrantyEvaluateRequest?.properties ?? {})).toContain('makerPolicy');
   });
 });
