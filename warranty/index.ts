@@ -11,6 +11,7 @@ export {
   UNIT_CATEGORIES,
   WARRANTY_CATEGORIES,
   baselineFor,
+  isMakerOnlyCategory,
   policyById,
 } from './policies/index.ts';
 export { PolicySchema, type Policy, uncertainFacts } from './policy-schema.ts';
@@ -28,7 +29,12 @@ export {
   type MakerPolicy,
   type StoredMakerPolicy,
 } from './maker-policy.ts';
-export { saveMakerPolicyVersion, unitTerms, versionInForce } from './maker-policy-versions.ts';
+export {
+  saveMakerPolicyVersion,
+  unitTerms,
+  unitTermsResolver,
+  versionInForce,
+} from './maker-policy-versions.ts';
 export { warrantyRoutes } from './routes.ts';
 export { warrantyCli } from './cli.ts';
 export type { WarrantyStore } from './warranty-store.ts';

@@ -90,17 +90,39 @@ export const unitStartDate = (unit: Pick<Unit, 'deliveryDate' | 'invoiceDate'>):
  * else the registered model's.
  */
 export async function unitTerms(store: WarrantyStore, unit: Unit): Promise<UnitTerms> {
-  const model = await store.getModel(unit.category, unit.model);
-  const manufacturer = unit.manufacturer ?? model?.manufacturer;
-  const versions = manufacturer
-    ? await store.listMakerPolicies({ manufacturer, category: unit.category, model: unit.model })
-    : [];
-  const inForce = versionInForce(versions, unitStartDate(unit));
-  const makerPolicy = inForce && stripStored(inForce);
-  return {
-    ...(model ? { mainParts: model.mainParts } : {}),
-    ...(model?.policyId ? { policyId: model.policyId } : {}),
-    ...(makerPolicy ? { makerPolicy } : {}),
+  return unitTermsResolver(store)(unit);
+}
+
+/**
+ * `unitTerms` for many units: each model's registry entry and policy versions are read once
+ * (fleet analytics evaluate hundreds of units of a few models).
+ */
+export function unitTermsResolver(store: WarrantyStore): (unit: Unit) => Promise<UnitTerms> {
+  const models = new Map<string, ReturnType<WarrantyStore['getModel']>>();
+  const versions = new Map<string, ReturnType<WarrantyStore['listMakerPolicies']>>();
+  const once = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>) => {
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const p = load();
+    cache.set(key, p);
+    return p;
+  };
+  return async (unit) => {
+    const key = `${unit.category}\u0000${unit.model}`;
+    const model = await once(models, key, () => store.getModel(unit.category, unit.model));
+    const manufacturer = unit.manufacturer ?? model?.manufacturer;
+    const all = manufacturer
+      ? await once(versions, `${manufacturer}\u0000${key}`, () =>
+          store.listMakerPolicies({ manufacturer, category: unit.category, model: unit.model }),
+        )
+      : [];
+    const inForce = versionInForce(all, unitStartDate(unit));
+    const makerPolicy = inForce && stripStored(inForce);
+    return {
+      ...(model ? { mainParts: model.mainParts } : {}),
+      ...(model?.policyId ? { policyId: model.policyId } : {}),
+      ...(makerPolicy ? { makerPolicy } : {}),
+    };
   };
 }
 
