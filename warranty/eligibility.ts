@@ -79,7 +79,7 @@ export function evaluateEligibility(policy: Policy, facts: CaseFacts): Evaluatio
 }
 
 /** Start day used to pick the policy version (the unit's purchase or delivery). */
-export function purchaseDate(facts: CaseFacts): string {
+function purchaseDate(facts: CaseFacts): string {
   return parseInstant(facts.deliveryDate ?? facts.invoiceDate).date;
 }
 
