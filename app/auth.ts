@@ -7,7 +7,11 @@ import type { Sql } from './db.ts';
 import { AppErrors } from './errors.ts';
 import { confinedTo, createTenancy, type Tenancy } from './tenant.ts';
 
-export const ROLES = ['owner', 'engineer', 'manufacturer', 'admin'] as const;
+/**
+ * `desk`: a service-desk agent who takes owners' calls and works the case queue (cases/);
+ * `regulator`: market regulation, who confirms violations and publishes them (信息公开).
+ */
+export const ROLES = ['owner', 'engineer', 'manufacturer', 'admin', 'desk', 'regulator'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 

@@ -120,6 +120,19 @@ export const ConfigSchema = z
       .default(72),
     /** Health score (0–100) a repaired failure mode must reach to count as verified. */
     REPAIR_VERIFY_MIN_HEALTH: z.coerce.number().min(0).max(100).default(80),
+    /**
+     * SMTP for owners' case mail (cases/): a connection URL (`smtp://user:pass@host:587`,
+     * `smtps://…:465`); unset = mail is recorded as not sent. SMTP_FROM is the sender.
+     */
+    SMTP_URL: z.preprocess(
+      emptyToUndefined,
+      z.url({ protocol: /^smtps?$/, error: 'an smtp:// or smtps:// URL' }).optional(),
+    ),
+    SMTP_FROM: z.preprocess(emptyToUndefined, z.email().default('sanbao@localhost')),
+    /** Base URL of the pages as owners reach them, for the links in mail (default: the HTTP port). */
+    PUBLIC_URL: optionalUrl,
+    /** How often case deadlines are swept, seconds. */
+    CASES_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -190,6 +203,12 @@ export interface Config {
   };
   readonly repairs: { verifyWindowMs: number; minHealth: number };
   readonly alerts: { escalateAfterMs: number; notifyMaxPerHour: number };
+  readonly cases: {
+    smtp?: { url: string; from: string };
+    /** Unset: http://localhost:{HTTP_PORT}. */
+    publicUrl?: string;
+    sweepMs: number;
+  };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -266,6 +285,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     repairs: {
       verifyWindowMs: c.REPAIR_VERIFY_HOURS * 3_600_000,
       minHealth: c.REPAIR_VERIFY_MIN_HEALTH,
+    },
+    cases: {
+      ...(c.SMTP_URL ? { smtp: { url: c.SMTP_URL, from: c.SMTP_FROM } } : {}),
+      ...(c.PUBLIC_URL ? { publicUrl: c.PUBLIC_URL } : {}),
+      sweepMs: c.CASES_SWEEP_SECONDS * 1000,
     },
     logLevel: c.LOG_LEVEL,
   };

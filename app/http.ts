@@ -145,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       a.get(
         '/tokens/me',
         {
-          preHandler: deps.auth.require('owner', 'engineer', 'manufacturer'),
+          preHandler: deps.auth.require('owner', 'engineer', 'manufacturer', 'desk', 'regulator'),
           schema: {
             tags: ['auth'],
             summary: "The calling token's role and subject (pages hide what the role cannot do)",

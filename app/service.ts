@@ -11,6 +11,8 @@ import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { startCases, type Cases, type RepairOutcomes } from '../cases/index.ts';
+import { ownerOrStaff, unitReadFor } from '../warranty/index.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
 import { createAuth, type Auth } from './auth.ts';
 import type { Config } from './config.ts';
@@ -28,6 +30,7 @@ export interface Service {
   broker: Aedes;
   diagnostics: Diagnostics;
   quality: Quality;
+  cases: Cases;
   app: FastifyInstance;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -37,6 +40,30 @@ export interface Service {
   generatedAdminToken?: string;
   close(): Promise<void>;
 }
+
+/**
+ * Repairs verified by telemetry and repairs that did not hold, per outlet, for orders closed in
+ * the span (the first-time-fix rate of the outlet scorecards), read through quality's orders.
+ */
+const repairOutcomes = async (
+  quality: Quality | undefined,
+  span: Parameters<RepairOutcomes>[0],
+): ReturnType<RepairOutcomes> => {
+  const out = new Map<string, { verified: number; failed: number }>();
+  if (!quality) return out;
+  for (let offset = 0; ; offset += 1000) {
+    const { orders } = await quality.orders.list({ status: 'closed', limit: 1000, offset });
+    for (const o of orders) {
+      if (!o.closedAt || o.closedAt < span.from || o.closedAt >= span.to) continue;
+      const r = out.get(o.outletId) ?? { verified: 0, failed: 0 };
+      if (o.verification === 'verified') r.verified++;
+      else if (o.verification === 'not_recovered' || o.verification === 'repeat_failure')
+        r.failed++;
+      out.set(o.outletId, r);
+    }
+    if (orders.length < 1000) return out;
+  }
+};
 
 /** Opens the telemetry store the configuration names (InfluxDB modules load only when used). */
 async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetryStore> {
@@ -59,7 +86,13 @@ async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetrySt
  */
 export async function startService(
   config: Config,
-  opts: { log?: FastifyBaseLogger } = {},
+  opts: {
+    log?: FastifyBaseLogger;
+    /** The case clock (cases/ deadlines); tests move it. Default: wall time. */
+    clock?: () => Date;
+    /** Case-notification retries (tests shorten them). */
+    caseDelivery?: { baseDelayMs?: number; maxAttempts?: number; pollMs?: number };
+  } = {},
 ): Promise<Service> {
   const log = opts.log ?? (pino({ level: config.logLevel }) as unknown as FastifyBaseLogger);
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -131,8 +164,28 @@ export async function startService(
     });
     cleanup.push(() => diagnostics.close());
 
-    const warranty = new SqlWarrantyStore(sql);
-    const quality = startQuality({
+    const registry = new SqlWarrantyStore(sql);
+    const ref: { quality?: Quality } = {};
+    const cases = startCases({
+      sql,
+      auth,
+      warranty: registry,
+      telemetry: store,
+      log,
+      clock: opts.clock,
+      smtp: config.cases.smtp,
+      publicUrl: config.cases.publicUrl ?? `http://localhost:${config.http.port}`,
+      sweepMs: config.cases.sweepMs,
+      delivery: opts.caseDelivery,
+      ownerAccess: ownerOrStaff(auth, registry),
+      ownerUnit: unitReadFor,
+      repairOutcomes: (span) => repairOutcomes(ref.quality, span),
+    });
+    cleanup.push(() => cases.close());
+    // Every repair record appended (warranty routes, repair orders, the demo desk) keeps its
+    // order-check findings (cases/order-memory.ts).
+    const warranty = cases.observe(registry);
+    const quality = (ref.quality = startQuality({
       sql,
       auth,
       warranty,
@@ -141,7 +194,7 @@ export async function startService(
       log,
       verifyWindowMs: config.repairs.verifyWindowMs,
       minHealth: config.repairs.minHealth,
-    });
+    }));
     cleanup.push(() => quality.close());
     const app = await buildApp({
       sql,
@@ -152,7 +205,7 @@ export async function startService(
       warranty,
       ingestHealthy: () => ingest.healthy,
       logger: log,
-      plugins: [diagnostics.routes, quality.routes],
+      plugins: [diagnostics.routes, quality.routes, cases.routes],
     });
     cleanup.push(() => app.close());
     await app.ready();
@@ -170,6 +223,7 @@ export async function startService(
       broker,
       diagnostics,
       quality,
+      cases,
       app,
       metrics,
       log,

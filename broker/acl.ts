@@ -56,6 +56,8 @@ function rulesFor(who: Identity): Rules {
             subscribe: ['devices/+/status', 'devices/+/telemetry', 'devices/+/events', 'alerts/#'],
           };
         case 'owner':
+        case 'desk':
+        case 'regulator':
           return { publish: [], subscribe: [] };
       }
   }

@@ -10,6 +10,8 @@ import type { Cell, Column, ReportTable } from './reports.ts';
  * so text stays text there.
  */
 export type Lang = 'zh' | 'en';
+/** What a file needs of a table (other modules' tables too: cases/ writes its lists with these). */
+export type Table = Pick<ReportTable, 'title' | 'columns' | 'rows'>;
 
 const YES_NO: Record<Lang, [string, string]> = { zh: ['是', '否'], en: ['yes', 'no'] };
 
@@ -28,7 +30,7 @@ function csvField(v: Cell, lang: Lang): string {
 const header = (c: Column, lang: Lang) => (lang === 'zh' ? c.zh : c.en);
 
 /** One table as CSV text (with BOM, CRLF line ends). */
-export function toCsv(t: ReportTable, lang: Lang): string {
+export function toCsv(t: Table, lang: Lang): string {
   const lines = [t.columns.map((c) => csvField(header(c, lang), lang)).join(',')];
   for (const row of t.rows)
     lines.push(t.columns.map((c) => csvField(row[c.key] ?? null, lang)).join(','));
@@ -39,7 +41,7 @@ export function toCsv(t: ReportTable, lang: Lang): string {
 const sheetName = (s: string) => s.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31);
 
 /** Tables as one XLSX workbook, one sheet each, streamed. */
-export function toXlsx(tables: readonly ReportTable[], lang: Lang): Readable {
+export function toXlsx(tables: readonly Table[], lang: Lang): Readable {
   const out = new PassThrough();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
   wb.creator = 'Sanbao';

@@ -14,5 +14,6 @@ export { exposureForecast, ExposureSchema } from './exposure.ts';
 export { alertAccuracy, AccuracySchema } from './labels.ts';
 export { recalibrateMode, RecalibrationSchema } from './recalibrate.ts';
 export { buildReport, REPORT_KINDS } from './reports.ts';
-export { toCsv, toXlsx } from './export.ts';
+export { toCsv, toXlsx, type Table } from './export.ts';
+export { checkPeriod, PeriodFields, resolvePeriod, type Cell, type Column } from './reports.ts';
 export { downtimeRoutes } from './downtime-routes.ts';

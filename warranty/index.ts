@@ -46,4 +46,11 @@ export { OutletSchema, TechnicianSchema } from './registry-schema.ts';
 export { checkRepairOrder, ORDER_CHECKS, type Finding } from './order-checks.ts';
 export { importUnitsCsv } from './csv-import.ts';
 export { detectRollbacks, readOdometer, type OdometerSource } from './odometer.ts';
+// For the cases module (issue 23): day counting, the decision for a registered unit, the order
+// review it keeps findings of, and the owner access check it reuses.
+export { addDays, addWorkingDays, parseInstant, periodEnd, restDay } from './calendar.ts';
+export { decideUnit, type UnitDecision } from './unit-decision.ts';
+export { registriesFor, reviewOrder } from './order-review.ts';
+export { ownerOrStaff, unitReadFor } from './owner-access.ts';
+export type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 // The store contract suite (vitest) is imported from './warranty-store.contract.ts' by tests only.

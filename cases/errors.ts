@@ -1,0 +1,51 @@
+import { defineError } from '../app/errors.ts';
+
+/**
+ * Error catalogue of the cases module (STYLE.md §10). Malformed input is APP_ERR_VALIDATION
+ * (the field and why); these codes are for well-formed requests a case's lifecycle refuses.
+ */
+export const CasesErrors = {
+  /** No case with this id (or one the caller may not see: a confined maker, another unit's owner). */
+  UnknownCase: defineError('CASES_ERR_UNKNOWN_CASE', 'no case %s', 404),
+  /** open → answered → closed; a closed case takes nothing more but its survey. */
+  IllegalTransition: defineError(
+    'CASES_ERR_ILLEGAL_TRANSITION',
+    'case %s is %s: it cannot be %s',
+    409,
+  ),
+  /**
+   * A 三包 claim needs a policy the unit is under (national rules, or its maker's own for a
+   * category without them); the details carry the engine's reason.
+   */
+  NoPolicy: defineError(
+    'CASES_ERR_NO_POLICY',
+    'unit %s is outside any 三包 policy (%s): a claim needs one; a consultation or a complaint can still be opened',
+    422,
+  ),
+  /** A case's survey is answered once. */
+  SurveyAnswered: defineError(
+    'CASES_ERR_SURVEY_ANSWERED',
+    'the survey of case %s was answered on %s',
+    409,
+  ),
+  /** The survey opens when the case closes. */
+  NoSurvey: defineError('CASES_ERR_NO_SURVEY', 'case %s has no survey yet: it is %s', 409),
+  /** No compliance finding with this id. */
+  UnknownFinding: defineError('CASES_ERR_UNKNOWN_FINDING', 'no finding %s', 404),
+  /** open → rectified | dismissed, once. */
+  FindingClosed: defineError('CASES_ERR_FINDING_CLOSED', 'finding %s is already %s', 409),
+  /** A service-commitment version label or effective date is taken, or not after the latest. */
+  CommitmentConflict: defineError(
+    'CASES_ERR_COMMITMENT_CONFLICT',
+    'service commitment of %s version %s: %s',
+    409,
+  ),
+  /** A confined manufacturer token acts for its own maker only. */
+  OtherManufacturer: defineError(
+    'CASES_ERR_OTHER_MANUFACTURER',
+    '%s belongs to another manufacturer: this token acts for %s only',
+    403,
+  ),
+  /** No webhook with this id. */
+  UnknownWebhook: defineError('CASES_ERR_UNKNOWN_WEBHOOK', 'no case webhook %s', 404),
+};

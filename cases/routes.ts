@@ -1,0 +1,338 @@
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Auth } from '../app/auth.ts';
+import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
+import { Pagination } from '../app/schemas.ts';
+import { confinedTo } from '../app/tenant.ts';
+import { WarrantyErrors, type Unit, type WarrantyStore } from '../warranty/index.ts';
+import type { CaseService } from './case-service.ts';
+import type { Calendar } from './deadlines.ts';
+import { CasesErrors } from './errors.ts';
+import { CaseKindSchema, CaseStatusSchema, type Case } from './model.ts';
+import {
+  AnswerBody,
+  AssignBody,
+  CloseBody,
+  DeskOpenBody,
+  Id,
+  NoteBody,
+  OwnerOpenBody,
+  Serial,
+  SurveyBody,
+} from './requests.ts';
+import type { CaseStore, ComplianceStore } from './store.ts';
+import {
+  CaseDetailSchema,
+  CaseViewSchema,
+  NotificationSchema,
+  ownerEvents,
+  viewCase,
+  viewNotification,
+} from './views.ts';
+
+/**
+ * Case routes (issue 23), registered under /api/v1. Owners open and follow their cases with the
+ * serial and the verification code on the 三包凭证 (or an owner token), through the warranty
+ * module's own owner access check (`ownerAccess`); the service desk (`desk`) and engineers work
+ * the queue; makers read their own cases; regulators read all.
+ */
+export interface CaseRoutesOptions {
+  auth: Auth;
+  service: CaseService;
+  store: CaseStore;
+  compliance: ComplianceStore;
+  warranty: WarrantyStore;
+  clock: () => Date;
+  calendar: () => Calendar;
+  /** warranty's `ownerOrStaff`: staff token, the unit's owner token, or serial + code. */
+  ownerAccess: preHandlerAsyncHookHandler;
+  /** The unit `ownerAccess` read for the request (warranty's `unitReadFor`). */
+  ownerUnit: (req: FastifyRequest) => Unit | undefined;
+  sweep: () => Promise<number>;
+}
+
+const errors = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  403: ErrorEnvelope,
+  404: ErrorEnvelope,
+  409: ErrorEnvelope,
+};
+const tags = ['cases'];
+const UnitParams = z.object({ serial: Serial });
+const UnitCaseParams = z.object({ serial: Serial, id: Id });
+const CaseParams = z.object({ id: Id });
+
+/** Who acted: the token's subject when it has one (a person), else the token id. */
+const actor = (req: FastifyRequest) => req.principal?.subject ?? req.principal?.tokenId ?? 'owner';
+
+export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, o) => {
+  const desk = o.auth.require('desk', 'engineer');
+  const readers = o.auth.require('desk', 'engineer', 'manufacturer', 'regulator');
+  const security: Array<Record<string, string[]>> = [{ bearer: [] }, {}];
+  const owner = { preHandler: o.ownerAccess, security };
+
+  const view = async (c: Case, ownerView: boolean) =>
+    viewCase(c, {
+      now: o.clock(),
+      calendar: o.calendar(),
+      findings: (await o.compliance.list({ caseId: c.id, limit: 100, offset: 0 })).findings,
+      survey: await o.store.getSurvey(c.id),
+      owner: ownerView,
+    });
+  const detail = async (c: Case, ownerView: boolean) => {
+    const events = await o.store.events(c.id);
+    return { ...(await view(c, ownerView)), events: ownerView ? ownerEvents(events) : events };
+  };
+  /** A case the calling staff token may see: another maker's case is unknown to a confined one. */
+  const visible = async (req: FastifyRequest, id: string): Promise<Case> => {
+    const c = await o.store.get(id);
+    const m = confinedTo(req.principal);
+    if (!c || (m !== null && c.manufacturer !== m)) throw new CasesErrors.UnknownCase(id);
+    return c;
+  };
+  const unitOf = async (req: FastifyRequest, serial: string): Promise<Unit> => {
+    const u = o.ownerUnit(req) ?? (await o.warranty.getUnit(serial));
+    if (!u) throw new WarrantyErrors.UnknownUnit(serial);
+    return u;
+  };
+  /** Only the owner (code or owner token) speaks for the owner. */
+  const ownerOnly = (req: FastifyRequest, what: string) => {
+    if (req.principal && req.principal.role !== 'owner')
+      throw new AppErrors.Forbidden(req.principal.role, what);
+  };
+  const caseOfUnit = async (serial: string, id: string) => {
+    const c = await o.store.get(id);
+    if (!c || c.serial !== serial) throw new CasesErrors.UnknownCase(id);
+    return c;
+  };
+
+  // ── owners ────────────────────────────────────────────────────────────────────────────────
+  app.post(
+    '/units/:serial/cases',
+    {
+      ...owner,
+      schema: {
+        tags,
+        summary:
+          'Owner: open a consultation, 三包 claim or complaint (serial + x-verification-code)',
+        security: owner.security,
+        params: UnitParams,
+        body: OwnerOpenBody,
+        response: { 201: CaseViewSchema, 422: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => {
+      ownerOnly(req, 'open a case for the owner (the desk uses POST /cases)');
+      const unit = await unitOf(req, req.params.serial);
+      const c = await o.service.open(unit, { ...req.body, channel: 'owner_page' }, 'owner');
+      return reply.status(201).send(await view(c, true));
+    },
+  );
+
+  app.get(
+    '/units/:serial/cases',
+    {
+      ...owner,
+      schema: {
+        tags,
+        summary: "A unit's cases, newest first (its owner, or staff)",
+        security: owner.security,
+        params: UnitParams,
+        response: { 200: z.object({ cases: z.array(CaseViewSchema) }), ...errors },
+      },
+    },
+    async (req) => {
+      const unit = await unitOf(req, req.params.serial);
+      const ownerView = !req.principal || req.principal.role === 'owner';
+      const cases = await o.store.ofUnit(unit.serial);
+      return { cases: await Promise.all(cases.map((c) => view(c, ownerView))) };
+    },
+  );
+
+  app.get(
+    '/units/:serial/cases/:id',
+    {
+      ...owner,
+      schema: {
+        tags,
+        summary: 'One case of the unit with its timeline (internal notes left out for the owner)',
+        security: owner.security,
+        params: UnitCaseParams,
+        response: { 200: CaseDetailSchema, ...errors },
+      },
+    },
+    async (req) => {
+      await unitOf(req, req.params.serial);
+      const c = await caseOfUnit(req.params.serial, req.params.id);
+      return detail(c, !req.principal || req.principal.role === 'owner');
+    },
+  );
+
+  app.post(
+    '/units/:serial/cases/:id/survey',
+    {
+      ...owner,
+      schema: {
+        tags,
+        summary: 'Owner: answer the satisfaction survey of a closed case, once',
+        security: owner.security,
+        params: UnitCaseParams,
+        body: SurveyBody,
+        response: { 201: CaseViewSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      ownerOnly(req, 'answer an owner’s survey');
+      await unitOf(req, req.params.serial);
+      await caseOfUnit(req.params.serial, req.params.id);
+      await o.service.answerSurvey(req.params.id, req.body);
+      const c = await caseOfUnit(req.params.serial, req.params.id);
+      return reply.status(201).send(await view(c, true));
+    },
+  );
+
+  // ── the service desk ──────────────────────────────────────────────────────────────────────
+  app.post(
+    '/cases',
+    {
+      preHandler: desk,
+      schema: {
+        tags,
+        summary: 'Desk: open a case for a caller (phone, walk-in, letter…) on a registered unit',
+        body: DeskOpenBody,
+        response: { 201: CaseViewSchema, 422: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { serial, ...input } = req.body;
+      const unit = await o.warranty.getUnit(serial);
+      if (!unit) throw new WarrantyErrors.UnknownUnit(serial);
+      const c = await o.service.open(unit, input, actor(req));
+      return reply.status(201).send(await view(c, false));
+    },
+  );
+
+  app.get(
+    '/cases',
+    {
+      preHandler: readers,
+      schema: {
+        tags,
+        summary: 'The case queue with clocks: the most urgent deadline first, closed cases last',
+        querystring: z.object({
+          status: CaseStatusSchema.optional(),
+          kind: CaseKindSchema.optional(),
+          manufacturer: z.string().max(128).optional(),
+          outletId: z.string().max(100).optional(),
+          serial: z.string().max(64).optional(),
+          escalation: z.enum(['none', 'supervisor', 'maker']).optional(),
+          flagged: z
+            .enum(['true', 'false'])
+            .optional()
+            .transform((v) => (v === undefined ? undefined : v === 'true')),
+          ...Pagination,
+        }),
+        response: {
+          200: z.object({ cases: z.array(CaseViewSchema), total: z.number().int() }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const m = confinedTo(req.principal);
+      const r = await o.store.list({ ...req.query, ...(m !== null ? { manufacturer: m } : {}) });
+      return { cases: await Promise.all(r.cases.map((c) => view(c, false))), total: r.total };
+    },
+  );
+
+  app.get(
+    '/cases/:id',
+    {
+      preHandler: readers,
+      schema: {
+        tags,
+        summary: 'A case with its timeline, deadlines, clocks and flags',
+        params: CaseParams,
+        response: { 200: CaseDetailSchema, ...errors },
+      },
+    },
+    async (req) => detail(await visible(req, req.params.id), false),
+  );
+
+  const action = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    run: (id: string, b: z.output<B>, by: string) => Promise<Case>,
+  ) =>
+    app.post(
+      `/cases/:id/${path}`,
+      {
+        preHandler: desk,
+        schema: {
+          tags,
+          summary,
+          params: CaseParams,
+          body,
+          response: { 200: CaseViewSchema, ...errors },
+        },
+      },
+      async (req) => {
+        await visible(req, req.params.id);
+        return view(await run(req.params.id, req.body as z.output<B>, actor(req)), false);
+      },
+    );
+  action(
+    'answer',
+    'Answer the request (accept, refuse with reasons, or inform): meets the answer deadline',
+    AnswerBody,
+    (id, b, by) => o.service.answer(id, b, by),
+  );
+  action('assign', 'Assign the outlet handling it and/or a desk agent', AssignBody, (id, b, by) =>
+    o.service.assign(id, b, by),
+  );
+  action(
+    'notes',
+    'A note on the timeline (internal by default: the owner does not see it)',
+    NoteBody,
+    (id, b, by) => o.service.note(id, b, by),
+  );
+  action(
+    'close',
+    'Close with the remedy granted; a claim closed below the remedy owed is flagged (推诿扯皮)',
+    CloseBody,
+    (id, b, by) => o.service.close(id, b, by),
+  );
+
+  app.get(
+    '/cases/:id/notifications',
+    {
+      preHandler: readers,
+      schema: {
+        tags,
+        summary: 'What the owner and the maker were sent about the case: each attempt, its error',
+        params: CaseParams,
+        response: { 200: z.object({ notifications: z.array(NotificationSchema) }), ...errors },
+      },
+    },
+    async (req) => {
+      await visible(req, req.params.id);
+      return { notifications: (await o.store.notifications(req.params.id)).map(viewNotification) };
+    },
+  );
+
+  app.post(
+    '/cases/sweep',
+    {
+      preHandler: o.auth.require('admin'),
+      schema: {
+        tags,
+        summary: 'Sweep the deadlines now (the timer does it every CASES_SWEEP_SECONDS)',
+        response: { 200: z.object({ changed: z.number().int() }), ...errors },
+      },
+    },
+    async () => ({ changed: await o.sweep() }),
+  );
+};

@@ -1,0 +1,140 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
+import type { Auth } from '../app/auth.ts';
+import type { Sql } from '../app/db.ts';
+import type { OdometerSource, Unit, WarrantyStore } from '../warranty/index.ts';
+import { createCaseService, type CaseService } from './case-service.ts';
+import { complianceRoutes } from './compliance-routes.ts';
+import type { Calendar } from './deadlines.ts';
+import { createNotifier, type Notifier } from './notify/deliver.ts';
+import { createSmtpMailer, type Mailer } from './notify/mailer.ts';
+import { rememberOrderChecks } from './order-memory.ts';
+import type { RepairOutcomes } from './reports.ts';
+import { caseRoutes } from './routes.ts';
+import { settingsRoutes } from './settings-routes.ts';
+import { SqlCaseStore } from './stores/sql-cases.ts';
+import { SqlComplianceStore } from './stores/sql-compliance.ts';
+import type { CaseStore, ComplianceStore } from './store.ts';
+
+/**
+ * The cases role, running: the stores, the case use cases, the notification outbox worker, the
+ * deadline sweeper (every `sweepMs`), and the routes. The composition root (app/service.ts)
+ * passes what it owns: the database, auth, the warranty store, telemetry for car mileage, the
+ * owner access check, the clocks.
+ */
+export interface CasesDeps {
+  sql: Sql;
+  auth: Auth;
+  warranty: WarrantyStore;
+  telemetry?: OdometerSource | undefined;
+  log: FastifyBaseLogger;
+  /** The case clock (deadlines, events, findings); tests move it. Default: wall time. */
+  clock?: (() => Date) | undefined;
+  /** Wall time for deliveries and their retries. */
+  wallClock?: (() => Date) | undefined;
+  /** The holiday calendar working days are counted on (default: the built-in one). */
+  calendar?: (() => Calendar) | undefined;
+  /** SMTP for owners' mail: `smtp://…` URL and sender; without it mail is recorded as failed. */
+  smtp?: { url: string; from: string } | undefined;
+  mailer?: Mailer | undefined;
+  /** Base URL of the pages, for the links in mail. */
+  publicUrl: string;
+  /** How often deadlines are swept (default 60 s). */
+  sweepMs?: number | undefined;
+  delivery?: { baseDelayMs?: number; maxAttempts?: number; pollMs?: number } | undefined;
+  ownerAccess: preHandlerAsyncHookHandler;
+  ownerUnit: (req: FastifyRequest) => Unit | undefined;
+  repairOutcomes?: RepairOutcomes | undefined;
+}
+
+export interface Cases {
+  store: CaseStore;
+  compliance: ComplianceStore;
+  service: CaseService;
+  /** The warranty store with every appended repair record's check findings remembered. */
+  observe(store: WarrantyStore): WarrantyStore;
+  routes: (app: FastifyInstance) => Promise<void>;
+  /** Sweeps the deadlines now (the timer does it every sweepMs). */
+  sweep(): Promise<number>;
+  /** Resolves once the outbox has nothing due (tests). */
+  delivered(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startCases(d: CasesDeps): Cases {
+  const clock = d.clock ?? (() => new Date());
+  const wallClock = d.wallClock ?? (() => new Date());
+  const calendar = d.calendar ?? (() => undefined);
+  const store = new SqlCaseStore(d.sql);
+  const compliance = new SqlComplianceStore(d.sql);
+  const mailer = d.mailer ?? (d.smtp ? createSmtpMailer(d.smtp) : undefined);
+  const notifier: Notifier = createNotifier({
+    store,
+    mailer,
+    log: d.log,
+    now: wallClock,
+    ...d.delivery,
+  });
+  const service = createCaseService({
+    store,
+    warranty: d.warranty,
+    telemetry: d.telemetry,
+    log: d.log,
+    clock,
+    wallClock,
+    calendar,
+    publicUrl: d.publicUrl,
+    kick: () => notifier.kick(),
+  });
+  let sweeping: Promise<number> = Promise.resolve(0);
+  const sweep = () => {
+    sweeping = sweeping.then(
+      () => service.sweep(),
+      () => service.sweep(),
+    );
+    return sweeping.catch((err: unknown) => {
+      d.log.error({ err }, 'case deadline sweep failed');
+      return 0;
+    });
+  };
+  const timer = setInterval(() => void sweep(), d.sweepMs ?? 60_000);
+  timer.unref();
+  return {
+    store,
+    compliance,
+    service,
+    observe: (w) => rememberOrderChecks(w, compliance, d.log),
+    routes: async (app) => {
+      const common = { auth: d.auth, store, clock };
+      await app.register(caseRoutes, {
+        ...common,
+        service,
+        compliance,
+        warranty: d.warranty,
+        calendar,
+        ownerAccess: d.ownerAccess,
+        ownerUnit: d.ownerUnit,
+        sweep,
+      });
+      await app.register(settingsRoutes, common);
+      await app.register(complianceRoutes, {
+        auth: d.auth,
+        cases: store,
+        compliance,
+        clock,
+        repairOutcomes: d.repairOutcomes,
+      });
+    },
+    sweep,
+    delivered: () => notifier.idle(),
+    async close() {
+      clearInterval(timer);
+      await sweeping.catch(() => undefined);
+      await notifier.close();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Auth } from '../app/auth.ts';
+import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
+import { confinedTo } from '../app/tenant.ts';
+import { CommitmentSchema } from './commitment.ts';
+import { CasesErrors } from './errors.ts';
+import { Id, WebhookBody } from './requests.ts';
+import type { CaseStore } from './store.ts';
+
+/**
+ * What a maker sets for its cases: its published service commitment (response times, versioned)
+ * and its case webhooks (its own app or SMS gateway, which tells owners who opted in).
+ */
+export interface SettingsRoutesOptions {
+  auth: Auth;
+  store: CaseStore;
+  clock: () => Date;
+}
+
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
+const tags = ['cases'];
+const WebhookOut = z
+  .object({
+    id: z.string(),
+    manufacturer: z.string().nullable(),
+    url: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'CaseWebhook' });
+
+export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = async (app, o) => {
+  const maker = o.auth.require('manufacturer');
+  const by = (p: { subject: string | null; tokenId: string } | undefined) =>
+    p?.subject ?? p?.tokenId ?? 'unknown';
+
+  app.post(
+    '/cases/commitments',
+    {
+      preHandler: maker,
+      schema: {
+        tags,
+        summary: "Save a version of a maker's service commitment (answer and fulfilment times)",
+        body: CommitmentSchema,
+        response: { 201: CommitmentSchema, 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const m = confinedTo(req.principal);
+      if (m !== null && req.body.manufacturer !== m)
+        throw new CasesErrors.OtherManufacturer(req.body.manufacturer, m);
+      const saved = await o.store.appendCommitment(req.body, {
+        savedAt: o.clock().toISOString(),
+        savedBy: by(req.principal),
+      });
+      return reply.status(201).send(saved);
+    },
+  );
+
+  app.get(
+    '/cases/commitments',
+    {
+      schema: {
+        tags,
+        summary: "Makers' published service commitments (public)",
+        security: [],
+        querystring: z.object({ manufacturer: z.string().max(128).optional() }),
+        response: { 200: z.object({ commitments: z.array(CommitmentSchema) }), 400: ErrorEnvelope },
+      },
+    },
+    async (req) => ({ commitments: await o.store.commitments(req.query.manufacturer) }),
+  );
+
+  app.post(
+    '/cases/webhooks',
+    {
+      preHandler: maker,
+      schema: {
+        tags,
+        summary:
+          "A maker's case webhook: every event of its cases, HMAC-signed (x-sanbao-signature), retried; the owner's contact when they opted in",
+        body: WebhookBody,
+        response: { 201: WebhookOut, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const m = confinedTo(req.principal);
+      const manufacturer = m ?? req.body.manufacturer ?? null;
+      if (m !== null && req.body.manufacturer !== undefined && req.body.manufacturer !== m)
+        throw new CasesErrors.OtherManufacturer(req.body.manufacturer, m);
+      if (manufacturer === null && req.principal?.role !== 'admin')
+        throw new AppErrors.Forbidden(
+          req.principal?.role ?? 'unknown',
+          'add a webhook for every maker',
+        );
+      const w = await o.store.addWebhook({
+        manufacturer,
+        url: req.body.url,
+        secret: req.body.secret,
+        createdAt: o.clock().toISOString(),
+        createdBy: by(req.principal),
+      });
+      return reply
+        .status(201)
+        .send({ id: w.id, manufacturer: w.manufacturer, url: w.url, createdAt: w.createdAt });
+    },
+  );
+
+  app.get(
+    '/cases/webhooks',
+    {
+      preHandler: maker,
+      schema: { tags, response: { 200: z.object({ webhooks: z.array(WebhookOut) }), ...errors } },
+    },
+    async (req) => {
+      const m = confinedTo(req.principal);
+      const all = await o.store.webhooks(m ?? undefined);
+      return {
+        webhooks: all
+          .filter((w) => m === null || w.manufacturer === m)
+          .map((w) => ({
+            id: w.id,
+            manufacturer: w.manufacturer,
+            url: w.url,
+            createdAt: w.createdAt,
+          })),
+      };
+    },
+  );
+
+  app.delete(
+    '/cases/webhooks/:id',
+    {
+      preHandler: maker,
+      schema: { tags, params: z.object({ id: Id }), response: { 204: z.null(), ...errors } },
+    },
+    async (req, reply) => {
+      const m = confinedTo(req.principal);
+      const w = (await o.store.webhooks()).find((x) => x.id === req.params.id);
+      if (!w || (m !== null && w.manufacturer !== m))
+        throw new CasesErrors.UnknownWebhook(req.params.id);
+      await o.store.deleteWebhook(w.id);
+      return reply.status(204).send(null);
+    },
+  );
+};
