@@ -15,6 +15,7 @@ const SOURCES = [
   'diagnostics/errors.ts',
   'simulators/errors.ts',
   'quality/errors.ts',
+  'cases/errors.ts',
 ];
 
 /** Imports every module catalogue so that `errorCatalogue()` is complete. */

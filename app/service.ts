@@ -165,7 +165,7 @@ export async function startService(
     cleanup.push(() => diagnostics.close());
 
     const registry = new SqlWarrantyStore(sql);
-    const ref: { quality?: Quality } = {};
+    const ref: { quality?: Quality; httpPort?: number } = {};
     const cases = startCases({
       sql,
       auth,
@@ -174,7 +174,8 @@ export async function startService(
       log,
       clock: opts.clock,
       smtp: config.cases.smtp,
-      publicUrl: config.cases.publicUrl ?? `http://localhost:${config.http.port}`,
+      publicUrl: () =>
+        config.cases.publicUrl ?? `http://localhost:${ref.httpPort ?? config.http.port}`,
       sweepMs: config.cases.sweepMs,
       delivery: opts.caseDelivery,
       ownerAccess: ownerOrStaff(auth, registry),
@@ -210,6 +211,7 @@ export async function startService(
     cleanup.push(() => app.close());
     await app.ready();
     const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
+    ref.httpPort = httpPort;
     // Only once every port is bound: a start that fails must not generate a token nobody sees.
     const generatedAdminToken = await auth.ensureAdmin(config.adminToken);
 

@@ -44,7 +44,7 @@ export interface CaseServiceDeps {
   /** Wall time for the first delivery attempt. */
   wallClock: () => Date;
   calendar: () => Calendar;
-  publicUrl: string;
+  publicUrl: () => string;
   /** Called after every committed change that owes notifications. */
   kick: () => void;
 }
@@ -70,7 +70,7 @@ export function createCaseService(d: CaseServiceDeps) {
    */
   function write(s: Step, hooks: Hooks, at: string): CaseWrite {
     const c = s.next;
-    const link = caseLink(d.publicUrl, c);
+    const link = caseLink(d.publicUrl(), c);
     const base = {
       caseId: c.id,
       serial: c.serial,

@@ -41,8 +41,8 @@ export interface CasesDeps {
   /** SMTP for owners' mail: `smtp://…` URL and sender; without it mail is recorded as failed. */
   smtp?: { url: string; from: string } | undefined;
   mailer?: Mailer | undefined;
-  /** Base URL of the pages, for the links in mail. */
-  publicUrl: string;
+  /** Base URL of the pages, for the links in mail (read when a mail is written). */
+  publicUrl: () => string;
   /** How often deadlines are swept (default 60 s). */
   sweepMs?: number | undefined;
   delivery?: { baseDelayMs?: number; maxAttempts?: number; pollMs?: number } | undefined;

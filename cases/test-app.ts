@@ -59,7 +59,7 @@ export async function buildCasesTestApp(
     log: pino({ level: 'silent' }),
     clock,
     mailer: o.mailer,
-    publicUrl: 'http://sanbao.test',
+    publicUrl: () => 'http://sanbao.test',
     delivery: { baseDelayMs: 20, maxAttempts: 3, pollMs: 50 },
     ownerAccess: ownerOrStaff(auth, registry),
     ownerUnit: unitReadFor,

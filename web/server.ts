@@ -8,7 +8,15 @@ import type { FastifyPluginAsync } from 'fastify';
 export const WEB_DIST = fileURLToPath(new URL('./dist', import.meta.url));
 
 /** The pages, so a missing build answers each of them with a page that says what to do. */
-const PAGES = ['/', '/index.html', '/owner.html', '/engineer.html', '/fleet.html'];
+const PAGES = [
+  '/',
+  '/index.html',
+  '/owner.html',
+  '/engineer.html',
+  '/fleet.html',
+  '/desk.html',
+  '/violations.html',
+];
 
 export interface WebRoutesOptions {
   /** The built pages; `WEB_DIST` unless a test points elsewhere. */

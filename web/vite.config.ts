@@ -25,6 +25,8 @@ export default defineConfig({
         owner: here('./owner.html'),
         engineer: here('./engineer.html'),
         fleet: here('./fleet.html'),
+        desk: here('./desk.html'),
+        violations: here('./violations.html'),
       },
     },
   },

@@ -474,6 +474,9 @@ function start(): void {
         button.disabled = false;
         button.textContent = t('lookUp');
         showLookup();
+        // The unit's cases (owner-cases.ts) follow the lookup.
+        const unit = status && { serial: status.unit.serial, code: code.value.trim(), status };
+        document.dispatchEvent(new CustomEvent('sanbao:unit', { detail: unit ?? null }));
         // Move focus to what changed, so keyboard and screen-reader users land on the answer.
         (status ? document.querySelector<HTMLElement>('#status-h') : errorBox)?.focus();
       });
