@@ -18,6 +18,7 @@ import {
   launchChromium,
   lowContrastText,
   openPage,
+  SHOTS,
   unlabelledControls,
 } from './web-browser.ts';
 
@@ -323,6 +324,7 @@ describeWithService(
         .locator('#timeline li')
         .evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.event));
       expect(events).toEqual(['opened', 'deadline_missed', 'escalated', 'flagged', 'answered']);
+      await page.screenshot({ path: `${SHOTS}desk-desktop.png`, fullPage: true });
       expect(await unlabelledControls(page)).toEqual([]);
       expect(await lowContrastText(page)).toEqual([]);
       expect(errors).toEqual([]);
@@ -396,6 +398,8 @@ describeWithService(
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         390,
       );
+      await card.evaluate((el) => el.scrollIntoView());
+      await page.screenshot({ path: `${SHOTS}owner-case-phone.png` });
       expect(errors).toEqual([]);
       await close();
       const twice = await fetch(`${svc.httpUrl}/api/v1/units/${SERIAL}/cases/${caseId}/survey`, {
@@ -452,6 +456,9 @@ describeWithService(
       await row.waitFor();
       expect(await row.locator('[data-col=tuiwei]').textContent()).toBe('2');
       expect(await row.locator('[data-col=satisfaction]').textContent()).toBe('40');
+      await page
+        .locator('#compliance')
+        .screenshot({ path: `${SHOTS}fleet-compliance-desktop.png` });
       expect(errors).toEqual([]);
       await close();
 
@@ -484,6 +491,44 @@ describeWithService(
       expect(
         rect.body.rows.every((r) => r.action === '向车主更换新车，对网点约谈并培训三包答复时限'),
       ).toBe(true);
+    });
+
+    it('a regulator publishes the outlet’s violations, blacklisted with its reason; the public page shows them', async () => {
+      const findings = (
+        await call<{ findings: Array<{ id: string }> }>(
+          'GET',
+          `/compliance/findings?caseId=${caseId}`,
+          tokens.regulator,
+        )
+      ).body.findings;
+      const pub = await call('POST', '/compliance/disclosures', tokens.regulator, {
+        party: { kind: 'outlet', id: 'O-1', name: '石家庄长安授权服务站' },
+        findingIds: findings.map((f) => f.id),
+        summary: '逾期答复换车申请，并以修代换',
+        blacklisted: true,
+        blacklistReason: '推诿扯皮，拒不履行三包义务',
+      });
+      expect(pub.status, JSON.stringify(pub.body)).toBe(201);
+      const { page, errors, close } = await openPage(
+        browser,
+        `${svc.httpUrl}/violations.html`,
+        'zh-CN',
+        { width: 1280, height: 800 },
+      );
+      const item = page.locator('[data-disclosure]');
+      await item.waitFor();
+      expect(await item.getAttribute('data-blacklisted')).toBe('true');
+      expect(await item.locator('[data-field=blacklist]').textContent()).toContain(
+        '推诿扯皮，拒不履行三包义务',
+      );
+      expect(await item.locator('[data-rule]').count()).toBe(2);
+      expect(await item.locator('[data-rule=remedy_below_owed] .clause').textContent()).toMatch(
+        /CAR21 Art\. 24/,
+      );
+      expect(await lowContrastText(page)).toEqual([]);
+      await page.screenshot({ path: `${SHOTS}violations-desktop.png` });
+      expect(errors).toEqual([]);
+      await close();
     });
 
     it("the maker's webhook got every event of the case, signed, after one refused delivery", async () => {
