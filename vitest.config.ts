@@ -9,7 +9,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{app,broker,ingest,diagnostics,warranty,quality,cases,simulators,web}/**/*.test.ts'],
+          include: [
+            '{app,broker,ingest,diagnostics,warranty,quality,cases,simulators,web}/**/*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },
