@@ -183,6 +183,9 @@ export async function startService(
       repairOutcomes: (span) => repairOutcomes(ref.quality, span),
     });
     cleanup.push(() => cases.close());
+    // Owners who subscribed hear about predictive alerts on their units (cases/alert-notices.ts).
+    const stopNotices = diagnostics.alerts.observe((n) => cases.onAlert(n));
+    cleanup.push(async () => stopNotices());
     // Every repair record appended (warranty routes, repair orders, the demo desk) keeps its
     // order-check findings (cases/order-memory.ts).
     const warranty = cases.observe(registry);

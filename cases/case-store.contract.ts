@@ -389,6 +389,51 @@ export function describeCaseStoreContract(
       ]);
     });
 
+    it("keeps an owner's alert subscription, replaced on save; unit notifications apart from cases", async () => {
+      const serial = `SUB-${n}-${Date.now()}`;
+      expect(await f.cases.subscription(serial)).toBeUndefined();
+      const at = '2026-03-02T02:00:00.000Z';
+      await f.cases.subscribe({
+        serial,
+        email: 'a@example.cn',
+        phone: null,
+        alerts: true,
+        webhook: false,
+        updatedAt: at,
+      });
+      const s = await f.cases.subscribe({
+        serial,
+        email: null,
+        phone: '138 0000 0000',
+        alerts: true,
+        webhook: true,
+        updatedAt: at,
+      });
+      expect(s).toEqual({
+        serial,
+        email: null,
+        phone: '138 0000 0000',
+        alerts: true,
+        webhook: true,
+        updatedAt: at,
+      });
+      await f.cases.enqueue([
+        {
+          caseId: null,
+          serial,
+          event: 'unit.alert',
+          channel: 'email',
+          target: 'a@example.cn',
+          payload: { subject: 's' },
+          createdAt: at,
+          firstAttemptAt: at,
+        },
+      ]);
+      expect((await f.cases.unitNotifications(serial)).map((x) => [x.event, x.status])).toEqual([
+        ['unit.alert', 'pending'],
+      ]);
+    });
+
     it('service commitments: versions append in order, a taken label or an earlier date is refused', async () => {
       const maker = `Com-${n}-${Date.now()}`;
       const c = {

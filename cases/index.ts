@@ -13,6 +13,7 @@ export { SqlCaseStore } from './stores/sql-cases.ts';
 export { SqlComplianceStore } from './stores/sql-compliance.ts';
 export { createSmtpMailer, type Mailer } from './notify/mailer.ts';
 export { rememberOrderChecks } from './order-memory.ts';
+export { alertMail, type AlertLike } from './alert-notices.ts';
 export type { RepairOutcomes, Scorecard } from './reports.ts';
 export type { Case, CaseEvent, Deadline } from './model.ts';
 export type { Finding } from './findings.ts';

@@ -166,4 +166,35 @@ export const WebhookBody = z
   })
   .strict();
 
+const Phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ()-]{4,30}$/, 'a phone number: digits, spaces, ( ) and -');
+
+export const SubscriptionBody = z
+  .object({
+    alerts: z.boolean().describe('tell me when remote monitoring finds a problem on this unit'),
+    email: opt(z.email('an email address').max(254)),
+    webhook: opt(z.boolean())
+      .transform((v) => v ?? false)
+      .describe('through the maker’s app or SMS gateway (its case webhooks), to `phone`'),
+    phone: opt(Phone),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.alerts && !b.email && !b.webhook)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'alerts need an email, or webhook with a phone',
+      });
+    if (b.webhook && !b.phone)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phone'],
+        message: 'the maker’s gateway needs a phone number',
+      });
+  })
+  .meta({ id: 'OwnerAlertSubscription' });
+
 export { Serial, Id };

@@ -339,6 +339,45 @@ describe('cases over HTTP', () => {
     ]);
   });
 
+  it('an owner subscribes to predictive alerts; a subscription without a way to reach them is refused, naming the field', async () => {
+    const put = (body: unknown, o: { code?: string; token?: string } = { code: CODE }) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/units/${CAR}/subscription`,
+        headers: {
+          ...(o.code ? { 'x-verification-code': o.code } : {}),
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        },
+        payload: body as object,
+      });
+    const none = await put({ alerts: true });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().details).toEqual([
+      { path: 'body.email', message: 'alerts need an email, or webhook with a phone' },
+    ]);
+    const noPhone = await put({ alerts: true, webhook: true });
+    expect(noPhone.json().details).toEqual([
+      { path: 'body.phone', message: 'the maker’s gateway needs a phone number' },
+    ]);
+    expect(
+      (await put({ alerts: true, email: 'li@example.cn' }, { code: 'WRONG-CODE' })).statusCode,
+    ).toBe(401);
+    expect(
+      (await put({ alerts: true, email: 'li@example.cn' }, { token: t.tokens.desk })).statusCode,
+    ).toBe(403);
+    const ok = await put({ alerts: true, email: 'li@example.cn', phone: null, webhook: null });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({
+      serial: CAR,
+      alerts: true,
+      email: 'li@example.cn',
+      webhook: false,
+    });
+    expect((await call('GET', `/units/${CAR}/subscription`, { code: CODE })).body).toMatchObject({
+      alerts: true,
+    });
+  });
+
   it('the routes and their schemas are in the OpenAPI document', async () => {
     await t.app.ready();
     const d = t.app.swagger() as {

@@ -19,6 +19,7 @@ import {
   NoteBody,
   OwnerOpenBody,
   Serial,
+  SubscriptionBody,
   SurveyBody,
 } from './requests.ts';
 import type { CaseStore, ComplianceStore } from './store.ts';
@@ -190,6 +191,70 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
       await o.service.answerSurvey(req.params.id, req.body);
       const c = await caseOfUnit(req.params.serial, req.params.id);
       return reply.status(201).send(await view(c, true));
+    },
+  );
+
+  const SubscriptionOut = z
+    .object({
+      serial: z.string(),
+      alerts: z.boolean(),
+      email: z.string().nullable(),
+      phone: z.string().nullable(),
+      webhook: z.boolean(),
+      updatedAt: z.string().nullable(),
+    })
+    .meta({ id: 'OwnerAlertSubscriptionState' });
+  app.put(
+    '/units/:serial/subscription',
+    {
+      ...owner,
+      schema: {
+        tags,
+        summary:
+          'Owner: be told (mail, or the maker’s app/SMS gateway) when remote monitoring finds a problem',
+        security: owner.security,
+        params: UnitParams,
+        body: SubscriptionBody,
+        response: { 200: SubscriptionOut, ...errors },
+      },
+    },
+    async (req) => {
+      ownerOnly(req, 'subscribe for the owner');
+      const unit = await unitOf(req, req.params.serial);
+      return o.store.subscribe({
+        serial: unit.serial,
+        alerts: req.body.alerts,
+        email: req.body.email ?? null,
+        phone: req.body.phone ?? null,
+        webhook: req.body.webhook,
+        updatedAt: o.clock().toISOString(),
+      });
+    },
+  );
+  app.get(
+    '/units/:serial/subscription',
+    {
+      ...owner,
+      schema: {
+        tags,
+        summary: 'Whether the owner is told about predictive alerts on the unit',
+        security: owner.security,
+        params: UnitParams,
+        response: { 200: SubscriptionOut, ...errors },
+      },
+    },
+    async (req) => {
+      const unit = await unitOf(req, req.params.serial);
+      return (
+        (await o.store.subscription(unit.serial)) ?? {
+          serial: unit.serial,
+          alerts: false,
+          email: null,
+          phone: null,
+          webhook: false,
+          updatedAt: null,
+        }
+      );
     },
   );
 

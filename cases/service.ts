@@ -7,6 +7,7 @@ import type {
 import type { Auth } from '../app/auth.ts';
 import type { Sql } from '../app/db.ts';
 import type { OdometerSource, Unit, WarrantyStore } from '../warranty/index.ts';
+import { createAlertNotices, type AlertLike } from './alert-notices.ts';
 import { createCaseService, type CaseService } from './case-service.ts';
 import { complianceRoutes } from './compliance-routes.ts';
 import type { Calendar } from './deadlines.ts';
@@ -60,6 +61,11 @@ export interface Cases {
   routes: (app: FastifyInstance) => Promise<void>;
   /** Sweeps the deadlines now (the timer does it every sweepMs). */
   sweep(): Promise<number>;
+  /**
+   * For diagnostics' alert observer: an alert opened on a device tells the owners of its units
+   * who subscribed (mail, the maker's gateway). Never throws, never holds the alert up.
+   */
+  onAlert(n: AlertLike): void;
   /** Resolves once the outbox has nothing due (tests). */
   delivered(): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +93,16 @@ export function startCases(d: CasesDeps): Cases {
     clock,
     wallClock,
     calendar,
+    publicUrl: d.publicUrl,
+    kick: () => notifier.kick(),
+  });
+  const notices = createAlertNotices({
+    store,
+    warranty: d.warranty,
+    telemetry: d.telemetry,
+    log: d.log,
+    clock,
+    wallClock,
     publicUrl: d.publicUrl,
     kick: () => notifier.kick(),
   });
@@ -130,9 +146,14 @@ export function startCases(d: CasesDeps): Cases {
       });
     },
     sweep,
-    delivered: () => notifier.idle(),
+    onAlert: (n) => notices.onAlert(n),
+    delivered: async () => {
+      await notices.idle();
+      await notifier.idle();
+    },
     async close() {
       clearInterval(timer);
+      await notices.idle();
       await sweeping.catch(() => undefined);
       await notifier.close();
     },

@@ -70,6 +70,16 @@ export interface Survey {
   comment: string | null;
 }
 
+/** An owner's wish to hear about predictive alerts on their unit. */
+export interface Subscription {
+  serial: string;
+  email: string | null;
+  phone: string | null;
+  alerts: boolean;
+  webhook: boolean;
+  updatedAt: string;
+}
+
 export interface Webhook {
   id: string;
   manufacturer: string | null;
@@ -150,6 +160,12 @@ export interface CaseStore {
   notifications(caseId: string): Promise<Notification[]>;
   /** Notifications not about a case (alerts for an owner), by serial. */
   enqueue(n: NewNotification[]): Promise<void>;
+
+  /** Creates or replaces the owner's subscription of a unit. */
+  subscribe(s: Subscription): Promise<Subscription>;
+  subscription(serial: string): Promise<Subscription | undefined>;
+  /** Notifications about a unit not tied to a case (predictive alerts), oldest first. */
+  unitNotifications(serial: string): Promise<Notification[]>;
 
   addWebhook(w: Omit<Webhook, 'id'>): Promise<Webhook>;
   /** The webhooks of `manufacturer` and those for every maker; all when undefined. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CaseView } from '../cases/views.ts';
 import { caseDictionaries } from '../web/src/cases-i18n.ts';
 import { dictionaries } from '../web/src/i18n.ts';
-import { api, connectDevice, provision, waitFor } from './helpers/clients.ts';
+import { api, connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
 import { describeWithService } from './helpers/require-service.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 import {
@@ -61,6 +61,7 @@ describeWithService(
       regulator: '',
     };
     let caseId = '';
+    let device: Provisioned;
     let surveyLink = '';
 
     const call = <T = Record<string, unknown>>(
@@ -159,7 +160,12 @@ describeWithService(
     }
 
     it('a car repaired five times for the same fault, its odometer over MQTT: the rules give an exchange', async () => {
-      const dev = await provision(svc.httpUrl, svc.adminToken, 'household_car', 'Sedan 1.5T');
+      const dev = (device = await provision(
+        svc.httpUrl,
+        svc.adminToken,
+        'household_car',
+        'Sedan 1.5T',
+      ));
       const now = Date.now();
       expect(
         (
@@ -241,7 +247,7 @@ describeWithService(
       await page.getByLabel(zh.description).fill(HTML);
       await page.getByLabel(zh.outlet).selectOption('O-1');
       await page.getByLabel(zh.contactName).fill('李女士');
-      await page.getByLabel(zh.contactEmail).fill('li@example.cn');
+      await page.locator('#case-form').getByLabel(zh.contactEmail).fill('li@example.cn');
       await page.getByLabel(zh.notifyEmail).check();
       expect(await unlabelledControls(page)).toEqual([]);
       await page.getByRole('button', { name: zh.submitCase }).click();
@@ -258,6 +264,11 @@ describeWithService(
         'CAR21 Art. 28 ¶1',
       );
       expect(await card.locator('[data-field=owed]').textContent()).toContain(zh.remedy_exchange);
+      // The owner also asks to hear about problems remote monitoring finds.
+      await page.getByLabel(zh.alertsOn).check();
+      await page.locator('#alert-email').fill('li@example.cn');
+      await page.getByRole('button', { name: zh.saveAlerts }).click();
+      await expect.poll(() => page.locator('#alert-notice').textContent()).toBe(zh.alertsSaved);
       expect(await lowContrastText(page)).toEqual([]);
       expect(errors).toEqual([]);
       await close();
@@ -531,14 +542,41 @@ describeWithService(
       await close();
     });
 
-    it("the maker's webhook got every event of the case, signed, after one refused delivery", async () => {
+    it('the car reports a fault code over MQTT: the owner, subscribed, is mailed where to book a check', async () => {
+      const car = await connectDevice(svc.mqttUrl, device);
+      await car.publishAsync(
+        `devices/${device.id}/events`,
+        JSON.stringify({
+          ts: Date.now(),
+          code: 'P0128',
+          severity: 'error',
+          detail: 'coolant below thermostat temperature',
+        }),
+        { qos: 1 },
+      );
+      await car.endAsync();
+      await mailWith(/可能需要检修/);
+      const m = mailMatching(/可能需要检修/);
+      expect(m.text).toContain(SERIAL);
+      expect(m.text).toContain('400-800-1234');
+      const status = await call<{ remedies: Array<{ kind: string; clause: string }> }>(
+        'GET',
+        `/units/${SERIAL}/warranty`,
+        tokens.engineer,
+      );
+      const free = status.body.remedies.find((r) => r.kind === 'free_repair');
+      if (free) expect(m.text).toContain(`现在检修免费（${free.clause}）`);
+      else expect(m.text).not.toContain('检修免费');
+    });
+
+    it("the maker's webhook got every event of the case and the unit's alert, signed, after one refused delivery", async () => {
       await waitFor(
         () => hooks.some((x) => x.event === 'case.closed'),
         20_000,
         'the case.closed webhook',
       );
       const events = hooks
-        .filter((x) => (x.body.case as { id: string }).id === caseId)
+        .filter((x) => (x.body.case as { id: string } | undefined)?.id === caseId)
         .map((x) => x.event);
       expect(events).toEqual(
         expect.arrayContaining([
@@ -550,6 +588,19 @@ describeWithService(
           'case.closed',
         ]),
       );
+      await waitFor(
+        () => hooks.some((x) => x.event === 'unit.alert'),
+        20_000,
+        'the unit.alert webhook',
+      );
+      const alert = hooks.find((x) => x.event === 'unit.alert')!.body;
+      expect(alert).toMatchObject({
+        unit: { serial: SERIAL },
+        alert: { deviceId: device.id },
+        outlets: [{ id: 'O-1', servicePhone: '400-800-1234' }],
+      });
+      // The owner asked for mail only: the maker's gateway gets no contact of theirs.
+      expect(alert.owner).toBeUndefined();
       expect(hooks.every((x) => x.signed)).toBe(true);
       expect(hookRefusals).toBe(1);
     });

@@ -12,6 +12,7 @@ import type {
   NewNotification,
   Notification,
   Span,
+  Subscription,
   Survey,
   Webhook,
 } from '../store.ts';
@@ -313,6 +314,47 @@ export class SqlCaseStore implements CaseStore {
 
   enqueue(ns: NewNotification[]): Promise<void> {
     return this.sql.transaction((tx) => insertNotifications(tx, ns));
+  }
+
+  async subscribe(x: Subscription): Promise<Subscription> {
+    await this.sql.query(
+      `INSERT INTO owner_subscriptions (serial, email, phone, alerts, webhook, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (serial) DO UPDATE SET email = EXCLUDED.email, phone = EXCLUDED.phone,
+         alerts = EXCLUDED.alerts, webhook = EXCLUDED.webhook, updated_at = EXCLUDED.updated_at`,
+      [x.serial, x.email, x.phone, x.alerts, x.webhook, x.updatedAt],
+    );
+    return (await this.subscription(x.serial))!;
+  }
+
+  async subscription(serial: string): Promise<Subscription | undefined> {
+    const r = await this.sql.query<{
+      serial: string;
+      email: string | null;
+      phone: string | null;
+      alerts: boolean;
+      webhook: boolean;
+      updated_at: Date | string;
+    }>('SELECT * FROM owner_subscriptions WHERE serial = $1', [serial]);
+    const x = r.rows[0];
+    return (
+      x && {
+        serial: x.serial,
+        email: x.email,
+        phone: x.phone,
+        alerts: x.alerts,
+        webhook: x.webhook,
+        updatedAt: new Date(x.updated_at).toISOString(),
+      }
+    );
+  }
+
+  async unitNotifications(serial: string): Promise<Notification[]> {
+    const r = await this.sql.query<NotificationRow>(
+      'SELECT * FROM case_notifications WHERE serial = $1 AND case_id IS NULL ORDER BY created_at, id',
+      [serial],
+    );
+    return r.rows.map(toNotification);
   }
 
   async addWebhook(w: Omit<Webhook, 'id'>): Promise<Webhook> {

@@ -150,6 +150,56 @@ function fillOptions(): void {
   outlet.value = keepO;
 }
 
+interface Subscription {
+  alerts: boolean;
+  email: string | null;
+}
+
+/** PUT a JSON body; throws ApiError on a non-2xx answer (the API's envelope). */
+async function putJson<T>(url: string, body: unknown, extra: Record<string, string>): Promise<T> {
+  const res = await fetch(url, {
+    method: 'PUT',
+    headers: { accept: 'application/json', 'content-type': 'application/json', ...extra },
+    body: JSON.stringify(body),
+  });
+  const data = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+  if (!res.ok)
+    throw new ApiError(res.status, data.error ?? `HTTP_${res.status}`, data.message ?? '');
+  return data as T;
+}
+
+async function loadSubscription(): Promise<void> {
+  const s = await getJson<Subscription>(api('/subscription'), headers());
+  $<HTMLInputElement>('#alert-on').checked = s.alerts;
+  $<HTMLInputElement>('#alert-email').value = s.email ?? '';
+}
+
+function wireAlerts(): void {
+  const form = $<HTMLFormElement>('#alert-form');
+  const box = $<HTMLParagraphElement>('#alert-notice');
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!unit || !form.reportValidity()) return;
+    const email = $<HTMLInputElement>('#alert-email').value.trim();
+    putJson<Subscription>(
+      api('/subscription'),
+      { alerts: $<HTMLInputElement>('#alert-on').checked, email: email || null },
+      headers(),
+    ).then(
+      () => {
+        box.hidden = false;
+        box.className = 'ok-note';
+        box.textContent = tc('alertsSaved');
+      },
+      (err: unknown) => {
+        box.hidden = false;
+        box.className = 'error';
+        box.textContent = failure(err);
+      },
+    );
+  });
+}
+
 function showKindFields(): void {
   const kind = new FormData($<HTMLFormElement>('#case-form')).get('kind');
   $<HTMLElement>('#remedy-field').hidden = kind !== 'claim';
@@ -170,6 +220,8 @@ function start(): void {
     cases = [];
     notice = undefined;
     if (!unit) return render();
+    $<HTMLParagraphElement>('#alert-notice').hidden = true;
+    loadSubscription().catch(() => undefined);
     load().then(
       () => {
         if (!wanted) return;
@@ -222,6 +274,7 @@ function start(): void {
         $<HTMLElement>('#case-notice').focus();
       });
   });
+  wireAlerts();
   onLangChange(render);
 }
 
