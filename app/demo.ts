@@ -26,6 +26,7 @@ export async function runDemo(
   const api = `http://127.0.0.1:${service.ports.http}`;
   const mqtt = `mqtt://127.0.0.1:${service.ports.tcp}`;
   const staff = await demoStaff(service, api, token);
+  const deskToken = (await service.auth.issue({ role: 'desk', subject: 'demo-desk' })).token;
   io.stdout(
     [
       '',
@@ -39,11 +40,13 @@ export async function runDemo(
       '',
       `Admin token for this demo: ${token}`,
       `Engineer token: ${staff.engineer}    manufacturer token ("Demo"): ${staff.maker}`,
+      `Service-desk token: ${deskToken}`,
       '',
       'Look at:',
       `  ${api}/fleet.html           # manufacturer overview (paste the manufacturer token)`,
       `  ${api}/engineer.html        # alert queue, devices, repair orders (engineer token)`,
       `  ${api}/owner.html?serial=DEMO-SIM7-CAR-00001   # an owner's 三包 status (verification code: DEMO-CODE)`,
+      `  ${api}/desk.html           # owners' claims and complaints with their legal clocks (desk token)`,
       `  curl -s "${api}/api/v1/devices?limit=5" -H "authorization: Bearer ${token}"`,
       `  curl -s "${api}/api/v1/devices/<id>/latest" -H "authorization: Bearer ${token}"`,
       `  curl -s "${api}/api/v1/devices/<id>/events" -H "authorization: Bearer ${token}"   # fault codes`,
