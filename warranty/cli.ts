@@ -26,13 +26,24 @@ const KIND: Record<string, string> = {
 /** A readable summary of a decision. */
 export function formatEvaluation(e: Evaluation): string {
   const lines = [
-    `三包 decision for ${e.category} on ${e.evaluationDate} (policy ${e.policy.id}@${e.policy.version}, period from ${e.periodStart})`,
-    `→ ${e.remedy.toUpperCase()}${e.free ? ', free' : e.amountOwedCNY === null ? ', owner pays (amount unknown)' : `, owner pays ${e.amountOwedCNY} CNY`}`,
+    `三包 decision for ${e.category} on ${e.evaluationDate} (policy ${e.policy.id}@${e.policy.version}, period from ${e.periodStart ?? 'unknown'})`,
+    e.remedy === 'none'
+      ? '→ NONE: 三包 owes nothing now / 三包不承担责任'
+      : `→ ${e.remedy.toUpperCase()}${e.free ? ', free' : e.amountOwedCNY === null ? ', owner pays (amount unknown)' : `, owner pays ${e.amountOwedCNY} CNY`}`,
     'Remedies:',
     ...e.remedies.map(
       (r) =>
         `  - ${KIND[r.kind] ?? r.kind}${r.target ? ` (${r.target})` : ''} [${r.clause}]${r.free ? '' : ` owed ${r.amountOwedCNY ?? '?'} CNY`}: ${r.explanation.zh} / ${r.explanation.en}`,
     ),
+    ...(e.offers.length
+      ? [
+          'Offers outside 三包 (not a 三包 remedy):',
+          ...e.offers.map(
+            (r) =>
+              `  - ${KIND[r.kind] ?? r.kind} [${r.clause}]: ${r.explanation.zh} / ${r.explanation.en}`,
+          ),
+        ]
+      : []),
     'Deadlines:',
     ...e.deadlines.map(
       (d) =>
@@ -47,7 +58,7 @@ export function formatEvaluation(e: Evaluation): string {
     lines.push('Exclusions:', ...e.exclusions.map((x) => `  - ${x.explanation.en} [${x.clause}]`));
   if (e.notes.length)
     lines.push('Notes:', ...e.notes.map((n) => `  - ${n.explanation.en} [${n.clause}]`));
-  if (e.warnings.length) lines.push('Warnings:', ...e.warnings.map((w) => `  - ${w}`));
+  if (e.warnings.length) lines.push('Warnings:', ...e.warnings.map((w) => `  - ${w.zh} / ${w.en}`));
   return `${lines.join('\n')}\n`;
 }
 

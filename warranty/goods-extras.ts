@@ -12,6 +12,7 @@ export function countedRepairs(ctx: CaseContext, whole: Deadline | undefined): N
   return ctx.repairs.filter(
     (r) =>
       r.quality &&
+      !r.ongoing && // "修理两次": repairs done, not one still under way
       !accessories.includes(r.component) &&
       (whole === undefined || inside(whole, r.start.date)) &&
       (ctx.policy.repairCountBasis === 'any_quality_repair' ||
@@ -77,7 +78,9 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
   const f = ctx.fault;
   const acc = T.accessoryExchangeLimit;
   if (acc && f && ctx.policy.accessories.some((a) => a.name === f.component)) {
-    const n = ctx.repairs.filter((r) => r.quality && r.component === f.component).length;
+    const n = ctx.repairs.filter(
+      (r) => r.quality && r.component === f.component && r.index !== f.fromRepair,
+    ).length;
     out.push(
       counter(
         'accessory_exchanges',

@@ -1,5 +1,5 @@
 import type { Length } from './calendar.ts';
-import { inside, makeDeadline, t, type CaseContext } from './case-context.ts';
+import { inside, makeDeadline, t, warn, type CaseContext } from './case-context.ts';
 import type { RemedyOption } from './evaluation-schema.ts';
 import { depreciation, extension, FREE_REPAIR } from './goods-terms.ts';
 import { countedRepairs, goodsCounters, goodsNotes } from './goods-extras.ts';
@@ -10,6 +10,12 @@ import type { Term } from './policy-schema.ts';
  * Appliances, phones and computers: P95 (1995 rules + catalogue), PHONE (2001), PC (2002) and
  * the consumer-protection-law default (消法 Art. 24). sanbao-rules.md §2–§5. Pure.
  */
+
+const DOC_EFFECT_ZH: Record<string, string> = {
+  no_sanbao: '不实行三包，可收费修理',
+  repair_only: '仅免费修理',
+  no_return: '可修理、换货，不可退货',
+};
 
 /** Evaluates a P95 / PHONE / PC / CPL case. */
 export function evaluateGoods(ctx: CaseContext): Outcome {
@@ -24,20 +30,27 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     zh: string,
     en: string,
     ext = false,
+    from?: string,
   ) => {
     if (!x) return undefined;
     const d = makeDeadline(ctx, key, x.clause, length(x.value), t(zh, en), {
       extensionDays: ext ? extension(ctx, length(x.value)) : 0,
+      ...(from ? { from } : {}),
     });
     out.deadlines.push(d);
     return d;
   };
+  // P95 Art. 9/10, PHONE Art. 11/12, PC Art. 11/12 count from the sale (自售出之日起), which an
+  // exchange or a TV's installation does not move; 消法 Art. 24 from receipt (the period start).
+  const windowFrom = P.regime === 'CPL' ? ctx.start : ctx.saleDate;
   const ret = dl(
     'return_window',
     T.returnWindowDays,
     (days) => ({ days }),
     '可退货期限',
     'return window',
+    false,
+    windowFrom,
   );
   const exw = dl(
     'exchange_window',
@@ -45,6 +58,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     (days) => ({ days }),
     '可换货期限',
     'exchange window',
+    false,
+    windowFrom,
   );
   const whole = dl(
     'whole_unit_period',
@@ -74,14 +89,20 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     ),
   }));
   if (!whole)
-    ctx.warnings.push(
+    warn(
+      ctx,
+      'no_statutory_period',
+      `${P.title}：无法定三包有效期；七日后按消法第二十四条更换、修理，以经营者的约定为准——可通过 policy.terms.wholeUnitMonths 提供约定期限`,
       `${P.title}: no statutory 三包 period; exchange or repair follow 消法 Art. 24 and the maker’s promise — give policy.terms.wholeUnitMonths`,
     );
 
   const missingDocs = ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false;
   const docEffect = missingDocs ? P.missingDocuments.effect : 'none';
   if (docEffect !== 'none' && P.missingDocuments.note)
-    ctx.warnings.push(
+    warn(
+      ctx,
+      'no_documents',
+      `无有效发票也无三包凭证（${P.missingDocuments.clause}）：${DOC_EFFECT_ZH[docEffect] ?? docEffect}`,
       `no invoice and no 三包凭证: ${P.missingDocuments.clause} — ${P.missingDocuments.note}`,
     );
   if (docEffect !== 'none')
@@ -142,7 +163,7 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
       if (inside(acc.d, f.date)) {
         // PHONE Art. 14: accessory failure → free exchange; after 2 exchanges → free return.
         const exchanges = ctx.repairs.filter(
-          (r) => r.quality && r.component === f.component,
+          (r) => r.quality && r.component === f.component && r.index !== f.fromRepair,
         ).length;
         const lim = T.accessoryExchangeLimit;
         rs.push(
@@ -195,6 +216,22 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
             ),
           ),
         );
+        // P95 Art. 13 / PHONE Art. 18: exchange due, no same model, other models declined → return.
+        if (
+          P.returnInsteadOfExchange.effect !== 'no' &&
+          ctx.facts.sellerHasSameModel === false &&
+          ctx.facts.consumerAcceptsOtherModel !== true
+        )
+          rs.push(
+            remedy(
+              'return',
+              P.returnInsteadOfExchange,
+              t(
+                '符合换货条件，销售者无同型号同规格产品且消费者不愿调换其他型号，按发票价格一次退清',
+                'exchange due, no same model and other models declined: refund of the invoice price',
+              ),
+            ),
+          );
       } else if (!whole && T.returnWindowDays) {
         rs.push(
           remedy(
@@ -287,7 +324,7 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
       (r) => r.kind === 'free_repair' || (r.kind === 'exchange' && r.scope === 'accessory'),
     )
   )
-    out.remedies.push(
+    out.offers.push(
       paidRepair(
         out.exclusions[0]?.clause ?? T.wholeUnitMonths?.clause ?? '消法 Art. 24',
         out.exclusions.length

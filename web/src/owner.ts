@@ -332,7 +332,7 @@ export function renderStatus(s: UnitStatus): DocumentFragment {
     textList(
       'warnings',
       'warnings',
-      s.warnings.map((w) => ({ text: w })),
+      s.warnings.map((w) => ({ text: pick(w) })),
     ),
   ];
   for (const p of parts) if (p) f.append(p);
