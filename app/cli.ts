@@ -9,6 +9,7 @@ commands:
   demo                        the service plus a simulated fleet of 300 devices with faults
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
+  warranty holidays import F  load a holiday calendar (JSON, CSV or the State Council notice)
   diagnose replay [options]   predict remaining useful life from run-to-failure CSV files
   report <kind> --out FILE    download a ledger (一台账两清单) or the quarterly report as CSV/XLSX
   help                        show this text
@@ -44,7 +45,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     case 'warranty': {
       const { warrantyCli } = await import('../warranty/cli.ts');
-      return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8') });
+      return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8'), env: process.env });
     }
     case 'diagnose': {
       const { diagnoseCli } = await import('../diagnostics/replay.ts');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
 import { daysBetween, parseInstant } from '../warranty/calendar.ts';
 import { evaluateCase } from '../warranty/eligibility.ts';
+import type { HolidayCalendar } from '../warranty/holidays.ts';
 import { caseForUnit } from '../warranty/repair-facts.ts';
 import type {
   RepairRecordBody,
@@ -102,6 +103,7 @@ export async function exposureForecast(
   scope: FleetScope,
   q: Omit<ComponentLifeQuery, 'by'> & { horizons: number[] },
   now: Date,
+  calendar?: HolidayCalendar,
 ): Promise<Exposure> {
   const today = chinaToday(now);
   const groups = await componentLife(sql, scope, { ...q, by: 'model' }, today);
@@ -143,7 +145,7 @@ export async function exposureForecast(
         component: q.component,
         cause: 'quality',
       };
-      const r = evaluateCase(facts).remedy;
+      const r = evaluateCase(facts, calendar ? { calendar } : {}).remedy;
       return r === 'exchange' || r === 'return' ? r : undefined;
     };
     const now0 = remedyOn(0);

@@ -36,7 +36,11 @@ async function viaCli(input: unknown): Promise<Evaluation> {
 }
 
 async function viaHttp(input: unknown): Promise<Evaluation> {
-  const r = await app.inject({ method: 'POST', url: '/api/v1/warranty/evaluate', payload: input });
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/v1/warranty/evaluate',
+    payload: input as Record<string, unknown>,
+  });
   expect(r.statusCode, r.body).toBe(200);
   return r.json<Evaluation>();
 }
