@@ -239,8 +239,7 @@ async function holidaysCli(args: string[], io: WarrantyCliIo): Promise<number> {
     io.stderr(`the service refused the calendar (${res.status}): ${JSON.stringify(body)}\n`);
     return 1;
   }
-  for (const i of body.imported ?? [])
-    io.stdout(`stored ${i.year} as version ${i.version}\n`);
+  for (const i of body.imported ?? []) io.stdout(`stored ${i.year} as version ${i.version}\n`);
   io.stdout(
     `calendar now covers ${(body.covers ?? []).map((c) => `${c.from}…${c.to}`).join(', ')}\n`,
   );
