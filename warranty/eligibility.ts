@@ -8,6 +8,7 @@ import { baselineFor, policyById } from './policies/index.ts';
 import { applyPolicyOverride, checkPolicyNotWeaker } from './policy-check.ts';
 import { uncertainFacts, type Policy } from './policy-schema.ts';
 import { evaluateCar } from './rules-car.ts';
+import { partName } from './vocabulary.ts';
 import { evaluateGoods } from './rules-goods.ts';
 import { EvaluateRequestSchema, type CaseFacts, type EvaluateRequest } from './schemas.ts';
 
@@ -58,7 +59,9 @@ export function evaluateEligibility(
     : policy.regime === 'CAR21'
       ? evaluateCar(ctx)
       : evaluateGoods(ctx);
-  const remedies = out.remedies.filter((r) => r.kind !== 'paid_repair');
+  const named = (r: RemedyOption): RemedyOption =>
+    r.target ? { ...r, targetName: partName(policy.category, r.target) } : r;
+  const remedies = out.remedies.filter((r) => r.kind !== 'paid_repair').map(named);
   const offers = [...out.offers, ...out.remedies.filter((r) => r.kind === 'paid_repair')];
   const best = mostExtensive(remedies);
   const uncertain = uncertainFacts(policy);

@@ -32,6 +32,8 @@ export const RemedyOptionSchema = z.object({
   scope: z.enum(['unit', 'assembly', 'part', 'accessory']),
   /** What is repaired, swapped or exchanged when scope is not the whole unit. */
   target: z.string().optional(),
+  /** The target's name in both languages (vocabulary tables). */
+  targetName: TextSchema.optional(),
   free: z.boolean(),
   /** CNY the owner pays; 0 when free; null when it cannot be computed (price or mileage unknown). */
   amountOwedCNY: z.number().nullable(),
