@@ -1,6 +1,7 @@
 import { inside, t, type CaseContext, type NormRepair } from './case-context.ts';
 import type { Counter, Deadline } from './evaluation-schema.ts';
 import { counter } from './outcome.ts';
+import { partName } from './vocabulary.ts';
 import type { Term } from './policy-schema.ts';
 
 /**
@@ -15,7 +16,11 @@ export interface CarCounts {
   countedDays: number;
   serious: number;
   assemblyReplacements: number;
-  mainPart: { part: string | undefined; count: number };
+  mainPart: {
+    part: string | undefined;
+    count: number;
+    label?: { zh: string; en: string } | undefined;
+  };
   counters: Counter[];
 }
 
@@ -72,7 +77,9 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
     : [];
   const pool = f ? faultPart : [...perPart.entries()];
   const top = pool.sort((a, b) => b[1] - a[1])[0];
-  const mainPart = { part: top?.[0], count: top?.[1] ?? 0 };
+  const partId = top?.[0].split('/').at(-1);
+  const label = partId ? partName('household_car', partId) : undefined;
+  const mainPart = { part: top?.[0], count: top?.[1] ?? 0, label };
 
   const same = need(T.sameProblemRepairLimit, 'sameProblemRepairLimit');
   const days = need(T.cumulativeRepairDaysLimit, 'cumulativeRepairDaysLimit');
@@ -127,8 +134,8 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
       mainPart.count,
       'at_least',
       t(
-        `同一主要零部件${mainPart.part ? `（${mainPart.part}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
-        `same main part${mainPart.part ? ` (${mainPart.part})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
+        `同一主要零部件${label ? `（${label.zh}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
+        `same main part${label ? ` (${label.en})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
       ),
     ),
   ];

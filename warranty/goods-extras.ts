@@ -1,6 +1,7 @@
 import { inside, t, type CaseContext, type NormRepair } from './case-context.ts';
 import type { Counter, Deadline, Note } from './evaluation-schema.ts';
 import { counter } from './outcome.ts';
+import { partName } from './vocabulary.ts';
 
 /**
  * Counters and duty notes for P95 / PHONE / PC / CPL cases: repairs toward the "repaired twice"
@@ -88,8 +89,8 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
         n,
         'at_least',
         t(
-          `配件（${f.component}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
-          `accessory (${f.component}) exchanged ${n} of ${acc.value} times; return if it still fails`,
+          `配件（${partName(ctx.policy.category, f.component).zh}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
+          `accessory (${partName(ctx.policy.category, f.component).en}) exchanged ${n} of ${acc.value} times; return if it still fails`,
         ),
       ),
     );

@@ -435,6 +435,23 @@ export const OUTSIDE_CASES: OutsideCase[] = [
     },
   },
   {
+    name: '[汽车三包 第二十二条][第十九条 第二款] neither invoice nor 三包凭证: exchange and return need them, free repair only',
+    topics: ['car'],
+    input: car({
+      hasInvoice: false,
+      hasWarrantyCertificate: false,
+      evaluationDate: '2025-03-08',
+      mileageKm: 300,
+      currentFault: fault('2025-03-08', '发动机', { requiresReplacement: true }),
+    }),
+    expect: {
+      remedy: 'repair',
+      free: true,
+      lacks: ['return', 'exchange'],
+      exclusion: 'no_invoice_no_certificate',
+    },
+  },
+  {
     name: '[汽车三包 第二十四条][null] currentFault null: status only → none, not a 400',
     topics: ['car', 'nulls'],
     input: car({ evaluationDate: '2025-05-01', mileageKm: 3_000, currentFault: null }),
@@ -626,6 +643,19 @@ export const OUTSIDE_CASES: OutsideCase[] = [
       currentFault: fault('2026-11-02', '压缩机'),
     }),
     expect: { remedy: 'repair', free: true, has: ['free_repair:part'] },
+  },
+  {
+    name: '[部分商品三包 第十一条][第八条 释义] the 压缩机 repaired twice within its main-part period, failing again in month 20 → exchange',
+    topics: ['goods', 'main_part_period', 'vocabulary'],
+    input: goods('air_conditioner', {
+      evaluationDate: '2026-11-02',
+      repairs: [
+        rep('2026-05-04', '2026-05-06', '压缩机'),
+        rep('2026-08-03', '2026-08-05', '空调压缩机'),
+      ],
+      currentFault: fault('2026-11-02', '压缩机'),
+    }),
+    expect: { has: ['exchange', 'free_repair:part'] },
   },
   {
     name: '[部分商品三包 目录] AC 遥控器 (not a main part) in month 20 → none',

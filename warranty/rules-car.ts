@@ -127,7 +127,7 @@ export function evaluateCar(ctx: CaseContext): Outcome {
     warn(
       ctx,
       'no_documents',
-      `无购车发票也无三包凭证（${docs.clause}）：修理者能通过信息系统核实购买信息的，仍应履行三包；换货、退货须凭购车发票和三包凭证（销售者应免费补办三包凭证，第十四条）`,
+      `无购车发票也无三包凭证（${docs.clause}）：修理者能通过信息系统核实购买信息的，仍应免费修理；换货、退货须凭购车发票和三包凭证（销售者应免费补办三包凭证，第十四条）`,
       `no invoice and no 三包凭证: ${docs.clause} — ${docs.note ?? docs.effect}`,
     );
 
@@ -224,8 +224,8 @@ export function evaluateCar(ctx: CaseContext): Outcome {
     [
       q && faultInSanbao && c.mainPart.count >= T('mainPartReplacementLimit').value,
       T('mainPartReplacementLimit'),
-      `同一主要零部件（${c.mainPart.part}）更换${c.mainPart.count}次后仍不能正常使用`,
-      `same main part (${c.mainPart.part}) replaced ${c.mainPart.count} times and still not usable`,
+      `同一主要零部件（${c.mainPart.label?.zh ?? c.mainPart.part}）更换${c.mainPart.count}次后仍不能正常使用`,
+      `same main part (${c.mainPart.label?.en ?? c.mainPart.part}) replaced ${c.mainPart.count} times and still not usable`,
     ],
     [
       claimInSanbao && c.countedDays > T('cumulativeRepairDaysLimit').value,
@@ -272,6 +272,19 @@ export function evaluateCar(ctx: CaseContext): Outcome {
           : t('不属三包责任，收费修理', 'not covered by 三包: paid repair'),
       ),
     );
+  if (ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false) {
+    const kept = out.remedies.filter((r) => r.kind === 'free_repair');
+    if (kept.length < out.remedies.length)
+      out.exclusions.push({
+        reason: 'no_invoice_no_certificate',
+        clause: docs.clause,
+        explanation: t(
+          '无购车发票和三包凭证：换货、退货、更换总成须凭购车发票、三包凭证，仅可免费修理（可向销售者免费补办三包凭证）',
+          'no invoice and no 三包凭证: exchange, return and the assembly swap need them; free repair only (the seller re-issues a lost 三包凭证 free)',
+        ),
+      });
+    out.remedies = kept;
+  }
   carNotes(ctx, out, repairP);
   return out;
 }

@@ -5,6 +5,7 @@ import { depreciation, extension, FREE_REPAIR } from './goods-terms.ts';
 import { countedRepairs, goodsCounters, goodsNotes } from './goods-extras.ts';
 import { emptyOutcome, exclusionFor, paidRepair, remedy, type Outcome } from './outcome.ts';
 import type { Term } from './policy-schema.ts';
+import { partName } from './vocabulary.ts';
 
 /**
  * Appliances, phones and computers: P95 (1995 rules + catalogue), PHONE (2001), PC (2002) and
@@ -171,8 +172,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
             'exchange',
             lim ?? acc.a.months,
             t(
-              `配件（${f.component}）免费更换同品牌同型号`,
-              `free exchange of the accessory (${f.component})`,
+              `配件（${partName(P.category, f.component).zh}）免费更换同品牌同型号`,
+              `free exchange of the accessory (${partName(P.category, f.component).en})`,
             ),
             { scope: 'accessory', target: f.component },
           ),
@@ -265,6 +266,19 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
         );
       } else if (main && f.mainPartFlag && inside(main, f.date) && T.mainPartMonths) {
         const target = f.mainPart ?? f.component;
+        const name = partName(P.category, target);
+        // P95 Art. 11 "在三包有效期内，修理两次，仍不能正常使用": the 主要部件三包有效期 is a 三包有效期
+        // too (P95 Art. 8 释义), so a main part repaired twice within it → exchange.
+        const lim = T.repairCountLimit;
+        const mainRepairs = ctx.repairs.filter(
+          (r) => r.quality && !r.ongoing && r.isMainPart && inside(main, r.start.date),
+        ).length;
+        if (lim && mainRepairs >= lim.value)
+          unitExchange(
+            lim,
+            `主要部件三包有效期内主要部件修理${mainRepairs}次仍不能正常使用`,
+            `a main part repaired ${mainRepairs} times within the main-part period and still not usable`,
+          );
         rs.push(
           remedy(
             'free_repair',
@@ -273,8 +287,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
               clause: `${FREE_REPAIR[P.regime]?.clause ?? ''}; ${T.mainPartMonths.clause}`,
             },
             t(
-              `主要部件（${target}）三包有效期内免费修理或更换新部件`,
-              `main part (${target}) within its period: free repair or a new part`,
+              `主要部件（${name.zh}）三包有效期内免费修理或更换新部件`,
+              `main part (${name.en}) within its period: free repair or a new part`,
             ),
             { scope: 'part', target },
           ),
