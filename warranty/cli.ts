@@ -64,13 +64,20 @@ export function formatEvaluation(e: Evaluation): string {
     ),
     'Counters:',
     ...e.counters.map(
-      (c) => `  - ${c.explanation.en}${c.reached ? ' — REACHED' : ''} [${c.clause}]`,
+      (c) =>
+        `  - ${c.explanation.zh} / ${c.explanation.en}${c.reached ? ' — REACHED' : ''} [${c.clause}]`,
     ),
   ];
   if (e.exclusions.length)
-    lines.push('Exclusions:', ...e.exclusions.map((x) => `  - ${x.explanation.en} [${x.clause}]`));
+    lines.push(
+      'Exclusions:',
+      ...e.exclusions.map((x) => `  - ${x.explanation.zh} / ${x.explanation.en} [${x.clause}]`),
+    );
   if (e.notes.length)
-    lines.push('Notes:', ...e.notes.map((n) => `  - ${n.explanation.en} [${n.clause}]`));
+    lines.push(
+      'Notes:',
+      ...e.notes.map((n) => `  - ${n.explanation.zh} / ${n.explanation.en} [${n.clause}]`),
+    );
   if (e.warnings.length) lines.push('Warnings:', ...e.warnings.map((w) => `  - ${w.zh} / ${w.en}`));
   return `${lines.join('\n')}\n`;
 }

@@ -58,8 +58,8 @@ function read(
     note(
       sink,
       'part_read_as',
-      `“${raw}”按词表读作“${r.entry.zh}”（${r.entry.id}）`,
-      `"${raw}" read as ${r.entry.en} (${r.entry.id}) by the vocabulary table`,
+      `“${raw}”含“${r.entry.zh}”一词：按${r.entry.zh}所在部位读取，但不计为主要零部件（可注明 isMainPart 或提供三包凭证清单）`,
+      `"${raw}" contains the word for ${r.entry.en}: read as sitting there, not counted as a main part (give isMainPart or the certificate's list)`,
     );
   if (!r && hasVocabulary(category) && !mainSet.includes(normalizeName(raw)))
     note(
@@ -113,7 +113,9 @@ export function partsOf(
   }
   if (category === 'mobile_phone' && c === undefined && r.component && component !== 'host')
     component = 'host'; // anything that is not a listed accessory belongs to the host (PHONE 附录1)
-  const compMain = mainSet.includes(component) || mainSet.includes(normalizeName(component));
+  const compMain =
+    c?.match !== 'contains' &&
+    (mainSet.includes(component) || mainSet.includes(normalizeName(component)));
   const assemblyOf = (x: { role?: PartRole; id: string; system?: string } | undefined) =>
     x?.role === 'assembly'
       ? x.id

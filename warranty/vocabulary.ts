@@ -179,6 +179,12 @@ const CAR: readonly VocabEntry[] = [
     '变速箱制动器',
   ]),
   mp('transmission', 'differential', '差速器', 'differential', ['差速器总成']),
+  e('valve_body', '阀体', 'valve body', 'part', ['变速箱阀体', '阀板', '液压阀体'], {
+    system: 'transmission',
+  }),
+  e('solenoid', '电磁阀', 'solenoid valve', 'part', ['换挡电磁阀', 'solenoid valve'], {
+    system: 'transmission',
+  }),
   mp('steering_system', 'steering_gear', '转向机', 'steering gear', [
     '转向机总成',
     '转向器',
@@ -522,14 +528,23 @@ export function resolvePart(category: string, name: string): Resolved | undefine
   const n = normalizeName(name);
   const hit = ix.exact.get(n);
   if (hit) return { entry: hit, match: 'exact' };
-  const bare = n.replace(/^(更换|换|新)/, '').replace(/(总成|组件|assembly|assy)$/, '');
+  // Position words and 更换/总成-style affixes do not change the part: 左前减震器 is a 减震器.
+  const bare = n.replace(AFFIX_START, '').replace(AFFIX_END, '');
   const affix = ix.exact.get(bare);
   if (affix && bare !== n) return { entry: affix, match: 'affix' };
-  const found = ix.words.filter(([w]) => n.includes(w)).map(([, v]) => v);
+  // A Chinese name containing a known word (车门把手 ∋ 车门) says where the part sits, not that it
+  // is that part: the caller shows the reading and does not count it as a main part.
+  if (!/[\u4e00-\u9fff]/.test(n)) return undefined;
+  const found = ix.words
+    .filter(([w]) => /[\u4e00-\u9fff]/.test(w) && n.includes(w))
+    .map(([, v]) => v);
   if (found.length === 0) return undefined;
   found.sort((a, b) => SPECIFIC[a.role] - SPECIFIC[b.role]);
   return { entry: found[0] as VocabEntry, match: 'contains' };
 }
+
+const AFFIX_START = /^(更换|换新|换|新|(左|右)?(前|后)?(左|右)?(上|下)?(内|外)?(侧)?)+/;
+const AFFIX_END = /(总成|组件|部件|assembly|assy)$/;
 
 /** Whether the category has a vocabulary table (消法 Art. 24 categories have none). */
 export const hasVocabulary = (category: string): boolean => VOCABULARY[category] !== undefined;
