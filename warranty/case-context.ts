@@ -322,7 +322,10 @@ function normFault(
       quality: open.quality,
       cause: r.cause,
       mainPartFlag: open.isMainPart,
-      requiresReplacement: false,
+      // The open repair replaces an assembly or one of its main parts: replacement is needed.
+      requiresReplacement: parts.parts.some(
+        (p) => p.role === 'assembly' || (p.system !== undefined && p.system === parts.assembly),
+      ),
       ...(art23Type(r.failureType) ? { failureType: art23Type(r.failureType) } : {}),
       seriousSafety: open.seriousSafety,
       ...(open.km !== undefined ? { km: open.km } : {}),

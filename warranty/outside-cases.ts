@@ -452,6 +452,18 @@ export const OUTSIDE_CASES: OutsideCase[] = [
     },
   },
   {
+    name: '[汽车三包 第二十二条] day 3, in the shop with its 变速箱总成 being replaced (returnedDate null) → free return or exchange',
+    topics: ['car', 'in_shop', 'nulls', 'vocabulary'],
+    input: car({
+      evaluationDate: '2025-03-08',
+      mileageKm: 150,
+      repairs: [
+        rep('2025-03-06T10:00:00+08:00', null, '变速箱', { partsReplaced: ['变速箱总成'] }),
+      ],
+    }),
+    expect: { remedy: 'return', free: true, amountOwedCNY: 0 },
+  },
+  {
     name: '[汽车三包 第二十四条][null] currentFault null: status only → none, not a 400',
     topics: ['car', 'nulls'],
     input: car({ evaluationDate: '2025-05-01', mileageKm: 3_000, currentFault: null }),
