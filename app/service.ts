@@ -12,6 +12,7 @@ import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
+import { HolidayCalendars, SqlHolidayCalendarStore } from '../warranty/index.ts';
 import { createAuth, type Auth } from './auth.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, migrate, openPglite, type Sql } from './db.ts';
@@ -132,7 +133,11 @@ export async function startService(
     cleanup.push(() => diagnostics.close());
 
     const warranty = new SqlWarrantyStore(sql);
+    // Loaded holiday calendars (issue 20): every evaluation, in every role, uses them.
+    const holidays = new HolidayCalendars(new SqlHolidayCalendarStore(sql));
+    await holidays.refresh();
     const quality = startQuality({
+      holidays,
       sql,
       auth,
       warranty,
@@ -150,6 +155,7 @@ export async function startService(
       store,
       metrics,
       warranty,
+      holidays,
       ingestHealthy: () => ingest.healthy,
       logger: log,
       plugins: [diagnostics.routes, quality.routes],
