@@ -5,7 +5,7 @@ import { BrokerErrors } from '../broker/errors.ts';
 import { generateSecret, sha256 } from '../broker/secrets.ts';
 import type { Sql } from './db.ts';
 import { AppErrors } from './errors.ts';
-import { confinedTo, createTenancy, type Tenancy } from './tenant.ts';
+import { createTenancy, type Tenancy } from './tenant.ts';
 
 export const ROLES = ['owner', 'engineer', 'manufacturer', 'admin'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -47,12 +47,13 @@ export interface Auth {
   >;
   verify(token: string): Promise<Principal | undefined>;
   /**
-   * A preHandler that lets through only the given roles (admin always passes). On a device
-   * route (`…/devices/:id` and below) a token confined to one manufacturer (app/tenant.ts) gets
-   * BROKER_ERR_UNKNOWN_DEVICE for a device not of that manufacturer, as for one that does not
-   * exist, so no device route can forget the check or reveal that the device exists.
+   * A preHandler that lets through only the given roles (admin always passes), then applies the
+   * route's tenancy rule (`config.tenant`, app/tenant.ts) to a token confined to one
+   * manufacturer: another maker's device, unit, alert or order is answered like a missing one,
+   * and a write that claims another maker's resource is refused. The returned function carries
+   * the roles it admits (`roles`), read by the route check and the OpenAPI document.
    */
-  require(...roles: Role[]): preHandlerAsyncHookHandler;
+  require(...roles: Role[]): RoleCheck;
   /** Which devices a confined token may see (app/tenant.ts). */
   readonly tenancy: Tenancy;
   /**
@@ -62,11 +63,21 @@ export interface Auth {
   ensureAdmin(configured?: string): Promise<string | undefined>;
 }
 
-/** A route about one device: `/api/v1/devices/:id` or one of its sub-routes. */
-const DEVICE_ROUTE = /\/devices\/:id(?:\/|$)/;
+/** A role check: a preHandler that knows the roles it admits. */
+export type RoleCheck = preHandlerAsyncHookHandler & { readonly roles: readonly Role[] };
+
+/** The roles a preHandler (or one of an array of them) admits, when it is a role check. */
+export function rolesOf(preHandler: unknown): readonly Role[] | undefined {
+  const list = Array.isArray(preHandler) ? preHandler : [preHandler];
+  for (const h of list) {
+    const roles = (h as Partial<RoleCheck> | undefined)?.roles;
+    if (roles) return roles;
+  }
+  return undefined;
+}
 
 export function createAuth(sql: Sql): Auth {
-  const tenancy = createTenancy(sql);
+  const tenancy = createTenancy(sql, (id) => new BrokerErrors.UnknownDevice(id));
   const auth: Auth = {
     tenancy,
     async issue({
@@ -119,7 +130,7 @@ export function createAuth(sql: Sql): Auth {
       return r ? { tokenId: r.id, role: r.role, subject: r.subject } : undefined;
     },
     require(...roles) {
-      return async (req: FastifyRequest, _reply: FastifyReply) => {
+      const check = async (req: FastifyRequest, _reply: FastifyReply) => {
         const header = req.headers.authorization;
         const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
         const principal = m?.[1] ? await auth.verify(m[1]) : undefined;
@@ -131,12 +142,9 @@ export function createAuth(sql: Sql): Auth {
           );
         }
         req.principal = principal;
-        const maker = confinedTo(principal);
-        if (maker !== null && DEVICE_ROUTE.test(req.routeOptions.url ?? '')) {
-          const id = String((req.params as { id?: unknown }).id);
-          if (!(await tenancy.owns(maker, id))) throw new BrokerErrors.UnknownDevice(id);
-        }
+        await tenancy.enforce(req);
       };
+      return Object.assign(check, { roles: ['admin', ...roles] as const }) as RoleCheck;
     },
     async ensureAdmin(configured) {
       if (configured) {

@@ -50,6 +50,16 @@ export const AppErrors = {
   Unauthorized: defineError('APP_ERR_UNAUTHORIZED', 'missing or invalid bearer token', 401),
   Forbidden: defineError('APP_ERR_FORBIDDEN', 'role %s may not %s', 403),
   NotFound: defineError('APP_ERR_NOT_FOUND', 'no route %s', 404),
+  OtherTenant: defineError(
+    'APP_ERR_OTHER_TENANT',
+    '%s belongs to another manufacturer: this token acts for %s only',
+    403,
+  ),
+  TenantMustName: defineError(
+    'APP_ERR_TENANT_MUST_NAME',
+    'this token acts for %s only: name %s of its own',
+    403,
+  ),
   Internal: defineError('APP_ERR_INTERNAL', 'internal error', 500),
   Unavailable: defineError('APP_ERR_UNAVAILABLE', '%s is unavailable', 503),
 };

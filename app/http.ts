@@ -16,10 +16,11 @@ import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import { webRoutes } from '../web/server.ts';
-import { RoleSchema, type Auth } from './auth.ts';
+import { RoleSchema, rolesOf, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { describeRule, type TenantRule } from './tenant.ts';
 
 export interface AppDeps {
   sql: Sql;
@@ -49,6 +50,38 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
+  // Who may call each route, and what it addresses for tenancy (app/tenant.ts): a route that
+  // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI
+  // document as `x-roles` and `x-tenant` (test/authorization-matrix.test.ts reads them).
+  const access = new Map<string, { roles: readonly string[]; tenant: string | undefined }>();
+  const rules: TenantRule[] = [];
+  app.addHook('onRoute', (r) => {
+    const roles = rolesOf(r.preHandler);
+    if (!roles) return;
+    const tenant = r.config?.tenant;
+    if (roles.includes('manufacturer') && !tenant)
+      throw new Error(
+        `${String(r.method)} ${r.url} admits manufacturer tokens but declares no tenant rule (config.tenant, app/tenant.ts)`,
+      );
+    if (tenant) rules.push(tenant);
+    for (const m of [r.method].flat())
+      access.set(`${m.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`, {
+        roles,
+        tenant: describeRule(tenant),
+      });
+  });
+  app.addHook('onReady', async () => {
+    for (const rule of rules) {
+      const kinds =
+        'params' in rule || 'body' in rule
+          ? [...Object.values(rule.params ?? {}), ...(rule.body ?? []).map((c) => c.resource)]
+          : [];
+      for (const k of kinds)
+        if (!deps.auth.tenancy.has(k))
+          throw new Error(`tenant rule names undeclared resource ${k}`);
+    }
+  });
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -60,8 +93,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    // Named schemas (`.meta({ id })`) become components/schemas in the document.
-    transformObject: jsonSchemaTransformObject,
+    // Named schemas (`.meta({ id })`) become components/schemas in the document; each
+    // operation says which roles it admits and its tenancy rule.
+    transformObject: (input) => {
+      const doc = jsonSchemaTransformObject(input) as {
+        paths?: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      for (const [path, ops] of Object.entries(doc.paths ?? {}))
+        for (const [method, op] of Object.entries(ops)) {
+          const a = access.get(`${method} ${path}`);
+          if (!a) continue;
+          op['x-roles'] = a.roles;
+          if (a.tenant) op['x-tenant'] = a.tenant;
+        }
+      return doc as ReturnType<typeof jsonSchemaTransformObject>;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -146,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         '/tokens/me',
         {
           preHandler: deps.auth.require('owner', 'engineer', 'manufacturer'),
+          config: { tenant: { shared: "the calling token's own role and subject" } },
           schema: {
             tags: ['auth'],
             summary: "The calling token's role and subject (pages hide what the role cannot do)",

@@ -171,6 +171,8 @@ export interface OrderFilter {
   serial?: string | undefined;
   deviceId?: string | undefined;
   verification?: RepairOrder['verification'] | undefined;
+  /** Only the orders of this manufacturer's units; null: every order (app/tenant.ts). */
+  manufacturer: string | null;
   limit: number;
   offset: number;
 }
@@ -371,6 +373,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       if (f.serial) add('serial = ?', f.serial);
       if (f.deviceId) add('device_id = ?', f.deviceId);
       if (f.verification) add('verification = ?', f.verification);
+      if (f.manufacturer !== null)
+        add('serial IN (SELECT serial FROM warranty_units WHERE manufacturer = ?)', f.manufacturer);
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [rows, total] = await Promise.all([
         d.sql.query<OrderRow>(

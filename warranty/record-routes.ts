@@ -1,8 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { confinedTo } from '../app/tenant.ts';
+import type { BodyRule } from '../app/tenant.ts';
 import { ErrorEnvelope, withDetails } from '../app/errors.ts';
 import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
 import { importUnitsCsv } from './csv-import.ts';
@@ -106,6 +105,25 @@ const UnitStatusSchema = EvaluationSchema.extend({
 }).meta({ id: 'WarrantyUnitStatus' });
 
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
+/** A unit of another maker is unknown to a confined token (app/tenant.ts). */
+const oneUnit = { params: { serial: 'unit' } };
+/**
+ * What a registration may claim: a confined manufacturer token registers its own units only
+ * (the manufacturer is filled in), and links only a device already in its fleet, never an
+ * unlinked or unknown one (else a maker could pull any device, its telemetry and alerts, into
+ * its scope). Devices join a confined maker's fleet when an admin or engineer links them.
+ */
+const UNIT_CLAIM: BodyRule = {
+  stamp: 'manufacturer',
+  body: [
+    { resource: 'unit', key: (b) => String(b.serial), mode: 'upsert' },
+    {
+      resource: 'device',
+      key: (b) => (typeof b.deviceId === 'string' ? b.deviceId : undefined),
+      mode: 'link',
+    },
+  ],
+};
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
@@ -119,23 +137,8 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
     return u;
   };
-  /** A unit the caller may see: another maker's unit is unknown to a confined token (app/tenant.ts). */
-  const visibleUnit = async (req: FastifyRequest, serial: string) => {
-    const u = await unitOr404(serial);
-    const m = confinedTo(req.principal);
-    if (m !== null && u.manufacturer !== m) throw new WarrantyErrors.UnknownUnit(serial);
-    return u;
-  };
-  /**
-   * What a registration may claim: a confined manufacturer token registers its own units only,
-   * and a device belongs to one manufacturer's units (else a maker could pull another's device,
-   * its telemetry and alerts, into its scope).
-   */
-  const claim = async <U extends UnitInput>(req: FastifyRequest, unit: U): Promise<U> => {
-    const m = confinedTo(req.principal);
-    if (m !== null && unit.manufacturer !== undefined && unit.manufacturer !== m)
-      throw new WarrantyErrors.OtherManufacturer(unit.serial, m);
-    const owned = m === null ? unit : { ...unit, manufacturer: m };
+  /** A device belongs to the units of one manufacturer, whoever links it. */
+  const oneMaker = async <U extends UnitInput>(owned: U): Promise<U> => {
     if (owned.deviceId !== undefined) {
       const other = (await store.unitsByDevice(owned.deviceId)).find(
         (u) => u.manufacturer !== owned.manufacturer,
@@ -149,6 +152,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/warranty/units',
     {
       preHandler: staff,
+      config: { tenant: UNIT_CLAIM },
       schema: {
         tags: ['warranty'],
         summary: 'Register a unit',
@@ -161,7 +165,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       const input = verificationCode
         ? { ...unit, verificationCodeHash: sha256Hex(verificationCode) }
         : unit;
-      return reply.status(201).send(await store.registerUnit(await claim(req, input)));
+      return reply.status(201).send(await store.registerUnit(await oneMaker(input)));
     },
   );
 
@@ -172,6 +176,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/warranty/units/import',
     {
       preHandler: staff,
+      config: { tenant: { scoped: 'each line is claimed as POST /warranty/units claims a unit' } },
       schema: {
         tags: ['warranty'],
         summary: 'Bulk import units from CSV (text/csv): all lines valid → all imported, else none',
@@ -189,7 +194,8 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         throw withDetails(err, r.errors);
       }
       const claimed = [];
-      for (const u of r.units) claimed.push(await claim(req, u));
+      for (const u of r.units)
+        claimed.push(await oneMaker(await auth.tenancy.claim(req, UNIT_CLAIM, u)));
       const units = await store.registerUnits(claimed);
       return reply.status(201).send({ imported: units.length });
     },
@@ -199,13 +205,14 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/units/:serial',
     {
       preHandler: staff,
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
         params: SerialParams,
         response: { 200: UnitOutSchema, ...errors },
       },
     },
-    async (req) => visibleUnit(req, req.params.serial),
+    async (req) => unitOr404(req.params.serial),
   );
 
   app.post(
@@ -253,6 +260,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/units/:serial/repairs',
     {
       preHandler: staff,
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
         params: SerialParams,
@@ -260,7 +268,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      await visibleUnit(req, req.params.serial);
       return store.listRepairs(req.params.serial);
     },
   );
@@ -269,6 +276,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/units/:serial/repairs/verify',
     {
       preHandler: staff,
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
         summary: 'Re-check the repair-record hash chain; names the first broken link',
@@ -277,7 +285,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      await visibleUnit(req, req.params.serial);
       return store.verifyRepairs(req.params.serial);
     },
   );
@@ -286,6 +293,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/units/:serial/warranty',
     {
       preHandler: ownerOrStaff(auth, store),
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
         summary:
@@ -303,7 +311,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      const unit = unitReadFor(req) ?? (await visibleUnit(req, req.params.serial));
+      const unit = unitReadFor(req) ?? (await unitOr404(req.params.serial));
       const records = await store.listRepairs(unit.serial);
       const date = req.query.evaluationDate ?? now().toISOString();
       const tele =

@@ -5,6 +5,7 @@ import { EvaluationSchema } from './evaluation-schema.ts';
 import { outletRoutes } from './outlet-routes.ts';
 import { registryRoutes } from './registry-routes.ts';
 import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
+import { defineWarrantyResources } from './tenancy.ts';
 import { EvaluateRequestSchema } from './schemas.ts';
 
 /**
@@ -35,6 +36,7 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
     async (req) => evaluateEligibility(resolvePolicy(req.body), req.body.facts),
   );
   if (opts.store && opts.auth) {
+    defineWarrantyResources(opts.auth.tenancy, opts.store);
     const deps = { store: opts.store, auth: opts.auth, ...(opts.now ? { now: opts.now } : {}) };
     const withTelemetry = { ...deps, ...(opts.telemetry ? { telemetry: opts.telemetry } : {}) };
     await app.register(recordRoutes, withTelemetry);
