@@ -18,6 +18,7 @@ import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import { webRoutes } from '../web/server.ts';
 import { RoleSchema, rolesOf, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
+import { installInputGuards } from './boundary.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { describeRule, type TenantRule } from './tenant.ts';
@@ -49,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
 
   // Who may call each route, and what it addresses for tenancy (app/tenant.ts): a route that
   // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
+import { strictUtf8 } from '../app/boundary.ts';
 import type { BodyRule } from '../app/tenant.ts';
 import { ErrorEnvelope, withDetails } from '../app/errors.ts';
 import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
@@ -169,14 +170,22 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     },
   );
 
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, strictUtf8(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.post(
     '/warranty/units/import',
     {
       preHandler: staff,
-      config: { tenant: { scoped: 'each line is claimed as POST /warranty/units claims a unit' } },
+      config: {
+        tenant: { scoped: 'each line is claimed as POST /warranty/units claims a unit' },
+        // The body is one document: the whole CSV is a single string.
+        maxStringLength: 10 * 1024 * 1024,
+      },
       schema: {
         tags: ['warranty'],
         summary: 'Bulk import units from CSV (text/csv): all lines valid → all imported, else none',

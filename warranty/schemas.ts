@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateRangeIssue, inDateRange } from '../app/schemas.ts';
 import { daysBetween, isValidDateOrDateTime, parseInstant } from './calendar.ts';
 import { WarrantyCategorySchema } from './policies/index.ts';
 import { PolicyOverrideSchema } from './policy-check.ts';
@@ -14,6 +15,7 @@ export const DateOrDateTimeSchema = z
   .refine(isValidDateOrDateTime, {
     message: 'expected a date (YYYY-MM-DD) or an ISO 8601 date-time',
   })
+  .refine(inDateRange, dateRangeIssue)
   .meta({
     description: 'YYYY-MM-DD or ISO 8601 date-time; without an offset, China time (UTC+8)',
     example: '2026-03-01',

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from '../app/auth.ts';
 import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { installInputGuards } from '../app/boundary.ts';
 import { installErrorHandler } from '../app/errors.ts';
 import type { OdometerSource } from './odometer.ts';
 import { warrantyRoutes } from './routes.ts';
@@ -31,6 +32,7 @@ export async function buildTestApp(opts: { telemetry?: OdometerSource } = {}): P
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
   await app.register(warrantyRoutes, {
     prefix: '/api/v1',
     store: new SqlWarrantyStore(sql),
