@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installInputGuards } from './boundary.ts';
@@ -22,7 +22,7 @@ describe('error handler', () => {
           done();
         },
       }),
-    ),
+    ) as FastifyBaseLogger,
     disableRequestLogging: true,
   });
 

@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -35,7 +36,37 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | boolean;
   /** Extra domain plugins registered under /api/v1 (warranty, diagnostics, …). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Serve the pages' source maps (development only). */
+  webSourceMaps?: boolean;
 }
+
+/**
+ * Security headers on every answer (issue 24, finding 9), by @fastify/helmet: a content
+ * security policy that allows the pages' own scripts, styles and API calls and nothing else
+ * (no inline script or style, no framing: frame-ancestors 'none' with X-Frame-Options DENY),
+ * nosniff, no referrer, cross-origin isolation of resources. test/web-*.test.ts load every page
+ * under it in Chromium and fail on any console error (a CSP violation is one).
+ */
+const HELMET = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+};
 
 /** The HTTP API as a fastify instance; tests drive it with `inject`, main.ts binds the port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -51,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
   installInputGuards(app);
+  await app.register(helmet, HELMET);
 
   // Who may call each route, and what it addresses for tenancy (app/tenant.ts): a route that
   // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI
@@ -111,7 +143,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return doc as ReturnType<typeof jsonSchemaTransformObject>;
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // Swagger UI sets inline styles as it renders; its pages alone may (styles, never scripts).
+    transformStaticCSP: (csp: string) =>
+      csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+  });
 
   app.get(
     '/health',
@@ -242,7 +279,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   // The web pages (web/dist, built by `npm run build:web`) at /.
-  await app.register(webRoutes);
+  await app.register(webRoutes, { sourceMaps: deps.webSourceMaps ?? false });
 
   return app;
 }

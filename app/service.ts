@@ -153,6 +153,7 @@ export async function startService(
       ingestHealthy: () => ingest.healthy,
       logger: log,
       plugins: [diagnostics.routes, quality.routes],
+      webSourceMaps: config.security.webSourceMaps,
     });
     cleanup.push(() => app.close());
     await app.ready();
