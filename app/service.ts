@@ -128,6 +128,7 @@ export async function startService(
       log,
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
+      webhooks: { allowPrivate: config.security.webhookAllowPrivate },
     });
     cleanup.push(() => diagnostics.close());
 
