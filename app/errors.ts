@@ -60,6 +60,7 @@ export const AppErrors = {
     'this token acts for %s only: name %s of its own',
     403,
   ),
+  RateLimited: defineError('APP_ERR_RATE_LIMITED', 'too many wrong %s: try again in %s s', 429),
   Internal: defineError('APP_ERR_INTERNAL', 'internal error', 500),
   Unavailable: defineError('APP_ERR_UNAVAILABLE', '%s is unavailable', 503),
 };

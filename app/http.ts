@@ -15,6 +15,7 @@ import { deviceRoutes } from '../broker/routes.ts';
 import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
+import type { OwnerCodes } from '../warranty/owner-codes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import { webRoutes } from '../web/server.ts';
 import { RoleSchema, rolesOf, type Auth } from './auth.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
   /** Serve the pages' source maps (development only). */
   webSourceMaps?: boolean;
+  /** Owner verification codes (warranty/owner-codes.ts), keyed by the service's key. */
+  ownerCodes: OwnerCodes;
 }
 
 /**
@@ -273,6 +276,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         store: deps.warranty,
         auth: deps.auth,
         telemetry: deps.store,
+        ownerCodes: deps.ownerCodes,
       });
       for (const p of deps.plugins ?? []) await p(a);
     },

@@ -11,6 +11,7 @@ import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { createOwnerCodes, loadOwnerCodeKey } from '../warranty/owner-codes.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
 import { createAuth, type Auth } from './auth.ts';
 import type { Config } from './config.ts';
@@ -133,6 +134,15 @@ export async function startService(
     cleanup.push(() => diagnostics.close());
 
     const warranty = new SqlWarrantyStore(sql);
+    const ownerCodes = createOwnerCodes(
+      await loadOwnerCodeKey(config.dataDir, config.security.ownerCodeKey),
+    );
+    const rekeyed = await ownerCodes.rekeyLegacy(sql);
+    if (rekeyed)
+      log.warn(
+        { units: rekeyed },
+        'verification codes chosen by registrants, stored as plain SHA-256, are now keyed; issue new ones (POST /api/v1/units/{serial}/verification-code)',
+      );
     const quality = startQuality({
       sql,
       auth,
@@ -155,6 +165,7 @@ export async function startService(
       logger: log,
       plugins: [diagnostics.routes, quality.routes],
       webSourceMaps: config.security.webSourceMaps,
+      ownerCodes,
     });
     cleanup.push(() => app.close());
     await app.ready();

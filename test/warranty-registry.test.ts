@@ -206,16 +206,15 @@ describe('warranty registry: product models, genuine parts, the public outlet li
     ]);
     expect((await call('GET', '/api/v1/warranty/outlets')).status).toBe(400);
     // The owner's status lists the outlets of the unit's maker authorized today.
-    await call('POST', '/api/v1/warranty/units', eng, {
+    const reg = await call<{ verificationCode: string }>('POST', '/api/v1/warranty/units', eng, {
       serial: 'LIST-U1',
       category: 'tv',
       model: '55E3F',
       manufacturer: 'Midea',
       invoiceDate: chinaDate(-20),
-      verificationCode: 'CODE-1234',
     });
     const res = await fetch(`${svc.httpUrl}/api/v1/units/LIST-U1/warranty`, {
-      headers: { 'x-verification-code': 'CODE-1234' },
+      headers: { 'x-verification-code': reg.body.verificationCode },
     });
     expect(res.status).toBe(200);
     const status = (await res.json()) as { outlets: Array<{ id: string; servicePhone?: string }> };

@@ -154,7 +154,14 @@ describe('unit registry and repair records over HTTP', () => {
       headers: h,
       payload: 'serial,category,model,invoiceDate\nU1,tv,L55,2025-03-03\nU2,tv,L55,2025-03-04\n',
     });
-    expect(good.json()).toEqual({ imported: 2 });
+    // Each imported unit gets its own code, answered once, in the order of the lines.
+    expect(good.json()).toEqual({
+      imported: 2,
+      verificationCodes: [
+        { serial: 'U1', verificationCode: expect.stringMatching(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/) },
+        { serial: 'U2', verificationCode: expect.stringMatching(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/) },
+      ],
+    });
     expect(
       (await a.inject({ method: 'GET', url: '/api/v1/units/U2', headers: auth })).json(),
     ).toMatchObject({ serial: 'U2', category: 'tv' });
@@ -169,7 +176,6 @@ describe('unit registry and repair records over HTTP', () => {
       model: 'M1',
       invoiceDate: '2025-03-03',
       ownerId: 'o1',
-      verificationCode: '739104',
     };
     const created = await a.inject({
       method: 'POST',
@@ -178,7 +184,10 @@ describe('unit registry and repair records over HTTP', () => {
       payload: body,
     });
     expect(created.statusCode).toBe(201);
-    expect(created.body).not.toContain('verification');
+    // The server makes the code and shows it once; no hash is ever shown.
+    const code = created.json<{ verificationCode: string }>().verificationCode;
+    expect(code).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    expect(created.body).not.toContain('verificationCodeHash');
     await a.inject({
       method: 'POST',
       url: '/api/v1/units/PH1/repairs',
@@ -191,7 +200,8 @@ describe('unit registry and repair records over HTTP', () => {
     const byCode = await a.inject({
       method: 'GET',
       url,
-      headers: { 'x-verification-code': '739104' },
+      // Typed the way people type: lower case, no dash.
+      headers: { 'x-verification-code': code.replace('-', '').toLowerCase() },
     });
     expect(byCode.statusCode).toBe(200);
     expect(byCode.json()).toMatchObject({
@@ -213,7 +223,7 @@ describe('unit registry and repair records over HTTP', () => {
         await a.inject({
           method: 'GET',
           url: '/api/v1/units/NOPE/warranty',
-          headers: { 'x-verification-code': '739104' },
+          headers: { 'x-verification-code': code },
         })
       ).statusCode,
     ).toBe(401);

@@ -13,9 +13,15 @@ import { WarrantyErrors } from './errors.ts';
 import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 import { authorizedOn } from './outlet-routes.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
-import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
+import { CODE_LIMITS, codeLimiters, ownerOrStaff, unitReadFor } from './owner-access.ts';
+import { generateOwnerCode, type OwnerCodes } from './owner-codes.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
-import { RepairRecordBodySchema, UnitInputSchema, type UnitInput } from './repair-record-schema.ts';
+import {
+  RepairRecordBodySchema,
+  UnitInputSchema,
+  type Unit,
+  type UnitInput,
+} from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -34,6 +40,10 @@ export interface RecordRoutesOptions {
    * for days out of service (`GET /units/:serial/downtime`, `?repairDays=telemetry`).
    */
   telemetry?: OdometerSource;
+  /** Owner verification codes: generated here, stored as keyed hashes (owner-codes.ts). */
+  ownerCodes: OwnerCodes;
+  /** Wrong-code limits (default CODE_LIMITS); tests shorten the window. */
+  codeLimits?: typeof CODE_LIMITS;
 }
 
 /** A stored repair record as the API shows it (also in quality/'s order-close answer). */
@@ -63,16 +73,29 @@ const VerificationSchema = z
   .meta({ id: 'WarrantyChainVerification' });
 
 /** Units as the API shows them: never the verification-code hash. */
-const UnitOutSchema = UnitInputSchema.omit({ verificationCodeHash: true }).meta({
-  id: 'WarrantyUnit',
-});
-const UnitBodySchema = UnitInputSchema.extend({
-  verificationCode: z
-    .string()
-    .min(6)
-    .max(64)
+const UnitOutSchema = UnitInputSchema.meta({ id: 'WarrantyUnit' });
+const CodeSchema = z
+  .string()
+  .describe(
+    'the verification code to print on the 三包凭证 (50 random bits): shown only in this answer; only its keyed hash is stored',
+  );
+/** A field a client may no longer send: the server makes verification codes (issue 24). */
+const refusedField = (why: string) =>
+  z
+    .unknown()
     .optional()
-    .describe('printed on the 三包凭证; only its hash is stored'),
+    .refine((v) => v === undefined, why)
+    .describe(`refused: ${why}`);
+const UnitBodySchema = UnitInputSchema.extend({
+  verificationCode: refusedField(
+    'the server generates verification codes (the answer carries it): a client may not choose one',
+  ),
+  verificationCodeHash: refusedField(
+    'the server generates verification codes and keeps their keyed hash: a client may not send one',
+  ),
+});
+const RegisteredUnitSchema = UnitOutSchema.extend({ verificationCode: CodeSchema }).meta({
+  id: 'WarrantyRegisteredUnit',
 });
 
 const DaysSourceSchema = z.enum(['records', 'telemetry']);
@@ -129,8 +152,15 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app,
-  { store, auth, now = () => new Date(), telemetry },
+  { store, auth, now = () => new Date(), telemetry, ownerCodes, codeLimits },
 ) => {
+  const limits = await codeLimiters(app, codeLimits);
+  /** A unit with a new code: the code for the answer, its hash for the store. */
+  const withCode = <U extends UnitInput>(u: U) => {
+    const code = generateOwnerCode();
+    return { code, unit: { ...u, verificationCodeHash: ownerCodes.hash(code) } };
+  };
+  const out = ({ verificationCodeHash: _h, ...u }: Unit) => u;
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
   const unitOr404 = async (serial: string) => {
@@ -158,15 +188,14 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         tags: ['warranty'],
         summary: 'Register a unit',
         body: UnitBodySchema,
-        response: { 201: UnitOutSchema, 409: ErrorEnvelope, ...errors },
+        response: { 201: RegisteredUnitSchema, 409: ErrorEnvelope, ...errors },
       },
     },
     async (req, reply) => {
-      const { verificationCode, ...unit } = req.body;
-      const input = verificationCode
-        ? { ...unit, verificationCodeHash: sha256Hex(verificationCode) }
-        : unit;
-      return reply.status(201).send(await store.registerUnit(await oneMaker(input)));
+      const { verificationCode: _c, verificationCodeHash: _h, ...input } = req.body;
+      const { code, unit } = withCode(await oneMaker(input));
+      const stored = await store.registerUnit(unit);
+      return reply.status(201).send({ ...out(stored), verificationCode: code });
     },
   );
 
@@ -191,7 +220,16 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         summary: 'Bulk import units from CSV (text/csv): all lines valid → all imported, else none',
         consumes: ['text/csv'],
         body: z.string(),
-        response: { 201: z.object({ imported: z.number().int() }), 409: ErrorEnvelope, ...errors },
+        response: {
+          201: z.object({
+            imported: z.number().int(),
+            verificationCodes: z
+              .array(z.object({ serial: z.string(), verificationCode: CodeSchema }))
+              .describe('one per unit, in the order of the lines: shown only in this answer'),
+          }),
+          409: ErrorEnvelope,
+          ...errors,
+        },
       },
     },
     async (req, reply) => {
@@ -204,9 +242,39 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       }
       const claimed = [];
       for (const u of r.units)
-        claimed.push(await oneMaker(await auth.tenancy.claim(req, UNIT_CLAIM, u)));
-      const units = await store.registerUnits(claimed);
-      return reply.status(201).send({ imported: units.length });
+        claimed.push(withCode(await oneMaker(await auth.tenancy.claim(req, UNIT_CLAIM, u))));
+      const units = await store.registerUnits(claimed.map((c) => c.unit));
+      return reply.status(201).send({
+        imported: units.length,
+        verificationCodes: claimed.map((c) => ({
+          serial: c.unit.serial,
+          verificationCode: c.code,
+        })),
+      });
+    },
+  );
+
+  app.post(
+    '/units/:serial/verification-code',
+    {
+      preHandler: staff,
+      config: { tenant: oneUnit },
+      schema: {
+        tags: ['warranty'],
+        summary:
+          'Issue a new verification code for a unit (a lost card, or a code from before server-made codes); the old one stops working',
+        params: SerialParams,
+        response: {
+          201: z.object({ serial: z.string(), verificationCode: CodeSchema }),
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const code = generateOwnerCode();
+      if (!(await store.setVerificationCodeHash(req.params.serial, ownerCodes.hash(code))))
+        throw new WarrantyErrors.UnknownUnit(req.params.serial);
+      return reply.status(201).send({ serial: req.params.serial, verificationCode: code });
     },
   );
 
@@ -221,7 +289,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         response: { 200: UnitOutSchema, ...errors },
       },
     },
-    async (req) => unitOr404(req.params.serial),
+    async (req) => out(await unitOr404(req.params.serial)),
   );
 
   app.post(
@@ -301,7 +369,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app.get(
     '/units/:serial/warranty',
     {
-      preHandler: ownerOrStaff(auth, store),
+      preHandler: ownerOrStaff(auth, store, ownerCodes, limits),
       config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],

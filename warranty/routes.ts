@@ -36,10 +36,15 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
     async (req) => evaluateEligibility(resolvePolicy(req.body), req.body.facts),
   );
   if (opts.store && opts.auth) {
+    if (!opts.ownerCodes) throw new Error('warranty routes with a store need ownerCodes');
     defineWarrantyResources(opts.auth.tenancy, opts.store);
     const deps = { store: opts.store, auth: opts.auth, ...(opts.now ? { now: opts.now } : {}) };
-    const withTelemetry = { ...deps, ...(opts.telemetry ? { telemetry: opts.telemetry } : {}) };
-    await app.register(recordRoutes, withTelemetry);
+    await app.register(recordRoutes, {
+      ...deps,
+      ownerCodes: opts.ownerCodes,
+      ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+      ...(opts.codeLimits ? { codeLimits: opts.codeLimits } : {}),
+    });
     await app.register(outletRoutes, deps);
     await app.register(registryRoutes, deps);
   }

@@ -5,6 +5,7 @@ import { migrate, openPglite, type Sql } from '../app/db.ts';
 import { installInputGuards } from '../app/boundary.ts';
 import { installErrorHandler } from '../app/errors.ts';
 import type { OdometerSource } from './odometer.ts';
+import { createOwnerCodes } from './owner-codes.ts';
 import { warrantyRoutes } from './routes.ts';
 import { SqlWarrantyStore } from './stores/sql.ts';
 
@@ -37,6 +38,7 @@ export async function buildTestApp(opts: { telemetry?: OdometerSource } = {}): P
     prefix: '/api/v1',
     store: new SqlWarrantyStore(sql),
     auth,
+    ownerCodes: createOwnerCodes('test-owner-code-key-0123456789abcdef'),
     now: () => new Date('2025-07-01T02:00:00Z'),
     ...opts,
   });

@@ -63,6 +63,15 @@ export function describeWarrantyStoreContract(
       expect(await store.getUnit('no-such-serial')).toBeUndefined();
     });
 
+    it('stores a verification-code hash and replaces it when a new code is issued', async () => {
+      const s = serial();
+      await store.registerUnit({ ...unit(s), verificationCodeHash: `h1:${'a'.repeat(64)}` });
+      expect((await store.getUnit(s))?.verificationCodeHash).toBe(`h1:${'a'.repeat(64)}`);
+      expect(await store.setVerificationCodeHash(s, `h1:${'b'.repeat(64)}`)).toBe(true);
+      expect((await store.getUnit(s))?.verificationCodeHash).toBe(`h1:${'b'.repeat(64)}`);
+      expect(await store.setVerificationCodeHash('no-such-serial', 'h1:x')).toBe(false);
+    });
+
     it('keeps production facts (batch, date, component suppliers) for analytics', async () => {
       const s = serial();
       const u: UnitInput = {

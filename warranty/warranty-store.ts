@@ -10,7 +10,6 @@ import type {
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
-  UnitInput,
 } from './repair-record-schema.ts';
 
 /**
@@ -20,9 +19,11 @@ import type {
  */
 export interface WarrantyStore {
   /** Registers a unit; WARRANTY_ERR_UNIT_EXISTS when the serial is taken. */
-  registerUnit(unit: UnitInput): Promise<Unit>;
+  registerUnit(unit: Unit): Promise<Unit>;
   /** Registers all units or none (bulk import): WARRANTY_ERR_UNIT_EXISTS names the first taken serial. */
-  registerUnits(units: readonly UnitInput[]): Promise<Unit[]>;
+  registerUnits(units: readonly Unit[]): Promise<Unit[]>;
+  /** Replaces a unit's verification-code hash (a new code issued); false for an unknown serial. */
+  setVerificationCodeHash(serial: string, hash: string): Promise<boolean>;
   getUnit(serial: string): Promise<Unit | undefined>;
   /** Units linked to a telemetry device (normally one; an exchanged unit's successor too). */
   unitsByDevice(deviceId: string): Promise<Unit[]>;

@@ -5,7 +5,6 @@ import type {
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
-  UnitInput,
 } from '../repair-record-schema.ts';
 import {
   phoneDigits,
@@ -27,14 +26,21 @@ export class MemoryWarrantyStore implements WarrantyStore {
   private readonly outlets = new Map<string, Outlet>();
   private readonly technicians = new Map<string, Technician>();
 
-  async registerUnit(unit: UnitInput): Promise<Unit> {
+  async registerUnit(unit: Unit): Promise<Unit> {
     if (this.units.has(unit.serial)) throw new WarrantyErrors.UnitExists(unit.serial);
     this.units.set(unit.serial, structuredClone(unit));
     this.records.set(unit.serial, []);
     return structuredClone(unit);
   }
 
-  async registerUnits(units: readonly UnitInput[]): Promise<Unit[]> {
+  async setVerificationCodeHash(serial: string, hash: string): Promise<boolean> {
+    const u = this.units.get(serial);
+    if (!u) return false;
+    u.verificationCodeHash = hash;
+    return true;
+  }
+
+  async registerUnits(units: readonly Unit[]): Promise<Unit[]> {
     const seen = new Set<string>();
     for (const u of units) {
       if (this.units.has(u.serial) || seen.has(u.serial))

@@ -6,7 +6,6 @@ import type {
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
-  UnitInput,
 } from '../repair-record-schema.ts';
 import type {
   GenuinePart,
@@ -104,7 +103,7 @@ const toRecord = (r: RecordRow): StoredRepairRecord => ({
 export class SqlWarrantyStore implements WarrantyStore {
   constructor(private readonly sql: Sql) {}
 
-  async registerUnit(unit: UnitInput): Promise<Unit> {
+  async registerUnit(unit: Unit): Promise<Unit> {
     const values = UNIT_COLUMNS.map(([, key]) =>
       key === 'components' && unit.components
         ? JSON.stringify(unit.components)
@@ -121,7 +120,15 @@ export class SqlWarrantyStore implements WarrantyStore {
     return toUnit(row);
   }
 
-  async registerUnits(units: readonly UnitInput[]): Promise<Unit[]> {
+  async setVerificationCodeHash(serial: string, hash: string): Promise<boolean> {
+    const r = await this.sql.query(
+      'UPDATE warranty_units SET verification_code_hash = $2 WHERE serial = $1 RETURNING serial',
+      [serial, hash],
+    );
+    return r.rows.length > 0;
+  }
+
+  async registerUnits(units: readonly Unit[]): Promise<Unit[]> {
     return this.sql.transaction(async (tx) => {
       const inner = new SqlWarrantyStore(tx);
       const out: Unit[] = [];

@@ -409,6 +409,7 @@ function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     // Wrong code and unknown serial get the same answer from the API, on purpose.
     if (err.status === 401 || err.status === 403 || err.status === 404) return t('wrongCode');
+    if (err.status === 429) return t('tooManyTries');
     return `${t('requestFailed')} (${err.status}): ${err.message}`;
   }
   return t('networkError');
