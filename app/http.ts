@@ -41,6 +41,8 @@ export interface AppDeps {
   webSourceMaps?: boolean;
   /** Owner verification codes (warranty/owner-codes.ts), keyed by the service's key. */
   ownerCodes: OwnerCodes;
+  /** Copies of repair-record links kept elsewhere (quality's orders), for chain verification. */
+  chainLinks?: (serial: string) => Promise<Array<{ seq: number; hash: string; source: string }>>;
 }
 
 /**
@@ -277,6 +279,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         auth: deps.auth,
         telemetry: deps.store,
         ownerCodes: deps.ownerCodes,
+        ...(deps.chainLinks ? { chainLinks: deps.chainLinks } : {}),
       });
       for (const p of deps.plugins ?? []) await p(a);
     },

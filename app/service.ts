@@ -166,6 +166,7 @@ export async function startService(
       plugins: [diagnostics.routes, quality.routes],
       webSourceMaps: config.security.webSourceMaps,
       ownerCodes,
+      chainLinks: (serial) => quality.orders.links(serial),
     });
     cleanup.push(() => app.close());
     await app.ready();

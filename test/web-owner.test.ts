@@ -29,6 +29,7 @@ interface Status {
   counters: unknown[];
   amountOwedCNY: number | null;
   outlets: Array<{ id: string; servicePhone?: string }>;
+  records: { count: number; head: string };
 }
 
 /** Civil date `days` from today in China (三包 dates are China civil dates). */
@@ -180,6 +181,11 @@ describeWithService(
         expect(await row.textContent()).toContain(r.reportedFault);
       }
       expect(await page.locator('#counters-h + ul > li').count()).toBe(status.counters.length);
+      // The records' seal to keep with the receipt (issue 24): the API's count and head.
+      expect(status.records.count).toBe(status.history.length);
+      expect(await page.locator('#records-seal code').textContent()).toBe(
+        `${status.records.count}:${status.records.head}`,
+      );
       // Where to take it: the maker's authorized outlets, the phone number a tap away.
       expect(status.outlets.map((o) => o.id)).toEqual([OUTLET.id]);
       const outlet = page.locator('#authorized-outlets-list > li');

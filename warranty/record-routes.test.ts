@@ -72,6 +72,8 @@ describe('unit registry and repair records over HTTP', () => {
     expect(bad.json()).toEqual({
       ok: false,
       count: 3,
+      anchor: { count: 3, head: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      linksChecked: 0,
       firstBroken: { seq: 2, reason: 'hash_mismatch' },
     });
   });

@@ -14,11 +14,13 @@ import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 import { authorizedOn } from './outlet-routes.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { CODE_LIMITS, codeLimiters, ownerOrStaff, unitReadFor } from './owner-access.ts';
+import { GENESIS_HASH } from './hash-chain.ts';
 import { generateOwnerCode, type OwnerCodes } from './owner-codes.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
 import {
   RepairRecordBodySchema,
   UnitInputSchema,
+  type LinkAnchor,
   type Unit,
   type UnitInput,
 } from './repair-record-schema.ts';
@@ -44,6 +46,8 @@ export interface RecordRoutesOptions {
   ownerCodes: OwnerCodes;
   /** Wrong-code limits (default CODE_LIMITS); tests shorten the window. */
   codeLimits?: typeof CODE_LIMITS;
+  /** Other copies of a unit's links (the repair orders that closed with them), for verify. */
+  chainLinks?: (serial: string) => Promise<LinkAnchor[]>;
 }
 
 /** A stored repair record as the API shows it (also in quality/'s order-close answer). */
@@ -58,19 +62,47 @@ export const StoredRecordSchema = z
   })
   .meta({ id: 'WarrantyRepairRecord' });
 
+const AnchorSchema = z
+  .object({
+    count: z.number().int().describe('records in the chain'),
+    head: z.string().describe('hash of the last record (64 zeros for none)'),
+  })
+  .meta({ id: 'WarrantyChainAnchor' });
 const VerificationSchema = z
   .object({
     ok: z.boolean(),
-    count: z.number().int(),
+    count: z.number().int().describe('records found'),
     head: z.string().optional(),
+    anchor: AnchorSchema.describe('head and count kept on the unit, outside the records'),
+    linksChecked: z
+      .number()
+      .int()
+      .describe('other copies of links compared: repair orders, the receipt given'),
     firstBroken: z
       .object({
         seq: z.number().int(),
-        reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'missing_record']),
+        reason: z.enum([
+          'hash_mismatch',
+          'prev_hash_mismatch',
+          'missing_record',
+          'anchor_mismatch',
+        ]),
+        source: z
+          .string()
+          .optional()
+          .describe('the copy that disagrees: unit, receipt, repair order <id>'),
       })
       .optional(),
   })
   .meta({ id: 'WarrantyChainVerification' });
+/** `count:head` as printed on an owner's receipt. */
+const ReceiptSchema = z
+  .string()
+  .regex(/^\d{1,6}:[0-9a-f]{64}$/, 'count:head, as printed on the receipt')
+  .transform((s) => {
+    const [count, head] = s.split(':') as [string, string];
+    return { seq: Number(count), hash: head, source: 'receipt' };
+  });
 
 /** Units as the API shows them: never the verification-code hash. */
 const UnitOutSchema = UnitInputSchema.meta({ id: 'WarrantyUnit' });
@@ -102,6 +134,9 @@ const DaysSourceSchema = z.enum(['records', 'telemetry']);
 const UnitStatusSchema = EvaluationSchema.extend({
   unit: z.object({ serial: z.string(), category: z.string(), model: z.string() }),
   repairDaysSource: DaysSourceSchema.describe('the source asked for (`repairDays`)'),
+  records: AnchorSchema.describe(
+    "the seal of the unit's repair records, to print on the owner's receipt: a later check (GET /units/{serial}/repairs/verify?receipt=count:head) shows whether any of them was changed or removed",
+  ),
   history: z.array(
     z.object({
       seq: z.number().int(),
@@ -152,7 +187,7 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app,
-  { store, auth, now = () => new Date(), telemetry, ownerCodes, codeLimits },
+  { store, auth, now = () => new Date(), telemetry, ownerCodes, codeLimits, chainLinks },
 ) => {
   const limits = await codeLimiters(app, codeLimits);
   /** A unit with a new code: the code for the answer, its hash for the store. */
@@ -356,13 +391,23 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
-        summary: 'Re-check the repair-record hash chain; names the first broken link',
+        summary:
+          "Re-check the repair-record hash chain against the unit's anchor, its repair orders and a receipt; names the first broken link",
         params: SerialParams,
+        querystring: z.object({
+          receipt: ReceiptSchema.optional().describe(
+            'count:head from the owner’s receipt: record `count` must still have hash `head`',
+          ),
+        }),
         response: { 200: VerificationSchema, ...errors },
       },
     },
     async (req) => {
-      return store.verifyRepairs(req.params.serial);
+      const links = [
+        ...((await chainLinks?.(req.params.serial)) ?? []),
+        ...(req.query.receipt ? [req.query.receipt] : []),
+      ];
+      return store.verifyRepairs(req.params.serial, links);
     },
   );
 
@@ -445,6 +490,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         repairDaysSource: req.query.repairDays,
         history,
         outlets,
+        records: (await store.chainAnchor(unit.serial)) ?? { count: 0, head: GENESIS_HASH },
       };
     },
   );

@@ -142,13 +142,31 @@ export interface StoredRepairRecord {
   hash: string;
 }
 
+/**
+ * The head and length of a unit's chain as kept outside the records table (on the unit; a
+ * repair order keeps the hash of the record it closed with; an owner's receipt prints both).
+ */
+export interface ChainAnchor {
+  count: number;
+  head: string;
+}
+
+/** Another copy of one link: the hash record `seq` had when `source` (an order, a receipt) saw it. */
+export interface LinkAnchor {
+  seq: number;
+  hash: string;
+  source: string;
+}
+
+export type BrokenReason =
+  'hash_mismatch' | 'prev_hash_mismatch' | 'missing_record' | 'anchor_mismatch';
+
 export type ChainVerification =
-  | { ok: true; count: number; head: string }
+  | { ok: true; count: number; head: string; anchor: ChainAnchor; linksChecked: number }
   | {
       ok: false;
       count: number;
-      firstBroken: {
-        seq: number;
-        reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'missing_record';
-      };
+      anchor: ChainAnchor;
+      linksChecked: number;
+      firstBroken: { seq: number; reason: BrokenReason; source?: string };
     };

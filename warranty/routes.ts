@@ -44,6 +44,7 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
       ownerCodes: opts.ownerCodes,
       ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
       ...(opts.codeLimits ? { codeLimits: opts.codeLimits } : {}),
+      ...(opts.chainLinks ? { chainLinks: opts.chainLinks } : {}),
     });
     await app.register(outletRoutes, deps);
     await app.register(registryRoutes, deps);

@@ -208,7 +208,25 @@ export function describeWarrantyStoreContract(
       expect(b.prevHash).toBe(a.hash);
       expect(c.prevHash).toBe(b.hash);
       expect(await store.listRepairs(s)).toEqual([a, b, c]);
-      expect(await store.verifyRepairs(s)).toEqual({ ok: true, count: 3, head: c.hash });
+      expect(await store.verifyRepairs(s)).toEqual({
+        ok: true,
+        count: 3,
+        head: c.hash,
+        anchor: { count: 3, head: c.hash },
+        linksChecked: 0,
+      });
+      expect(await store.chainAnchor(s)).toEqual({ count: 3, head: c.hash });
+      expect(await store.chainAnchor('no-such-serial')).toBeUndefined();
+      // Another copy of a link (a repair order, a receipt) is compared too.
+      expect(
+        await store.verifyRepairs(s, [{ seq: 2, hash: b.hash, source: 'receipt' }]),
+      ).toMatchObject({ ok: true, linksChecked: 1 });
+      expect(
+        await store.verifyRepairs(s, [{ seq: 2, hash: a.hash, source: 'receipt' }]),
+      ).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 2, reason: 'anchor_mismatch', source: 'receipt' },
+      });
     });
 
     it('keeps one chain per unit', async () => {

@@ -1,7 +1,9 @@
 import { WarrantyErrors } from '../errors.ts';
-import { chainRecord, verifyChain } from '../hash-chain.ts';
+import { chainRecord, GENESIS_HASH, verifyChain } from '../hash-chain.ts';
 import type {
+  ChainAnchor,
   ChainVerification,
+  LinkAnchor,
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
@@ -83,8 +85,19 @@ export class MemoryWarrantyStore implements WarrantyStore {
     return structuredClone(this.records.get(serial) ?? []);
   }
 
-  async verifyRepairs(serial: string): Promise<ChainVerification> {
-    return verifyChain(await this.listRepairs(serial));
+  async chainAnchor(serial: string): Promise<ChainAnchor | undefined> {
+    const chain = this.records.get(serial);
+    if (!chain) return undefined;
+    const last = chain.at(-1);
+    return { count: last?.seq ?? 0, head: last?.hash ?? GENESIS_HASH };
+  }
+
+  async verifyRepairs(
+    serial: string,
+    links: readonly LinkAnchor[] = [],
+  ): Promise<ChainVerification> {
+    const records = await this.listRepairs(serial);
+    return verifyChain(records, (await this.chainAnchor(serial))!, links);
   }
 
   async saveOutlet(outlet: Outlet): Promise<Outlet> {

@@ -75,6 +75,8 @@ const en = {
   warnings: 'Warnings',
   history: 'Repair history',
   noHistory: 'No repairs recorded.',
+  recordsSeal:
+    'Seal of these records (keep it: a later check shows whether any record was changed or removed)',
   authorizedOutlets: 'Authorized outlets today',
   droppedOff: 'Dropped off',
   handedBack: 'Handed back',
@@ -333,6 +335,7 @@ const zh: Record<Key, string> = {
   warnings: '提示',
   history: '维修记录',
   noHistory: '暂无维修记录。',
+  recordsSeal: '维修记录校验码（请保存：日后可据此核验记录是否被改动或删除）',
   authorizedOutlets: '今日有效的授权维修网点',
   droppedOff: '送修时间',
   handedBack: '交付时间',

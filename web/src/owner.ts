@@ -34,6 +34,8 @@ export type UnitStatus = Evaluation & {
   }>;
   /** The maker's outlets authorized today, with their official phone numbers. */
   outlets?: Array<{ id: string; name: string; address?: string; servicePhone?: string }>;
+  /** The seal of the repair records (count and head of the hash chain), to print on a receipt. */
+  records?: { count: number; head: string };
 };
 
 /** `WarrantyOutletVerification` in /docs. */
@@ -235,8 +237,23 @@ function textList(
   );
 }
 
+/**
+ * The records' seal (issue 24): what the owner keeps (prints, photographs) so that a later
+ * check shows whether any record was changed or removed since.
+ */
+function seal(s: UnitStatus): HTMLElement | null {
+  if (!s.records) return null;
+  return h(
+    'p',
+    { id: 'records-seal', class: 'muted seal' },
+    `${t('recordsSeal')}: `,
+    h('code', {}, `${s.records.count}:${s.records.head}`),
+  );
+}
+
 function history(s: UnitStatus): HTMLElement {
-  if (s.history.length === 0) return section('history', 'history', h('p', {}, t('noHistory')));
+  if (s.history.length === 0)
+    return section('history', 'history', h('p', {}, t('noHistory')), seal(s));
   const cols: Key[] = [
     'droppedOff',
     'handedBack',
@@ -279,6 +296,7 @@ function history(s: UnitStatus): HTMLElement {
         ),
       ),
     ),
+    seal(s),
   );
 }
 
