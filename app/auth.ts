@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import { z } from 'zod';
 import { BrokerErrors } from '../broker/errors.ts';
 import { generateSecret, sha256 } from '../broker/secrets.ts';
@@ -63,17 +68,27 @@ export interface Auth {
   ensureAdmin(configured?: string): Promise<string | undefined>;
 }
 
-/** A role check: a preHandler that knows the roles it admits. */
-export type RoleCheck = preHandlerAsyncHookHandler & { readonly roles: readonly Role[] };
+/**
+ * A role check: a preHandler that knows the roles it admits. Its `authenticate` part (token and
+ * role only) can run first, at onRequest, so a request without a valid token is answered 401
+ * before its body is parsed or validated (app/http.ts does that for every route).
+ */
+export type RoleCheck = preHandlerAsyncHookHandler & {
+  readonly roles: readonly Role[];
+  readonly authenticate: onRequestAsyncHookHandler;
+};
+
+/** The role check among a route's preHandler(s), if it has one. */
+export function roleCheckOf(preHandler: unknown): Partial<RoleCheck> | undefined {
+  const list = Array.isArray(preHandler) ? preHandler : [preHandler];
+  return list.find((h) => (h as Partial<RoleCheck> | undefined)?.roles) as
+    | Partial<RoleCheck>
+    | undefined;
+}
 
 /** The roles a preHandler (or one of an array of them) admits, when it is a role check. */
 export function rolesOf(preHandler: unknown): readonly Role[] | undefined {
-  const list = Array.isArray(preHandler) ? preHandler : [preHandler];
-  for (const h of list) {
-    const roles = (h as Partial<RoleCheck> | undefined)?.roles;
-    if (roles) return roles;
-  }
-  return undefined;
+  return roleCheckOf(preHandler)?.roles;
 }
 
 export function createAuth(sql: Sql): Auth {
@@ -130,7 +145,9 @@ export function createAuth(sql: Sql): Auth {
       return r ? { tokenId: r.id, role: r.role, subject: r.subject } : undefined;
     },
     require(...roles) {
-      const check = async (req: FastifyRequest, _reply: FastifyReply) => {
+      /** Token and role: needs nothing but the headers and the route. */
+      const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
+        if (req.principal) return;
         const header = req.headers.authorization;
         const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
         const principal = m?.[1] ? await auth.verify(m[1]) : undefined;
@@ -142,9 +159,15 @@ export function createAuth(sql: Sql): Auth {
           );
         }
         req.principal = principal;
+      };
+      const check = async (req: FastifyRequest, reply: FastifyReply) => {
+        await authenticate(req, reply);
         await tenancy.enforce(req);
       };
-      return Object.assign(check, { roles: ['admin', ...roles] as const }) as RoleCheck;
+      return Object.assign(check, {
+        roles: [...new Set(['admin', ...roles] as const)],
+        authenticate,
+      }) as RoleCheck;
     },
     async ensureAdmin(configured) {
       if (configured) {

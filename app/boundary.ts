@@ -94,9 +94,35 @@ export function strictUtf8(buf: Buffer, what = 'body'): string {
   }
 }
 
+/**
+ * Query values whose percent-encoding is not UTF-8 (`%ED%A0%80`, `%FF`): the query parser keeps
+ * them undecoded, as if the client had meant the literal text; they are refused instead.
+ */
+function badQueryEncoding(url: string): Array<{ path: string; message: string }> {
+  const q = url.indexOf('?');
+  if (q < 0) return [];
+  const out: Array<{ path: string; message: string }> = [];
+  for (const pair of url.slice(q + 1).split('&')) {
+    const [name = '', value = ''] = pair.split('=', 2);
+    for (const part of [name, value]) {
+      try {
+        decodeURIComponent(part.replace(/\+/g, ' '));
+      } catch {
+        out.push({
+          path: `querystring.${name}`,
+          message: 'not valid UTF-8 percent-encoding',
+        });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 function checkRequest(req: FastifyRequest): void {
   const max = req.routeOptions.config?.maxStringLength ?? MAX_STRING_LENGTH;
   const problems = [
+    ...badQueryEncoding(req.url),
     ...findBadText(req.params, 'params', max),
     ...findBadText(req.query, 'querystring', max),
     ...findBadText(req.body, 'body', max),

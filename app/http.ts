@@ -18,7 +18,7 @@ import { warrantyRoutes } from '../warranty/routes.ts';
 import type { OwnerCodes } from '../warranty/owner-codes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import { webRoutes } from '../web/server.ts';
-import { RoleSchema, rolesOf, type Auth } from './auth.ts';
+import { RoleSchema, roleCheckOf, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
 import { installInputGuards } from './boundary.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
@@ -95,8 +95,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const access = new Map<string, { roles: readonly string[]; tenant: string | undefined }>();
   const rules: TenantRule[] = [];
   app.addHook('onRoute', (r) => {
-    const roles = rolesOf(r.preHandler);
+    const check = roleCheckOf(r.preHandler);
+    const roles = check?.roles;
     if (!roles) return;
+    // Token and role first: without a valid token nothing of the request is parsed or checked.
+    if (check.authenticate)
+      r.onRequest = [...[r.onRequest ?? []].flat(), check.authenticate] as typeof r.onRequest;
     const tenant = r.config?.tenant;
     if (roles.includes('manufacturer') && !tenant)
       throw new Error(
