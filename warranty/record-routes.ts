@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { strictUtf8 } from '../app/boundary.ts';
-import type { BodyRule } from '../app/tenant.ts';
-import { ErrorEnvelope, withDetails } from '../app/errors.ts';
+import { ErrorEnvelope } from '../app/errors.ts';
 import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
-import { importUnitsCsv } from './csv-import.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
@@ -15,20 +12,14 @@ import { authorizedOn } from './outlet-routes.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { CODE_LIMITS, codeLimiters, ownerOrStaff, unitReadFor } from './owner-access.ts';
 import { GENESIS_HASH } from './hash-chain.ts';
-import { generateOwnerCode, type OwnerCodes } from './owner-codes.ts';
+import type { OwnerCodes } from './owner-codes.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
-import {
-  RepairRecordBodySchema,
-  UnitInputSchema,
-  type LinkAnchor,
-  type Unit,
-  type UnitInput,
-} from './repair-record-schema.ts';
+import { RepairRecordBodySchema, type LinkAnchor } from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
 /**
- * Registry and repair-record routes (issue 5): units, append-only repair records, chain
+ * Repair-record routes (issue 5): a unit's append-only repair records, chain
  * verification, and the warranty status of a registered unit. Registered by `warrantyRoutes`
  * when it is given a store and an auth service.
  */
@@ -104,32 +95,6 @@ const ReceiptSchema = z
     return { seq: Number(count), hash: head, source: 'receipt' };
   });
 
-/** Units as the API shows them: never the verification-code hash. */
-const UnitOutSchema = UnitInputSchema.meta({ id: 'WarrantyUnit' });
-const CodeSchema = z
-  .string()
-  .describe(
-    'the verification code to print on the 三包凭证 (50 random bits): shown only in this answer; only its keyed hash is stored',
-  );
-/** A field a client may no longer send: the server makes verification codes (issue 24). */
-const refusedField = (why: string) =>
-  z
-    .unknown()
-    .optional()
-    .refine((v) => v === undefined, why)
-    .describe(`refused: ${why}`);
-const UnitBodySchema = UnitInputSchema.extend({
-  verificationCode: refusedField(
-    'the server generates verification codes (the answer carries it): a client may not choose one',
-  ),
-  verificationCodeHash: refusedField(
-    'the server generates verification codes and keeps their keyed hash: a client may not send one',
-  ),
-});
-const RegisteredUnitSchema = UnitOutSchema.extend({ verificationCode: CodeSchema }).meta({
-  id: 'WarrantyRegisteredUnit',
-});
-
 const DaysSourceSchema = z.enum(['records', 'telemetry']);
 const UnitStatusSchema = EvaluationSchema.extend({
   unit: z.object({ serial: z.string(), category: z.string(), model: z.string() }),
@@ -166,23 +131,6 @@ const UnitStatusSchema = EvaluationSchema.extend({
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
 /** A unit of another maker is unknown to a confined token (app/tenant.ts). */
 const oneUnit = { params: { serial: 'unit' } };
-/**
- * What a registration may claim: a confined manufacturer token registers its own units only
- * (the manufacturer is filled in), and links only a device already in its fleet, never an
- * unlinked or unknown one (else a maker could pull any device, its telemetry and alerts, into
- * its scope). Devices join a confined maker's fleet when an admin or engineer links them.
- */
-const UNIT_CLAIM: BodyRule = {
-  stamp: 'manufacturer',
-  body: [
-    { resource: 'unit', key: (b) => String(b.serial), mode: 'upsert' },
-    {
-      resource: 'device',
-      key: (b) => (typeof b.deviceId === 'string' ? b.deviceId : undefined),
-      mode: 'link',
-    },
-  ],
-};
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
@@ -190,12 +138,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   { store, auth, now = () => new Date(), telemetry, ownerCodes, codeLimits, chainLinks },
 ) => {
   const limits = await codeLimiters(app, codeLimits);
-  /** A unit with a new code: the code for the answer, its hash for the store. */
-  const withCode = <U extends UnitInput>(u: U) => {
-    const code = generateOwnerCode();
-    return { code, unit: { ...u, verificationCodeHash: ownerCodes.hash(code) } };
-  };
-  const out = ({ verificationCodeHash: _h, ...u }: Unit) => u;
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
   const unitOr404 = async (serial: string) => {
@@ -203,130 +145,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
     return u;
   };
-  /** A device belongs to the units of one manufacturer, whoever links it. */
-  const oneMaker = async <U extends UnitInput>(owned: U): Promise<U> => {
-    if (owned.deviceId !== undefined) {
-      const other = (await store.unitsByDevice(owned.deviceId)).find(
-        (u) => u.manufacturer !== owned.manufacturer,
-      );
-      if (other) throw new WarrantyErrors.DeviceLinked(owned.deviceId, other.manufacturer ?? '—');
-    }
-    return owned;
-  };
-
-  app.post(
-    '/warranty/units',
-    {
-      preHandler: staff,
-      config: { tenant: UNIT_CLAIM },
-      schema: {
-        tags: ['warranty'],
-        summary: 'Register a unit',
-        body: UnitBodySchema,
-        response: { 201: RegisteredUnitSchema, 409: ErrorEnvelope, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const { verificationCode: _c, verificationCodeHash: _h, ...input } = req.body;
-      const { code, unit } = withCode(await oneMaker(input));
-      const stored = await store.registerUnit(unit);
-      return reply.status(201).send({ ...out(stored), verificationCode: code });
-    },
-  );
-
-  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => {
-    try {
-      done(null, strictUtf8(body as Buffer));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
-  app.post(
-    '/warranty/units/import',
-    {
-      preHandler: staff,
-      config: {
-        tenant: { scoped: 'each line is claimed as POST /warranty/units claims a unit' },
-        // The body is one document: the whole CSV is a single string.
-        maxStringLength: 10 * 1024 * 1024,
-      },
-      schema: {
-        tags: ['warranty'],
-        summary: 'Bulk import units from CSV (text/csv): all lines valid → all imported, else none',
-        consumes: ['text/csv'],
-        body: z.string(),
-        response: {
-          201: z.object({
-            imported: z.number().int(),
-            verificationCodes: z
-              .array(z.object({ serial: z.string(), verificationCode: CodeSchema }))
-              .describe('one per unit, in the order of the lines: shown only in this answer'),
-          }),
-          409: ErrorEnvelope,
-          ...errors,
-        },
-      },
-    },
-    async (req, reply) => {
-      const r = importUnitsCsv(req.body);
-      if (!r.ok) {
-        const err = new WarrantyErrors.CsvInvalid(
-          `${r.errors.length} problem(s), first on line ${r.errors[0]?.line}`,
-        );
-        throw withDetails(err, r.errors);
-      }
-      const claimed = [];
-      for (const u of r.units)
-        claimed.push(withCode(await oneMaker(await auth.tenancy.claim(req, UNIT_CLAIM, u))));
-      const units = await store.registerUnits(claimed.map((c) => c.unit));
-      return reply.status(201).send({
-        imported: units.length,
-        verificationCodes: claimed.map((c) => ({
-          serial: c.unit.serial,
-          verificationCode: c.code,
-        })),
-      });
-    },
-  );
-
-  app.post(
-    '/units/:serial/verification-code',
-    {
-      preHandler: staff,
-      config: { tenant: oneUnit },
-      schema: {
-        tags: ['warranty'],
-        summary:
-          'Issue a new verification code for a unit (a lost card, or a code from before server-made codes); the old one stops working',
-        params: SerialParams,
-        response: {
-          201: z.object({ serial: z.string(), verificationCode: CodeSchema }),
-          ...errors,
-        },
-      },
-    },
-    async (req, reply) => {
-      const code = generateOwnerCode();
-      if (!(await store.setVerificationCodeHash(req.params.serial, ownerCodes.hash(code))))
-        throw new WarrantyErrors.UnknownUnit(req.params.serial);
-      return reply.status(201).send({ serial: req.params.serial, verificationCode: code });
-    },
-  );
-
-  app.get(
-    '/units/:serial',
-    {
-      preHandler: staff,
-      config: { tenant: oneUnit },
-      schema: {
-        tags: ['warranty'],
-        params: SerialParams,
-        response: { 200: UnitOutSchema, ...errors },
-      },
-    },
-    async (req) => out(await unitOr404(req.params.serial)),
-  );
-
   app.post(
     '/units/:serial/repairs',
     {

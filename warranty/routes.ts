@@ -6,6 +6,7 @@ import { outletRoutes } from './outlet-routes.ts';
 import { registryRoutes } from './registry-routes.ts';
 import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
 import { defineWarrantyResources } from './tenancy.ts';
+import { unitRoutes } from './unit-routes.ts';
 import { EvaluateRequestSchema } from './schemas.ts';
 
 /**
@@ -46,6 +47,7 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
       ...(opts.codeLimits ? { codeLimits: opts.codeLimits } : {}),
       ...(opts.chainLinks ? { chainLinks: opts.chainLinks } : {}),
     });
+    await app.register(unitRoutes, { ...deps, ownerCodes: opts.ownerCodes });
     await app.register(outletRoutes, deps);
     await app.register(registryRoutes, deps);
   }
