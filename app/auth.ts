@@ -82,8 +82,7 @@ export type RoleCheck = preHandlerAsyncHookHandler & {
 export function roleCheckOf(preHandler: unknown): Partial<RoleCheck> | undefined {
   const list = Array.isArray(preHandler) ? preHandler : [preHandler];
   return list.find((h) => (h as Partial<RoleCheck> | undefined)?.roles) as
-    | Partial<RoleCheck>
-    | undefined;
+    Partial<RoleCheck> | undefined;
 }
 
 /** The roles a preHandler (or one of an array of them) admits, when it is a role check. */
