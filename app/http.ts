@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -14,13 +15,16 @@ import { deviceRoutes } from '../broker/routes.ts';
 import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
+import type { OwnerCodes } from '../warranty/owner-codes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import type { HolidayCalendars } from '../warranty/index.ts';
 import { webRoutes } from '../web/server.ts';
-import { RoleSchema, type Auth } from './auth.ts';
+import { RoleSchema, roleCheckOf, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
+import { installInputGuards } from './boundary.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { describeRule, type TenantRule } from './tenant.ts';
 
 export interface AppDeps {
   sql: Sql;
@@ -36,7 +40,41 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | boolean;
   /** Extra domain plugins registered under /api/v1 (warranty, diagnostics, …). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Serve the pages' source maps (development only). */
+  webSourceMaps?: boolean;
+  /** Owner verification codes (warranty/owner-codes.ts), keyed by the service's key. */
+  ownerCodes: OwnerCodes;
+  /** Copies of repair-record links kept elsewhere (quality's orders), for chain verification. */
+  chainLinks?: (serial: string) => Promise<Array<{ seq: number; hash: string; source: string }>>;
 }
+
+/**
+ * Security headers on every answer (issue 24, finding 9), by @fastify/helmet: a content
+ * security policy that allows the pages' own scripts, styles and API calls and nothing else
+ * (no inline script or style, no framing: frame-ancestors 'none' with X-Frame-Options DENY),
+ * nosniff, no referrer, cross-origin isolation of resources. test/web-*.test.ts load every page
+ * under it in Chromium and fail on any console error (a CSP violation is one).
+ */
+const HELMET = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+};
 
 /** The HTTP API as a fastify instance; tests drive it with `inject`, main.ts binds the port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -51,6 +89,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
+  await app.register(helmet, HELMET);
+
+  // Who may call each route, and what it addresses for tenancy (app/tenant.ts): a route that
+  // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI
+  // document as `x-roles` and `x-tenant` (test/authorization-matrix.test.ts reads them).
+  const access = new Map<string, { roles: readonly string[]; tenant: string | undefined }>();
+  const rules: TenantRule[] = [];
+  app.addHook('onRoute', (r) => {
+    const check = roleCheckOf(r.preHandler);
+    const roles = check?.roles;
+    if (!roles) return;
+    // Token and role first: without a valid token nothing of the request is parsed or checked.
+    if (check.authenticate)
+      r.onRequest = [...[r.onRequest ?? []].flat(), check.authenticate] as typeof r.onRequest;
+    const tenant = r.config?.tenant;
+    if (roles.includes('manufacturer') && !tenant)
+      throw new Error(
+        `${String(r.method)} ${r.url} admits manufacturer tokens but declares no tenant rule (config.tenant, app/tenant.ts)`,
+      );
+    if (tenant) rules.push(tenant);
+    for (const m of [r.method].flat())
+      access.set(`${m.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`, {
+        roles,
+        tenant: describeRule(tenant),
+      });
+  });
+  app.addHook('onReady', async () => {
+    for (const rule of rules) {
+      const kinds =
+        'params' in rule || 'body' in rule
+          ? [...Object.values(rule.params ?? {}), ...(rule.body ?? []).map((c) => c.resource)]
+          : [];
+      for (const k of kinds)
+        if (!deps.auth.tenancy.has(k))
+          throw new Error(`tenant rule names undeclared resource ${k}`);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -63,10 +139,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    // Named schemas (`.meta({ id })`) become components/schemas in the document.
-    transformObject: jsonSchemaTransformObject,
+    // Named schemas (`.meta({ id })`) become components/schemas in the document; each
+    // operation says which roles it admits and its tenancy rule.
+    transformObject: (input) => {
+      const doc = jsonSchemaTransformObject(input) as {
+        paths?: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      for (const [path, ops] of Object.entries(doc.paths ?? {}))
+        for (const [method, op] of Object.entries(ops)) {
+          const a = access.get(`${method} ${path}`);
+          if (!a) continue;
+          op['x-roles'] = a.roles;
+          if (a.tenant) op['x-tenant'] = a.tenant;
+        }
+      return doc as ReturnType<typeof jsonSchemaTransformObject>;
+    },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // Swagger UI sets inline styles as it renders; its pages alone may (styles, never scripts).
+    transformStaticCSP: (csp: string) =>
+      csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+  });
 
   app.get(
     '/health',
@@ -149,6 +243,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         '/tokens/me',
         {
           preHandler: deps.auth.require('owner', 'engineer', 'manufacturer'),
+          config: { tenant: { shared: "the calling token's own role and subject" } },
           schema: {
             tags: ['auth'],
             summary: "The calling token's role and subject (pages hide what the role cannot do)",
@@ -191,13 +286,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         auth: deps.auth,
         telemetry: deps.store,
         ...(deps.holidays ? { calendars: deps.holidays } : {}),
+        ownerCodes: deps.ownerCodes,
+        ...(deps.chainLinks ? { chainLinks: deps.chainLinks } : {}),
       });
       for (const p of deps.plugins ?? []) await p(a);
     },
     { prefix: '/api/v1' },
   );
   // The web pages (web/dist, built by `npm run build:web`) at /.
-  await app.register(webRoutes);
+  await app.register(webRoutes, { sourceMaps: deps.webSourceMaps ?? false });
 
   return app;
 }

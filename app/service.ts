@@ -11,6 +11,7 @@ import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { createOwnerCodes, loadOwnerCodeKey } from '../warranty/owner-codes.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
 import { HolidayCalendars, SqlHolidayCalendarStore } from '../warranty/index.ts';
 import { createAuth, type Auth } from './auth.ts';
@@ -129,6 +130,7 @@ export async function startService(
       log,
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
+      webhooks: { allowPrivate: config.security.webhookAllowPrivate },
     });
     cleanup.push(() => diagnostics.close());
 
@@ -136,6 +138,15 @@ export async function startService(
     // Loaded holiday calendars (issue 20): every evaluation, in every role, uses them.
     const holidays = new HolidayCalendars(new SqlHolidayCalendarStore(sql));
     await holidays.refresh();
+    const ownerCodes = createOwnerCodes(
+      await loadOwnerCodeKey(config.dataDir, config.security.ownerCodeKey),
+    );
+    const rekeyed = await ownerCodes.rekeyLegacy(sql);
+    if (rekeyed)
+      log.warn(
+        { units: rekeyed },
+        'verification codes chosen by registrants, stored as plain SHA-256, are now keyed; issue new ones (POST /api/v1/units/{serial}/verification-code)',
+      );
     const quality = startQuality({
       holidays,
       sql,
@@ -159,6 +170,9 @@ export async function startService(
       ingestHealthy: () => ingest.healthy,
       logger: log,
       plugins: [diagnostics.routes, quality.routes],
+      webSourceMaps: config.security.webSourceMaps,
+      ownerCodes,
+      chainLinks: (serial) => quality.orders.links(serial),
     });
     cleanup.push(() => app.close());
     await app.ready();

@@ -24,6 +24,12 @@ export const DiagnosticsErrors = {
     'device %s did not answer %s within %s ms',
     504,
   ),
+  /** A webhook URL whose host is (or resolves to) a loopback, private or reserved address. */
+  WebhookAddress: defineError(
+    'DIAGNOSTICS_ERR_WEBHOOK_ADDRESS',
+    'webhooks deliver to public addresses only: %s (WEBHOOK_ALLOW_PRIVATE=true for development)',
+    400,
+  ),
   /** No webhook with this id. */
   UnknownWebhook: defineError('DIAGNOSTICS_ERR_UNKNOWN_WEBHOOK', 'no webhook %s', 404),
 };

@@ -16,6 +16,8 @@ export interface DiagnosticsRoutesOptions {
   engine: Pick<DiagnosticsEngine, 'health'>;
   commands: RemoteCommands;
   webhooks: WebhookRegistry;
+  /** Webhooks may point at loopback and private addresses (development). */
+  webhooksAllowPrivate?: boolean;
   sse: SseHub;
   deviceExists: (id: string) => Promise<boolean>;
 }
@@ -34,7 +36,11 @@ export const diagnosticsRoutes: FastifyPluginAsyncZod<DiagnosticsRoutesOptions> 
     done();
   });
   await app.register(alertRoutes, { alerts: o.alerts, auth: o.auth, sse: o.sse });
-  await app.register(webhookRoutes, { registry: o.webhooks, auth: o.auth });
+  await app.register(webhookRoutes, {
+    registry: o.webhooks,
+    auth: o.auth,
+    allowPrivate: o.webhooksAllowPrivate ?? false,
+  });
   await app.register(deviceDiagnosticsRoutes, {
     engine: o.engine,
     commands: o.commands,

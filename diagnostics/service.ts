@@ -29,7 +29,10 @@ export interface DiagnosticsDeps {
   escalateAfterMs?: AlertServiceOptions['escalateAfterMs'];
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
-  webhooks?: Pick<WebhookDispatcherOptions, 'maxAttempts' | 'baseDelayMs' | 'timeoutMs'>;
+  webhooks?: Pick<
+    WebhookDispatcherOptions,
+    'maxAttempts' | 'baseDelayMs' | 'timeoutMs' | 'allowPrivate'
+  >;
 }
 
 /** The diagnostics role, running: engine, alert lifecycle, delivery channels, routes. */
@@ -102,6 +105,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     engine,
     commands,
     webhooks,
+    webhooksAllowPrivate: d.webhooks?.allowPrivate ?? false,
     sse,
     deviceExists: async (id: string) => (await d.devices.get(id)) !== undefined,
   };

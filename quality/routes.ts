@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
+import { scopeOf } from '../app/tenant.ts';
 import { Pagination } from '../app/schemas.ts';
 import { FindingSchema } from '../warranty/order-review.ts';
 import { StoredRecordSchema } from '../warranty/record-routes.ts';
@@ -89,11 +90,22 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
 
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
+  const fleetScope = { scoped: 'figures over its own units and their devices only (scope.ts)' };
+  // A repair order is its unit's manufacturer's (app/tenant.ts).
+  auth.tenancy.define('repairOrder', {
+    async relation(maker, id) {
+      const o = await orders.get(id);
+      if (!o) return 'absent';
+      return (await warranty.getUnit(o.serial))?.manufacturer === maker ? 'owned' : 'foreign';
+    },
+    hidden: (id) => new QualityErrors.UnknownOrder(id),
+  });
 
   app.get(
     '/fleet/overview',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -109,6 +121,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/reliability',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -130,6 +143,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/exposure',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -152,6 +166,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/alert-accuracy',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -173,6 +188,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/recalibrate',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -188,6 +204,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/reports/:kind',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['reports'],
         summary:
@@ -252,6 +269,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/repair-orders',
     {
       preHandler: staff,
+      config: { tenant: { scoped: 'lists and counts only the orders of its own units' } },
       schema: {
         tags,
         querystring: z.object({
@@ -279,6 +297,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         serial: q.serial,
         deviceId: q.device,
         verification: q.verification,
+        manufacturer: scopeOf(req),
         limit: q.limit,
         offset: q.offset,
       });
@@ -290,6 +309,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/repair-orders/:id',
     {
       preHandler: staff,
+      config: { tenant: { params: { id: 'repairOrder' } } },
       schema: { tags, params: Params, response: { 200: RepairOrderSchema, ...errors } },
     },
     async (req) => {

@@ -6,6 +6,8 @@ import { makerPolicyRoutes } from './maker-policy-routes.ts';
 import { outletRoutes } from './outlet-routes.ts';
 import { registryRoutes } from './registry-routes.ts';
 import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
+import { defineWarrantyResources } from './tenancy.ts';
+import { unitRoutes } from './unit-routes.ts';
 import { EvaluateRequestSchema } from './schemas.ts';
 import { HolidayCalendars } from './holiday-calendars.ts';
 import { holidayRoutes } from './holiday-routes.ts';
@@ -48,13 +50,18 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
   if (opts.calendars && opts.auth)
     await app.register(holidayRoutes, { calendars: opts.calendars, auth: opts.auth });
   if (opts.store && opts.auth) {
+    if (!opts.ownerCodes) throw new Error('warranty routes with a store need ownerCodes');
+    defineWarrantyResources(opts.auth.tenancy, opts.store);
     const deps = { store: opts.store, auth: opts.auth, ...(opts.now ? { now: opts.now } : {}) };
-    const withTelemetry = {
+    await app.register(recordRoutes, {
       ...deps,
       calendars,
+      ownerCodes: opts.ownerCodes,
       ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
-    };
-    await app.register(recordRoutes, withTelemetry);
+      ...(opts.codeLimits ? { codeLimits: opts.codeLimits } : {}),
+      ...(opts.chainLinks ? { chainLinks: opts.chainLinks } : {}),
+    });
+    await app.register(unitRoutes, { ...deps, ownerCodes: opts.ownerCodes });
     await app.register(outletRoutes, deps);
     await app.register(registryRoutes, deps);
     await app.register(makerPolicyRoutes, deps);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateRangeIssue, inDateRange } from '../app/schemas.ts';
 import { daysBetween, isValidDateOrDateTime, parseInstant } from './calendar.ts';
 import { ART23_TYPES, categoryId, causeId } from './fault-words.ts';
 import { MakerPolicySchema } from './maker-policy.ts';
@@ -16,6 +17,7 @@ export const DateOrDateTimeSchema = z
   .refine(isValidDateOrDateTime, {
     message: 'expected a date (YYYY-MM-DD) or an ISO 8601 date-time',
   })
+  .refine(inDateRange, dateRangeIssue)
   .meta({
     description: 'YYYY-MM-DD or ISO 8601 date-time; without an offset, China time (UTC+8)',
     example: '2026-03-01',

@@ -8,8 +8,10 @@ import {
 } from 'fastify-type-provider-zod';
 import { createAuth } from '../app/auth.ts';
 import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { installInputGuards } from '../app/boundary.ts';
 import { installErrorHandler } from '../app/errors.ts';
 import type { OdometerSource } from './odometer.ts';
+import { createOwnerCodes } from './owner-codes.ts';
 import { warrantyRoutes } from './routes.ts';
 import { SqlWarrantyStore } from './stores/sql.ts';
 import { HolidayCalendars } from './holiday-calendars.ts';
@@ -43,6 +45,7 @@ export async function buildTestApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
   if (openapi)
     await app.register(swagger, {
       openapi: {
@@ -58,6 +61,7 @@ export async function buildTestApp(
     store: new SqlWarrantyStore(sql),
     calendars: new HolidayCalendars(new SqlHolidayCalendarStore(sql)),
     auth,
+    ownerCodes: createOwnerCodes('test-owner-code-key-0123456789abcdef'),
     now: () => new Date('2025-07-01T02:00:00Z'),
     ...deps,
   });

@@ -33,6 +33,8 @@ const en = {
   lookUp: 'Look up',
   lookingUp: 'Looking up…',
   wrongCode: 'No unit matches this serial number and verification code.',
+  tooManyTries:
+    'Too many wrong codes for this serial number or from this network. Wait a while and try again, or ask an authorized outlet.',
   requestFailed: 'The request failed',
   networkError: 'The service cannot be reached. Check your connection and try again.',
   remedyToday: 'Your remedy today',
@@ -77,6 +79,8 @@ const en = {
   warnings: 'Warnings',
   history: 'Repair history',
   noHistory: 'No repairs recorded.',
+  recordsSeal:
+    'Seal of these records (keep it: a later check shows whether any record was changed or removed)',
   authorizedOutlets: 'Authorized outlets today',
   droppedOff: 'Dropped off',
   handedBack: 'Handed back',
@@ -294,6 +298,7 @@ const zh: Record<Key, string> = {
   lookUp: '查询',
   lookingUp: '正在查询…',
   wrongCode: '没有与该序列号和验证码相符的产品。',
+  tooManyTries: '该序列号或本网络的验证码错误次数过多，请稍后再试，或咨询授权服务网点。',
   requestFailed: '请求失败',
   networkError: '无法连接服务，请检查网络后重试。',
   remedyToday: '您今天可以要求',
@@ -338,6 +343,7 @@ const zh: Record<Key, string> = {
   warnings: '提示',
   history: '维修记录',
   noHistory: '暂无维修记录。',
+  recordsSeal: '维修记录校验码（请保存：日后可据此核验记录是否被改动或删除）',
   authorizedOutlets: '今日有效的授权维修网点',
   droppedOff: '送修时间',
   handedBack: '交付时间',

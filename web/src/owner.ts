@@ -34,6 +34,8 @@ export type UnitStatus = Evaluation & {
   }>;
   /** The maker's outlets authorized today, with their official phone numbers. */
   outlets?: Array<{ id: string; name: string; address?: string; servicePhone?: string }>;
+  /** The seal of the repair records (count and head of the hash chain), to print on a receipt. */
+  records?: { count: number; head: string };
 };
 
 /** `WarrantyOutletVerification` in /docs. */
@@ -281,8 +283,23 @@ function textList(
   );
 }
 
+/**
+ * The records' seal (issue 24): what the owner keeps (prints, photographs) so that a later
+ * check shows whether any record was changed or removed since.
+ */
+function seal(s: UnitStatus): HTMLElement | null {
+  if (!s.records) return null;
+  return h(
+    'p',
+    { id: 'records-seal', class: 'muted seal' },
+    `${t('recordsSeal')}: `,
+    h('code', {}, `${s.records.count}:${s.records.head}`),
+  );
+}
+
 function history(s: UnitStatus): HTMLElement {
-  if (s.history.length === 0) return section('history', 'history', h('p', {}, t('noHistory')));
+  if (s.history.length === 0)
+    return section('history', 'history', h('p', {}, t('noHistory')), seal(s));
   const cols: Key[] = [
     'droppedOff',
     'handedBack',
@@ -325,6 +342,7 @@ function history(s: UnitStatus): HTMLElement {
         ),
       ),
     ),
+    seal(s),
   );
 }
 
@@ -456,6 +474,7 @@ function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     // Wrong code and unknown serial get the same answer from the API, on purpose.
     if (err.status === 401 || err.status === 403 || err.status === 404) return t('wrongCode');
+    if (err.status === 429) return t('tooManyTries');
     return `${t('requestFailed')} (${err.status}): ${err.message}`;
   }
   return t('networkError');
