@@ -216,6 +216,28 @@ describe('sanbao diagnose replay: bad input names the file line, exit 2, nothing
     expect(r.msg).toMatch(/training unit "2" has 5 rows; at least \d+ are needed/);
   });
 
+  it('without --out the predictions go to stdout as CSV and the report to stderr', async () => {
+    await writeFile(join(dir, 'train.csv'), good);
+    await writeFile(join(dir, 'test.csv'), ['unit,time,a,b', ...unit('7', 40)].join('\n'));
+    const stdout: string[] = [];
+    err.length = 0;
+    const code = await diagnoseCli(
+      [
+        'replay',
+        '--train',
+        join(dir, 'train.csv'),
+        '--test',
+        join(dir, 'test.csv'),
+        '--folds',
+        '2',
+      ],
+      { stdout: (s) => stdout.push(s), stderr: (s) => err.push(s) },
+    );
+    expect(code).toBe(0);
+    expect(stdout.join('')).toMatch(/^unit,rul,rul_low,rul_high\n7,[\d.]+,[\d.]+,[\d.]+\n$/);
+    expect(err.join('')).toMatch(/cross-validated RMSE/);
+  });
+
   it('reads files as NASA publishes them: whitespace-separated, no header', async () => {
     const ws = good
       .split('\n')
