@@ -18,7 +18,43 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
 
 /** Names of the detectors; each lives in `detectors/<name>.ts`. */
 export type DetectorName =
-  'fault-code' | 'hard-limit' | 'ewma' | 'cusum' | 'stuck' | 'spike' | 'gap' | 'trend' | 'step';
+  | 'fault-code'
+  | 'hard-limit'
+  | 'ewma'
+  | 'cusum'
+  | 'stuck'
+  | 'spike'
+  | 'gap'
+  | 'trend'
+  | 'step'
+  | 'rul-model';
+
+/**
+ * The uploaded remaining-life model behind a prediction (diagnostics/catalog, `rul-model`
+ * documents): which artefact and version, what it was trained on and how well it
+ * cross-validated, and what it predicts now, in its own time unit.
+ */
+export interface ModelEvidence {
+  /** Artefact id (content hash) and the catalogue version that bound it to this mode. */
+  id: string;
+  version: number;
+  createdAt: string;
+  training: { units: number; rows: number; seconds: number; seed: number; method: string };
+  cv: {
+    folds: number;
+    rmse: number;
+    phm08: number;
+    coverage: number;
+    level: number;
+    protocol: string;
+  };
+  /** Milliseconds per model time unit (the upload's `timeUnit`). */
+  timeUnitMs: number;
+  /** Latest prediction (model time units) and its interval at `cv.level`. */
+  rul: number;
+  lower: number;
+  upper: number;
+}
 
 /** One metric's part in a verdict. */
 export interface Finding {
@@ -59,6 +95,8 @@ export interface Verdict {
   /** Reported fault code (fault-code detector). */
   code?: string;
   rul?: RulEstimate;
+  /** The uploaded model that made this verdict (rul-model detector). */
+  model?: ModelEvidence;
 }
 
 /** Per-sensor part of a health score: how many points of the 100 this metric takes away. */
@@ -99,6 +137,8 @@ export interface Evidence {
   findings: Finding[];
   contributions: Contribution[];
   message: string;
+  /** The uploaded model whose remaining life the candidate carries. */
+  model?: ModelEvidence;
 }
 
 /** Recommended action in both languages the service speaks. */

@@ -111,5 +111,16 @@ function toEvidence(v: Verdict, contributions: Contribution[]): AlertCandidate['
     findings: v.findings,
     contributions,
     message: v.message,
+    ...(v.model ? { model: v.model } : {}),
   };
+}
+
+/**
+ * The candidate with `v` as one more piece of evidence (replacing an older one of the same
+ * detector): the uploaded model behind a prediction that another detector's verdict raised.
+ */
+export function withEvidence(c: AlertCandidate, v: Verdict): AlertCandidate {
+  const evidence = c.evidence.filter((e) => e.detector !== v.detector);
+  evidence.push(toEvidence(v, []));
+  return { ...c, evidence: evidence.slice(-MAX_EVIDENCE) };
 }

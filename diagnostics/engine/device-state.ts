@@ -7,6 +7,7 @@ import { hardLimitDetector, type HardLimitState } from '../detectors/hard-limit.
 import { spikeDetector, type SpikeState } from '../detectors/spike.ts';
 import { stepDetector, type StepState } from '../detectors/step.ts';
 import { stuckDetector, type StuckState } from '../detectors/stuck.ts';
+import { rulModelDetector, type RulModelState } from '../detectors/rul-model.ts';
 import { trendDetector, type TrendState } from '../detectors/trend.ts';
 import type { Placement } from '../detectors/detector.ts';
 import type { AlertCandidate, Verdict } from '../types.ts';
@@ -31,6 +32,9 @@ export interface DeviceState {
   codes: FaultCodeState;
   trends: TrendState[];
   steps: StepState[];
+  rulModels: RulModelState[];
+  /** Catalogue generation the state was made or migrated for (engine.reconfigure). */
+  gen: number;
   /** Created on the first candidate: most devices never have one. */
   open: Map<string, AlertCandidate> | undefined;
   anomaly: Verdict | undefined;
@@ -46,7 +50,8 @@ export function stateSize(plan: CategoryPlan): number {
     hardLimitDetector.size!(plan.limits) +
     faultCodeDetector.size!(plan.codes) +
     plan.trends.reduce((a, c) => a + trendDetector.size!(c), 0) +
-    plan.steps.reduce((a, c) => a + stepDetector.size!(c), 0)
+    plan.steps.reduce((a, c) => a + stepDetector.size!(c), 0) +
+    plan.rulModels.reduce((a, c) => a + rulModelDetector.size!(c), 0)
   );
 }
 
@@ -58,6 +63,7 @@ export function createDeviceState(
   plan: CategoryPlan,
   deviceId: string,
   model: string,
+  gen = 0,
 ): DeviceState {
   const buf = new Float64Array(stateSize(plan));
   let offset = 0;
@@ -80,6 +86,8 @@ export function createDeviceState(
     codes: faultCodeDetector.init(plan.codes, at(faultCodeDetector.size!(plan.codes))),
     trends: plan.trends.map((c) => trendDetector.init(c, at(trendDetector.size!(c)))),
     steps: plan.steps.map((c) => stepDetector.init(c, at(stepDetector.size!(c)))),
+    rulModels: plan.rulModels.map((c) => rulModelDetector.init(c, at(rulModelDetector.size!(c)))),
+    gen,
     open: undefined,
     anomaly: undefined,
   };
