@@ -119,19 +119,24 @@ export async function startService(
     });
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
+    const warranty = new SqlWarrantyStore(sql);
     const diagnostics = startDiagnostics({
       sql,
       broker,
       ingest,
       auth,
       devices,
+      manufacturerOf: async (category, model) =>
+        (await warranty.getModel(category, model))?.manufacturer,
       log,
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
     });
     cleanup.push(() => diagnostics.close());
+    // The catalogue's documents in force (uploaded profiles, code tables, models) before the
+    // HTTP API opens; samples already spooled meanwhile move to them at their next sample.
+    await diagnostics.catalog.load();
 
-    const warranty = new SqlWarrantyStore(sql);
     const quality = startQuality({
       sql,
       auth,

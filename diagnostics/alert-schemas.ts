@@ -16,6 +16,34 @@ export const AlertStatusSchema = z
 
 const num = z.number().nullable();
 
+/** The uploaded remaining-life model behind an alert's prediction (types.ts ModelEvidence). */
+export const ModelEvidenceSchema = z
+  .object({
+    id: z.string().describe('artefact id (content hash)'),
+    version: z.number().int().describe('catalogue version of the rul-model document'),
+    createdAt: z.string(),
+    training: z.object({
+      units: z.number(),
+      rows: z.number(),
+      seconds: z.number(),
+      seed: z.number(),
+      method: z.string(),
+    }),
+    cv: z.object({
+      folds: z.number(),
+      rmse: z.number(),
+      phm08: z.number(),
+      coverage: z.number(),
+      level: z.number(),
+      protocol: z.string(),
+    }),
+    timeUnitMs: z.number(),
+    rul: num.describe('latest prediction, model time units'),
+    lower: num,
+    upper: num,
+  })
+  .meta({ id: 'ModelEvidence' });
+
 export const AlertEvidenceSchema = z
   .object({
     detector: z.string(),
@@ -27,6 +55,7 @@ export const AlertEvidenceSchema = z
       z.object({ metric: z.string(), points: num, value: num, baseline: num }),
     ),
     message: z.string(),
+    model: ModelEvidenceSchema.optional(),
   })
   .meta({ id: 'AlertEvidence' });
 
