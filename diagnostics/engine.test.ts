@@ -299,3 +299,76 @@ describe('healthy baselines from a training fleet (references)', () => {
     expect(references.values().next().value).toEqual({ n: 30, mean: 862, m2: 29 * 15 ** 2 });
   });
 });
+
+describe('health agrees with alerts; units that start degraded (issue 19)', () => {
+  /** An excavator digging (pressure well above idle): coolant and oil temperatures under load. */
+  const digging = (
+    deviceId: string,
+    i: number,
+    g: () => number,
+    offset: { coolant?: number; oil?: number } = {},
+    stepMs = 10 * MINUTE,
+  ): Sample => ({
+    deviceId,
+    category: 'excavator',
+    model: 'SY215C',
+    ts: T0 + i * stepMs,
+    metrics: {
+      engine_rpm: 1800 + 20 * g(),
+      coolant_temp_c: 88 + (offset.coolant ?? 0) + 0.4 * g(),
+      hydraulic_pressure_bar: 240 + 4 * g(),
+      hydraulic_oil_temp_c: 62 + (offset.oil ?? 0) + 0.4 * g(),
+      vibration_mm_s: 4 + 0.2 * g(),
+      fuel_rate_lph: 18 + 0.5 * g(),
+    },
+  });
+  const radiator = (e: ReturnType<typeof createDiagnosticsEngine>, id: string) =>
+    e.health(id)!.modes.find((m) => m.modeId === 'radiator_clogging')!;
+
+  it('a clogged radiator with an open critical alert never shows healthy, whatever its baseline', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(31));
+    const opened: string[] = [];
+    // Clogged before we ever saw it: the baseline is learnt at 107 °C under load.
+    for (let i = 0; i < 200; i++)
+      for (const c of engine.process(digging('ex-1', i, g, { coolant: 19, oil: 8 })))
+        opened.push(`${c.modeId}:${c.severity}`);
+    expect(opened).toContain('radiator_clogging:critical');
+    const h = radiator(engine, 'ex-1');
+    expect(h.contributions.every((c) => c.points < 5)).toBe(true); // its own baseline sees nothing
+    expect(h.score).toBeLessThanOrEqual(10);
+    expect(engine.health('ex-1')!.score).toBeLessThanOrEqual(10);
+  });
+
+  it('in a fleet of nine that warm up together, the one that started clogged is judged from the others', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(32));
+    const u = rng(33);
+    const units = Array.from({ length: 9 }, (_, k) => ({
+      id: `ex-${k}`,
+      // Unit-to-unit spread of about 1 °C; unit 4 already two-thirds clogged.
+      offset:
+        k === 4 ? { coolant: 12, oil: 5 } : { coolant: 2 * (u() - 0.5), oil: 2 * (u() - 0.5) },
+    }));
+    for (let i = 0; i < 3 * 144; i++)
+      for (const x of units) engine.process(digging(x.id, i, g, x.offset));
+    const clogged = radiator(engine, 'ex-4');
+    expect(clogged.indicator).toBeGreaterThan(0.5);
+    expect(clogged.score).toBeLessThan(50);
+    const coolant = engine
+      .baselines('ex-4')
+      .find((b) => b.modeId === 'radiator_clogging' && b.metric === 'coolant_temp_c')!;
+    expect(Math.abs(coolant.baseline - 88)).toBeLessThan(1.5); // the others' baseline, not its own 100
+    for (const x of units.filter((x) => x.id !== 'ex-4'))
+      expect(radiator(engine, x.id).score, x.id).toBeGreaterThan(85);
+  });
+
+  it('a fleet too small to tell keeps each unit’s own baseline', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(34));
+    const units = [0, 12, 0.5].map((coolant, k) => ({ id: `ex-s${k}`, offset: { coolant } }));
+    for (let i = 0; i < 3 * 144; i++)
+      for (const x of units) engine.process(digging(x.id, i, g, x.offset));
+    expect(radiator(engine, 'ex-s1').score).toBeGreaterThan(85);
+  });
+});
