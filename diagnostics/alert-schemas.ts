@@ -69,6 +69,11 @@ export const PredictedFailureSchema = z
   })
   .meta({ id: 'PredictedFailure' });
 
+const Text = z.object({ zh: z.string(), en: z.string() });
+export const AlertNamesSchema = z
+  .object({ mode: Text, component: Text, parts: z.array(Text) })
+  .meta({ id: 'AlertNames' });
+
 export const AlertSchema = z
   .object({
     id: z.string(),
@@ -88,6 +93,9 @@ export const AlertSchema = z
     evidence: z.array(AlertEvidenceSchema),
     action: z.object({ zh: z.string(), en: z.string() }),
     parts: z.array(z.string()),
+    names: AlertNamesSchema.nullable().describe(
+      'mode, component and parts in both languages (null for alerts stored before they were kept)',
+    ),
     assignee: z.string().nullable(),
     acknowledgedBy: z.string().nullable(),
     acknowledgedAt: z.string().nullable(),

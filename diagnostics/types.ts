@@ -168,5 +168,8 @@ export interface AlertCandidate {
   predictedFailure?: { at: number; earliest: number; latest: number; confidence: number };
   evidence: Evidence[];
   action: Action;
+  /** Parts to bring, as their (English) identifiers: repair orders carry these. */
   parts: string[];
+  /** What the pages show, in both languages: mode, component and parts. */
+  names: { mode: Action; component: Action; parts: Action[] };
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Auth } from '../../app/auth.ts';
 import { ErrorEnvelope } from '../../app/errors.ts';
 import { CategorySchema } from '../../ingest/categories.ts';
+import { BUILTIN_MODES } from '../profiles/builtin.ts';
+import { COMPONENT_NAMES, componentName } from '../profiles/names.ts';
 import { KindSchema } from './documents.ts';
 import type { Catalog, CatalogPrincipal } from './service.ts';
 
@@ -234,6 +236,40 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ catalog: Catalog; auth: Auth
       },
     },
     async (req) => ({ entries: await catalog.audit(req.query) }),
+  );
+
+  const Text = z.object({ zh: z.string(), en: z.string() });
+  app.get(
+    '/diagnostics/names',
+    {
+      schema: {
+        tags,
+        security: [],
+        summary: 'Failure modes and components by identifier, in Chinese and English (public)',
+        description:
+          'What the pages show for the identifiers in alerts, health reports and repair records: the profiles in force (category level) and the built-in modes.',
+        response: {
+          200: z.object({
+            components: z.record(z.string(), Text),
+            modes: z.record(z.string(), z.record(z.string(), Text)),
+          }),
+        },
+      },
+    },
+    async () => {
+      const modes: Record<string, Record<string, { zh: string; en: string }>> = {};
+      const components: Record<string, { zh: string; en: string }> = { ...COMPONENT_NAMES };
+      for (const category of CategorySchema.options) {
+        const p = catalog.effective(category, '*').profile;
+        const named: Record<string, { zh: string; en: string }> = {};
+        for (const m of [...(p?.modes ?? []), ...BUILTIN_MODES.values()]) {
+          named[m.id] = m.name;
+          components[m.component] ??= componentName(m.component);
+        }
+        modes[category] = named;
+      }
+      return { components, modes };
+    },
   );
 
   app.get(

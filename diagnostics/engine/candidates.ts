@@ -1,4 +1,5 @@
 import type { Sample } from '../../ingest/sample.ts';
+import { componentName, partId, partName } from '../profiles/names.ts';
 import type { ModeProfile } from '../profiles/schema.ts';
 import {
   SEVERITY_RANK,
@@ -55,7 +56,12 @@ export function openCandidate(
     ...predicted(verdict.windowEnd, rul),
     evidence,
     action: mode.action,
-    parts: mode.parts,
+    parts: mode.parts.map(partId),
+    names: {
+      mode: mode.name,
+      component: componentName(mode.component),
+      parts: mode.parts.map(partName),
+    },
   };
 }
 

@@ -98,7 +98,8 @@ export const ModeProfileSchema = z
     component: snake,
     /** A 三包 main part: the warranty side decides the remedy from it. */
     mainPart: z.boolean(),
-    parts: z.array(z.string().min(1)).min(1),
+    /** English text (translated in names.ts for the built-in ones), or `{ zh, en }`. */
+    parts: z.array(z.union([z.string().min(1), TextSchema])).min(1),
     indicators: z.array(IndicatorSchema),
     limits: z.array(LimitSchema).default([]),
     faultCodes: z.array(z.string().min(1)).default([]),

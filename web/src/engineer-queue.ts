@@ -8,6 +8,7 @@ import { openAlertStream, type StreamState } from './alert-stream.ts';
 import type { Alert, AlertList, AlertNotification, RepairOrder } from './api-types.ts';
 import { formatWhen, getJson, h, lang, t } from './common.ts';
 import { categoryIds, categoryName, type Key } from './i18n.ts';
+import { alertComponent, alertMode } from './names.ts';
 import { auth, errorText } from './session.ts';
 
 /**
@@ -63,7 +64,7 @@ function matches(a: Alert, f: Filters): boolean {
 
 function remember(a: Alert): void {
   if (!modes.has(a.modeId)) {
-    modes.set(a.modeId, a.modeName);
+    modes.set(a.modeId, alertMode(a));
     el('modes').replaceChildren(
       ...[...modes].sort().map(([id, name]) => h('option', { value: id }, name)),
     );
@@ -196,9 +197,9 @@ function render(): void {
         h(
           'span',
           { id: title },
-          h('strong', {}, a.modeName),
+          h('strong', {}, alertMode(a)),
           h('br', {}),
-          h('small', {}, `${t('component')}: ${a.component}`),
+          h('small', {}, `${t('component')}: ${alertComponent(a)}`),
         ),
       ),
       cell(
