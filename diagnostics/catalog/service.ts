@@ -1,7 +1,12 @@
 import type { Category } from '../../ingest/categories.ts';
 import type { EngineCatalog } from '../engine/catalog.ts';
 import { DiagnosticsErrors } from '../errors.ts';
-import { createRulStream, parseRulModel, type RulModelArtefact } from '../models/learner.ts';
+import {
+  createRulStream,
+  parseRulModel,
+  type RulModelArtefact,
+  type RulStream,
+} from '../models/learner.ts';
 import type { CategoryProfile } from '../profiles/schema.ts';
 import {
   composeCatalog,
@@ -91,18 +96,16 @@ export interface Catalog {
 export function createCatalog(d: CatalogDeps): Catalog {
   const clock = d.clock ?? Date.now;
   let active: ActiveDocument[] = [];
-  const loaded = new Map<
-    string,
-    { artefact: RulModelArtefact; stream: ReturnType<typeof createRulStream> }
-  >();
+  // What the learner made of each document's artefact, by document (a validated upload's
+  // object is the one put in force: parsed once), let go with the document.
+  const loaded = new WeakMap<object, { artefact: RulModelArtefact; stream: RulStream }>();
   const models: ModelLoader = {
     load(a) {
-      const id = `${a.key}@${a.version}`;
-      let m = loaded.get(id);
+      let m = loaded.get(a.doc);
       if (!m) {
         const artefact = parseRulModel(a.doc.artefact);
         m = { artefact, stream: createRulStream(artefact) };
-        loaded.set(id, m);
+        loaded.set(a.doc, m);
       }
       return m;
     },
@@ -119,11 +122,6 @@ export function createCatalog(d: CatalogDeps): Catalog {
   const put = (next: ActiveDocument[]) => {
     active = next;
     current = composeCatalog(d.builtin, active, models);
-    // Artefacts no longer in force are let go.
-    const keep = new Set(
-      active.filter((a) => a.kind === 'rul-model').map((a) => `${a.key}@${a.version}`),
-    );
-    for (const id of loaded.keys()) if (!keep.has(id)) loaded.delete(id);
     d.engine.reconfigure(current);
   };
 
