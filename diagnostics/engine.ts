@@ -3,7 +3,7 @@ import type { DeviceEvent, Sample } from '../ingest/sample.ts';
 import { cusumDetector } from './detectors/cusum.ts';
 import { ewmaDetector } from './detectors/ewma.ts';
 import { faultCodeDetector } from './detectors/fault-code.ts';
-import { gapDetector } from './detectors/gap.ts';
+import { gapArrived, gapDetector, gapLastTs } from './detectors/gap.ts';
 import { hardLimitDetector } from './detectors/hard-limit.ts';
 import {
   modelEvidence,
@@ -34,7 +34,7 @@ import { staticCatalog, type EngineCatalog } from './engine/catalog.ts';
 import { agreeWithAlert, stepModeHealth, trendModeHealth } from './engine/health.ts';
 import { migrateDeviceState } from './engine/migrate.ts';
 import { createPlanCache, type FleetReferences } from './engine/plan.ts';
-import { createDeviceState, type DeviceState } from './engine/device-state.ts';
+import { bind, createDeviceState, type DeviceState } from './engine/device-state.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
 import type {
@@ -119,8 +119,6 @@ export function createDiagnosticsEngine(
   );
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
-  /** Bumped by reconfigure: a device of an older generation checks its plan first. */
-  let gen = 0;
 
   function stateFor(ref: {
     deviceId: string;
@@ -128,33 +126,28 @@ export function createDiagnosticsEngine(
     model: string;
   }): DeviceState | undefined {
     let dev = devices.get(ref.deviceId);
-    if (dev && dev.category === ref.category) return dev.gen === gen ? dev : current(dev);
+    if (dev && dev.plan.profile.category === ref.category)
+      return dev.plan.retired ? current(dev) : dev;
     const plan = cache.planFor(ref.category, ref.model);
     if (!plan) return undefined;
-    dev = createDeviceState(plan, ref.deviceId, ref.model, gen);
+    dev = createDeviceState(plan, ref.deviceId, ref.model);
     devices.set(ref.deviceId, dev);
     return dev;
   }
 
-  /** The device on its current plan (migrated after a reconfigure). */
+  /** The device on its current plan: moved (engine/migrate.ts) when its plan was recompiled. */
   function current(dev: DeviceState): DeviceState {
-    if (dev.gen === gen) return dev;
-    const plan = cache.planFor(dev.category, dev.model);
-    if (!plan) {
-      dev.gen = gen; // the category lost its profile: keep running what it has
-      return dev;
-    }
-    if (plan === dev.plan) {
-      dev.gen = gen;
-      return dev;
-    }
-    const next = migrateDeviceState(dev, plan, gen);
+    if (!dev.plan.retired) return dev;
+    // A category that lost its profile keeps running what it had.
+    const plan = cache.planFor(dev.plan.profile.category, dev.model);
+    if (!plan || plan === dev.plan) return dev;
+    const next = migrateDeviceState(dev, plan);
     devices.set(dev.deviceId, next);
     return next;
   }
 
   function modelOf(dev: DeviceState, modeId: string): RulModelState | undefined {
-    for (const r of dev.rulModels) if (r.config.modeId === modeId) return r;
+    for (const r of bind(dev).rulModels) if (r.config.modeId === modeId) return r;
     return undefined;
   }
 
@@ -175,7 +168,7 @@ export function createDiagnosticsEngine(
         confidence: est.confidence,
       };
     }
-    const t = dev.trends.find((x) => x.config.modeId === modeId);
+    const t = bind(dev).trends.find((x) => x.config.modeId === modeId);
     return t ? trendRul(t) : undefined;
   }
 
@@ -214,7 +207,8 @@ export function createDiagnosticsEngine(
       dev.anomaly && dev.anomaly !== v && dev.anomaly.windowEnd >= v.windowStart
         ? dev.anomaly
         : undefined;
-    const opened = openCandidate(dev, mode, v, severity, contributions, prediction, anomaly);
+    const ref = { deviceId: dev.deviceId, category: dev.plan.profile.category, model: dev.model };
+    const opened = openCandidate(ref, mode, v, severity, contributions, prediction, anomaly);
     const c = model ? withEvidence(opened, model) : opened;
     (dev.open ??= new Map()).set(modeId, c);
     out.push(c);
@@ -242,14 +236,15 @@ export function createDiagnosticsEngine(
    * score that implies) when it has one, and never healthier than an open alert says.
    */
   function modeHealth(dev: DeviceState, modeId: string): ModeHealth | undefined {
-    const t = dev.trends.find((s) => s.config.modeId === modeId);
-    const s = t ? undefined : dev.steps.find((x) => x.config.modeId === modeId);
+    const states = bind(dev);
+    const t = states.trends.find((s) => s.config.modeId === modeId);
+    const s = t ? undefined : states.steps.find((x) => x.config.modeId === modeId);
     const h = t ? trendModeHealth(t) : s ? stepModeHealth(s) : undefined;
     if (!h) return undefined;
     const m = modelOf(dev, modeId);
     const score = m && rulModelScore(m);
     if (m && score !== undefined) {
-      const rul = rulOf(dev, modeId, dev.gap.lastTs);
+      const rul = rulOf(dev, modeId, gapLastTs(states.gap));
       if (rul) h.rul = rul;
       if (score < h.score) {
         h.score = Math.round(score * 10) / 10;
@@ -258,7 +253,7 @@ export function createDiagnosticsEngine(
     }
     const open = dev.open?.get(modeId);
     const mode = dev.plan.modes.get(modeId);
-    if (open && mode) agreeWithAlert(h, mode, open, dev.gap.lastTs);
+    if (open && mode) agreeWithAlert(h, mode, open, gapLastTs(states.gap));
     return h;
   }
 
@@ -280,7 +275,7 @@ export function createDiagnosticsEngine(
       // The mode's own detector must already see most of the move: the anomaly only saves
       // the wait for the sudden signature's persistence or the trend's significance.
       const sudden = mode.kind === 'sudden';
-      const trend = sudden ? undefined : dev.trends.find((t) => t.config.modeId === modeId);
+      const trend = sudden ? undefined : bind(dev).trends.find((t) => t.config.modeId === modeId);
       const level = trend ? trendLevel(trend) : modeHealth(dev, modeId)?.indicator;
       // …and for a degradation, most of its indicators must agree: a mode that shares one
       // metric with another (vibration: swing bearing and hydraulic pump) is not named by it.
@@ -329,53 +324,54 @@ export function createDiagnosticsEngine(
         return NONE;
       }
       const out: AlertCandidate[] = [];
-      let v = gapDetector.update(dev.gap, sample);
-      dev.gap.arrivedAt = clock(); // even for an old reading: the device is not silent
+      const st = bind(dev);
+      let v = gapDetector.update(st.gap, sample);
+      gapArrived(st.gap, clock()); // even for an old reading: the device is not silent
       if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
       else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing))
         dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed
-      v = hardLimitDetector.update(dev.limits, sample);
+      v = hardLimitDetector.update(st.limits, sample);
       if (v?.modeId) raise(dev, v.modeId, v, v.severity, out);
-      for (const st of dev.steps) {
-        v = stepDetector.update(st, sample);
+      for (const x of st.steps) {
+        v = stepDetector.update(x, sample);
         if (v)
           raise(
             dev,
-            st.config.modeId,
+            x.config.modeId,
             v,
-            dev.plan.modes.get(st.config.modeId)!.severity.instant,
+            dev.plan.modes.get(x.config.modeId)!.severity.instant,
             out,
           );
       }
-      for (const st of dev.trends) {
-        v = trendDetector.update(st, sample);
+      for (const x of st.trends) {
+        v = trendDetector.update(x, sample);
         if (v) {
-          const rul = rulOf(dev, st.config.modeId, sample.ts) ?? v.rul;
-          const mode = dev.plan.modes.get(st.config.modeId)!;
-          raise(dev, st.config.modeId, v, severityFromRul(mode, rul), out, rul);
+          const rul = rulOf(dev, x.config.modeId, sample.ts) ?? v.rul;
+          const mode = dev.plan.modes.get(x.config.modeId)!;
+          raise(dev, x.config.modeId, v, severityFromRul(mode, rul), out, rul);
         }
       }
-      for (const st of dev.rulModels) {
-        v = rulModelDetector.update(st, sample);
+      for (const x of st.rulModels) {
+        v = rulModelDetector.update(x, sample);
         if (v) {
-          const mode = dev.plan.modes.get(st.config.modeId)!;
-          raise(dev, st.config.modeId, v, severityFromRul(mode, v.rul), out, v.rul);
+          const mode = dev.plan.modes.get(x.config.modeId)!;
+          raise(dev, x.config.modeId, v, severityFromRul(mode, v.rul), out, v.rul);
         }
       }
-      v = ewmaDetector.update(dev.ewma, sample);
+      v = ewmaDetector.update(st.ewma, sample);
       if (v) onAnomaly(dev, v, out);
-      v = cusumDetector.update(dev.cusum, sample);
+      v = cusumDetector.update(st.cusum, sample);
       if (v) onAnomaly(dev, v, out);
-      v = stuckDetector.update(dev.stuck, sample);
+      v = stuckDetector.update(st.stuck, sample);
       if (v) onStuck(dev, v, out);
-      v = spikeDetector.update(dev.spike, sample);
+      v = spikeDetector.update(st.spike, sample);
       if (v) dev.anomaly = v; // spikes revert: evidence for later, never an alert alone
       return out.length ? out : NONE;
     },
     processEvent(event) {
       const dev = stateFor(event);
       if (!dev) return NONE;
-      const v = faultCodeDetector.update(dev.codes, event);
+      const v = faultCodeDetector.update(bind(dev).codes, event);
       if (!v) return NONE;
       const out: AlertCandidate[] = [];
       const modeId = v.modeId ?? BUILTIN_MODE_IDS.unmappedCode;
@@ -389,7 +385,7 @@ export function createDiagnosticsEngine(
       const out: AlertCandidate[] = [];
       for (const found of devices.values()) {
         const dev = current(found);
-        const v = gapDetector.tick(dev.gap, now);
+        const v = gapDetector.tick(bind(dev).gap, now);
         if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
       }
       return out;
@@ -398,18 +394,20 @@ export function createDiagnosticsEngine(
       const found = devices.get(deviceId);
       if (!found) return undefined;
       const dev = current(found);
-      const modes = [...dev.trends, ...dev.steps].map((st) => modeHealth(dev, st.config.modeId)!);
+      const st = bind(dev);
+      const ids = [...st.trends, ...st.steps].map((x) => x.config.modeId);
+      const modes = ids.map((id) => modeHealth(dev, id)!);
       return {
         deviceId,
-        category: dev.category,
-        ts: dev.gap.lastTs,
+        category: dev.plan.profile.category,
+        ts: gapLastTs(st.gap),
         score: modes.reduce((a, m) => Math.min(a, m.score), 100),
         modes,
       };
     },
     baselines(deviceId) {
       const dev = devices.get(deviceId);
-      return (dev ? current(dev).trends : []).flatMap((t) =>
+      return (dev ? bind(current(dev)).trends : []).flatMap((t) =>
         trendBaselines(t).map((b) => ({ modeId: t.config.modeId, ...b })),
       );
     },
@@ -421,7 +419,6 @@ export function createDiagnosticsEngine(
     },
     reconfigure(catalog) {
       cache.reconfigure(catalog);
-      gen++;
     },
   };
 }

@@ -116,6 +116,6 @@ describe('rul-model detector (an uploaded model on live samples)', () => {
     expect(linear.pushed).toHaveLength(1);
     expect(rulModelEstimate(st)).toBeUndefined();
     expect(rulModelScore(st)).toBeUndefined();
-    expect(rulModelDetector.size!(config)).toBe(6 + 2 + 2);
+    expect(rulModelDetector.size!(config)).toBe(5 + 2 + 2);
   });
 });

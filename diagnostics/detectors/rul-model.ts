@@ -49,8 +49,7 @@ const PRED_TS = 1; // end of the row the prediction was made after; 0 = none yet
 const RUL = 2; // model time units
 const LOWER = 3;
 const UPPER = 4;
-const ROWS = 5;
-const HEAD = 6;
+const HEAD = 5;
 
 /** Reused row buffer (no allocation per push). */
 let row = new Float64Array(16);
@@ -106,7 +105,6 @@ function closeRow(st: RulModelState, end: number): Verdict | null {
   if (!any) return null;
   const at = o + HEAD + 2 * n;
   c.stream.push(s, at, row.length === n ? row : row.subarray(0, n));
-  s[o + ROWS] = s[o + ROWS]! + 1;
   const p = c.stream.predict(s, at);
   if (!p) return null;
   s[o + PRED_TS] = end;

@@ -1,12 +1,13 @@
 import { cusumDetector } from '../detectors/cusum.ts';
 import { ewmaDetector } from '../detectors/ewma.ts';
+import { gapDetector } from '../detectors/gap.ts';
 import { hardLimitDetector } from '../detectors/hard-limit.ts';
 import { rulModelDetector } from '../detectors/rul-model.ts';
 import { spikeDetector } from '../detectors/spike.ts';
 import { stepDetector } from '../detectors/step.ts';
 import { stuckDetector } from '../detectors/stuck.ts';
 import { carryTrendState } from '../detectors/trend.ts';
-import { createDeviceState, type DeviceState } from './device-state.ts';
+import { bind, createDeviceState, type DeviceState } from './device-state.ts';
 import type { CategoryPlan } from './plan.ts';
 
 /**
@@ -17,38 +18,42 @@ import type { CategoryPlan } from './plan.ts';
  * its rows when the same artefact is still bound. Open candidates stay open. What changed
  * starts afresh, as on a new device.
  */
-export function migrateDeviceState(old: DeviceState, plan: CategoryPlan, gen: number): DeviceState {
-  const next = createDeviceState(plan, old.deviceId, old.model, gen);
+export function migrateDeviceState(old: DeviceState, plan: CategoryPlan): DeviceState {
+  const next = createDeviceState(plan, old.deviceId, old.model);
   const was = old.plan;
+  // Two plans, two layouts: each bound to its own device's array at the same time.
+  const a = bind(old);
+  const b = bind(next);
   // Conditions are compiled to functions: configs that name the same condition compare equal
   // only while the definitions are the same.
   const conditions = same(was.profile.conditions, plan.profile.conditions);
   const copy = (from: Slice, to: Slice, n: number) =>
     to.s.set(from.s.subarray(from.o, from.o + n), to.o);
-  if (same(was.ewma, plan.ewma)) copy(old.ewma, next.ewma, ewmaDetector.size!(plan.ewma));
-  if (same(was.cusum, plan.cusum)) copy(old.cusum, next.cusum, cusumDetector.size!(plan.cusum));
-  if (same(was.stuck, plan.stuck)) copy(old.stuck, next.stuck, stuckDetector.size!(plan.stuck));
-  if (same(was.spike, plan.spike)) copy(old.spike, next.spike, spikeDetector.size!(plan.spike));
-  if (same(was.gap, plan.gap)) next.gap = old.gap;
-  else Object.assign(next.gap, { lastTs: old.gap.lastTs, arrivedAt: old.gap.arrivedAt });
+  if (same(was.ewma, plan.ewma)) copy(a.ewma, b.ewma, ewmaDetector.size!(plan.ewma));
+  if (same(was.cusum, plan.cusum)) copy(a.cusum, b.cusum, cusumDetector.size!(plan.cusum));
+  if (same(was.stuck, plan.stuck)) copy(a.stuck, b.stuck, stuckDetector.size!(plan.stuck));
+  if (same(was.spike, plan.spike)) copy(a.spike, b.spike, spikeDetector.size!(plan.spike));
+  // The gap detector's numbers (last sample, learnt interval) stay: a config change (a new
+  // expected interval) takes effect from its next comparison.
+  copy(a.gap, b.gap, gapDetector.size!(plan.gap));
   if (conditions && same(was.limits, plan.limits))
-    copy(old.limits, next.limits, hardLimitDetector.size!(plan.limits));
+    copy(a.limits, b.limits, hardLimitDetector.size!(plan.limits));
   // Fault codes: the last time each code was seen, by code (the repeat window survives).
-  for (const [code, i] of next.codes.table.index) {
-    const j = old.codes.table.index.get(code);
-    if (j !== undefined) next.codes.s[next.codes.o + i] = old.codes.s[old.codes.o + j]!;
+  for (const [code, i] of b.codes.table.index) {
+    const j = a.codes.table.index.get(code);
+    if (j !== undefined) b.codes.s[b.codes.o + i] = a.codes.s[a.codes.o + j]!;
   }
   if (conditions) {
-    for (const t of next.trends) {
-      const from = old.trends.find((x) => x.config.modeId === t.config.modeId);
+    for (const t of b.trends) {
+      const from = a.trends.find((x) => x.config.modeId === t.config.modeId);
       if (from) carryTrendState(from, t);
     }
-    for (const st of next.steps) {
-      const from = old.steps.find((x) => x.config.modeId === st.config.modeId);
+    for (const st of b.steps) {
+      const from = a.steps.find((x) => x.config.modeId === st.config.modeId);
       if (from && same(from.config, st.config)) copy(from, st, stepDetector.size!(st.config));
     }
-    for (const r of next.rulModels) {
-      const from = old.rulModels.find((x) => x.config.modeId === r.config.modeId);
+    for (const r of b.rulModels) {
+      const from = a.rulModels.find((x) => x.config.modeId === r.config.modeId);
       const c = r.config;
       if (
         from &&

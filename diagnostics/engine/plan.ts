@@ -34,6 +34,8 @@ export interface CategoryPlan {
   rulModels: readonly RulModelConfig[];
   /** Catalogue version this plan was compiled from (EngineCatalog.version). */
   version: string;
+  /** Set when the catalogue changed and this plan was recompiled: its devices move on. */
+  retired?: boolean;
   /** metric → modes it indicates, with direction and weight share (for anomaly matching). */
   signatures: ReadonlyMap<
     string,
@@ -373,7 +375,9 @@ export function createPlanCache(catalog: EngineCatalog, warmupSamples?: number):
       source = next;
       for (const [key, plan] of plans) {
         const [category, model] = key.split('\u0000') as [Category, string];
-        if (next.version(category, model) !== plan.version) plans.delete(key);
+        if (next.version(category, model) === plan.version) continue;
+        plan.retired = true;
+        plans.delete(key);
       }
     },
   };
