@@ -9,6 +9,7 @@ commands:
   demo                        the service plus a simulated fleet of 300 devices with faults
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
+  warranty policy …           check, save and list makers' own 三包 policies
   diagnose replay [options]   predict remaining useful life from run-to-failure CSV files
   diagnostics <command>       check or upload diagnostics data files and models, roll back
   report <kind> --out FILE    download a ledger (一台账两清单) or the quarterly report as CSV/XLSX
@@ -45,11 +46,16 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     case 'warranty': {
       const { warrantyCli } = await import('../warranty/cli.ts');
-      return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8') });
+      return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8'), env: process.env });
     }
     case 'diagnose': {
       const { diagnoseCli } = await import('../diagnostics/replay.ts');
-      return diagnoseCli(rest, io);
+      // Progress redraws one stderr line on a terminal: no newline appended there.
+      const tty = io === stdio && process.stderr.isTTY;
+      return diagnoseCli(
+        rest,
+        tty ? { ...io, isTTY: true, stderr: (s) => process.stderr.write(s) } : io,
+      );
     }
     case 'diagnostics': {
       const { diagnosticsCli } = await import('../diagnostics/catalog/cli.ts');

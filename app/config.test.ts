@@ -38,6 +38,35 @@ describe('loadConfig', () => {
     }
   });
 
+  it('MQTT_OPEN_DENY_SUBSCRIBE: topic filters, for the open broker only', () => {
+    expect(loadConfig({}).mqtt.openDenySubscribe).toBeUndefined();
+    const c = loadConfig({
+      MQTT_AUTH: 'none',
+      MQTT_OPEN_DENY_SUBSCRIBE: 'test/nosubscribe, x/+/#',
+    });
+    expect(c.mqtt.openDenySubscribe).toEqual(['test/nosubscribe', 'x/+/#']);
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(problems({ MQTT_OPEN_DENY_SUBSCRIBE: 'a/b' })).toEqual([
+      'MQTT_OPEN_DENY_SUBSCRIBE: a development setting of the open broker: needs MQTT_AUTH=none',
+    ]);
+    for (const bad of ['a/#/b', 'a/b+', 'a,,b', 'a/x#'])
+      expect(problems({ MQTT_AUTH: 'none', MQTT_OPEN_DENY_SUBSCRIBE: bad })).toHaveLength(1);
+  });
+
+  it('MQTT_MAX_TOPIC_LEVELS: at most 100, what the broker can match', () => {
+    expect(loadConfig({ MQTT_MAX_TOPIC_LEVELS: '100' }).mqtt.maxTopicLevels).toBe(100);
+    expect(() => loadConfig({ MQTT_MAX_TOPIC_LEVELS: '101' })).toThrow(
+      /MQTT_MAX_TOPIC_LEVELS: at most 100/,
+    );
+  });
+
   it('alert escalation and notification cap, repair verification window: defaults, values, refusals', () => {
     const d = loadConfig({});
     expect(d.alerts).toEqual({ escalateAfterMs: 30 * 60_000, notifyMaxPerHour: 10 });

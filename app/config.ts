@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { topicFilterProblem } from '../broker/acl.ts';
 
 /**
  * The service's configuration, read once from the environment (STYLE.md §11). Nothing else
@@ -41,7 +42,29 @@ export const ConfigSchema = z
     MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
     /** Longest accepted topic, characters; and deepest, levels. */
     MQTT_MAX_TOPIC_LENGTH: positiveInt.default(256),
-    MQTT_MAX_TOPIC_LEVELS: positiveInt.default(8),
+    /** At most 100: the broker's topic matcher (qlobber, inside aedes) holds no deeper topics. */
+    MQTT_MAX_TOPIC_LEVELS: positiveInt
+      .max(100, 'at most 100 (the broker cannot match deeper topics)')
+      .default(8),
+    /**
+     * Open broker only (development): comma-separated topic filters; a SUBSCRIBE whose filter
+     * lies within one of them is refused (SUBACK 0x80), to exercise clients' refusal handling.
+     */
+    MQTT_OPEN_DENY_SUBSCRIBE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined) return [];
+          const filters = v.split(',').map((f) => f.trim());
+          for (const f of filters) {
+            const problem = topicFilterProblem(f);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }
+          return filters;
+        }),
+    ),
     /** Sustained messages per second per device, and the burst above it (token bucket). */
     MQTT_RATE_PER_DEVICE: positiveInt.default(100),
     MQTT_RATE_BURST: positiveInt.default(1000),
@@ -109,6 +132,13 @@ export const ConfigSchema = z
         message: 'MQTT_TLS_PORT needs MQTT_TLS_CERT and MQTT_TLS_KEY',
       });
     }
+    if (c.MQTT_OPEN_DENY_SUBSCRIBE.length > 0 && c.MQTT_AUTH !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MQTT_OPEN_DENY_SUBSCRIBE'],
+        message: 'a development setting of the open broker: needs MQTT_AUTH=none',
+      });
+    }
     if (c.INFLUX_TOKEN && (!c.INFLUX_ORG || !c.INFLUX_BUCKET)) {
       ctx.addIssue({
         code: 'custom',
@@ -134,6 +164,8 @@ export interface Config {
     ratePerDevice: number;
     rateBurst: number;
     maxInflight: number;
+    /** Open broker only: subscriptions within these filters are refused (SUBACK 0x80). */
+    openDenySubscribe?: readonly string[];
   };
   readonly dataDir: string;
   readonly databaseUrl?: string;
@@ -192,6 +224,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ratePerDevice: c.MQTT_RATE_PER_DEVICE,
       rateBurst: c.MQTT_RATE_BURST,
       maxInflight: c.MQTT_MAX_INFLIGHT,
+      ...(c.MQTT_OPEN_DENY_SUBSCRIBE.length > 0
+        ? { openDenySubscribe: c.MQTT_OPEN_DENY_SUBSCRIBE }
+        : {}),
     },
     dataDir: path.resolve(c.DATA_DIR),
     ...(c.DATABASE_URL ? { databaseUrl: c.DATABASE_URL } : {}),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WARRANTY_CATEGORIES } from '../warranty/index.ts';
+import { UNIT_CATEGORIES } from '../warranty/index.ts';
 import path from 'node:path';
 import { generateSecret } from '../broker/secrets.ts';
 import type { Config } from './config.ts';
@@ -139,10 +139,33 @@ export async function demoStaff(
     servicePhone: '400-000-0000',
     authorizedFrom: '2020-01-01',
   });
+  // Excavators have no national 三包 rules: the demo maker's own terms cover its units (a
+  // version saved by an earlier run of the demo is kept: 409).
+  const policy = await call({ api, token: admin }, 'POST', '/api/v1/warranty/policies', {
+    manufacturer: 'Demo',
+    category: 'excavator',
+    model: 'SY215C',
+    version: 'demo-1',
+    effectiveFrom: '2020-01-01',
+    title: '演示厂家《挖掘机三包服务承诺》（示例）',
+    startRule: { kind: 'delivery', clause: '第二条' },
+    terms: {
+      wholeUnitMonths: { value: 12, clause: '第三条' },
+      mainPartMonths: { value: 24, clause: '第四条' },
+      repairCountLimit: { value: 2, clause: '第六条' },
+    },
+    mainParts: ['engine', 'hydraulic_pump', 'main_control_valve', 'travel_motor', 'swing_motor'],
+    mainPartsClause: '第四条',
+    freeRepairClause: '第五条',
+    exclusions: { consumer_misuse: '第八条', consumer_no_maintenance: '第八条' },
+  });
+  if (policy.status !== 201 && policy.status !== 409)
+    throw new Error(`demo: excavator policy: HTTP ${policy.status} ${JSON.stringify(policy.body)}`);
   return { engineer, maker };
 }
 
-const WARRANTY = new Set<string>(WARRANTY_CATEGORIES);
+/** Units are registered for every category with 三包 terms: national, or the maker's own. */
+const WARRANTY = new Set<string>(UNIT_CATEGORIES);
 
 export async function registerUnitsAsDevicesAppear(
   api: string,

@@ -47,6 +47,29 @@ describe('topic ACL', () => {
     expect(maySubscribe(gree, 'alerts/air_conditioner/d1')).toBe(false);
   });
 
+  it('never matches a $ topic with a filter that starts with a wildcard [MQTT-4.7.2-1]', () => {
+    expect(topicMatches('#', '$SYS/x')).toBe(false);
+    expect(topicMatches('+/B', '$TopicA/B')).toBe(false);
+    expect(topicMatches('$TopicA/+', '$TopicA/B')).toBe(true);
+    expect(topicMatches('$SYS/#', '$SYS/broker/uptime')).toBe(true);
+  });
+
+  it('keeps $SYS for the broker; other $ topics only on the open broker', () => {
+    const anon = { kind: 'anonymous' as const };
+    const admin = { kind: 'service' as const, role: 'admin' as const, tokenId: 't' };
+    expect(mayPublish(anon, '$TopicA/B')).toBe(true);
+    expect(mayPublish(anon, 'anything/at/all')).toBe(true);
+    expect(mayPublish(anon, '$SYS/x')).toBe(false);
+    expect(mayPublish(anon, '$SYS')).toBe(false);
+    expect(mayPublish(admin, '$TopicA/B')).toBe(false);
+    expect(mayPublish(admin, '$SYS/x')).toBe(false);
+    expect(mayPublish(dev, '$dA/telemetry')).toBe(false);
+    expect(maySubscribe(anon, '$TopicA/#')).toBe(true);
+    expect(maySubscribe(anon, '$SYS/#')).toBe(false);
+    expect(maySubscribe(admin, '$SYS/#')).toBe(true);
+    expect(maySubscribe(admin, '$TopicA/#')).toBe(true);
+  });
+
   it('compares subscription filters level by level', () => {
     expect(filterWithin('a/b/c', 'a/+/c')).toBe(true);
     expect(filterWithin('a/+/c', 'a/b/c')).toBe(false);

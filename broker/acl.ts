@@ -61,8 +61,12 @@ function rulesFor(who: Identity): Rules {
   }
 }
 
-/** True when a concrete topic matches a filter ([MQTT-4.7.1]: + one level, # the rest). */
+/**
+ * True when a concrete topic matches a filter ([MQTT-4.7.1]: + one level, # the rest). A filter
+ * starting with a wildcard matches no topic starting with `$` [MQTT-4.7.2-1].
+ */
 export function topicMatches(filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
   const f = filter.split('/');
   const t = topic.split('/');
   for (let i = 0; i < f.length; i++) {
@@ -71,6 +75,24 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (f[i] !== '+' && f[i] !== t[i]) return false;
   }
   return f.length === t.length;
+}
+
+/**
+ * Why `filter` is not a valid topic filter, or undefined: not empty, no U+0000 [MQTT-4.7.3-1],
+ * [MQTT-4.7.3-2]; `#` only as a whole last level [MQTT-4.7.1-2]; `+` only as a whole level
+ * [MQTT-4.7.1-3].
+ */
+export function topicFilterProblem(filter: string): string | undefined {
+  if (filter.length === 0) return 'a topic filter is at least one character';
+  if (filter.includes('\u0000')) return 'a topic filter holds no U+0000';
+  const levels = filter.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    if (l.includes('#') && (l !== '#' || i !== levels.length - 1))
+      return `'#' only as the whole last level (${filter})`;
+    if (l.includes('+') && l !== '+') return `'+' only as a whole level (${filter})`;
+  }
+  return undefined;
 }
 
 /**
@@ -91,12 +113,30 @@ export function filterWithin(filter: string, allowed: string): boolean {
   return f.length === a.length || (a.length === f.length + 1 && a[f.length] === '#');
 }
 
+/** `$SYS` topics are the broker's own: nobody publishes there, only admins read them. */
+const isSys = (topic: string) => topic === '$SYS' || topic.startsWith('$SYS/');
+
+/**
+ * Whether `who` may publish to `topic`. Topics starting with `$` are the server's to give a
+ * meaning [MQTT-4.7.2]: `$SYS` is the broker's own and refused to every client; other `$`
+ * topics are open to anonymous clients of the open broker (MQTT_AUTH=none), where any topic
+ * is, and to nobody else (no rule names one). Wildcard subscriptions never receive them.
+ */
 export function mayPublish(who: Identity, topic: string): boolean {
-  if (topic.startsWith('$')) return false; // $SYS and other broker-reserved topics [MQTT-4.7.2-1]
+  if (isSys(topic)) return false;
+  if (who.kind === 'anonymous') return true;
+  if (topic.startsWith('$')) return false;
   return rulesFor(who).publish.some((p) => topicMatches(p, topic));
 }
 
+/**
+ * Whether `who` may subscribe to `filter`. `$SYS` filters are for admins; other `$` filters,
+ * like every filter, for the open broker's anonymous clients and whom the rules allow.
+ */
 export function maySubscribe(who: Identity, filter: string): boolean {
-  if (filter.startsWith('$') && !(who.kind === 'service' && who.role === 'admin')) return false;
+  const admin = who.kind === 'service' && who.role === 'admin';
+  if (isSys(filter)) return admin;
+  if (who.kind === 'anonymous') return true;
+  if (filter.startsWith('$')) return admin;
   return rulesFor(who).subscribe.some((p) => filterWithin(filter, p));
 }

@@ -13,10 +13,10 @@ import type { Metrics } from '../app/metrics.ts';
 import { hotCounter } from '../ingest/hot-counter.ts';
 import { memoOf } from '../ingest/device-memo.ts';
 import { SpoolFullError } from '../ingest/spool.ts';
-import type { Admitted } from '../ingest/ingest.ts';
+import type { Admitted, StoreRefusal } from '../ingest/ingest.ts';
 import type { DeviceContext } from '../ingest/validate.ts';
-import { mayPublish, maySubscribe, type Identity } from './acl.ts';
-import type { DeviceRegistry } from './devices.ts';
+import { filterWithin, mayPublish, maySubscribe, type Identity } from './acl.ts';
+import { isDeviceIdForm, type DeviceRegistry } from './devices.ts';
 import { createPersistence } from './persistence.ts';
 import { TokenBucket } from './rate-limit.ts';
 
@@ -33,6 +33,8 @@ export interface IngestPort {
   readonly behind: boolean;
   /** Resolves once it is no longer behind. */
   caughtUp(): Promise<void>;
+  /** Tells of each message the store refused for good after it was accepted (dead-lettered). */
+  onRefused?(listener: (r: StoreRefusal) => void): void;
 }
 
 export interface BrokerDeps {
@@ -52,6 +54,8 @@ interface ClientState {
   /** A device's ingested topics, `devices/{id}/telemetry` and `…/events`. */
   telemetryTopic?: string;
   eventsTopic?: string;
+  /** A device's status topic, which only the broker writes. */
+  statusTopic?: string;
   bucket: TokenBucket;
   inflight: number;
   reportWindowStart: number;
@@ -80,6 +84,12 @@ function levels(topic: string): number {
 const ROUTING_CONCURRENCY = 10_000;
 /** Messages in flight in aedes beyond which QoS 0 publishers are paced (see checkPublish). */
 const PACE_AT = 1000;
+
+/** Where refused messages go instead of their topic (see divert). */
+const REFUSED_TOPIC = '$SYS/sanbao/refused';
+
+/** aedes's error for a topic deeper than maxTopicLevels, which it checks before any hook. */
+const AEDES_TOO_DEEP = 'topic has too many levels';
 
 /** Username that marks a service client authenticating with an API token as password. */
 export const SERVICE_USERNAME = 'token';
@@ -200,12 +210,16 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
 
   /**
    * A refused message is acknowledged (its payload will never become valid, a retry would loop)
-   * but not forwarded or stored: it is diverted to a broker-internal topic no device can read.
+   * but not forwarded or stored: it is diverted to a broker-internal topic only admins may read.
+   * One topic for all: a client id can hold `/`, `+` or `#`, which have no place in a topic name.
    */
-  function divert(packet: PublishPacket, clientId: string) {
-    packet.topic = `$SYS/sanbao/refused/${clientId}`;
+  function divert(packet: PublishPacket) {
+    packet.topic = REFUSED_TOPIC;
     packet.retain = false;
   }
+
+  /** Clients that sent a zero-length client id (aedes gave them one): see authenticate. */
+  const assignedIds = new WeakSet<Client>();
 
   const authenticate = once(
     async (client: Client, username?: string, password?: Buffer): Promise<boolean> => {
@@ -213,7 +227,21 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         metrics.connects.inc({ result });
         throw err;
       };
+      const idRejected = (why: string) =>
+        fail('identifier_rejected', authError(why, ReturnCode.IdentifierRejected));
+      // A zero-length client id is given one by the server only for a clean session; a
+      // session kept for it could never be found again [MQTT-3.1.3-6], [MQTT-3.1.3-7], [MQTT-3.1.3-8].
+      if (assignedIds.has(client) && !client.clean)
+        return idRejected('a zero-length client id needs CleanSession=1');
+      // Device ids are reserved for their devices: a service or an anonymous client with a
+      // device's id would take its session over (the broker closes the older connection with
+      // the same id [MQTT-3.1.4-2]) and the device would show offline.
+      const reserved = () => {
+        if (isDeviceIdForm(client.id))
+          idRejected('client ids of the device-id form are reserved for devices');
+      };
       if (open && !username) {
+        reserved();
         track(client, {
           who: { kind: 'anonymous' },
           bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now()),
@@ -221,6 +249,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
           reportWindowStart: 0,
           reportsInWindow: 0,
         });
+        metrics.connects.inc({ result: 'accepted' });
         return true;
       }
       if (!username || !password)
@@ -234,6 +263,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         const p = await deps.auth.verify(secret);
         if (!p)
           return fail('bad_credentials', authError('bad token', ReturnCode.BadUsernameOrPassword));
+        reserved();
         who = { kind: 'service', role: p.role, tokenId: p.tokenId, subject: p.subject };
       } else {
         const r = await deps.devices.authenticate(username, secret);
@@ -246,11 +276,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
               );
         }
         // Client id = device id (DESIGN.md), so one device cannot take over another's session.
-        if (client.id !== username)
-          return fail(
-            'identifier_rejected',
-            authError('client id must equal the device id', ReturnCode.IdentifierRejected),
-          );
+        if (client.id !== username) return idRejected('client id must equal the device id');
         who = {
           kind: 'device',
           deviceId: r.device.id,
@@ -285,22 +311,23 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       prefix: `devices/${id}/`,
       telemetryTopic: within(`devices/${id}/telemetry`),
       eventsTopic: within(`devices/${id}/events`),
+      statusTopic: `devices/${id}/status`,
     };
   };
 
   /** After ingest's verdict: a refused payload is reported and diverted, not forwarded. */
-  const ingested = (st: ClientState, packet: PublishPacket, clientId: string, r: Admitted) => {
+  const ingested = (st: ClientState, packet: PublishPacket, r: Admitted) => {
     if (r.ok) return;
     metrics.rejected.inc({ reason: r.reason });
     reportError(st, packet.topic, r.reason, r.message, r.details);
-    divert(packet, clientId);
+    divert(packet);
   };
   /** The spool is full: QoS 0 promises nothing (dropped and counted); QoS 1/2 is not acknowledged. */
-  const spoolFull = (err: unknown, packet: PublishPacket, clientId: string) => {
+  const spoolFull = (err: unknown, packet: PublishPacket) => {
     if (!(err instanceof SpoolFullError)) throw err;
     metrics.rejected.inc({ reason: 'spool_full' });
     // The connection closes so the device keeps the message and resends it later.
-    if (packet.qos === 0) return divert(packet, clientId);
+    if (packet.qos === 0) return divert(packet);
     throw err;
   };
 
@@ -341,9 +368,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         throw new Error(`not authorized to publish to ${topic}`);
       }
     }
-    // Retained messages live in broker memory forever: a device may retain only its status,
-    // or one device could fill the broker with retained topics of its own making.
-    if (packet.retain && st.prefix && topic !== `${st.prefix}status`) {
+    // Retained messages live in broker memory forever, and a device's only one is its status,
+    // set by the broker: one device could otherwise fill the broker with retained topics (a
+    // publish to its status topic is refused below).
+    if (packet.retain && st.prefix && topic !== st.statusTopic) {
       packet.retain = false;
       metrics.rejected.inc({ reason: 'retain_stripped' });
     }
@@ -357,7 +385,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       );
       // QoS 0 is dropped; QoS 1/2 is left unacknowledged (the client resends it after reconnecting).
       if (packet.qos > 0) throw new Error('message rate exceeded');
-      return divert(packet, client.id);
+      return divert(packet);
     }
     if (packet.payload.length > config.maxPayloadBytes) {
       metrics.rejected.inc({ reason: 'payload_too_large' });
@@ -367,10 +395,27 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
         'payload_too_large',
         `payload of ${packet.payload.length} bytes exceeds ${config.maxPayloadBytes}`,
       );
-      return divert(packet, client.id);
+      return divert(packet);
     }
     // Only a device's own telemetry and events are ingested (not deeper topics, not services').
-    if (!own) return;
+    if (!own) {
+      if (topic === st.statusTopic) {
+        // A device's status is the broker's word alone: `online` while its connection lasts,
+        // `offline` (retained) once it ends. A retained publish replaces what future subscribers
+        // get [MQTT-3.3.1-5], so a device retaining `offline` while connected would hide it; its
+        // will would only repeat what the broker publishes anyway. Acknowledged and dropped, as
+        // MQTT 3.1.1 lets a server do with a publish it does not authorize [MQTT-3.3.5-2].
+        metrics.rejected.inc({ reason: 'status_reserved' });
+        reportError(
+          st,
+          topic,
+          'status_reserved',
+          `${topic} is written by the broker alone (online on connect, offline when the connection ends): not forwarded`,
+        );
+        return divert(packet);
+      }
+      return;
+    }
     const payload =
       typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     // QoS 1/2 is acknowledged once its group commit has it on disk. QoS 0 has nothing to
@@ -389,9 +434,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       // Only a device's state has these topics.
       r = deps.ingest.admit(own, st.who as Extract<Identity, { kind: 'device' }>, payload, wait);
     } catch (err) {
-      return spoolFull(err, packet, client.id);
+      return spoolFull(err, packet);
     }
-    if (!r.ok) return ingested(st, packet, client.id, r);
+    if (!r.ok) return ingested(st, packet, r);
     const until = behind ? deps.ingest.caughtUp() : r.durable;
     if (!until) return;
     st.inflight++;
@@ -432,19 +477,31 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     corked.set(conn, tick);
   };
 
+  const deny = config.openDenySubscribe ?? [];
   const authorizeSubscribe = (
     client: Client,
     sub: Subscription,
     cb: (e: Error | null, s?: Subscription | null) => void,
   ) => {
+    // aedes checked the filter's syntax and depth (maxTopicLevels) before this hook.
+    if (sub.topic.length > config.maxTopicLength) {
+      metrics.rejected.inc({ reason: 'topic_too_long' });
+      return cb(new Error(`topic filter longer than ${config.maxTopicLength} characters`));
+    }
     const st = state(client);
-    if (st && maySubscribe(st.who, sub.topic)) return cb(null, sub);
-    metrics.rejected.inc({ reason: 'acl_subscribe' });
+    // MQTT_OPEN_DENY_SUBSCRIBE (open broker only): filters inside a denied one are refused.
+    const denied = deny.length > 0 && deny.some((d) => filterWithin(sub.topic, d));
+    if (st && !denied && maySubscribe(st.who, sub.topic)) return cb(null, sub);
+    metrics.rejected.inc({ reason: denied ? 'denied_subscribe' : 'acl_subscribe' });
     log.warn({ client: client.id, filter: sub.topic }, 'subscription refused');
     cb(null, null); // SUBACK 0x80 for this filter; the connection stays [MQTT-3.9.3]
   };
 
   const opts: AedesOptions = {
+    preConnect: (client, packet, done) => {
+      if (packet.clientId === '') assignedIds.add(client);
+      done(null, true);
+    },
     authenticate: (client, username, password, done) =>
       authenticate(
         (err, ok) => done(err as AuthenticateError | null, ok ?? null),
@@ -478,6 +535,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const aedes = await Aedes.createBroker(opts);
   /** aedes's router (mqemitter): `current` messages are being delivered. */
   const routing = (aedes as unknown as { mq: { current: number } }).mq;
+  /** Connected clients by id. */
+  const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
 
   const setStatus = (id: string, status: 'online' | 'offline') =>
     aedes.publish(
@@ -506,18 +565,32 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     const st = state(client);
     if (st?.who.kind !== 'device') return;
     // A newer connection with the same id replaced this one: it stays online.
-    const current = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[
-      client.id
-    ];
+    const current = clients[client.id];
     if (current && current !== client) return;
     setStatus(st.who.deviceId, 'offline');
     deps.devices
       .markOnline(st.who.deviceId, false, new Date(now()))
       .catch((err) => log.error({ err }, 'markOnline failed'));
   });
-  aedes.on('clientError', (client, err) =>
-    log.debug({ client: client.id, err: err.message }, 'client error'),
-  );
+  aedes.on('clientError', (client, err) => {
+    // aedes refuses a topic or filter deeper than maxTopicLevels before any hook sees it
+    // (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) and closes the connection: counted here.
+    if (err.message === AEDES_TOO_DEEP) metrics.rejected.inc({ reason: 'topic_too_deep' });
+    log.debug({ client: client.id, err: err.message }, 'client error');
+  });
+  // A message the store refused after it was acknowledged: its device learns why.
+  deps.ingest.onRefused?.((r) => {
+    const st = state(clients[r.deviceId] ?? null);
+    if (st?.who.kind !== 'device' || st.who.deviceId !== r.deviceId) return;
+    const what = `${r.items} ${r.kind === 'events' ? 'event' : 'sample'}${r.items === 1 ? '' : 's'}`;
+    reportError(
+      st,
+      `devices/${r.deviceId}/${r.kind}`,
+      'store_refused',
+      `the telemetry store refused the ${what} of one message for good${r.code ? ` (code ${r.code})` : ''}: kept for an operator, not stored`,
+      r.code ? { code: r.code } : undefined,
+    );
+  });
   aedes.on('connectionError', (_client, err) =>
     log.debug({ err: err.message }, 'connection error'),
   );

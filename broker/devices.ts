@@ -177,6 +177,17 @@ function batchedOnlineMarks(sql: Sql): (id: string, online: boolean, at: Date) =
 /** Short ids fit MQTT 3.1's 23-character client-id limit [MQTT-3.1.3-5]. */
 const newDeviceId = () => `d${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
+/** The form of every device id (newDeviceId): `d` and 20 lowercase hex digits. */
+const DEVICE_ID_FORM = /^d[0-9a-f]{20}$/;
+
+/**
+ * Whether `id` has the form of a device id. MQTT client ids of this form are reserved for the
+ * devices themselves (broker.ts), whether such a device exists yet or not.
+ */
+export function isDeviceIdForm(id: string): boolean {
+  return DEVICE_ID_FORM.test(id);
+}
+
 /**
  * SQL-backed registry. Secrets are stored as scrypt hashes. A secret verified (or issued) here
  * is remembered in a bounded in-memory cache (`VerifiedSecrets`: an HMAC of the secret and the

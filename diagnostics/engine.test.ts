@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceEvent, Sample } from '../ingest/sample.ts';
 import { composeCatalog } from './catalog/compose.ts';
 import { createDiagnosticsEngine } from './engine.ts';
-import type { RulStream } from './models/learner.ts';
+import type { RulModelArtefact, RulStream } from './models/learner.ts';
 import type { AlertCandidate } from './types.ts';
 import { referenceKey } from './engine/plan.ts';
 import { PROFILES } from './profiles/index.ts';
@@ -386,6 +386,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
       s[o] = row[0]!;
       s[o + 1] = s[o + 1]! + 1;
     },
+    rows: (s, o) => s[o + 1]!,
     predict: (s, o) =>
       s[o + 1]! < 1
         ? null
@@ -394,6 +395,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
             return { rul, lower: 0.7 * rul, upper: 1.3 * rul };
           })(),
   };
+  // The fields the service reads (the stand-in stream above replaces the trees).
   const artefact = {
     format: 'sanbao.rul-model',
     formatVersion: 1,
@@ -403,8 +405,20 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
     rowInterval: 24,
     cap: 1000,
     training: { units: 40, rows: 4000, seconds: 30, seed: 7, method: 'stand-in' },
-    cv: { folds: 5, rmse: 55, phm08: 1200, coverage: 0.8, level: 0.8, protocol: 'unit-wise' },
-  } as const;
+    cv: {
+      protocol: 'unit-wise',
+      folds: 5,
+      cutsPerUnit: 3,
+      horizon: 125,
+      rmse: 55,
+      phm08Per100: 900,
+      bias: 1,
+      coverage: 0.81,
+      level: 0.8,
+      lifeRmse: 20,
+      lifePhm08Per100: 300,
+    },
+  } as unknown as RulModelArtefact;
   const doc = {
     kind: 'rul-model' as const,
     category: 'excavator' as const,
@@ -422,7 +436,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
     const catalog = composeCatalog(
       PROFILES,
       [{ kind: 'rul-model', key: 'excavator/*/radiator_clogging', version: 2, doc }],
-      { load: () => ({ artefact: { ...artefact, sensors: [...artefact.sensors] }, stream }) },
+      { load: () => ({ artefact, stream }) },
     );
     expect(catalog.problems('excavator', 'SY215C')).toEqual([]);
     const engine = createDiagnosticsEngine({ profiles: PROFILES, catalog, warmupSamples: 50 });
@@ -457,7 +471,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
       id: 'feedfacecafebeef',
       version: 2,
       training: { units: 40, method: 'stand-in' },
-      cv: { rmse: 55, coverage: 0.8 },
+      cv: { rmse: 55, coverage: 0.81 },
       timeUnitMs: HOUR,
     });
     expect(c.predictedFailure!.confidence).toBe(0.8);
@@ -473,7 +487,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
   });
 
   it('a mapping to a metric the category does not have, or a sudden mode, is refused', () => {
-    const load = () => ({ artefact: { ...artefact, sensors: ['coolant'] }, stream });
+    const load = () => ({ artefact, stream });
     const bad = composeCatalog(
       PROFILES,
       [

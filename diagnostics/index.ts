@@ -11,8 +11,16 @@ export { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 export { diagnoseCli, DIAGNOSE_USAGE } from './replay.ts';
 export { calibrateMode } from './calibrate.ts';
 export type { CalibrationRow } from './calibrate.ts';
-export { fitRulModel, predictRul } from './replay/rul-model.ts';
-export type { RulModel } from './replay/rul-model.ts';
+export {
+  createRulStream,
+  fitRulModel,
+  parseRulModel,
+  RulModelError,
+  RulModelSchema,
+  type RulEstimate as ModelRulEstimate,
+  type RulModelArtefact,
+  type RulStream,
+} from './learn/index.ts';
 export { SEVERITY_RANK } from './types.ts';
 export type {
   Action,

@@ -57,48 +57,62 @@ describe('sanbao diagnose replay', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('learns from run-to-failure data and beats the best constant by far', async () => {
-    const train = fleet(1, 60, false);
-    const test = fleet(2, 40, true);
-    await writeFile(join(dir, 'train.csv'), train.csv);
-    await writeFile(join(dir, 'test.csv'), test.csv);
-    const code = await diagnoseCli(
-      [
-        'replay',
-        '--train',
-        join(dir, 'train.csv'),
-        '--test',
-        join(dir, 'test.csv'),
-        '--out',
-        join(dir, 'p.csv'),
-      ],
-      io,
-    );
-    expect(err.join('')).toBe('');
-    expect(code).toBe(0);
-    const rows = (await readFile(join(dir, 'p.csv'), 'utf8')).trim().split('\n');
-    expect(rows[0]).toBe('unit,rul');
-    const preds = new Map(rows.slice(1).map((r) => [r.split(',')[0]!, Number(r.split(',')[1])]));
-    expect(preds.size).toBe(40);
-    const truths = [...test.truth.values()];
-    const mean = truths.reduce((a, b) => a + b, 0) / truths.length;
-    const rmse = (f: (unit: string) => number) =>
-      Math.sqrt(
-        [...test.truth].reduce((a, [unit, t]) => a + (f(unit) - t) ** 2, 0) / truths.length,
+  it(
+    'learns from run-to-failure data and beats the best constant by far',
+    { timeout: 180_000 },
+    async () => {
+      const train = fleet(1, 40, false);
+      const test = fleet(2, 40, true);
+      await writeFile(join(dir, 'train.csv'), train.csv);
+      await writeFile(join(dir, 'test.csv'), test.csv);
+      const code = await diagnoseCli(
+        [
+          'replay',
+          '--train',
+          join(dir, 'train.csv'),
+          '--test',
+          join(dir, 'test.csv'),
+          '--out',
+          join(dir, 'p.csv'),
+        ],
+        io,
       );
-    const model = rmse((unit) => preds.get(unit)!);
-    const constant = rmse(() => mean); // the best constant there is: it knows the test mean
-    expect(model).toBeLessThan(0.6 * constant);
-    // Sensor selection: the constant and pure-noise columns are not used.
-    const used = out.join('').match(/sensors used: (.*)/)![1]!;
-    expect(used).not.toMatch(/const_a|const_b|noise_a|noise_b/);
-    expect(used).toMatch(/temp/);
-  });
+      // Progress goes to stderr (a line per 10 % when stderr is not a terminal), errors do not.
+      expect(err.join('')).toContain('training: final fit 100 %');
+      expect(err.join('')).not.toContain('sanbao diagnose replay:');
+      expect(code).toBe(0);
+      const rows = (await readFile(join(dir, 'p.csv'), 'utf8')).trim().split('\n');
+      expect(rows[0]).toBe('unit,rul,rul_low,rul_high');
+      const preds = new Map(rows.slice(1).map((r) => [r.split(',')[0]!, Number(r.split(',')[1])]));
+      expect(preds.size).toBe(40);
+      const truths = [...test.truth.values()];
+      const mean = truths.reduce((a, b) => a + b, 0) / truths.length;
+      const rmse = (f: (unit: string) => number) =>
+        Math.sqrt(
+          [...test.truth].reduce((a, [unit, t]) => a + (f(unit) - t) ** 2, 0) / truths.length,
+        );
+      const model = rmse((unit) => preds.get(unit)!);
+      const constant = rmse(() => mean); // the best constant there is: it knows the test mean
+      expect(model).toBeLessThan(0.6 * constant);
+      // Sensor selection: the constant and pure-noise columns are not used.
+      const used = out.join('').match(/columns used: (.*)/)![1]!;
+      expect(used).not.toMatch(/const_a|const_b|noise_a|noise_b/);
+      expect(used).toMatch(/temp/);
+    },
+  );
 
   it('bad arguments: exit 2 with the argument named', async () => {
     err.length = 0;
     expect(await diagnoseCli(['replay', '--train', 'a.csv', '--test', 'b.csv'], io)).toBe(2);
-    expect(err.join('')).toContain('missing --out');
+    expect(err.join('')).toContain('--test and --out go together');
+    err.length = 0;
+    expect(await diagnoseCli(['replay', '--train', 'a.csv'], io)).toBe(2);
+    expect(err.join('')).toContain('nothing to do');
+    err.length = 0;
+    expect(
+      await diagnoseCli(['replay', '--train', 'a.csv', '--save', 'm.json', '--seed', '-1'], io),
+    ).toBe(2);
+    expect(err.join('')).toContain('--seed');
     err.length = 0;
     expect(await diagnoseCli(['replay', '--train', 'a.csv', '--tset', 'b.csv'], io)).toBe(2);
     expect(err.join('')).toContain('unknown argument "--tset"');
@@ -131,7 +145,7 @@ describe('sanbao diagnose replay', () => {
       ),
     ).toBe(2);
     expect(err.join('')).toMatch(/bad\.csv line 3: column "s1" value "abc" is not a number/);
-    await writeFile(join(dir, 'nohdr.csv'), '1,1,0.5\n');
+    await writeFile(join(dir, 'nohdr.csv'), 'engine,cycle,s1\n1,1,0.5\n');
     err.length = 0;
     expect(
       await diagnoseCli(

@@ -2,25 +2,38 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CategorySchema } from '../ingest/categories.ts';
 import { calibrateMode } from './calibrate.ts';
+import {
+  createRulStream,
+  fitRulModel,
+  type FitResult,
+  type RulModelArtefact,
+} from './learn/index.ts';
 import { PROFILES } from './profiles/index.ts';
-import { formatPredictions, InputError, parseRunCsv } from './replay/csv.ts';
-import { fitRulModel, predictRul } from './replay/rul-model.ts';
+import { formatPredictions, InputError, parseRunCsv, type RunData } from './replay/csv.ts';
 
 /**
- * `sanbao diagnose replay --train train.csv --test test.csv --out predictions.csv`
+ * `sanbao diagnose replay --train train.csv [--test test.csv --out predictions.csv] [--save model.json]`
  *
  * Learns a remaining-useful-life model from run-to-failure histories (every training unit's
- * series ends at its failure) and predicts, for each test unit, the time left after its last
- * row, in the file's own time unit. See replay/rul-model.ts for the method.
+ * series ends at its failure), reports its unit-wise cross-validated error, and predicts, for
+ * each test unit, the time left after its last row (file time units) with an interval. See
+ * learn/fit.ts for the method and diagnostics/README.md for the validation protocol.
  * Exit codes: 0 done, 1 unexpected failure, 2 bad arguments or bad input (the message names
  * the argument or the file line).
  */
-export const DIAGNOSE_USAGE = `usage: sanbao diagnose replay --train <train.csv> --test <test.csv> --out <predictions.csv>
+export const DIAGNOSE_USAGE = `usage: sanbao diagnose replay --train <train.csv> [--test <test.csv> --out <predictions.csv>] [--save <model.json>]
 
-  --train  CSV "unit,time,<sensor…>"; each unit's series ends at its failure
-  --test   CSV with the same columns; series stop before failure
-  --out    where to write "unit,rul" (remaining time after each test unit's last row)
-  --folds  cross-validation folds for model selection (default 5)
+  --train    CSV "unit,time,<sensor…>"; each unit's series ends at its failure
+  --test     CSV with the same columns; series stop before failure
+  --out      where to write "unit,rul,rul_low,rul_high" (remaining time after each test unit's
+             last row, and its interval)
+  --save     where to write the trained model (JSON artefact for POST /api/v1/diagnostics/models)
+  --folds    cross-validation folds (default 5)
+  --seed     seed of folds, cuts and trees (default 1): the same seed gives the same model
+  --horizon  remaining life up to which validation cuts fall (default ¾ of the median life)
+  --level    interval level (default 0.8)
+  --window   baseline rows, also the least rows a test unit needs (default 15 % of the median
+             rows per training unit, 5…30)
 
 usage: sanbao diagnose calibrate --category <category> --mode <mode id> --train <runs.csv>
 
@@ -28,17 +41,50 @@ usage: sanbao diagnose calibrate --category <category> --mode <mode id> --train 
   category's metrics; prints what changed and the calibrated indicators as JSON.
 `;
 
-const ReplayArgsSchema = z.object({
-  train: z.string().min(1, 'missing --train <file>'),
-  test: z.string().min(1, 'missing --test <file>'),
-  out: z.string().min(1, 'missing --out <file>'),
-  folds: z.coerce.number().int().min(2).max(20).default(5),
-});
+const ReplayArgsSchema = z
+  .object({
+    train: z.string().min(1, 'missing --train <file>'),
+    test: z.string().min(1).optional(),
+    out: z.string().min(1).optional(),
+    save: z.string().min(1).optional(),
+    folds: z.coerce.number().int().min(2).max(20).default(5),
+    seed: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .default(1),
+    horizon: z.coerce.number().positive().optional(),
+    level: z.coerce.number().gt(0.5).lt(1).default(0.8),
+    window: z.coerce.number().int().min(1).max(10_000).optional(),
+  })
+  .refine((a) => (a.test === undefined) === (a.out === undefined), {
+    message: '--test and --out go together',
+    path: ['out'],
+  })
+  .refine((a) => a.test !== undefined || a.save !== undefined, {
+    message: 'nothing to do: give --test and --out, or --save',
+    path: ['test'],
+  });
 
 export interface DiagnoseIo {
   stdout(s: string): void;
   stderr(s: string): void;
+  /** True when stderr is a terminal (progress redraws one line). */
+  isTTY?: boolean;
 }
+
+const REPLAY_FLAGS = [
+  'train',
+  'test',
+  'out',
+  'save',
+  'folds',
+  'seed',
+  'horizon',
+  'level',
+  'window',
+];
 
 /** Entry point of `sanbao diagnose …` (dispatched by app/cli.ts). */
 export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<number> {
@@ -56,12 +102,15 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
     io.stderr(`sanbao diagnose: unknown subcommand "${sub}"\n\n${DIAGNOSE_USAGE}`);
     return 2;
   }
-  const raw = parseFlags(rest, ['train', 'test', 'out', 'folds'], 'replay', io);
+  const raw = parseFlags(rest, REPLAY_FLAGS, 'replay', io);
   if (!raw) return 2;
-  const parsed = ReplayArgsSchema.safeParse({ train: '', test: '', out: '', ...raw });
+  const parsed = ReplayArgsSchema.safeParse({ train: '', ...raw });
   if (!parsed.success) {
     const msg = parsed.error.issues
-      .map((i) => (i.path[0] === 'folds' ? `--folds: ${i.message}` : i.message))
+      .map((i) => {
+        const flag = String(i.path[0] ?? '');
+        return flag && !i.message.includes('--') ? `--${flag}: ${i.message}` : i.message;
+      })
       .join('; ');
     io.stderr(`sanbao diagnose replay: ${msg}\n\n${DIAGNOSE_USAGE}`);
     return 2;
@@ -69,28 +118,29 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
   const a = parsed.data;
   try {
     const train = parseRunCsv(await readInput(a.train, '--train'), a.train);
-    const test = parseRunCsv(await readInput(a.test, '--test'), a.test);
-    const missing = train.sensors.filter((s) => !test.sensors.includes(s));
-    if (missing.length)
-      throw new InputError(
-        `${a.test} line 1: missing column(s) ${missing.join(', ')} present in ${a.train}`,
-      );
-    // Align the test columns to the training order (files may list them differently).
-    const aligned = {
-      sensors: train.sensors,
-      units: test.units.map((u) => ({
-        ...u,
-        values: train.sensors.map((s) => u.values[test.sensors.indexOf(s)]!),
-      })),
-    };
-    const model = fitRulModel(train, { folds: Math.min(a.folds, train.units.length) });
-    const rows = aligned.units.map((u) => ({ unit: u.unit, rul: predictRul(model, u) }));
-    await writeFile(a.out, formatPredictions(rows));
-    io.stdout(
-      `trained on ${train.units.length} units; sensors used: ${model.used.map((k) => model.sensors[k]).join(', ')}\n` +
-        `RUL cap ${fmt(model.cap)}, smoothing α ${model.alpha.toFixed(3)}, ${model.quadratic ? 'quadratic' : 'linear'} features, cross-validated RMSE ${fmt(model.cvRmse)}\n` +
-        `wrote ${rows.length} predictions to ${a.out}\n`,
-    );
+    const test = a.test
+      ? alignColumns(parseRunCsv(await readInput(a.test, '--test'), a.test), train, a.test)
+      : undefined;
+    const progress = progressReporter(io);
+    const fit = fitRulModel(train, {
+      folds: Math.min(a.folds, train.units.length),
+      seed: a.seed,
+      level: a.level,
+      ...(a.horizon !== undefined ? { horizon: a.horizon } : {}),
+      ...(a.window !== undefined ? { window: a.window } : {}),
+      onProgress: progress.update,
+    });
+    progress.done();
+    io.stdout(report(train, fit));
+    if (a.save) {
+      await writeFile(a.save, `${JSON.stringify(fit.model)}\n`);
+      io.stdout(`saved model ${fit.model.id} to ${a.save}\n`);
+    }
+    if (test && a.out && a.test) {
+      const rows = predictUnits(fit.model, test, a.test);
+      await writeFile(a.out, formatPredictions(rows));
+      io.stdout(`wrote ${rows.length} predictions to ${a.out}\n`);
+    }
     return 0;
   } catch (err) {
     if (err instanceof InputError) {
@@ -100,6 +150,90 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
     io.stderr(`sanbao diagnose replay: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** The test file's columns in the training file's order (files may list them differently). */
+function alignColumns(test: RunData, train: RunData, file: string): RunData {
+  const missing = train.sensors.filter((s) => !test.sensors.includes(s));
+  if (missing.length)
+    throw new InputError(
+      `${file} line 1: missing column(s) ${missing.join(', ')} present in the training file`,
+    );
+  return {
+    sensors: train.sensors,
+    units: test.units.map((u) => ({
+      ...u,
+      values: train.sensors.map((s) => u.values[test.sensors.indexOf(s)]!),
+    })),
+  };
+}
+
+/** Each test unit's remaining life after its last row, through the streaming evaluation. */
+function predictUnits(
+  model: RulModelArtefact,
+  test: RunData,
+  file: string,
+): Array<{ unit: string; rul: number; lower: number; upper: number }> {
+  const stream = createRulStream(model);
+  const cols = model.sensors.map((s) => test.sensors.indexOf(s));
+  const state = new Float64Array(stream.stateSize);
+  const row = new Float64Array(cols.length);
+  return test.units.map((u) => {
+    if (u.time.length < model.features.window)
+      throw new InputError(
+        `${file} line ${u.line ?? '?'}: unit "${u.unit}" has ${u.time.length} rows; the model needs at least ${model.features.window} (its baseline window, --window)`,
+      );
+    stream.init(state, 0);
+    for (let i = 0; i < u.time.length; i++) {
+      cols.forEach((k, q) => (row[q] = u.values[k]![i]!));
+      stream.push(state, 0, row);
+    }
+    return { unit: u.unit, ...stream.predict(state, 0)! };
+  });
+}
+
+function report(train: RunData, fit: FitResult): string {
+  const m = fit.model;
+  const rows = train.units.reduce((a, u) => a + u.time.length, 0);
+  const lines = [
+    `trained on ${train.units.length} units (${rows} rows); ${m.sensors.length} of ${train.sensors.length} columns used: ${m.sensors.join(', ')}`,
+    `validation: ${m.cv.protocol}`,
+    ...fit.candidates.map(
+      (c) =>
+        `  cap ${fmt(c.cap)}${c.elapsed ? ', with elapsed time' : ', no elapsed time'}: RMSE ${c.horizon.rmse.toFixed(2)}, PHM08 ${c.horizon.phm08Per100.toFixed(0)} per 100 predictions (whole-life cuts: RMSE ${c.life.rmse.toFixed(2)})${c === fit.chosen ? '  ← chosen' : ''}`,
+    ),
+    `cross-validated RMSE ${m.cv.rmse.toFixed(2)}, PHM08 score ${m.cv.phm08Per100.toFixed(0)} per 100 predictions, mean error ${m.cv.bias.toFixed(2)}; ${Math.round(m.cv.level * 100)} % interval coverage ${(m.cv.coverage * 100).toFixed(1)} %`,
+    `model ${m.id}: ${m.training.method}, cap ${fmt(m.cap)}; trained in ${m.training.seconds.toFixed(1)} s, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Progress on stderr: one redrawn line on a terminal, a line per 10 % otherwise. */
+function progressReporter(io: DiagnoseIo): {
+  update: (phase: string, done: number, total: number) => void;
+  done: () => void;
+} {
+  let lastStep = -1;
+  let drawn = false;
+  return {
+    update(phase, done, total) {
+      const pct = Math.floor((100 * done) / total);
+      if (io.isTTY) {
+        if (pct === lastStep) return;
+        lastStep = pct;
+        drawn = true;
+        io.stderr(`\rtraining: ${phase} ${pct} %   `);
+        return;
+      }
+      const step = Math.floor(pct / 10);
+      if (step === lastStep) return;
+      lastStep = step;
+      io.stderr(`training: ${phase} ${step * 10} %\n`);
+    },
+    done() {
+      if (drawn) io.stderr('\rtraining: done          \n');
+    },
+  };
 }
 
 async function readInput(path: string, flag: string): Promise<string> {

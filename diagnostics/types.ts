@@ -1,4 +1,5 @@
 import type { Category } from '../ingest/categories.ts';
+import type { RulModelArtefact } from './models/learner.ts';
 
 /**
  * Shared vocabulary of the detection engine: what a detector says (Verdict), what the engine
@@ -39,15 +40,10 @@ export interface ModelEvidence {
   id: string;
   version: number;
   createdAt: string;
-  training: { units: number; rows: number; seconds: number; seed: number; method: string };
-  cv: {
-    folds: number;
-    rmse: number;
-    phm08: number;
-    coverage: number;
-    level: number;
-    protocol: string;
-  };
+  /** What it was trained on, as the learner recorded it. */
+  training: RulModelArtefact['training'];
+  /** Its cross-validated scores (learn/validation.ts): RMSE, PHM08, interval coverage at `level`. */
+  cv: RulModelArtefact['cv'];
   /** Milliseconds per model time unit (the upload's `timeUnit`). */
   timeUnitMs: number;
   /** Latest prediction (model time units) and its interval at `cv.level`. */

@@ -136,6 +136,75 @@ describe('Ingest drainer with a scripted store', () => {
   });
 });
 
+describe('Ingest bisects a batch the store refuses for good (scripted store)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ingest-bisect-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('dead-letters only the refused messages; the rest is stored and heard, in order', async () => {
+    const spool = new Spool({ dir: path.join(dir, 'spool'), maxBytes: 1e6 });
+    await spool.open();
+    const written: Sample[] = [];
+    let writes = 0;
+    // Refuses, for good and whole, any write holding a power_w of 13 (as SQL refuses a batch).
+    const store = {
+      name: 'refuses 13 (in-memory stand-in)',
+      write: async (s: readonly Sample[]) => {
+        writes++;
+        if (s.some((x) => x.metrics.power_w === 13))
+          throw Object.assign(new Error('poison'), { code: '22021' });
+        written.push(...s);
+      },
+      writeEvents: async () => undefined,
+    } as unknown as TelemetryStore;
+    const metrics = createMetrics();
+    const ingest = new Ingest({
+      store,
+      spool,
+      metrics,
+      log: pino({ level: 'silent' }),
+      batchSize: 1000,
+      now: () => NOW,
+      limits: { maxFutureMs: 60_000, maxPastMs: 86_400_000 },
+      deadLetterFile: path.join(dir, 'dead-letter.jsonl'),
+    });
+    const heard: number[] = [];
+    const refusals: unknown[] = [];
+    ingest.onStored({ samples: (s) => void heard.push(...s.map((x) => x.metrics.power_w!)) });
+    ingest.onRefused((r) => refusals.push(r));
+    const other = { ...dev, deviceId: 'd2' };
+    for (let i = 0; i < 100; i++) ingest.admit('telemetry', i === 13 ? other : dev, msg(i), false);
+    ingest.admit('telemetry', other, msg(13), false); // a second poison message, last
+    await ingest.accept('telemetry', dev, msg(100));
+    ingest.start();
+    await ingest.flushed(10_000);
+    const expected = Array.from({ length: 101 }, (_, i) => i).filter((i) => i !== 13);
+    expect(written.map((s) => s.metrics.power_w)).toEqual(expected);
+    expect(heard).toEqual(expected);
+    expect((await metrics.deadLettered.get()).values[0]?.value).toBe(2);
+    expect((await metrics.samplesStored.get()).values[0]?.value).toBe(100);
+    expect(refusals).toEqual([
+      { deviceId: 'd2', kind: 'telemetry', items: 1, code: '22021' },
+      { deviceId: 'd2', kind: 'telemetry', items: 1, code: '22021' },
+    ]);
+    const dead = (await readFile(path.join(dir, 'dead-letter.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { deviceId: string; code: string });
+    expect(dead.map((d) => [d.deviceId, d.code])).toEqual([
+      ['d2', '22021'],
+      ['d2', '22021'],
+    ]);
+    // About 2·log2(102) writes per refused message, not one per message.
+    expect(writes).toBeLessThan(40);
+    await ingest.stop();
+  });
+});
+
 describe('Ingest with a store that has an encoding (scripted store, real line encoder)', () => {
   let dir: string;
   beforeEach(async () => {

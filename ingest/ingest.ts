@@ -2,16 +2,18 @@ import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
-import { recordBodies, Spool, SpoolFullError, type SpoolStats } from './spool.ts';
+import { recordBodies, Spool, SpoolFullError, type SpoolStats, type Taken } from './spool.ts';
 import { hotCounter } from './hot-counter.ts';
 import { ByteWriter } from './byte-writer.ts';
+import { spoolHead, writeTrailer } from './spool-codec.ts';
 import {
-  decodeSpoolBody,
-  encodedPart,
-  readRecordParts,
-  spoolHead,
-  writeTrailer,
-} from './spool-codec.ts';
+  isPermanent,
+  readBatch,
+  writeBatch,
+  writeBisecting,
+  type Batch,
+  type RefusedRecord,
+} from './store-batch.ts';
 import type { TelemetryEncoder, TelemetryStore } from './telemetry-store.ts';
 import {
   checkEvents,
@@ -44,26 +46,20 @@ export interface IngestOptions {
   now?: () => number;
 }
 
-/**
- * Store errors that retrying cannot fix (the store refused the data itself, e.g. a field type
- * another writer fixed differently). Anything else (connection refused, timeouts, 5xx) is
- * transient: the batch stays in the spool and is retried.
- */
-const PERMANENT = new Set([
-  'INGEST_ERR_INFLUX_BAD_NAME',
-  'INGEST_ERR_INFLUX_BAD_VALUE',
-  'INGEST_ERR_INFLUX_REJECTED',
-]);
-const isPermanent = (err: unknown) => {
-  const code = (err as { code?: unknown }).code;
-  // SQLSTATE class 22 (data exception) is the SQL equivalent.
-  return typeof code === 'string' && (PERMANENT.has(code) || /^22[0-9A-Z]{3}$/.test(code));
-};
-
 /** Listeners get samples and events after they are stored, in spool order. */
 export interface StoredListener {
   samples?(samples: readonly Sample[]): void;
   events?(events: readonly DeviceEvent[]): void;
+}
+
+/** A device's message the store refused for good (dead-lettered): its device should know. */
+export interface StoreRefusal {
+  deviceId: string;
+  kind: 'telemetry' | 'events';
+  /** Samples or events of the message. */
+  items: number;
+  /** The store's error code (SQLSTATE, INGEST_ERR_…), if it gave one. */
+  code?: string;
 }
 
 /**
@@ -73,7 +69,10 @@ export interface StoredListener {
  */
 export class Ingest {
   private readonly listeners: StoredListener[] = [];
+  private readonly refusalListeners: Array<(r: StoreRefusal) => void> = [];
   private running = false;
+  /** A batch taken from the spool is being stored and handed to listeners. */
+  private busy = false;
   private loop?: Promise<void>;
   private storeUp = true;
   private gaugesAt = 0;
@@ -101,6 +100,11 @@ export class Ingest {
 
   onStored(l: StoredListener): void {
     this.listeners.push(l);
+  }
+
+  /** Called for each message the store refused for good, after it is dead-lettered. */
+  onRefused(l: (r: StoreRefusal) => void): void {
+    this.refusalListeners.push(l);
   }
 
   /**
@@ -224,7 +228,8 @@ export class Ingest {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const s = this.o.spool.stats();
-      if (s.depthRecords === 0 && s.pendingRecords === 0) return;
+      // The spool counts a batch gone once committed; its listeners are told just after.
+      if (s.depthRecords === 0 && s.pendingRecords === 0 && !this.busy) return;
       if (Date.now() > until) throw new Error(`spool not drained within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -266,24 +271,44 @@ export class Ingest {
     return this.storeUp;
   }
 
-  private async deadLetter(samples: Sample[], events: DeviceEvent[], err: Error): Promise<void> {
-    this.o.metrics.deadLettered.inc(samples.length + events.length);
+  /** Keeps a message the store refused for good in the dead-letter file, and says so. */
+  private async deadLetter(r: RefusedRecord): Promise<void> {
+    const items = r.samples.length + r.events.length;
+    const code = (r.err as { code?: unknown }).code;
+    this.o.metrics.deadLettered.inc(items);
     this.o.log.error(
       {
-        err: err.message,
-        samples: samples.length,
-        events: events.length,
+        err: r.err.message,
+        code,
+        device: r.deviceId,
+        kind: r.kind,
+        items,
         file: this.o.deadLetterFile,
       },
-      'telemetry store refused a batch for good: kept in the dead-letter file, not retried',
+      "telemetry store refused a device's message for good: kept in the dead-letter file, not retried",
     );
     const line = JSON.stringify({
       at: new Date(this.now()).toISOString(),
-      error: err.message,
-      samples,
-      events,
+      error: r.err.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      deviceId: r.deviceId,
+      samples: r.samples,
+      events: r.events,
     });
     await appendFile(this.o.deadLetterFile, `${line}\n`);
+    const refusal: StoreRefusal = {
+      deviceId: r.deviceId,
+      kind: r.kind,
+      items,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+    for (const l of this.refusalListeners) {
+      try {
+        l(refusal);
+      } catch (err) {
+        this.o.log.error({ err }, 'store-refusal listener failed');
+      }
+    }
   }
 
   private updateGauges(): void {
@@ -292,8 +317,10 @@ export class Ingest {
     this.o.metrics.spoolDepthRecords.set(s.depthRecords);
   }
 
+  /** Wait before retrying a batch the store failed to take, ms (doubles up to 5 s). */
+  private backoff = 100;
+
   private async drain(): Promise<void> {
-    let backoff = 100;
     while (this.running) {
       await this.o.spool.wait(1000);
       if (!this.running) break;
@@ -302,88 +329,77 @@ export class Ingest {
       }
       const taken = await this.o.spool.take(this.o.batchSize);
       if (taken.count === 0) continue;
-      // Telemetry spooled with the store's encoding goes to the store as those bytes; samples
-      // are decoded only for listeners (diagnostics) and for records without the encoding.
-      const encoding = this.o.store.encoding;
-      const listening = this.listeners.some((l) => l.samples);
-      const encoded: Buffer[] = [];
-      let stored = 0;
-      /** Samples the store gets through write(), and all samples, in spool order, for listeners. */
-      const toWrite: Sample[] = [];
-      const heard: Sample[] = [];
-      const events: DeviceEvent[] = [];
-      for (const body of recordBodies(taken)) {
-        const parts = readRecordParts(body);
-        const asEncoded =
-          parts?.kind === 's' && parts.encoding !== 0 && parts.encoding === encoding?.id;
-        if (asEncoded) {
-          encoded.push(encodedPart(body, parts));
-          stored += parts.items;
-          if (!listening) continue;
-        }
-        const r = decodeSpoolBody(body, parts);
-        if (r.k === 'e') {
-          for (const x of r.d) events.push(x);
-          continue;
-        }
-        for (const x of r.d) {
-          if (listening) heard.push(x);
-          if (!asEncoded) toWrite.push(x);
-        }
-      }
-      stored += toWrite.length;
-      const end = this.o.metrics.storeWriteSeconds.startTimer();
+      this.busy = true;
       try {
-        if (encoded.length) await encoding!.write(encoded);
-        if (toWrite.length) await this.o.store.write(toWrite);
-        if (events.length) await this.o.store.writeEvents(events);
-        end();
-      } catch (err) {
-        this.o.metrics.storeWriteErrors.inc();
-        if (isPermanent(err)) {
-          const lost: Sample[] = [];
-          for (const b of recordBodies(taken)) {
-            const r = decodeSpoolBody(b);
-            if (r.k === 's') lost.push(...r.d);
-          }
-          await this.deadLetter(lost, events, err as Error);
-          await this.o.spool.commit(taken);
-          this.releaseCaughtUp();
-          this.updateGauges();
-          continue;
-        }
-        if (this.storeUp)
-          this.o.log.error(
-            { err: (err as Error).message, store: this.o.store.name },
-            'telemetry store write failed: spooling until it is back',
-          );
-        this.storeUp = false;
-        this.releaseCaughtUp();
-        this.o.metrics.storeUp.set(0);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 5000);
-        continue;
+        await this.store(taken);
+      } finally {
+        this.busy = false;
       }
-      if (!this.storeUp)
-        this.o.log.info(
-          { store: this.o.store.name, spooled: this.o.spool.stats().depthRecords },
-          'telemetry store is back: replaying the spool',
+    }
+  }
+
+  /**
+   * Writes a batch taken from the spool, bisecting it when the store refuses it for good, and
+   * commits it once stored. Returns after a transient failure's backoff without committing: the
+   * same records are taken again.
+   */
+  private async store(taken: Taken): Promise<void> {
+    // Telemetry spooled with the store's encoding goes to the store as those bytes; samples
+    // are decoded only for listeners (diagnostics) and for records without the encoding.
+    const listening = this.listeners.some((l) => l.samples);
+    const bodies = recordBodies(taken);
+    const batch = readBatch(bodies, this.o.store.encoding?.id, listening);
+    let stored: Batch[] = [batch];
+    let refused: RefusedRecord[] = [];
+    const end = this.o.metrics.storeWriteSeconds.startTimer();
+    try {
+      try {
+        await writeBatch(this.o.store, batch);
+      } catch (err) {
+        if (!isPermanent(err)) throw err;
+        this.o.metrics.storeWriteErrors.inc();
+        // Refused for good: only the records the store refuses are, not the whole batch.
+        ({ stored, refused } = await writeBisecting(this.o.store, bodies, listening, err as Error));
+      }
+      end();
+    } catch (err) {
+      this.o.metrics.storeWriteErrors.inc();
+      if (this.storeUp)
+        this.o.log.error(
+          { err: (err as Error).message, store: this.o.store.name },
+          'telemetry store write failed: spooling until it is back',
         );
-      this.storeUp = true;
-      this.o.metrics.storeUp.set(1);
-      backoff = 100;
-      await this.o.spool.commit(taken);
+      this.storeUp = false;
       this.releaseCaughtUp();
-      this.o.metrics.samplesStored.inc(stored);
-      this.o.metrics.eventsStored.inc(events.length);
-      this.updateGauges();
-      for (const l of this.listeners) {
-        try {
-          if (heard.length) l.samples?.(heard);
-          if (events.length) l.events?.(events);
-        } catch (err) {
-          this.o.log.error({ err }, 'stored-sample listener failed');
+      this.o.metrics.storeUp.set(0);
+      await new Promise((r) => setTimeout(r, this.backoff));
+      this.backoff = Math.min(this.backoff * 2, 5000);
+      return;
+    }
+    for (const r of refused) await this.deadLetter(r);
+    if (!this.storeUp)
+      this.o.log.info(
+        { store: this.o.store.name, spooled: this.o.spool.stats().depthRecords },
+        'telemetry store is back: replaying the spool',
+      );
+    this.storeUp = true;
+    this.o.metrics.storeUp.set(1);
+    this.backoff = 100;
+    await this.o.spool.commit(taken);
+    this.releaseCaughtUp();
+    for (const b of stored) {
+      this.o.metrics.samplesStored.inc(b.items - b.events.length);
+      this.o.metrics.eventsStored.inc(b.events.length);
+    }
+    this.updateGauges();
+    for (const l of this.listeners) {
+      try {
+        for (const b of stored) {
+          if (b.heard.length) l.samples?.(b.heard);
+          if (b.events.length) l.events?.(b.events);
         }
+      } catch (err) {
+        this.o.log.error({ err }, 'stored-sample listener failed');
       }
     }
   }

@@ -69,6 +69,14 @@ const edgeCases: Array<[string, string]> = [
   ['two objects', `{"ts":${NOW},"metrics":{"power_w":1}}{}`],
   ['truncated', `{"ts":${NOW},"metrics":{"power_w":1`],
   ['a control character in a name', `{"ts":${NOW},"metrics":{"power\u0001w":1}}`],
+  ['NUL escaped in a name', `{"ts":${NOW},"metrics":{"power\\u0000w":1}}`],
+  ['NUL escaped in an extra key', `{"ts":${NOW},"metrics":{"power_w":1},"fw\\u0000":1}`],
+  ['NUL escaped in an extra value', `{"ts":${NOW},"metrics":{"power_w":1},"fw":"1\\u0000"}`],
+  ['a lone surrogate in a name', `{"ts":${NOW},"metrics":{"power\\ud800":1}}`],
+  ['a lone low surrogate in a value', `{"ts":${NOW},"metrics":{"power_w":1},"fw":"\\udc00x"}`],
+  ['a surrogate pair in a value', `{"ts":${NOW},"metrics":{"power_w":1},"fw":"\\ud83d\\ude00"}`],
+  ['an escaped backslash before u0000', `{"ts":${NOW},"metrics":{"power_w":1},"fw":"\\\\u0000"}`],
+  ['a raw NUL byte', `{"ts":${NOW},"metrics":{"power_w":1},"fw":"\u0000"}`],
   ['not JSON', 'hello'],
   ['a bare number', '42'],
   ['nested arrays', `[[{"ts":${NOW},"metrics":{"power_w":1}}]]`],
@@ -132,6 +140,35 @@ describe('checkTelemetry (the byte reader, then the general path)', () => {
     expect(agreed).toBe(20_000);
     // The reader did take a good share itself: the comparison is not only of the general path.
     expect(fast).toBeGreaterThan(2000);
+  });
+});
+
+describe('invalid text (ingest/text.ts)', () => {
+  it.each([
+    ['NUL escaped in an extra value', 'fw'],
+    ['NUL escaped in an extra key', 'fw\\u0000'],
+    ['a lone surrogate in a name', 'metrics.power\\ud800'],
+    ['a lone low surrogate in a value', 'fw'],
+  ])('%s is refused as invalid_text at %s, on both paths', (name, path) => {
+    const text = edgeCases.find(([n]) => n === name)![1];
+    expect(scanned(text)).toBe(false);
+    expect(check(text)).toMatchObject({ ok: false, reason: 'invalid_text', details: [{ path }] });
+  });
+
+  it('accepts a surrogate pair and an escaped backslash before u0000', () => {
+    for (const name of ['a surrogate pair in a value', 'an escaped backslash before u0000'])
+      expect(check(edgeCases.find(([n]) => n === name)![1]).ok).toBe(true);
+  });
+
+  it('refuses bytes that are not UTF-8, on both paths', () => {
+    const good = Buffer.from(`{"ts":${NOW},"metrics":{"power_w":1},"fw":"a"}`);
+    for (const bytes of [[0xff], [0xc3], [0xed, 0xa0, 0x80] /* an encoded surrogate */]) {
+      const i = good.indexOf('"a"') + 1;
+      const b = Buffer.concat([good.subarray(0, i), Buffer.from(bytes), good.subarray(i + 1)]);
+      const yes: TelemetryVisitor = { metric: () => true, entry: () => true };
+      expect(scanTelemetry(b, 0, b.length, yes)).toBe(-1);
+      expect(checkTelemetry(b, dev, NOW, limits)).toMatchObject({ reason: 'invalid_text' });
+    }
   });
 });
 

@@ -97,6 +97,21 @@ describe('decodeEvents', () => {
       items: [{ ...dev, ts: NOW, code: 'E1', severity: 'error', detail: 'indoor sensor open' }],
     });
   });
+  it.each([
+    ['NUL in detail', `{"ts":${NOW},"code":"E1","detail":"open\\u0000circuit"}`, 'detail'],
+    ['a lone surrogate in detail', `{"ts":${NOW},"code":"E1","detail":"\\udfff"}`, 'detail'],
+    [
+      'NUL in the second event',
+      `[{"ts":${NOW},"code":"E1"},{"ts":${NOW},"code":"E2","detail":"\\u0000"}]`,
+      '[1].detail',
+    ],
+    ['NUL in a key the schema ignores', `{"ts":${NOW},"code":"E1","x\\u0000":1}`, 'x\\u0000'],
+  ])('refuses %s as invalid_text, naming where (nothing is stripped)', (_n, text, path) => {
+    const r = decodeEvents(Buffer.from(text), dev, NOW, limits);
+    expect(r).toMatchObject({ ok: false, reason: 'invalid_text', details: [{ path }] });
+    if (!r.ok) expect(r.message).toMatch(/U\+0000|lone surrogate/);
+  });
+
   it('refuses an unknown severity', () => {
     const r = decodeEvents(
       Buffer.from(JSON.stringify({ ts: NOW, code: 'E1', severity: 'doom' })),

@@ -9,6 +9,7 @@ import {
   type TelemetryEntry,
 } from './payloads.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
+import { checkUtf8, findInvalidText } from './text.ts';
 import {
   metricCatalogue,
   scanShape,
@@ -36,7 +37,7 @@ export interface Limits {
 /** Why a payload was refused: a reason code for counters and a precise message for the device. */
 export interface Rejection {
   ok: false;
-  reason: 'malformed_json' | 'schema' | 'out_of_range' | 'timestamp';
+  reason: 'malformed_json' | 'invalid_text' | 'schema' | 'out_of_range' | 'timestamp';
   message: string;
   details: Array<{ path: string; message: string }>;
 }
@@ -293,13 +294,27 @@ export function decodeEvents(
   return { ok: true, items: events, unknownMetrics: [] };
 }
 
+/**
+ * The payload as JSON, refused when it is not UTF-8, not JSON, or holds text no store can keep
+ * as it came (text.ts: U+0000, lone surrogates); the reason names where.
+ */
 function parseJson(payload: Buffer): { ok: true; value: unknown } | Rejection {
+  const notUtf8 = checkUtf8(payload);
+  if (notUtf8) return invalidText(notUtf8);
+  const text = payload.toString('utf8');
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(payload.toString('utf8')) };
+    value = JSON.parse(text);
   } catch (err) {
     const message = `payload is not valid JSON: ${(err as Error).message}`;
     return { ok: false, reason: 'malformed_json', message, details: [{ path: '', message }] };
   }
+  const bad = findInvalidText(text, value);
+  return bad ? invalidText(bad) : { ok: true, value };
+}
+
+function invalidText(p: { path: string; message: string }): Rejection {
+  return { ok: false, reason: 'invalid_text', message: summarise([p]), details: [p] };
 }
 
 function schemaRejection(err: z.ZodError, isArray: boolean): Rejection {

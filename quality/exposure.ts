@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
 import { daysBetween, parseInstant } from '../warranty/calendar.ts';
 import { evaluateCase } from '../warranty/eligibility.ts';
-import { caseForUnit } from '../warranty/repair-facts.ts';
+import { isMakerOnlyCategory, SqlWarrantyStore, unitTermsResolver } from '../warranty/index.ts';
+import { caseForUnit, type UnitTerms } from '../warranty/repair-facts.ts';
 import type {
   RepairRecordBody,
   StoredRepairRecord,
@@ -37,6 +38,10 @@ import {
  * The failure probability of a unit that was repaired is taken from the time since its last
  * repair of the component (a replaced compressor starts a new life); of an unrepaired unit,
  * from its age.
+ *
+ * Each unit is judged under the terms it was sold with: its maker's policy version in force on
+ * its start date where one is saved (a unit of a category without national rules and without
+ * one has no window and is left out).
  */
 export const ExposureQuery = {
   category: z.string().min(1).max(64),
@@ -133,10 +138,13 @@ export async function exposureForecast(
   const candidates = await loadCandidates(sql, scope, q, today);
   const maxH = Math.max(...q.horizons);
   const windows: Array<UnitWindow & { serial: string; remedy: string; windowEnds: string }> = [];
+  const termsOf = unitTermsResolver(new SqlWarrantyStore(sql));
   for (const c of candidates) {
+    const terms: UnitTerms = await termsOf(c.unit);
+    if (isMakerOnlyCategory(c.unit.category) && !terms.makerPolicy) continue;
     const remedyOn = (d: number) => {
       const date = addDays(today, d);
-      const facts = caseForUnit(c.unit, c.records, date);
+      const facts = caseForUnit(c.unit, c.records, date, undefined, terms);
       facts.facts.currentFault = {
         date,
         faultCode: c.faultCode ?? q.component,
@@ -209,6 +217,7 @@ async function loadCandidates(
     serial: string;
     category: string;
     model: string;
+    manufacturer: string | null;
     invoice_date: string;
     delivery_date: string | null;
     installation_completed_date: string | null;
@@ -223,7 +232,7 @@ async function loadCandidates(
           AND (${chinaDateSql('u.invoice_date')} > $1::date - $4::int
                OR EXISTS (SELECT 1 FROM warranty_repair_records r
                            WHERE r.serial = u.serial AND r.component = $2 AND r.cause = 'quality')))
-     SELECT c.serial, c.category, c.model, c.invoice_date, c.delivery_date,
+     SELECT c.serial, c.category, c.model, c.manufacturer, c.invoice_date, c.delivery_date,
             c.installation_completed_date, c.exchange_date, c.price_cny,
             (SELECT json_agg(json_build_object('seq', r.seq, 'recorded_at', r.recorded_at, 'body', r.body)
                              ORDER BY r.seq)
@@ -236,6 +245,7 @@ async function loadCandidates(
       serial: x.serial,
       category: x.category as Unit['category'],
       model: x.model,
+      ...(x.manufacturer ? { manufacturer: x.manufacturer } : {}),
       invoiceDate: x.invoice_date,
       ...(x.delivery_date ? { deliveryDate: x.delivery_date } : {}),
       ...(x.installation_completed_date

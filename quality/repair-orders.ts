@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
 import type { Alert, AlertService } from '../diagnostics/index.ts';
-import { evaluateCase, RepairRecordBodySchema, type WarrantyStore } from '../warranty/index.ts';
+import {
+  evaluateCase,
+  RepairRecordBodySchema,
+  unitTerms,
+  type WarrantyStore,
+} from '../warranty/index.ts';
 import type { Evaluation } from '../warranty/evaluation-schema.ts';
 import type { Finding } from '../warranty/order-checks.ts';
 import { registriesFor, reviewOrder } from '../warranty/order-review.ts';
@@ -272,13 +277,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
     const records = await d.warranty.listRepairs(order.serial);
     const faultCode = (await earlierFaultCode(order.serial, [alert.modeId])) ?? alert.modeId;
     const date = now().toISOString();
-    const c = caseForUnit(
-      unit,
-      records,
-      date,
-      undefined,
-      await d.warranty.getModel(unit.category, unit.model),
-    );
+    // Under the terms the unit was sold with: its maker's policy in force, its model's parts.
+    const c = caseForUnit(unit, records, date, undefined, await unitTerms(d.warranty, unit));
     c.facts.currentFault = {
       date,
       faultCode,

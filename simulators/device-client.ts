@@ -134,12 +134,8 @@ export class DeviceClient {
       reconnectPeriod: 0, // reconnects are ours: backoff, jitter and the gate
       manualConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      will: {
-        topic: `devices/${id}/status`,
-        payload: Buffer.from('offline'),
-        qos: 1,
-        retain: true,
-      },
+      // No will and no status publishes: devices/{id}/status is the broker's to write (online
+      // on connect, offline when the connection ends), and a device's publish there is refused.
     };
     const client = mqtt.connect(this.opts.mqttUrl, options);
     this.client = client;
@@ -147,7 +143,6 @@ export class DeviceClient {
       this.connected = true;
       this.failures = 0;
       this.stats.connected++;
-      client.publish(`devices/${id}/status`, 'online', { qos: 1, retain: true });
       client.subscribe(`devices/${id}/commands/#`, { qos: 1 });
       this.flush();
     });
@@ -285,7 +280,7 @@ export class DeviceClient {
     this.client?.publish(`${prefix}${name}/reply`, JSON.stringify(body), { qos: 1 });
   }
 
-  /** Disconnects cleanly (publishing `offline` first, as the will would). */
+  /** Disconnects cleanly (the broker then publishes `offline` on the device's status topic). */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
@@ -293,9 +288,6 @@ export class DeviceClient {
     const client = this.client;
     if (!client || !this.opened) return;
     if (this.connected) {
-      await client
-        .publishAsync(`devices/${this.creds.id}/status`, 'offline', { qos: 1, retain: true })
-        .catch(() => undefined);
       // A clean end waits for outstanding acknowledgements; a dying connection gets 5 s.
       const ended = client.endAsync().then(() => true);
       const t = new Promise<false>((r) => setTimeout(() => r(false), 5000).unref());

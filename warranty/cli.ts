@@ -2,18 +2,23 @@ import { z } from 'zod';
 import { zodIssues } from '../app/errors.ts';
 import { evaluateCase } from './eligibility.ts';
 import type { Evaluation } from './evaluation-schema.ts';
+import { POLICY_USAGE, policyCli } from './policy-cli.ts';
 
 /** I/O the CLI needs, injected so tests need no files or process streams. */
 export interface WarrantyCliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   readFile: (p: string) => Promise<string>;
+  /** For commands that call a running service (SANBAO_API, SANBAO_TOKEN). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const USAGE = `usage: sanbao warranty evaluate <case.json> [--text]
-  Evaluates a 三包 case ({ category, policy?, facts }) and prints the decision as JSON;
-  --text adds a readable summary (Chinese and English) on stdout after the JSON.
-exit codes: 0 decided, 2 bad usage, file, JSON or fields`;
+  Evaluates a 三包 case ({ category, policy? | makerPolicy?, facts }) and prints the decision as
+  JSON; --text adds a readable summary (Chinese and English) on stdout after the JSON.
+exit codes: 0 decided, 2 bad usage, file, JSON or fields
+
+${POLICY_USAGE}`;
 
 const KIND: Record<string, string> = {
   return: '退货 return',
@@ -26,7 +31,7 @@ const KIND: Record<string, string> = {
 /** A readable summary of a decision. */
 export function formatEvaluation(e: Evaluation): string {
   const lines = [
-    `三包 decision for ${e.category} on ${e.evaluationDate} (policy ${e.policy.id}@${e.policy.version}, period from ${e.periodStart})`,
+    `三包 decision for ${e.category} on ${e.evaluationDate} (policy ${e.policy.id}@${e.policy.version}${e.policy.issuer === 'manufacturer' ? `, ${e.policy.manufacturer ?? 'maker'}'s, in force from ${e.policy.effectiveFrom}` : ''}, period from ${e.periodStart})`,
     `→ ${e.remedy.toUpperCase()}${e.free ? ', free' : e.amountOwedCNY === null ? ', owner pays (amount unknown)' : `, owner pays ${e.amountOwedCNY} CNY`}`,
     'Remedies:',
     ...e.remedies.map(
@@ -53,6 +58,7 @@ export function formatEvaluation(e: Evaluation): string {
 
 /** `sanbao warranty …`: returns the exit code. */
 export async function warrantyCli(args: string[], io: WarrantyCliIo): Promise<number> {
+  if (args[0] === 'policy') return policyCli(args.slice(1), { ...io, env: io.env ?? {} });
   const text = args.includes('--text');
   const [cmd, file, ...extra] = args.filter((a) => a !== '--text');
   if (cmd !== 'evaluate' || !file || extra.length) {

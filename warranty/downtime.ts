@@ -7,7 +7,7 @@ import {
   repairHoursToDays,
   type Instant,
 } from './calendar.ts';
-import { baselineVersions, type WarrantyCategory } from './policies/index.ts';
+import { baselineVersions, type UnitCategory } from './policies/index.ts';
 import { effectiveRecords } from './repair-facts.ts';
 import type { StoredRepairRecord, Unit } from './repair-record-schema.ts';
 
@@ -64,7 +64,7 @@ export interface DowntimeProfile {
 }
 
 /** Per category: where it is repaired and which readings show it alive or operating. */
-export const DOWNTIME_PROFILES: Readonly<Record<WarrantyCategory, DowntimeProfile>> = {
+export const DOWNTIME_PROFILES: Readonly<Record<UnitCategory, DowntimeProfile>> = {
   household_car: {
     repair: 'drop_off',
     // OBD speed is in every reading set: one hourly max says both "reporting" and "driven".
@@ -82,6 +82,12 @@ export const DOWNTIME_PROFILES: Readonly<Record<WarrantyCategory, DowntimeProfil
   water_purifier: { repair: 'on_site', presence: 'inlet_tds_ppm' },
   range_hood: { repair: 'on_site', presence: 'fan_rpm' },
   washing_machine: { repair: 'on_site', presence: 'drum_rpm' },
+  // Repaired where it works, by a service truck; an idle machine still reports its engine speed.
+  excavator: {
+    repair: 'on_site',
+    presence: 'engine_rpm',
+    activity: { above: 300, what: 'running' },
+  },
 };
 
 const HOUR_MS = 3_600_000;

@@ -2,7 +2,8 @@ import { parseInstant } from './calendar.ts';
 import { buildContext } from './case-context.ts';
 import { WarrantyErrors } from './errors.ts';
 import type { Evaluation, RemedyOption } from './evaluation-schema.ts';
-import { baselineFor, policyById } from './policies/index.ts';
+import { buildMakerPolicy, checkMakerPolicy } from './maker-policy.ts';
+import { baselineFor, isMakerOnlyCategory, policyById } from './policies/index.ts';
 import { applyPolicyOverride, checkPolicyNotWeaker } from './policy-check.ts';
 import { uncertainFacts, type Policy } from './policy-schema.ts';
 import { evaluateCar } from './rules-car.ts';
@@ -56,6 +57,9 @@ export function evaluateEligibility(policy: Policy, facts: CaseFacts): Evaluatio
       version: policy.version,
       title: policy.title,
       issuer: policy.issuer,
+      ...(policy.manufacturer ? { manufacturer: policy.manufacturer } : {}),
+      ...(policy.model ? { model: policy.model } : {}),
+      effectiveFrom: policy.effectiveFrom,
       ...(policy.basedOn ? { basedOn: policy.basedOn } : {}),
       uncertainFacts: uncertain,
     },
@@ -81,10 +85,18 @@ function purchaseDate(facts: CaseFacts): string {
 
 /**
  * The policy a request is judged under: the baseline in force at purchase, or a named baseline,
- * or a manufacturer override checked against its baseline (refused if weaker).
+ * or a manufacturer override or maker's own policy checked against its baseline (refused if
+ * weaker); for a category without national rules, the maker's policy alone.
  */
 export function resolvePolicy(req: EvaluateRequest): Policy {
   const date = purchaseDate(req.facts);
+  if (req.makerPolicy) {
+    if (isMakerOnlyCategory(req.category)) return buildMakerPolicy(req.makerPolicy, undefined);
+    const baseline = baselineFor(req.category, date);
+    if (!baseline) throw new WarrantyErrors.NoPolicyInForce(req.category, date);
+    checkMakerPolicy(req.makerPolicy, 'makerPolicy.');
+    return buildMakerPolicy(req.makerPolicy, baseline);
+  }
   const ref = typeof req.policy === 'string' ? req.policy : req.policy?.id;
   const base = ref ? policyById(ref) : baselineFor(req.category, date);
   if (!base) {

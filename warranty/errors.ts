@@ -24,6 +24,23 @@ export const WarrantyErrors = {
     'policy %s is for %s, not %s',
     400,
   ),
+  /**
+   * A maker's policy version cannot be added: the version or its effective date is taken, it is
+   * not later than the latest version, or another version was saved meanwhile.
+   */
+  PolicyVersionConflict: defineError(
+    'WARRANTY_ERR_POLICY_VERSION_CONFLICT',
+    'policy %s version %s: %s',
+    409,
+  ),
+  /** No version of a maker's policy is saved for this manufacturer, category and model. */
+  UnknownMakerPolicy: defineError('WARRANTY_ERR_UNKNOWN_MAKER_POLICY', 'no saved policy %s', 404),
+  /** A back-dated maker policy version would take from units already sold what they were promised. */
+  PolicyRetroactive: defineError(
+    'WARRANTY_ERR_POLICY_RETROACTIVE',
+    'a version effective before today may not give units already sold less than version %s: %s',
+    422,
+  ),
   /** A product model names a policy id that no policy has. */
   UnknownPolicy: defineError('WARRANTY_ERR_UNKNOWN_POLICY', 'no policy %s', 400),
   /** No product model with this category and name is registered. */

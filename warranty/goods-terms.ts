@@ -2,7 +2,7 @@ import { daysBetween, periodEnd, type Length } from './calendar.ts';
 import type { CaseContext } from './case-context.ts';
 import type { Amount } from './evaluation-schema.ts';
 import { cny } from './outcome.ts';
-import type { Term } from './policy-schema.ts';
+import type { Policy, Term } from './policy-schema.ts';
 
 /**
  * Numbers behind goods remedies: the free-repair clause per regime, the P95 Art. 8 extension by
@@ -20,6 +20,13 @@ export const FREE_REPAIR: Partial<
     uncertain: true,
   },
 };
+
+/** The free-repair grant of a policy: its own clause (a maker's terms), else its regime's. */
+export function freeRepairGrant(
+  policy: Pick<Policy, 'freeRepair' | 'regime'>,
+): { clause: string; source: Term['source']; uncertain: boolean } | undefined {
+  return policy.freeRepair ?? FREE_REPAIR[policy.regime];
+}
 
 /** Extension days (P95 Art. 8): quality-repair days that fall inside the (growing) period. */
 export function extension(ctx: CaseContext, length: Length): number {

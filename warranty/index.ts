@@ -5,7 +5,15 @@
 export { evaluateCase, evaluateEligibility, mostExtensive, resolvePolicy } from './eligibility.ts';
 export { EvaluationSchema, type Evaluation, type RemedyOption } from './evaluation-schema.ts';
 export { EvaluateRequestSchema, type EvaluateRequest, type CaseFacts } from './schemas.ts';
-export { BASELINES, WARRANTY_CATEGORIES, baselineFor, policyById } from './policies/index.ts';
+export {
+  BASELINES,
+  MAKER_ONLY_CATEGORIES,
+  UNIT_CATEGORIES,
+  WARRANTY_CATEGORIES,
+  baselineFor,
+  isMakerOnlyCategory,
+  policyById,
+} from './policies/index.ts';
 export { PolicySchema, type Policy, uncertainFacts } from './policy-schema.ts';
 export {
   applyPolicyOverride,
@@ -14,6 +22,19 @@ export {
   PolicyOverrideSchema,
 } from './policy-check.ts';
 export { WarrantyErrors } from './errors.ts';
+export {
+  buildMakerPolicy,
+  checkMakerPolicy,
+  MakerPolicySchema,
+  type MakerPolicy,
+  type StoredMakerPolicy,
+} from './maker-policy.ts';
+export {
+  saveMakerPolicyVersion,
+  unitTerms,
+  unitTermsResolver,
+  versionInForce,
+} from './maker-policy-versions.ts';
 export { warrantyRoutes } from './routes.ts';
 export { warrantyCli } from './cli.ts';
 export type { WarrantyStore } from './warranty-store.ts';

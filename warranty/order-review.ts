@@ -3,7 +3,7 @@ import { parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import type { Evaluation } from './evaluation-schema.ts';
 import { checkRepairOrder, type CheckContext, type Finding } from './order-checks.ts';
-import { caseForUnit } from './repair-facts.ts';
+import { caseForUnit, type UnitTerms } from './repair-facts.ts';
 import type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -21,15 +21,19 @@ export const FindingSchema = z
   })
   .meta({ id: 'WarrantyOrderFinding' });
 
-/** The decision at drop-off for this order, or undefined when the history cannot be evaluated. */
+/**
+ * The decision at drop-off for this order under the unit's terms (its maker's policy, model),
+ * or undefined when the history cannot be evaluated.
+ */
 export function evaluationAtDropOff(
   unit: Unit,
   prior: readonly StoredRepairRecord[],
   order: RepairRecordBody,
+  terms?: UnitTerms,
 ): Evaluation | undefined {
   const drop = parseInstant(order.droppedOffAt).ms;
   const before = prior.filter((r) => parseInstant(r.body.droppedOffAt).ms < drop);
-  const input = caseForUnit(unit, before, order.droppedOffAt, order.odometerKm);
+  const input = caseForUnit(unit, before, order.droppedOffAt, order.odometerKm, terms);
   input.facts.currentFault = {
     date: order.droppedOffAt,
     faultCode: order.diagnosis.faultCode,
@@ -54,8 +58,9 @@ export function reviewOrder(
   prior: readonly StoredRepairRecord[],
   order: RepairRecordBody,
   registries: Omit<CheckContext, 'order' | 'evaluation'> = {},
+  terms?: UnitTerms,
 ): Finding[] {
-  const evaluation = evaluationAtDropOff(unit, prior, order);
+  const evaluation = evaluationAtDropOff(unit, prior, order, terms);
   return checkRepairOrder({ order, ...registries, ...(evaluation ? { evaluation } : {}) });
 }
 

@@ -78,7 +78,8 @@ export const CauseSchema = z.enum([
 ]);
 export type Cause = z.infer<typeof CauseSchema>;
 
-export const RegimeSchema = z.enum(['CAR21', 'P95', 'PHONE', 'PC', 'CPL']);
+/** `MAKER`: no national rules; the maker's own terms, evaluated as goods (maker-policy.ts). */
+export const RegimeSchema = z.enum(['CAR21', 'P95', 'PHONE', 'PC', 'CPL', 'MAKER']);
 export type Regime = z.infer<typeof RegimeSchema>;
 
 /** What is lost when the owner has neither invoice nor 三包凭证, from best to worst for the owner. */
@@ -96,6 +97,8 @@ export const PolicySchema = z
     title: z.string(),
     issuer: z.enum(['national', 'manufacturer']),
     manufacturer: z.string().optional(),
+    /** The product model a saved maker policy is for. */
+    model: z.string().optional(),
     /** Id@version of the national baseline a manufacturer policy builds on. */
     basedOn: z.string().optional(),
     effectiveFrom: z.iso.date(),
@@ -122,6 +125,11 @@ export const PolicySchema = z
     returnInsteadOfExchange: z.object({ effect: z.enum(RETURN_INSTEAD_EFFECTS), ...provenance }),
     /** The clause that waives 三包 for each non-quality cause. */
     exclusions: z.partialRecord(CauseSchema, z.object(provenance)),
+    /**
+     * The clause granting free repair within the period, where the policy itself says (a maker's
+     * own terms); national regimes take theirs from goods-terms.ts `FREE_REPAIR`.
+     */
+    freeRepair: z.object(provenance).optional(),
   })
   .meta({ id: 'WarrantyPolicy' });
 export type Policy = z.infer<typeof PolicySchema>;

@@ -12,7 +12,9 @@ import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
 import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 import { authorizedOn } from './outlet-routes.ts';
+import { requireMakerPolicy, unitTerms } from './maker-policy-versions.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
+import { isMakerOnlyCategory } from './policies/index.ts';
 import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
 import { RepairRecordBodySchema, UnitInputSchema, type UnitInput } from './repair-record-schema.ts';
@@ -243,6 +245,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         await store.listRepairs(unit.serial),
         req.body,
         await registriesFor(store, unit, req.body),
+        await unitTerms(store, unit),
       );
       const rec = await store.appendRepair(unit.serial, req.body, now().toISOString());
       return reply.status(201).send({ ...rec, checks });
@@ -326,9 +329,10 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
             telemetry ? `unit ${unit.serial} is linked to no device` : 'no telemetry store',
           )
         : undefined;
-      const model = await store.getModel(unit.category, unit.model);
+      const terms = await unitTerms(store, unit);
+      requireMakerPolicy(unit, terms, isMakerOnlyCategory(unit.category));
       const evaluation = evaluateCase(
-        caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km, model),
+        caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km, terms),
       );
       evaluation.warnings.push(...(tele?.warnings ?? []));
       const history = effectiveRecords(records).map((r) => ({

@@ -5,7 +5,7 @@ import { ErrorEnvelope } from '../app/errors.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
 import { authorizedOn } from './outlet-routes.ts';
-import { policyById, WarrantyCategorySchema } from './policies/index.ts';
+import { policyById, UnitCategorySchema } from './policies/index.ts';
 import { GenuinePartSchema, OutletSchema, ProductModelSchema } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -24,7 +24,7 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404
 const PartInfoSchema = GenuinePartSchema.omit({ serials: true })
   .extend({ serialCount: z.number().int() })
   .meta({ id: 'WarrantyGenuinePartInfo' });
-const ModelBody = ProductModelSchema.extend({ category: WarrantyCategorySchema });
+const ModelBody = ProductModelSchema.extend({ category: UnitCategorySchema });
 
 export const registryRoutes: FastifyPluginAsyncZod<RegistryRoutesOptions> = async (
   app,

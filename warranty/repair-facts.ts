@@ -1,3 +1,4 @@
+import type { MakerPolicy } from './maker-policy.ts';
 import type { ProductModel } from './registry-schema.ts';
 import type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 import type { RepairFactSchema } from './schemas.ts';
@@ -51,17 +52,30 @@ export function toRepairFact(b: RepairRecordBody): RepairFactInput {
 }
 
 /**
+ * What a registered unit is evaluated under besides the law: its product model's main parts and
+ * named policy (registry), and its maker's policy version in force (maker-policy-versions.ts).
+ */
+export type UnitTerms = Partial<Pick<ProductModel, 'mainParts' | 'policyId'>> & {
+  makerPolicy?: MakerPolicy;
+};
+
+/**
  * An evaluate request for a registered unit, its stored records, a date and an odometer. With
- * the unit's product model (registry), its policy applies and the parts it lists as main parts
- * are main parts in records that do not say.
+ * the unit's terms, the maker's policy applies (else the model's named policy), and the parts
+ * the model lists as main parts are main parts in records that do not say.
  */
 export function caseForUnit(
   unit: Unit,
   records: readonly StoredRepairRecord[],
   evaluationDate: string,
   mileageKm?: number,
-  model?: Pick<ProductModel, 'mainParts' | 'policyId'>,
-): { category: string; policy?: string; facts: Record<string, unknown> } {
+  model?: UnitTerms,
+): {
+  category: string;
+  policy?: string;
+  makerPolicy?: MakerPolicy;
+  facts: Record<string, unknown>;
+} {
   const main = new Set(model?.mainParts ?? []);
   const facts: Record<string, unknown> = {
     invoiceDate: unit.invoiceDate,
@@ -83,7 +97,11 @@ export function caseForUnit(
   if (mileageKm !== undefined) facts.mileageKm = mileageKm;
   return {
     category: unit.category,
-    ...(model?.policyId ? { policy: model.policyId } : {}),
+    ...(model?.makerPolicy
+      ? { makerPolicy: model.makerPolicy }
+      : model?.policyId
+        ? { policy: model.policyId }
+        : {}),
     facts,
   };
 }

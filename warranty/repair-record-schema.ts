@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WarrantyCategorySchema } from './policies/index.ts';
+import { UnitCategorySchema } from './policies/index.ts';
 import { CauseSchema } from './policy-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 
@@ -18,7 +18,7 @@ export const UnitInputSchema = z
       .min(1)
       .max(64)
       .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : -'),
-    category: WarrantyCategorySchema,
+    category: UnitCategorySchema,
     model: z.string().trim().min(1).max(128),
     manufacturer: z.string().max(128).optional(),
     deviceId: z.string().max(64).optional(),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { evaluateEligibility, resolvePolicy } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
+import { makerPolicyRoutes } from './maker-policy-routes.ts';
 import { outletRoutes } from './outlet-routes.ts';
 import { registryRoutes } from './registry-routes.ts';
 import { recordRoutes, type RecordRoutesOptions } from './record-routes.ts';
@@ -40,5 +41,6 @@ export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = asyn
     await app.register(recordRoutes, withTelemetry);
     await app.register(outletRoutes, deps);
     await app.register(registryRoutes, deps);
+    await app.register(makerPolicyRoutes, deps);
   }
 };

@@ -1,7 +1,7 @@
 import type { Length } from './calendar.ts';
 import { inside, makeDeadline, t, type CaseContext } from './case-context.ts';
 import type { RemedyOption } from './evaluation-schema.ts';
-import { depreciation, extension, FREE_REPAIR } from './goods-terms.ts';
+import { depreciation, extension, freeRepairGrant } from './goods-terms.ts';
 import { countedRepairs, goodsCounters, goodsNotes } from './goods-extras.ts';
 import { emptyOutcome, exclusionFor, paidRepair, remedy, type Outcome } from './outcome.ts';
 import type { Term } from './policy-schema.ts';
@@ -219,7 +219,7 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
         rs.push(
           remedy(
             'free_repair',
-            FREE_REPAIR[P.regime] ?? { clause: '消法 Art. 24', source: 'P', uncertain: !whole },
+            freeRepairGrant(P) ?? { clause: '消法 Art. 24', source: 'P', uncertain: !whole },
             t(
               '三包有效期内免费修理（材料费和工时费）',
               'free repair within the period (materials and labour)',
@@ -232,8 +232,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
           remedy(
             'free_repair',
             {
-              ...(FREE_REPAIR[P.regime] ?? T.mainPartMonths),
-              clause: `${FREE_REPAIR[P.regime]?.clause ?? ''}; ${T.mainPartMonths.clause}`,
+              ...(freeRepairGrant(P) ?? T.mainPartMonths),
+              clause: `${freeRepairGrant(P)?.clause ?? ''}; ${T.mainPartMonths.clause}`,
             },
             t(
               `主要部件（${target}）三包有效期内免费修理或更换新部件`,

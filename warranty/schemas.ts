@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { daysBetween, isValidDateOrDateTime, parseInstant } from './calendar.ts';
-import { WarrantyCategorySchema } from './policies/index.ts';
+import { MakerPolicySchema } from './maker-policy.ts';
+import { isMakerOnlyCategory, UnitCategorySchema } from './policies/index.ts';
 import { PolicyOverrideSchema } from './policy-check.ts';
 import { CauseSchema } from './policy-schema.ts';
 
@@ -170,12 +171,48 @@ export type CurrentFault = NonNullable<CaseFacts['currentFault']>;
 
 export const EvaluateRequestSchema = z
   .object({
-    category: WarrantyCategorySchema,
+    category: UnitCategorySchema,
     policy: z
       .union([z.string().min(1).describe('baseline id or id@version'), PolicyOverrideSchema])
       .optional()
       .describe('default: the national baseline in force when the 三包 period started'),
+    makerPolicy: MakerPolicySchema.optional().describe(
+      'a maker’s own policy (as saved with POST /warranty/policies): checked against the national baseline; the only policy for a category without national rules',
+    ),
     facts: CaseFactsSchema,
+  })
+  .superRefine((r, ctx) => {
+    const mp = r.makerPolicy;
+    if (!mp) {
+      if (isMakerOnlyCategory(r.category))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['category'],
+          message: `${r.category} has no national 三包 rules: give makerPolicy, its maker’s own policy`,
+        });
+      return;
+    }
+    if (r.policy !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy'],
+        message: 'give policy or makerPolicy, not both',
+      });
+    if (mp.category !== r.category)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['makerPolicy', 'category'],
+        message: `the policy is for ${mp.category}, the case for ${r.category}`,
+      });
+    const dates = [r.facts.deliveryDate ?? r.facts.invoiceDate];
+    if (!dates.every((d) => isValidDateOrDateTime(d))) return;
+    const start = parseInstant(dates[0] as string).date;
+    if (mp.effectiveFrom > start)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['makerPolicy', 'effectiveFrom'],
+        message: `${mp.effectiveFrom} is after the purchase (${start}): this version does not apply to the unit`,
+      });
   })
   .meta({ id: 'WarrantyEvaluateRequest' });
 export type EvaluateRequest = z.infer<typeof EvaluateRequestSchema>;

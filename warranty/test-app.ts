@@ -1,5 +1,11 @@
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { createAuth } from '../app/auth.ts';
 import { migrate, openPglite, type Sql } from '../app/db.ts';
 import { installErrorHandler } from '../app/errors.ts';
@@ -18,7 +24,10 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function buildTestApp(opts: { telemetry?: OdometerSource } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  opts: { telemetry?: OdometerSource; openapi?: boolean } = {},
+): Promise<TestApp> {
+  const { openapi, ...deps } = opts;
   const sql = await openPglite();
   await migrate(sql);
   const auth = createAuth(sql);
@@ -31,12 +40,22 @@ export async function buildTestApp(opts: { telemetry?: OdometerSource } = {}): P
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  if (openapi)
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'warranty', version: '0' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+      },
+      transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
+    });
   await app.register(warrantyRoutes, {
     prefix: '/api/v1',
     store: new SqlWarrantyStore(sql),
     auth,
     now: () => new Date('2025-07-01T02:00:00Z'),
-    ...opts,
+    ...deps,
   });
   return {
     app,

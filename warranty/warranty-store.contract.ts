@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from './hash-chain.ts';
+import { describeMakerPolicyContract } from './maker-policy-store.contract.ts';
 import {
   RepairRecordBodySchema,
   type RepairRecordBody,
@@ -42,9 +43,10 @@ export function describeWarrantyStoreContract(
         ...extra,
       });
 
+    // Opening PGlite takes 10 s and more on a loaded 2-core machine: more than the default 10 s.
     beforeAll(async () => {
       ({ store, cleanup } = await makeStore());
-    });
+    }, 60_000);
     afterAll(async () => {
       await store?.close();
       await cleanup?.();
@@ -254,5 +256,7 @@ export function describeWarrantyStoreContract(
       expect(recs.map((r) => r.seq).sort()).toEqual([1, 2, 3, 4, 5]);
       expect(await store.verifyRepairs(s)).toMatchObject({ ok: true, count: 5 });
     });
+
+    describeMakerPolicyContract(() => store, name.replace(/\W/g, ''));
   });
 }

@@ -1,3 +1,4 @@
+import type { MakerPolicy, MakerPolicyFilter, StoredMakerPolicy } from './maker-policy.ts';
 import type {
   GenuinePart,
   GenuinePartInfo,
@@ -60,5 +61,18 @@ export interface WarrantyStore {
   partSerialKnown(number: string, serial: string): Promise<boolean>;
   /** Whether any genuine part of this manufacturer is registered (checks are meaningful). */
   hasParts(manufacturer: string): Promise<boolean>;
+  /**
+   * Appends a version of a maker's policy for (manufacturer, category, model). Versions are never
+   * changed: WARRANTY_ERR_POLICY_VERSION_CONFLICT when the version label or the effective date is
+   * taken, when `effectiveFrom` is not after the latest version's, or when the latest version is
+   * no longer `expectedLatest` (null: none) — another save got there first. Atomic.
+   */
+  appendMakerPolicy(
+    policy: MakerPolicy,
+    meta: { savedAt: string; savedBy?: string },
+    expectedLatest: string | null,
+  ): Promise<StoredMakerPolicy>;
+  /** Saved versions matching `filter`, by manufacturer, category, model, then effective date. */
+  listMakerPolicies(filter: MakerPolicyFilter): Promise<StoredMakerPolicy[]>;
   close(): Promise<void>;
 }

@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { METRICS, type Category } from '../../ingest/categories.ts';
 import type { FleetReference } from '../detectors/trend.ts';
 import type { EngineCatalog, RulModelSpec } from '../engine/catalog.ts';
 import { compilePlan, referenceKey } from '../engine/plan.ts';
-import type { RulModelArtefact, RulStream } from '../models/learner.ts';
+import { RulModelError, type RulModelArtefact, type RulStream } from '../models/learner.ts';
 import { BUILTIN_MODES } from '../profiles/builtin.ts';
 import {
   CategoryProfileSchema,
@@ -328,9 +327,13 @@ function bindModel(
   try {
     loaded = models.load(a);
   } catch (err) {
-    if (err instanceof z.ZodError)
-      for (const i of err.issues) problem(a, ['artefact', ...i.path], i.message);
-    else problem(a, ['artefact'], (err as Error).message);
+    // The learner names each bad field of the artefact by its dotted path.
+    if (err instanceof RulModelError) {
+      for (const i of err.issues) {
+        const path = i.path.split('.').filter(Boolean);
+        problem(a, ['artefact', ...path.map((p) => (/^\d+$/.test(p) ? Number(p) : p))], i.message);
+      }
+    } else problem(a, ['artefact'], (err as Error).message);
     return undefined;
   }
   const { artefact, stream } = loaded;

@@ -29,6 +29,7 @@ const linear: RulStream & { pushed: number[][] } = {
     s[o] = row[0]!;
     s[o + 1] = s[o + 1]! + 1;
   },
+  rows: (s, o) => s[o + 1]!,
   predict(s, o) {
     if (s[o + 1]! < 2 || !Number.isFinite(s[o]!)) return null;
     const rul = Math.max(0, Math.min(1000, (1000 * (106 - s[o]!)) / 18));
@@ -50,7 +51,19 @@ const config: RulModelConfig = {
     version: 3,
     createdAt: '2026-01-01T00:00:00.000Z',
     training: { units: 30, rows: 3700, seconds: 12, seed: 1, method: 'stand-in' },
-    cv: { folds: 5, rmse: 40, phm08: 900, coverage: 0.81, level: 0.8, protocol: 'unit-wise' },
+    cv: {
+      protocol: 'unit-wise',
+      folds: 5,
+      cutsPerUnit: 3,
+      horizon: 125,
+      rmse: 40,
+      phm08Per100: 900,
+      bias: 1,
+      coverage: 0.81,
+      level: 0.8,
+      lifeRmse: 20,
+      lifePhm08Per100: 300,
+    },
     timeUnitMs: HOUR,
   },
 };

@@ -10,6 +10,13 @@ import type {
 
 /** Rows per INSERT statement: PostgreSQL allows 65,535 parameters; 4 per row. */
 const ROWS_PER_INSERT = 4000;
+/** Events per INSERT statement: 7 parameters each. */
+const EVENTS_PER_INSERT = 4000;
+
+/** Runs `fn` in one transaction when `several` statements make it up; else on `sql` itself. */
+function inOne(sql: Sql, several: boolean, fn: (tx: Sql) => Promise<void>): Promise<void> {
+  return several ? sql.transaction(fn) : fn(sql);
+}
 
 const AGG_SQL = {
   mean: 'avg(value)',
@@ -36,32 +43,55 @@ export function createSqlTelemetryStore(sql: Sql): TelemetryStore {
         for (const [metric, value] of Object.entries(s.metrics))
           rows.push([s.deviceId, metric, s.ts, value]);
       }
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        const chunk = dedupe(rows.slice(i, i + ROWS_PER_INSERT));
-        const params: unknown[] = [];
-        const values = chunk.map((r, j) => {
-          params.push(...r);
-          const b = j * 4;
-          return `($${b + 1}, $${b + 2}, to_timestamp($${b + 3}::double precision / 1000), $${b + 4})`;
-        });
-        // A replayed sample overwrites itself with the same value: idempotent.
-        await sql.query(
-          `INSERT INTO telemetry (device_id, metric, ts, value) VALUES ${values.join(',')}
-           ON CONFLICT (device_id, metric, ts) DO UPDATE SET value = EXCLUDED.value`,
-          params,
-        );
-      }
+      // One transaction when it takes several statements: a write the database refuses leaves
+      // nothing behind, so what ingest dead-letters is exactly what was not stored.
+      await inOne(sql, rows.length > ROWS_PER_INSERT, async (tx) => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          const chunk = dedupe(rows.slice(i, i + ROWS_PER_INSERT));
+          const params: unknown[] = [];
+          const values = chunk.map((r, j) => {
+            params.push(...r);
+            const b = j * 4;
+            return `($${b + 1}, $${b + 2}, to_timestamp($${b + 3}::double precision / 1000), $${b + 4})`;
+          });
+          // A replayed sample overwrites itself with the same value: idempotent.
+          await tx.query(
+            `INSERT INTO telemetry (device_id, metric, ts, value) VALUES ${values.join(',')}
+             ON CONFLICT (device_id, metric, ts) DO UPDATE SET value = EXCLUDED.value`,
+            params,
+          );
+        }
+      });
     },
 
     async writeEvents(events: readonly DeviceEvent[]) {
-      for (const e of events) {
-        await sql.query(
-          `INSERT INTO device_events (device_id, ts, code, category, model, severity, detail)
-           VALUES ($1, to_timestamp($2::double precision / 1000), $3, $4, $5, $6, $7)
-           ON CONFLICT (device_id, ts, code) DO UPDATE SET severity = EXCLUDED.severity, detail = EXCLUDED.detail`,
-          [e.deviceId, e.ts, e.code, e.category, e.model, e.severity, e.detail ?? null],
-        );
-      }
+      // One statement per EVENTS_PER_INSERT events (each a message's events, at most 1,000, in
+      // one), all in one transaction: refused, nothing of the write is left behind.
+      await inOne(sql, events.length > EVENTS_PER_INSERT, async (tx) => {
+        for (let i = 0; i < events.length; i += EVENTS_PER_INSERT) {
+          const chunk = dedupeEvents(events.slice(i, i + EVENTS_PER_INSERT));
+          const params: unknown[] = [];
+          const values = chunk.map((e, j) => {
+            params.push(
+              e.deviceId,
+              e.ts,
+              e.code,
+              e.category,
+              e.model,
+              e.severity,
+              e.detail ?? null,
+            );
+            const b = j * 7;
+            return `($${b + 1}, to_timestamp($${b + 2}::double precision / 1000), $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`;
+          });
+          await tx.query(
+            `INSERT INTO device_events (device_id, ts, code, category, model, severity, detail)
+             VALUES ${values.join(',')}
+             ON CONFLICT (device_id, ts, code) DO UPDATE SET severity = EXCLUDED.severity, detail = EXCLUDED.detail`,
+            params,
+          );
+        }
+      });
     },
 
     async query(q: TelemetryQuery): Promise<Point[]> {
@@ -138,4 +168,11 @@ function dedupe(
   const seen = new Map<string, [string, string, number, number]>();
   for (const r of rows) seen.set(`${r[0]}\u0000${r[1]}\u0000${r[2]}`, r);
   return seen.size === rows.length ? rows : [...seen.values()];
+}
+
+/** As dedupe, for events (device, ts, code): a replayed event is the same event. */
+function dedupeEvents(events: readonly DeviceEvent[]): readonly DeviceEvent[] {
+  const seen = new Map<string, DeviceEvent>();
+  for (const e of events) seen.set(`${e.deviceId}\u0000${e.ts}\u0000${e.code}`, e);
+  return seen.size === events.length ? events : [...seen.values()];
 }

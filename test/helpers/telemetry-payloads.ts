@@ -61,6 +61,10 @@ export function randomPayloads(n: number, seed: number, now: number): string[] {
       ' ',
       '\\',
       'x',
+      // invalid text: a NUL or a lone surrogate, escaped or raw (text.ts)
+      '\\u0000',
+      '\\ud800',
+      '\u0000',
     ]);
     return s.slice(0, i) + c + s.slice(i + (r() < 0.5 ? 1 : 0));
   };

@@ -51,6 +51,24 @@ export const WarrantyCategorySchema = z.enum(WARRANTY_CATEGORIES, {
 });
 export type WarrantyCategory = z.infer<typeof WarrantyCategorySchema>;
 
+/**
+ * Categories with no national 三包 rules, whose units follow their maker's own saved policy
+ * (construction machinery: the seed plan asks such makers to publish their own after-sales
+ * rules). A unit of these categories is evaluated only under a maker policy.
+ */
+export const MAKER_ONLY_CATEGORIES = ['excavator'] as const satisfies readonly Category[];
+export type MakerOnlyCategory = (typeof MAKER_ONLY_CATEGORIES)[number];
+export const isMakerOnlyCategory = (c: string): c is MakerOnlyCategory =>
+  (MAKER_ONLY_CATEGORIES as readonly string[]).includes(c);
+
+/** Categories a warranty unit may have: a national baseline's, or a maker-only one. */
+export const UNIT_CATEGORIES = [...WARRANTY_CATEGORIES, ...MAKER_ONLY_CATEGORIES] as const;
+export const UnitCategorySchema = z.enum(UNIT_CATEGORIES, {
+  error: (iss) =>
+    `unknown warranty category ${JSON.stringify(iss.input)}; expected one of ${UNIT_CATEGORIES.join(', ')}`,
+});
+export type UnitCategory = z.infer<typeof UnitCategorySchema>;
+
 /** Every baseline version of a category, oldest first. */
 export function baselineVersions(category: string): Policy[] {
   return BASELINES.filter((p) => p.category === category).sort((a, b) =>

@@ -15,6 +15,14 @@ import {
   type ProductModel,
   type Technician,
 } from '../registry-schema.ts';
+import {
+  appendConflict,
+  compareMakerPolicies,
+  makerPolicyId,
+  type MakerPolicy,
+  type MakerPolicyFilter,
+  type StoredMakerPolicy,
+} from '../maker-policy.ts';
 import type { WarrantyStore } from '../warranty-store.ts';
 
 /**
@@ -150,6 +158,43 @@ export class MemoryWarrantyStore implements WarrantyStore {
 
   async hasParts(manufacturer: string): Promise<boolean> {
     return [...this.parts.values()].some((p) => p.info.manufacturer === manufacturer);
+  }
+
+  private readonly makerPolicies: StoredMakerPolicy[] = [];
+
+  async appendMakerPolicy(
+    policy: MakerPolicy,
+    meta: { savedAt: string; savedBy?: string },
+    expectedLatest: string | null,
+  ): Promise<StoredMakerPolicy> {
+    // No await between the check and the push: the append is atomic.
+    const same = this.makerPoliciesWhere(policy);
+    const conflict = appendConflict(same, policy, expectedLatest);
+    if (conflict)
+      throw new WarrantyErrors.PolicyVersionConflict(
+        makerPolicyId(policy),
+        policy.version,
+        conflict,
+      );
+    const stored: StoredMakerPolicy = { ...structuredClone(policy), ...meta };
+    this.makerPolicies.push(stored);
+    return structuredClone(stored);
+  }
+
+  async listMakerPolicies(f: MakerPolicyFilter): Promise<StoredMakerPolicy[]> {
+    return this.makerPoliciesWhere(f);
+  }
+
+  private makerPoliciesWhere(f: MakerPolicyFilter): StoredMakerPolicy[] {
+    return this.makerPolicies
+      .filter(
+        (p) =>
+          (f.manufacturer === undefined || p.manufacturer === f.manufacturer) &&
+          (f.category === undefined || p.category === f.category) &&
+          (f.model === undefined || p.model === f.model),
+      )
+      .sort(compareMakerPolicies)
+      .map((p) => structuredClone(p));
   }
 
   async close(): Promise<void> {}

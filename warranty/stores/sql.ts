@@ -15,7 +15,9 @@ import type {
   ProductModel,
   Technician,
 } from '../registry-schema.ts';
+import type { MakerPolicy, MakerPolicyFilter, StoredMakerPolicy } from '../maker-policy.ts';
 import type { WarrantyStore } from '../warranty-store.ts';
+import { appendMakerPolicySql, listMakerPoliciesSql } from './sql-maker-policies.ts';
 import {
   findOutletsByPhoneSql,
   getModelSql,
@@ -250,6 +252,18 @@ export class SqlWarrantyStore implements WarrantyStore {
 
   hasParts(manufacturer: string): Promise<boolean> {
     return hasPartsSql(this.sql, manufacturer);
+  }
+
+  appendMakerPolicy(
+    policy: MakerPolicy,
+    meta: { savedAt: string; savedBy?: string },
+    expectedLatest: string | null,
+  ): Promise<StoredMakerPolicy> {
+    return appendMakerPolicySql(this.sql, policy, meta, expectedLatest);
+  }
+
+  listMakerPolicies(filter: MakerPolicyFilter): Promise<StoredMakerPolicy[]> {
+    return listMakerPoliciesSql(this.sql, filter);
   }
 
   async close(): Promise<void> {}

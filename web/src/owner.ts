@@ -120,8 +120,25 @@ function summary(s: UnitStatus): HTMLElement {
       h('dt', {}, t('evaluatedOn')),
       h('dd', {}, s.evaluationDate),
       h('dt', {}, t('policy')),
-      h('dd', {}, s.policy.title),
+      h('dd', { id: 'policy' }, s.policy.title, policyLine(s.policy)),
     ),
+  );
+}
+
+/** Which policy decided: the maker's own (whose, which version, from when) or the national rules. */
+function policyLine(p: UnitStatus['policy']): HTMLElement {
+  const line =
+    p.issuer === 'manufacturer'
+      ? t('policyMaker', {
+          maker: p.manufacturer ?? '—',
+          version: p.version,
+          date: p.effectiveFrom,
+        })
+      : t('policyNational', { date: p.effectiveFrom });
+  return h(
+    'span',
+    { id: 'policy-version', class: 'clause', 'data-issuer': p.issuer, 'data-version': p.version },
+    line,
   );
 }
 
