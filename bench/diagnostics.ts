@@ -12,7 +12,10 @@
  * category's devices with it (rows of `--row-minutes` of samples, so every few samples a row is
  * pushed and predicted; the service's rows are an hour or a day):
  *   … bench/diagnostics.ts 100000 40 --model model.json --category air_conditioner
- *     --mode refrigerant_leak --map sensor=metric,… [--row-minutes 5]
+ *     --mode refrigerant_leak --map sensor=metric,… [--row-minutes 5] [--warm rounds] [--model-only]
+ * A model predicts once it has its window of rows (30 for the learner's default): `--warm N`
+ * first feeds N rounds a row apart (each closes a row), then the timed rounds a minute apart, so
+ * a row of 60 minutes is 60 timed samples, as in the service with a sample a minute.
  */
 import { METRICS, type Category } from '../ingest/categories.ts';
 import type { Sample } from '../ingest/sample.ts';
@@ -33,6 +36,10 @@ const { values: opt, positionals } = parseArgs({
     mode: { type: 'string' },
     map: { type: 'string' },
     'row-minutes': { type: 'string', default: '5' },
+    /** Rounds fed before timing (a model predicts only after its window of rows). */
+    warm: { type: 'string', default: '0' },
+    /** Only the run with the model. */
+    'model-only': { type: 'boolean', default: false },
   },
 });
 const DEVICES = Number(positionals[0] ?? 100_000);
@@ -85,6 +92,7 @@ async function run(
   label: string,
   categories: readonly Category[],
   catalog?: EngineCatalog,
+  warmed = catalog !== undefined,
 ): Promise<void> {
   const pool = pools(categories);
   const ids = Array.from({ length: DEVICES }, (_, i) => `dev-${i}`);
@@ -99,6 +107,12 @@ async function run(
   let samples = 0;
   let candidates = 0;
   const byMode = new Map<string, number>();
+  // Warm-up rounds are a row apart (each closes one of the model's rows); timed rounds a
+  // minute apart, as the service's samples.
+  const warm = warmed ? Number(opt.warm) : 0;
+  const rowMs = Number(opt['row-minutes']) * 60_000;
+  const tsOf = (round: number) =>
+    round <= warm ? t0 + round * rowMs : t0 + warm * rowMs + (round - warm) * 60_000;
   const feed = (round: number): void => {
     for (let d = 0; d < DEVICES; d++) {
       const c = cats[d]!;
@@ -106,7 +120,7 @@ async function run(
         deviceId: ids[d]!,
         category: c,
         model: 'bench',
-        ts: t0 + round * 60_000,
+        ts: tsOf(round),
         metrics: pool.get(c)![(d * 7 + round * 13) % POOL]!,
       };
       for (const c of engine.process(sample)) {
@@ -118,12 +132,14 @@ async function run(
   };
   feed(0);
   const after = await heapBytes();
+  for (let r = 1; r <= warm; r++) feed(r);
+  const untimed = samples;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  for (let r = 1; r < ROUNDS; r++) feed(r);
+  for (let r = warm + 1; r < warm + ROUNDS; r++) feed(r);
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - wall0;
-  const timed = samples - DEVICES;
+  const timed = samples - untimed;
   const cpuUs = (cpu.user + cpu.system) / timed;
   const perDevice = ((await heapBytes()) - before) / DEVICES;
   console.log(
@@ -172,16 +188,20 @@ function modelCatalog(): { catalog: EngineCatalog; category: Category; label: st
   return {
     catalog,
     category,
-    label: `${category} with a model on ${opt.mode} (${Object.keys(mapping).length} sensors, ${stream.stateSize} state slots, a row per ${opt['row-minutes']} samples)`,
+    label: `${category} with a model on ${opt.mode} (${stream.stateSize} state slots; a row per ${opt['row-minutes']} samples, timed after ${opt.warm} rounds)`,
   };
 }
 
-await run('air_conditioner', ['air_conditioner']);
-await run(
-  'all categories',
-  PROFILES.map((p) => p.category),
-);
+if (!opt['model-only']) {
+  await run('air_conditioner', ['air_conditioner']);
+  await run(
+    'all categories',
+    PROFILES.map((p) => p.category),
+  );
+}
 if (opt.model) {
   const m = modelCatalog();
+  // The same schedule without the model first: what the model adds is the difference.
+  await run(`${m.category}, the same rounds without the model`, [m.category], undefined, true);
   await run(m.label, [m.category], m.catalog);
 }

@@ -498,7 +498,8 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
           doc: {
             ...doc,
             mode: 'coolant_sensor_open_circuit',
-            mapping: { coolant: 'coolant_temp', extra: 'fuel_rate_lph' },
+            // A column the learner left out may stay mapped, to a metric the category has.
+            mapping: { coolant: 'coolant_temp', unused: 'fuel_rate_lph', dropped: 'fuel_rate' },
           },
         },
       ],
@@ -507,7 +508,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
     expect(bad.problems('excavator', '*').map((p) => [p.path.join('.'), p.message])).toEqual([
       ['mode', expect.stringMatching(/^coolant_sensor_open_circuit is a sudden mode/)],
       ['mapping.coolant', expect.stringMatching(/^unknown metric coolant_temp for excavator/)],
-      ['mapping.extra', expect.stringMatching(/^extra is not a sensor of the model \(coolant\)/)],
+      ['mapping.dropped', expect.stringMatching(/^unknown metric fuel_rate for excavator/)],
     ]);
   });
 });

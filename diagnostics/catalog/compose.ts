@@ -356,12 +356,14 @@ function bindModel(
       ok = false;
     }
   }
-  for (const sensor of Object.keys(d.mapping)) {
-    if (!artefact.sensors.includes(sensor)) {
+  // Columns of the training file the learner left out may stay in the mapping (a mapping
+  // written for the file): they must still be the category's metrics.
+  for (const [sensor, metric] of Object.entries(d.mapping)) {
+    if (!artefact.sensors.includes(sensor) && !(metric in known)) {
       problem(
         a,
         ['mapping', sensor],
-        `${sensor} is not a sensor of the model (${artefact.sensors.join(', ')})`,
+        `unknown metric ${metric} for ${d.category} (known: ${Object.keys(known).join(', ')})`,
       );
       ok = false;
     }

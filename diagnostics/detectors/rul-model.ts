@@ -13,8 +13,9 @@ import { place, readMetric, type Detector } from './detector.ts';
  *
  * Rows start at the device's first sample and follow each other every `rowMs`; a row with
  * no qualifying sample (the upload's operating condition, say "working") is not pushed, as
- * the training export leaves such rows out. After each push the prediction is kept in the
- * state (health reads it without predicting again) and, when the remaining life is within
+ * the training export leaves such rows out. After each push (at most every 15 minutes of the
+ * device's time, for models with shorter rows) the prediction is kept in the state (health
+ * reads it without predicting again) and, when the remaining life is within
  * `alertWithinMs`, returned as a verdict: the engine turns it into the mode's candidate with
  * the predicted failure time and the model's evidence.
  */
@@ -50,6 +51,9 @@ const RUL = 2; // model time units
 const LOWER = 3;
 const UPPER = 4;
 const HEAD = 5;
+
+/** Least time between two predictions (rows shorter than this are still all pushed). */
+export const PREDICT_EVERY_MS = 15 * 60_000;
 
 /** Reused row buffer (no allocation per push). */
 let row = new Float64Array(16);
@@ -105,6 +109,10 @@ function closeRow(st: RulModelState, end: number): Verdict | null {
   if (!any) return null;
   const at = o + HEAD + 2 * n;
   c.stream.push(s, at, row.length === n ? row : row.subarray(0, n));
+  // A model with rows of a few minutes would predict every few samples: the trees cost a
+  // few µs, so a prediction is made at most every PREDICT_EVERY_MS of the device's time.
+  const last = s[o + PRED_TS]!;
+  if (last !== 0 && end - last < PREDICT_EVERY_MS) return null;
   const p = c.stream.predict(s, at);
   if (!p) return null;
   s[o + PRED_TS] = end;
