@@ -68,6 +68,11 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     engine,
     clock,
     manufacturerOf: d.manufacturerOf ?? (async () => undefined),
+    onProblems: (problems) =>
+      d.log.warn(
+        { problems },
+        'diagnostics catalogue: documents in force that no longer compose are left out',
+      ),
   });
   const alerts = createAlertService({
     store: createSqlAlertStore(d.sql),

@@ -132,9 +132,11 @@ function compose(
   const parsed = CategoryProfileSchema.safeParse({ ...profile, modes, codeInfo });
   if (!parsed.success) {
     // Only documents can make a valid built-in profile invalid; name the last one applied.
+    // (An upload is refused for this; documents already in force that no longer compose —
+    // a new release's profiles — leave the model on its base profile rather than on none.)
     const by = docs[docs.length - 1]!;
     for (const i of parsed.error.issues) problem(by, i.path, `the composed profile: ${i.message}`);
-    return none;
+    return { ...none, profile };
   }
   profile = parsed.data;
 

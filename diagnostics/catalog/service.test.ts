@@ -313,6 +313,52 @@ describe('diagnostics catalogue: validate, store, run, roll back', () => {
     ]);
   });
 
+  it('at start, a document in force that no longer composes is left out and said, not fatal', async () => {
+    const problems: string[] = [];
+    const restarted = createCatalog({
+      store,
+      builtin: PROFILES,
+      engine,
+      manufacturerOf: async () => undefined,
+      onProblems: (ps) => problems.push(...ps.map((p) => `${p.key} ${p.path.join('.')}`)),
+    });
+    // Written as a release that still had the mode would have accepted it.
+    await store.append({
+      kind: 'fault-codes',
+      key: 'washing_machine/*/old',
+      category: 'washing_machine',
+      model: null,
+      modeId: null,
+      body: {
+        kind: 'fault-codes',
+        category: 'washing_machine',
+        model: null,
+        note: null,
+        table: 'old',
+        system: 'vendor',
+        codes: [
+          { code: 'XE', mode: 'door_lock_failure' },
+          { code: 'dE', mode: 'drain_pump_clogging' },
+        ],
+      },
+      summary: {},
+      actor: 'tadmin',
+      note: null,
+      at: T0,
+    });
+    await restarted.load();
+    expect(problems).toEqual(['washing_machine/*/old codes.0.mode']);
+    const wm = (code: string) =>
+      engine.processEvent({
+        ...event(code, 900, 'wm-9'),
+        category: 'washing_machine',
+        model: 'TG100V88WMUIADY5',
+      })[0]!.modeId;
+    expect(wm('dE')).toBe('drain_pump_clogging');
+    expect(wm('XE')).toBe('unmapped_fault_code');
+    await restarted.rollback('fault-codes', 'washing_machine/*/old', null, admin, 'stale');
+  });
+
   it('uploaded references judge a unit that arrives degraded, in a fleet of one', async () => {
     const doc = {
       kind: 'references',

@@ -50,6 +50,11 @@ export interface CatalogDeps {
   clock?: () => number;
   /** The manufacturer of a registered product model (warranty registry), if any. */
   manufacturerOf(category: string, model: string): Promise<string | undefined>;
+  /**
+   * Documents in force that do not compose any more (found at start: a new release's
+   * profiles, a learner's new artefact format). Their rows are left out and said here.
+   */
+  onProblems?: (problems: readonly CompositionProblem[]) => void;
 }
 
 export interface UploadResult {
@@ -181,8 +186,18 @@ export function createCatalog(d: CatalogDeps): Catalog {
       // Stored documents were valid when written; one that is not now (a schema change)
       // is left out rather than stopping the service.
       if (p.ok) docs.push({ kind: r.kind, key: r.key, version: r.version, doc: p.doc });
+      else
+        d.onProblems?.(
+          p.issues.map((i) => ({ kind: r.kind, key: r.key, path: [i.path], message: i.message })),
+        );
     }
     put(docs);
+    const scopes = new Set(docs.map((a) => `${a.doc.category}\u0000${a.doc.model ?? '*'}`));
+    const problems = [...scopes].flatMap((id) => {
+      const [category, model] = id.split('\u0000') as [Category, string];
+      return current.problems(category, model);
+    });
+    if (problems.length) d.onProblems?.(problems);
   }
 
   return {
