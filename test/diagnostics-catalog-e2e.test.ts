@@ -162,6 +162,22 @@ describe('diagnostics data files through the CLI and the API, picked up by the r
     expect(all.body.versions).toHaveLength(1);
   });
 
+  it('names modes, components and parts in both languages, without a token (the owner page has none)', async () => {
+    const r = await api<{
+      modes: Record<string, Record<string, { zh: string; en: string }>>;
+      components: Record<string, { zh: string }>;
+      parts: Record<string, { zh: string }>;
+    }>(svc.httpUrl, 'GET', '/api/v1/diagnostics/names');
+    expect(r.status).toBe(200);
+    expect(r.body.modes.excavator!.radiator_clogging).toEqual({
+      zh: '散热器堵塞',
+      en: 'Radiator clogging',
+    });
+    expect(r.body.modes.excavator!.unmapped_fault_code!.zh).toBe('未识别的故障码');
+    expect(r.body.components.cooling_system!.zh).toBe('冷却系统');
+    expect(r.body.parts['slewing ring bearing']!.zh).toBe('回转支承');
+  });
+
   it('a confined manufacturer may not change a whole category; an engineer may not upload', async () => {
     const r = await api<{ error: string }>(svc.httpUrl, 'POST', '/api/v1/diagnostics/data', maker, {
       kind: 'fault-codes',

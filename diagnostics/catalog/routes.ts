@@ -4,7 +4,7 @@ import type { Auth } from '../../app/auth.ts';
 import { ErrorEnvelope } from '../../app/errors.ts';
 import { CategorySchema } from '../../ingest/categories.ts';
 import { BUILTIN_MODES } from '../profiles/builtin.ts';
-import { COMPONENT_NAMES, componentName } from '../profiles/names.ts';
+import { COMPONENT_NAMES, componentName, partId, partName } from '../profiles/names.ts';
 import { KindSchema } from './documents.ts';
 import type { Catalog, CatalogPrincipal } from './service.ts';
 
@@ -252,6 +252,9 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ catalog: Catalog; auth: Auth
           200: z.object({
             components: z.record(z.string(), Text),
             modes: z.record(z.string(), z.record(z.string(), Text)),
+            parts: z
+              .record(z.string(), Text)
+              .describe('parts by the (English) identifier alerts and repair orders carry'),
           }),
         },
       },
@@ -259,16 +262,18 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ catalog: Catalog; auth: Auth
     async () => {
       const modes: Record<string, Record<string, { zh: string; en: string }>> = {};
       const components: Record<string, { zh: string; en: string }> = { ...COMPONENT_NAMES };
+      const parts: Record<string, { zh: string; en: string }> = {};
       for (const category of CategorySchema.options) {
         const p = catalog.effective(category, '*').profile;
         const named: Record<string, { zh: string; en: string }> = {};
         for (const m of [...(p?.modes ?? []), ...BUILTIN_MODES.values()]) {
           named[m.id] = m.name;
           components[m.component] ??= componentName(m.component);
+          for (const p of m.parts) parts[partId(p)] ??= partName(p);
         }
         modes[category] = named;
       }
-      return { components, modes };
+      return { components, modes, parts };
     },
   );
 

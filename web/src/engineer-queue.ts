@@ -8,7 +8,7 @@ import { openAlertStream, type StreamState } from './alert-stream.ts';
 import type { Alert, AlertList, AlertNotification, RepairOrder } from './api-types.ts';
 import { formatWhen, getJson, h, lang, t } from './common.ts';
 import { categoryIds, categoryName, type Key } from './i18n.ts';
-import { alertComponent, alertMode } from './names.ts';
+import { alertComponent, alertMode, partLabel } from './names.ts';
 import { auth, errorText } from './session.ts';
 
 /**
@@ -139,7 +139,9 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
       notice.textContent = [
         t('orderOpened', { id: r.id }),
         r.suspectedComponent ? `${t('suspectedComponent')}: ${r.suspectedComponent}` : '',
-        r.partsCalledFor?.length ? `${t('partsCalledFor')}: ${r.partsCalledFor.join(', ')}` : '',
+        r.partsCalledFor?.length
+          ? `${t('partsCalledFor')}: ${r.partsCalledFor.map(partLabel).join(lang() === 'zh' ? '、' : ', ')}`
+          : '',
       ]
         .filter(Boolean)
         .join(' · ');

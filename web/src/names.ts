@@ -11,9 +11,10 @@ type Text = { zh: string; en: string };
 interface Names {
   components: Record<string, Text>;
   modes: Record<string, Record<string, Text>>;
+  parts: Record<string, Text>;
 }
 
-let names: Names = { components: {}, modes: {} };
+let names: Names = { components: {}, modes: {}, parts: {} };
 let loading: Promise<void> | undefined;
 
 /** Fetches the names once; pages render again when it resolves. Failures leave identifiers. */
@@ -36,6 +37,12 @@ export function modeLabel(category: string, modeId: string): string {
 /** A component by id, in the page's language. */
 export function componentLabel(id: string): string {
   const n = names.components[id];
+  return n ? pick(n) : id;
+}
+
+/** A part by the (English) identifier repair orders carry, in the page's language. */
+export function partLabel(id: string): string {
+  const n = names.parts[id];
   return n ? pick(n) : id;
 }
 
