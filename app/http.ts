@@ -15,6 +15,7 @@ import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
+import type { HolidayCalendars } from '../warranty/index.ts';
 import { webRoutes } from '../web/server.ts';
 import { RoleSchema, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   store: TelemetryStore;
   metrics: Metrics;
   warranty: WarrantyStore;
+  /** The holiday calendar in force and its admin routes (warranty/holiday-calendars.ts). */
+  holidays?: HolidayCalendars;
   /** Ingest health for /health: whether the telemetry store is accepting writes. */
   ingestHealthy: () => boolean;
   logger?: FastifyBaseLogger | boolean;
@@ -187,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         store: deps.warranty,
         auth: deps.auth,
         telemetry: deps.store,
+        ...(deps.holidays ? { calendars: deps.holidays } : {}),
       });
       for (const p of deps.plugins ?? []) await p(a);
     },

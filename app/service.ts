@@ -12,6 +12,7 @@ import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
+import { HolidayCalendars, SqlHolidayCalendarStore } from '../warranty/index.ts';
 import { createAuth, type Auth } from './auth.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, migrate, openPglite, type Sql } from './db.ts';
@@ -137,7 +138,11 @@ export async function startService(
     // HTTP API opens; samples already spooled meanwhile move to them at their next sample.
     await diagnostics.catalog.load();
 
+    // Loaded holiday calendars (issue 20): every evaluation, in every role, uses them.
+    const holidays = new HolidayCalendars(new SqlHolidayCalendarStore(sql));
+    await holidays.refresh();
     const quality = startQuality({
+      holidays,
       sql,
       auth,
       warranty,
@@ -155,6 +160,7 @@ export async function startService(
       store,
       metrics,
       warranty,
+      holidays,
       ingestHealthy: () => ingest.healthy,
       logger: log,
       plugins: [diagnostics.routes, quality.routes],

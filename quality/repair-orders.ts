@@ -9,6 +9,7 @@ import {
   type WarrantyStore,
 } from '../warranty/index.ts';
 import type { Evaluation } from '../warranty/evaluation-schema.ts';
+import type { HolidayCalendar } from '../warranty/holidays.ts';
 import type { Finding } from '../warranty/order-checks.ts';
 import { registriesFor, reviewOrder } from '../warranty/order-review.ts';
 import { caseForUnit, effectiveRecords } from '../warranty/repair-facts.ts';
@@ -192,6 +193,8 @@ export interface RepairOrdersDeps {
   /** The health score a repaired mode must reach (default 80). */
   minHealth?: number;
   onError?: (err: unknown, what: string) => void;
+  /** The holiday calendar in force; default the built-in one. */
+  calendar?: () => HolidayCalendar;
 }
 
 export interface RepeatFailure {
@@ -286,7 +289,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       component: alert.component,
       cause: 'quality',
     };
-    const evaluation = evaluateCase(c);
+    const calendar = d.calendar?.();
+    const evaluation = evaluateCase(c, calendar ? { calendar } : {});
     const counters = evaluation.counters
       .map((x) => `${x.explanation.en} (${x.count}/${x.limit}, ${x.clause})`)
       .join('; ');

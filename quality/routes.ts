@@ -148,6 +148,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         scopeFor(req, { manufacturer: req.query.manufacturer }),
         req.query,
         overview.now?.() ?? new Date(),
+        overview.calendar?.(),
       ),
   );
 

@@ -244,5 +244,79 @@ describeWithService(
       expect(errors).toEqual([]);
       await close();
     });
+
+    it('[民法典 第二百零三条] Chinese page: a 2027 deadline carries the calendar note in Chinese until an admin loads a 2027 calendar (made for this test)', async () => {
+      const post = async (url: string, body: unknown) => {
+        const r = await api(svc.httpUrl, 'POST', url, svc.adminToken, body);
+        expect(r.status, `${url}: ${JSON.stringify(r.body)}`).toBe(201);
+      };
+      // One year from Sunday 2026-03-01 ends on Monday 2027-03-01: beyond the built-in years.
+      await post('/api/v1/warranty/units', {
+        serial: 'PH-CAL-2027',
+        category: 'mobile_phone',
+        model: 'M1',
+        invoiceDate: '2026-03-01',
+        manufacturer: 'Changan',
+        verificationCodeHash: createHash('sha256').update(CODE).digest('hex'),
+      });
+      const { page, errors, close } = await openOwner('zh-CN', 1280, 900);
+      const warningsText = () => page.locator('#warnings-h + ul').textContent();
+      await lookUp(page, 'PH-CAL-2027', CODE);
+      await page.locator('#remedy').waitFor();
+      expect(await warningsText()).toMatch(/超出已载入的节假日安排/);
+      expect(await warningsText()).not.toMatch(/beyond the holiday calendar/);
+
+      // The test's own arrangement for 2027 (fictional: the real notice is not shipped).
+      const res = await fetch(`${svc.httpUrl}/api/v1/warranty/holidays`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.adminToken}`, 'content-type': 'text/plain' },
+        body: '国务院办公厅关于2027年部分节假日安排的通知（测试用）\n一、测试节：3月1日（周一）至3日（周三）放假调休，共3天。3月6日（周六）上班。',
+      });
+      expect(res.status).toBe(201);
+      await lookUp(page, 'PH-CAL-2027', CODE);
+      await expect
+        .poll(() => page.locator('#deadlines-h + ul').textContent())
+        .toMatch(/2027-03-04/);
+      expect(await page.locator('#warnings-h').count()).toBe(0);
+      expect(errors).toEqual([]);
+      await close();
+    });
+
+    it('Chinese page: a paid repair outside 三包 is shown as an offer the owner pays for, never as a 三包 remedy', async () => {
+      const post = async (url: string, body: unknown) => {
+        const r = await api(svc.httpUrl, 'POST', url, svc.adminToken, body);
+        expect(r.status, `${url}: ${JSON.stringify(r.body)}`).toBe(201);
+      };
+      // Bought 500 days ago (the phone's year is over); in the shop since three days ago.
+      await post('/api/v1/warranty/units', {
+        serial: 'PH-OLD-1',
+        category: 'mobile_phone',
+        model: 'M1',
+        invoiceDate: chinaDate(-500),
+        manufacturer: 'Changan',
+        verificationCodeHash: createHash('sha256').update(CODE).digest('hex'),
+      });
+      await post('/api/v1/units/PH-OLD-1/repairs', {
+        outletId: OUTLET.id,
+        droppedOffAt: `${chinaDate(-3)}T10:00:00+08:00`,
+        reportedFault: '无法开机',
+        diagnosis: { faultCode: 'NOPWR', component: '主板', cause: 'quality' },
+        parts: [],
+        signatures: { repairer: '张工' },
+      });
+      const { page, errors, close } = await openOwner('zh-CN', 1280, 900);
+      await lookUp(page, 'PH-OLD-1', CODE);
+      const remedy = page.locator('#remedy');
+      await remedy.waitFor();
+      expect(await remedy.getAttribute('data-remedy')).toBe('none');
+      expect(await page.locator('#remedies-h').count()).toBe(0);
+      const offers = page.locator('#offers-list > li');
+      expect(await offers.count()).toBe(1);
+      expect(await offers.getAttribute('data-kind')).toBe('paid_repair');
+      expect(await page.locator('#offers-h').textContent()).toBe(dictionaries.zh.offers);
+      expect(await page.locator('#offers-h + p').textContent()).toBe(dictionaries.zh.offersNote);
+      expect(errors).toEqual([]);
+      await close();
+    });
   },
 );

@@ -67,6 +67,12 @@ export const WarrantyErrors = {
     'CSV import refused, nothing imported: %s',
     400,
   ),
+  /** A holiday-calendar file failed validation; details list each `{ line, field, message }`. Nothing was stored. */
+  CalendarInvalid: defineError(
+    'WARRANTY_ERR_CALENDAR_INVALID',
+    'holiday calendar refused, nothing stored: %s',
+    400,
+  ),
   /** A correction must point at an earlier record of the same unit. */
   BadCorrection: defineError(
     'WARRANTY_ERR_BAD_CORRECTION',

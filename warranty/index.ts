@@ -37,6 +37,14 @@ export {
 } from './maker-policy-versions.ts';
 export { warrantyRoutes } from './routes.ts';
 export { warrantyCli } from './cli.ts';
+export { HolidayCalendars, calendarWith } from './holiday-calendars.ts';
+export {
+  MemoryHolidayCalendarStore,
+  SqlHolidayCalendarStore,
+  type HolidayCalendarStore,
+} from './holiday-store.ts';
+export { parseCalendarFile, type CalendarFormat } from './holiday-import.ts';
+export type { HolidayCalendar, YearCalendar } from './holidays.ts';
 export type { WarrantyStore } from './warranty-store.ts';
 export { SqlWarrantyStore } from './stores/sql.ts';
 export { MemoryWarrantyStore } from './stores/memory.ts';

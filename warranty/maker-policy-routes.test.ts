@@ -47,7 +47,7 @@ async function build(openapi = false) {
     });
     return { status: r.statusCode, body: r.json() };
   };
-  return { call, admin, other, ...t.tokens };
+  return { call, ...t.tokens, admin, other };
 }
 
 describe('makers’ own policies over HTTP', () => {

@@ -10,6 +10,7 @@ import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
+import { HolidayCalendars } from './holiday-calendars.ts';
 import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 import { authorizedOn } from './outlet-routes.ts';
 import { requireMakerPolicy, unitTerms } from './maker-policy-versions.ts';
@@ -36,6 +37,8 @@ export interface RecordRoutesOptions {
    * for days out of service (`GET /units/:serial/downtime`, `?repairDays=telemetry`).
    */
   telemetry?: OdometerSource;
+  /** The holiday calendar in force (default: the built-in years). */
+  calendars?: HolidayCalendars;
 }
 
 /** A stored repair record as the API shows it (also in quality/'s order-close answer). */
@@ -112,7 +115,7 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app,
-  { store, auth, now = () => new Date(), telemetry },
+  { store, auth, now = () => new Date(), telemetry, calendars = new HolidayCalendars() },
 ) => {
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
@@ -333,6 +336,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       requireMakerPolicy(unit, terms, isMakerOnlyCategory(unit.category));
       const evaluation = evaluateCase(
         caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km, terms),
+        { calendar: await calendars.fresh() },
       );
       evaluation.warnings.push(...(tele?.warnings ?? []));
       const history = effectiveRecords(records).map((r) => ({

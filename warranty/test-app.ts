@@ -12,6 +12,8 @@ import { installErrorHandler } from '../app/errors.ts';
 import type { OdometerSource } from './odometer.ts';
 import { warrantyRoutes } from './routes.ts';
 import { SqlWarrantyStore } from './stores/sql.ts';
+import { HolidayCalendars } from './holiday-calendars.ts';
+import { SqlHolidayCalendarStore } from './holiday-store.ts';
 
 /**
  * A fastify app with the warranty plugin on in-memory PGlite, for route tests. The caller closes
@@ -20,7 +22,7 @@ import { SqlWarrantyStore } from './stores/sql.ts';
 export interface TestApp {
   app: FastifyInstance;
   sql: Sql;
-  tokens: { engineer: string; owner: string; manufacturer: string };
+  tokens: { engineer: string; owner: string; manufacturer: string; admin: string };
   close: () => Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function buildTestApp(
     engineer: (await auth.issue({ role: 'engineer' })).token,
     owner: (await auth.issue({ role: 'owner', subject: 'o1' })).token,
     manufacturer: (await auth.issue({ role: 'manufacturer', subject: 'Acme' })).token,
+    admin: (await auth.issue({ role: 'admin' })).token,
   };
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);
@@ -53,6 +56,7 @@ export async function buildTestApp(
   await app.register(warrantyRoutes, {
     prefix: '/api/v1',
     store: new SqlWarrantyStore(sql),
+    calendars: new HolidayCalendars(new SqlHolidayCalendarStore(sql)),
     auth,
     now: () => new Date('2025-07-01T02:00:00Z'),
     ...deps,

@@ -158,7 +158,7 @@ function remedies(s: UnitStatus): HTMLElement | null {
             'p',
             { class: 'item-head' },
             h('strong', {}, t(`kind_${r.kind}`)),
-            r.target ? ` · ${r.target}` : null,
+            r.target ? ` · ${r.targetName ? pick(r.targetName) : r.target}` : null,
             ' ',
             badge(r.free ? t('free') : t('notFree'), r.free ? 'ok' : 'warn'),
             r.uncertain ? badge(t('uncertain'), 'muted') : null,
@@ -167,6 +167,35 @@ function remedies(s: UnitStatus): HTMLElement | null {
           r.amountOwedCNY !== null && r.amountOwedCNY > 0
             ? h('p', {}, `${t('owed')} ${formatCNY(r.amountOwedCNY)}`)
             : null,
+          clause(r.clause),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A paid repair is what the owner may buy, never a 三包 remedy (issue 20, class 1). */
+function offers(s: UnitStatus): HTMLElement | null {
+  if (!s.offers?.length) return null;
+  return section(
+    'offers',
+    'offers',
+    h('p', { class: 'cost' }, t('offersNote')),
+    h(
+      'ul',
+      { class: 'items', id: 'offers-list' },
+      ...s.offers.map((r) =>
+        h(
+          'li',
+          { 'data-kind': r.kind },
+          h(
+            'p',
+            { class: 'item-head' },
+            h('strong', {}, t(`kind_${r.kind}`)),
+            ' ',
+            badge(t('notFree'), 'warn'),
+          ),
+          h('p', {}, pick(r.explanation)),
           clause(r.clause),
         ),
       ),
@@ -334,6 +363,7 @@ export function renderStatus(s: UnitStatus): DocumentFragment {
   const parts = [
     summary(s),
     remedies(s),
+    offers(s),
     counters(s),
     deadlines(s),
     history(s),
@@ -351,7 +381,7 @@ export function renderStatus(s: UnitStatus): DocumentFragment {
     textList(
       'warnings',
       'warnings',
-      s.warnings.map((w) => ({ text: w })),
+      s.warnings.map((w) => ({ text: pick(w) })),
     ),
   ];
   for (const p of parts) if (p) f.append(p);
