@@ -121,20 +121,25 @@ export async function startService(
     });
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
+    const warranty = new SqlWarrantyStore(sql);
     const diagnostics = startDiagnostics({
       sql,
       broker,
       ingest,
       auth,
       devices,
+      manufacturerOf: async (category, model) =>
+        (await warranty.getModel(category, model))?.manufacturer,
       log,
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
     });
     cleanup.push(() => diagnostics.close());
+    // The catalogue's documents in force (uploaded profiles, code tables, models) before the
+    // HTTP API opens; samples already spooled meanwhile move to them at their next sample.
+    await diagnostics.catalog.load();
 
-    const warranty = new SqlWarrantyStore(sql);
     // Loaded holiday calendars (issue 20): every evaluation, in every role, uses them.
     const holidays = new HolidayCalendars(new SqlHolidayCalendarStore(sql));
     await holidays.refresh();

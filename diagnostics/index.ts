@@ -44,3 +44,8 @@ export { createSqlAlertStore } from './stores/sql-alerts.ts';
 export { AlertSchema } from './alert-schemas.ts';
 export type { Alert, AlertComment, AlertHistoryEntry, AlertStatus } from './alert-schemas.ts';
 export { DiagnosticsErrors } from './errors.ts';
+export { createCatalog } from './catalog/service.ts';
+export type { Catalog, CatalogPrincipal } from './catalog/service.ts';
+export { composeCatalog } from './catalog/compose.ts';
+export { parseCatalogText, parseCatalogDocument } from './catalog/parse.ts';
+export type { EngineCatalog } from './engine/catalog.ts';

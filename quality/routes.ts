@@ -33,9 +33,13 @@ import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';
 import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
+import type { Catalog } from '../diagnostics/index.ts';
+import type { Category } from '../ingest/categories.ts';
 
 export interface QualityRoutesOptions {
   auth: Auth;
+  /** The diagnostics catalogue: the profile in force, and where a recalibration is applied. */
+  catalog: Pick<Catalog, 'effective' | 'upload'>;
   orders: RepairOrders;
   overview: OverviewDeps;
   telemetry: TelemetryStore;
@@ -78,7 +82,7 @@ const actor = (req: FastifyRequest) =>
  */
 export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async (
   app,
-  { auth, orders, overview, telemetry, warranty, now },
+  { auth, catalog, orders, overview, telemetry, warranty, now },
 ) => {
   // Days out of service from telemetry next to the records' (downtime-routes.ts).
   await app.register(downtimeRoutes, {
@@ -192,12 +196,50 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
       schema: {
         tags: ['quality'],
         summary:
-          "Propose a failure mode's calibration from the fleet's confirmed failures (the readings before each)",
+          "A failure mode's calibration from the fleet's confirmed failures (the readings before each); with apply, put in force",
+        description:
+          'Measured against the profile in force. apply: true stores it as a `calibration` document of the diagnostics catalogue (a new version, audited; `POST /diagnostics/data/rollback` with kind calibration and the returned key undoes it). A manufacturer token with a subject applies to one of its own product models (`model`).',
         body: RecalibrateBodySchema,
         response: { 200: RecalibrationSchema, ...errors },
       },
     },
-    async (req) => recalibrateMode(overview.sql, telemetry, scopeFor(req, {}), req.body),
+    async (req) => {
+      const q = req.body;
+      const profile = catalog.effective(q.category as Category, q.model ?? '*').profile;
+      const r = await recalibrateMode(overview.sql, telemetry, scopeFor(req, {}), q, profile);
+      // Nothing measured differs from what is in force: there is nothing to apply.
+      if (!q.apply || r.indicators.every((i) => i.after === i.before))
+        return { ...r, applied: null };
+      const up = await catalog.upload(
+        {
+          value: {
+            kind: 'calibration',
+            category: q.category,
+            model: q.model ?? null,
+            mode: q.mode,
+            indicators: r.proposedMode.indicators,
+            source: {
+              from: 'POST /fleet/recalibrate',
+              failures: r.failures,
+              runs: r.runs,
+              lookbackDays: q.lookbackDays,
+              changed: r.indicators.filter((i) => i.after !== i.before),
+            },
+          },
+        },
+        req.principal!,
+        q.note ?? `recalibrated from ${r.runs} confirmed failures`,
+      );
+      return {
+        ...r,
+        applied: {
+          kind: 'calibration' as const,
+          key: up.version.key,
+          version: up.version.version,
+          replaced: up.replaced,
+        },
+      };
+    },
   );
 
   app.get(

@@ -13,7 +13,7 @@ export interface QualityDeps {
   auth: Auth;
   warranty: WarrantyStore;
   telemetry: TelemetryStore;
-  diagnostics: Pick<Diagnostics, 'engine' | 'alerts'>;
+  diagnostics: Pick<Diagnostics, 'engine' | 'alerts' | 'catalog'>;
   log: FastifyBaseLogger;
   now?: () => Date;
   /** After hand-back, how long the repaired failure mode has to be healthy again. */
@@ -85,6 +85,7 @@ export function startQuality(d: QualityDeps): Quality {
     routes: async (app) => {
       await app.register(qualityRoutes, {
         auth: d.auth,
+        catalog: d.diagnostics.catalog,
         orders,
         overview,
         telemetry: d.telemetry,

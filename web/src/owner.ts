@@ -8,10 +8,12 @@ import {
   initPage,
   lang,
   onLangChange,
+  setLang,
   pick,
   t,
 } from './common.ts';
 import { categoryName, type Key } from './i18n.ts';
+import { componentLabel, loadNames } from './names.ts';
 
 /**
  * Owner page: 三包 status of a unit from its serial and the verification code on the warranty
@@ -335,7 +337,7 @@ function history(s: UnitStatus): HTMLElement {
                 r.corrected ? badge(t('correction'), 'muted') : null,
               ),
             ),
-            cell('component', r.component),
+            cell('component', componentLabel(r.component)),
             cell('reportedFault', r.reportedFault),
             cell('parts', r.parts.join(', ') || '—'),
           ),
@@ -482,6 +484,7 @@ function errorText(err: unknown): string {
 
 function start(): void {
   initPage();
+  void loadNames().then(() => setLang(lang()));
   const form = $<HTMLFormElement>('#lookup');
   const serial = $<HTMLInputElement>('#serial');
   const code = $<HTMLInputElement>('#code');
