@@ -13,7 +13,13 @@ import type { Deadline, Note, Text, Warning } from './evaluation-schema.ts';
 import { art23Type, seriousSafetyWords, type Art23Type } from './fault-words.ts';
 import { BUILTIN_CALENDAR, type HolidayCalendar } from './holidays.ts';
 import type { Policy } from './policy-schema.ts';
-import { partsOf, resolveName, type PartRef } from './part-resolution.ts';
+import {
+  partsOf,
+  replacementQualifies,
+  replacesAssemblyOrMainPart,
+  resolveName,
+  type PartRef,
+} from './part-resolution.ts';
 import type { CaseFacts, CurrentFault } from './schemas.ts';
 
 /**
@@ -323,9 +329,7 @@ function normFault(
       cause: r.cause,
       mainPartFlag: open.isMainPart,
       // The open repair replaces an assembly or one of its main parts: replacement is needed.
-      requiresReplacement: parts.parts.some(
-        (p) => p.role === 'assembly' || (p.system !== undefined && p.system === parts.assembly),
-      ),
+      requiresReplacement: replacesAssemblyOrMainPart(parts),
       ...(art23Type(r.failureType) ? { failureType: art23Type(r.failureType) } : {}),
       seriousSafety: open.seriousSafety,
       ...(open.km !== undefined ? { km: open.km } : {}),
@@ -356,7 +360,7 @@ function normFault(
     quality: cf.cause === 'quality',
     cause: cf.cause,
     mainPartFlag: parts.isMainPart,
-    requiresReplacement: cf.requiresReplacement ?? false,
+    requiresReplacement: replacementQualifies(cf.requiresReplacement, cf.component, parts, sink),
     ...(type ? { failureType: type } : {}),
     seriousSafety:
       cf.isSeriousSafetyFault ?? (type !== undefined || seriousSafetyWords(words).length > 0),

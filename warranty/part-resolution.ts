@@ -33,6 +33,8 @@ export interface ReadParts {
   assembly?: string;
   /** CAR21 system or assembly of the component (steering_system for 转向机 …). */
   system?: string;
+  /** The component was read by a word it contains (发动机舱盖 ∋ 发动机): where it sits, not what it is. */
+  componentReadAs?: boolean;
 }
 
 type Sink = { warnings: Warning[] };
@@ -44,7 +46,10 @@ function note(sink: Sink, code: string, zh: string, en: string): void {
 
 /** The id a name has in a category's vocabulary, or its normalised form (policy lists, keys). */
 export function resolveName(category: string, name: string): string {
-  return resolvePart(category, name)?.entry.id ?? normalizeName(name);
+  const r = resolvePart(category, name);
+  // A name read only by a word it contains (曲轴位置传感器 ∋ 曲轴) keeps its own name: listing it
+  // does not list the part it contains.
+  return r && r.match !== 'contains' ? r.entry.id : normalizeName(name);
 }
 
 function read(
@@ -54,7 +59,7 @@ function read(
   sink: Sink,
 ): Resolved | undefined {
   const r = resolvePart(category, raw);
-  if (r && r.match === 'contains')
+  if (r && r.match === 'contains' && !mainSet.includes(normalizeName(raw)))
     note(
       sink,
       'part_read_as',
@@ -71,6 +76,31 @@ function read(
   return r;
 }
 
+/**
+ * A replaced part read by a word its name contains (发动机支架 ∋ 发动机, 曲轴位置传感器 ∋ 曲轴): it
+ * sits in that assembly or system, and is neither the assembly (CAR21 Art. 24 ¶1(2)) nor that
+ * main part (¶1(3)). Only the record's isMainPart or the 三包凭证's list, by its own name, makes
+ * it a main part.
+ */
+function sittingIn(
+  hit: Resolved,
+  raw: string,
+  isMainPart: boolean | undefined,
+  mainSet: readonly string[],
+): PartRef {
+  const id = normalizeName(raw);
+  const e = hit.entry;
+  const system = e.system ?? (e.role === 'assembly' || e.role === 'system' ? e.id : undefined);
+  return {
+    raw,
+    id,
+    role: 'part',
+    ...(system ? { system } : {}),
+    known: true,
+    main: isMainPart ?? mainSet.includes(id),
+  };
+}
+
 /** Component, parts and main-part membership of one record or fault. */
 export function partsOf(
   category: string,
@@ -85,6 +115,7 @@ export function partsOf(
   const parts: PartRef[] = (r.partsReplaced ?? []).map((p) => {
     const raw = typeof p === 'string' ? p : p.name;
     const hit = read(category, raw, mainSet, sink);
+    if (hit?.match === 'contains') return sittingIn(hit, raw, r.isMainPart, mainSet);
     const id = hit?.entry.id ?? normalizeName(raw);
     const role = hit?.entry.role;
     return {
@@ -131,11 +162,48 @@ export function partsOf(
     (c && (c.entry.role === 'system' || c.entry.role === 'assembly') ? c.entry.id : undefined);
   return {
     component,
+    ...(c?.match === 'contains' ? { componentReadAs: true } : {}),
     parts,
     isMainPart: r.isMainPart ?? (parts.some((p) => p.main) || compMain),
     ...(assembly ? { assembly } : {}),
     ...(system ? { system } : {}),
   };
+}
+
+/**
+ * CAR21 Arts. 20 and 22: a repair's replaced parts say the assembly or one of its 主要零部件 needs
+ * replacement. A part of the assembly no main-part list holds (阀体, 电磁阀) does not.
+ */
+export function replacesAssemblyOrMainPart(r: ReadParts): boolean {
+  return r.parts.some(
+    (p) => p.role === 'assembly' || (p.main && (p.system ?? r.assembly) === r.assembly),
+  );
+}
+
+/**
+ * CAR21 Arts. 20 and 22 for a fault said to need replacement: what must be replaced is the
+ * assembly or one of its 主要零部件. A named part no main-part list holds (火花塞, a wear part), or
+ * a component read only by a word it contains (发动机舱盖), does not qualify, and a warning says so.
+ * No part named: the assembly itself.
+ */
+export function replacementQualifies(
+  wanted: boolean | undefined,
+  component: string | undefined,
+  r: ReadParts,
+  sink: Sink,
+): boolean {
+  if (!wanted) return false;
+  const named = r.parts[0];
+  if (named ? named.role === 'assembly' || r.isMainPart : !r.componentReadAs) return true;
+  const what = named?.raw ?? component ?? '';
+  if (r.assembly)
+    note(
+      sink,
+      'replaced_part_not_main',
+      `需更换的“${what}”不是发动机、变速器、动力蓄电池、行驶驱动电机或其主要零部件：不适用汽车三包第二十条、第二十二条`,
+      `"${what}" to be replaced is neither the engine, transmission, power battery, drive motor nor one of their main parts: CAR21 Arts. 20 and 22 do not apply`,
+    );
+  return false;
 }
 
 /** CAR21 Art. 20, 22, 24 ¶1(2): the four assemblies. */

@@ -112,7 +112,9 @@ export const CurrentFaultSchema = z.object({
   ),
   mainPart: opt(z.string()).describe('the main part at fault, e.g. crankshaft / 曲轴'),
   isMainPart: opt(z.boolean()),
-  requiresReplacement: opt(z.boolean()),
+  requiresReplacement: opt(z.boolean()).describe(
+    'cars: the assembly, or the named mainPart, must be replaced; CAR21 Arts. 20 and 22 apply only when that is an assembly or one of its main parts',
+  ),
   isSeriousSafetyFault: opt(z.boolean()),
   failureType: opt(z.string()).describe(
     'CAR21 Art. 23 type (转向系统失效, 制动系统失效, 车身开裂, 燃油泄漏, 动力蓄电池起火 or a synonym such as 刹车失灵) or other words, judged by Art. 40',
