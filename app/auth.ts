@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import { z } from 'zod';
 import { BrokerErrors } from '../broker/errors.ts';
 import { generateSecret, sha256 } from '../broker/secrets.ts';
 import type { Sql } from './db.ts';
 import { AppErrors } from './errors.ts';
-import { confinedTo, createTenancy, type Tenancy } from './tenant.ts';
+import { createTenancy, type Tenancy } from './tenant.ts';
 
 /**
  * `desk`: a service-desk agent who takes owners' calls and works the case queue (cases/);
@@ -51,12 +56,13 @@ export interface Auth {
   >;
   verify(token: string): Promise<Principal | undefined>;
   /**
-   * A preHandler that lets through only the given roles (admin always passes). On a device
-   * route (`…/devices/:id` and below) a token confined to one manufacturer (app/tenant.ts) gets
-   * BROKER_ERR_UNKNOWN_DEVICE for a device not of that manufacturer, as for one that does not
-   * exist, so no device route can forget the check or reveal that the device exists.
+   * A preHandler that lets through only the given roles (admin always passes), then applies the
+   * route's tenancy rule (`config.tenant`, app/tenant.ts) to a token confined to one
+   * manufacturer: another maker's device, unit, alert or order is answered like a missing one,
+   * and a write that claims another maker's resource is refused. The returned function carries
+   * the roles it admits (`roles`), read by the route check and the OpenAPI document.
    */
-  require(...roles: Role[]): preHandlerAsyncHookHandler;
+  require(...roles: Role[]): RoleCheck;
   /** Which devices a confined token may see (app/tenant.ts). */
   readonly tenancy: Tenancy;
   /**
@@ -66,11 +72,30 @@ export interface Auth {
   ensureAdmin(configured?: string): Promise<string | undefined>;
 }
 
-/** A route about one device: `/api/v1/devices/:id` or one of its sub-routes. */
-const DEVICE_ROUTE = /\/devices\/:id(?:\/|$)/;
+/**
+ * A role check: a preHandler that knows the roles it admits. Its `authenticate` part (token and
+ * role only) can run first, at onRequest, so a request without a valid token is answered 401
+ * before its body is parsed or validated (app/http.ts does that for every route).
+ */
+export type RoleCheck = preHandlerAsyncHookHandler & {
+  readonly roles: readonly Role[];
+  readonly authenticate: onRequestAsyncHookHandler;
+};
+
+/** The role check among a route's preHandler(s), if it has one. */
+export function roleCheckOf(preHandler: unknown): Partial<RoleCheck> | undefined {
+  const list = Array.isArray(preHandler) ? preHandler : [preHandler];
+  return list.find((h) => (h as Partial<RoleCheck> | undefined)?.roles) as
+    Partial<RoleCheck> | undefined;
+}
+
+/** The roles a preHandler (or one of an array of them) admits, when it is a role check. */
+export function rolesOf(preHandler: unknown): readonly Role[] | undefined {
+  return roleCheckOf(preHandler)?.roles;
+}
 
 export function createAuth(sql: Sql): Auth {
-  const tenancy = createTenancy(sql);
+  const tenancy = createTenancy(sql, (id) => new BrokerErrors.UnknownDevice(id));
   const auth: Auth = {
     tenancy,
     async issue({
@@ -123,7 +148,9 @@ export function createAuth(sql: Sql): Auth {
       return r ? { tokenId: r.id, role: r.role, subject: r.subject } : undefined;
     },
     require(...roles) {
-      return async (req: FastifyRequest, _reply: FastifyReply) => {
+      /** Token and role: needs nothing but the headers and the route. */
+      const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
+        if (req.principal) return;
         const header = req.headers.authorization;
         const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
         const principal = m?.[1] ? await auth.verify(m[1]) : undefined;
@@ -135,12 +162,15 @@ export function createAuth(sql: Sql): Auth {
           );
         }
         req.principal = principal;
-        const maker = confinedTo(principal);
-        if (maker !== null && DEVICE_ROUTE.test(req.routeOptions.url ?? '')) {
-          const id = String((req.params as { id?: unknown }).id);
-          if (!(await tenancy.owns(maker, id))) throw new BrokerErrors.UnknownDevice(id);
-        }
       };
+      const check = async (req: FastifyRequest, reply: FastifyReply) => {
+        await authenticate(req, reply);
+        await tenancy.enforce(req);
+      };
+      return Object.assign(check, {
+        roles: [...new Set(['admin', ...roles] as const)],
+        authenticate,
+      }) as RoleCheck;
     },
     async ensureAdmin(configured) {
       if (configured) {

@@ -10,7 +10,9 @@ commands:
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
   warranty policy …           check, save and list makers' own 三包 policies
+  warranty holidays import F  load a holiday calendar (JSON, CSV or the State Council notice)
   diagnose replay [options]   predict remaining useful life from run-to-failure CSV files
+  diagnostics <command>       check or upload diagnostics data files and models, roll back
   report <kind> --out FILE    download a ledger (一台账两清单) or the quarterly report as CSV/XLSX
   help                        show this text
 
@@ -55,6 +57,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         rest,
         tty ? { ...io, isTTY: true, stderr: (s) => process.stderr.write(s) } : io,
       );
+    }
+    case 'diagnostics': {
+      const { diagnosticsCli } = await import('../diagnostics/catalog/cli.ts');
+      return diagnosticsCli(rest, { ...io, env: process.env });
     }
     case 'report': {
       const { reportCli } = await import('../quality/cli.ts');

@@ -23,6 +23,7 @@ const positiveInt = z.coerce.number().int().positive();
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+const flag = z.enum(['true', 'false']).default('false');
 
 export const ConfigSchema = z
   .object({
@@ -136,6 +137,18 @@ export const ConfigSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /** Serve the pages' source maps (`*.map`): development only. */
+    WEB_SOURCE_MAPS: flag,
+    /** Let webhooks point at loopback, private and link-local addresses: development only. */
+    WEBHOOK_ALLOW_PRIVATE: flag,
+    /**
+     * Key of the owner verification codes' HMAC (≥ 32 characters); unset = a random key kept in
+     * DATA_DIR/owner-code.key. Nodes sharing one database must share it.
+     */
+    OWNER_CODE_KEY: z.preprocess(
+      emptyToUndefined,
+      z.string().min(32, 'must be at least 32 characters').optional(),
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.MQTT_TLS_PORT !== undefined && (!c.MQTT_TLS_CERT || !c.MQTT_TLS_KEY)) {
@@ -210,6 +223,11 @@ export interface Config {
     sweepMs: number;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly security: {
+    webSourceMaps: boolean;
+    webhookAllowPrivate: boolean;
+    ownerCodeKey?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -292,6 +310,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sweepMs: c.CASES_SWEEP_SECONDS * 1000,
     },
     logLevel: c.LOG_LEVEL,
+    security: {
+      webSourceMaps: c.WEB_SOURCE_MAPS === 'true',
+      webhookAllowPrivate: c.WEBHOOK_ALLOW_PRIVATE === 'true',
+      ...(c.OWNER_CODE_KEY ? { ownerCodeKey: c.OWNER_CODE_KEY } : {}),
+    },
   };
   return Object.freeze(config);
 }

@@ -98,7 +98,8 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '
 
 /**
  * Applies app/migrations/*.sql in file-name order, each once, each in its own transaction.
- * Number ranges keep modules apart: 0xx spine, 1xx warranty, 2xx diagnostics, 3xx loop/analytics.
+ * Number ranges keep modules apart: 0xx spine, 1xx warranty, 2xx diagnostics, 3xx loop/analytics,
+ * 4xx cases (402 widens the api_tokens role check of 001 with `desk` and `regulator`).
  * Returns the names applied now.
  */
 export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {

@@ -50,6 +50,17 @@ export const AppErrors = {
   Unauthorized: defineError('APP_ERR_UNAUTHORIZED', 'missing or invalid bearer token', 401),
   Forbidden: defineError('APP_ERR_FORBIDDEN', 'role %s may not %s', 403),
   NotFound: defineError('APP_ERR_NOT_FOUND', 'no route %s', 404),
+  OtherTenant: defineError(
+    'APP_ERR_OTHER_TENANT',
+    '%s belongs to another manufacturer: this token acts for %s only',
+    403,
+  ),
+  TenantMustName: defineError(
+    'APP_ERR_TENANT_MUST_NAME',
+    'this token acts for %s only: name %s of its own',
+    403,
+  ),
+  RateLimited: defineError('APP_ERR_RATE_LIMITED', 'too many wrong %s: try again in %s s', 429),
   Internal: defineError('APP_ERR_INTERNAL', 'internal error', 500),
   Unavailable: defineError('APP_ERR_UNAVAILABLE', '%s is unavailable', 503),
 };
@@ -65,6 +76,13 @@ export function zodIssues(
       .replace(/\.\[/g, '['),
     message: i.message,
   }));
+}
+
+/** A PostgreSQL data exception (SQLSTATE class 22), from pg or PGlite. */
+function isDataException(err: { code?: unknown; statusCode?: number }): boolean {
+  return (
+    err.statusCode === undefined && typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)
+  );
 }
 
 export function installErrorHandler(app: FastifyInstance): void {
@@ -98,19 +116,35 @@ export function installErrorHandler(app: FastifyInstance): void {
       req.log.error({ err }, 'response did not match its schema');
       return reply.status(500).send({ error: 'APP_ERR_INTERNAL', message: 'internal error' });
     }
+    // A database data exception (SQLSTATE class 22: a value the column cannot hold) is the
+    // request's fault, not the server's: 400, logged in one line without a stack. The input
+    // guards (app/boundary.ts) and the schemas are meant to stop such values first.
+    if (isDataException(err)) {
+      req.log.warn({ sqlstate: err.code, route: req.routeOptions.url }, 'database refused a value');
+      return reply.status(400).send({
+        error: 'APP_ERR_VALIDATION',
+        message: `invalid request: a value cannot be stored (SQLSTATE ${err.code})`,
+      });
+    }
     const status = err.statusCode ?? 500;
+    // One of our coded errors (STYLE.md §10): its message is ours to show. Anything else that
+    // fails with 5xx is internal: logged with its stack, answered with a generic message that
+    // never echoes it (a driver's or a library's message can name tables, paths, values).
+    const ours = typeof err.code === 'string' && registry.has(err.code);
+    if (status >= 500 && !ours) {
+      req.log.error({ err }, 'request failed');
+      return reply.status(500).send({ error: 'APP_ERR_INTERNAL', message: 'internal error' });
+    }
     if (status >= 500) req.log.error({ err }, 'request failed');
     const code =
-      err.code && /^[A-Z]+_ERR_[A-Z_]+$/.test(err.code)
-        ? err.code
+      ours || (typeof err.code === 'string' && /^[A-Z]+_ERR_[A-Z_]+$/.test(err.code))
+        ? err.code!
         : status === 400
           ? 'APP_ERR_VALIDATION'
-          : status >= 500
-            ? 'APP_ERR_INTERNAL'
-            : `APP_ERR_HTTP_${status}`;
+          : `APP_ERR_HTTP_${status}`;
     return reply.status(status).send({
       error: code,
-      message: status >= 500 && !registry.has(code) ? 'internal error' : err.message,
+      message: err.message,
       ...(err.details === undefined ? {} : { details: err.details }),
     });
   });

@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -14,12 +15,17 @@ import { deviceRoutes } from '../broker/routes.ts';
 import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
+import { codeLimiters, ownerAccessWith, type OwnerAccess } from '../warranty/owner-access.ts';
+import type { OwnerCodes } from '../warranty/owner-codes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
+import type { HolidayCalendars } from '../warranty/index.ts';
 import { webRoutes } from '../web/server.ts';
-import { RoleSchema, type Auth } from './auth.ts';
+import { RoleSchema, roleCheckOf, type Auth } from './auth.ts';
 import type { Sql } from './db.ts';
+import { installInputGuards } from './boundary.ts';
 import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { describeRule, type TenantRule } from './tenant.ts';
 
 export interface AppDeps {
   sql: Sql;
@@ -28,12 +34,57 @@ export interface AppDeps {
   store: TelemetryStore;
   metrics: Metrics;
   warranty: WarrantyStore;
+  /** The holiday calendar in force and its admin routes (warranty/holiday-calendars.ts). */
+  holidays?: HolidayCalendars;
   /** Ingest health for /health: whether the telemetry store is accepting writes. */
   ingestHealthy: () => boolean;
   logger?: FastifyBaseLogger | boolean;
-  /** Extra domain plugins registered under /api/v1 (warranty, diagnostics, …). */
-  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Extra domain plugins registered under /api/v1 (diagnostics, quality, cases…). */
+  plugins?: Array<(app: FastifyInstance, shared: ApiShared) => Promise<void>>;
+  /** Serve the pages' source maps (development only). */
+  webSourceMaps?: boolean;
+  /** Owner verification codes (warranty/owner-codes.ts), keyed by the service's key. */
+  ownerCodes: OwnerCodes;
+  /** Copies of repair-record links kept elsewhere (quality's orders), for chain verification. */
+  chainLinks?: (serial: string) => Promise<Array<{ seq: number; hash: string; source: string }>>;
 }
+
+/** What the /api/v1 scope shares with the domain plugins. */
+export interface ApiShared {
+  /**
+   * Owner access checks (warranty/owner-access.ts) counting wrong verification codes against
+   * the same limits as the warranty status route: a code tried on any route counts once.
+   */
+  ownerAccess: OwnerAccess;
+}
+
+/**
+ * Security headers on every answer (issue 24, finding 9), by @fastify/helmet: a content
+ * security policy that allows the pages' own scripts, styles and API calls and nothing else
+ * (no inline script or style, no framing: frame-ancestors 'none' with X-Frame-Options DENY),
+ * nosniff, no referrer, cross-origin isolation of resources. test/web-*.test.ts load every page
+ * under it in Chromium and fail on any console error (a CSP violation is one).
+ */
+const HELMET = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+};
 
 /** The HTTP API as a fastify instance; tests drive it with `inject`, main.ts binds the port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -48,6 +99,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
+  await app.register(helmet, HELMET);
+
+  // Who may call each route, and what it addresses for tenancy (app/tenant.ts): a route that
+  // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI
+  // document as `x-roles` and `x-tenant` (test/authorization-matrix.test.ts reads them).
+  const access = new Map<string, { roles: readonly string[]; tenant: string | undefined }>();
+  const rules: TenantRule[] = [];
+  app.addHook('onRoute', (r) => {
+    const check = roleCheckOf(r.preHandler);
+    const roles = check?.roles;
+    if (!roles) return;
+    // Token and role first: without a valid token nothing of the request is parsed or checked.
+    if (check.authenticate)
+      r.onRequest = [...[r.onRequest ?? []].flat(), check.authenticate] as typeof r.onRequest;
+    const tenant = r.config?.tenant;
+    if (roles.includes('manufacturer') && !tenant)
+      throw new Error(
+        `${String(r.method)} ${r.url} admits manufacturer tokens but declares no tenant rule (config.tenant, app/tenant.ts)`,
+      );
+    if (tenant) rules.push(tenant);
+    for (const m of [r.method].flat())
+      access.set(`${m.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`, {
+        roles,
+        tenant: describeRule(tenant),
+      });
+  });
+  app.addHook('onReady', async () => {
+    for (const rule of rules) {
+      const kinds =
+        'params' in rule || 'body' in rule
+          ? [...Object.values(rule.params ?? {}), ...(rule.body ?? []).map((c) => c.resource)]
+          : [];
+      for (const k of kinds)
+        if (!deps.auth.tenancy.has(k))
+          throw new Error(`tenant rule names undeclared resource ${k}`);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -60,10 +149,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    // Named schemas (`.meta({ id })`) become components/schemas in the document.
-    transformObject: jsonSchemaTransformObject,
+    // Named schemas (`.meta({ id })`) become components/schemas in the document; each
+    // operation says which roles it admits and its tenancy rule.
+    transformObject: (input) => {
+      const doc = jsonSchemaTransformObject(input) as {
+        paths?: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      for (const [path, ops] of Object.entries(doc.paths ?? {}))
+        for (const [method, op] of Object.entries(ops)) {
+          const a = access.get(`${method} ${path}`);
+          if (!a) continue;
+          op['x-roles'] = a.roles;
+          if (a.tenant) op['x-tenant'] = a.tenant;
+        }
+      return doc as ReturnType<typeof jsonSchemaTransformObject>;
+    },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // Swagger UI sets inline styles as it renders; its pages alone may (styles, never scripts).
+    transformStaticCSP: (csp: string) =>
+      csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+  });
 
   app.get(
     '/health',
@@ -146,6 +253,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         '/tokens/me',
         {
           preHandler: deps.auth.require('owner', 'engineer', 'manufacturer', 'desk', 'regulator'),
+          config: { tenant: { shared: "the calling token's own role and subject" } },
           schema: {
             tags: ['auth'],
             summary: "The calling token's role and subject (pages hide what the role cannot do)",
@@ -183,17 +291,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         devices: deps.devices,
         auth: deps.auth,
       });
+      // One pair of wrong-code limiters for every route that takes an owner's code.
+      const limiters = await codeLimiters(a);
+      const shared: ApiShared = {
+        ownerAccess: ownerAccessWith(deps.auth, deps.warranty, deps.ownerCodes, limiters),
+      };
       await a.register(warrantyRoutes, {
         store: deps.warranty,
         auth: deps.auth,
         telemetry: deps.store,
+        ...(deps.holidays ? { calendars: deps.holidays } : {}),
+        ownerCodes: deps.ownerCodes,
+        limiters,
+        ...(deps.chainLinks ? { chainLinks: deps.chainLinks } : {}),
       });
-      for (const p of deps.plugins ?? []) await p(a);
+      for (const p of deps.plugins ?? []) await p(a, shared);
     },
     { prefix: '/api/v1' },
   );
   // The web pages (web/dist, built by `npm run build:web`) at /.
-  await app.register(webRoutes);
+  await app.register(webRoutes, { sourceMaps: deps.webSourceMaps ?? false });
 
   return app;
 }

@@ -12,8 +12,9 @@ import { Spool } from '../ingest/spool.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { startCases, type Cases, type RepairOutcomes } from '../cases/index.ts';
-import { ownerOrStaff, unitReadFor } from '../warranty/index.ts';
+import { createOwnerCodes, loadOwnerCodeKey } from '../warranty/owner-codes.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
+import { HolidayCalendars, SqlHolidayCalendarStore, unitReadFor } from '../warranty/index.ts';
 import { createAuth, type Auth } from './auth.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, migrate, openPglite, type Sql } from './db.ts';
@@ -52,7 +53,13 @@ const repairOutcomes = async (
   const out = new Map<string, { verified: number; failed: number }>();
   if (!quality) return out;
   for (let offset = 0; ; offset += 1000) {
-    const { orders } = await quality.orders.list({ status: 'closed', limit: 1000, offset });
+    const { orders } = await quality.orders.list({
+      status: 'closed',
+      // A maker's scorecard counts its own units' orders only (app/tenant.ts).
+      manufacturer: span.manufacturer ?? null,
+      limit: 1000,
+      offset,
+    });
     for (const o of orders) {
       if (!o.closedAt || o.closedAt < span.from || o.closedAt >= span.to) continue;
       const r = out.get(o.outletId) ?? { verified: 0, failed: 0 };
@@ -152,19 +159,37 @@ export async function startService(
     });
     const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
 
+    const registry = new SqlWarrantyStore(sql);
     const diagnostics = startDiagnostics({
       sql,
       broker,
       ingest,
       auth,
       devices,
+      manufacturerOf: async (category, model) =>
+        (await registry.getModel(category, model))?.manufacturer,
       log,
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
+      webhooks: { allowPrivate: config.security.webhookAllowPrivate },
     });
     cleanup.push(() => diagnostics.close());
+    // The catalogue's documents in force (uploaded profiles, code tables, models) before the
+    // HTTP API opens; samples already spooled meanwhile move to them at their next sample.
+    await diagnostics.catalog.load();
 
-    const registry = new SqlWarrantyStore(sql);
+    // Loaded holiday calendars (issue 20): every evaluation, in every role, uses them.
+    const holidays = new HolidayCalendars(new SqlHolidayCalendarStore(sql));
+    await holidays.refresh();
+    const ownerCodes = createOwnerCodes(
+      await loadOwnerCodeKey(config.dataDir, config.security.ownerCodeKey),
+    );
+    const rekeyed = await ownerCodes.rekeyLegacy(sql);
+    if (rekeyed)
+      log.warn(
+        { units: rekeyed },
+        'verification codes chosen by registrants, stored as plain SHA-256, are now keyed; issue new ones (POST /api/v1/units/{serial}/verification-code)',
+      );
     const ref: { quality?: Quality; httpPort?: number } = {};
     const cases = startCases({
       sql,
@@ -173,12 +198,13 @@ export async function startService(
       telemetry: store,
       log,
       clock: opts.clock,
+      holidays,
       smtp: config.cases.smtp,
       publicUrl: () =>
         config.cases.publicUrl ?? `http://localhost:${ref.httpPort ?? config.http.port}`,
       sweepMs: config.cases.sweepMs,
       delivery: opts.caseDelivery,
-      ownerAccess: ownerOrStaff(auth, registry),
+      webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       ownerUnit: unitReadFor,
       repairOutcomes: (span) => repairOutcomes(ref.quality, span),
     });
@@ -190,6 +216,7 @@ export async function startService(
     // order-check findings (cases/order-memory.ts).
     const warranty = cases.observe(registry);
     const quality = (ref.quality = startQuality({
+      holidays,
       sql,
       auth,
       warranty,
@@ -207,9 +234,13 @@ export async function startService(
       store,
       metrics,
       warranty,
+      holidays,
       ingestHealthy: () => ingest.healthy,
       logger: log,
       plugins: [diagnostics.routes, quality.routes, cases.routes],
+      webSourceMaps: config.security.webSourceMaps,
+      ownerCodes,
+      chainLinks: (serial) => quality.orders.links(serial),
     });
     cleanup.push(() => app.close());
     await app.ready();

@@ -6,14 +6,44 @@
  * Air conditioners are the heaviest category (12 metrics, 5 failure modes); a second run mixes
  * every category the profiles know, with metric values drawn around each metric's range (some
  * of those values sit beyond hard limits, so candidates open there: that is the data, not noise).
+ *
+ * With an uploaded remaining-life model (issue 19): a third run binds a model saved by
+ * `sanbao diagnose replay --save` to a mode, as `POST /diagnostics/models` does, and runs that
+ * category's devices with it (rows of `--row-minutes` of samples, so every few samples a row is
+ * pushed and predicted; the service's rows are an hour or a day):
+ *   … bench/diagnostics.ts 100000 40 --model model.json --category air_conditioner
+ *     --mode refrigerant_leak --map sensor=metric,… [--row-minutes 5] [--warm rounds] [--model-only]
+ * A model predicts once it has its window of rows (30 for the learner's default): `--warm N`
+ * first feeds N rounds a row apart (each closes a row), then the timed rounds a minute apart, so
+ * a row of 60 minutes is 60 timed samples, as in the service with a sample a minute.
  */
 import { METRICS, type Category } from '../ingest/categories.ts';
 import type { Sample } from '../ingest/sample.ts';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { composeCatalog, type ModelLoader } from '../diagnostics/catalog/compose.ts';
+import type { RulModelDoc } from '../diagnostics/catalog/documents.ts';
+import type { EngineCatalog } from '../diagnostics/engine/catalog.ts';
 import { createDiagnosticsEngine } from '../diagnostics/engine.ts';
+import { createRulStream, parseRulModel } from '../diagnostics/models/learner.ts';
 import { PROFILES } from '../diagnostics/profiles/index.ts';
 
-const DEVICES = Number(process.argv[2] ?? 100_000);
-const ROUNDS = Number(process.argv[3] ?? 40);
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    model: { type: 'string' },
+    category: { type: 'string' },
+    mode: { type: 'string' },
+    map: { type: 'string' },
+    'row-minutes': { type: 'string', default: '5' },
+    /** Rounds fed before timing (a model predicts only after its window of rows). */
+    warm: { type: 'string', default: '0' },
+    /** Only the run with the model. */
+    'model-only': { type: 'boolean', default: false },
+  },
+});
+const DEVICES = Number(positionals[0] ?? 100_000);
+const ROUNDS = Number(positionals[1] ?? 40);
 const POOL = 1024;
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -58,16 +88,31 @@ async function heapBytes(): Promise<number> {
   return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 }
 
-async function run(label: string, categories: readonly Category[]): Promise<void> {
+async function run(
+  label: string,
+  categories: readonly Category[],
+  catalog?: EngineCatalog,
+  warmed = catalog !== undefined,
+): Promise<void> {
   const pool = pools(categories);
   const ids = Array.from({ length: DEVICES }, (_, i) => `dev-${i}`);
   const cats = ids.map((_, i) => categories[i % categories.length]!);
   const before = await heapBytes();
-  const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 20 });
+  const engine = createDiagnosticsEngine({
+    profiles: PROFILES,
+    warmupSamples: 20,
+    ...(catalog ? { catalog } : {}),
+  });
   const t0 = Date.UTC(2026, 0, 1);
   let samples = 0;
   let candidates = 0;
   const byMode = new Map<string, number>();
+  // Warm-up rounds are a row apart (each closes one of the model's rows); timed rounds a
+  // minute apart, as the service's samples.
+  const warm = warmed ? Number(opt.warm) : 0;
+  const rowMs = Number(opt['row-minutes']) * 60_000;
+  const tsOf = (round: number) =>
+    round <= warm ? t0 + round * rowMs : t0 + warm * rowMs + (round - warm) * 60_000;
   const feed = (round: number): void => {
     for (let d = 0; d < DEVICES; d++) {
       const c = cats[d]!;
@@ -75,7 +120,7 @@ async function run(label: string, categories: readonly Category[]): Promise<void
         deviceId: ids[d]!,
         category: c,
         model: 'bench',
-        ts: t0 + round * 60_000,
+        ts: tsOf(round),
         metrics: pool.get(c)![(d * 7 + round * 13) % POOL]!,
       };
       for (const c of engine.process(sample)) {
@@ -87,12 +132,14 @@ async function run(label: string, categories: readonly Category[]): Promise<void
   };
   feed(0);
   const after = await heapBytes();
+  for (let r = 1; r <= warm; r++) feed(r);
+  const untimed = samples;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  for (let r = 1; r < ROUNDS; r++) feed(r);
+  for (let r = warm + 1; r < warm + ROUNDS; r++) feed(r);
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - wall0;
-  const timed = samples - DEVICES;
+  const timed = samples - untimed;
   const cpuUs = (cpu.user + cpu.system) / timed;
   const perDevice = ((await heapBytes()) - before) / DEVICES;
   console.log(
@@ -103,8 +150,58 @@ async function run(label: string, categories: readonly Category[]): Promise<void
   );
 }
 
-await run('air_conditioner', ['air_conditioner']);
-await run(
-  'all categories',
-  PROFILES.map((p) => p.category),
-);
+/** The catalogue of `--model`: the artefact bound to the mode, as an upload would bind it. */
+function modelCatalog(): { catalog: EngineCatalog; category: Category; label: string } {
+  const artefact = JSON.parse(readFileSync(opt.model!, 'utf8')) as { rowInterval: number };
+  const category = opt.category as Category;
+  const mapping = Object.fromEntries((opt.map ?? '').split(',').map((p) => p.split('=')));
+  const doc: RulModelDoc = {
+    kind: 'rul-model',
+    category,
+    model: null,
+    note: null,
+    mode: opt.mode!,
+    mapping,
+    // One row per --row-minutes of samples (the bench's samples are a minute apart).
+    timeUnit: (Number(opt['row-minutes']) * 60_000) / artefact.rowInterval,
+    condition: 'always',
+    // The bench's readings are drawn around each metric's range, far from any run to failure:
+    // a model would call every unit failing. Verdicts are not what is measured here (a fleet
+    // has few failing units), so the model never raises: only its rows and predictions cost.
+    alertWithin: 1e-9,
+    artefact,
+  };
+  const loader: ModelLoader = {
+    load: (a) => {
+      const parsed = parseRulModel(a.doc.artefact);
+      return { artefact: parsed, stream: createRulStream(parsed) };
+    },
+  };
+  const catalog = composeCatalog(
+    PROFILES,
+    [{ kind: 'rul-model', key: `${category}/*/${opt.mode}`, version: 1, doc }],
+    loader,
+  );
+  const problems = catalog.problems(category, 'bench');
+  if (problems.length) throw new Error(JSON.stringify(problems));
+  const stream = loader.load({ kind: 'rul-model', key: '', version: 1, doc }).stream;
+  return {
+    catalog,
+    category,
+    label: `${category} with a model on ${opt.mode} (${stream.stateSize} state slots; a row per ${opt['row-minutes']} samples, timed after ${opt.warm} rounds)`,
+  };
+}
+
+if (!opt['model-only']) {
+  await run('air_conditioner', ['air_conditioner']);
+  await run(
+    'all categories',
+    PROFILES.map((p) => p.category),
+  );
+}
+if (opt.model) {
+  const m = modelCatalog();
+  // The same schedule without the model first: what the model adds is the difference.
+  await run(`${m.category}, the same rounds without the model`, [m.category], undefined, true);
+  await run(m.label, [m.category], m.catalog);
+}

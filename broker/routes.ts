@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { confinedTo } from '../app/tenant.ts';
+import { scopeOf, type TenantRule } from '../app/tenant.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
 import { CategorySchema } from '../ingest/categories.ts';
@@ -61,6 +61,7 @@ const Credentials = DeviceSchema.extend({
 }).meta({ id: 'DeviceCredentials' });
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+const oneDevice: TenantRule = { params: { id: 'device' } };
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
 /**
@@ -119,6 +120,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
     '/devices',
     {
       preHandler: reader,
+      config: { tenant: { scoped: 'lists only the devices of its own units' } },
       schema: {
         tags: ['devices'],
         summary: 'List devices with online status and last seen',
@@ -140,7 +142,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
     },
     async (req) => {
       // A token confined to one manufacturer lists only its devices (app/tenant.ts).
-      const maker = confinedTo(req.principal);
+      const maker = scopeOf(req);
       return devices.list(maker === null ? req.query : { ...req.query, manufacturer: maker });
     },
   );
@@ -149,6 +151,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
     '/devices/:id',
     {
       preHandler: reader,
+      config: { tenant: oneDevice },
       schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceSchema, ...errors } },
     },
     async (req) => mustGet(devices, req.params.id),

@@ -47,4 +47,26 @@ describe('the owner’s mail about a predictive alert', () => {
     );
     expect(m.text).not.toMatch(/周内|weeks?\)|免费|free/);
   });
+
+  it('names the mode and component in each language when the alert keeps both', () => {
+    const m = alertMail(
+      {
+        ...alert,
+        modeName: 'compressor_wear',
+        names: {
+          mode: { zh: '压缩机磨损', en: 'compressor wear' },
+          component: { zh: '压缩机', en: 'compressor' },
+        },
+      },
+      { serial: 'AC-1', model: 'KFR-35GW' },
+      [],
+      undefined,
+      'x',
+    );
+    expect(m.subject).toBe(
+      '【三包】您的产品可能需要检修：压缩机磨损 / Your unit may need a check: compressor wear',
+    );
+    expect(m.text).toContain('可能出现故障：压缩机磨损（部件：压缩机）');
+    expect(m.text).toContain('(AC-1, KFR-35GW): compressor wear (component: compressor)');
+  });
 });

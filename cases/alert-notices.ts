@@ -6,6 +6,7 @@ import {
   type Unit,
   type WarrantyStore,
 } from '../warranty/index.ts';
+import type { Calendar } from './deadlines.ts';
 import type { Mail } from './notify/messages.ts';
 import type { CaseStore, NewNotification, Subscription } from './store.ts';
 
@@ -32,6 +33,11 @@ export interface AlertLike {
     detectedAt: string;
     predictedFailure: { at: string; earliest: string; latest: string | null } | null;
     action: { zh: string; en: string };
+    /** Mode and component in both languages (null for alerts stored before names were kept). */
+    names?: {
+      mode: { zh: string; en: string };
+      component: { zh: string; en: string };
+    } | null;
   };
 }
 
@@ -42,6 +48,8 @@ export interface AlertNoticeDeps {
   log: FastifyBaseLogger;
   clock: () => Date;
   wallClock: () => Date;
+  /** The holiday calendar in force, for the 三包 decision on a free check. */
+  calendar: () => Promise<Calendar>;
   publicUrl: () => string;
   kick: () => void;
 }
@@ -60,9 +68,11 @@ export function alertMail(
   free: { clause: string } | undefined,
   link: string,
 ): Mail {
+  const mode = a.names?.mode ?? { zh: a.modeName, en: a.modeName };
+  const component = a.names?.component ?? { zh: a.component, en: a.component };
   const lines = [
-    `远程监测发现您的产品（${unit.serial}，${unit.model}）可能出现故障：${a.modeName}（部件：${a.component}）。`,
-    `Remote monitoring found a possible fault on your unit (${unit.serial}, ${unit.model}): ${a.modeName} (component: ${a.component}).`,
+    `远程监测发现您的产品（${unit.serial}，${unit.model}）可能出现故障：${mode.zh}（部件：${component.zh}）。`,
+    `Remote monitoring found a possible fault on your unit (${unit.serial}, ${unit.model}): ${mode.en} (component: ${component.en}).`,
   ];
   if (a.predictedFailure) {
     const weeks = Math.max(
@@ -90,7 +100,7 @@ export function alertMail(
   }
   lines.push('', link);
   return {
-    subject: `【三包】您的产品可能需要检修：${a.modeName} / Your unit may need a check: ${a.modeName}`,
+    subject: `【三包】您的产品可能需要检修：${mode.zh} / Your unit may need a check: ${mode.en}`,
     text: lines.join('\n'),
   };
 }
@@ -119,9 +129,11 @@ export function createAlertNotices(d: AlertNoticeDeps) {
             (!o.authorizedTo || o.authorizedTo.slice(0, 10) >= today),
         )
       : [];
+    const calendar = await d.calendar();
     const free = await decideUnit(d.warranty, unit, {
       evaluationDate: now,
       ...(d.telemetry ? { telemetry: d.telemetry } : {}),
+      ...(calendar ? { calendar } : {}),
     }).then(
       (r) => r.evaluation.remedies.find((x) => x.kind === 'free_repair'),
       () => undefined, // no policy covers the unit: say nothing about free repairs

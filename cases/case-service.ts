@@ -43,7 +43,8 @@ export interface CaseServiceDeps {
   clock: () => Date;
   /** Wall time for the first delivery attempt. */
   wallClock: () => Date;
-  calendar: () => Calendar;
+  /** The holiday calendar in force (warranty's HolidayCalendars, re-read when stale). */
+  calendar: () => Promise<Calendar>;
   publicUrl: () => string;
   /** Called after every committed change that owes notifications. */
   kick: () => void;
@@ -131,11 +132,13 @@ export function createCaseService(d: CaseServiceDeps) {
     async open(unit: Unit, input: OpenInput, openedBy: string): Promise<Case> {
       const now = d.clock();
       const at = now.toISOString();
+      const calendar = await d.calendar();
       let decision: Case['decision'] = null;
       if (input.kind === 'claim') {
         try {
           const r = await decideUnit(d.warranty, unit, {
             evaluationDate: at,
+            ...(calendar ? { calendar } : {}),
             ...(input.mileageKm === undefined ? {} : { mileageKm: input.mileageKm }),
             ...(d.telemetry ? { telemetry: d.telemetry } : {}),
           });
@@ -177,7 +180,7 @@ export function createCaseService(d: CaseServiceDeps) {
           requestedRemedy: request.requestedRemedy,
           openedAt: at,
           commitment,
-          calendar: d.calendar(),
+          calendar,
         }),
         escalation: 'none',
         answer: null,

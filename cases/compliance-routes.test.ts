@@ -226,10 +226,9 @@ describe('compliance memory over HTTP', () => {
       null,
       '2026-02-28',
     ]);
-    expect(
-      (await call('GET', '/compliance/outlets/O-1/authorizations', t.tokens.otherMaker)).body
-        .history,
-    ).toEqual([]);
+    // Another maker never authorized O-1: to it the outlet is unknown.
+    const other = await call('GET', '/compliance/outlets/O-1/authorizations', t.tokens.otherMaker);
+    expect([other.status, other.body.error]).toEqual([404, 'WARRANTY_ERR_UNKNOWN_OUTLET']);
   });
 
   it('scorecards count the outlet’s findings by rule and status', async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { AppErrors, ErrorEnvelope, withDetails } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
-import { confinedTo } from '../app/tenant.ts';
+import { scopeOf, type TenantRule } from '../app/tenant.ts';
 import {
   checkPeriod,
   PeriodFields,
@@ -13,7 +13,7 @@ import {
   toXlsx,
   type Table,
 } from '../quality/index.ts';
-import { parseInstant } from '../warranty/index.ts';
+import { parseInstant, WarrantyErrors } from '../warranty/index.ts';
 import { CasesErrors } from './errors.ts';
 import { FindingSchema, type Finding } from './findings.ts';
 import {
@@ -125,15 +125,24 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
   const fixers = o.auth.require('desk', 'engineer', 'manufacturer');
   const regulator = o.auth.require('regulator');
   const listReaders = o.auth.require('manufacturer', 'regulator');
-  /** A confined maker sees its own findings only. */
-  const scoped = (req: FastifyRequest, manufacturer?: string) => {
-    const m = confinedTo(req.principal);
-    return m ?? manufacturer;
+  /** A confined maker sees its own findings only: the manufacturer filter is its own. */
+  const scoped = (req: FastifyRequest, manufacturer?: string) => scopeOf(req) ?? manufacturer;
+  const ownFigures: TenantRule = {
+    scoped: 'findings, figures and lists over its own units only (manufacturer is its own)',
   };
-  const visible = async (req: FastifyRequest, id: string) => {
+  // A finding is the manufacturer's it counts against (app/tenant.ts).
+  o.auth.tenancy.define('finding', {
+    async relation(maker, id) {
+      const f = await o.compliance.get(id);
+      return !f ? 'absent' : f.manufacturer === maker ? 'owned' : 'foreign';
+    },
+    hidden: (id) => new CasesErrors.UnknownFinding(id),
+  });
+  const oneFinding: TenantRule = { params: { id: 'finding' } };
+  /** The finding `id` (tenancy, checked before the handler, hid another maker's). */
+  const findingOr404 = async (id: string) => {
     const f = await o.compliance.get(id);
-    const m = confinedTo(req.principal);
-    if (!f || (m !== null && f.manufacturer !== m)) throw new CasesErrors.UnknownFinding(id);
+    if (!f) throw new CasesErrors.UnknownFinding(id);
     return f;
   };
 
@@ -141,6 +150,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     '/compliance/findings',
     {
       preHandler: staff,
+      config: { tenant: ownFigures },
       schema: {
         tags,
         summary: 'Findings (repair-order checks and 推诿扯皮 on cases) with their rectification',
@@ -177,6 +187,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     '/compliance/findings/:id/rectify',
     {
       preHandler: fixers,
+      config: { tenant: oneFinding },
       schema: {
         tags,
         summary: 'Record the rectification of a finding (moves it to the 整治提升情况清单)',
@@ -186,7 +197,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
       },
     },
     async (req) => {
-      await visible(req, req.params.id);
+      await findingOr404(req.params.id);
       return o.compliance.rectify(req.params.id, {
         by: actor(req),
         at: o.clock().toISOString(),
@@ -228,7 +239,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
       },
     },
     async (req) => {
-      const f = await visible(req, req.params.id);
+      const f = await findingOr404(req.params.id);
       if (f.status === 'dismissed') throw new CasesErrors.FindingClosed(f.id, f.status);
       const [done] = await o.compliance.confirm([f.id], actor(req), o.clock().toISOString());
       return done!;
@@ -246,6 +257,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     '/compliance/scorecards',
     {
       preHandler: staff,
+      config: { tenant: ownFigures },
       schema: {
         tags,
         summary:
@@ -274,6 +286,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     '/compliance/satisfaction',
     {
       preHandler: staff,
+      config: { tenant: ownFigures },
       schema: {
         tags,
         summary:
@@ -317,6 +330,9 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     '/compliance/outlets/:id/authorizations',
     {
       preHandler: staff,
+      config: {
+        tenant: { scoped: 'only an outlet it authorized (else unknown), its own entries only' },
+      },
       schema: {
         tags,
         summary: "An outlet's authorization history: every authorization saved, oldest first",
@@ -341,10 +357,13 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     },
     async (req) => {
       const history = await o.compliance.outletHistory(req.params.id);
-      const m = confinedTo(req.principal);
-      if (m !== null && !history.some((h) => h.manufacturer === m))
-        return { outletId: req.params.id, history: [] };
-      return { outletId: req.params.id, history };
+      const m = scopeOf(req);
+      if (m === null) return { outletId: req.params.id, history };
+      // A confined maker sees its own authorizations of the outlet, never another maker's; an
+      // outlet it never authorized is unknown to it.
+      const own = history.filter((h) => h.manufacturer === m);
+      if (own.length === 0) throw new WarrantyErrors.UnknownOutlet(req.params.id);
+      return { outletId: req.params.id, history: own };
     },
   );
 
@@ -516,6 +535,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
       `/reports/${path}`,
       {
         preHandler: listReaders,
+        config: { tenant: ownFigures },
         schema: {
           tags: ['reports', ...tags],
           summary: `${summary} (JSON, CSV or XLSX; a period filters by when found / rectified)`,
@@ -535,6 +555,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
     '/reports/compliance-lists',
     {
       preHandler: listReaders,
+      config: { tenant: ownFigures },
       schema: {
         tags: ['reports', ...tags],
         summary: 'Both lists (问题清单 and 整治提升情况清单) as one XLSX workbook, or JSON',

@@ -40,11 +40,11 @@ export const CasesErrors = {
     'service commitment of %s version %s: %s',
     409,
   ),
-  /** A confined manufacturer token acts for its own maker only. */
-  OtherManufacturer: defineError(
-    'CASES_ERR_OTHER_MANUFACTURER',
-    '%s belongs to another manufacturer: this token acts for %s only',
-    403,
+  /** A case webhook's address is not public (the alert webhooks' rule, issue 24 finding 11). */
+  WebhookAddress: defineError(
+    'CASES_ERR_WEBHOOK_ADDRESS',
+    'case webhooks deliver to public addresses only: %s (WEBHOOK_ALLOW_PRIVATE=true for development)',
+    400,
   ),
   /** No webhook with this id. */
   UnknownWebhook: defineError('CASES_ERR_UNKNOWN_WEBHOOK', 'no case webhook %s', 404),

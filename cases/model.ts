@@ -93,7 +93,8 @@ export const ClaimDecisionSchema = z.object({
   amountOwedCNY: z.number().nullable(),
   mileageKm: z.number().optional(),
   mileageSource: z.enum(['given', 'telemetry', 'unknown']),
-  warnings: z.array(z.string()),
+  /** The engine's warnings, in both languages (warranty's `WarningSchema`). */
+  warnings: z.array(z.object({ code: z.string(), zh: z.string(), en: z.string() })),
 });
 export type ClaimDecision = z.infer<typeof ClaimDecisionSchema>;
 

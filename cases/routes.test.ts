@@ -6,9 +6,11 @@ import { buildCasesTestApp, type CasesTestApp } from './test-app.ts';
  * claim carries the engine's decision, bad input is refused with the field named and nothing
  * stored, roles and makers' tenancy hold, the routes are in the OpenAPI document.
  */
-const CODE = 'K7Q2-9XPM';
 const CAR = 'LSGKB54H5RA000318';
 const EXCAVATOR = 'EXC-0001';
+/** The verification codes the service made for the car and the excavator (registration's answer). */
+let CODE = '';
+let EXC_CODE = '';
 let t: CasesTestApp;
 
 const call = async (
@@ -72,11 +74,14 @@ beforeAll(async () => {
         invoiceDate: '2025-09-01',
         priceCNY: 150_000,
         seller: '石家庄长安4S店',
-        verificationCode: CODE,
       },
     });
-  expect((await unit(CAR, 'household_car', 'Sedan 1.5T')).status).toBe(201);
-  expect((await unit(EXCAVATOR, 'excavator', 'DH215')).status).toBe(201);
+  const car = await unit(CAR, 'household_car', 'Sedan 1.5T');
+  const excavator = await unit(EXCAVATOR, 'excavator', 'DH215');
+  expect([car.status, excavator.status]).toEqual([201, 201]);
+  CODE = String(car.body.verificationCode);
+  EXC_CODE = String(excavator.body.verificationCode);
+  expect(CODE).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
   for (let i = 0; i < 5; i++) {
     const day = `2025-${String(10 + Math.floor(i / 2)).padStart(2, '0')}-${String(5 + (i % 2) * 14).padStart(2, '0')}`;
     const r = await call('POST', `/units/${CAR}/repairs`, {
@@ -149,7 +154,7 @@ describe('cases over HTTP', () => {
   it('a claim on a unit outside any 三包 policy is refused naming why; a complaint on it is taken', async () => {
     const before = await count('cases');
     const r = await call('POST', `/units/${EXCAVATOR}/cases`, {
-      code: CODE,
+      code: EXC_CODE,
       body: { ...claim, mileageKm: null },
     });
     expect(r.status).toBe(422);
@@ -161,7 +166,7 @@ describe('cases over HTTP', () => {
     });
     expect(await count('cases')).toBe(before);
     const complaint = await call('POST', `/units/${EXCAVATOR}/cases`, {
-      code: CODE,
+      code: EXC_CODE,
       body: { kind: 'complaint', against: 'outlet', description: '网点拒绝上门' },
     });
     expect(complaint.status).toBe(201);
@@ -188,11 +193,12 @@ describe('cases over HTTP', () => {
     expect(await bad({ ...claim, description: '   ' })).toEqual([
       'body.description: must not be empty',
     ]);
+    // Refused at the HTTP boundary (app/boundary.ts) before the schema sees the body.
     expect(await bad({ ...claim, description: 'a\u0000b' })).toEqual([
-      'body.description: control characters are not allowed',
+      'body.description: contains U+0000 (NUL) at character 1: control characters other than tab, line feed and carriage return are refused, not stripped',
     ]);
     expect(await bad({ ...claim, description: 'x\ud800' })).toEqual([
-      'body.description: not well-formed text (a lone surrogate)',
+      'body.description: contains a lone UTF-16 surrogate (U+D800) at character 1: not valid Unicode text',
     ]);
     expect(await bad({ ...claim, requestedRemedy: undefined })).toEqual([
       'body.requestedRemedy: a claim names the remedy asked for: repair, assembly_swap, exchange or return',
@@ -376,6 +382,50 @@ describe('cases over HTTP', () => {
     expect((await call('GET', `/units/${CAR}/subscription`, { code: CODE })).body).toMatchObject({
       alerts: true,
     });
+  });
+
+  it('a maker sets commitments and webhooks in its own name only (one tenancy rule)', async () => {
+    const commitment = {
+      manufacturer: 'Changan',
+      version: 'v1',
+      effectiveFrom: '2026-01-01',
+      title: '长安汽车服务承诺',
+      terms: { complaintWorkingDays: { value: 3, clause: '第三条' } },
+    };
+    const other = await call('POST', '/cases/commitments', {
+      token: t.tokens.otherMaker,
+      body: commitment,
+    });
+    expect([other.status, other.body.error]).toEqual([403, 'APP_ERR_OTHER_TENANT']);
+    expect(await count('service_commitments')).toBe(0);
+    // Without a manufacturer the webhook is stamped with the token's own.
+    const hook = await call('POST', '/cases/webhooks', {
+      token: t.tokens.manufacturer,
+      body: { url: 'https://93.184.215.14/hook', secret: 'maker-webhook-secret-0002' },
+    });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+    expect(hook.body.manufacturer).toBe('Changan');
+    const named = await call('POST', '/cases/webhooks', {
+      token: t.tokens.otherMaker,
+      body: {
+        url: 'https://93.184.215.14/hook',
+        secret: 'maker-webhook-secret-0003',
+        manufacturer: 'Changan',
+      },
+    });
+    expect([named.status, named.body.error]).toEqual([403, 'APP_ERR_OTHER_TENANT']);
+    expect((await call('GET', '/cases/webhooks', { token: t.tokens.otherMaker })).body).toEqual({
+      webhooks: [],
+    });
+    const del = (token: string) =>
+      t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/cases/webhooks/${String(hook.body.id)}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const hidden = await del(t.tokens.otherMaker);
+    expect([hidden.statusCode, hidden.json().error]).toEqual([404, 'CASES_ERR_UNKNOWN_WEBHOOK']);
+    expect((await del(t.tokens.manufacturer)).statusCode).toBe(204);
   });
 
   it('the routes and their schemas are in the OpenAPI document', async () => {

@@ -1,11 +1,16 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
+import { ErrorEnvelope } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
-import { confinedTo } from '../app/tenant.ts';
-import { WarrantyErrors, type Unit, type WarrantyStore } from '../warranty/index.ts';
+import { scopeOf, type TenantRule } from '../app/tenant.ts';
+import {
+  WarrantyErrors,
+  type OwnerAccess,
+  type Unit,
+  type WarrantyStore,
+} from '../warranty/index.ts';
 import type { CaseService } from './case-service.ts';
 import type { Calendar } from './deadlines.ts';
 import { CasesErrors } from './errors.ts';
@@ -35,8 +40,10 @@ import {
 /**
  * Case routes (issue 23), registered under /api/v1. Owners open and follow their cases with the
  * serial and the verification code on the 三包凭证 (or an owner token), through the warranty
- * module's own owner access check (`ownerAccess`); the service desk (`desk`) and engineers work
- * the queue; makers read their own cases; regulators read all.
+ * module's own owner access check (`ownerAccess`, whose wrong codes count with the warranty
+ * status route's); the service desk (`desk`) and engineers work the queue; makers read their
+ * own cases; regulators read all. Tenancy is app/tenant.ts's: a case is its maker's (`case`),
+ * a unit path is checked as a `unit`, and the queue is narrowed to the maker's own cases.
  */
 export interface CaseRoutesOptions {
   auth: Auth;
@@ -45,9 +52,13 @@ export interface CaseRoutesOptions {
   compliance: ComplianceStore;
   warranty: WarrantyStore;
   clock: () => Date;
-  calendar: () => Calendar;
-  /** warranty's `ownerOrStaff`: staff token, the unit's owner token, or serial + code. */
-  ownerAccess: preHandlerAsyncHookHandler;
+  /** The holiday calendar in force, for the clocks' working days. */
+  calendar: () => Promise<Calendar>;
+  /**
+   * warranty's owner access check (`ownerOrStaff` with shared wrong-code limits): serial + code,
+   * the unit's owner token, or a staff token of the roles asked for.
+   */
+  ownerAccess: OwnerAccess;
   /** The unit `ownerAccess` read for the request (warranty's `unitReadFor`). */
   ownerUnit: (req: FastifyRequest) => Unit | undefined;
   sweep: () => Promise<number>;
@@ -68,16 +79,37 @@ const CaseParams = z.object({ id: Id });
 /** Who acted: the token's subject when it has one (a person), else the token id. */
 const actor = (req: FastifyRequest) => req.principal?.subject ?? req.principal?.tokenId ?? 'owner';
 
+/** The roles that read cases (admin always may). */
+const READERS = ['desk', 'engineer', 'manufacturer', 'regulator'] as const;
+/** The serial names a unit: another maker's is unknown to a confined token. */
+const oneUnit: TenantRule = { params: { serial: 'unit' } };
+/** The id names a case: another maker's is unknown to a confined token. */
+const oneCase: TenantRule = { params: { id: 'case' } };
+
 export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, o) => {
   const desk = o.auth.require('desk', 'engineer');
-  const readers = o.auth.require('desk', 'engineer', 'manufacturer', 'regulator');
+  const readers = o.auth.require(...READERS);
   const security: Array<Record<string, string[]>> = [{ bearer: [] }, {}];
-  const owner = { preHandler: o.ownerAccess, security };
+  /** Only the owner speaks for the owner: serial + code, or the owner's own token. */
+  const owner = { preHandler: o.ownerAccess(['owner']) };
+  /** The owner, or staff who read cases. */
+  const ownerOrReader = {
+    preHandler: o.ownerAccess(['admin', 'owner', ...READERS]),
+    config: { tenant: oneUnit },
+  };
+  // A case is the manufacturer's of its unit (app/tenant.ts).
+  o.auth.tenancy.define('case', {
+    async relation(maker, id) {
+      const c = await o.store.get(id);
+      return !c ? 'absent' : c.manufacturer === maker ? 'owned' : 'foreign';
+    },
+    hidden: (id) => new CasesErrors.UnknownCase(id),
+  });
 
   const view = async (c: Case, ownerView: boolean) =>
     viewCase(c, {
       now: o.clock(),
-      calendar: o.calendar(),
+      calendar: await o.calendar(),
       findings: (await o.compliance.list({ caseId: c.id, limit: 100, offset: 0 })).findings,
       survey: await o.store.getSurvey(c.id),
       owner: ownerView,
@@ -86,11 +118,10 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     const events = await o.store.events(c.id);
     return { ...(await view(c, ownerView)), events: ownerView ? ownerEvents(events) : events };
   };
-  /** A case the calling staff token may see: another maker's case is unknown to a confined one. */
-  const visible = async (req: FastifyRequest, id: string): Promise<Case> => {
+  /** The case `id` (tenancy, checked before the handler, hid another maker's). */
+  const caseOr404 = async (id: string): Promise<Case> => {
     const c = await o.store.get(id);
-    const m = confinedTo(req.principal);
-    if (!c || (m !== null && c.manufacturer !== m)) throw new CasesErrors.UnknownCase(id);
+    if (!c) throw new CasesErrors.UnknownCase(id);
     return c;
   };
   const unitOf = async (req: FastifyRequest, serial: string): Promise<Unit> => {
@@ -98,11 +129,8 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
     return u;
   };
-  /** Only the owner (code or owner token) speaks for the owner. */
-  const ownerOnly = (req: FastifyRequest, what: string) => {
-    if (req.principal && req.principal.role !== 'owner')
-      throw new AppErrors.Forbidden(req.principal.role, what);
-  };
+  /** The owner's view: a code (no principal) or an owner token. */
+  const ownerView = (req: FastifyRequest) => !req.principal || req.principal.role === 'owner';
   const caseOfUnit = async (serial: string, id: string) => {
     const c = await o.store.get(id);
     if (!c || c.serial !== serial) throw new CasesErrors.UnknownCase(id);
@@ -118,14 +146,13 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         tags,
         summary:
           'Owner: open a consultation, 三包 claim or complaint (serial + x-verification-code)',
-        security: owner.security,
+        security,
         params: UnitParams,
         body: OwnerOpenBody,
         response: { 201: CaseViewSchema, 422: ErrorEnvelope, ...errors },
       },
     },
     async (req, reply) => {
-      ownerOnly(req, 'open a case for the owner (the desk uses POST /cases)');
       const unit = await unitOf(req, req.params.serial);
       const c = await o.service.open(unit, { ...req.body, channel: 'owner_page' }, 'owner');
       return reply.status(201).send(await view(c, true));
@@ -135,31 +162,30 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
   app.get(
     '/units/:serial/cases',
     {
-      ...owner,
+      ...ownerOrReader,
       schema: {
         tags,
         summary: "A unit's cases, newest first (its owner, or staff)",
-        security: owner.security,
+        security,
         params: UnitParams,
         response: { 200: z.object({ cases: z.array(CaseViewSchema) }), ...errors },
       },
     },
     async (req) => {
       const unit = await unitOf(req, req.params.serial);
-      const ownerView = !req.principal || req.principal.role === 'owner';
       const cases = await o.store.ofUnit(unit.serial);
-      return { cases: await Promise.all(cases.map((c) => view(c, ownerView))) };
+      return { cases: await Promise.all(cases.map((c) => view(c, ownerView(req)))) };
     },
   );
 
   app.get(
     '/units/:serial/cases/:id',
     {
-      ...owner,
+      ...ownerOrReader,
       schema: {
         tags,
         summary: 'One case of the unit with its timeline (internal notes left out for the owner)',
-        security: owner.security,
+        security,
         params: UnitCaseParams,
         response: { 200: CaseDetailSchema, ...errors },
       },
@@ -167,7 +193,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     async (req) => {
       await unitOf(req, req.params.serial);
       const c = await caseOfUnit(req.params.serial, req.params.id);
-      return detail(c, !req.principal || req.principal.role === 'owner');
+      return detail(c, ownerView(req));
     },
   );
 
@@ -178,14 +204,13 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
       schema: {
         tags,
         summary: 'Owner: answer the satisfaction survey of a closed case, once',
-        security: owner.security,
+        security,
         params: UnitCaseParams,
         body: SurveyBody,
         response: { 201: CaseViewSchema, ...errors },
       },
     },
     async (req, reply) => {
-      ownerOnly(req, 'answer an owner’s survey');
       await unitOf(req, req.params.serial);
       await caseOfUnit(req.params.serial, req.params.id);
       await o.service.answerSurvey(req.params.id, req.body);
@@ -212,14 +237,13 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         tags,
         summary:
           'Owner: be told (mail, or the maker’s app/SMS gateway) when remote monitoring finds a problem',
-        security: owner.security,
+        security,
         params: UnitParams,
         body: SubscriptionBody,
         response: { 200: SubscriptionOut, ...errors },
       },
     },
     async (req) => {
-      ownerOnly(req, 'subscribe for the owner');
       const unit = await unitOf(req, req.params.serial);
       return o.store.subscribe({
         serial: unit.serial,
@@ -234,11 +258,11 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
   app.get(
     '/units/:serial/subscription',
     {
-      ...owner,
+      ...ownerOrReader,
       schema: {
         tags,
         summary: 'Whether the owner is told about predictive alerts on the unit',
-        security: owner.security,
+        security,
         params: UnitParams,
         response: { 200: SubscriptionOut, ...errors },
       },
@@ -283,6 +307,11 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     '/cases',
     {
       preHandler: readers,
+      config: {
+        tenant: {
+          scoped: 'lists and counts only the cases of its own units (manufacturer is its own)',
+        },
+      },
       schema: {
         tags,
         summary: 'The case queue with clocks: the most urgent deadline first, closed cases last',
@@ -306,7 +335,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
       },
     },
     async (req) => {
-      const m = confinedTo(req.principal);
+      const m = scopeOf(req);
       const r = await o.store.list({ ...req.query, ...(m !== null ? { manufacturer: m } : {}) });
       return { cases: await Promise.all(r.cases.map((c) => view(c, false))), total: r.total };
     },
@@ -316,6 +345,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     '/cases/:id',
     {
       preHandler: readers,
+      config: { tenant: oneCase },
       schema: {
         tags,
         summary: 'A case with its timeline, deadlines, clocks and flags',
@@ -323,7 +353,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         response: { 200: CaseDetailSchema, ...errors },
       },
     },
-    async (req) => detail(await visible(req, req.params.id), false),
+    async (req) => detail(await caseOr404(req.params.id), false),
   );
 
   const action = <B extends z.ZodType>(
@@ -345,7 +375,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         },
       },
       async (req) => {
-        await visible(req, req.params.id);
+        await caseOr404(req.params.id);
         return view(await run(req.params.id, req.body as z.output<B>, actor(req)), false);
       },
     );
@@ -375,6 +405,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     '/cases/:id/notifications',
     {
       preHandler: readers,
+      config: { tenant: oneCase },
       schema: {
         tags,
         summary: 'What the owner and the maker were sent about the case: each attempt, its error',
@@ -383,7 +414,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
       },
     },
     async (req) => {
-      await visible(req, req.params.id);
+      await caseOr404(req.params.id);
       return { notifications: (await o.store.notifications(req.params.id)).map(viewNotification) };
     },
   );

@@ -1,12 +1,13 @@
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyRequest,
-  preHandlerAsyncHookHandler,
-} from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Auth } from '../app/auth.ts';
 import type { Sql } from '../app/db.ts';
-import type { OdometerSource, Unit, WarrantyStore } from '../warranty/index.ts';
+import {
+  HolidayCalendars,
+  type OdometerSource,
+  type OwnerAccess,
+  type Unit,
+  type WarrantyStore,
+} from '../warranty/index.ts';
 import { createAlertNotices, type AlertLike } from './alert-notices.ts';
 import { createCaseService, type CaseService } from './case-service.ts';
 import { complianceRoutes } from './compliance-routes.ts';
@@ -25,7 +26,8 @@ import type { CaseStore, ComplianceStore } from './store.ts';
  * The cases role, running: the stores, the case use cases, the notification outbox worker, the
  * deadline sweeper (every `sweepMs`), and the routes. The composition root (app/service.ts)
  * passes what it owns: the database, auth, the warranty store, telemetry for car mileage, the
- * owner access check, the clocks.
+ * holiday calendar in force, the clocks; the HTTP composition (app/http.ts) passes the owner
+ * access check to the routes, with the wrong-code limits it shares with warranty's routes.
  */
 export interface CasesDeps {
   sql: Sql;
@@ -37,8 +39,12 @@ export interface CasesDeps {
   clock?: (() => Date) | undefined;
   /** Wall time for deliveries and their retries. */
   wallClock?: (() => Date) | undefined;
-  /** The holiday calendar working days are counted on (default: the built-in one). */
-  calendar?: (() => Calendar) | undefined;
+  /**
+   * The holiday calendar in force, loaded by an admin (warranty's `HolidayCalendars`, the one
+   * every 三包 evaluation uses): working days and the claim's decision are counted on it.
+   * Default: the built-in years only.
+   */
+  holidays?: HolidayCalendars | undefined;
   /** SMTP for owners' mail: `smtp://…` URL and sender; without it mail is recorded as failed. */
   smtp?: { url: string; from: string } | undefined;
   mailer?: Mailer | undefined;
@@ -47,7 +53,11 @@ export interface CasesDeps {
   /** How often deadlines are swept (default 60 s). */
   sweepMs?: number | undefined;
   delivery?: { baseDelayMs?: number; maxAttempts?: number; pollMs?: number } | undefined;
-  ownerAccess: preHandlerAsyncHookHandler;
+  /**
+   * Makers' case webhooks reach public addresses only (the alert webhooks' check,
+   * diagnostics/delivery/address-guard.ts); `allowPrivate` is WEBHOOK_ALLOW_PRIVATE.
+   */
+  webhooks?: { allowPrivate?: boolean } | undefined;
   ownerUnit: (req: FastifyRequest) => Unit | undefined;
   repairOutcomes?: RepairOutcomes | undefined;
 }
@@ -58,7 +68,8 @@ export interface Cases {
   service: CaseService;
   /** The warranty store with every appended repair record's check findings remembered. */
   observe(store: WarrantyStore): WarrantyStore;
-  routes: (app: FastifyInstance) => Promise<void>;
+  /** The routes, under /api/v1; `ownerAccess` is the owner access check app/http.ts shares. */
+  routes: (app: FastifyInstance, shared: { ownerAccess: OwnerAccess }) => Promise<void>;
   /** Sweeps the deadlines now (the timer does it every sweepMs). */
   sweep(): Promise<number>;
   /**
@@ -74,7 +85,10 @@ export interface Cases {
 export function startCases(d: CasesDeps): Cases {
   const clock = d.clock ?? (() => new Date());
   const wallClock = d.wallClock ?? (() => new Date());
-  const calendar = d.calendar ?? (() => undefined);
+  const holidays = d.holidays ?? new HolidayCalendars();
+  // Re-read at most every minute: an admin may load a year through another process.
+  const calendar = (): Promise<Calendar> => holidays.fresh();
+  const allowPrivate = d.webhooks?.allowPrivate ?? false;
   const store = new SqlCaseStore(d.sql);
   const compliance = new SqlComplianceStore(d.sql);
   const mailer = d.mailer ?? (d.smtp ? createSmtpMailer(d.smtp) : undefined);
@@ -83,6 +97,7 @@ export function startCases(d: CasesDeps): Cases {
     mailer,
     log: d.log,
     now: wallClock,
+    allowPrivate,
     ...d.delivery,
   });
   const service = createCaseService({
@@ -103,6 +118,7 @@ export function startCases(d: CasesDeps): Cases {
     log: d.log,
     clock,
     wallClock,
+    calendar,
     publicUrl: d.publicUrl,
     kick: () => notifier.kick(),
   });
@@ -124,7 +140,7 @@ export function startCases(d: CasesDeps): Cases {
     compliance,
     service,
     observe: (w) => rememberOrderChecks(w, compliance, d.log),
-    routes: async (app) => {
+    routes: async (app, shared) => {
       const common = { auth: d.auth, store, clock };
       await app.register(caseRoutes, {
         ...common,
@@ -132,11 +148,11 @@ export function startCases(d: CasesDeps): Cases {
         compliance,
         warranty: d.warranty,
         calendar,
-        ownerAccess: d.ownerAccess,
+        ownerAccess: shared.ownerAccess,
         ownerUnit: d.ownerUnit,
         sweep,
       });
-      await app.register(settingsRoutes, common);
+      await app.register(settingsRoutes, { ...common, allowPrivate });
       await app.register(complianceRoutes, {
         auth: d.auth,
         cases: store,

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
-import { confinedTo } from '../app/tenant.ts';
+import { scopeOf } from '../app/tenant.ts';
+import { webhookUrlProblem } from '../diagnostics/index.ts';
 import { CommitmentSchema } from './commitment.ts';
 import { CasesErrors } from './errors.ts';
 import { Id, WebhookBody } from './requests.ts';
@@ -10,12 +11,18 @@ import type { CaseStore } from './store.ts';
 
 /**
  * What a maker sets for its cases: its published service commitment (response times, versioned)
- * and its case webhooks (its own app or SMS gateway, which tells owners who opted in).
+ * and its case webhooks (its own app or SMS gateway, which tells owners who opted in). A
+ * confined manufacturer token acts in its own name only (app/tenant.ts: the body's
+ * `manufacturer` is stamped, another maker's is refused 403 APP_ERR_OTHER_TENANT; another
+ * maker's webhook is unknown). Webhooks reach public addresses only, checked as the alert
+ * webhooks' are (diagnostics/delivery/address-guard.ts), unless `allowPrivate`.
  */
 export interface SettingsRoutesOptions {
   auth: Auth;
   store: CaseStore;
   clock: () => Date;
+  /** WEBHOOK_ALLOW_PRIVATE: accept loopback and private addresses (development only). */
+  allowPrivate?: boolean;
 }
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
@@ -33,11 +40,21 @@ export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = asyn
   const maker = o.auth.require('manufacturer');
   const by = (p: { subject: string | null; tokenId: string } | undefined) =>
     p?.subject ?? p?.tokenId ?? 'unknown';
+  // A case webhook is its maker's; one for every maker (admin's) is nobody's.
+  o.auth.tenancy.define('caseWebhook', {
+    async relation(maker, id) {
+      const w = (await o.store.webhooks()).find((x) => x.id === id);
+      return !w ? 'absent' : w.manufacturer === maker ? 'owned' : 'foreign';
+    },
+    hidden: (id) => new CasesErrors.UnknownWebhook(id),
+  });
+  const ownName = { stamp: 'manufacturer' };
 
   app.post(
     '/cases/commitments',
     {
       preHandler: maker,
+      config: { tenant: ownName },
       schema: {
         tags,
         summary: "Save a version of a maker's service commitment (answer and fulfilment times)",
@@ -46,9 +63,6 @@ export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = asyn
       },
     },
     async (req, reply) => {
-      const m = confinedTo(req.principal);
-      if (m !== null && req.body.manufacturer !== m)
-        throw new CasesErrors.OtherManufacturer(req.body.manufacturer, m);
       const saved = await o.store.appendCommitment(req.body, {
         savedAt: o.clock().toISOString(),
         savedBy: by(req.principal),
@@ -75,6 +89,7 @@ export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = asyn
     '/cases/webhooks',
     {
       preHandler: maker,
+      config: { tenant: ownName },
       schema: {
         tags,
         summary:
@@ -84,15 +99,15 @@ export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = asyn
       },
     },
     async (req, reply) => {
-      const m = confinedTo(req.principal);
-      const manufacturer = m ?? req.body.manufacturer ?? null;
-      if (m !== null && req.body.manufacturer !== undefined && req.body.manufacturer !== m)
-        throw new CasesErrors.OtherManufacturer(req.body.manufacturer, m);
+      // A confined token's own name was filled in by the tenancy rule.
+      const manufacturer = req.body.manufacturer ?? null;
       if (manufacturer === null && req.principal?.role !== 'admin')
         throw new AppErrors.Forbidden(
           req.principal?.role ?? 'unknown',
           'add a webhook for every maker',
         );
+      const problem = o.allowPrivate ? undefined : await webhookUrlProblem(req.body.url);
+      if (problem) throw new CasesErrors.WebhookAddress(problem);
       const w = await o.store.addWebhook({
         manufacturer,
         url: req.body.url,
@@ -110,10 +125,11 @@ export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = asyn
     '/cases/webhooks',
     {
       preHandler: maker,
+      config: { tenant: { scoped: "lists only its own maker's webhooks" } },
       schema: { tags, response: { 200: z.object({ webhooks: z.array(WebhookOut) }), ...errors } },
     },
     async (req) => {
-      const m = confinedTo(req.principal);
+      const m = scopeOf(req);
       const all = await o.store.webhooks(m ?? undefined);
       return {
         webhooks: all
@@ -132,13 +148,12 @@ export const settingsRoutes: FastifyPluginAsyncZod<SettingsRoutesOptions> = asyn
     '/cases/webhooks/:id',
     {
       preHandler: maker,
+      config: { tenant: { params: { id: 'caseWebhook' } } },
       schema: { tags, params: z.object({ id: Id }), response: { 204: z.null(), ...errors } },
     },
     async (req, reply) => {
-      const m = confinedTo(req.principal);
       const w = (await o.store.webhooks()).find((x) => x.id === req.params.id);
-      if (!w || (m !== null && w.manufacturer !== m))
-        throw new CasesErrors.UnknownWebhook(req.params.id);
+      if (!w) throw new CasesErrors.UnknownWebhook(req.params.id);
       await o.store.deleteWebhook(w.id);
       return reply.status(204).send(null);
     },

@@ -9,15 +9,27 @@ import {
 } from 'fastify-type-provider-zod';
 import { createAuth } from '../app/auth.ts';
 import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { installInputGuards } from '../app/boundary.ts';
 import { installErrorHandler } from '../app/errors.ts';
-import { ownerOrStaff, SqlWarrantyStore, unitReadFor, warrantyRoutes } from '../warranty/index.ts';
+import {
+  codeLimiters,
+  createOwnerCodes,
+  HolidayCalendars,
+  ownerAccessWith,
+  SqlHolidayCalendarStore,
+  SqlWarrantyStore,
+  unitReadFor,
+  warrantyRoutes,
+} from '../warranty/index.ts';
 import type { Mailer } from './notify/mailer.ts';
 import { startCases, type Cases } from './service.ts';
 
 /**
  * The warranty and cases plugins on in-memory PGlite, for route tests driven with `inject`.
  * The case clock starts at `start` and moves with `advance(ms)`. Without a mailer, mail is
- * recorded as failed (no SMTP), which the tests can read.
+ * recorded as failed (no SMTP), which the tests can read. Wired as app/http.ts wires them: one
+ * pair of wrong-code limiters for warranty's and the cases' owner routes, one loaded holiday
+ * calendar (an admin loads years with POST /warranty/holidays) for warranty and cases.
  */
 export interface CasesTestApp {
   app: FastifyInstance;
@@ -52,22 +64,27 @@ export async function buildCasesTestApp(
   let t = Date.parse(o.start ?? '2026-03-02T02:00:00.000Z');
   const clock = () => new Date(t);
   const registry = new SqlWarrantyStore(sql);
+  const holidays = new HolidayCalendars(new SqlHolidayCalendarStore(sql));
+  const ownerCodes = createOwnerCodes('test-owner-code-key-0123456789abcdef');
   const cases = startCases({
     sql,
     auth,
     warranty: registry,
     log: pino({ level: 'silent' }),
     clock,
+    holidays,
     mailer: o.mailer,
     publicUrl: () => 'http://sanbao.test',
     delivery: { baseDelayMs: 20, maxAttempts: 3, pollMs: 50 },
-    ownerAccess: ownerOrStaff(auth, registry),
+    // Webhook receivers in these tests listen on 127.0.0.1 (test/cases-e2e.test.ts keeps the check).
+    webhooks: { allowPrivate: true },
     ownerUnit: unitReadFor,
   });
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'cases', version: '0' },
@@ -79,8 +96,18 @@ export async function buildCasesTestApp(
   });
   await app.register(
     async (api) => {
-      await api.register(warrantyRoutes, { store: cases.observe(registry), auth, now: clock });
-      await cases.routes(api);
+      const limiters = await codeLimiters(api);
+      await api.register(warrantyRoutes, {
+        store: cases.observe(registry),
+        auth,
+        now: clock,
+        calendars: holidays,
+        ownerCodes,
+        limiters,
+      });
+      await cases.routes(api, {
+        ownerAccess: ownerAccessWith(auth, registry, ownerCodes, limiters),
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { confinedTo } from '../app/tenant.ts';
+import { scopeOf } from '../app/tenant.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { Pagination } from '../app/schemas.ts';
 import {
@@ -56,11 +56,21 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
   const read = auth.require('engineer', 'manufacturer');
   const act = auth.require('engineer');
   const tags = ['alerts'];
+  // An alert is its device's manufacturer's (app/tenant.ts).
+  auth.tenancy.define('alert', {
+    async relation(maker, id) {
+      const alert = await alerts.store.get(id);
+      if (!alert) return 'absent';
+      return (await auth.tenancy.owns(maker, alert.deviceId)) ? 'owned' : 'foreign';
+    },
+    hidden: (id) => new DiagnosticsErrors.UnknownAlert(id),
+  });
 
   app.get(
     '/alerts',
     {
       preHandler: read,
+      config: { tenant: { scoped: 'lists and counts only the alerts of its own devices' } },
       schema: {
         tags,
         summary: 'List alerts, newest first',
@@ -78,7 +88,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
     },
     async (req) => {
       const q = req.query;
-      const maker = confinedTo(req.principal);
+      const maker = scopeOf(req);
       const { alerts: list, total } = await alerts.store.list({
         ...(q.status ? { status: q.status } : {}),
         ...(q.device ? { deviceId: q.device } : {}),
@@ -98,6 +108,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
     '/alerts/stream',
     {
       preHandler: read,
+      config: { tenant: { scoped: 'streams only the alerts of its own devices' } },
       schema: {
         tags,
         summary: 'Live alerts as server-sent events (event = notification type, data = JSON)',
@@ -111,7 +122,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
       },
     },
     (req, reply) => {
-      const maker = confinedTo(req.principal);
+      const maker = scopeOf(req);
       return sse.open(req, reply, maker === null ? undefined : () => auth.tenancy.devicesOf(maker));
     },
   );
@@ -120,13 +131,12 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
     '/alerts/:id',
     {
       preHandler: read,
+      config: { tenant: { params: { id: 'alert' } } },
       schema: { tags, params: Params, response: { 200: AlertDetailSchema, ...errors } },
     },
     async (req) => {
       const alert = await alerts.store.get(req.params.id);
-      const maker = confinedTo(req.principal);
-      if (!alert || (maker !== null && !(await auth.tenancy.owns(maker, alert.deviceId))))
-        throw new DiagnosticsErrors.UnknownAlert(req.params.id);
+      if (!alert) throw new DiagnosticsErrors.UnknownAlert(req.params.id);
       const [history, comments] = await Promise.all([
         alerts.store.history(alert.id),
         alerts.store.comments(alert.id),

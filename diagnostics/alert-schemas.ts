@@ -16,6 +16,41 @@ export const AlertStatusSchema = z
 
 const num = z.number().nullable();
 
+/** The uploaded remaining-life model behind an alert's prediction (types.ts ModelEvidence). */
+export const ModelEvidenceSchema = z
+  .object({
+    id: z.string().describe('artefact id (content hash)'),
+    version: z.number().int().describe('catalogue version of the rul-model document'),
+    createdAt: z.string(),
+    training: z.object({
+      units: z.number(),
+      rows: z.number(),
+      seconds: z.number(),
+      seed: z.number(),
+      method: z.string(),
+    }),
+    cv: z
+      .object({
+        protocol: z.string(),
+        folds: z.number(),
+        cutsPerUnit: z.number(),
+        horizon: z.number(),
+        rmse: z.number(),
+        phm08Per100: z.number(),
+        bias: z.number(),
+        coverage: z.number(),
+        level: z.number(),
+        lifeRmse: z.number(),
+        lifePhm08Per100: z.number(),
+      })
+      .describe('cross-validated scores, as `sanbao diagnose replay` reports them'),
+    timeUnitMs: z.number(),
+    rul: num.describe('latest prediction, model time units'),
+    lower: num,
+    upper: num,
+  })
+  .meta({ id: 'ModelEvidence' });
+
 export const AlertEvidenceSchema = z
   .object({
     detector: z.string(),
@@ -27,6 +62,7 @@ export const AlertEvidenceSchema = z
       z.object({ metric: z.string(), points: num, value: num, baseline: num }),
     ),
     message: z.string(),
+    model: ModelEvidenceSchema.optional(),
   })
   .meta({ id: 'AlertEvidence' });
 
@@ -39,6 +75,11 @@ export const PredictedFailureSchema = z
     confidence: z.number(),
   })
   .meta({ id: 'PredictedFailure' });
+
+const Text = z.object({ zh: z.string(), en: z.string() });
+export const AlertNamesSchema = z
+  .object({ mode: Text, component: Text, parts: z.array(Text) })
+  .meta({ id: 'AlertNames' });
 
 export const AlertSchema = z
   .object({
@@ -59,6 +100,9 @@ export const AlertSchema = z
     evidence: z.array(AlertEvidenceSchema),
     action: z.object({ zh: z.string(), en: z.string() }),
     parts: z.array(z.string()),
+    names: AlertNamesSchema.nullable().describe(
+      'mode, component and parts in both languages (null for alerts stored before they were kept)',
+    ),
     assignee: z.string().nullable(),
     acknowledgedBy: z.string().nullable(),
     acknowledgedAt: z.string().nullable(),

@@ -33,6 +33,11 @@ export function makeCandidate(over: Partial<AlertCandidate> = {}): AlertCandidat
     ],
     action: { zh: '检漏补氟', en: 'Find the leak, recharge' },
     parts: ['R32 refrigerant'],
+    names: {
+      mode: { zh: '冷媒泄漏', en: 'Refrigerant leak' },
+      component: { zh: '制冷系统', en: 'Refrigeration system' },
+      parts: [{ zh: 'R32 冷媒', en: 'R32 refrigerant' }],
+    },
     ...over,
   };
 }
@@ -109,9 +114,44 @@ export function describeAlertStoreContract(
       expect(a.evidence[0]!.contributions[0]!.points).toBe(12);
       expect(a.action.zh).toBe('检漏补氟');
       expect(a.parts).toEqual(['R32 refrigerant']);
+      expect(a.names).toEqual({
+        mode: { zh: '冷媒泄漏', en: 'Refrigerant leak' },
+        component: { zh: '制冷系统', en: 'Refrigeration system' },
+        parts: [{ zh: 'R32 冷媒', en: 'R32 refrigerant' }],
+      });
       expect(a.detectedAt).toBe(new Date(T0).toISOString());
       const none = await open({ predictedFailure: undefined });
       expect(none.predictedFailure).toBeNull();
+      // An uploaded model's evidence: which model, its training and CV, its prediction.
+      const model = {
+        id: '00ff00ff00ff00ff',
+        version: 2,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        training: { units: 40, rows: 5000, seconds: 61, seed: 1, method: 'gbt' },
+        cv: {
+          protocol: 'unit-wise',
+          folds: 5,
+          cutsPerUnit: 3,
+          horizon: 125,
+          rmse: 14.2,
+          phm08Per100: 900,
+          bias: 1,
+          coverage: 0.81,
+          level: 0.8,
+          lifeRmse: 20,
+          lifePhm08Per100: 300,
+        },
+        timeUnitMs: 3_600_000,
+        rul: 120.5,
+        lower: 80,
+        upper: Infinity,
+      };
+      const base = makeCandidate().evidence[0]!;
+      const withModel = await open({ evidence: [{ ...base, detector: 'rul-model', model }] });
+      expect((await store.get(withModel.id))!.evidence[0]!.model).toEqual({
+        ...model,
+        upper: null,
+      });
     });
 
     it('walks open → acknowledged (by whom, when) → resolved with a repair reference', async () => {

@@ -94,6 +94,16 @@ export function storedParts(c: AlertCandidate): {
         baseline: finite(k.baseline),
       })),
       message: e.message,
+      ...(e.model
+        ? {
+            model: {
+              ...e.model,
+              rul: finite(e.model.rul),
+              lower: finite(e.model.lower),
+              upper: finite(e.model.upper),
+            },
+          }
+        : {}),
     })),
     predictedFailure:
       p && Number.isFinite(p.at) && Number.isFinite(p.earliest)

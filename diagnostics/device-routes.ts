@@ -84,6 +84,7 @@ export const deviceDiagnosticsRoutes: FastifyPluginAsyncZod<
     '/devices/:id/health',
     {
       preHandler: o.auth.require('engineer', 'manufacturer'),
+      config: { tenant: { params: { id: 'device' } } },
       schema: {
         tags,
         summary: 'Health score 0–100 per device and failure mode, with per-sensor contributions',

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceEvent, Sample } from '../ingest/sample.ts';
+import { composeCatalog } from './catalog/compose.ts';
 import { createDiagnosticsEngine } from './engine.ts';
+import type { RulModelArtefact, RulStream } from './models/learner.ts';
+import type { AlertCandidate } from './types.ts';
 import { referenceKey } from './engine/plan.ts';
 import { PROFILES } from './profiles/index.ts';
 import { gauss, MINUTE, rng, T0 } from './testing.ts';
@@ -297,5 +300,215 @@ describe('healthy baselines from a training fleet (references)', () => {
     expect(hi(calibrated)).toBeGreaterThan(10);
     // The engine works on a copy: the references given stay as they were.
     expect(references.values().next().value).toEqual({ n: 30, mean: 862, m2: 29 * 15 ** 2 });
+  });
+});
+
+describe('health agrees with alerts; units that start degraded (issue 19)', () => {
+  /** An excavator digging (pressure well above idle): coolant and oil temperatures under load. */
+  const digging = (
+    deviceId: string,
+    i: number,
+    g: () => number,
+    offset: { coolant?: number; oil?: number } = {},
+    stepMs = 10 * MINUTE,
+  ): Sample => ({
+    deviceId,
+    category: 'excavator',
+    model: 'SY215C',
+    ts: T0 + i * stepMs,
+    metrics: {
+      engine_rpm: 1800 + 20 * g(),
+      coolant_temp_c: 88 + (offset.coolant ?? 0) + 0.4 * g(),
+      hydraulic_pressure_bar: 240 + 4 * g(),
+      hydraulic_oil_temp_c: 62 + (offset.oil ?? 0) + 0.4 * g(),
+      vibration_mm_s: 4 + 0.2 * g(),
+      fuel_rate_lph: 18 + 0.5 * g(),
+    },
+  });
+  const radiator = (e: ReturnType<typeof createDiagnosticsEngine>, id: string) =>
+    e.health(id)!.modes.find((m) => m.modeId === 'radiator_clogging')!;
+
+  it('a clogged radiator with an open critical alert never shows healthy, whatever its baseline', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(31));
+    const opened: string[] = [];
+    // Clogged before we ever saw it: the baseline is learnt at 107 °C under load.
+    for (let i = 0; i < 200; i++)
+      for (const c of engine.process(digging('ex-1', i, g, { coolant: 19, oil: 8 })))
+        opened.push(`${c.modeId}:${c.severity}`);
+    expect(opened).toContain('radiator_clogging:critical');
+    const h = radiator(engine, 'ex-1');
+    expect(h.contributions.every((c) => c.points < 5)).toBe(true); // its own baseline sees nothing
+    expect(h.score).toBeLessThanOrEqual(10);
+    expect(engine.health('ex-1')!.score).toBeLessThanOrEqual(10);
+  });
+
+  it('in a fleet of nine that warm up together, the one that started clogged is judged from the others', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(32));
+    const u = rng(33);
+    const units = Array.from({ length: 9 }, (_, k) => ({
+      id: `ex-${k}`,
+      // Unit-to-unit spread of about 1 °C; unit 4 already two-thirds clogged.
+      offset:
+        k === 4 ? { coolant: 12, oil: 5 } : { coolant: 2 * (u() - 0.5), oil: 2 * (u() - 0.5) },
+    }));
+    for (let i = 0; i < 3 * 144; i++)
+      for (const x of units) engine.process(digging(x.id, i, g, x.offset));
+    const clogged = radiator(engine, 'ex-4');
+    expect(clogged.indicator).toBeGreaterThan(0.5);
+    expect(clogged.score).toBeLessThan(50);
+    const coolant = engine
+      .baselines('ex-4')
+      .find((b) => b.modeId === 'radiator_clogging' && b.metric === 'coolant_temp_c')!;
+    expect(Math.abs(coolant.baseline - 88)).toBeLessThan(1.5); // the others' baseline, not its own 100
+    for (const x of units.filter((x) => x.id !== 'ex-4'))
+      expect(radiator(engine, x.id).score, x.id).toBeGreaterThan(85);
+  });
+
+  it('a fleet too small to tell keeps each unit’s own baseline', () => {
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 50 });
+    const g = gauss(rng(34));
+    const units = [0, 12, 0.5].map((coolant, k) => ({ id: `ex-s${k}`, offset: { coolant } }));
+    for (let i = 0; i < 3 * 144; i++)
+      for (const x of units) engine.process(digging(x.id, i, g, x.offset));
+    expect(radiator(engine, 'ex-s1').score).toBeGreaterThan(85);
+  });
+});
+
+describe('an uploaded remaining-life model in the engine (issue 19)', () => {
+  const HOUR = 3_600_000;
+  /** Stand-in for a learnt model: RUL (hours) from the last row's coolant, 1000 h at 88 °C. */
+  const stream: RulStream = {
+    stateSize: 2,
+    init: (s, o) => s.fill(0, o, o + 2),
+    push(s, o, row) {
+      s[o] = row[0]!;
+      s[o + 1] = s[o + 1]! + 1;
+    },
+    rows: (s, o) => s[o + 1]!,
+    predict: (s, o) =>
+      s[o + 1]! < 1
+        ? null
+        : (() => {
+            const rul = Math.max(0, Math.min(1000, (1000 * (106 - s[o]!)) / 18));
+            return { rul, lower: 0.7 * rul, upper: 1.3 * rul };
+          })(),
+  };
+  // The fields the service reads (the stand-in stream above replaces the trees).
+  const artefact = {
+    format: 'sanbao.rul-model',
+    formatVersion: 1,
+    id: 'feedfacecafebeef',
+    createdAt: '2026-01-02T00:00:00.000Z',
+    sensors: ['coolant'],
+    rowInterval: 24,
+    cap: 1000,
+    training: { units: 40, rows: 4000, seconds: 30, seed: 7, method: 'stand-in' },
+    cv: {
+      protocol: 'unit-wise',
+      folds: 5,
+      cutsPerUnit: 3,
+      horizon: 125,
+      rmse: 55,
+      phm08Per100: 900,
+      bias: 1,
+      coverage: 0.81,
+      level: 0.8,
+      lifeRmse: 20,
+      lifePhm08Per100: 300,
+    },
+  } as unknown as RulModelArtefact;
+  const doc = {
+    kind: 'rul-model' as const,
+    category: 'excavator' as const,
+    model: null,
+    note: null,
+    mode: 'radiator_clogging',
+    mapping: { coolant: 'coolant_temp_c' },
+    timeUnit: HOUR,
+    condition: 'working',
+    alertWithin: null,
+    artefact,
+  };
+
+  it('gives the mode its remaining life, raises it within the horizon, and names the model', () => {
+    const catalog = composeCatalog(
+      PROFILES,
+      [{ kind: 'rul-model', key: 'excavator/*/radiator_clogging', version: 2, doc }],
+      { load: () => ({ artefact, stream }) },
+    );
+    expect(catalog.problems('excavator', 'SY215C')).toEqual([]);
+    const engine = createDiagnosticsEngine({ profiles: PROFILES, catalog, warmupSamples: 50 });
+    const g = gauss(rng(41));
+    const opened: AlertCandidate[] = [];
+    // Hourly, working 06–22 h, coolant from 88 °C rising to 106 °C at day 40 (then failure).
+    for (let h = 0; h < 39 * 24; h++) {
+      const working = h % 24 >= 6 && h % 24 < 22;
+      opened.push(
+        ...engine.process({
+          deviceId: 'ex-m',
+          category: 'excavator',
+          model: 'SY215C',
+          ts: T0 + h * HOUR,
+          metrics: {
+            engine_rpm: working ? 1800 : 0,
+            hydraulic_pressure_bar: working ? 240 + 3 * g() : 0,
+            coolant_temp_c: working ? 88 + (18 * h) / (40 * 24) + 0.3 * g() : 30,
+            hydraulic_oil_temp_c: working ? 60 + 0.3 * g() : 25,
+            vibration_mm_s: working ? 4 + 0.2 * g() : 0,
+            fuel_rate_lph: working ? 18 : 0,
+          },
+        }),
+      );
+    }
+    const c = opened.find((x) => x.modeId === 'radiator_clogging')!;
+    expect(c).toBeDefined();
+    // Raised once the model said ≤ 14 days (the mode's major horizon): major, then critical.
+    expect(c.predictedFailure!.at - c.ts).toBeLessThanOrEqual(14 * 24 * HOUR);
+    const model = c.evidence.find((e) => e.detector === 'rul-model')!.model!;
+    expect(model).toMatchObject({
+      id: 'feedfacecafebeef',
+      version: 2,
+      training: { units: 40, method: 'stand-in' },
+      cv: { rmse: 55, coverage: 0.81 },
+      timeUnitMs: HOUR,
+    });
+    expect(c.predictedFailure!.confidence).toBe(0.8);
+    expect(opened.some((x) => x.modeId === 'radiator_clogging' && x.severity === 'critical')).toBe(
+      true,
+    );
+    const h = engine.health('ex-m')!.modes.find((m) => m.modeId === 'radiator_clogging')!;
+    const truth = 24 * HOUR; // the last sample is a day before failure
+    expect(h.rul!.rulMs).toBeLessThan(3 * truth);
+    expect(h.rul!.lowMs).toBeLessThan(h.rul!.rulMs);
+    expect(h.rul!.highMs).toBeGreaterThan(h.rul!.rulMs);
+    expect(h.score).toBeLessThan(10);
+  });
+
+  it('a mapping to a metric the category does not have, or a sudden mode, is refused', () => {
+    const load = () => ({ artefact, stream });
+    const bad = composeCatalog(
+      PROFILES,
+      [
+        {
+          kind: 'rul-model',
+          key: 'excavator/*/coolant_sensor_open_circuit',
+          version: 1,
+          doc: {
+            ...doc,
+            mode: 'coolant_sensor_open_circuit',
+            // A column the learner left out may stay mapped, to a metric the category has.
+            mapping: { coolant: 'coolant_temp', unused: 'fuel_rate_lph', dropped: 'fuel_rate' },
+          },
+        },
+      ],
+      { load },
+    );
+    expect(bad.problems('excavator', '*').map((p) => [p.path.join('.'), p.message])).toEqual([
+      ['mode', expect.stringMatching(/^coolant_sensor_open_circuit is a sudden mode/)],
+      ['mapping.coolant', expect.stringMatching(/^unknown metric coolant_temp for excavator/)],
+      ['mapping.dropped', expect.stringMatching(/^unknown metric fuel_rate for excavator/)],
+    ]);
   });
 });

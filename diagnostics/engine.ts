@@ -3,8 +3,16 @@ import type { DeviceEvent, Sample } from '../ingest/sample.ts';
 import { cusumDetector } from './detectors/cusum.ts';
 import { ewmaDetector } from './detectors/ewma.ts';
 import { faultCodeDetector } from './detectors/fault-code.ts';
-import { gapDetector } from './detectors/gap.ts';
+import { gapArrived, gapDetector, gapLastTs } from './detectors/gap.ts';
 import { hardLimitDetector } from './detectors/hard-limit.ts';
+import {
+  modelEvidence,
+  rulModelDetector,
+  rulModelEstimate,
+  rulModelPredictedAt,
+  rulModelScore,
+  type RulModelState,
+} from './detectors/rul-model.ts';
 import { spikeDetector } from './detectors/spike.ts';
 import { stepDetector } from './detectors/step.ts';
 import { stuckDetector } from './detectors/stuck.ts';
@@ -20,10 +28,13 @@ import {
   openCandidate,
   severityFromRul,
   updateCandidate,
+  withEvidence,
 } from './engine/candidates.ts';
-import { stepModeHealth, trendModeHealth } from './engine/health.ts';
+import { staticCatalog, type EngineCatalog } from './engine/catalog.ts';
+import { agreeWithAlert, stepModeHealth, trendModeHealth } from './engine/health.ts';
+import { migrateDeviceState } from './engine/migrate.ts';
 import { createPlanCache, type FleetReferences } from './engine/plan.ts';
-import { createDeviceState, type DeviceState } from './engine/device-state.ts';
+import { bind, createDeviceState, type DeviceState } from './engine/device-state.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
 import type {
@@ -39,6 +50,11 @@ import type {
 export interface DiagnosticsEngineOptions {
   /** Category profiles (validated here; pass the raw data or already parsed profiles). */
   profiles: readonly CategoryProfileInput[];
+  /**
+   * What to run per product model instead of `profiles` alone: the diagnostics catalogue's
+   * effective profiles, uploaded models and references (catalog/). `reconfigure` swaps it.
+   */
+  catalog?: EngineCatalog;
   /** Time source for `tick()` without an argument (tests inject one); samples carry their own. */
   clock?: () => number;
   /** Overrides the profile's time-based warm-up with a sample count (tests, replays). */
@@ -68,6 +84,12 @@ export interface DiagnosticsEngine {
   openCandidates(deviceId: string): AlertCandidate[];
   /** Closes the open candidate of a mode (resolved or dismissed by the alert lifecycle). */
   close(deviceId: string, modeId: string): boolean;
+  /**
+   * Runs another catalogue from now on (an upload or rollback in the diagnostics catalogue):
+   * plans whose version changed are recompiled, and each device moves onto its new plan at
+   * its next sample, keeping what its unchanged detectors learnt (engine/migrate.ts).
+   */
+  reconfigure(catalog: EngineCatalog): void;
   /** Number of devices with state. */
   readonly size: number;
 }
@@ -87,10 +109,13 @@ function kindRank(dev: DeviceState, modeId: string): number {
 export function createDiagnosticsEngine(
   opts: DiagnosticsEngineOptions,
 ): DiagnosticsEngine & { ignored: number } {
-  const planFor = createPlanCache(
-    opts.profiles.map((raw) => CategoryProfileSchema.parse(raw)),
+  const cache = createPlanCache(
+    opts.catalog ??
+      staticCatalog(
+        opts.profiles.map((raw) => CategoryProfileSchema.parse(raw)),
+        opts.references,
+      ),
     opts.warmupSamples,
-    opts.references,
   );
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
@@ -101,12 +126,50 @@ export function createDiagnosticsEngine(
     model: string;
   }): DeviceState | undefined {
     let dev = devices.get(ref.deviceId);
-    if (dev && dev.category === ref.category) return dev;
-    const plan = planFor(ref.category, ref.model);
+    if (dev && dev.plan.profile.category === ref.category)
+      return dev.plan.retired ? current(dev) : dev;
+    const plan = cache.planFor(ref.category, ref.model);
     if (!plan) return undefined;
     dev = createDeviceState(plan, ref.deviceId, ref.model);
     devices.set(ref.deviceId, dev);
     return dev;
+  }
+
+  /** The device on its current plan: moved (engine/migrate.ts) when its plan was recompiled. */
+  function current(dev: DeviceState): DeviceState {
+    if (!dev.plan.retired) return dev;
+    // A category that lost its profile keeps running what it had.
+    const plan = cache.planFor(dev.plan.profile.category, dev.model);
+    if (!plan || plan === dev.plan) return dev;
+    const next = migrateDeviceState(dev, plan);
+    devices.set(dev.deviceId, next);
+    return next;
+  }
+
+  function modelOf(dev: DeviceState, modeId: string): RulModelState | undefined {
+    for (const r of bind(dev).rulModels) if (r.config.modeId === modeId) return r;
+    return undefined;
+  }
+
+  /**
+   * Remaining life of a mode as of `at`: the uploaded model's when it has a prediction (the
+   * model learnt from real runs to failure; the trend line is a generic extrapolation),
+   * otherwise the trend's.
+   */
+  function rulOf(dev: DeviceState, modeId: string, at: number): RulEstimate | undefined {
+    const m = modelOf(dev, modeId);
+    const est = m && rulModelEstimate(m);
+    if (est) {
+      const since = Math.max(0, at - rulModelPredictedAt(m!)!);
+      return {
+        rulMs: Math.max(0, est.rulMs - since),
+        lowMs: Math.max(0, est.lowMs - since),
+        highMs: Math.max(0, est.highMs - since),
+        confidence: est.confidence,
+      };
+    }
+    const t = bind(dev).trends.find((x) => x.config.modeId === modeId);
+    return t ? trendRul(t) : undefined;
   }
 
   /** Opens, refreshes or escalates the candidate of `modeId`; pushes what must be reported. */
@@ -128,27 +191,70 @@ export function createDiagnosticsEngine(
     const health = modeHealth(dev, modeId);
     const contributions = health?.contributions.filter((c) => c.points > 0) ?? [];
     const prediction = rul ?? health?.rul;
+    // The uploaded model behind the prediction, named in the evidence (its own verdict
+    // carries it already).
+    const m = v.detector === 'rul-model' ? undefined : modelOf(dev, modeId);
+    const model = m && modelVerdict(m);
     const existing = dev.open?.get(modeId);
     if (existing) {
       const { next, escalated } = updateCandidate(existing, v, severity, contributions, prediction);
-      dev.open!.set(modeId, next);
-      if (escalated) out.push(next);
+      const c = model ? withEvidence(next, model) : next;
+      dev.open!.set(modeId, c);
+      if (escalated) out.push(c);
       return;
     }
     const anomaly =
       dev.anomaly && dev.anomaly !== v && dev.anomaly.windowEnd >= v.windowStart
         ? dev.anomaly
         : undefined;
-    const c = openCandidate(dev, mode, v, severity, contributions, prediction, anomaly);
+    const ref = { deviceId: dev.deviceId, category: dev.plan.profile.category, model: dev.model };
+    const opened = openCandidate(ref, mode, v, severity, contributions, prediction, anomaly);
+    const c = model ? withEvidence(opened, model) : opened;
     (dev.open ??= new Map()).set(modeId, c);
     out.push(c);
   }
 
+  /** The model's latest prediction as evidence (undefined before its first). */
+  function modelVerdict(m: RulModelState): Verdict | undefined {
+    const evidence = modelEvidence(m);
+    const at = rulModelPredictedAt(m);
+    if (!evidence || at === undefined) return undefined;
+    return {
+      detector: 'rul-model',
+      severity: 'info',
+      findings: [],
+      windowStart: at - m.config.rowMs,
+      windowEnd: at,
+      message: `${m.config.modeId}: model ${evidence.id} v${evidence.version} predicts ${evidence.rul.toPrecision(3)} (${evidence.lower.toPrecision(3)}–${evidence.upper.toPrecision(3)}) time units left`,
+      modeId: m.config.modeId,
+      model: evidence,
+    };
+  }
+
+  /**
+   * Health of one mode: its detector's, with the uploaded model's remaining life (and the
+   * score that implies) when it has one, and never healthier than an open alert says.
+   */
   function modeHealth(dev: DeviceState, modeId: string): ModeHealth | undefined {
-    const t = dev.trends.find((s) => s.config.modeId === modeId);
-    if (t) return trendModeHealth(t);
-    const s = dev.steps.find((x) => x.config.modeId === modeId);
-    return s ? stepModeHealth(s) : undefined;
+    const states = bind(dev);
+    const t = states.trends.find((s) => s.config.modeId === modeId);
+    const s = t ? undefined : states.steps.find((x) => x.config.modeId === modeId);
+    const h = t ? trendModeHealth(t) : s ? stepModeHealth(s) : undefined;
+    if (!h) return undefined;
+    const m = modelOf(dev, modeId);
+    const score = m && rulModelScore(m);
+    if (m && score !== undefined) {
+      const rul = rulOf(dev, modeId, gapLastTs(states.gap));
+      if (rul) h.rul = rul;
+      if (score < h.score) {
+        h.score = Math.round(score * 10) / 10;
+        h.indicator = Math.max(h.indicator, 1 - score / 100);
+      }
+    }
+    const open = dev.open?.get(modeId);
+    const mode = dev.plan.modes.get(modeId);
+    if (open && mode) agreeWithAlert(h, mode, open, gapLastTs(states.gap));
+    return h;
   }
 
   /** Generic anomalies name a mode only when its signature matches and its own HI agrees. */
@@ -169,7 +275,7 @@ export function createDiagnosticsEngine(
       // The mode's own detector must already see most of the move: the anomaly only saves
       // the wait for the sudden signature's persistence or the trend's significance.
       const sudden = mode.kind === 'sudden';
-      const trend = sudden ? undefined : dev.trends.find((t) => t.config.modeId === modeId);
+      const trend = sudden ? undefined : bind(dev).trends.find((t) => t.config.modeId === modeId);
       const level = trend ? trendLevel(trend) : modeHealth(dev, modeId)?.indicator;
       // …and for a degradation, most of its indicators must agree: a mode that shares one
       // metric with another (vibration: swing bearing and hydraulic pump) is not named by it.
@@ -218,55 +324,58 @@ export function createDiagnosticsEngine(
         return NONE;
       }
       const out: AlertCandidate[] = [];
-      let v = gapDetector.update(dev.gap, sample);
-      dev.gap.arrivedAt = clock(); // even for an old reading: the device is not silent
+      const st = bind(dev);
+      let v = gapDetector.update(st.gap, sample);
+      gapArrived(st.gap, clock()); // even for an old reading: the device is not silent
       if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
       else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing))
         dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed
-      v = hardLimitDetector.update(dev.limits, sample);
+      v = hardLimitDetector.update(st.limits, sample);
       if (v?.modeId) raise(dev, v.modeId, v, v.severity, out);
-      for (const st of dev.steps) {
-        v = stepDetector.update(st, sample);
+      for (const x of st.steps) {
+        v = stepDetector.update(x, sample);
         if (v)
           raise(
             dev,
-            st.config.modeId,
+            x.config.modeId,
             v,
-            dev.plan.modes.get(st.config.modeId)!.severity.instant,
+            dev.plan.modes.get(x.config.modeId)!.severity.instant,
             out,
           );
       }
-      for (const st of dev.trends) {
-        v = trendDetector.update(st, sample);
-        if (v)
-          raise(
-            dev,
-            st.config.modeId,
-            v,
-            severityFromRul(dev.plan.modes.get(st.config.modeId)!, v.rul),
-            out,
-            v.rul,
-          );
+      for (const x of st.trends) {
+        v = trendDetector.update(x, sample);
+        if (v) {
+          const rul = rulOf(dev, x.config.modeId, sample.ts) ?? v.rul;
+          const mode = dev.plan.modes.get(x.config.modeId)!;
+          raise(dev, x.config.modeId, v, severityFromRul(mode, rul), out, rul);
+        }
       }
-      v = ewmaDetector.update(dev.ewma, sample);
+      for (const x of st.rulModels) {
+        v = rulModelDetector.update(x, sample);
+        if (v) {
+          const mode = dev.plan.modes.get(x.config.modeId)!;
+          raise(dev, x.config.modeId, v, severityFromRul(mode, v.rul), out, v.rul);
+        }
+      }
+      v = ewmaDetector.update(st.ewma, sample);
       if (v) onAnomaly(dev, v, out);
-      v = cusumDetector.update(dev.cusum, sample);
+      v = cusumDetector.update(st.cusum, sample);
       if (v) onAnomaly(dev, v, out);
-      v = stuckDetector.update(dev.stuck, sample);
+      v = stuckDetector.update(st.stuck, sample);
       if (v) onStuck(dev, v, out);
-      v = spikeDetector.update(dev.spike, sample);
+      v = spikeDetector.update(st.spike, sample);
       if (v) dev.anomaly = v; // spikes revert: evidence for later, never an alert alone
       return out.length ? out : NONE;
     },
     processEvent(event) {
       const dev = stateFor(event);
       if (!dev) return NONE;
-      const v = faultCodeDetector.update(dev.codes, event);
+      const v = faultCodeDetector.update(bind(dev).codes, event);
       if (!v) return NONE;
       const out: AlertCandidate[] = [];
       const modeId = v.modeId ?? BUILTIN_MODE_IDS.unmappedCode;
-      const trend = dev.trends.find((t) => t.config.modeId === modeId);
-      const rul = trend ? trendRul(trend) : undefined;
+      const rul = rulOf(dev, modeId, event.ts);
       const mode = dev.plan.modes.get(modeId);
       const severity = mode ? maxSeverity(v.severity, severityFromRul(mode, rul)) : v.severity;
       raise(dev, modeId, v, maxSeverity(severity, 'minor'), out, rul);
@@ -274,28 +383,31 @@ export function createDiagnosticsEngine(
     },
     tick(now = clock()) {
       const out: AlertCandidate[] = [];
-      for (const dev of devices.values()) {
-        const v = gapDetector.tick(dev.gap, now);
+      for (const found of devices.values()) {
+        const dev = current(found);
+        const v = gapDetector.tick(bind(dev).gap, now);
         if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
       }
       return out;
     },
     health(deviceId) {
-      const dev = devices.get(deviceId);
-      if (!dev) return undefined;
-      const modes = [...dev.trends.map(trendModeHealth), ...dev.steps.map(stepModeHealth)];
-      for (const m of modes)
-        if (dev.open?.has(m.modeId) && dev.plan.modes.get(m.modeId)?.kind === 'sudden') m.score = 0;
+      const found = devices.get(deviceId);
+      if (!found) return undefined;
+      const dev = current(found);
+      const st = bind(dev);
+      const ids = [...st.trends, ...st.steps].map((x) => x.config.modeId);
+      const modes = ids.map((id) => modeHealth(dev, id)!);
       return {
         deviceId,
-        category: dev.category,
-        ts: dev.gap.lastTs,
+        category: dev.plan.profile.category,
+        ts: gapLastTs(st.gap),
         score: modes.reduce((a, m) => Math.min(a, m.score), 100),
         modes,
       };
     },
     baselines(deviceId) {
-      return (devices.get(deviceId)?.trends ?? []).flatMap((t) =>
+      const dev = devices.get(deviceId);
+      return (dev ? bind(current(dev)).trends : []).flatMap((t) =>
         trendBaselines(t).map((b) => ({ modeId: t.config.modeId, ...b })),
       );
     },
@@ -304,6 +416,9 @@ export function createDiagnosticsEngine(
     },
     close(deviceId, modeId) {
       return devices.get(deviceId)?.open?.delete(modeId) ?? false;
+    },
+    reconfigure(catalog) {
+      cache.reconfigure(catalog);
     },
   };
 }

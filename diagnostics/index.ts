@@ -44,3 +44,11 @@ export { createSqlAlertStore } from './stores/sql-alerts.ts';
 export { AlertSchema } from './alert-schemas.ts';
 export type { Alert, AlertComment, AlertHistoryEntry, AlertStatus } from './alert-schemas.ts';
 export { DiagnosticsErrors } from './errors.ts';
+export { createCatalog } from './catalog/service.ts';
+// The webhook address check and delivery, shared by every webhook of the service (cases/ too).
+export { webhookUrlProblem } from './delivery/address-guard.ts';
+export { postWebhook } from './delivery/webhooks.ts';
+export type { Catalog, CatalogPrincipal } from './catalog/service.ts';
+export { composeCatalog } from './catalog/compose.ts';
+export { parseCatalogText, parseCatalogDocument } from './catalog/parse.ts';
+export type { EngineCatalog } from './engine/catalog.ts';

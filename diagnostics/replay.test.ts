@@ -103,8 +103,8 @@ describe('sanbao diagnose replay', () => {
 
   it('bad arguments: exit 2 with the argument named', async () => {
     err.length = 0;
-    expect(await diagnoseCli(['replay', '--train', 'a.csv', '--test', 'b.csv'], io)).toBe(2);
-    expect(err.join('')).toContain('--test and --out go together');
+    expect(await diagnoseCli(['replay', '--train', 'a.csv', '--out', 'b.csv'], io)).toBe(2);
+    expect(err.join('')).toContain('--out needs --test');
     err.length = 0;
     expect(await diagnoseCli(['replay', '--train', 'a.csv'], io)).toBe(2);
     expect(err.join('')).toContain('nothing to do');

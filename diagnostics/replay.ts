@@ -26,7 +26,8 @@ export const DIAGNOSE_USAGE = `usage: sanbao diagnose replay --train <train.csv>
   --train    CSV "unit,time,<sensor…>"; each unit's series ends at its failure
   --test     CSV with the same columns; series stop before failure
   --out      where to write "unit,rul,rul_low,rul_high" (remaining time after each test unit's
-             last row, and its interval)
+             last row, and its interval); without it the CSV goes to stdout and the report to
+             stderr
   --save     where to write the trained model (JSON artefact for POST /api/v1/diagnostics/models)
   --folds    cross-validation folds (default 5)
   --seed     seed of folds, cuts and trees (default 1): the same seed gives the same model
@@ -58,8 +59,8 @@ const ReplayArgsSchema = z
     level: z.coerce.number().gt(0.5).lt(1).default(0.8),
     window: z.coerce.number().int().min(1).max(10_000).optional(),
   })
-  .refine((a) => (a.test === undefined) === (a.out === undefined), {
-    message: '--test and --out go together',
+  .refine((a) => a.out === undefined || a.test !== undefined, {
+    message: '--out needs --test (the units to predict)',
     path: ['out'],
   })
   .refine((a) => a.test !== undefined || a.save !== undefined, {
@@ -131,15 +132,19 @@ export async function diagnoseCli(args: string[], io: DiagnoseIo): Promise<numbe
       onProgress: progress.update,
     });
     progress.done();
-    io.stdout(report(train, fit));
+    // Predictions without --out go to stdout, so the report moves to stderr.
+    const say = test && !a.out ? io.stderr : io.stdout;
+    say(report(train, fit));
     if (a.save) {
       await writeFile(a.save, `${JSON.stringify(fit.model)}\n`);
-      io.stdout(`saved model ${fit.model.id} to ${a.save}\n`);
+      say(`saved model ${fit.model.id} to ${a.save}\n`);
     }
-    if (test && a.out && a.test) {
-      const rows = predictUnits(fit.model, test, a.test);
-      await writeFile(a.out, formatPredictions(rows));
-      io.stdout(`wrote ${rows.length} predictions to ${a.out}\n`);
+    if (test && a.test) {
+      const csv = formatPredictions(predictUnits(fit.model, test, a.test));
+      if (a.out) {
+        await writeFile(a.out, csv);
+        say(`wrote ${test.units.length} predictions to ${a.out}\n`);
+      } else io.stdout(csv);
     }
     return 0;
   } catch (err) {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Auth } from '../app/auth.ts';
 import { alertRoutes } from './alert-routes.ts';
 import type { AlertService } from './alerts.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import type { Catalog } from './catalog/service.ts';
 import type { RemoteCommands } from './commands.ts';
 import type { SseHub } from './delivery/sse.ts';
 import type { WebhookRegistry } from './delivery/webhook-registry.ts';
@@ -14,15 +16,19 @@ export interface DiagnosticsRoutesOptions {
   auth: Auth;
   alerts: AlertService;
   engine: Pick<DiagnosticsEngine, 'health'>;
+  catalog: Catalog;
   commands: RemoteCommands;
   webhooks: WebhookRegistry;
+  /** Webhooks may point at loopback and private addresses (development). */
+  webhooksAllowPrivate?: boolean;
   sse: SseHub;
   deviceExists: (id: string) => Promise<boolean>;
 }
 
 /**
  * Diagnostics HTTP routes, an encapsulated fastify plugin registered under `/api/v1`
- * (STYLE.md §3): alerts and their live stream, webhooks, device health, remote commands.
+ * (STYLE.md §3): alerts and their live stream, webhooks, device health, remote commands, the diagnostics
+ * catalogue (data files and models).
  */
 export const diagnosticsRoutes: FastifyPluginAsyncZod<DiagnosticsRoutesOptions> = async (
   app,
@@ -34,7 +40,12 @@ export const diagnosticsRoutes: FastifyPluginAsyncZod<DiagnosticsRoutesOptions> 
     done();
   });
   await app.register(alertRoutes, { alerts: o.alerts, auth: o.auth, sse: o.sse });
-  await app.register(webhookRoutes, { registry: o.webhooks, auth: o.auth });
+  await app.register(webhookRoutes, {
+    registry: o.webhooks,
+    auth: o.auth,
+    allowPrivate: o.webhooksAllowPrivate ?? false,
+  });
+  await app.register(catalogRoutes, { catalog: o.catalog, auth: o.auth });
   await app.register(deviceDiagnosticsRoutes, {
     engine: o.engine,
     commands: o.commands,

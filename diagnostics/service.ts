@@ -5,6 +5,7 @@ import type { Sql } from '../app/db.ts';
 import type { DeviceRegistry } from '../broker/devices.ts';
 import type { StoredListener } from '../ingest/ingest.ts';
 import { createAlertService, type AlertService, type AlertServiceOptions } from './alerts.ts';
+import { createCatalog, type Catalog } from './catalog/service.ts';
 import { createRemoteCommands, type RemoteCommands } from './commands.ts';
 import { publishAlertsOverMqtt } from './delivery/mqtt.ts';
 import { createSseHub, type SseHub } from './delivery/sse.ts';
@@ -14,6 +15,7 @@ import { createDiagnosticsEngine, type DiagnosticsEngine } from './engine.ts';
 import { PROFILES } from './profiles/index.ts';
 import { diagnosticsRoutes } from './routes.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
+import { createSqlCatalogStore } from './stores/sql-catalog.ts';
 import type { AlertCandidate } from './types.ts';
 
 export interface DiagnosticsDeps {
@@ -22,6 +24,11 @@ export interface DiagnosticsDeps {
   ingest: { onStored(l: StoredListener): void };
   auth: Auth;
   devices: Pick<DeviceRegistry, 'get'>;
+  /**
+   * The manufacturer of a registered product model (the warranty registry): a confined
+   * manufacturer token changes the diagnostics catalogue of its own models only.
+   */
+  manufacturerOf?: (category: string, model: string) => Promise<string | undefined>;
   log: FastifyBaseLogger;
   clock?: () => number;
   /** How often silent devices and overdue alerts are checked (default 60 s). */
@@ -29,12 +36,17 @@ export interface DiagnosticsDeps {
   escalateAfterMs?: AlertServiceOptions['escalateAfterMs'];
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
-  webhooks?: Pick<WebhookDispatcherOptions, 'maxAttempts' | 'baseDelayMs' | 'timeoutMs'>;
+  webhooks?: Pick<
+    WebhookDispatcherOptions,
+    'maxAttempts' | 'baseDelayMs' | 'timeoutMs' | 'allowPrivate'
+  >;
 }
 
 /** The diagnostics role, running: engine, alert lifecycle, delivery channels, routes. */
 export interface Diagnostics {
   engine: DiagnosticsEngine;
+  /** Profiles, code tables, calibrations, references and models loaded at run time. */
+  catalog: Catalog;
   alerts: AlertService;
   webhooks: WebhookRegistry;
   commands: RemoteCommands;
@@ -53,6 +65,18 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   const clock = d.clock ?? Date.now;
   const onError = (err: unknown, what: string) => d.log.error({ err }, what);
   const engine = createDiagnosticsEngine({ profiles: PROFILES, clock });
+  const catalog = createCatalog({
+    store: createSqlCatalogStore(d.sql),
+    builtin: PROFILES,
+    engine,
+    clock,
+    manufacturerOf: d.manufacturerOf ?? (async () => undefined),
+    onProblems: (problems) =>
+      d.log.warn(
+        { problems },
+        'diagnostics catalogue: documents in force that no longer compose are left out',
+      ),
+  });
   const alerts = createAlertService({
     store: createSqlAlertStore(d.sql),
     clock,
@@ -100,13 +124,16 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     auth: d.auth,
     alerts,
     engine,
+    catalog,
     commands,
     webhooks,
+    webhooksAllowPrivate: d.webhooks?.allowPrivate ?? false,
     sse,
     deviceExists: async (id: string) => (await d.devices.get(id)) !== undefined,
   };
   return {
     engine,
+    catalog,
     alerts,
     webhooks,
     commands,

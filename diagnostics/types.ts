@@ -1,4 +1,5 @@
 import type { Category } from '../ingest/categories.ts';
+import type { RulModelArtefact } from './models/learner.ts';
 
 /**
  * Shared vocabulary of the detection engine: what a detector says (Verdict), what the engine
@@ -18,7 +19,38 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
 
 /** Names of the detectors; each lives in `detectors/<name>.ts`. */
 export type DetectorName =
-  'fault-code' | 'hard-limit' | 'ewma' | 'cusum' | 'stuck' | 'spike' | 'gap' | 'trend' | 'step';
+  | 'fault-code'
+  | 'hard-limit'
+  | 'ewma'
+  | 'cusum'
+  | 'stuck'
+  | 'spike'
+  | 'gap'
+  | 'trend'
+  | 'step'
+  | 'rul-model';
+
+/**
+ * The uploaded remaining-life model behind a prediction (diagnostics/catalog, `rul-model`
+ * documents): which artefact and version, what it was trained on and how well it
+ * cross-validated, and what it predicts now, in its own time unit.
+ */
+export interface ModelEvidence {
+  /** Artefact id (content hash) and the catalogue version that bound it to this mode. */
+  id: string;
+  version: number;
+  createdAt: string;
+  /** What it was trained on, as the learner recorded it. */
+  training: RulModelArtefact['training'];
+  /** Its cross-validated scores (learn/validation.ts): RMSE, PHM08, interval coverage at `level`. */
+  cv: RulModelArtefact['cv'];
+  /** Milliseconds per model time unit (the upload's `timeUnit`). */
+  timeUnitMs: number;
+  /** Latest prediction (model time units) and its interval at `cv.level`. */
+  rul: number;
+  lower: number;
+  upper: number;
+}
 
 /** One metric's part in a verdict. */
 export interface Finding {
@@ -59,6 +91,8 @@ export interface Verdict {
   /** Reported fault code (fault-code detector). */
   code?: string;
   rul?: RulEstimate;
+  /** The uploaded model that made this verdict (rul-model detector). */
+  model?: ModelEvidence;
 }
 
 /** Per-sensor part of a health score: how many points of the 100 this metric takes away. */
@@ -99,6 +133,8 @@ export interface Evidence {
   findings: Finding[];
   contributions: Contribution[];
   message: string;
+  /** The uploaded model whose remaining life the candidate carries. */
+  model?: ModelEvidence;
 }
 
 /** Recommended action in both languages the service speaks. */
@@ -128,5 +164,8 @@ export interface AlertCandidate {
   predictedFailure?: { at: number; earliest: number; latest: number; confidence: number };
   evidence: Evidence[];
   action: Action;
+  /** Parts to bring, as their (English) identifiers: repair orders carry these. */
   parts: string[];
+  /** What the pages show, in both languages: mode, component and parts. */
+  names: { mode: Action; component: Action; parts: Action[] };
 }

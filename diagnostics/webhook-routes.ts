@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { SeveritySchema } from './alert-schemas.ts';
+import { webhookUrlProblem } from './delivery/address-guard.ts';
 import { WebhookSchema, type WebhookRegistry } from './delivery/webhook-registry.ts';
 import { DiagnosticsErrors } from './errors.ts';
 
@@ -12,7 +13,9 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope };
 export const webhookRoutes: FastifyPluginAsyncZod<{
   registry: WebhookRegistry;
   auth: Auth;
-}> = async (app, { registry, auth }) => {
+  /** Accept loopback and private addresses (`WEBHOOK_ALLOW_PRIVATE`, development). */
+  allowPrivate?: boolean;
+}> = async (app, { registry, auth, allowPrivate = false }) => {
   const tags = ['alerts'];
   const admin = auth.require('admin');
   app.post(
@@ -32,7 +35,11 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
         response: { 201: WebhookSchema.extend({ secret: z.string() }), ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await registry.create(req.body)),
+    async (req, reply) => {
+      const problem = allowPrivate ? undefined : await webhookUrlProblem(req.body.url);
+      if (problem) throw new DiagnosticsErrors.WebhookAddress(problem);
+      return reply.status(201).send(await registry.create(req.body));
+    },
   );
   app.get(
     '/webhooks',

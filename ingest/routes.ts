@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { DurationQuery, InstantQuery } from '../app/schemas.ts';
+import type { TenantRule } from '../app/tenant.ts';
 import type { DeviceRegistry } from '../broker/devices.ts';
 import { BrokerErrors } from '../broker/errors.ts';
 import { AGGREGATES, type TelemetryStore } from './telemetry-store.ts';
@@ -12,6 +13,7 @@ const PointSchema = z
   .meta({ id: 'Point' });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+const oneDevice: TenantRule = { params: { id: 'device' } };
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Telemetry and device events, as stored. */
@@ -29,6 +31,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{
     '/devices/:id/telemetry',
     {
       preHandler: reader,
+      config: { tenant: oneDevice },
       schema: {
         tags: ['telemetry'],
         summary: 'Points of one metric: raw, or aggregated per window (`every` + `agg`)',
@@ -85,6 +88,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{
     '/devices/:id/latest',
     {
       preHandler: reader,
+      config: { tenant: oneDevice },
       schema: {
         tags: ['telemetry'],
         summary: 'Latest value of every metric of a device',
@@ -111,6 +115,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{
     '/devices/:id/events',
     {
       preHandler: reader,
+      config: { tenant: oneDevice },
       schema: {
         tags: ['telemetry'],
         summary: 'Fault and error codes the device reported',

@@ -3,6 +3,7 @@ import type { Sql } from '../app/db.ts';
 import { daysBetween, parseInstant } from '../warranty/calendar.ts';
 import { evaluateCase } from '../warranty/eligibility.ts';
 import { isMakerOnlyCategory, SqlWarrantyStore, unitTermsResolver } from '../warranty/index.ts';
+import type { HolidayCalendar } from '../warranty/holidays.ts';
 import { caseForUnit, type UnitTerms } from '../warranty/repair-facts.ts';
 import type {
   RepairRecordBody,
@@ -107,6 +108,7 @@ export async function exposureForecast(
   scope: FleetScope,
   q: Omit<ComponentLifeQuery, 'by'> & { horizons: number[] },
   now: Date,
+  calendar?: HolidayCalendar,
 ): Promise<Exposure> {
   const today = chinaToday(now);
   const groups = await componentLife(sql, scope, { ...q, by: 'model' }, today);
@@ -151,7 +153,7 @@ export async function exposureForecast(
         component: q.component,
         cause: 'quality',
       };
-      const r = evaluateCase(facts).remedy;
+      const r = evaluateCase(facts, calendar ? { calendar } : {}).remedy;
       return r === 'exchange' || r === 'return' ? r : undefined;
     };
     const now0 = remedyOn(0);

@@ -1,3 +1,4 @@
+import type { HolidayCalendar } from '../warranty/holidays.ts';
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';
@@ -75,6 +76,8 @@ export interface OverviewDeps {
   /** Health score (0–100) of a device, when the diagnostics engine has one. */
   healthOf: (deviceId: string) => number | undefined;
   now?: () => Date;
+  /** The holiday calendar in force (warranty/holiday-calendars.ts); default the built-in one. */
+  calendar?: () => HolidayCalendar;
 }
 
 const BUCKETS = [0, 20, 40, 60, 80, 100];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
-import { calibrateMode, PROFILES } from '../diagnostics/index.ts';
+import { calibrateMode, type CategoryProfile } from '../diagnostics/index.ts';
 import { METRICS, type Category } from '../ingest/categories.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { QualityErrors } from './errors.ts';
@@ -16,9 +16,13 @@ import { unitScopeSql, type FleetScope } from './scope.ts';
  * uses on exported runs) then measures how far each indicator really moved by failure on
  * these units and proposes the profile's new failure moves.
  *
- * The answer is a proposal: the calibrated mode (validated by the profile schema) and, per
- * indicator, the value before and after and on how many units. Profiles are reviewed data; a
- * person applies the change.
+ * The answer is the calibrated mode (validated by the profile schema) and, per indicator, the
+ * value before and after and on how many units, measured against the profile in force (built-in
+ * or as the diagnostics catalogue makes it). With `apply`, the route also puts it in force as a
+ * `calibration` document of the diagnostics catalogue: versioned, audited, rolled back with
+ * `POST /diagnostics/data/rollback`. With `model`, only that product model's units are used and
+ * the calibration applies to that model (what a manufacturer token confined to its own models
+ * may apply).
  */
 export const RecalibrateBodySchema = z
   .object({
@@ -26,6 +30,14 @@ export const RecalibrateBodySchema = z
     mode: z.string().min(1).max(128),
     lookbackDays: z.number().int().min(7).max(730).default(180),
     maxUnits: z.number().int().min(1).max(2_000).default(200),
+    model: z.string().min(1).max(128).nullish().describe('one product model (null: the category)'),
+    apply: z
+      .boolean()
+      .default(false)
+      .describe(
+        'put the calibration in force (a catalogue version, audited, rolled back like any)',
+      ),
+    note: z.string().max(2000).nullish(),
   })
   .meta({ id: 'RecalibrateRequest' });
 
@@ -46,6 +58,15 @@ export const RecalibrationSchema = z
       }),
     ),
     proposedMode: z.record(z.string(), z.unknown()).describe('the calibrated mode profile'),
+    applied: z
+      .object({
+        kind: z.literal('calibration'),
+        key: z.string(),
+        version: z.number().int(),
+        replaced: z.number().int().nullable(),
+      })
+      .nullable()
+      .describe('the catalogue version put in force (apply), null when not applied'),
   })
   .meta({ id: 'Recalibration' });
 export type Recalibration = z.infer<typeof RecalibrationSchema>;
@@ -53,16 +74,17 @@ export type Recalibration = z.infer<typeof RecalibrationSchema>;
 const DAY = 86_400_000;
 const POINTS_PER_METRIC = 20_000;
 
+/** The calibration measured from the fleet (not yet applied: see the route). */
 export async function recalibrateMode(
   sql: Sql,
   telemetry: TelemetryStore,
   scope: FleetScope,
   q: z.infer<typeof RecalibrateBodySchema>,
-): Promise<Recalibration> {
-  const profile = PROFILES.find((p) => p.category === q.category);
+  profile: CategoryProfile | undefined,
+): Promise<Omit<Recalibration, 'applied'>> {
   const mode = profile?.modes.find((m) => m.id === q.mode);
   if (!profile || !mode) throw new QualityErrors.UnknownMode(q.category, q.mode);
-  const us = unitScopeSql({ ...scope, category: q.category }, 4);
+  const us = unitScopeSql({ ...scope, category: q.category }, q.model ? 5 : 4);
   const failures = await sql.query<{ device_id: string; dropped_off_at: string }>(
     `SELECT u.device_id, e.dropped_off_at
        FROM (${EFFECTIVE_RECORDS}) e
@@ -70,9 +92,10 @@ export async function recalibrateMode(
        LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
       WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where}
         AND (o.mode_ids ? $1 OR (o.id IS NULL AND e.component = $2))
+        ${q.model ? 'AND u.model = $4' : ''}
       ORDER BY e.dropped_off_at DESC
       LIMIT $3`,
-    [q.mode, mode.component, q.maxUnits, ...us.params],
+    [q.mode, mode.component, q.maxUnits, ...(q.model ? [q.model] : []), ...us.params],
   );
   const metrics = Object.keys(METRICS[q.category as Category] ?? {});
   const units = [];

@@ -9,6 +9,7 @@ import {
   type WarrantyStore,
 } from '../warranty/index.ts';
 import type { Evaluation } from '../warranty/evaluation-schema.ts';
+import type { HolidayCalendar } from '../warranty/holidays.ts';
 import type { Finding } from '../warranty/order-checks.ts';
 import { registriesFor, reviewOrder } from '../warranty/order-review.ts';
 import { caseForUnit, effectiveRecords } from '../warranty/repair-facts.ts';
@@ -56,6 +57,10 @@ export const RepairOrderSchema = z
     closedBy: z.string().nullable(),
     closedAt: z.string().nullable(),
     recordSeq: z.number().int().nullable().describe("the repair record in the unit's chain"),
+    recordHash: z
+      .string()
+      .nullable()
+      .describe("that record's hash: a copy of the link, checked by the unit's chain verification"),
     verification: VerificationSchema.describe(
       'telemetry check after the repair: verifying until verifyUntil, then verified, not_recovered or no_telemetry; repeat_failure when the same mode alerted again',
     ),
@@ -135,6 +140,7 @@ interface OrderRow {
   closed_by: string | null;
   closed_at: Date | string | null;
   record_seq: number | null;
+  record_hash: string | null;
   verification: RepairOrder['verification'];
   verify_until: Date | string | null;
   repeat_alert_id: string | null;
@@ -165,6 +171,7 @@ function toOrder(r: OrderRow): RepairOrder {
     closedBy: r.closed_by,
     closedAt: isoOf(r.closed_at),
     recordSeq: r.record_seq,
+    recordHash: r.record_hash,
     verification: r.verification,
     verifyUntil: isoOf(r.verify_until),
     repeatAlertId: r.repeat_alert_id,
@@ -176,6 +183,8 @@ export interface OrderFilter {
   serial?: string | undefined;
   deviceId?: string | undefined;
   verification?: RepairOrder['verification'] | undefined;
+  /** Only the orders of this manufacturer's units; null: every order (app/tenant.ts). */
+  manufacturer: string | null;
   limit: number;
   offset: number;
 }
@@ -192,6 +201,8 @@ export interface RepairOrdersDeps {
   /** The health score a repaired mode must reach (default 80). */
   minHealth?: number;
   onError?: (err: unknown, what: string) => void;
+  /** The holiday calendar in force; default the built-in one. */
+  calendar?: () => HolidayCalendar;
 }
 
 export interface RepeatFailure {
@@ -210,6 +221,8 @@ export interface RepairOrders {
     by: string,
   ): Promise<{ order: RepairOrder; record: StoredRepairRecord; checks: Finding[] }>;
   cancel(id: string, reason: string, by: string): Promise<RepairOrder>;
+  /** The links of a unit's chain its closed orders keep (seq and hash), for verification. */
+  links(serial: string): Promise<Array<{ seq: number; hash: string; source: string }>>;
   /** Checks orders whose verification window has passed; returns those it settled. */
   verifyDue(): Promise<RepairOrder[]>;
   /** Called for every newly opened alert: a repeat of a repaired mode is escalated. */
@@ -286,7 +299,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       component: alert.component,
       cause: 'quality',
     };
-    const evaluation = evaluateCase(c);
+    const calendar = d.calendar?.();
+    const evaluation = evaluateCase(c, calendar ? { calendar } : {});
     const counters = evaluation.counters
       .map((x) => `${x.explanation.en} (${x.count}/${x.limit}, ${x.clause})`)
       .join('; ');
@@ -371,6 +385,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       if (f.serial) add('serial = ?', f.serial);
       if (f.deviceId) add('device_id = ?', f.deviceId);
       if (f.verification) add('verification = ?', f.verification);
+      if (f.manufacturer !== null)
+        add('serial IN (SELECT serial FROM warranty_units WHERE manufacturer = ?)', f.manufacturer);
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [rows, total] = await Promise.all([
         d.sql.query<OrderRow>(
@@ -447,11 +463,11 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
         );
         const r = await d.sql.query<OrderRow>(
           `UPDATE repair_orders SET status = 'closed', closed_by = $2, closed_at = $3,
-              handed_back_at = $4, record_seq = $5,
+              handed_back_at = $4, record_seq = $5, record_hash = $7,
               verification = CASE WHEN device_id IS NULL THEN 'no_telemetry' ELSE 'verifying' END,
               verify_until = $6
             WHERE id = $1 AND status = 'open' RETURNING *`,
-          [id, by, at, body.handedBackAt ?? null, record.seq, verifyUntil],
+          [id, by, at, body.handedBackAt ?? null, record.seq, verifyUntil, record.hash],
         );
         const ref = `${id}#${record.seq}`;
         for (const alertId of order.alertIds) {
@@ -474,6 +490,18 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       );
       if (!r.rows[0]) throw new QualityErrors.NotOpen(id, 'no longer open');
       return toOrder(r.rows[0]);
+    },
+    async links(serial) {
+      const r = await d.sql.query<{ id: string; record_seq: number; record_hash: string }>(
+        `SELECT id, record_seq, record_hash FROM repair_orders
+          WHERE serial = $1 AND record_seq IS NOT NULL AND record_hash IS NOT NULL`,
+        [serial],
+      );
+      return r.rows.map((o) => ({
+        seq: o.record_seq,
+        hash: o.record_hash,
+        source: `repair order ${o.id}`,
+      }));
     },
     async verifyDue() {
       const due = await d.sql.query<OrderRow>(

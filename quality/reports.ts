@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../app/db.ts';
+import { dateRangeIssue, inDateRange } from '../app/schemas.ts';
 import { parseInstant } from '../warranty/calendar.ts';
 import { chinaDateSql, chinaDateText } from './china-date.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';
@@ -42,12 +43,13 @@ export interface ReportTable {
   rows: Array<Record<string, Cell>>;
 }
 
-const civilDate = z.iso.date();
+const civilDate = z.iso.date().refine(inDateRange, dateRangeIssue);
 
 /** `2026Q3` → its first day and the first day of the next quarter. */
 export const QuarterSchema = z
   .string()
   .regex(/^\d{4}Q[1-4]$/, 'a quarter like 2026Q3')
+  .refine((q) => inDateRange(`${q.slice(0, 4)}-01-01`), dateRangeIssue)
   .transform((q) => {
     const year = Number(q.slice(0, 4));
     const n = Number(q.slice(5));

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
+import { scopeOf } from '../app/tenant.ts';
 import { Pagination } from '../app/schemas.ts';
 import { FindingSchema } from '../warranty/order-review.ts';
 import { StoredRecordSchema } from '../warranty/record-routes.ts';
@@ -32,9 +33,13 @@ import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';
 import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
+import type { Catalog } from '../diagnostics/index.ts';
+import type { Category } from '../ingest/categories.ts';
 
 export interface QualityRoutesOptions {
   auth: Auth;
+  /** The diagnostics catalogue: the profile in force, and where a recalibration is applied. */
+  catalog: Pick<Catalog, 'effective' | 'upload'>;
   orders: RepairOrders;
   overview: OverviewDeps;
   telemetry: TelemetryStore;
@@ -77,7 +82,7 @@ const actor = (req: FastifyRequest) =>
  */
 export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async (
   app,
-  { auth, orders, overview, telemetry, warranty, now },
+  { auth, catalog, orders, overview, telemetry, warranty, now },
 ) => {
   // Days out of service from telemetry next to the records' (downtime-routes.ts).
   await app.register(downtimeRoutes, {
@@ -89,11 +94,22 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
 
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
+  const fleetScope = { scoped: 'figures over its own units and their devices only (scope.ts)' };
+  // A repair order is its unit's manufacturer's (app/tenant.ts).
+  auth.tenancy.define('repairOrder', {
+    async relation(maker, id) {
+      const o = await orders.get(id);
+      if (!o) return 'absent';
+      return (await warranty.getUnit(o.serial))?.manufacturer === maker ? 'owned' : 'foreign';
+    },
+    hidden: (id) => new QualityErrors.UnknownOrder(id),
+  });
 
   app.get(
     '/fleet/overview',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -109,6 +125,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/reliability',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -130,6 +147,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/exposure',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -144,6 +162,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         scopeFor(req, { manufacturer: req.query.manufacturer }),
         req.query,
         overview.now?.() ?? new Date(),
+        overview.calendar?.(),
       ),
   );
 
@@ -151,6 +170,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/alert-accuracy',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
@@ -172,21 +192,61 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/fleet/recalibrate',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['quality'],
         summary:
-          "Propose a failure mode's calibration from the fleet's confirmed failures (the readings before each)",
+          "A failure mode's calibration from the fleet's confirmed failures (the readings before each); with apply, put in force",
+        description:
+          'Measured against the profile in force. apply: true stores it as a `calibration` document of the diagnostics catalogue (a new version, audited; `POST /diagnostics/data/rollback` with kind calibration and the returned key undoes it). A manufacturer token with a subject applies to one of its own product models (`model`).',
         body: RecalibrateBodySchema,
         response: { 200: RecalibrationSchema, ...errors },
       },
     },
-    async (req) => recalibrateMode(overview.sql, telemetry, scopeFor(req, {}), req.body),
+    async (req) => {
+      const q = req.body;
+      const profile = catalog.effective(q.category as Category, q.model ?? '*').profile;
+      const r = await recalibrateMode(overview.sql, telemetry, scopeFor(req, {}), q, profile);
+      // Nothing measured differs from what is in force: there is nothing to apply.
+      if (!q.apply || r.indicators.every((i) => i.after === i.before))
+        return { ...r, applied: null };
+      const up = await catalog.upload(
+        {
+          value: {
+            kind: 'calibration',
+            category: q.category,
+            model: q.model ?? null,
+            mode: q.mode,
+            indicators: r.proposedMode.indicators,
+            source: {
+              from: 'POST /fleet/recalibrate',
+              failures: r.failures,
+              runs: r.runs,
+              lookbackDays: q.lookbackDays,
+              changed: r.indicators.filter((i) => i.after !== i.before),
+            },
+          },
+        },
+        req.principal!,
+        q.note ?? `recalibrated from ${r.runs} confirmed failures`,
+      );
+      return {
+        ...r,
+        applied: {
+          kind: 'calibration' as const,
+          key: up.version.key,
+          version: up.version.version,
+          replaced: up.replaced,
+        },
+      };
+    },
   );
 
   app.get(
     '/reports/:kind',
     {
       preHandler: auth.require('manufacturer'),
+      config: { tenant: fleetScope },
       schema: {
         tags: ['reports'],
         summary:
@@ -251,6 +311,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/repair-orders',
     {
       preHandler: staff,
+      config: { tenant: { scoped: 'lists and counts only the orders of its own units' } },
       schema: {
         tags,
         querystring: z.object({
@@ -278,6 +339,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         serial: q.serial,
         deviceId: q.device,
         verification: q.verification,
+        manufacturer: scopeOf(req),
         limit: q.limit,
         offset: q.offset,
       });
@@ -289,6 +351,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     '/repair-orders/:id',
     {
       preHandler: staff,
+      config: { tenant: { params: { id: 'repairOrder' } } },
       schema: { tags, params: Params, response: { 200: RepairOrderSchema, ...errors } },
     },
     async (req) => {

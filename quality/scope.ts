@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { scopeOf } from '../app/tenant.ts';
 
 /**
  * Which part of the fleet a request may see. A manufacturer token with a subject sees only the
@@ -15,9 +16,10 @@ export function scopeFor(
   req: FastifyRequest,
   query: { manufacturer?: string | undefined; category?: string | undefined },
 ): FleetScope {
-  const p = req.principal;
-  const own = p?.role === 'manufacturer' && p.subject ? p.subject : null;
-  return { manufacturer: own ?? query.manufacturer ?? null, category: query.category ?? null };
+  return {
+    manufacturer: scopeOf(req) ?? query.manufacturer ?? null,
+    category: query.category ?? null,
+  };
 }
 
 /**

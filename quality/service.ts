@@ -3,7 +3,7 @@ import type { Auth } from '../app/auth.ts';
 import type { Sql } from '../app/db.ts';
 import type { Diagnostics } from '../diagnostics/index.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
-import type { WarrantyStore } from '../warranty/index.ts';
+import type { HolidayCalendar, WarrantyStore } from '../warranty/index.ts';
 import type { OverviewDeps } from './overview.ts';
 import { createRepairOrders, type RepairOrders } from './repair-orders.ts';
 import { qualityRoutes } from './routes.ts';
@@ -13,7 +13,7 @@ export interface QualityDeps {
   auth: Auth;
   warranty: WarrantyStore;
   telemetry: TelemetryStore;
-  diagnostics: Pick<Diagnostics, 'engine' | 'alerts'>;
+  diagnostics: Pick<Diagnostics, 'engine' | 'alerts' | 'catalog'>;
   log: FastifyBaseLogger;
   now?: () => Date;
   /** After hand-back, how long the repaired failure mode has to be healthy again. */
@@ -22,6 +22,8 @@ export interface QualityDeps {
   minHealth?: number;
   /** How often due verifications are settled (default 60 s). */
   tickMs?: number;
+  /** The holiday calendar in force (warranty/holiday-calendars.ts). */
+  holidays?: { current(): HolidayCalendar };
 }
 
 export interface Quality {
@@ -48,6 +50,7 @@ export function startQuality(d: QualityDeps): Quality {
       return h && { ts: h.ts, modes: new Map(h.modes.map((m) => [m.modeId, m.score])) };
     },
     onError,
+    ...(d.holidays ? { calendar: () => d.holidays!.current() } : {}),
     ...(d.now ? { now: d.now } : {}),
     ...(d.verifyWindowMs === undefined ? {} : { verifyWindowMs: d.verifyWindowMs }),
     ...(d.minHealth === undefined ? {} : { minHealth: d.minHealth }),
@@ -59,6 +62,7 @@ export function startQuality(d: QualityDeps): Quality {
   const overview: OverviewDeps = {
     sql: d.sql,
     healthOf: (id) => engine.health(id)?.score,
+    ...(d.holidays ? { calendar: () => d.holidays!.current() } : {}),
     ...(d.now ? { now: d.now } : {}),
   };
   let ticking: Promise<unknown> = Promise.resolve();
@@ -81,6 +85,7 @@ export function startQuality(d: QualityDeps): Quality {
     routes: async (app) => {
       await app.register(qualityRoutes, {
         auth: d.auth,
+        catalog: d.diagnostics.catalog,
         orders,
         overview,
         telemetry: d.telemetry,

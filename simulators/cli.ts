@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseDuration } from './clock.ts';
-import { exportFleet } from './export.ts';
+import { DEFAULT_EXPORT_START, exportFleet } from './export.ts';
 import { EVEN_MIX, type Mix, parseMix } from './fleet.ts';
 import { runFleet } from './runner.ts';
+import { exportRunsToFailure } from './runs-to-failure.ts';
+import { CategorySchema } from '../ingest/categories.ts';
 
 /** I/O of the CLI, injected (no process globals here). */
 export interface SimulateIo {
@@ -32,7 +34,18 @@ files with --export.
   --export DIR         write CSV per category, events.csv and ground-truth.jsonl; no service needed
   --days N             simulated days to export (default 7)
   --start ISO          simulated start time (export default 2025-01-01T00:00:00Z)
-  --help               show this text`;
+  --help               show this text
+
+Run-to-failure histories of one failure mode (for \`sanbao diagnose replay\`), with --export DIR:
+  --runs-to-failure MODE  write DIR/train.csv "unit,time,<metrics>": every unit gets MODE and
+                          runs to its failure; time in hours, rows = metric means per row
+  --category C            the mode's category
+  --units N               training units (default 40)
+  --test-units N          also DIR/test.csv (units cut before failure) and DIR/test-rul.csv
+  --row-hours H           row length in hours (default 24)
+  --metrics a,b,…         columns to write (default every metric of the model)
+  --when METRIC>=VALUE    aggregate only samples meeting this (>=, >, <=, <), e.g.
+                          hydraulic_pressure_bar>=150 for an excavator at work`;
 
 const int = (name: string, min: number, max: number) =>
   z.coerce
@@ -102,6 +115,39 @@ const ArgsSchema = z.object({
     .datetime({ error: '--start must be an ISO-8601 time, e.g. 2025-01-01T00:00:00Z' })
     .transform((s) => Date.parse(s))
     .optional(),
+  'runs-to-failure': z
+    .string()
+    .regex(/^[a-z0-9_]+$/, '--runs-to-failure: a failure mode id')
+    .optional(),
+  category: CategorySchema.optional(),
+  units: int('units', 1, 10_000),
+  'test-units': int('test-units', 0, 10_000),
+  'row-hours': z.coerce
+    .number({ error: '--row-hours must be a number' })
+    .positive('--row-hours must be > 0')
+    .max(24 * 365, '--row-hours must be ≤ 8760'),
+  when: z
+    .string()
+    .transform((s, ctx) => {
+      const m = /^([a-z0-9_]+)\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)$/.exec(s);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: '--when: METRIC>=VALUE (or >, <=, <)' });
+        return z.NEVER;
+      }
+      const [, metric, op, raw] = m as unknown as [string, string, string, string];
+      const v = Number(raw);
+      return (x: Record<string, number>) => {
+        const y = x[metric];
+        if (y === undefined) return false;
+        return op === '>=' ? y >= v : op === '>' ? y > v : op === '<=' ? y <= v : y < v;
+      };
+    })
+    .optional(),
+  metrics: z
+    .string()
+    .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, '--metrics: metric names separated by commas')
+    .transform((s) => s.split(','))
+    .optional(),
 });
 
 /**
@@ -131,6 +177,13 @@ export async function simulateCli(args: string[], io: SimulateIo): Promise<numbe
         export: { type: 'string' },
         days: { type: 'string' },
         start: { type: 'string' },
+        'runs-to-failure': { type: 'string' },
+        category: { type: 'string' },
+        units: { type: 'string' },
+        'test-units': { type: 'string' },
+        'row-hours': { type: 'string' },
+        when: { type: 'string' },
+        metrics: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -158,6 +211,13 @@ export async function simulateCli(args: string[], io: SimulateIo): Promise<numbe
     export: values.export,
     days: values.days ?? '7',
     start: values.start,
+    'runs-to-failure': values['runs-to-failure'],
+    category: values.category,
+    units: values.units ?? '40',
+    'test-units': values['test-units'] ?? '0',
+    'row-hours': values['row-hours'] ?? '24',
+    when: values.when,
+    metrics: values.metrics,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -170,6 +230,34 @@ export async function simulateCli(args: string[], io: SimulateIo): Promise<numbe
   }
   const a = parsed.data;
   const mix = a.mix ?? EVEN_MIX;
+  if (a['runs-to-failure'] !== undefined) {
+    if (a.export === undefined || a.category === undefined) {
+      io.stderr('sanbao simulate: --runs-to-failure needs --export DIR and --category C');
+      return 2;
+    }
+    try {
+      const r = await exportRunsToFailure({
+        dir: a.export,
+        category: a.category,
+        mode: a['runs-to-failure'],
+        units: a.units,
+        testUnits: a['test-units'],
+        seed: a.seed,
+        start: a.start ?? DEFAULT_EXPORT_START,
+        rowHours: a['row-hours'],
+        ...(a.interval !== undefined ? { intervalS: a.interval } : {}),
+        ...(a.when ? { when: a.when } : {}),
+        ...(a.metrics ? { metrics: a.metrics } : {}),
+      });
+      io.stdout(
+        `exported ${r.units} runs to failure of ${a['runs-to-failure']}, ${r.rows} rows of ${a['row-hours']} h (time in hours):\n${r.files.map((f) => `  ${f}`).join('\n')}`,
+      );
+      return 0;
+    } catch (err) {
+      io.stderr(`sanbao simulate: --runs-to-failure: ${(err as Error).message}`);
+      return 2;
+    }
+  }
   if (a.export !== undefined) {
     const result = await exportFleet({
       dir: a.export,

@@ -98,7 +98,8 @@ describe('alerts end to end: device fault → MQTT, SSE, webhook; lifecycle over
   const SECRET = 'webhook-secret-0123456789';
 
   beforeAll(async () => {
-    svc = await startService();
+    // The webhook receivers listen on 127.0.0.1: the development setting that allows it.
+    svc = await startService({ WEBHOOK_ALLOW_PRIVATE: 'true' });
     const T = svc.adminToken;
     const issue = async (role: string, subject: string) =>
       (await api<{ token: string }>(svc.httpUrl, 'POST', '/api/v1/tokens', T, { role, subject }))

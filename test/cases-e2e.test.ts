@@ -33,7 +33,6 @@ import {
  * outlet's scorecard and the 问题清单 show both findings; recorded rectifications move them to the
  * 整治提升情况清单. A maker's webhook gets every event, signed, after a refused first delivery.
  */
-const CODE = 'K7Q2-9XPM';
 const SERIAL = 'LSGKB54H5RA009001';
 const HTML = '<script>alert("x")</script><b>换挡冲击</b>';
 const DAY = 86_400_000;
@@ -61,6 +60,8 @@ describeWithService(
       regulator: '',
     };
     let caseId = '';
+    /** The verification code the service made for the car (the registration's answer). */
+    let CODE = '';
     let device: Provisioned;
     let surveyLink = '';
 
@@ -124,6 +125,9 @@ describeWithService(
             SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
             SMTP_FROM: 'sanbao@example.cn',
             CASES_SWEEP_SECONDS: '1',
+            // The maker's webhook receiver listens on 127.0.0.1 (test/webhook-addresses.test.ts
+            // shows case webhooks refused there by default).
+            WEBHOOK_ALLOW_PRIVATE: 'true',
           },
           {
             clock: () => new Date(Date.now() + offsetMs),
@@ -178,18 +182,25 @@ describeWithService(
           })
         ).status,
       ).toBe(201);
-      const unit = await call('POST', '/warranty/units', tokens.maker, {
-        serial: SERIAL,
-        category: 'household_car',
-        model: 'Sedan 1.5T',
-        manufacturer: 'Changan',
-        deviceId: dev.id,
-        invoiceDate: chinaDate(now - 200 * DAY),
-        priceCNY: 150_000,
-        seller: '石家庄长安4S店',
-        verificationCode: CODE,
-      });
+      // An engineer links the new device into the maker's fleet (a maker links only its own).
+      const unit = await call<{ verificationCode: string }>(
+        'POST',
+        '/warranty/units',
+        tokens.engineer,
+        {
+          serial: SERIAL,
+          category: 'household_car',
+          model: 'Sedan 1.5T',
+          manufacturer: 'Changan',
+          deviceId: dev.id,
+          invoiceDate: chinaDate(now - 200 * DAY),
+          priceCNY: 150_000,
+          seller: '石家庄长安4S店',
+        },
+      );
       expect(unit.status, JSON.stringify(unit.body)).toBe(201);
+      CODE = unit.body.verificationCode;
+      expect(CODE).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
       for (let i = 0; i < 5; i++) {
         const day = chinaDate(now - (150 - i * 25) * DAY);
         const r = await call('POST', `/units/${SERIAL}/repairs`, tokens.engineer, {

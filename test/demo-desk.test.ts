@@ -30,14 +30,19 @@ describe('demo service desk', () => {
   let stats: DeskStats;
   const lines: string[] = [];
   const errors: unknown[] = [];
+  const codes = new Map<string, string>();
 
   beforeAll(async () => {
     svc = await startService();
     dir = await mkdtemp(path.join(tmpdir(), 'sanbao-desk-'));
     engineer = (await demoStaff(svc.service, svc.httpUrl, svc.adminToken)).engineer;
     const stop = new AbortController();
-    const units = registerUnitsAsDevicesAppear(svc.httpUrl, svc.adminToken, stop.signal, (e) =>
-      errors.push(e),
+    const units = registerUnitsAsDevicesAppear(
+      svc.httpUrl,
+      svc.adminToken,
+      stop.signal,
+      (e) => errors.push(e),
+      (serial, code) => void codes.set(serial, code),
     );
     const desk = runServiceDesk({
       api: svc.httpUrl,
@@ -75,6 +80,19 @@ describe('demo service desk', () => {
   afterAll(async () => {
     await svc?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('[issue 24, finding 5] gives every demo unit its own server-made verification code', async () => {
+    expect(codes.size).toBeGreaterThanOrEqual(2);
+    expect(new Set(codes.values()).size).toBe(codes.size);
+    for (const code of codes.values()) expect(code).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    const [[serial, code], [other]] = [...codes.entries()] as [[string, string], [string]];
+    const status = (s: string) =>
+      fetch(`${svc.httpUrl}/api/v1/units/${s}/warranty`, {
+        headers: { 'x-verification-code': code },
+      }).then((r) => r.status);
+    expect(await status(serial)).toBe(200);
+    expect(await status(other)).toBe(401);
   });
 
   it('works the queue without errors and says what it did', () => {

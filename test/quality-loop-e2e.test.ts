@@ -576,4 +576,103 @@ describe('closing the loop: bad compressor batch → alerts → orders → excha
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('QUALITY_ERR_UNKNOWN_MODE');
   });
+
+  it('applies the recalibration to the maker’s own model, audited, and rolls it back', async () => {
+    const body = {
+      category: 'air_conditioner',
+      mode: 'compressor_wear',
+      lookbackDays: 40,
+      model: 'KFR-35GW',
+      apply: true,
+    };
+    // A maker confined to its own models may not apply to a whole category, nor to a model
+    // the registry does not list as its own.
+    const whole = await call<{ error: string }>('POST', '/api/v1/fleet/recalibrate', maker, {
+      ...body,
+      model: null,
+    });
+    expect(whole).toMatchObject({ status: 403, body: { error: 'DIAGNOSTICS_ERR_NOT_YOUR_MODEL' } });
+    const unregistered = await call<{ error: string }>(
+      'POST',
+      '/api/v1/fleet/recalibrate',
+      maker,
+      body,
+    );
+    expect(unregistered.body.error).toBe('DIAGNOSTICS_ERR_NOT_YOUR_MODEL');
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/models', maker, {
+          manufacturer: 'Gree',
+          category: 'air_conditioner',
+          model: 'KFR-35GW',
+          mainParts: ['compressor'],
+        })
+      ).status,
+    ).toBe(201);
+    const inForce = async () =>
+      (
+        await call<{
+          documents: string;
+          profile: {
+            modes: Array<{
+              id: string;
+              indicators: Array<{ metric: string; failureRel?: number }>;
+            }>;
+          };
+        }>('GET', '/api/v1/diagnostics/profiles/air_conditioner?model=KFR-35GW', maker)
+      ).body;
+    const current = async () =>
+      (await inForce()).profile.modes
+        .find((m) => m.id === 'compressor_wear')!
+        .indicators.find((i) => i.metric === 'compressor_current_a')!.failureRel;
+    expect(await current()).toBe(0.35);
+    const r = await call<{
+      indicators: Array<{ metric: string; after: number }>;
+      applied: { kind: string; key: string; version: number; replaced: number | null };
+    }>('POST', '/api/v1/fleet/recalibrate', maker, body);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.applied).toEqual({
+      kind: 'calibration',
+      key: 'air_conditioner/KFR-35GW/compressor_wear',
+      version: 1,
+      replaced: null,
+    });
+    const after = r.body.indicators.find((i) => i.metric === 'compressor_current_a')!.after;
+    // In force for this model now (the running engine's profile), not for the category.
+    expect(await current()).toBe(after);
+    expect((await inForce()).documents).toBe(
+      'calibration:air_conditioner/KFR-35GW/compressor_wear@1',
+    );
+    const category = await call<{
+      profile: {
+        modes: Array<{ id: string; indicators: Array<{ metric: string; failureRel?: number }> }>;
+      };
+    }>('GET', '/api/v1/diagnostics/profiles/air_conditioner', maker);
+    expect(
+      category.body.profile.modes
+        .find((m) => m.id === 'compressor_wear')!
+        .indicators.find((i) => i.metric === 'compressor_current_a')!.failureRel,
+    ).toBe(0.35);
+    const back = await call('POST', '/api/v1/diagnostics/data/rollback', maker, {
+      kind: 'calibration',
+      key: 'air_conditioner/KFR-35GW/compressor_wear',
+      reason: 'alerts came too late after the change',
+    });
+    expect(back).toMatchObject({ status: 200, body: { from: 1, to: null } });
+    expect(await current()).toBe(0.35);
+    const audit = await call<{
+      entries: Array<{ action: string; reason: string | null; toVersion: number | null }>;
+    }>('GET', '/api/v1/diagnostics/data/audit?kind=calibration', svc.adminToken);
+    expect(audit.body.entries.map((e) => [e.action, e.toVersion, e.reason])).toEqual([
+      ['rollback', null, 'alerts came too late after the change'],
+      ['upload', 1, 'recalibrated from 3 confirmed failures'],
+    ]);
+    const stored = await call<{ body: { source: { runs: number; changed: unknown[] } } }>(
+      'GET',
+      '/api/v1/diagnostics/data/version?kind=calibration&key=air_conditioner/KFR-35GW/compressor_wear&version=1',
+      maker,
+    );
+    expect(stored.body.body.source).toMatchObject({ runs: 3 });
+    expect(stored.body.body.source.changed.length).toBeGreaterThan(0);
+  });
 });

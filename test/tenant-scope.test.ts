@@ -308,6 +308,52 @@ describe('tenant scope: a manufacturer token sees only its own fleet', () => {
     }
   });
 
+  it('[issue 24, finding 2] lists and reads only the repair orders of its own units', async () => {
+    const outlet = await call('POST', '/api/v1/warranty/outlets', svc.adminToken, {
+      id: 'TS-OUTLET',
+      name: 'outlet',
+      authorizedFrom: '2020-01-01',
+    });
+    expect(outlet.status).toBe(201);
+    type Order = { id: string; serial: string; deviceId: string };
+    const open = async (alert: Alert) => {
+      const r = await call<Order>('POST', '/api/v1/repair-orders', tokens.eng, {
+        alertIds: [alert.id],
+        outletId: 'TS-OUTLET',
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body;
+    };
+    const greeOrder = await open(greeAlert);
+    const mideaOrder = await open(mideaAlert);
+    type List = { orders: Order[]; total: number };
+    const list = (token: string, q = '') =>
+      call<List>('GET', `/api/v1/repair-orders${q}`, token).then((r) => r.body);
+    expect(await list(tokens.gree)).toMatchObject({ total: 1, orders: [{ id: greeOrder.id }] });
+    expect(await list(tokens.midea)).toMatchObject({ total: 1, orders: [{ id: mideaOrder.id }] });
+    // Filters cannot reach past the scope either.
+    for (const q of ['?serial=TS-M1', `?device=${m1.id}`, '?status=open'])
+      expect((await list(tokens.gree, q)).orders.map((o) => o.serial)).not.toContain('TS-M1');
+    for (const t of [tokens.eng, tokens.single, svc.adminToken])
+      expect((await list(t)).total).toBe(2);
+    // Another maker's order is answered like an unknown one.
+    const unknown = await call<ErrorBody>('GET', '/api/v1/repair-orders/ro_nope', tokens.gree);
+    const other = await call<ErrorBody>(
+      'GET',
+      `/api/v1/repair-orders/${mideaOrder.id}`,
+      tokens.gree,
+    );
+    expect(unknown).toMatchObject({ status: 404, body: { error: 'QUALITY_ERR_UNKNOWN_ORDER' } });
+    expect(other).toMatchObject({ status: 404, body: { error: 'QUALITY_ERR_UNKNOWN_ORDER' } });
+    expect(JSON.stringify(other.body)).not.toContain('TS-M1');
+    expect((await call('GET', `/api/v1/repair-orders/${greeOrder.id}`, tokens.gree)).status).toBe(
+      200,
+    );
+    expect((await call('GET', `/api/v1/repair-orders/${mideaOrder.id}`, tokens.eng)).status).toBe(
+      200,
+    );
+  });
+
   it('tells any valid token its role and subject at /tokens/me', async () => {
     const me = await call<{ role: string; subject: string | null; tokenId: string }>(
       'GET',

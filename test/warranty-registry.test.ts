@@ -206,22 +206,84 @@ describe('warranty registry: product models, genuine parts, the public outlet li
     ]);
     expect((await call('GET', '/api/v1/warranty/outlets')).status).toBe(400);
     // The owner's status lists the outlets of the unit's maker authorized today.
-    await call('POST', '/api/v1/warranty/units', eng, {
+    const reg = await call<{ verificationCode: string }>('POST', '/api/v1/warranty/units', eng, {
       serial: 'LIST-U1',
       category: 'tv',
       model: '55E3F',
       manufacturer: 'Midea',
       invoiceDate: chinaDate(-20),
-      verificationCode: 'CODE-1234',
     });
     const res = await fetch(`${svc.httpUrl}/api/v1/units/LIST-U1/warranty`, {
-      headers: { 'x-verification-code': 'CODE-1234' },
+      headers: { 'x-verification-code': reg.body.verificationCode },
     });
     expect(res.status).toBe(200);
     const status = (await res.json()) as { outlets: Array<{ id: string; servicePhone?: string }> };
     expect(status.outlets).toEqual([
       { id: 'LIST-A', name: 'LIST-A', servicePhone: '400-100-2000' },
     ]);
+  });
+
+  it("[issue 24, finding 3] a confined maker cannot overwrite another maker's models or genuine parts", async () => {
+    const midea = (
+      await call<{ token: string }>('POST', '/api/v1/tokens', svc.adminToken, {
+        role: 'manufacturer',
+        subject: 'Midea',
+      })
+    ).body.token;
+    const model = {
+      manufacturer: 'Gree',
+      category: 'air_conditioner',
+      model: 'TEN-KFR-1',
+      mainParts: ['compressor', 'evaporator'],
+    };
+    expect((await call('POST', '/api/v1/warranty/models', maker, model)).status).toBe(201);
+    const part = { number: 'TEN-P-1', name: 'compressor', manufacturer: 'Gree', serials: ['S1'] };
+    expect((await call('POST', '/api/v1/warranty/parts', maker, part)).status).toBe(201);
+    // Midea empties Gree's main-part list, in Gree's name or in its own: refused.
+    for (const manufacturer of ['Gree', 'Midea', undefined]) {
+      const r = await call<{ error: string }>('POST', '/api/v1/warranty/models', midea, {
+        ...model,
+        manufacturer,
+        mainParts: [],
+      });
+      expect(r.status, String(manufacturer)).toBe(manufacturer === undefined ? 400 : 403);
+      if (manufacturer !== undefined) expect(r.body.error).toBe('APP_ERR_OTHER_TENANT');
+    }
+    const read = await call<{ mainParts: string[]; manufacturer: string }>(
+      'GET',
+      '/api/v1/warranty/models/air_conditioner/TEN-KFR-1',
+    );
+    expect(read.body).toMatchObject({
+      manufacturer: 'Gree',
+      mainParts: ['compressor', 'evaporator'],
+    });
+    // Midea adds a serial to Gree's part: refused, and the public check does not call it genuine.
+    for (const manufacturer of ['Gree', 'Midea'])
+      expect(
+        await call('POST', '/api/v1/warranty/parts', midea, {
+          ...part,
+          manufacturer,
+          serials: ['FAKE'],
+        }),
+      ).toMatchObject({ status: 403, body: { error: 'APP_ERR_OTHER_TENANT' } });
+    expect(
+      (await call('GET', '/api/v1/warranty/parts/verify?number=TEN-P-1&serial=FAKE')).body,
+    ).toMatchObject({ genuine: false, serialKnown: false });
+    // Its own models and parts it may write; the owner of Gree's may still change them.
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/models', midea, {
+          ...model,
+          manufacturer: 'Midea',
+          model: 'TEN-M-KFR',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/api/v1/warranty/parts', maker, { ...part, serials: ['S2'] })).body,
+    ).toMatchObject({ serialCount: 2 });
+    // Staff (unconfined) may correct any maker's registry.
+    expect((await call('POST', '/api/v1/warranty/models', svc.adminToken, model)).status).toBe(201);
   });
 
   it("confines a manufacturer's token to its own units: registration, reads, device links", async () => {
@@ -237,31 +299,65 @@ describe('warranty registry: product models, genuine parts, the public outlet li
       serial: 'TEN-DEV-1',
     });
     const base = { category: 'air_conditioner', model: 'KFR-35GW', invoiceDate: chinaDate(-30) };
-    // Gree's unit, linked to the device.
-    expect(
-      (
+    // [issue 24, finding 11] A confined maker cannot pull an unlinked device (nor an unknown id)
+    // into its fleet by registering a unit with it: both are answered as unknown devices, and
+    // the device's telemetry stays out of its reach.
+    for (const deviceId of [dev.body.id, 'd-does-not-exist'])
+      expect(
         await call('POST', '/api/v1/warranty/units', maker, {
           ...base,
+          serial: `TEN-GRAB-${deviceId}`,
+          deviceId,
+        }),
+      ).toMatchObject({ status: 404, body: { error: 'BROKER_ERR_UNKNOWN_DEVICE' } });
+    expect((await call('GET', `/api/v1/devices/${dev.body.id}/latest`, maker)).status).toBe(404);
+    expect((await call('GET', '/api/v1/units/TEN-GRAB-d-does-not-exist', eng)).status).toBe(404);
+    // Gree's unit, linked to the device by staff: the device joins Gree's fleet.
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/units', eng, {
+          ...base,
+          manufacturer: 'Gree',
           serial: 'TEN-GREE-1',
           deviceId: dev.body.id,
         })
       ).status,
     ).toBe(201);
-    // Midea may not register a unit in Gree's name, nor link Gree's device to its own unit.
+    expect((await call('GET', `/api/v1/devices/${dev.body.id}/latest`, maker)).status).toBe(200);
+    // Gree may link its own device to another of its units (an exchanged unit's successor).
+    expect(
+      (
+        await call('POST', '/api/v1/warranty/units', maker, {
+          ...base,
+          serial: 'TEN-GREE-2',
+          deviceId: dev.body.id,
+        })
+      ).status,
+    ).toBe(201);
+    // Midea may not register a unit in Gree's name, nor link Gree's device to its own unit
+    // (answered as for an unknown device: Gree's fleet is not revealed).
     const other = await call<{ error: string }>('POST', '/api/v1/warranty/units', midea, {
       ...base,
       serial: 'TEN-M-1',
       manufacturer: 'Gree',
     });
     expect(other.status).toBe(403);
-    expect(other.body.error).toBe('WARRANTY_ERR_OTHER_MANUFACTURER');
+    expect(other.body.error).toBe('APP_ERR_OTHER_TENANT');
     const pull = await call<{ error: string }>('POST', '/api/v1/warranty/units', midea, {
       ...base,
       serial: 'TEN-M-2',
       deviceId: dev.body.id,
     });
-    expect(pull.status).toBe(409);
-    expect(pull.body.error).toBe('WARRANTY_ERR_DEVICE_LINKED');
+    expect(pull.status).toBe(404);
+    expect(pull.body.error).toBe('BROKER_ERR_UNKNOWN_DEVICE');
+    // Staff linking Gree's device to a Midea unit: one device, one maker.
+    const staffPull = await call<{ error: string }>('POST', '/api/v1/warranty/units', eng, {
+      ...base,
+      manufacturer: 'Midea',
+      serial: 'TEN-M-4',
+      deviceId: dev.body.id,
+    });
+    expect(staffPull).toMatchObject({ status: 409, body: { error: 'WARRANTY_ERR_DEVICE_LINKED' } });
     // Without a manufacturer the unit is Midea's.
     const own = await call<{ manufacturer: string }>('POST', '/api/v1/warranty/units', midea, {
       ...base,
@@ -288,7 +384,7 @@ describe('warranty registry: product models, genuine parts, the public outlet li
       authorizedFrom: chinaDate(-10),
     });
     expect(greeOutlet.status).toBe(403);
-    expect(greeOutlet.body.error).toBe('WARRANTY_ERR_OTHER_MANUFACTURER');
+    expect(greeOutlet.body.error).toBe('APP_ERR_OTHER_TENANT');
     // Technicians: of its own outlets only (an outlet is named, and is the token's maker's).
     const tech = (outletId?: string) =>
       call('POST', '/api/v1/warranty/technicians', midea, {
@@ -298,8 +394,15 @@ describe('warranty registry: product models, genuine parts, the public outlet li
         validFrom: chinaDate(-10),
       });
     expect((await tech('TEN-O-M')).status).toBe(201);
-    expect((await tech('REG-O1')).status).toBe(403);
-    expect((await tech()).status).toBe(403);
+    // Gree's outlet is unknown to Midea, like one that does not exist.
+    expect(await tech('REG-O1')).toMatchObject({
+      status: 404,
+      body: { error: 'WARRANTY_ERR_UNKNOWN_OUTLET' },
+    });
+    expect(await tech()).toMatchObject({
+      status: 403,
+      body: { error: 'APP_ERR_TENANT_MUST_NAME' },
+    });
     // Nor take over a certificate another maker's outlet holds.
     await call('POST', '/api/v1/warranty/technicians', maker, {
       certificate: 'CERT-GREE-1',
@@ -313,6 +416,6 @@ describe('warranty registry: product models, genuine parts, the public outlet li
       outletId: 'TEN-O-M',
       validFrom: chinaDate(-10),
     });
-    expect(takeover.status).toBe(403);
+    expect(takeover).toMatchObject({ status: 403, body: { error: 'APP_ERR_OTHER_TENANT' } });
   });
 });

@@ -471,6 +471,18 @@ describeWithService(
       await useToken(page, /API 令牌/);
       await expect.poll(() => page.locator('#live').getAttribute('data-state')).toBe('live');
       await page.locator('#alerts-table tbody tr').first().waitFor();
+      // Mode and component in Chinese, as the alert carries them (issue 19).
+      const firstId = await page
+        .locator('#alerts-table tbody tr')
+        .first()
+        .getAttribute('data-alert');
+      const first = await get<Alert>(`/api/v1/alerts/${firstId}`);
+      const firstText = await page
+        .locator(`#alerts-table tr[data-alert="${firstId}"]`)
+        .textContent();
+      expect(firstText).toContain(first.names!.mode.zh);
+      expect(firstText).toContain(first.names!.component.zh);
+      expect(firstText).not.toContain(first.modeName);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         390,
       );
@@ -489,6 +501,18 @@ describeWithService(
       expect(await unlabelledControls(page)).toEqual([]);
       expect(await lowContrastText(page)).toEqual([]);
       expect(await page.locator('#page-h').textContent()).toContain(dictionaries.zh.devicePage);
+      // The alert's mode, component and parts, and the health table's modes, in Chinese.
+      const detail = await page.locator('#alert-detail').textContent();
+      expect(detail).toContain(liveAlert.names!.mode.zh);
+      expect(detail).toContain(liveAlert.names!.parts[0]!.zh);
+      const names = await get<{ modes: Record<string, Record<string, { zh: string }>> }>(
+        '/api/v1/diagnostics/names',
+      );
+      await expect
+        .poll(() =>
+          page.locator('#health tr[data-mode="refrigerant_leak"] td').first().textContent(),
+        )
+        .toBe(names.modes.air_conditioner!.refrigerant_leak!.zh);
       await page.locator('#health-h').evaluate((e) => e.scrollIntoView());
       await page.screenshot({ path: `${SHOTS}engineer-device-phone.png` });
       expect(errors).toEqual([]);

@@ -298,6 +298,23 @@ describeWithService(
       await page.getByRole('textbox', { name: 'API 令牌' }).press('Enter');
       await page.locator('#count-total').waitFor();
       expect(await text(page, '#devices-h')).toBe(dictionaries.zh.devices);
+      // Failure modes by their Chinese names (issue 19), not their identifiers.
+      const names = (
+        await api<{ modes: Record<string, Record<string, { zh: string }>> }>(
+          svc.httpUrl,
+          'GET',
+          '/api/v1/diagnostics/names',
+        )
+      ).body;
+      const row = (await overview()).alerts.byModeSeverity[0]!;
+      await expect
+        .poll(() =>
+          text(
+            page,
+            `#alerts-table tr[data-category="${row.category}"][data-mode="${row.mode}"] a`,
+          ),
+        )
+        .toBe(names.modes[row.category]![row.mode]!.zh);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         390,
       );

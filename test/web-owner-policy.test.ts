@@ -14,7 +14,8 @@ import { CHROMIUM, ensureBuilt, launchChromium, lowContrastText, openPage } from
  * no national rules, is shown under its maker's policy; an air conditioner bought before its
  * maker's newer version under the older one.
  */
-const CODE = 'OWN-POL-42';
+/** Each unit's verification code, as its registration answered it (made by the server). */
+const codes = new Map<string, string>();
 const chinaDate = (days: number): string =>
   new Date(Date.now() + days * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
 
@@ -31,8 +32,16 @@ describeWithService(
       await ensureBuilt('owner.html');
       [svc, browser] = await Promise.all([startService(), launchChromium()]);
       const post = async (url: string, body: unknown) => {
-        const r = await api(svc.httpUrl, 'POST', url, svc.adminToken, body);
+        const r = await api<{ serial?: string; verificationCode?: string }>(
+          svc.httpUrl,
+          'POST',
+          url,
+          svc.adminToken,
+          body,
+        );
         expect(r.status, `${url}: ${JSON.stringify(r.body)}`).toBe(201);
+        if (r.body.serial && r.body.verificationCode)
+          codes.set(r.body.serial, r.body.verificationCode);
       };
       const excavator = JSON.parse(
         await readFile(
@@ -62,7 +71,6 @@ describeWithService(
           model,
           manufacturer,
           invoiceDate: chinaDate(-100),
-          verificationCode: CODE,
         });
       await unit('EXC-OWNER-1', 'excavator', excavator.model, excavator.manufacturer);
       await unit('AC-OWNER-1', 'air_conditioner', ac.model, ac.manufacturer);
@@ -76,7 +84,7 @@ describeWithService(
 
     async function lookUp(page: Page, serial: string): Promise<string> {
       await page.getByLabel(/Serial number|序列号/).fill(serial);
-      await page.getByLabel(/Verification code|验证码/).fill(CODE);
+      await page.getByLabel(/Verification code|验证码/).fill(codes.get(serial)!);
       await page.getByLabel(/Verification code|验证码/).press('Enter');
       const line = page.locator('#policy-version');
       await expect.poll(() => page.locator('#unit-serial').textContent()).toBe(serial);

@@ -1,4 +1,4 @@
-import { PRC_HOLIDAYS, type HolidayCalendar } from './holidays.ts';
+import { BUILTIN_CALENDAR, type HolidayCalendar } from './holidays.ts';
 
 /**
  * Day counting for 三包 periods, following the Civil Code (sanbao-rules.md §5, §7):
@@ -128,9 +128,9 @@ export function hoursBetween(from: Instant, to: Instant): number {
 /** Rest-day status of a civil date. `covered: false` = the holiday data does not reach it. */
 export function restDay(
   d: CivilDate,
-  cal: HolidayCalendar = PRC_HOLIDAYS,
+  cal: HolidayCalendar = BUILTIN_CALENDAR,
 ): { rest: boolean; covered: boolean; name?: string } {
-  const covered = d >= cal.coversFrom && d <= cal.coversTo;
+  const covered = cal.covers.some((c) => d >= c.from && d <= c.to);
   const h = cal.holidays.find((x) => d >= x.from && d <= x.to);
   if (h) return { rest: true, covered: true, name: h.name };
   if (cal.workdays.includes(d)) return { rest: false, covered: true };
@@ -153,7 +153,7 @@ export interface PeriodEnd {
 /** Applies Civil Code Art. 203 to a nominal last day. */
 export function applyRestDayRule(
   nominalEnd: CivilDate,
-  cal: HolidayCalendar = PRC_HOLIDAYS,
+  cal: HolidayCalendar = BUILTIN_CALENDAR,
 ): PeriodEnd {
   let end = nominalEnd;
   let covered = true;
@@ -177,7 +177,7 @@ export function periodEnd(
   start: CivilDate,
   length: Length,
   extensionDays = 0,
-  cal: HolidayCalendar = PRC_HOLIDAYS,
+  cal: HolidayCalendar = BUILTIN_CALENDAR,
 ): PeriodEnd {
   const base = 'days' in length ? addDays(start, length.days) : addMonths(start, length.months);
   return applyRestDayRule(addDays(base, extensionDays), cal);
@@ -187,7 +187,7 @@ export function periodEnd(
 export function addWorkingDays(
   d: CivilDate,
   n: number,
-  cal: HolidayCalendar = PRC_HOLIDAYS,
+  cal: HolidayCalendar = BUILTIN_CALENDAR,
 ): { date: CivilDate; calendarCovered: boolean } {
   let date = d;
   let covered = true;

@@ -1,6 +1,7 @@
 import { inside, t, type CaseContext, type NormRepair } from './case-context.ts';
 import type { Counter, Deadline } from './evaluation-schema.ts';
 import { counter } from './outcome.ts';
+import { partName } from './vocabulary.ts';
 import type { Term } from './policy-schema.ts';
 
 /**
@@ -15,7 +16,11 @@ export interface CarCounts {
   countedDays: number;
   serious: number;
   assemblyReplacements: number;
-  mainPart: { part: string | undefined; count: number };
+  mainPart: {
+    part: string | undefined;
+    count: number;
+    label?: { zh: string; en: string } | undefined;
+  };
   counters: Counter[];
 }
 
@@ -26,10 +31,7 @@ function need(term: Term | undefined, name: string): Term {
 
 /** Quality repairs of the current car that started inside the 三包有效期 (date and mileage). */
 export function repairsInSanbao(ctx: CaseContext, sanbao: Deadline): NormRepair[] {
-  return ctx.repairs.filter((r) => {
-    const km = ctx.facts.repairs[r.index]?.mileageKm;
-    return r.quality && inside(sanbao, r.start.date, km);
-  });
+  return ctx.repairs.filter((r) => r.quality && inside(sanbao, r.start.date, r.km));
 }
 
 export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
@@ -47,29 +49,37 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
     count: sameKey === undefined ? 0 : (byKey.get(sameKey) ?? 0),
   };
   const countedDays = rs.reduce((s, r) => s + r.countedDays, 0);
-  const serious = rs.filter((r) => r.seriousSafety).length;
-  const assemblyReplacements = rs.reduce(
-    (s, r) => s + r.parts.filter((p) => assemblies.includes(p)).length,
+  // Items (1)–(3) need repairs that are done ("…仍未排除 / 仍不能正常使用"): a repair still open
+  // that stands for the current fault is not yet one of them.
+  const done = rs.filter((r) => r.index !== f?.fromRepair);
+  const serious = done.filter((r) => r.seriousSafety).length;
+  const assemblyReplacements = done.reduce(
+    (s, r) => s + r.parts.filter((p) => p.role === 'assembly' || assemblies.includes(p.id)).length,
     0,
   );
   // Art. 24 ¶1(3): the same main part of a listed system; assemblies themselves excluded (¶2).
   const perPart = new Map<string, number>();
-  for (const r of rs) {
-    if (!systems.includes(r.component) || !r.isMainPart) continue;
-    for (const p of r.parts)
-      if (!assemblies.includes(p))
-        perPart.set(`${r.component}/${p}`, (perPart.get(`${r.component}/${p}`) ?? 0) + 1);
-  }
+  for (const r of done)
+    for (const p of r.parts) {
+      if (!p.main || assemblies.includes(p.id)) continue;
+      const system = p.system ?? r.component;
+      if (p.system && !systems.includes(system)) continue;
+      const key = `${system}/${p.id}`;
+      perPart.set(key, (perPart.get(key) ?? 0) + 1);
+    }
+  const faultSystems = f ? [f.component, f.assembly, f.system].filter((x): x is string => !!x) : [];
   const faultPart = f
-    ? [...perPart.entries()].filter(
-        ([k]) =>
-          k.startsWith(`${f.component}/`) &&
-          (f.mainPart === undefined || k === `${f.component}/${f.mainPart}`),
+    ? [...perPart.entries()].filter(([k]) =>
+        f.mainPart !== undefined
+          ? k.endsWith(`/${f.mainPart}`)
+          : k.endsWith(`/${f.component}`) || faultSystems.some((s) => k.startsWith(`${s}/`)),
       )
     : [];
   const pool = f ? faultPart : [...perPart.entries()];
   const top = pool.sort((a, b) => b[1] - a[1])[0];
-  const mainPart = { part: top?.[0], count: top?.[1] ?? 0 };
+  const partId = top?.[0].split('/').at(-1);
+  const label = partId ? partName('household_car', partId) : undefined;
+  const mainPart = { part: top?.[0], count: top?.[1] ?? 0, label };
 
   const same = need(T.sameProblemRepairLimit, 'sameProblemRepairLimit');
   const days = need(T.cumulativeRepairDaysLimit, 'cumulativeRepairDaysLimit');
@@ -124,8 +134,8 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
       mainPart.count,
       'at_least',
       t(
-        `同一主要零部件${mainPart.part ? `（${mainPart.part}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
-        `same main part${mainPart.part ? ` (${mainPart.part})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
+        `同一主要零部件${label ? `（${label.zh}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
+        `same main part${label ? ` (${label.en})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
       ),
     ),
   ];

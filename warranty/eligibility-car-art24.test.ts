@@ -69,7 +69,7 @@ describe('household cars — exchange or return within 三包有效期 (CAR21 Ar
       }),
     );
     expect(capped.amountOwedCNY).toBe(10_000);
-    expect(capped.warnings.join(' ')).toMatch(/exceeds 0.005/);
+    expect(capped.warnings.map((w) => w.en).join(' ')).toMatch(/exceeds 0.005/);
     const noPrice = carCase({
       evaluationDate: '2025-06-20',
       mileageKm: 10_000,

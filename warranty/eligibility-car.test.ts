@@ -130,8 +130,8 @@ describe('household cars — windows and periods (CAR21)', () => {
         carCase({ evaluationDate: date, mileageKm: km, currentFault: fault(date, 'suspension') }),
       );
     expect(at(60_000)).toMatchObject({ remedy: 'repair', free: true });
-    expect(at(60_001)).toMatchObject({ remedy: 'repair', free: false });
-    expect(byKind(at(60_001), 'paid_repair')).toBeDefined();
+    expect(at(60_001)).toMatchObject({ remedy: 'none', free: false, remedies: [] });
+    expect(at(60_001).offers.map((o) => o.kind)).toEqual(['paid_repair']);
     // 3 years from 2025-03-03 end on Fri 2028-03-03: the calendar does not reach 2028, which is flagged.
     const late = at(10_000, '2028-03-04');
     expect(late.free).toBe(false);
@@ -185,7 +185,7 @@ describe('household cars — windows and periods (CAR21)', () => {
         }),
       }),
     );
-    expect(misuse).toMatchObject({ remedy: 'repair', free: false });
+    expect(misuse).toMatchObject({ remedy: 'none', free: false, remedies: [] });
     expect(misuse.exclusions[0]).toMatchObject({
       reason: 'consumer_misuse',
       clause: 'CAR21 Art. 32(2)',
@@ -198,7 +198,7 @@ describe('household cars — windows and periods (CAR21)', () => {
         }),
       }),
     );
-    expect(mod.remedy).toBe('repair');
+    expect(mod.remedy).toBe('none');
     expect(mod.exclusions[0]?.clause).toBe('CAR21 Art. 32(3)');
   });
 
@@ -219,7 +219,7 @@ describe('household cars — windows and periods (CAR21)', () => {
 
   it('no fault and no accrued right → remedy none, deadlines still reported', () => {
     const e = evaluateCase(carCase());
-    expect(e).toMatchObject({ remedy: 'none', free: true, remedies: [] });
+    expect(e).toMatchObject({ remedy: 'none', free: false, amountOwedCNY: null, remedies: [] });
     expect(e.deadlines.map((d) => d.key)).toEqual([
       'return_or_exchange_7_days',
       'safety_failure_60_days',

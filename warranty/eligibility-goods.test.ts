@@ -88,9 +88,11 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
       extendedByDays: 10,
     });
     expect(inside).toMatchObject({ remedy: 'repair', free: true });
+    // Issue 20, class 1: after the period 三包 owes nothing; a paid repair is an offer only.
     expect(at('tv', '2026-01-17', 'speaker', facts)).toMatchObject({
-      remedy: 'repair',
+      remedy: 'none',
       free: false,
+      offers: [expect.objectContaining({ kind: 'paid_repair' })],
     });
     expect(at('tv', '2026-01-16', 'speaker', { invoiceDate: '2025-01-06' })).toMatchObject({
       free: false,
@@ -105,7 +107,7 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
       target: 'compressor',
     });
     expect(at('air_conditioner', '2027-03-01', 'remote_control')).toMatchObject({
-      remedy: 'repair',
+      remedy: 'none',
       free: false,
     });
   });
@@ -136,7 +138,9 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
       count: 90,
       reached: false,
     });
-    expect(d90.remedy).toBe('none');
+    // Still in the shop: the open repair is the current fault, repaired free (issue 20, class 2).
+    expect(d90).toMatchObject({ remedy: 'repair', free: true });
+    expect(byKind(d90, 'exchange')).toBeUndefined();
     const d91 = evaluateCase(
       goodsCase('refrigerator', { evaluationDate: '2025-07-01', repairs: waiting }),
     );
@@ -148,7 +152,7 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
       hasInvoice: false,
       hasWarrantyCertificate: false,
     });
-    expect(noDocs).toMatchObject({ remedy: 'repair', free: false });
+    expect(noDocs).toMatchObject({ remedy: 'none', free: false, remedies: [] });
     expect(noDocs.exclusions[0]?.reason).toBe('no_invoice_no_certificate');
     const invoiceOnly = at('tv', '2025-03-08', 'logic_board', {
       hasInvoice: true,
@@ -156,14 +160,16 @@ describe('appliances under P95 (部分商品修理更换退货责任规定)', ()
     });
     expect(invoiceOnly.remedy).toBe('return');
     const misuse = at('refrigerator', '2025-03-08', 'compressor', {}, { cause: 'consumer_misuse' });
-    expect(misuse).toMatchObject({ remedy: 'repair', free: false });
+    expect(misuse).toMatchObject({ remedy: 'none', free: false, remedies: [] });
     expect(misuse.exclusions[0]?.reason).toBe('consumer_misuse');
   });
 
   it('[液晶电视 2011年第20号公告] the period of a TV starts when installation is complete', () => {
     const e = at('tv', '2025-03-13', 'backlight', { installationCompletedDate: '2025-03-06' });
     expect(e.periodStart).toBe('2025-03-06');
-    expect(e.remedy).toBe('return'); // day 7 from installation, day 10 from the invoice
+    // The notice moves the 三包有效期 only; P95 Art. 9/10 count "自售出之日起": day 10 from the sale.
+    expect(e.remedy).toBe('exchange');
+    expect(e.deadlines.find((d) => d.key === 'whole_unit_period')?.end).toBe('2026-03-06');
   });
 
   it('uncertain catalogue facts are flagged in the decision (range hood row NOT FOUND)', () => {
@@ -216,7 +222,7 @@ describe('mobile phones (PHONE), computers (PC), 消法 default', () => {
       byKind(at('mobile_phone', '2025-08-01', 'battery', { repairs: exchanged }), 'return'),
     ).toMatchObject({ scope: 'accessory', clause: 'PHONE Art. 14' });
     expect(at('mobile_phone', '2025-09-04', 'battery')).toMatchObject({
-      remedy: 'repair',
+      remedy: 'none',
       free: false,
     });
   });
@@ -231,7 +237,7 @@ describe('mobile phones (PHONE), computers (PC), 消法 default', () => {
     const d60 = evaluateCase(
       goodsCase('mobile_phone', { evaluationDate: '2025-05-31', repairs: waiting }),
     );
-    expect(d60.remedy).toBe('none');
+    expect(d60).toMatchObject({ remedy: 'repair', free: true }); // the host is in the shop
     expect(d60.notes.some((n) => n.clause === 'PHONE Art. 15')).toBe(true);
     const d61 = evaluateCase(
       goodsCase('mobile_phone', { evaluationDate: '2025-06-01', repairs: waiting }),
@@ -256,6 +262,7 @@ describe('mobile phones (PHONE), computers (PC), 消法 default', () => {
     const d8 = at('water_heater_electric', '2025-03-13', 'heating_element', facts);
     expect(d8.remedy).toBe('exchange');
     expect(byKind(d8, 'exchange')?.uncertain).toBe(true);
-    expect(d8.warnings.join(' ')).toMatch(/no statutory 三包 period/);
+    expect(d8.warnings.map((w) => w.en).join(' ')).toMatch(/no statutory 三包 period/);
+    expect(d8.warnings.map((w) => w.zh).join(' ')).toMatch(/无法定三包有效期/);
   });
 });

@@ -1,5 +1,7 @@
 import { parseInstant } from './calendar.ts';
-import { buildContext } from './case-context.ts';
+import { buildContext, t, warn, type CaseContext } from './case-context.ts';
+import type { HolidayCalendar } from './holidays.ts';
+import { emptyOutcome, exclusionFor, paidRepair, type Outcome } from './outcome.ts';
 import { WarrantyErrors } from './errors.ts';
 import type { Evaluation, RemedyOption } from './evaluation-schema.ts';
 import { buildMakerPolicy, checkMakerPolicy } from './maker-policy.ts';
@@ -7,6 +9,7 @@ import { baselineFor, isMakerOnlyCategory, policyById } from './policies/index.t
 import { applyPolicyOverride, checkPolicyNotWeaker } from './policy-check.ts';
 import { uncertainFacts, type Policy } from './policy-schema.ts';
 import { evaluateCar } from './rules-car.ts';
+import { partName } from './vocabulary.ts';
 import { evaluateGoods } from './rules-goods.ts';
 import { EvaluateRequestSchema, type CaseFacts, type EvaluateRequest } from './schemas.ts';
 
@@ -20,7 +23,8 @@ const RANK: Record<RemedyOption['kind'], number> = {
   exchange: 2,
   assembly_swap: 1,
   free_repair: 1,
-  paid_repair: 1,
+  // A paid repair is something the owner may buy, not a 三包 remedy (issue 20, class 1).
+  paid_repair: 0,
 };
 const TOP: Record<number, Evaluation['remedy']> = {
   3: 'return',
@@ -39,16 +43,36 @@ export function mostExtensive(remedies: readonly RemedyOption[]): RemedyOption |
   )[0];
 }
 
+/** Options of an evaluation: the holiday calendar in force (default: the built-in one). */
+export interface EvaluateOptions {
+  calendar?: HolidayCalendar;
+}
+
 /** Evaluates validated facts under a resolved policy. Pure. */
-export function evaluateEligibility(policy: Policy, facts: CaseFacts): Evaluation {
-  const ctx = buildContext(policy, facts);
-  const out = policy.regime === 'CAR21' ? evaluateCar(ctx) : evaluateGoods(ctx);
-  const best = mostExtensive(out.remedies);
+export function evaluateEligibility(
+  policy: Policy,
+  facts: CaseFacts,
+  opts: EvaluateOptions = {},
+): Evaluation {
+  const ctx = buildContext(policy, facts, opts.calendar);
+  const out = !ctx.hasStart
+    ? undatedOutcome(ctx)
+    : policy.regime === 'CAR21'
+      ? evaluateCar(ctx)
+      : evaluateGoods(ctx);
+  const named = (r: RemedyOption): RemedyOption =>
+    r.target ? { ...r, targetName: partName(policy.category, r.target) } : r;
+  const remedies = out.remedies.filter((r) => r.kind !== 'paid_repair').map(named);
+  const offers = [...out.offers, ...out.remedies.filter((r) => r.kind === 'paid_repair')];
+  const best = mostExtensive(remedies);
   const uncertain = uncertainFacts(policy);
-  const usedUncertain = out.remedies.filter((r) => r.uncertain).map((r) => r.clause);
+  const usedUncertain = [...new Set(remedies.filter((r) => r.uncertain).map((r) => r.clause))];
   if (usedUncertain.length)
-    ctx.warnings.push(
-      `remedies resting on uncertain facts: ${[...new Set(usedUncertain)].join('; ')}`,
+    warn(
+      ctx,
+      'uncertain_facts_used',
+      `所给救济依据了不确定的事实：${usedUncertain.join('；')}`,
+      `remedies resting on uncertain facts: ${usedUncertain.join('; ')}`,
     );
   return {
     category: policy.category,
@@ -64,23 +88,53 @@ export function evaluateEligibility(policy: Policy, facts: CaseFacts): Evaluatio
       uncertainFacts: uncertain,
     },
     evaluationDate: ctx.evalDate,
-    periodStart: ctx.start,
+    periodStart: ctx.hasStart ? ctx.start : null,
     periodStartBasis: ctx.startBasis,
     remedy: best ? (TOP[RANK[best.kind]] ?? 'none') : 'none',
-    free: best ? best.free : true,
-    amountOwedCNY: best ? best.amountOwedCNY : 0,
-    remedies: out.remedies,
+    // With no 三包 remedy nothing is free: the owner pays for whatever is done (an offer).
+    free: best ? best.free : false,
+    amountOwedCNY: best ? best.amountOwedCNY : null,
+    remedies,
+    offers,
     deadlines: out.deadlines,
     counters: out.counters,
     exclusions: out.exclusions,
     notes: out.notes,
-    warnings: [...new Set(ctx.warnings)],
+    warnings: ctx.warnings,
   };
+}
+
+/** No purchase date: no period can be computed, so 三包 grants nothing the engine can vouch for. */
+function undatedOutcome(ctx: CaseContext): Outcome {
+  const out = emptyOutcome();
+  const f = ctx.fault;
+  if (ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false)
+    out.exclusions.push({
+      reason: 'no_invoice_no_certificate',
+      clause: ctx.policy.missingDocuments.clause,
+      explanation: t('无有效发票且无三包凭证', 'neither a valid invoice nor a 三包凭证'),
+    });
+  if (f && !f.quality) {
+    const x = exclusionFor(ctx, f.cause);
+    if (x) out.exclusions.push(x);
+  }
+  if (f)
+    out.offers.push(
+      paidRepair(
+        out.exclusions[0]?.clause ?? ctx.policy.startRule.clause,
+        t(
+          '无法确认购买日期，不能确定三包责任；可收费修理',
+          'no purchase date: no 三包 liability can be established; paid repair may be offered',
+        ),
+      ),
+    );
+  return out;
 }
 
 /** Start day used to pick the policy version (the unit's purchase or delivery). */
 function purchaseDate(facts: CaseFacts): string {
-  return parseInstant(facts.deliveryDate ?? facts.invoiceDate).date;
+  const d = facts.deliveryDate ?? facts.invoiceDate ?? facts.purchaseDate ?? facts.evaluationDate;
+  return parseInstant(d).date;
 }
 
 /**
@@ -115,7 +169,7 @@ export function resolvePolicy(req: EvaluateRequest): Policy {
  * Evaluates an untrusted case `{ category, policy?, facts }`. Throws a ZodError (issue paths
  * name the field) for bad input, or a coded WARRANTY_ERR_* error for a refused policy.
  */
-export function evaluateCase(input: unknown): Evaluation {
+export function evaluateCase(input: unknown, opts: EvaluateOptions = {}): Evaluation {
   const req = EvaluateRequestSchema.parse(input);
-  return evaluateEligibility(resolvePolicy(req), req.facts);
+  return evaluateEligibility(resolvePolicy(req), req.facts, opts);
 }

@@ -45,12 +45,12 @@ export const WarrantyErrors = {
   UnknownPolicy: defineError('WARRANTY_ERR_UNKNOWN_POLICY', 'no policy %s', 400),
   /** No product model with this category and name is registered. */
   UnknownModel: defineError('WARRANTY_ERR_UNKNOWN_MODEL', 'no product model %s/%s', 404),
-  /** A manufacturer token registers the units (and outlets) of its own manufacturer only. */
-  OtherManufacturer: defineError(
-    'WARRANTY_ERR_OTHER_MANUFACTURER',
-    '%s belongs to another manufacturer: this token registers those of %s only',
-    403,
-  ),
+  /** No genuine part with this number is registered. */
+  UnknownPart: defineError('WARRANTY_ERR_UNKNOWN_PART', 'no genuine part %s', 404),
+  /** No outlet with this id is registered. */
+  UnknownOutlet: defineError('WARRANTY_ERR_UNKNOWN_OUTLET', 'no outlet %s', 404),
+  /** No technician with this certificate is registered. */
+  UnknownTechnician: defineError('WARRANTY_ERR_UNKNOWN_TECHNICIAN', 'no technician %s', 404),
   /** A device belongs to the units of one manufacturer. */
   DeviceLinked: defineError(
     'WARRANTY_ERR_DEVICE_LINKED',
@@ -65,6 +65,12 @@ export const WarrantyErrors = {
   CsvInvalid: defineError(
     'WARRANTY_ERR_CSV_INVALID',
     'CSV import refused, nothing imported: %s',
+    400,
+  ),
+  /** A holiday-calendar file failed validation; details list each `{ line, field, message }`. Nothing was stored. */
+  CalendarInvalid: defineError(
+    'WARRANTY_ERR_CALENDAR_INVALID',
+    'holiday calendar refused, nothing stored: %s',
     400,
   ),
   /** A correction must point at an earlier record of the same unit. */

@@ -32,6 +32,8 @@ export const RemedyOptionSchema = z.object({
   scope: z.enum(['unit', 'assembly', 'part', 'accessory']),
   /** What is repaired, swapped or exchanged when scope is not the whole unit. */
   target: z.string().optional(),
+  /** The target's name in both languages (vocabulary tables). */
+  targetName: TextSchema.optional(),
   free: z.boolean(),
   /** CNY the owner pays; 0 when free; null when it cannot be computed (price or mileage unknown). */
   amountOwedCNY: z.number().nullable(),
@@ -71,6 +73,14 @@ export const CounterSchema = z.object({
 export type Counter = z.infer<typeof CounterSchema>;
 
 export const NoteSchema = z.object({ clause: z.string(), explanation: TextSchema });
+
+/** An uncertain fact, an unknown word or a date beyond the holiday calendar, in both languages. */
+export const WarningSchema = z.object({
+  code: z.string().describe('stable id, e.g. calendar_not_covered, unknown_part'),
+  zh: z.string(),
+  en: z.string(),
+});
+export type Warning = z.infer<typeof WarningSchema>;
 export type Note = z.infer<typeof NoteSchema>;
 
 export const EvaluationSchema = z
@@ -88,12 +98,22 @@ export const EvaluationSchema = z
       uncertainFacts: z.array(z.object({ key: z.string(), clause: z.string(), note: z.string() })),
     }),
     evaluationDate: z.iso.date(),
-    periodStart: z.iso.date(),
+    periodStart: z.iso.date().nullable().describe('null when no purchase date was given'),
     periodStartBasis: NoteSchema,
-    remedy: z.enum(['return', 'exchange', 'repair', 'none']),
-    free: z.boolean(),
-    amountOwedCNY: z.number().nullable(),
-    remedies: z.array(RemedyOptionSchema),
+    remedy: z
+      .enum(['return', 'exchange', 'repair', 'none'])
+      .describe(
+        'the most extensive 三包 remedy; none when 三包 owes nothing (a paid repair is an offer)',
+      ),
+    free: z.boolean().describe('the owner pays nothing for `remedy`; false when remedy is none'),
+    amountOwedCNY: z
+      .number()
+      .nullable()
+      .describe('what the owner pays for `remedy`; null when unknown or when remedy is none'),
+    remedies: z.array(RemedyOptionSchema).describe('every 三包 remedy available now'),
+    offers: z
+      .array(RemedyOptionSchema)
+      .describe('what the owner may buy outside 三包 (paid repair): never a 三包 remedy'),
     deadlines: z.array(DeadlineSchema),
     counters: z.array(CounterSchema),
     exclusions: z.array(
@@ -102,7 +122,7 @@ export const EvaluationSchema = z
     notes: z
       .array(NoteSchema)
       .describe('duties of seller/repairer that follow (courtesy car, answer deadlines…)'),
-    warnings: z.array(z.string()),
+    warnings: z.array(WarningSchema),
   })
   .meta({ id: 'WarrantyEvaluation' });
 export type Evaluation = z.infer<typeof EvaluationSchema>;

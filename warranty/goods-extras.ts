@@ -1,6 +1,7 @@
 import { inside, t, type CaseContext, type NormRepair } from './case-context.ts';
 import type { Counter, Deadline, Note } from './evaluation-schema.ts';
 import { counter } from './outcome.ts';
+import { partName } from './vocabulary.ts';
 
 /**
  * Counters and duty notes for P95 / PHONE / PC / CPL cases: repairs toward the "repaired twice"
@@ -12,6 +13,7 @@ export function countedRepairs(ctx: CaseContext, whole: Deadline | undefined): N
   return ctx.repairs.filter(
     (r) =>
       r.quality &&
+      !r.ongoing && // "修理两次": repairs done, not one still under way
       !accessories.includes(r.component) &&
       (whole === undefined || inside(whole, r.start.date)) &&
       (ctx.policy.repairCountBasis === 'any_quality_repair' ||
@@ -77,7 +79,9 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
   const f = ctx.fault;
   const acc = T.accessoryExchangeLimit;
   if (acc && f && ctx.policy.accessories.some((a) => a.name === f.component)) {
-    const n = ctx.repairs.filter((r) => r.quality && r.component === f.component).length;
+    const n = ctx.repairs.filter(
+      (r) => r.quality && r.component === f.component && r.index !== f.fromRepair,
+    ).length;
     out.push(
       counter(
         'accessory_exchanges',
@@ -85,8 +89,8 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
         n,
         'at_least',
         t(
-          `配件（${f.component}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
-          `accessory (${f.component}) exchanged ${n} of ${acc.value} times; return if it still fails`,
+          `配件（${partName(ctx.policy.category, f.component).zh}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
+          `accessory (${partName(ctx.policy.category, f.component).en}) exchanged ${n} of ${acc.value} times; return if it still fails`,
         ),
       ),
     );

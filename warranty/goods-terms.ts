@@ -1,5 +1,5 @@
 import { daysBetween, periodEnd, type Length } from './calendar.ts';
-import type { CaseContext } from './case-context.ts';
+import { warn, type CaseContext } from './case-context.ts';
 import type { Amount } from './evaluation-schema.ts';
 import { cny } from './outcome.ts';
 import type { Policy, Term } from './policy-schema.ts';
@@ -33,7 +33,7 @@ export function extension(ctx: CaseContext, length: Length): number {
   if (!ctx.policy.extendsByRepairDays.value) return 0;
   let ext = 0;
   for (let i = 0; i < 20; i++) {
-    const end = periodEnd(ctx.start, length, ext).end;
+    const end = periodEnd(ctx.start, length, ext, ctx.calendar).end;
     const next = ctx.repairs
       .filter((r) => r.quality && daysBetween(r.start.date, end) >= 0)
       .reduce((s, r) => s + r.occupiedDays, 0);
@@ -48,13 +48,18 @@ export function depreciation(ctx: CaseContext): { owed: number | null; basis?: A
   const rate = ctx.policy.terms.depreciationPerDay;
   const price = ctx.facts.priceCNY;
   if (!rate) {
-    ctx.warnings.push(
+    warn(
+      ctx,
+      'no_depreciation_rate',
+      '本规定未载明日折旧率：无法计算退货折旧费',
       'no daily depreciation rate in this policy: the return amount cannot be computed',
     );
     return { owed: null };
   }
+  // "折旧费的计算日期自开具发票之日起至退货之日止，其中应当扣除修理占用和待修的时间" (P95 Art. 13).
   const repairDays = ctx.repairs.filter((r) => r.quality).reduce((s, r) => s + r.occupiedDays, 0);
-  const days = Math.max(0, daysBetween(ctx.start, ctx.evalDate) - repairDays);
+  const from = ctx.facts.exchangeDate ? ctx.start : ctx.saleDate;
+  const days = Math.max(0, daysBetween(from, ctx.evalDate) - repairDays);
   if (price === undefined) return { owed: null };
   return {
     owed: cny(price * rate.value * days),

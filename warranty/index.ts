@@ -37,6 +37,14 @@ export {
 } from './maker-policy-versions.ts';
 export { warrantyRoutes } from './routes.ts';
 export { warrantyCli } from './cli.ts';
+export { HolidayCalendars, calendarWith } from './holiday-calendars.ts';
+export {
+  MemoryHolidayCalendarStore,
+  SqlHolidayCalendarStore,
+  type HolidayCalendarStore,
+} from './holiday-store.ts';
+export { parseCalendarFile, type CalendarFormat } from './holiday-import.ts';
+export type { HolidayCalendar, YearCalendar } from './holidays.ts';
 export type { WarrantyStore } from './warranty-store.ts';
 export { SqlWarrantyStore } from './stores/sql.ts';
 export { MemoryWarrantyStore } from './stores/memory.ts';
@@ -51,6 +59,15 @@ export { detectRollbacks, readOdometer, type OdometerSource } from './odometer.t
 export { addDays, addWorkingDays, parseInstant, periodEnd, restDay } from './calendar.ts';
 export { decideUnit, type UnitDecision } from './unit-decision.ts';
 export { registriesFor, reviewOrder } from './order-review.ts';
-export { ownerOrStaff, unitReadFor } from './owner-access.ts';
+export {
+  codeLimiters,
+  ownerAccessWith,
+  ownerOrStaff,
+  unitReadFor,
+  type CodeLimiters,
+  type OwnerAccess,
+  type OwnerCheck,
+} from './owner-access.ts';
+export { createOwnerCodes, type OwnerCodes } from './owner-codes.ts';
 export type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 // The store contract suite (vitest) is imported from './warranty-store.contract.ts' by tests only.

@@ -95,7 +95,6 @@ describe('excavators: a category without national 三包 rules, under its maker�
       invoiceDate: '2024-08-10',
       deliveryDate: '2024-08-17',
       priceCNY: 860_000,
-      verificationCode: 'EXC-7781',
     });
     expect(unit.status, JSON.stringify(unit.body)).toBe(201);
     expect(unit.body.manufacturer).toBe('DemoHeavy');
@@ -154,7 +153,9 @@ describe('excavators: a category without national 三包 rules, under its maker�
     const owner = await t!.app.inject({
       method: 'GET',
       url: '/api/v1/units/DH215-2024-0817/warranty?evaluationDate=2025-07-01',
-      headers: { 'x-verification-code': 'EXC-7781' },
+      headers: {
+        'x-verification-code': (unit.body as { verificationCode: string }).verificationCode,
+      },
     });
     expect(owner.json().policy.manufacturer).toBe('DemoHeavy');
   });

@@ -47,7 +47,7 @@ async function build(openapi = false) {
     });
     return { status: r.statusCode, body: r.json() };
   };
-  return { call, admin, other, ...t.tokens };
+  return { call, ...t.tokens, admin, other };
 }
 
 describe('makers’ own policies over HTTP', () => {
@@ -227,7 +227,7 @@ describe('makers’ own policies over HTTP', () => {
     const path = `/warranty/policies/Acme/air_conditioner/${encodeURIComponent(MODEL)}`;
     const foreign = await call('POST', '/warranty/policies', other, acme);
     expect(foreign.status).toBe(403);
-    expect(foreign.body.error).toBe('WARRANTY_ERR_OTHER_MANUFACTURER');
+    expect(foreign.body.error).toBe('APP_ERR_OTHER_TENANT');
     expect((await call('POST', '/warranty/policies', manufacturer, acme)).status).toBe(201);
     expect((await call('GET', path, other)).status).toBe(403);
     expect((await call('GET', '/warranty/policies?manufacturer=Acme', other)).status).toBe(403);

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
+import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
 import { confinedTo } from '../app/tenant.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
@@ -19,6 +19,7 @@ import {
 } from './maker-policy-versions.ts';
 import { baselineFor, isMakerOnlyCategory } from './policies/index.ts';
 import { PolicySchema } from './policy-schema.ts';
+import { modelKey } from './tenancy.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
 /**
@@ -47,13 +48,27 @@ export const makerPolicyRoutes: FastifyPluginAsyncZod<MakerPolicyRoutesOptions> 
   /** A confined token acts for its own maker only; the check comes before any lookup. */
   const ownMaker = (req: FastifyRequest, manufacturer: string, what: string) => {
     const m = confinedTo(req.principal);
-    if (m !== null && manufacturer !== m) throw new WarrantyErrors.OtherManufacturer(what, m);
+    if (m !== null && manufacturer !== m) throw new AppErrors.OtherTenant(what, m);
   };
 
   app.post(
     '/warranty/policies',
     {
       preHandler: auth.require('manufacturer'),
+      // The body names its maker: a confined token may leave it out or give its own; a model
+      // another maker registered is not this maker's to promise terms for (app/tenant.ts).
+      config: {
+        tenant: {
+          stamp: 'manufacturer',
+          body: [
+            {
+              resource: 'productModel',
+              key: (b) => modelKey(String(b.category), String(b.model)),
+              mode: 'upsert',
+            },
+          ],
+        },
+      },
       schema: {
         tags,
         summary: 'Save a new version of a maker’s own 三包 policy for a product model',
@@ -91,6 +106,9 @@ export const makerPolicyRoutes: FastifyPluginAsyncZod<MakerPolicyRoutesOptions> 
     '/warranty/policies',
     {
       preHandler: auth.require('manufacturer', 'engineer'),
+      config: {
+        tenant: { scoped: 'a confined token lists its own maker’s policies only (ownMaker)' },
+      },
       schema: {
         tags,
         summary: 'Makers’ saved policy versions (a confined manufacturer token: its own only)',
@@ -130,6 +148,7 @@ export const makerPolicyRoutes: FastifyPluginAsyncZod<MakerPolicyRoutesOptions> 
     '/warranty/policies/:manufacturer/:category/:model',
     {
       preHandler: auth.require('manufacturer', 'engineer'),
+      config: { tenant: { scoped: 'the path names the maker: ownMaker refuses another’s' } },
       schema: {
         tags,
         summary: 'One model’s policy versions, and the one in force on a date (default today)',

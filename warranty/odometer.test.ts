@@ -87,6 +87,8 @@ describe('car mileage from telemetry', () => {
     expect(
       e.deadlines.find((d: { key: string }) => d.key === 'safety_failure_60_days'),
     ).toMatchObject({ passed: true, limitKm: 3_000 });
-    expect(e.warnings.join('\n')).toMatch(/odometer rollback: 3500 km → 1200 km/);
+    expect(e.warnings.map((w: { en: string }) => w.en).join('\n')).toMatch(
+      /odometer rollback: 3500 km → 1200 km/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import type { Warning } from './evaluation-schema.ts';
 import type { Point, TelemetryStore } from '../ingest/telemetry-store.ts';
 import { parseInstant } from './calendar.ts';
 
@@ -71,28 +72,41 @@ export async function readOdometer(
   };
 }
 
-/** Mileage for an evaluation on `evaluationDate`, with warnings naming where it came from. */
+/** Mileage for an evaluation on `evaluationDate`, with warnings (zh and en) naming where it came from. */
 export async function mileageFromTelemetry(
   src: OdometerSource,
   deviceId: string,
   since: string,
   evaluationDate: string,
-): Promise<{ km?: number; warnings: string[] }> {
+): Promise<{ km?: number; warnings: Warning[] }> {
   const e = parseInstant(evaluationDate);
   const until = e.precision === 'date' ? e.ms + DAY_MS : e.ms + 1;
   const r = await readOdometer(src, deviceId, parseInstant(since).ms, until);
   if (!r)
     return {
       warnings: [
-        `no ${ODOMETER_METRIC} telemetry from device ${deviceId}: mileage limits not checked`,
+        {
+          code: 'mileage_unknown',
+          zh: `设备${deviceId}无${ODOMETER_METRIC}遥测数据：未核对里程限值`,
+          en: `no ${ODOMETER_METRIC} telemetry from device ${deviceId}: mileage limits not checked`,
+        },
       ],
     };
-  const warnings = [
-    `mileage ${r.km} km from device ${deviceId} telemetry (latest ${r.latestKm} km at ${new Date(r.latestTs).toISOString()})`,
+  const latest = new Date(r.latestTs).toISOString();
+  const warnings: Warning[] = [
+    {
+      code: 'mileage_from_telemetry',
+      zh: `里程${r.km}公里取自设备${deviceId}的遥测（最新${r.latestKm}公里，${latest}）`,
+      en: `mileage ${r.km} km from device ${deviceId} telemetry (latest ${r.latestKm} km at ${latest})`,
+    },
   ];
-  for (const b of r.rollbacks)
-    warnings.push(
-      `odometer rollback: ${b.fromKm} km → ${b.toKm} km at ${new Date(b.ts).toISOString()}; the highest reading is used`,
-    );
+  for (const b of r.rollbacks) {
+    const at = new Date(b.ts).toISOString();
+    warnings.push({
+      code: 'odometer_rollback',
+      zh: `里程倒退：${b.fromKm}公里 → ${b.toKm}公里（${at}）；采用最高读数`,
+      en: `odometer rollback: ${b.fromKm} km → ${b.toKm} km at ${at}; the highest reading is used`,
+    });
+  }
   return { km: r.km, warnings };
 }

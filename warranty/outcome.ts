@@ -22,6 +22,8 @@ export interface Exclusion {
 
 export interface Outcome {
   remedies: RemedyOption[];
+  /** Paid repair the owner may buy: listed, never a 三包 remedy (issue 20, class 1). */
+  offers: RemedyOption[];
   deadlines: Deadline[];
   counters: Counter[];
   exclusions: Exclusion[];
@@ -30,6 +32,7 @@ export interface Outcome {
 
 export const emptyOutcome = (): Outcome => ({
   remedies: [],
+  offers: [],
   deadlines: [],
   counters: [],
   exclusions: [],
@@ -97,13 +100,25 @@ export function exclusionFor(ctx: CaseContext, cause: Cause): Exclusion | undefi
       'damage after disassembly by someone other than the 三包 repairer',
     ),
     force_majeure: t('不可抗力造成损坏', 'damage from force majeure'),
+    disclosed_defect: t(
+      '购买时已书面告知的瑕疵',
+      'a defect the buyer was told of in writing at purchase',
+    ),
+    improper_handling: t(
+      '出现质量问题后消费者自行处置不当造成损坏',
+      'damage from the owner’s own improper handling after the problem appeared',
+    ),
+    certificate_mismatch: t(
+      '三包凭证型号与产品不符或被涂改',
+      'the 三包凭证 does not match the product or was altered',
+    ),
   };
   return {
     reason: cause,
     clause: x?.clause ?? 'no exclusion clause in this policy',
     explanation: t(
-      `${label[cause].zh}，该问题不适用三包，可收费修理`,
-      `${label[cause].en}: no 三包 for this problem; paid repair only`,
+      `${label[cause].zh}，该问题不适用三包（可另行收费修理）`,
+      `${label[cause].en}: no 三包 for this problem (a paid repair may be offered)`,
     ),
   };
 }

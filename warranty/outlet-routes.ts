@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { confinedTo } from '../app/tenant.ts';
 import { ErrorEnvelope } from '../app/errors.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
-import { WarrantyErrors } from './errors.ts';
 import { OutletSchema, TechnicianSchema, type Outlet } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -47,6 +45,12 @@ export const outletRoutes: FastifyPluginAsyncZod<OutletRoutesOptions> = async (
     '/warranty/outlets',
     {
       preHandler: maker,
+      config: {
+        tenant: {
+          stamp: 'manufacturer',
+          body: [{ resource: 'outlet', key: (b) => String(b.id), mode: 'upsert' }],
+        },
+      },
       schema: {
         tags: ['warranty'],
         summary: 'Create or update an authorized outlet',
@@ -54,28 +58,28 @@ export const outletRoutes: FastifyPluginAsyncZod<OutletRoutesOptions> = async (
         response: { 201: OutletSchema, ...errors },
       },
     },
-    async (req, reply) => {
-      // A confined manufacturer token authorizes its own outlets only (app/tenant.ts).
-      const m = confinedTo(req.principal);
-      if (m !== null && req.body.manufacturer !== undefined && req.body.manufacturer !== m)
-        throw new WarrantyErrors.OtherManufacturer(req.body.id, m);
-      const existing = m === null ? undefined : await store.getOutlet(req.body.id);
-      if (
-        m !== null &&
-        existing &&
-        existing.manufacturer !== undefined &&
-        existing.manufacturer !== m
-      )
-        throw new WarrantyErrors.OtherManufacturer(req.body.id, m);
-      const outlet = m === null ? req.body : { ...req.body, manufacturer: m };
-      return reply.status(201).send(await store.saveOutlet(outlet));
-    },
+    async (req, reply) => reply.status(201).send(await store.saveOutlet(req.body)),
   );
 
   app.post(
     '/warranty/technicians',
     {
       preHandler: maker,
+      config: {
+        tenant: {
+          // Certified for one of its own outlets; a technician of another maker's outlet (or of
+          // none) is not its to change.
+          body: [
+            { resource: 'technician', key: (b) => String(b.certificate), mode: 'upsert' },
+            {
+              resource: 'outlet',
+              key: (b) => (typeof b.outletId === 'string' ? b.outletId : undefined),
+              mode: 'link',
+              required: true,
+            },
+          ],
+        },
+      },
       schema: {
         tags: ['warranty'],
         summary: 'Create or update a technician certificate',
@@ -83,21 +87,7 @@ export const outletRoutes: FastifyPluginAsyncZod<OutletRoutesOptions> = async (
         response: { 201: TechnicianSchema, ...errors },
       },
     },
-    async (req, reply) => {
-      // A confined manufacturer token certifies technicians of its own outlets only.
-      const m = confinedTo(req.principal);
-      if (m !== null) {
-        const outlet = req.body.outletId ? await store.getOutlet(req.body.outletId) : undefined;
-        const before = await store.getTechnician(req.body.certificate);
-        const beforeOutlet = before?.outletId ? await store.getOutlet(before.outletId) : undefined;
-        if (!outlet || outlet.manufacturer !== m || (before && beforeOutlet?.manufacturer !== m))
-          throw new WarrantyErrors.OtherManufacturer(
-            `technician ${req.body.certificate} (outlet ${req.body.outletId ?? 'none'})`,
-            m,
-          );
-      }
-      return reply.status(201).send(await store.saveTechnician(req.body));
-    },
+    async (req, reply) => reply.status(201).send(await store.saveTechnician(req.body)),
   );
 
   app.get(

@@ -154,7 +154,7 @@ describe('sanbao warranty policy save / list / show (against a running service)'
     expect(await c.run('policy', 'show', 'Acme', 'air_conditioner', model)).toBe(2);
     expect(await c.run('policy', 'list', '--manufacturer', 'Acme')).toBe(2);
     expect(c.err.join('')).toMatch(
-      /403: WARRANTY_ERR_OTHER_MANUFACTURER[\s\S]*403: WARRANTY_ERR_OTHER_MANUFACTURER[\s\S]*403: WARRANTY_ERR_OTHER_MANUFACTURER/,
+      /403: APP_ERR_OTHER_TENANT[\s\S]*403: APP_ERR_OTHER_TENANT[\s\S]*403: APP_ERR_OTHER_TENANT/,
     );
     const none = cli({ 'ac.json': ac }, { SANBAO_API: api });
     expect(await none.run('policy', 'save', 'ac.json')).toBe(2);

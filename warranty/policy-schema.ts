@@ -75,6 +75,12 @@ export const CauseSchema = z.enum([
   'consumer_modification',
   'unauthorized_disassembly',
   'force_majeure',
+  /** CAR21 Art. 32(1): a defect the buyer was told of in writing at purchase. */
+  'disclosed_defect',
+  /** CAR21 Art. 32(4): damage from the owner's own improper handling after the problem appeared. */
+  'improper_handling',
+  /** P95 exclusions (4): the 三包凭证's model does not match the product, or it was altered. */
+  'certificate_mismatch',
 ]);
 export type Cause = z.infer<typeof CauseSchema>;
 

@@ -72,6 +72,8 @@ describe('unit registry and repair records over HTTP', () => {
     expect(bad.json()).toEqual({
       ok: false,
       count: 3,
+      anchor: { count: 3, head: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      linksChecked: 0,
       firstBroken: { seq: 2, reason: 'hash_mismatch' },
     });
   });
@@ -154,7 +156,14 @@ describe('unit registry and repair records over HTTP', () => {
       headers: h,
       payload: 'serial,category,model,invoiceDate\nU1,tv,L55,2025-03-03\nU2,tv,L55,2025-03-04\n',
     });
-    expect(good.json()).toEqual({ imported: 2 });
+    // Each imported unit gets its own code, answered once, in the order of the lines.
+    expect(good.json()).toEqual({
+      imported: 2,
+      verificationCodes: [
+        { serial: 'U1', verificationCode: expect.stringMatching(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/) },
+        { serial: 'U2', verificationCode: expect.stringMatching(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/) },
+      ],
+    });
     expect(
       (await a.inject({ method: 'GET', url: '/api/v1/units/U2', headers: auth })).json(),
     ).toMatchObject({ serial: 'U2', category: 'tv' });
@@ -169,7 +178,6 @@ describe('unit registry and repair records over HTTP', () => {
       model: 'M1',
       invoiceDate: '2025-03-03',
       ownerId: 'o1',
-      verificationCode: '739104',
     };
     const created = await a.inject({
       method: 'POST',
@@ -178,7 +186,10 @@ describe('unit registry and repair records over HTTP', () => {
       payload: body,
     });
     expect(created.statusCode).toBe(201);
-    expect(created.body).not.toContain('verification');
+    // The server makes the code and shows it once; no hash is ever shown.
+    const code = created.json<{ verificationCode: string }>().verificationCode;
+    expect(code).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    expect(created.body).not.toContain('verificationCodeHash');
     await a.inject({
       method: 'POST',
       url: '/api/v1/units/PH1/repairs',
@@ -191,7 +202,8 @@ describe('unit registry and repair records over HTTP', () => {
     const byCode = await a.inject({
       method: 'GET',
       url,
-      headers: { 'x-verification-code': '739104' },
+      // Typed the way people type: lower case, no dash.
+      headers: { 'x-verification-code': code.replace('-', '').toLowerCase() },
     });
     expect(byCode.statusCode).toBe(200);
     expect(byCode.json()).toMatchObject({
@@ -213,7 +225,7 @@ describe('unit registry and repair records over HTTP', () => {
         await a.inject({
           method: 'GET',
           url: '/api/v1/units/NOPE/warranty',
-          headers: { 'x-verification-code': '739104' },
+          headers: { 'x-verification-code': code },
         })
       ).statusCode,
     ).toBe(401);

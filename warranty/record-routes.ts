@@ -1,28 +1,34 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../app/auth.ts';
-import { confinedTo } from '../app/tenant.ts';
-import { ErrorEnvelope, withDetails } from '../app/errors.ts';
+import { ErrorEnvelope } from '../app/errors.ts';
 import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
-import { importUnitsCsv } from './csv-import.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
+import { HolidayCalendars } from './holiday-calendars.ts';
 import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 import { authorizedOn } from './outlet-routes.ts';
 import { requireMakerPolicy, unitTerms } from './maker-policy-versions.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { isMakerOnlyCategory } from './policies/index.ts';
-import { ownerOrStaff, sha256Hex, unitReadFor } from './owner-access.ts';
+import {
+  CODE_LIMITS,
+  codeLimiters,
+  ownerOrStaff,
+  unitReadFor,
+  type CodeLimiters,
+} from './owner-access.ts';
+import { GENESIS_HASH } from './hash-chain.ts';
+import type { OwnerCodes } from './owner-codes.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
-import { RepairRecordBodySchema, UnitInputSchema, type UnitInput } from './repair-record-schema.ts';
+import { RepairRecordBodySchema, type LinkAnchor } from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
 /**
- * Registry and repair-record routes (issue 5): units, append-only repair records, chain
+ * Repair-record routes (issue 5): a unit's append-only repair records, chain
  * verification, and the warranty status of a registered unit. Registered by `warrantyRoutes`
  * when it is given a store and an auth service.
  */
@@ -36,6 +42,19 @@ export interface RecordRoutesOptions {
    * for days out of service (`GET /units/:serial/downtime`, `?repairDays=telemetry`).
    */
   telemetry?: OdometerSource;
+  /** The holiday calendar in force (default: the built-in years). */
+  calendars?: HolidayCalendars;
+  /** Owner verification codes: generated here, stored as keyed hashes (owner-codes.ts). */
+  ownerCodes: OwnerCodes;
+  /** Wrong-code limits (default CODE_LIMITS); tests shorten the window. */
+  codeLimits?: typeof CODE_LIMITS;
+  /**
+   * The wrong-code limiters to count against, when the caller shares them with other routes
+   * that take a code (app/http.ts: cases/); else made here with `codeLimits`.
+   */
+  limiters?: CodeLimiters;
+  /** Other copies of a unit's links (the repair orders that closed with them), for verify. */
+  chainLinks?: (serial: string) => Promise<LinkAnchor[]>;
 }
 
 /** A stored repair record as the API shows it (also in quality/'s order-close answer). */
@@ -50,37 +69,55 @@ export const StoredRecordSchema = z
   })
   .meta({ id: 'WarrantyRepairRecord' });
 
+const AnchorSchema = z
+  .object({
+    count: z.number().int().describe('records in the chain'),
+    head: z.string().describe('hash of the last record (64 zeros for none)'),
+  })
+  .meta({ id: 'WarrantyChainAnchor' });
 const VerificationSchema = z
   .object({
     ok: z.boolean(),
-    count: z.number().int(),
+    count: z.number().int().describe('records found'),
     head: z.string().optional(),
+    anchor: AnchorSchema.describe('head and count kept on the unit, outside the records'),
+    linksChecked: z
+      .number()
+      .int()
+      .describe('other copies of links compared: repair orders, the receipt given'),
     firstBroken: z
       .object({
         seq: z.number().int(),
-        reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'missing_record']),
+        reason: z.enum([
+          'hash_mismatch',
+          'prev_hash_mismatch',
+          'missing_record',
+          'anchor_mismatch',
+        ]),
+        source: z
+          .string()
+          .optional()
+          .describe('the copy that disagrees: unit, receipt, repair order <id>'),
       })
       .optional(),
   })
   .meta({ id: 'WarrantyChainVerification' });
-
-/** Units as the API shows them: never the verification-code hash. */
-const UnitOutSchema = UnitInputSchema.omit({ verificationCodeHash: true }).meta({
-  id: 'WarrantyUnit',
-});
-const UnitBodySchema = UnitInputSchema.extend({
-  verificationCode: z
-    .string()
-    .min(6)
-    .max(64)
-    .optional()
-    .describe('printed on the 三包凭证; only its hash is stored'),
-});
+/** `count:head` as printed on an owner's receipt. */
+const ReceiptSchema = z
+  .string()
+  .regex(/^\d{1,6}:[0-9a-f]{64}$/, 'count:head, as printed on the receipt')
+  .transform((s) => {
+    const [count, head] = s.split(':') as [string, string];
+    return { seq: Number(count), hash: head, source: 'receipt' };
+  });
 
 const DaysSourceSchema = z.enum(['records', 'telemetry']);
 const UnitStatusSchema = EvaluationSchema.extend({
   unit: z.object({ serial: z.string(), category: z.string(), model: z.string() }),
   repairDaysSource: DaysSourceSchema.describe('the source asked for (`repairDays`)'),
+  records: AnchorSchema.describe(
+    "the seal of the unit's repair records, to print on the owner's receipt: a later check (GET /units/{serial}/repairs/verify?receipt=count:head) shows whether any of them was changed or removed",
+  ),
   history: z.array(
     z.object({
       seq: z.number().int(),
@@ -108,12 +145,25 @@ const UnitStatusSchema = EvaluationSchema.extend({
 }).meta({ id: 'WarrantyUnitStatus' });
 
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
+/** A unit of another maker is unknown to a confined token (app/tenant.ts). */
+const oneUnit = { params: { serial: 'unit' } };
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 
 export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
   app,
-  { store, auth, now = () => new Date(), telemetry },
+  {
+    store,
+    auth,
+    now = () => new Date(),
+    telemetry,
+    ownerCodes,
+    codeLimits,
+    limiters,
+    chainLinks,
+    calendars = new HolidayCalendars(),
+  },
 ) => {
+  const limits = limiters ?? (await codeLimiters(app, codeLimits));
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
   const unitOr404 = async (serial: string) => {
@@ -121,95 +171,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
     return u;
   };
-  /** A unit the caller may see: another maker's unit is unknown to a confined token (app/tenant.ts). */
-  const visibleUnit = async (req: FastifyRequest, serial: string) => {
-    const u = await unitOr404(serial);
-    const m = confinedTo(req.principal);
-    if (m !== null && u.manufacturer !== m) throw new WarrantyErrors.UnknownUnit(serial);
-    return u;
-  };
-  /**
-   * What a registration may claim: a confined manufacturer token registers its own units only,
-   * and a device belongs to one manufacturer's units (else a maker could pull another's device,
-   * its telemetry and alerts, into its scope).
-   */
-  const claim = async <U extends UnitInput>(req: FastifyRequest, unit: U): Promise<U> => {
-    const m = confinedTo(req.principal);
-    if (m !== null && unit.manufacturer !== undefined && unit.manufacturer !== m)
-      throw new WarrantyErrors.OtherManufacturer(unit.serial, m);
-    const owned = m === null ? unit : { ...unit, manufacturer: m };
-    if (owned.deviceId !== undefined) {
-      const other = (await store.unitsByDevice(owned.deviceId)).find(
-        (u) => u.manufacturer !== owned.manufacturer,
-      );
-      if (other) throw new WarrantyErrors.DeviceLinked(owned.deviceId, other.manufacturer ?? '—');
-    }
-    return owned;
-  };
-
-  app.post(
-    '/warranty/units',
-    {
-      preHandler: staff,
-      schema: {
-        tags: ['warranty'],
-        summary: 'Register a unit',
-        body: UnitBodySchema,
-        response: { 201: UnitOutSchema, 409: ErrorEnvelope, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const { verificationCode, ...unit } = req.body;
-      const input = verificationCode
-        ? { ...unit, verificationCodeHash: sha256Hex(verificationCode) }
-        : unit;
-      return reply.status(201).send(await store.registerUnit(await claim(req, input)));
-    },
-  );
-
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
-  app.post(
-    '/warranty/units/import',
-    {
-      preHandler: staff,
-      schema: {
-        tags: ['warranty'],
-        summary: 'Bulk import units from CSV (text/csv): all lines valid → all imported, else none',
-        consumes: ['text/csv'],
-        body: z.string(),
-        response: { 201: z.object({ imported: z.number().int() }), 409: ErrorEnvelope, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const r = importUnitsCsv(req.body);
-      if (!r.ok) {
-        const err = new WarrantyErrors.CsvInvalid(
-          `${r.errors.length} problem(s), first on line ${r.errors[0]?.line}`,
-        );
-        throw withDetails(err, r.errors);
-      }
-      const claimed = [];
-      for (const u of r.units) claimed.push(await claim(req, u));
-      const units = await store.registerUnits(claimed);
-      return reply.status(201).send({ imported: units.length });
-    },
-  );
-
-  app.get(
-    '/units/:serial',
-    {
-      preHandler: staff,
-      schema: {
-        tags: ['warranty'],
-        params: SerialParams,
-        response: { 200: UnitOutSchema, ...errors },
-      },
-    },
-    async (req) => visibleUnit(req, req.params.serial),
-  );
-
   app.post(
     '/units/:serial/repairs',
     {
@@ -256,6 +217,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/units/:serial/repairs',
     {
       preHandler: staff,
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
         params: SerialParams,
@@ -263,7 +225,6 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      await visibleUnit(req, req.params.serial);
       return store.listRepairs(req.params.serial);
     },
   );
@@ -272,23 +233,34 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     '/units/:serial/repairs/verify',
     {
       preHandler: staff,
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
-        summary: 'Re-check the repair-record hash chain; names the first broken link',
+        summary:
+          "Re-check the repair-record hash chain against the unit's anchor, its repair orders and a receipt; names the first broken link",
         params: SerialParams,
+        querystring: z.object({
+          receipt: ReceiptSchema.optional().describe(
+            'count:head from the owner’s receipt: record `count` must still have hash `head`',
+          ),
+        }),
         response: { 200: VerificationSchema, ...errors },
       },
     },
     async (req) => {
-      await visibleUnit(req, req.params.serial);
-      return store.verifyRepairs(req.params.serial);
+      const links = [
+        ...((await chainLinks?.(req.params.serial)) ?? []),
+        ...(req.query.receipt ? [req.query.receipt] : []),
+      ];
+      return store.verifyRepairs(req.params.serial, links);
     },
   );
 
   app.get(
     '/units/:serial/warranty',
     {
-      preHandler: ownerOrStaff(auth, store),
+      preHandler: ownerOrStaff(auth, store, ownerCodes, limits),
+      config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
         summary:
@@ -306,7 +278,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       },
     },
     async (req) => {
-      const unit = unitReadFor(req) ?? (await visibleUnit(req, req.params.serial));
+      const unit = unitReadFor(req) ?? (await unitOr404(req.params.serial));
       const records = await store.listRepairs(unit.serial);
       const date = req.query.evaluationDate ?? now().toISOString();
       const tele =
@@ -333,6 +305,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
       requireMakerPolicy(unit, terms, isMakerOnlyCategory(unit.category));
       const evaluation = evaluateCase(
         caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km, terms),
+        { calendar: await calendars.fresh() },
       );
       evaluation.warnings.push(...(tele?.warnings ?? []));
       const history = effectiveRecords(records).map((r) => ({
@@ -364,6 +337,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         repairDaysSource: req.query.repairDays,
         history,
         outlets,
+        records: (await store.chainAnchor(unit.serial)) ?? { count: 0, head: GENESIS_HASH },
       };
     },
   );

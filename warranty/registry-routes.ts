@@ -5,6 +5,7 @@ import { ErrorEnvelope } from '../app/errors.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
 import { authorizedOn } from './outlet-routes.ts';
+import { modelKey } from './tenancy.ts';
 import { policyById, UnitCategorySchema } from './policies/index.ts';
 import { GenuinePartSchema, OutletSchema, ProductModelSchema } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
@@ -37,10 +38,24 @@ export const registryRoutes: FastifyPluginAsyncZod<RegistryRoutesOptions> = asyn
     '/warranty/models',
     {
       preHandler: maker,
+      config: {
+        tenant: {
+          stamp: 'manufacturer',
+          body: [
+            {
+              resource: 'productModel',
+              key: (b) => modelKey(String(b.category), String(b.model)),
+              mode: 'upsert',
+            },
+          ],
+        },
+      },
       schema: {
         tags,
         summary:
           'Create or replace a product model: manufacturer, main parts, the policy its units follow',
+        description:
+          "A manufacturer token with a subject creates and replaces its own models only: another maker's model is refused (403).",
         body: ModelBody,
         response: { 201: ProductModelSchema, ...errors },
       },
@@ -82,6 +97,12 @@ export const registryRoutes: FastifyPluginAsyncZod<RegistryRoutesOptions> = asyn
     '/warranty/parts',
     {
       preHandler: maker,
+      config: {
+        tenant: {
+          stamp: 'manufacturer',
+          body: [{ resource: 'genuinePart', key: (b) => String(b.number), mode: 'upsert' }],
+        },
+      },
       schema: {
         tags,
         summary: 'Register a genuine part number and (some of) the serials issued for it',

@@ -98,4 +98,13 @@ describe('caseForUnit with the product model from the registry', () => {
     });
     expect((c.facts.repairs as Array<{ isMainPart?: boolean }>)[0]!.isMainPart).toBe(false);
   });
+
+  it('[汽车三包 第九条 第六项] the model’s list in Chinese matches records in ids, and the reverse (vocabulary)', () => {
+    const records = chain([plain('compressor'), plain('遥控器'), plain('风扇电机')]);
+    const c = caseForUnit(unit, records, '2025-06-01', undefined, {
+      mainParts: ['压缩机', 'fan_motor'],
+    });
+    const repairs = c.facts.repairs as Array<{ component: string; isMainPart?: boolean }>;
+    expect(repairs.map((r) => r.isMainPart)).toEqual([true, undefined, true]);
+  });
 });

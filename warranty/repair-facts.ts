@@ -1,4 +1,5 @@
 import type { MakerPolicy } from './maker-policy.ts';
+import { resolveName } from './part-resolution.ts';
 import type { ProductModel } from './registry-schema.ts';
 import type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 import type { RepairFactSchema } from './schemas.ts';
@@ -76,14 +77,21 @@ export function caseForUnit(
   makerPolicy?: MakerPolicy;
   facts: Record<string, unknown>;
 } {
-  const main = new Set(model?.mainParts ?? []);
+  // The model's main parts (its 三包凭证's list, CAR21 Art. 9(6)), compared through the vocabulary
+  // so that 压缩机 in the list matches compressor in a record and the reverse.
+  const main = new Set((model?.mainParts ?? []).map((n) => resolveName(unit.category, n)));
+  const listed = (name: string) => main.has(resolveName(unit.category, name));
   const facts: Record<string, unknown> = {
     invoiceDate: unit.invoiceDate,
     evaluationDate,
     hasInvoice: true,
     repairs: effectiveRecords(records).map((r) => {
       const f = toRepairFact(r.body);
-      if (f.isMainPart === undefined && main.has(r.body.diagnosis.component)) f.isMainPart = true;
+      if (
+        f.isMainPart === undefined &&
+        (listed(r.body.diagnosis.component) || r.body.parts.some((p) => listed(p.name)))
+      )
+        f.isMainPart = true;
       return f;
     }),
   };

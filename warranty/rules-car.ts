@@ -1,9 +1,10 @@
 import { addWorkingDays } from './calendar.ts';
 import { carCounts } from './car-counters.ts';
-import { inside, makeDeadline, t, zhName, type CaseContext } from './case-context.ts';
+import { inside, makeDeadline, t, warn, type CaseContext } from './case-context.ts';
 import type { Amount } from './evaluation-schema.ts';
 import { cny, emptyOutcome, exclusionFor, paidRepair, remedy, type Outcome } from './outcome.ts';
 import type { Term } from './policy-schema.ts';
+import { partName } from './vocabulary.ts';
 
 /**
  * Household cars under CAR21 (SAMR Order 43), sanbao-rules.md §1. Pure: every input comes from
@@ -18,13 +19,32 @@ function term(ctx: CaseContext, k: keyof CaseContext['policy']['terms']): Term {
 /** CAR21 Art. 27: 补偿费 = 车价款 × 行驶里程/1000 × n, n ≤ 0.5 %. */
 function usageCompensation(ctx: CaseContext): { owed: number | null; basis?: Amount } {
   const max = term(ctx, 'usageCoefficientMax');
-  let n = ctx.facts.usageCompensationCoefficient ?? max.value;
-  if (ctx.facts.usageCompensationCoefficient === undefined)
-    ctx.warnings.push(
+  const given = ctx.facts.usageCompensationCoefficient;
+  let n = given ?? max.value;
+  if (given === undefined)
+    warn(
+      ctx,
+      'usage_coefficient_default',
+      `未提供使用补偿系数n：采用上限${max.value}（${max.clause}）；请以三包凭证所载为准`,
       `usage coefficient n not given: the policy's ${max.value} (${max.clause}) is used; take n from the 三包凭证`,
     );
+  else if (given >= 0.01) {
+    // n is at most 0.5 %: 0.3 is a percentage written without the sign.
+    n = given / 100;
+    warn(
+      ctx,
+      'usage_coefficient_percent',
+      `使用补偿系数${given}按百分数读作${n}`,
+      `usage coefficient ${given} read as a percentage: ${n}`,
+    );
+  }
   if (n > max.value) {
-    ctx.warnings.push(`usage coefficient ${n} exceeds ${max.value} (${max.clause}): capped`);
+    warn(
+      ctx,
+      'usage_coefficient_capped',
+      `使用补偿系数${n}超过${max.value}（${max.clause}）：按上限计算`,
+      `usage coefficient ${n} exceeds ${max.value} (${max.clause}): capped`,
+    );
     n = max.value;
   }
   const price = ctx.facts.priceCNY;
@@ -96,19 +116,34 @@ export function evaluateCar(ctx: CaseContext): Outcome {
   );
   out.deadlines.push(d7, d60, swap, sanbao, repairP);
   if (km === undefined)
-    ctx.warnings.push(
+    warn(
+      ctx,
+      'mileage_unknown',
+      '未提供里程：未核对3000、50000、60000公里限值',
       'mileageKm not given: mileage limits (3,000 / 50,000 / 60,000 km) were not checked',
     );
   const docs = ctx.policy.missingDocuments;
   if (ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false)
-    ctx.warnings.push(`no invoice and no 三包凭证: ${docs.clause} — ${docs.note ?? docs.effect}`);
+    warn(
+      ctx,
+      'no_documents',
+      `无购车发票也无三包凭证（${docs.clause}）：修理者能通过信息系统核实购买信息的，仍应免费修理；换货、退货须凭购车发票和三包凭证（销售者应免费补办三包凭证，第十四条）`,
+      `no invoice and no 三包凭证: ${docs.clause} — ${docs.note ?? docs.effect}`,
+    );
 
   const c = carCounts(ctx, sanbao);
   out.counters.push(...c.counters);
   const f = ctx.fault;
-  const assemblies = ctx.policy.assemblies?.names ?? [];
   const q = f !== undefined && f.quality;
-  const onAssembly = f !== undefined && assemblies.includes(f.component);
+  const asm = f?.assembly;
+  const asmName = asm ? partName('household_car', asm) : { zh: '', en: '' };
+  if (f?.failureType === undefined && f && ctx.facts.currentFault?.failureType)
+    warn(
+      ctx,
+      'not_art23_type',
+      `“${ctx.facts.currentFault.failureType}”不属于第二十三条所列五类故障；${f.seriousSafety ? '按第四十条定义属严重安全性能故障，计入第二十四条第一款第（一）项' : '按第四十条定义不属严重安全性能故障'}`,
+      `"${ctx.facts.currentFault.failureType}" is not one of the five CAR21 Art. 23 failures; ${f.seriousSafety ? 'by the Art. 40 definition it is a serious safety failure (counts for Art. 24 ¶1(1))' : 'by the Art. 40 definition it is not a serious safety failure'}`,
+    );
   if (f && !f.quality) {
     const x = exclusionFor(ctx, f.cause);
     if (x) out.exclusions.push(x);
@@ -138,11 +173,11 @@ export function evaluateCar(ctx: CaseContext): Outcome {
   };
 
   // Art. 22: 7 days, assembly (or its main part) needs replacement → free exchange or return.
-  if (q && onAssembly && f.requiresReplacement && inside(d7, f.date))
+  if (q && asm && f.requiresReplacement && inside(d7, f.date))
     both(
       T('returnWindowDays'),
-      `三包有效期起7日内${zhName(f.component)}需要更换，销售者应免费更换或退货`,
-      `within 7 days the ${f.component} needs replacement; the seller must exchange or take back free`,
+      `三包有效期起7日内${asmName.zh}或其主要零部件需要更换，销售者应免费更换或退货`,
+      `within 7 days the ${asmName.en} or a main part of it needs replacement; the seller must exchange or take back free`,
     );
   // Art. 23: 60 days / 3,000 km, listed serious failures → free exchange or return.
   if (q && f.failureType && inside(d60, f.date, f.km))
@@ -152,16 +187,16 @@ export function evaluateCar(ctx: CaseContext): Outcome {
       `within 60 days / 3,000 km: ${f.failureType}, free`,
     );
   // Art. 20: 60 days / 3,000 km, main part of an assembly → free whole-assembly swap.
-  if (q && onAssembly && f.mainPartFlag && inside(swap, f.date, f.km))
+  if (q && asm && (f.mainPartFlag || f.requiresReplacement) && inside(swap, f.date, f.km))
     out.remedies.push(
       remedy(
         'assembly_swap',
         T('assemblySwapDays'),
         t(
-          `60日或3000公里内${zhName(f.component)}主要零部件出现质量问题，可选择免费更换${zhName(f.component)}总成`,
-          `within 60 days / 3,000 km a main part of the ${f.component} failed: free replacement of the whole ${f.component}`,
+          `60日或3000公里内${asmName.zh}主要零部件出现质量问题，可选择免费更换${asmName.zh}`,
+          `within 60 days / 3,000 km a main part of the ${asmName.en} failed: free replacement of the whole ${asmName.en}`,
         ),
-        { scope: 'assembly', target: f.component },
+        { scope: 'assembly', target: asm },
       ),
     );
 
@@ -172,10 +207,7 @@ export function evaluateCar(ctx: CaseContext): Outcome {
   const comp = () => usageCompensation(ctx);
   const a24: Array<[boolean, Term, string, string]> = [
     [
-      q &&
-        faultInSanbao &&
-        f.isSeriousSafetyFault === true &&
-        c.serious >= T('seriousSafetyRepairLimit').value,
+      q && faultInSanbao && f.seriousSafety && c.serious >= T('seriousSafetyRepairLimit').value,
       T('seriousSafetyRepairLimit'),
       `严重安全性能故障累计修理${c.serious}次后仍出现严重安全性能故障`,
       `serious safety failure after ${c.serious} repairs`,
@@ -183,7 +215,7 @@ export function evaluateCar(ctx: CaseContext): Outcome {
     [
       q &&
         faultInSanbao &&
-        onAssembly &&
+        asm !== undefined &&
         c.assemblyReplacements >= T('assemblyReplacementLimit').value,
       T('assemblyReplacementLimit'),
       `发动机、变速器、动力蓄电池、行驶驱动电机累计更换${c.assemblyReplacements}次后仍不能正常使用`,
@@ -192,8 +224,8 @@ export function evaluateCar(ctx: CaseContext): Outcome {
     [
       q && faultInSanbao && c.mainPart.count >= T('mainPartReplacementLimit').value,
       T('mainPartReplacementLimit'),
-      `同一主要零部件（${c.mainPart.part}）更换${c.mainPart.count}次后仍不能正常使用`,
-      `same main part (${c.mainPart.part}) replaced ${c.mainPart.count} times and still not usable`,
+      `同一主要零部件（${c.mainPart.label?.zh ?? c.mainPart.part}）更换${c.mainPart.count}次后仍不能正常使用`,
+      `same main part (${c.mainPart.label?.en ?? c.mainPart.part}) replaced ${c.mainPart.count} times and still not usable`,
     ],
     [
       claimInSanbao && c.countedDays > T('cumulativeRepairDaysLimit').value,
@@ -232,7 +264,7 @@ export function evaluateCar(ctx: CaseContext): Outcome {
       ),
     );
   if (f && !out.remedies.some((r) => r.kind === 'free_repair' || r.kind === 'assembly_swap'))
-    out.remedies.push(
+    out.offers.push(
       paidRepair(
         f.quality ? 'CAR21 Art. 18 ¶1, 19' : (out.exclusions[0]?.clause ?? 'CAR21 Art. 32'),
         f.quality
@@ -240,6 +272,19 @@ export function evaluateCar(ctx: CaseContext): Outcome {
           : t('不属三包责任，收费修理', 'not covered by 三包: paid repair'),
       ),
     );
+  if (ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false) {
+    const kept = out.remedies.filter((r) => r.kind === 'free_repair');
+    if (kept.length < out.remedies.length)
+      out.exclusions.push({
+        reason: 'no_invoice_no_certificate',
+        clause: docs.clause,
+        explanation: t(
+          '无购车发票和三包凭证：换货、退货、更换总成须凭购车发票、三包凭证，仅可免费修理（可向销售者免费补办三包凭证）',
+          'no invoice and no 三包凭证: exchange, return and the assembly swap need them; free repair only (the seller re-issues a lost 三包凭证 free)',
+        ),
+      });
+    out.remedies = kept;
+  }
   carNotes(ctx, out, repairP);
   return out;
 }
@@ -260,10 +305,15 @@ function carNotes(ctx: CaseContext, out: Outcome, repairP: ReturnType<typeof mak
   const answer = ctx.policy.terms.sellerAnswerWorkingDays;
   const done = ctx.policy.terms.exchangeCompletionWorkingDays;
   if (answer && done && out.remedies.some((r) => r.kind === 'return' || r.kind === 'exchange')) {
-    const a = addWorkingDays(ctx.evalDate, answer.value);
-    const d = addWorkingDays(ctx.evalDate, done.value);
+    const a = addWorkingDays(ctx.evalDate, answer.value, ctx.calendar);
+    const d = addWorkingDays(ctx.evalDate, done.value, ctx.calendar);
     if (!a.calendarCovered || !d.calendarCovered)
-      ctx.warnings.push('CAR21 Art. 28 working-day deadlines reach beyond the holiday calendar');
+      warn(
+        ctx,
+        'calendar_not_covered',
+        '第二十八条工作日期限超出已载入的节假日安排',
+        'CAR21 Art. 28 working-day deadlines reach beyond the holiday calendar',
+      );
     out.notes.push({
       clause: answer.clause,
       explanation: t(

@@ -1,15 +1,22 @@
 import type { Length } from './calendar.ts';
-import { inside, makeDeadline, t, type CaseContext } from './case-context.ts';
+import { inside, makeDeadline, t, warn, type CaseContext } from './case-context.ts';
 import type { RemedyOption } from './evaluation-schema.ts';
 import { depreciation, extension, freeRepairGrant } from './goods-terms.ts';
 import { countedRepairs, goodsCounters, goodsNotes } from './goods-extras.ts';
 import { emptyOutcome, exclusionFor, paidRepair, remedy, type Outcome } from './outcome.ts';
 import type { Term } from './policy-schema.ts';
+import { partName } from './vocabulary.ts';
 
 /**
  * Appliances, phones and computers: P95 (1995 rules + catalogue), PHONE (2001), PC (2002) and
  * the consumer-protection-law default (消法 Art. 24). sanbao-rules.md §2–§5. Pure.
  */
+
+const DOC_EFFECT_ZH: Record<string, string> = {
+  no_sanbao: '不实行三包，可收费修理',
+  repair_only: '仅免费修理',
+  no_return: '可修理、换货，不可退货',
+};
 
 /** Evaluates a P95 / PHONE / PC / CPL case. */
 export function evaluateGoods(ctx: CaseContext): Outcome {
@@ -24,20 +31,27 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     zh: string,
     en: string,
     ext = false,
+    from?: string,
   ) => {
     if (!x) return undefined;
     const d = makeDeadline(ctx, key, x.clause, length(x.value), t(zh, en), {
       extensionDays: ext ? extension(ctx, length(x.value)) : 0,
+      ...(from ? { from } : {}),
     });
     out.deadlines.push(d);
     return d;
   };
+  // P95 Art. 9/10, PHONE Art. 11/12, PC Art. 11/12 count from the sale (自售出之日起), which an
+  // exchange or a TV's installation does not move; 消法 Art. 24 from receipt (the period start).
+  const windowFrom = P.regime === 'CPL' ? ctx.start : ctx.saleDate;
   const ret = dl(
     'return_window',
     T.returnWindowDays,
     (days) => ({ days }),
     '可退货期限',
     'return window',
+    false,
+    windowFrom,
   );
   const exw = dl(
     'exchange_window',
@@ -45,6 +59,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     (days) => ({ days }),
     '可换货期限',
     'exchange window',
+    false,
+    windowFrom,
   );
   const whole = dl(
     'whole_unit_period',
@@ -74,14 +90,20 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
     ),
   }));
   if (!whole)
-    ctx.warnings.push(
+    warn(
+      ctx,
+      'no_statutory_period',
+      `${P.title}：无法定三包有效期；七日后按消法第二十四条更换、修理，以经营者的约定为准——可通过 policy.terms.wholeUnitMonths 提供约定期限`,
       `${P.title}: no statutory 三包 period; exchange or repair follow 消法 Art. 24 and the maker’s promise — give policy.terms.wholeUnitMonths`,
     );
 
   const missingDocs = ctx.facts.hasInvoice === false && ctx.facts.hasWarrantyCertificate === false;
   const docEffect = missingDocs ? P.missingDocuments.effect : 'none';
   if (docEffect !== 'none' && P.missingDocuments.note)
-    ctx.warnings.push(
+    warn(
+      ctx,
+      'no_documents',
+      `无有效发票也无三包凭证（${P.missingDocuments.clause}）：${DOC_EFFECT_ZH[docEffect] ?? docEffect}`,
       `no invoice and no 三包凭证: ${P.missingDocuments.clause} — ${P.missingDocuments.note}`,
     );
   if (docEffect !== 'none')
@@ -142,7 +164,7 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
       if (inside(acc.d, f.date)) {
         // PHONE Art. 14: accessory failure → free exchange; after 2 exchanges → free return.
         const exchanges = ctx.repairs.filter(
-          (r) => r.quality && r.component === f.component,
+          (r) => r.quality && r.component === f.component && r.index !== f.fromRepair,
         ).length;
         const lim = T.accessoryExchangeLimit;
         rs.push(
@@ -150,8 +172,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
             'exchange',
             lim ?? acc.a.months,
             t(
-              `配件（${f.component}）免费更换同品牌同型号`,
-              `free exchange of the accessory (${f.component})`,
+              `配件（${partName(P.category, f.component).zh}）免费更换同品牌同型号`,
+              `free exchange of the accessory (${partName(P.category, f.component).en})`,
             ),
             { scope: 'accessory', target: f.component },
           ),
@@ -195,6 +217,22 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
             ),
           ),
         );
+        // P95 Art. 13 / PHONE Art. 18: exchange due, no same model, other models declined → return.
+        if (
+          P.returnInsteadOfExchange.effect !== 'no' &&
+          ctx.facts.sellerHasSameModel === false &&
+          ctx.facts.consumerAcceptsOtherModel !== true
+        )
+          rs.push(
+            remedy(
+              'return',
+              P.returnInsteadOfExchange,
+              t(
+                '符合换货条件，销售者无同型号同规格产品且消费者不愿调换其他型号，按发票价格一次退清',
+                'exchange due, no same model and other models declined: refund of the invoice price',
+              ),
+            ),
+          );
       } else if (!whole && T.returnWindowDays) {
         rs.push(
           remedy(
@@ -228,6 +266,19 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
         );
       } else if (main && f.mainPartFlag && inside(main, f.date) && T.mainPartMonths) {
         const target = f.mainPart ?? f.component;
+        const name = partName(P.category, target);
+        // P95 Art. 11 "在三包有效期内，修理两次，仍不能正常使用": the 主要部件三包有效期 is a 三包有效期
+        // too (P95 Art. 8 释义), so a main part repaired twice within it → exchange.
+        const lim = T.repairCountLimit;
+        const mainRepairs = ctx.repairs.filter(
+          (r) => r.quality && !r.ongoing && r.isMainPart && inside(main, r.start.date),
+        ).length;
+        if (lim && mainRepairs >= lim.value)
+          unitExchange(
+            lim,
+            `主要部件三包有效期内主要部件修理${mainRepairs}次仍不能正常使用`,
+            `a main part repaired ${mainRepairs} times within the main-part period and still not usable`,
+          );
         rs.push(
           remedy(
             'free_repair',
@@ -236,8 +287,8 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
               clause: `${freeRepairGrant(P)?.clause ?? ''}; ${T.mainPartMonths.clause}`,
             },
             t(
-              `主要部件（${target}）三包有效期内免费修理或更换新部件`,
-              `main part (${target}) within its period: free repair or a new part`,
+              `主要部件（${name.zh}）三包有效期内免费修理或更换新部件`,
+              `main part (${name.en}) within its period: free repair or a new part`,
             ),
             { scope: 'part', target },
           ),
@@ -287,7 +338,7 @@ export function evaluateGoods(ctx: CaseContext): Outcome {
       (r) => r.kind === 'free_repair' || (r.kind === 'exchange' && r.scope === 'accessory'),
     )
   )
-    out.remedies.push(
+    out.offers.push(
       paidRepair(
         out.exclusions[0]?.clause ?? T.wholeUnitMonths?.clause ?? '消法 Art. 24',
         out.exclusions.length

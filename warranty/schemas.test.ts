@@ -72,7 +72,7 @@ describe('evaluate request schema', () => {
     expect(pathsOf(goodsCase('excavator'))).toEqual(['category']);
   });
 
-  it('an unknown cause or failure type names the field', () => {
+  it('an unknown cause names the field; a failure type in other words is accepted (CAR21 Art. 40 decides)', () => {
     expect(
       pathsOf(
         carCase({
@@ -80,13 +80,11 @@ describe('evaluate request schema', () => {
         }),
       ),
     ).toEqual(['facts.currentFault.cause']);
-    expect(
-      pathsOf(
-        carCase({
-          currentFault: fault('2025-03-05', 'engine', { failureType: 'explosion' as '燃油泄漏' }),
-        }),
-      ),
-    ).toEqual(['facts.currentFault.failureType']);
+    const words = evaluateCase(
+      carCase({ currentFault: fault('2025-03-05', 'engine', { failureType: 'explosion' }) }),
+    );
+    expect(words.remedies.map((r) => r.clause)).not.toContain('CAR21 Art. 23');
+    expect(words.warnings.map((w) => w.code)).toContain('not_art23_type');
   });
 
   it('unknown fields are ignored, date-times accepted, and the decision matches EvaluationSchema', () => {

@@ -8,10 +8,14 @@ import {
 } from 'fastify-type-provider-zod';
 import { createAuth } from '../app/auth.ts';
 import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { installInputGuards } from '../app/boundary.ts';
 import { installErrorHandler } from '../app/errors.ts';
 import type { OdometerSource } from './odometer.ts';
+import { createOwnerCodes } from './owner-codes.ts';
 import { warrantyRoutes } from './routes.ts';
 import { SqlWarrantyStore } from './stores/sql.ts';
+import { HolidayCalendars } from './holiday-calendars.ts';
+import { SqlHolidayCalendarStore } from './holiday-store.ts';
 
 /**
  * A fastify app with the warranty plugin on in-memory PGlite, for route tests. The caller closes
@@ -20,7 +24,7 @@ import { SqlWarrantyStore } from './stores/sql.ts';
 export interface TestApp {
   app: FastifyInstance;
   sql: Sql;
-  tokens: { engineer: string; owner: string; manufacturer: string };
+  tokens: { engineer: string; owner: string; manufacturer: string; admin: string };
   close: () => Promise<void>;
 }
 
@@ -35,11 +39,13 @@ export async function buildTestApp(
     engineer: (await auth.issue({ role: 'engineer' })).token,
     owner: (await auth.issue({ role: 'owner', subject: 'o1' })).token,
     manufacturer: (await auth.issue({ role: 'manufacturer', subject: 'Acme' })).token,
+    admin: (await auth.issue({ role: 'admin' })).token,
   };
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuards(app);
   if (openapi)
     await app.register(swagger, {
       openapi: {
@@ -53,7 +59,9 @@ export async function buildTestApp(
   await app.register(warrantyRoutes, {
     prefix: '/api/v1',
     store: new SqlWarrantyStore(sql),
+    calendars: new HolidayCalendars(new SqlHolidayCalendarStore(sql)),
     auth,
+    ownerCodes: createOwnerCodes('test-owner-code-key-0123456789abcdef'),
     now: () => new Date('2025-07-01T02:00:00Z'),
     ...deps,
   });

@@ -1,5 +1,6 @@
 import { evaluateCase } from './eligibility.ts';
 import type { Evaluation } from './evaluation-schema.ts';
+import type { HolidayCalendar } from './holidays.ts';
 import { requireMakerPolicy, unitTerms } from './maker-policy-versions.ts';
 import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
 import { isMakerOnlyCategory } from './policies/index.ts';
@@ -20,12 +21,19 @@ export interface UnitDecision {
  * under the terms it was sold with (its maker's policy version, its model's main parts) — the
  * decision the owner status shows, for callers outside this module (a claim carries it as
  * evidence, cases/). A car linked to a device reads its mileage from `odometer_km` telemetry
- * when none is given. Throws WARRANTY_ERR_NO_POLICY_IN_FORCE when no policy covers the unit.
+ * when none is given. Days are counted on `calendar`, the holiday calendar in force (as every
+ * evaluation does). Throws WARRANTY_ERR_NO_POLICY_IN_FORCE when no policy covers the unit.
  */
 export async function decideUnit(
   store: WarrantyStore,
   unit: Unit,
-  opts: { evaluationDate: string; mileageKm?: number; telemetry?: OdometerSource },
+  opts: {
+    evaluationDate: string;
+    mileageKm?: number;
+    telemetry?: OdometerSource;
+    /** The holiday calendar in force (HolidayCalendars); default the built-in years. */
+    calendar?: HolidayCalendar;
+  },
 ): Promise<UnitDecision> {
   const records = await store.listRepairs(unit.serial);
   const tele =
@@ -45,6 +53,7 @@ export async function decideUnit(
   requireMakerPolicy(unit, terms, isMakerOnlyCategory(unit.category));
   const evaluation = evaluateCase(
     caseForUnit(unit, records, opts.evaluationDate, mileageKm, terms),
+    opts.calendar ? { calendar: opts.calendar } : {},
   );
   evaluation.warnings.push(...(tele?.warnings ?? []));
   return {

@@ -65,6 +65,15 @@ export function describeWarrantyStoreContract(
       expect(await store.getUnit('no-such-serial')).toBeUndefined();
     });
 
+    it('stores a verification-code hash and replaces it when a new code is issued', async () => {
+      const s = serial();
+      await store.registerUnit({ ...unit(s), verificationCodeHash: `h1:${'a'.repeat(64)}` });
+      expect((await store.getUnit(s))?.verificationCodeHash).toBe(`h1:${'a'.repeat(64)}`);
+      expect(await store.setVerificationCodeHash(s, `h1:${'b'.repeat(64)}`)).toBe(true);
+      expect((await store.getUnit(s))?.verificationCodeHash).toBe(`h1:${'b'.repeat(64)}`);
+      expect(await store.setVerificationCodeHash('no-such-serial', 'h1:x')).toBe(false);
+    });
+
     it('keeps production facts (batch, date, component suppliers) for analytics', async () => {
       const s = serial();
       const u: UnitInput = {
@@ -201,7 +210,25 @@ export function describeWarrantyStoreContract(
       expect(b.prevHash).toBe(a.hash);
       expect(c.prevHash).toBe(b.hash);
       expect(await store.listRepairs(s)).toEqual([a, b, c]);
-      expect(await store.verifyRepairs(s)).toEqual({ ok: true, count: 3, head: c.hash });
+      expect(await store.verifyRepairs(s)).toEqual({
+        ok: true,
+        count: 3,
+        head: c.hash,
+        anchor: { count: 3, head: c.hash },
+        linksChecked: 0,
+      });
+      expect(await store.chainAnchor(s)).toEqual({ count: 3, head: c.hash });
+      expect(await store.chainAnchor('no-such-serial')).toBeUndefined();
+      // Another copy of a link (a repair order, a receipt) is compared too.
+      expect(
+        await store.verifyRepairs(s, [{ seq: 2, hash: b.hash, source: 'receipt' }]),
+      ).toMatchObject({ ok: true, linksChecked: 1 });
+      expect(
+        await store.verifyRepairs(s, [{ seq: 2, hash: a.hash, source: 'receipt' }]),
+      ).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 2, reason: 'anchor_mismatch', source: 'receipt' },
+      });
     });
 
     it('keeps one chain per unit', async () => {

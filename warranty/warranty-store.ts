@@ -7,11 +7,12 @@ import type {
   Technician,
 } from './registry-schema.ts';
 import type {
+  ChainAnchor,
   ChainVerification,
+  LinkAnchor,
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
-  UnitInput,
 } from './repair-record-schema.ts';
 
 /**
@@ -21,14 +22,18 @@ import type {
  */
 export interface WarrantyStore {
   /** Registers a unit; WARRANTY_ERR_UNIT_EXISTS when the serial is taken. */
-  registerUnit(unit: UnitInput): Promise<Unit>;
+  registerUnit(unit: Unit): Promise<Unit>;
   /** Registers all units or none (bulk import): WARRANTY_ERR_UNIT_EXISTS names the first taken serial. */
-  registerUnits(units: readonly UnitInput[]): Promise<Unit[]>;
+  registerUnits(units: readonly Unit[]): Promise<Unit[]>;
+  /** Replaces a unit's verification-code hash (a new code issued); false for an unknown serial. */
+  setVerificationCodeHash(serial: string, hash: string): Promise<boolean>;
   getUnit(serial: string): Promise<Unit | undefined>;
   /** Units linked to a telemetry device (normally one; an exchanged unit's successor too). */
   unitsByDevice(deviceId: string): Promise<Unit[]>;
   /**
-   * Appends a record to the unit's chain and returns it with its seq and hashes.
+   * Appends a record to the unit's chain and returns it with its seq and hashes; the unit's
+   * anchor (head and count, kept outside the records) moves with it, in the same transaction.
+   * The record chains from the anchor, not from whatever the records table holds last.
    * WARRANTY_ERR_UNKNOWN_UNIT for an unknown serial; WARRANTY_ERR_BAD_CORRECTION when a
    * correction points at no earlier record. `recordedAt` comes from the caller (no clock here).
    */
@@ -39,8 +44,13 @@ export interface WarrantyStore {
   ): Promise<StoredRepairRecord>;
   /** The unit's records, oldest first, exactly as stored. */
   listRepairs(serial: string): Promise<StoredRepairRecord[]>;
-  /** Re-checks the unit's chain and names the first broken link. */
-  verifyRepairs(serial: string): Promise<ChainVerification>;
+  /** The unit's anchor: head and count of its chain; undefined for an unknown serial. */
+  chainAnchor(serial: string): Promise<ChainAnchor | undefined>;
+  /**
+   * Re-checks the unit's chain against its anchor and the other copies of its links given
+   * (repair orders, a receipt), and names the first broken link.
+   */
+  verifyRepairs(serial: string, links?: readonly LinkAnchor[]): Promise<ChainVerification>;
   /** Creates or replaces an outlet (its authorization period may change). */
   saveOutlet(outlet: Outlet): Promise<Outlet>;
   getOutlet(id: string): Promise<Outlet | undefined>;

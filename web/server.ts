@@ -21,6 +21,8 @@ const PAGES = [
 export interface WebRoutesOptions {
   /** The built pages; `WEB_DIST` unless a test points elsewhere. */
   root?: string;
+  /** Serve the source maps (`*.map`, `WEB_SOURCE_MAPS`): development only; off by default. */
+  sourceMaps?: boolean;
 }
 
 const NOT_BUILT = `<!doctype html>
@@ -50,6 +52,11 @@ export const webRoutes: FastifyPluginAsync<WebRoutesOptions> = async (app, opts)
           .status(503)
           .type('text/html; charset=utf-8')
           .header('retry-after', '60')
+          // This one page has no script and styles itself inline.
+          .header(
+            'content-security-policy',
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+          )
           .send(NOT_BUILT),
       );
     return;
@@ -58,6 +65,8 @@ export const webRoutes: FastifyPluginAsync<WebRoutesOptions> = async (app, opts)
     root,
     prefix: '/',
     wildcard: false,
+    // Source maps show the pages' source to anyone: not served unless asked for (a 404).
+    ...(opts.sourceMaps ? {} : { allowedPath: (path: string) => !path.endsWith('.map') }),
     index: ['index.html'],
     cacheControl: false,
     // Vite puts a content hash in every asset name: those may be cached for good; pages may not.

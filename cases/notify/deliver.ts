@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { postWebhook } from '../../diagnostics/index.ts';
 import type { CaseStore, Notification } from '../store.ts';
 import type { Mailer } from './mailer.ts';
 import type { Mail } from './messages.ts';
@@ -7,7 +8,9 @@ import type { Mail } from './messages.ts';
 /**
  * Delivers the notification outbox (migration 400): mail over SMTP, webhooks over HTTP POST
  * signed with HMAC-SHA256 (`x-sanbao-signature: sha256=<hex>` of the body, the same scheme as
- * alert webhooks). A failed attempt is logged and kept on the notification (`log`, `lastError`)
+ * alert webhooks), through the alert webhooks' own POST: no redirects followed, and unless
+ * `allowPrivate` (WEBHOOK_ALLOW_PRIVATE) only public addresses, checked again as it connects
+ * (so a name that resolves to a private address later cannot get there). A failed attempt is logged and kept on the notification (`log`, `lastError`)
  * and tried again after 1, 4, 16, 64… × `baseDelayMs`, up to `maxAttempts`; then it is `failed`.
  * Cases never wait for this: the outbox rows are written with the case change, and the worker
  * runs after, on wall time (retries are delivery mechanics, not case deadlines).
@@ -23,6 +26,8 @@ export interface NotifierOptions {
   /** How often the outbox is polled besides `kick()` (default 5 s). */
   pollMs?: number;
   timeoutMs?: number;
+  /** Deliver webhooks to loopback and private addresses too (development only). */
+  allowPrivate?: boolean;
 }
 
 export interface Notifier {
@@ -68,20 +73,20 @@ export function createNotifier(o: NotifierOptions): Notifier {
     if (!hook) return { ok: false, error: `webhook ${n.target} was deleted`, final: true };
     const body = JSON.stringify(n.payload);
     try {
-      const res = await fetch(hook.url, {
-        method: 'POST',
-        headers: {
+      const status = await postWebhook(
+        hook.url,
+        {
           'content-type': 'application/json',
           'x-sanbao-signature': `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`,
           'x-sanbao-event': n.event,
           'x-sanbao-delivery': n.id,
         },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status >= 200 && res.status < 300) return { ok: true };
-      return { ok: false, error: `HTTP ${res.status}`, final: !retryable(res.status) };
+        timeoutMs,
+        o.allowPrivate ?? false,
+      );
+      if (status >= 200 && status < 300) return { ok: true };
+      return { ok: false, error: `HTTP ${status}`, final: !retryable(status) };
     } catch (err) {
       return { ok: false, error: (err as Error).message, final: false };
     }

@@ -62,6 +62,9 @@ function bus() {
   };
 }
 
+/** The receivers listen on 127.0.0.1: the development setting that lets deliveries go there. */
+const LOCAL = { allowPrivate: true };
+
 describe('webhook delivery', () => {
   const closing: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -72,7 +75,13 @@ describe('webhook delivery', () => {
     const rx = await receiver([503, 500, 204]);
     const { r, log } = registry(rx.url);
     const b = bus();
-    const d = createWebhookDispatcher({ registry: r, alerts: b, baseDelayMs: 20, maxAttempts: 5 });
+    const d = createWebhookDispatcher({
+      ...LOCAL,
+      registry: r,
+      alerts: b,
+      baseDelayMs: 20,
+      maxAttempts: 5,
+    });
     closing.push(rx.close, d.close);
     const t0 = Date.now();
     b.emit('critical');
@@ -92,7 +101,13 @@ describe('webhook delivery', () => {
     const rx = await receiver([502]);
     const { r, log } = registry(rx.url);
     const b = bus();
-    const d = createWebhookDispatcher({ registry: r, alerts: b, baseDelayMs: 5, maxAttempts: 3 });
+    const d = createWebhookDispatcher({
+      ...LOCAL,
+      registry: r,
+      alerts: b,
+      baseDelayMs: 5,
+      maxAttempts: 3,
+    });
     closing.push(rx.close, d.close);
     b.emit('major');
     await d.idle();
@@ -103,7 +118,7 @@ describe('webhook delivery', () => {
     ]);
     const rx2 = await receiver([410]);
     const two = registry(rx2.url);
-    const d2 = createWebhookDispatcher({ registry: two.r, alerts: b, baseDelayMs: 5 });
+    const d2 = createWebhookDispatcher({ ...LOCAL, registry: two.r, alerts: b, baseDelayMs: 5 });
     closing.push(rx2.close, d2.close);
     b.emit('critical');
     await d2.idle();
@@ -113,7 +128,13 @@ describe('webhook delivery', () => {
   it('skips alerts below the minimum severity, and records unreachable receivers', async () => {
     const { r, log } = registry('http://127.0.0.1:1/unreachable');
     const b = bus();
-    const d = createWebhookDispatcher({ registry: r, alerts: b, baseDelayMs: 5, maxAttempts: 2 });
+    const d = createWebhookDispatcher({
+      ...LOCAL,
+      registry: r,
+      alerts: b,
+      baseDelayMs: 5,
+      maxAttempts: 2,
+    });
     closing.push(d.close);
     b.emit('minor');
     await d.idle();
@@ -122,5 +143,26 @@ describe('webhook delivery', () => {
     await d.idle();
     expect(log).toHaveLength(2);
     expect(log[1]).toMatch(/^attempt 2: .*\(gave up\)$/);
+  });
+
+  it('[issue 24, finding 11] never delivers to a loopback address by default, by IP or by name', async () => {
+    const rx = await receiver([204]);
+    const port = new URL(rx.url).port;
+    closing.push(rx.close);
+    for (const url of [
+      rx.url,
+      `http://localhost:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+    ]) {
+      const { r, log } = registry(url);
+      const b = bus();
+      const d = createWebhookDispatcher({ registry: r, alerts: b, baseDelayMs: 1, maxAttempts: 2 });
+      closing.push(d.close);
+      b.emit('critical');
+      await d.idle();
+      expect(log, url).toHaveLength(2);
+      expect(log[1], url).toMatch(/attempt 2: .*not a public address \(gave up\)/);
+    }
+    expect(rx.got).toEqual([]);
   });
 });

@@ -1,4 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { isPrivateAddress, publicOnlyLookup } from './address-guard.ts';
 import { atLeast, type AlertNotification, type AlertService } from '../alerts.ts';
 import type { WebhookRegistry, WebhookTarget } from './webhook-registry.ts';
 
@@ -13,6 +17,46 @@ export interface WebhookDispatcherOptions {
   timeoutMs?: number;
   clock?: () => number;
   onError?: (err: unknown, what: string) => void;
+  /** Deliver to loopback and private addresses too (`WEBHOOK_ALLOW_PRIVATE`, development). */
+  allowPrivate?: boolean;
+}
+
+/**
+ * One POST; resolves with the status. Redirects are not followed, and unless `allowPrivate`
+ * the connection is refused when the host is, or resolves to, a non-public address
+ * (address-guard.ts), checked as it connects. Every webhook of the service posts through this
+ * (alert webhooks here, makers' case webhooks in cases/notify).
+ */
+export function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  allowPrivate: boolean,
+): Promise<number> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(host) && isPrivateAddress(host))
+    return Promise.reject(new Error(`${host} is not a public address`));
+  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      u,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(allowPrivate ? {} : { lookup: publicOnlyLookup }),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** `sha256=<hex>` HMAC of the raw body, the value of `X-Sanbao-Signature`. */
@@ -38,6 +82,7 @@ export function createWebhookDispatcher(o: WebhookDispatcherOptions): {
   const timeoutMs = o.timeoutMs ?? 5000;
   const clock = o.clock ?? Date.now;
   const onError = o.onError ?? (() => undefined);
+  const allowPrivate = o.allowPrivate ?? false;
   const pending = new Set<Promise<void>>();
   // Waiting retries, so that close() can wake them up (they then stop, since `closed` is set).
   const waiting = new Map<NodeJS.Timeout, () => void>();
@@ -53,19 +98,18 @@ export function createWebhookDispatcher(o: WebhookDispatcherOptions): {
     });
 
   async function attempt(w: WebhookTarget, body: string, type: string, delivery: string) {
-    const res = await fetch(w.url, {
-      method: 'POST',
-      headers: {
+    return postWebhook(
+      w.url,
+      {
         'content-type': 'application/json',
         'x-sanbao-signature': signBody(w.secret, body),
         'x-sanbao-event': type,
         'x-sanbao-delivery': delivery,
       },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.body?.cancel().catch(() => undefined);
-    return res.status;
+      timeoutMs,
+      allowPrivate,
+    );
   }
 
   async function deliver(w: WebhookTarget, n: AlertNotification): Promise<void> {

@@ -13,7 +13,7 @@ import { place, type Detector } from './detector.ts';
  */
 export interface FaultCodeConfig {
   /** code → failure mode (and optional severity override). */
-  codes: Readonly<Record<string, { modeId: string; severity?: Severity }>>;
+  codes: Readonly<Record<string, { modeId: string; severity?: Severity; description?: string }>>;
   /** A repeated code within this time is the same occurrence. */
   repeatMs?: number;
 }
@@ -21,7 +21,7 @@ export interface FaultCodeConfig {
 interface CodeTable {
   /** Upper-cased code → slot in `lastSeen`; unknown codes share the last slot. */
   index: ReadonlyMap<string, number>;
-  entries: ReadonlyArray<{ modeId: string; severity?: Severity }>;
+  entries: ReadonlyArray<{ modeId: string; severity?: Severity; description?: string }>;
 }
 
 export interface FaultCodeState {
@@ -80,7 +80,7 @@ export const faultCodeDetector: Detector<FaultCodeConfig, FaultCodeState, Device
       findings: [],
       windowStart: event.ts,
       windowEnd: event.ts,
-      message: `device reported ${event.code}${event.detail ? `: ${event.detail}` : ''}`,
+      message: `device reported ${event.code}${mapped?.description ? ` (${mapped.description})` : ''}${event.detail ? `: ${event.detail}` : ''}`,
       code: event.code,
       ...(mapped ? { modeId: mapped.modeId } : {}),
     };

@@ -1,5 +1,5 @@
 import type { Verdict } from '../types.ts';
-import type { TickingDetector } from './detector.ts';
+import { place, shared, type TickingDetector } from './detector.ts';
 
 /**
  * Missing data: a gap longer than `factor` expected sampling intervals. Judged when the next
@@ -26,25 +26,47 @@ export interface GapConfig {
   warmup?: number;
 }
 
-export interface GapState {
-  lastTs: number;
+/** Parameters shared by every device of a config. */
+interface GapParams {
   interval: number;
   fixed: boolean;
-  n: number;
   factor: number;
   warmup: number;
-  /** The current silence was already reported by tick. */
-  reported: boolean;
-  /** Receiver's clock (ms) when the last reading arrived, newest or not; 0 = not recorded. */
-  arrivedAt: number;
 }
 
-function gapVerdict(st: GapState, end: number, open: boolean, silentMs = end - st.lastTs): Verdict {
-  const missed = Math.floor(silentMs / st.interval) - (open ? 0 : 1);
+/** Numbers in the device's array (see detector.ts Placement); params shared per config. */
+export interface GapState {
+  p: GapParams;
+  s: Float64Array;
+  o: number;
+}
+
+const LAST_TS = 0;
+const INTERVAL = 1;
+const N = 2;
+/** The current silence was already reported by tick (1) or not (0). */
+const REPORTED = 3;
+/** Receiver's clock (ms) when the last reading arrived, newest or not; 0 = not recorded. */
+const ARRIVED = 4;
+const SIZE = 5;
+
+const params = new WeakMap<GapConfig, GapParams>();
+
+/** Epoch ms of the newest sample seen (0 = none yet). */
+export const gapLastTs = (st: GapState): number => st.s[st.o + LAST_TS]!;
+
+/** Records when a reading arrived by the receiver's clock (the engine's, for `tick`). */
+export function gapArrived(st: GapState, now: number): void {
+  st.s[st.o + ARRIVED] = now;
+}
+
+function gapVerdict(st: GapState, end: number, open: boolean, silentMs: number): Verdict {
+  const interval = st.s[st.o + INTERVAL]!;
+  const missed = Math.floor(silentMs / interval) - (open ? 0 : 1);
   return {
     detector: 'gap',
     severity: 'minor',
-    findings: [{ metric: '*', value: Number.NaN, expected: st.interval, score: missed }],
+    findings: [{ metric: '*', value: Number.NaN, expected: interval, score: missed }],
     windowStart: end - silentMs,
     windowEnd: end,
     message: open
@@ -54,48 +76,57 @@ function gapVerdict(st: GapState, end: number, open: boolean, silentMs = end - s
 }
 
 function armed(st: GapState): boolean {
-  return st.lastTs > 0 && st.interval > 0 && (st.fixed || st.n >= st.warmup);
+  const s = st.s;
+  const o = st.o;
+  return s[o + LAST_TS]! > 0 && s[o + INTERVAL]! > 0 && (st.p.fixed || s[o + N]! >= st.p.warmup);
 }
 
 /** Missing-data detector (on the next sample, or by tick). */
 export const gapDetector: TickingDetector<GapConfig, GapState> = {
   name: 'gap',
-  init(config) {
-    return {
-      lastTs: 0,
-      interval: config.expectedIntervalMs ?? 0,
-      fixed: config.expectedIntervalMs !== undefined,
-      n: 0,
-      factor: config.factor ?? 5,
-      warmup: config.warmup ?? 10,
-      reported: false,
-      arrivedAt: 0,
-    };
+  init(config, at) {
+    const p = shared(params, config, (c) => ({
+      interval: c.expectedIntervalMs ?? 0,
+      fixed: c.expectedIntervalMs !== undefined,
+      factor: c.factor ?? 5,
+      warmup: c.warmup ?? 10,
+    }));
+    const { s, o } = place(SIZE, at);
+    s.fill(0, o, o + SIZE);
+    s[o + INTERVAL] = p.interval;
+    return { p, s, o };
   },
+  size: () => SIZE,
   update(st, sample) {
+    const s = st.s;
+    const o = st.o;
     const ts = sample.ts;
-    if (st.lastTs > 0 && ts <= st.lastTs) return null; // late or duplicate sample
+    const last = s[o + LAST_TS]!;
+    if (last > 0 && ts <= last) return null; // late or duplicate sample
     let verdict: Verdict | null = null;
-    if (st.lastTs > 0) {
-      const dt = ts - st.lastTs;
-      const isGap = armed(st) && dt > st.factor * st.interval;
-      if (isGap && !st.reported) verdict = gapVerdict(st, ts, false);
-      if (!isGap && !st.fixed) {
-        st.n++;
+    if (last > 0) {
+      const dt = ts - last;
+      const isGap = armed(st) && dt > st.p.factor * s[o + INTERVAL]!;
+      if (isGap && s[o + REPORTED] === 0) verdict = gapVerdict(st, ts, false, dt);
+      if (!isGap && !st.p.fixed) {
+        const n = (s[o + N] = s[o + N]! + 1);
         // Running mean first, then a slow EWMA: the interval may change with firmware.
-        st.interval += (dt - st.interval) / Math.min(st.n, 50);
+        s[o + INTERVAL] = s[o + INTERVAL]! + (dt - s[o + INTERVAL]!) / Math.min(n, 50);
       }
     }
-    st.lastTs = ts;
-    st.reported = false;
+    s[o + LAST_TS] = ts;
+    s[o + REPORTED] = 0;
     return verdict;
   },
   tick(st, now) {
-    if (st.reported || !armed(st)) return null;
+    const s = st.s;
+    const o = st.o;
+    if (s[o + REPORTED] === 1 || !armed(st)) return null;
     // Silent by the samples' time and by the arrivals' (see the top of this file).
-    const silentMs = Math.min(now - st.lastTs, st.arrivedAt > 0 ? now - st.arrivedAt : Infinity);
-    if (silentMs <= st.factor * st.interval) return null;
-    st.reported = true;
+    const arrived = s[o + ARRIVED]!;
+    const silentMs = Math.min(now - s[o + LAST_TS]!, arrived > 0 ? now - arrived : Infinity);
+    if (silentMs <= st.p.factor * s[o + INTERVAL]!) return null;
+    s[o + REPORTED] = 1;
     return gapVerdict(st, now, true, silentMs);
   },
 };

@@ -12,10 +12,19 @@ import type { DerivedMetric } from './detector.ts';
  * those units' states (one per model, not per device), updated as each finishes its warm-up.
  */
 export interface FleetReference {
+  /** Units of this fleet that joined (Welford count, mean and sum of squared deviations). */
   n: number;
   mean: number;
   m2: number;
+  /**
+   * Healthy units known beforehand (an uploaded `references` document, a training fleet):
+   * pooled with the fleet's own, so a small fleet is judged from its first unit.
+   */
+  prior?: Readonly<{ n: number; mean: number; m2: number }>;
 }
+
+/** Fewest reference units (prior and fleet, the unit itself left out) that judge a unit. */
+export const FLEET_MIN = 5;
 
 export interface TrendIndicator extends DerivedMetric {
   direction: 1 | -1;
@@ -60,7 +69,7 @@ export interface TrendConfig {
    * like a significant trend.
    */
   bucketMs?: number;
-  /** Units a fleet reference needs before it judges a newcomer. */
+  /** Units a fleet reference needs before it judges a unit (default FLEET_MIN). */
   fleetMin?: number;
   /**
    * A trend whose point RUL is beyond this is not this mode: the mode runs from onset to
@@ -265,30 +274,124 @@ export function agreement(st: TrendState, level: number): number {
   return wsum > 0 ? agree / wsum : 0;
 }
 
+/** Marks in an indicator's count slot once its warm-up is over (see trend.ts). */
+export const OWN_BASELINE = 1; // warm-up + 1: learnt from the unit itself, joined its fleet
+export const FLEET_BASELINE = 2; // warm-up + 2: the unit started degraded, judged from its fleet
+
 /**
- * Compares a unit's freshly learnt baseline with its model's fleet. A unit that starts clearly
- * worse than its siblings in the mode's direction (beyond 3 fleet SDs and 10 % of the failure
- * move) was already degrading when first seen: it is judged from the fleet's baseline, with the
- * fleet's spread as that baseline's uncertainty. Other units join the fleet statistics.
- * Returns the baseline to use and the variance of its estimate.
+ * One-sided 99.865 % quantiles of Student's t (the 3σ of a normal) by degrees of freedom: the
+ * bound a new unit's baseline must exceed is a prediction interval from n reference units,
+ * t(n − 1)·sd·√(1 + 1/n), so a fleet of five judges as soundly as one of a thousand, only less
+ * sharply.
+ */
+const T_3SIGMA: ReadonlyArray<[number, number]> = [
+  [2, 19.21],
+  [3, 9.22],
+  [4, 6.62],
+  [5, 5.51],
+  [6, 4.9],
+  [7, 4.53],
+  [8, 4.28],
+  [9, 4.09],
+  [10, 3.96],
+  [12, 3.76],
+  [15, 3.59],
+  [20, 3.42],
+  [30, 3.27],
+  [50, 3.16],
+  [100, 3.08],
+];
+
+function t3(df: number): number {
+  let q = 3;
+  for (let k = T_3SIGMA.length - 1; k >= 0; k--) if (df <= T_3SIGMA[k]![0]) q = T_3SIGMA[k]![1];
+  return df < 2 ? Infinity : q;
+}
+
+type Stats = { n: number; mean: number; m2: number };
+
+/** The reference a unit is judged against: prior pooled with the fleet (minus `own` if a member). */
+function referenceOf(f: FleetReference, member?: number): Stats {
+  let live: Stats = { n: f.n, mean: f.mean, m2: f.m2 };
+  if (member !== undefined && f.n > 0) {
+    // Welford in reverse: the unit's own baseline leaves the statistics it is compared with.
+    const n = f.n - 1;
+    const mean = n > 0 ? (f.n * f.mean - member) / n : 0;
+    live = { n, mean, m2: n > 1 ? Math.max(0, f.m2 - (member - f.mean) * (member - mean)) : 0 };
+  }
+  const p = f.prior;
+  if (!p || p.n === 0) return live;
+  if (live.n === 0) return { ...p };
+  // Chan et al.'s pairwise combination of two sets of running moments.
+  const n = p.n + live.n;
+  const d = live.mean - p.mean;
+  return {
+    n,
+    mean: p.mean + (d * live.n) / n,
+    m2: p.m2 + live.m2 + (d * d * p.n * live.n) / n,
+  };
+}
+
+/** The reference's mean and spread if `own` is clearly worse than it in the mode's direction. */
+function worseThan(
+  ind: TrendIndicator,
+  own: number,
+  ref: Stats,
+  fleetMin: number,
+): { base: number; variance: number } | undefined {
+  if (ref.n < Math.max(fleetMin, 2)) return undefined;
+  const sd = Math.sqrt(ref.m2 / (ref.n - 1));
+  const scale = ind.relative ? ind.failureDelta * Math.abs(ref.mean) : ind.failureDelta;
+  const worse = ind.direction * (own - ref.mean);
+  const bound = t3(ref.n - 1) * sd * Math.sqrt(1 + 1 / ref.n);
+  return worse > bound && worse > 0.1 * scale ? { base: ref.mean, variance: sd * sd } : undefined;
+}
+
+/**
+ * Compares a unit's freshly learnt baseline with its model's reference (the fleet's healthy
+ * units, pooled with any prior). A unit that starts clearly worse than its siblings in the
+ * mode's direction (beyond a 3σ prediction bound and 10 % of the failure move) was already
+ * degrading when first seen: it is judged from the reference's mean, with the reference's
+ * spread as that baseline's uncertainty. Other units join the fleet statistics (`joined`).
  */
 export function reconcileBaseline(
   ind: TrendIndicator,
   own: number,
   ownVar: number,
   fleetMin: number,
-): { base: number; variance: number } {
+): { base: number; variance: number; joined: boolean } {
   const f = ind.fleet;
-  if (!f) return { base: own, variance: ownVar };
-  if (f.n >= fleetMin) {
-    const sd = Math.sqrt(f.m2 / (f.n - 1));
-    const scale = ind.relative ? ind.failureDelta * Math.abs(f.mean) : ind.failureDelta;
-    const worse = ind.direction * (own - f.mean);
-    if (worse > 3 * sd && worse > 0.1 * scale) return { base: f.mean, variance: sd * sd };
-  }
+  if (!f) return { base: own, variance: ownVar, joined: false };
+  const worse = worseThan(ind, own, referenceOf(f), fleetMin);
+  if (worse) return { ...worse, joined: false };
   f.n++;
   const d = own - f.mean;
   f.mean += d / f.n;
   f.m2 += d * (own - f.mean);
-  return { base: own, variance: ownVar };
+  return { base: own, variance: ownVar, joined: true };
+}
+
+/**
+ * Judges again, against the fleet as it is now, a unit that learnt its own baseline: units
+ * of a new fleet warm up together, so the first ones joined before any reference existed,
+ * one already degrading among them (the demo's excavator, clogged from the start). The unit
+ * is compared with the others (its own baseline taken out of the statistics); if clearly
+ * worse, it leaves the fleet and is judged from the others' mean from now on. Returns the
+ * baseline to adopt, or undefined.
+ */
+export function recheckBaseline(
+  ind: TrendIndicator,
+  own: number,
+  fleetMin: number,
+): { base: number; variance: number } | undefined {
+  const f = ind.fleet;
+  if (!f || f.n < 1) return undefined;
+  const worse = worseThan(ind, own, referenceOf(f, own), fleetMin);
+  if (!worse) return undefined;
+  const n = f.n - 1;
+  const mean = n > 0 ? (f.n * f.mean - own) / n : 0;
+  f.m2 = n > 1 ? Math.max(0, f.m2 - (own - f.mean) * (own - mean)) : 0;
+  f.mean = mean;
+  f.n = n;
+  return worse;
 }

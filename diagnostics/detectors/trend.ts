@@ -8,6 +8,8 @@ import {
   B_START,
   B_SUM,
   fitNow,
+  FLEET_BASELINE,
+  FLEET_MIN,
   HI,
   I_BASE,
   I_M2,
@@ -19,6 +21,8 @@ import {
   LAST_REPORT,
   LAST_TS,
   NOW,
+  OWN_BASELINE,
+  recheckBaseline,
   reconcileBaseline,
   REG,
   START,
@@ -26,6 +30,7 @@ import {
   trendRul,
   zFor,
   type TrendConfig,
+  type TrendIndicator,
   type TrendState,
 } from './trend-state.ts';
 
@@ -106,19 +111,21 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
           s[o + I_BASE] = s[o + I_BASE]! + d / (n + 1);
           s[o + I_M2] = s[o + I_M2]! + d * (x - s[o + I_BASE]!);
         } else {
-          if (n === warmup && ind.fleet) {
-            // Warm-up just ended: check the learnt baseline against the model's fleet.
+          let marker = 0;
+          if (n === warmup) {
+            // Warm-up just ended: check the learnt baseline against the model's reference.
             const own = s[o + I_BASE]!;
-            const r = reconcileBaseline(ind, own, s[o + I_M2]! / (n - 1) / n, c.fleetMin ?? 20);
+            const r = reconcileBaseline(ind, own, s[o + I_M2]! / (n - 1) / n, fleetMin(c));
             s[o + I_BASE] = r.base;
             s[o + I_M2] = r.variance * n * (n - 1); // keeps baselineVar() = the estimate's variance
+            marker = r.joined || !ind.fleet ? OWN_BASELINE : FLEET_BASELINE;
           }
           const base = s[o + I_BASE]!;
           const scale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
           const term = scale > 0 ? (ind.direction * (x - base)) / scale : 0;
           s[o + I_TERM] = n === warmup ? term : s[o + I_TERM]! + alpha * (term - s[o + I_TERM]!);
           s[o + I_RAW] = term;
-          if (n === warmup) s[o + I_N] = n + 1;
+          if (marker) s[o + I_N] = n + marker;
           seen = true;
         }
       }
@@ -133,6 +140,8 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
     const bucket = c.bucketMs ?? c.halfLifeMs / 16;
     if (s[b + B_N] === 0) s[b + B_START] = sample.ts;
     else if (sample.ts - s[b + B_START]! >= bucket) {
+      // Once a bucket: is a unit that learnt its own baseline still in line with its fleet?
+      if (recheck(st, warmup)) return null;
       const mid = s[b + B_START]! + bucket / 2;
       const last = s[b + LAST_TS]!;
       ewAdd(
@@ -176,6 +185,55 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
   },
 };
 
+function fleetMin(c: TrendConfig): number {
+  return c.fleetMin ?? FLEET_MIN;
+}
+
+/**
+ * Re-judges each indicator that learnt its own baseline against its fleet as it is now
+ * (trend-state.ts `recheckBaseline`). An indicator found to have started degraded takes the
+ * fleet's baseline: its terms are recomputed from the readings they stand for, and the
+ * regression starts over (the jump in the HI is not a slope). Returns whether any did.
+ */
+function recheck(st: TrendState, warmup: number): boolean {
+  const s = st.s;
+  let moved = false;
+  st.config.indicators.forEach((ind, k) => {
+    const o = st.o + IND + k * I_STRIDE;
+    if (!ind.fleet || s[o + I_N] !== warmup + OWN_BASELINE) return;
+    const own = s[o + I_BASE]!;
+    const r = recheckBaseline(ind, own, fleetMin(st.config));
+    if (!r) return;
+    const scaleOf = (base: number) =>
+      ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
+    const oldScale = scaleOf(own);
+    const newScale = scaleOf(r.base);
+    for (const slot of [I_TERM, I_RAW]) {
+      const x = own + ind.direction * s[o + slot]! * oldScale; // the reading the term stands for
+      s[o + slot] = newScale > 0 ? (ind.direction * (x - r.base)) / newScale : 0;
+    }
+    s[o + I_BASE] = r.base;
+    s[o + I_M2] = r.variance * warmup * (warmup - 1);
+    s[o + I_N] = warmup + FLEET_BASELINE;
+    moved = true;
+  });
+  if (!moved) return false;
+  const b = st.o;
+  s.fill(0, b + REG, b + IND); // regression sums
+  s[b + LAST_TS] = 0;
+  s[b + ALERTING] = 0;
+  s[b + B_SUM] = 0;
+  s[b + B_N] = 0;
+  let hi = 0;
+  let wsum = 0;
+  st.config.indicators.forEach((ind, k) => {
+    wsum += ind.weight;
+    hi += ind.weight * s[st.o + IND + k * I_STRIDE + I_TERM]!;
+  });
+  s[b + HI] = wsum > 0 ? hi / wsum : 0;
+  return true;
+}
+
 /** Reused per-sample flags of which indicators count (no allocation per sample). */
 let scratch = new Uint8Array(16);
 
@@ -215,4 +273,67 @@ function verdictOf(
     modeId: st.config.modeId,
     ...(rul ? { rul } : {}),
   };
+}
+
+/**
+ * Carries a device's trend state over to a recompiled config of the same mode (a catalogue
+ * change: a calibration, a new profile version). Baselines learnt at warm-up are kept when
+ * each indicator still reads the same (metric, direction, condition, normalisation) with the
+ * same warm-up; the terms are recomputed from the readings they stand for when the failure
+ * moves changed, and the regression then starts over (its points were on the old scale).
+ * Returns false when nothing could be kept.
+ */
+export function carryTrendState(from: TrendState, to: TrendState): boolean {
+  const a = from.config;
+  const b = to.config;
+  const same = (x: TrendIndicator, y: TrendIndicator) =>
+    x.metric === y.metric &&
+    x.direction === y.direction &&
+    x.condition === y.condition &&
+    x.minus === y.minus &&
+    x.minusFactor === y.minusFactor &&
+    x.per === y.per &&
+    x.baseline === y.baseline;
+  if (
+    a.indicators.length !== b.indicators.length ||
+    (a.warmup ?? 30) !== (b.warmup ?? 30) ||
+    !a.indicators.every((x, k) => same(x, b.indicators[k]!))
+  )
+    return false;
+  const size = trendDetector.size!(b);
+  const scaleSame = a.indicators.every(
+    (x, k) =>
+      x.failureDelta === b.indicators[k]!.failureDelta &&
+      x.relative === b.indicators[k]!.relative &&
+      x.weight === b.indicators[k]!.weight,
+  );
+  const headSame =
+    scaleSame &&
+    (
+      ['failureThreshold', 'alertThreshold', 'minAgreement', 'halfLifeMs', 'bucketMs'] as const
+    ).every((k) => a[k] === b[k]);
+  if (headSame) {
+    to.s.set(from.s.subarray(from.o, from.o + size), to.o);
+    return true;
+  }
+  let hi = 0;
+  let wsum = 0;
+  b.indicators.forEach((ind, k) => {
+    const src = from.o + IND + k * I_STRIDE;
+    const dst = to.o + IND + k * I_STRIDE;
+    to.s.set(from.s.subarray(src, src + I_STRIDE), dst);
+    const base = to.s[dst + I_BASE]!;
+    const old = a.indicators[k]!;
+    const oldScale = old.relative ? old.failureDelta * Math.abs(base) : old.failureDelta;
+    const newScale = ind.relative ? ind.failureDelta * Math.abs(base) : ind.failureDelta;
+    for (const slot of [I_TERM, I_RAW]) {
+      const x = base + old.direction * to.s[dst + slot]! * oldScale;
+      to.s[dst + slot] = newScale > 0 ? (ind.direction * (x - base)) / newScale : 0;
+    }
+    wsum += ind.weight;
+    hi += ind.weight * to.s[dst + I_TERM]!;
+  });
+  to.s[to.o + HI] = wsum > 0 ? hi / wsum : 0;
+  to.s[to.o + NOW] = from.s[from.o + NOW]!;
+  return true;
 }

@@ -1,4 +1,5 @@
 import type { Sample } from '../../ingest/sample.ts';
+import { componentName, partId, partName } from '../profiles/names.ts';
 import type { ModeProfile } from '../profiles/schema.ts';
 import {
   SEVERITY_RANK,
@@ -55,7 +56,12 @@ export function openCandidate(
     ...predicted(verdict.windowEnd, rul),
     evidence,
     action: mode.action,
-    parts: mode.parts,
+    parts: mode.parts.map(partId),
+    names: {
+      mode: mode.name,
+      component: componentName(mode.component),
+      parts: mode.parts.map(partName),
+    },
   };
 }
 
@@ -111,5 +117,16 @@ function toEvidence(v: Verdict, contributions: Contribution[]): AlertCandidate['
     findings: v.findings,
     contributions,
     message: v.message,
+    ...(v.model ? { model: v.model } : {}),
   };
+}
+
+/**
+ * The candidate with `v` as one more piece of evidence (replacing an older one of the same
+ * detector): the uploaded model behind a prediction that another detector's verdict raised.
+ */
+export function withEvidence(c: AlertCandidate, v: Verdict): AlertCandidate {
+  const evidence = c.evidence.filter((e) => e.detector !== v.detector);
+  evidence.push(toEvidence(v, []));
+  return { ...c, evidence: evidence.slice(-MAX_EVIDENCE) };
 }

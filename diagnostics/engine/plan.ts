@@ -8,8 +8,10 @@ import type { HardLimit, HardLimitConfig } from '../detectors/hard-limit.ts';
 import type { SpikeConfig } from '../detectors/spike.ts';
 import type { StepConfig } from '../detectors/step.ts';
 import type { StuckConfig } from '../detectors/stuck.ts';
+import type { RulModelConfig } from '../detectors/rul-model.ts';
 import type { FleetReference, TrendConfig } from '../detectors/trend.ts';
 import type { CategoryProfile, ModeProfile } from '../profiles/schema.ts';
+import type { EngineCatalog, RulModelSpec } from './catalog.ts';
 
 /**
  * A category profile compiled once into detector configs that every device of the category
@@ -28,6 +30,12 @@ export interface CategoryPlan {
   codes: FaultCodeConfig;
   trends: readonly TrendConfig[];
   steps: readonly StepConfig[];
+  /** Uploaded remaining-life models, one per mode at most (catalogue `rul-model`). */
+  rulModels: readonly RulModelConfig[];
+  /** Catalogue version this plan was compiled from (EngineCatalog.version). */
+  version: string;
+  /** Set when the catalogue changed and this plan was recompiled: its devices move on. */
+  retired?: boolean;
   /** metric → modes it indicates, with direction and weight share (for anomaly matching). */
   signatures: ReadonlyMap<
     string,
@@ -99,16 +107,37 @@ export function compileCondition(
   };
 }
 
+/** How a plan is compiled: see {@link compilePlan}. */
+export interface PlanOptions {
+  /** Overrides the profile's time-based warm-up with a sample count (tests, replays). */
+  warmupSamples?: number;
+  /** Product model the plan is for ('*': any). */
+  model?: string;
+  /**
+   * The fleet reference object of an indicator (kept by the plan cache across recompiles,
+   * so units of a model share it whichever plan version they run), with its prior set.
+   */
+  fleetFor?: (key: string, prior: Readonly<FleetReference> | undefined) => FleetReference;
+  /** Healthy references known beforehand, by {@link referenceKey}: the fleets' priors. */
+  references?: FleetReferences;
+  rulModels?: readonly RulModelSpec[];
+  version?: string;
+}
+
 /**
  * Compiles a validated category profile, once per product model (the trend detectors keep a
- * fleet reference per model). `warmupSamples` overrides the time-based warm-up.
+ * fleet reference per model).
  */
-export function compilePlan(
-  profile: CategoryProfile,
-  warmupSamples?: number,
-  model = '*',
-  references?: FleetReferences,
-): CategoryPlan {
+export function compilePlan(profile: CategoryProfile, opts: PlanOptions = {}): CategoryPlan {
+  const { warmupSamples, model = '*', references } = opts;
+  const fleetFor =
+    opts.fleetFor ??
+    ((_key: string, prior: Readonly<FleetReference> | undefined): FleetReference => ({
+      n: 0,
+      mean: 0,
+      m2: 0,
+      ...(prior ? { prior } : {}),
+    }));
   const interval = profile.expectedIntervalMs;
   const samplesFor = (hours: number) =>
     warmupSamples ??
@@ -122,7 +151,6 @@ export function compilePlan(
     (interval ? Math.min(warmup, Math.max(30, Math.round(STEP_WARMUP_MS / interval))) : warmup);
   const watch = profile.watch;
   const limits: HardLimit[] = [];
-  const codes: Record<string, { modeId: string }> = {};
   const trends: TrendConfig[] = [];
   const steps: StepConfig[] = [];
   const signatures = new Map<string, Array<{ modeId: string; direction: 1 | -1; share: number }>>();
@@ -140,7 +168,6 @@ export function compilePlan(
         ...(when ? { when } : {}),
       });
     }
-    for (const c of mode.faultCodes) codes[c] = { modeId: mode.id };
     const wsum = mode.indicators.reduce((a, i) => a + i.weight, 0);
     const indicators = mode.indicators.map((i) => {
       const when = compileCondition(profile, i.when);
@@ -163,15 +190,12 @@ export function compilePlan(
           failureDelta: i.failureRel ?? i.failureDelta ?? 1,
           relative: i.failureRel !== undefined,
           // Learnt baselines only (a failureValue mode has none to compare).
-          fleet: {
-            ...(references?.get(
-              referenceKey(profile.category, model, mode.id, i.metric, i.when),
-            ) ?? {
-              n: 0,
-              mean: 0,
-              m2: 0,
-            }),
-          },
+          fleet: fleetFor(
+            referenceKey(profile.category, model, mode.id, i.metric, i.when),
+            priorOf(
+              references?.get(referenceKey(profile.category, model, mode.id, i.metric, i.when)),
+            ),
+          ),
           ...(when ? { when, condition: i.when } : {}),
           ...(i.minus !== undefined ? { minus: i.minus, minusFactor: i.minusFactor } : {}),
           ...(i.per !== undefined ? { per: i.per } : {}),
@@ -227,8 +251,24 @@ export function compilePlan(
       .map((m) => m.id);
     if (by.length) explainedBy.set(d.id, by);
   }
+  const rulModels: RulModelConfig[] = (opts.rulModels ?? []).map((r) => {
+    const when = compileCondition(profile, r.condition);
+    return {
+      modeId: r.modeId,
+      metrics: r.metrics,
+      rowMs: r.rowMs,
+      stream: r.stream,
+      alertWithinMs: r.alertWithinMs,
+      cap: r.cap,
+      condition: r.condition,
+      model: r.model,
+      ...(when ? { when } : {}),
+    };
+  });
   return {
     profile,
+    version: opts.version ?? 'static',
+    rulModels,
     modes: new Map(profile.modes.map((m) => [m.id, m])),
     explainedBy,
     ewma: { metrics: watch, warmup },
@@ -237,7 +277,7 @@ export function compilePlan(
     spike: { metrics: watch, warmup },
     gap: { ...(interval ? { expectedIntervalMs: interval } : {}), factor: profile.gapFactor },
     limits: { limits },
-    codes: { codes },
+    codes: { codes: codesOf(profile) },
     trends,
     steps,
     signatures,
@@ -251,36 +291,94 @@ function persistSamples(samples: number, minutes: number | undefined, intervalMs
   return Math.max(1, Math.ceil((minutes * 60_000) / intervalMs));
 }
 
+/** A reference's statistics as a prior (uploaded or pre-learnt), or undefined when empty. */
+function priorOf(r: Readonly<FleetReference> | undefined): FleetReference['prior'] {
+  if (!r || !(r.n > 0)) return undefined;
+  return { n: r.n, mean: r.mean, m2: r.m2 };
+}
+
+/** Fault code → mode (with the code table's severity and text, when a table gave them). */
+function codesOf(profile: CategoryProfile): FaultCodeConfig['codes'] {
+  const codes: Record<string, FaultCodeConfig['codes'][string]> = {};
+  for (const mode of profile.modes) {
+    for (const c of mode.faultCodes) {
+      const info = profile.codeInfo[c];
+      codes[c] = {
+        modeId: mode.id,
+        ...(info?.severity ? { severity: info.severity } : {}),
+        ...(info?.description ? { description: info.description.en } : {}),
+      };
+    }
+  }
+  return codes;
+}
+
 /** Product models per category with their own plan (and so their own fleet references). */
 const MAX_MODELS = 256;
+
+/** Compiled plans by category and product model, recompiled when the catalogue changes. */
+export interface PlanCache {
+  /** The plan of a product model (compiled on first use); undefined without a profile. */
+  planFor(category: Category, model: string): CategoryPlan | undefined;
+  /** Switches to another catalogue: plans whose version changed are compiled afresh. */
+  reconfigure(catalog: EngineCatalog): void;
+}
 
 /**
  * Compiled plans by category and product model, made on first use: units of one model share
  * fleet references. Bounded: past MAX_MODELS models in a category, further ones share one plan
- * (a device reporting garbage model names must not grow memory).
+ * (a device reporting garbage model names must not grow memory). Fleet statistics outlive
+ * plans: a recompiled plan's indicators keep the fleet their units have joined.
  */
-export function createPlanCache(
-  profiles: readonly CategoryProfile[],
-  warmupSamples?: number,
-  references?: FleetReferences,
-): (category: Category, model: string) => CategoryPlan | undefined {
-  const byCategory = new Map(profiles.map((p) => [p.category, p]));
+export function createPlanCache(catalog: EngineCatalog, warmupSamples?: number): PlanCache {
+  let source = catalog;
   const plans = new Map<string, CategoryPlan>();
-  const modelsPerCategory = new Map<Category, number>();
-  return (category, model) => {
-    let key = `${category}\u0000${model}`;
-    let plan = plans.get(key);
-    if (plan) return plan;
-    const profile = byCategory.get(category);
+  const modelsPerCategory = new Map<Category, Set<string>>();
+  const fleets = new Map<string, FleetReference>();
+  const fleetFor = (key: string, prior: Readonly<FleetReference> | undefined) => {
+    let f = fleets.get(key);
+    if (!f) fleets.set(key, (f = { n: 0, mean: 0, m2: 0 }));
+    if (prior) f.prior = prior;
+    else delete f.prior;
+    return f;
+  };
+  const compile = (category: Category, model: string) => {
+    const profile = source.profile(category, model);
     if (!profile) return undefined;
-    const n = modelsPerCategory.get(category) ?? 0;
-    if (n >= MAX_MODELS) {
-      key = `${category}\u0000*`;
-      plan = plans.get(key);
+    return compilePlan(profile, {
+      ...(warmupSamples !== undefined ? { warmupSamples } : {}),
+      model,
+      fleetFor,
+      references: source.references(category, model),
+      rulModels: source.rulModels(category, model),
+      version: source.version(category, model),
+    });
+  };
+  return {
+    planFor(category, model) {
+      const seen = modelsPerCategory.get(category) ?? new Set<string>();
+      const own = seen.has(model) || seen.size < MAX_MODELS;
+      const m = own ? model : '*';
+      const key = `${category}\u0000${m}`;
+      let plan = plans.get(key);
       if (plan) return plan;
-    } else modelsPerCategory.set(category, n + 1);
-    plan = compilePlan(profile, warmupSamples, n >= MAX_MODELS ? '*' : model, references);
-    plans.set(key, plan);
-    return plan;
+      plan = compile(category, m);
+      if (!plan) return undefined;
+      if (own) {
+        seen.add(model);
+        modelsPerCategory.set(category, seen);
+      }
+      plans.set(key, plan);
+      return plan;
+    },
+    reconfigure(next) {
+      source = next;
+      for (const [key, plan] of plans) {
+        const [category, model] = key.split('\u0000') as [Category, string];
+        if (next.version(category, model) === plan.version) continue;
+        plan.retired = true;
+        plans.delete(key);
+      }
+    },
   };
 }

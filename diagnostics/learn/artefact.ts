@@ -146,16 +146,21 @@ export function parseRulModel(json: unknown): RulModelArtefact {
 }
 
 /**
- * Content id: sha256 of the document without `id` and `createdAt`, keys sorted, first 16 hex
- * digits. The same training data and seed give the same id.
+ * Content id: sha256 of the document without `id`, `createdAt` and `training.seconds`, keys
+ * sorted, first 16 hex digits. The same training data and seed give the same id.
  */
 export function modelId(
   m: Omit<RulModelArtefact, 'id' | 'createdAt'> & Partial<RulModelArtefact>,
 ): string {
-  const { id: _id, createdAt: _at, ...content } = m;
+  const { id: _id, createdAt: _at, training, ...content } = m;
   void _id;
   void _at;
-  return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16);
+  const { seconds: _s, ...trainingContent } = training;
+  void _s;
+  return createHash('sha256')
+    .update(canonicalJson({ ...content, training: trainingContent }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function canonicalJson(v: unknown): string {

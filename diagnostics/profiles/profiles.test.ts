@@ -3,6 +3,8 @@ import { CATEGORIES, METRICS } from '../../ingest/categories.ts';
 import { FAILURE_MODES } from '../../simulators/failure-modes.ts';
 import { CategoryProfileSchema, PROFILES } from './index.ts';
 import { airConditionerProfile } from './air-conditioner.ts';
+import { BUILTIN_MODES } from './builtin.ts';
+import { COMPONENT_NAMES, componentName, PART_NAMES_ZH, partName } from './names.ts';
 
 /**
  * Effects the profiles deliberately do not use as indicators, with the reason. Anything else
@@ -73,5 +75,40 @@ describe('failure-mode profiles', () => {
     const undefinedCondition = structuredClone(airConditionerProfile);
     undefinedCondition.modes[0]!.indicators[0]!.when = 'defrosting';
     expect(CategoryProfileSchema.safeParse(undefinedCondition).success).toBe(false);
+  });
+});
+
+describe('names in both languages (the pages speak zh and en)', () => {
+  it('every built-in component and part has a Chinese name; every metric a profile names exists', () => {
+    const modes = [...PROFILES.flatMap((p) => p.modes), ...BUILTIN_MODES.values()];
+    for (const m of modes) {
+      expect(COMPONENT_NAMES[m.component], `${m.id} component ${m.component}`).toBeDefined();
+      for (const part of m.parts)
+        expect(
+          typeof part === 'string' ? PART_NAMES_ZH[part] : part.zh,
+          `${m.id} part`,
+        ).toBeTruthy();
+      expect(m.name.zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(m.action.zh).toMatch(/[\u4e00-\u9fff]/);
+    }
+    expect(partName('fan motor')).toEqual({ zh: '风机电机', en: 'fan motor' });
+    expect(partName({ zh: '风扇皮带', en: 'fan belt' })).toEqual({
+      zh: '风扇皮带',
+      en: 'fan belt',
+    });
+    expect(componentName('fan_belt')).toEqual({ zh: 'fan belt', en: 'fan belt' });
+    // Uploaded profiles are held to the same metrics (diagnostics catalogue): so are these.
+    for (const p of PROFILES) {
+      const known = METRICS[p.category];
+      const named = [
+        ...p.watch,
+        ...Object.values(p.conditions).flatMap((alts) => alts.flat().map((t) => t.metric)),
+        ...p.modes.flatMap((m) => [
+          ...m.indicators.flatMap((i) => [i.metric, i.minus, i.per]),
+          ...m.limits.map((l) => l.metric),
+        ]),
+      ].filter((x): x is string => x !== undefined);
+      for (const metric of named) expect(known[metric], `${p.category} ${metric}`).toBeDefined();
+    }
   });
 });

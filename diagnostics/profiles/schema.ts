@@ -98,7 +98,8 @@ export const ModeProfileSchema = z
     component: snake,
     /** A 三包 main part: the warranty side decides the remedy from it. */
     mainPart: z.boolean(),
-    parts: z.array(z.string().min(1)).min(1),
+    /** English text (translated in names.ts for the built-in ones), or `{ zh, en }`. */
+    parts: z.array(z.union([z.string().min(1), TextSchema])).min(1),
     indicators: z.array(IndicatorSchema),
     limits: z.array(LimitSchema).default([]),
     faultCodes: z.array(z.string().min(1)).default([]),
@@ -140,6 +141,19 @@ export const ModeProfileSchema = z
     message: 'a mode needs indicators, limits or fault codes',
   });
 
+/** Code-table systems: a maker's own codes, OBD-II DTCs (SAE J2012), J1939 SPN-FMI pairs. */
+export const CodeSystemSchema = z.enum(['vendor', 'obd2', 'j1939']);
+
+/**
+ * What a fault-code table says about a code beyond the mode it maps to (catalogue
+ * `fault-codes` documents): the severity it warrants and its text in both languages.
+ */
+export const CodeInfoSchema = z.object({
+  system: CodeSystemSchema.optional(),
+  severity: SeveritySchema.optional(),
+  description: TextSchema.optional(),
+});
+
 export const CategoryProfileSchema = z
   .object({
     category: CategorySchema,
@@ -153,6 +167,8 @@ export const CategoryProfileSchema = z
     /** Metrics watched by the statistical detectors (EWMA, CUSUM, stuck, spike). */
     watch: z.array(z.string()).min(1),
     modes: z.array(ModeProfileSchema).min(1),
+    /** Per fault code (as listed in a mode's `faultCodes`): severity and text from its table. */
+    codeInfo: z.record(z.string(), CodeInfoSchema).default({}),
   })
   .refine((p) => new Set(p.modes.map((m) => m.id)).size === p.modes.length, {
     message: 'duplicate mode id',

@@ -21,6 +21,7 @@ export interface AlertRow {
   evidence: Alert['evidence'];
   action: Alert['action'];
   parts: string[];
+  names: Alert['names'];
   assignee: string | null;
   acknowledged_by: string | null;
   acknowledged_at: Stamp;
@@ -57,6 +58,7 @@ export function toAlert(r: AlertRow): Alert {
     evidence: json(r.evidence),
     action: json(r.action),
     parts: json(r.parts),
+    names: r.names === null || r.names === undefined ? null : json(r.names),
     assignee: r.assignee,
     acknowledgedBy: r.acknowledged_by,
     acknowledgedAt: ts(r.acknowledged_at),

@@ -64,8 +64,9 @@ export function createSqlAlertStore(sql: Sql): AlertStore {
     const { evidence, predictedFailure } = storedParts(c);
     const { rows } = await tx.query<AlertRow>(
       `INSERT INTO alerts (id, device_id, category, model, mode_id, mode_name, component, severity,
-         status, revision, detected_at, opened_at, updated_at, predicted_failure, evidence, action, parts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $11, $12, $13, $14, $15)
+         status, revision, detected_at, opened_at, updated_at, predicted_failure, evidence, action, parts,
+         names)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $11, $12, $13, $14, $15, $16)
        RETURNING *`,
       [
         `al_${randomUUID()}`,
@@ -83,6 +84,7 @@ export function createSqlAlertStore(sql: Sql): AlertStore {
         JSON.stringify(evidence),
         JSON.stringify(c.action),
         JSON.stringify(c.parts),
+        c.names ? JSON.stringify(c.names) : null,
       ],
     );
     const a = toAlert(rows[0]!);

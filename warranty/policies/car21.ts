@@ -191,11 +191,11 @@ export const CAR21: Policy = {
   restartAfterExchange: { value: true, clause: 'CAR21 Art. 29', source: P, uncertain: false },
   repairCountBasis: 'same_fault',
   missingDocuments: {
-    effect: 'none',
-    clause: 'CAR21 Art. 19 ¶2',
+    effect: 'repair_only',
+    clause: 'CAR21 Art. 19 ¶2; Arts. 20, 22–24',
     source: P,
-    uncertain: true,
-    note: 'CAR21 has no exclusion for missing documents; the purchase must still be provable (invoice or the information system)',
+    uncertain: false,
+    note: 'exchange, return and the assembly swap are claimed "凭购车发票、三包凭证" (Arts. 20, 22–24); free repair does not need the 三包凭证 when the repairer can verify the purchase (Art. 19 ¶2), and a lost 三包凭证 is re-issued free (Art. 14)',
   },
   returnInsteadOfExchange: {
     effect: 'no',

@@ -147,8 +147,20 @@ export const PC: Policy = {
   terms: {
     wholeUnitMonths: term(12, 'months', 'PC catalogue (整机)', S),
     mainPartMonths: term(24, 'months', 'PC catalogue (主要部件)', S),
-    returnWindowDays: term(7, 'days', 'PC 7-day rule', S, 'article number NOT FOUND'),
-    exchangeWindowDays: term(15, 'days', 'PC 15-day rule', S, 'article number NOT FOUND'),
+    returnWindowDays: term(
+      7,
+      'days',
+      'PC Art. 11',
+      R,
+      '"自售出之日起7日内" (text reproduced on third-party pages; issue 20)',
+    ),
+    exchangeWindowDays: term(
+      15,
+      'days',
+      'PC Art. 12',
+      R,
+      '"自售出之日起第8日至第15日内" (text reproduced on third-party pages; issue 20)',
+    ),
     repairCountLimit: term(
       2,
       'count',

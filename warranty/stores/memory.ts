@@ -1,11 +1,12 @@
 import { WarrantyErrors } from '../errors.ts';
-import { chainRecord, verifyChain } from '../hash-chain.ts';
+import { chainRecord, GENESIS_HASH, verifyChain } from '../hash-chain.ts';
 import type {
+  ChainAnchor,
   ChainVerification,
+  LinkAnchor,
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
-  UnitInput,
 } from '../repair-record-schema.ts';
 import {
   phoneDigits,
@@ -35,14 +36,21 @@ export class MemoryWarrantyStore implements WarrantyStore {
   private readonly outlets = new Map<string, Outlet>();
   private readonly technicians = new Map<string, Technician>();
 
-  async registerUnit(unit: UnitInput): Promise<Unit> {
+  async registerUnit(unit: Unit): Promise<Unit> {
     if (this.units.has(unit.serial)) throw new WarrantyErrors.UnitExists(unit.serial);
     this.units.set(unit.serial, structuredClone(unit));
     this.records.set(unit.serial, []);
     return structuredClone(unit);
   }
 
-  async registerUnits(units: readonly UnitInput[]): Promise<Unit[]> {
+  async setVerificationCodeHash(serial: string, hash: string): Promise<boolean> {
+    const u = this.units.get(serial);
+    if (!u) return false;
+    u.verificationCodeHash = hash;
+    return true;
+  }
+
+  async registerUnits(units: readonly Unit[]): Promise<Unit[]> {
     const seen = new Set<string>();
     for (const u of units) {
       if (this.units.has(u.serial) || seen.has(u.serial))
@@ -85,8 +93,19 @@ export class MemoryWarrantyStore implements WarrantyStore {
     return structuredClone(this.records.get(serial) ?? []);
   }
 
-  async verifyRepairs(serial: string): Promise<ChainVerification> {
-    return verifyChain(await this.listRepairs(serial));
+  async chainAnchor(serial: string): Promise<ChainAnchor | undefined> {
+    const chain = this.records.get(serial);
+    if (!chain) return undefined;
+    const last = chain.at(-1);
+    return { count: last?.seq ?? 0, head: last?.hash ?? GENESIS_HASH };
+  }
+
+  async verifyRepairs(
+    serial: string,
+    links: readonly LinkAnchor[] = [],
+  ): Promise<ChainVerification> {
+    const records = await this.listRepairs(serial);
+    return verifyChain(records, (await this.chainAnchor(serial))!, links);
   }
 
   async saveOutlet(outlet: Outlet): Promise<Outlet> {

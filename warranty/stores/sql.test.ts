@@ -45,7 +45,7 @@ describe('SqlWarrantyStore tamper evidence (PGlite)', () => {
       await sql.query(
         `UPDATE warranty_repair_records SET body = jsonb_set(body, '{charges,materialsCNY}', '480') WHERE serial = 'TV-1' AND seq = 2`,
       );
-      expect(await store.verifyRepairs('TV-1')).toEqual({
+      expect(await store.verifyRepairs('TV-1')).toMatchObject({
         ok: false,
         count: 3,
         firstBroken: { seq: 2, reason: 'hash_mismatch' },
@@ -84,6 +84,85 @@ describe('SqlWarrantyStore tamper evidence (PGlite)', () => {
       expect(await store.verifyRepairs('TV-1')).toMatchObject({
         ok: false,
         firstBroken: { seq: 3, reason: 'prev_hash_mismatch' },
+      });
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('[issue 24, finding 6] deleting the last records, or all of them, fails against the anchor', async () => {
+    const { sql, store } = await unitWithThree();
+    try {
+      await sql.query(`DELETE FROM warranty_repair_records WHERE serial = 'TV-1' AND seq = 3`);
+      expect(await store.verifyRepairs('TV-1')).toMatchObject({
+        ok: false,
+        count: 2,
+        anchor: { count: 3 },
+        firstBroken: { seq: 3, reason: 'missing_record', source: 'unit' },
+      });
+      await sql.query(`DELETE FROM warranty_repair_records WHERE serial = 'TV-1'`);
+      expect(await store.verifyRepairs('TV-1')).toMatchObject({
+        ok: false,
+        count: 0,
+        firstBroken: { seq: 1, reason: 'missing_record', source: 'unit' },
+      });
+      // The next record chains from the anchor: the gap stays visible.
+      const next = await store.appendRepair('TV-1', body(4), '2025-09-03T12:00:00Z');
+      expect(next.seq).toBe(4);
+      expect((await store.verifyRepairs('TV-1')).ok).toBe(false);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('[issue 24, finding 6] a chain re-hashed from a record on fails against the anchor', async () => {
+    const { sql, store } = await unitWithThree();
+    try {
+      const records = await store.listRepairs('TV-1');
+      let prev = records[0]!.hash;
+      for (const r of records.slice(1)) {
+        const forged = {
+          ...r,
+          prevHash: prev,
+          body: { ...r.body, charges: { ...r.body.charges, materialsCNY: 480 } },
+        };
+        const hash = recordHash(forged);
+        await sql.query(
+          `UPDATE warranty_repair_records SET body = $1::jsonb, prev_hash = $2, hash = $3 WHERE serial = 'TV-1' AND seq = $4`,
+          [JSON.stringify(forged.body), prev, hash, r.seq],
+        );
+        prev = hash;
+      }
+      expect(await store.verifyRepairs('TV-1')).toMatchObject({
+        ok: false,
+        count: 3,
+        firstBroken: { seq: 3, reason: 'anchor_mismatch', source: 'unit' },
+      });
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('[issue 24, finding 6] kind and corrects cannot be edited apart from the hashed body', async () => {
+    const { sql, store } = await unitWithThree();
+    try {
+      await expect(
+        sql.query(`UPDATE warranty_repair_records SET kind = 'correction' WHERE serial = 'TV-1'`),
+      ).rejects.toThrow();
+      await expect(
+        sql.query(`UPDATE warranty_repair_records SET corrects = 1 WHERE serial = 'TV-1'`),
+      ).rejects.toThrow();
+      // Through the body, the edit is seen.
+      await sql.query(
+        `UPDATE warranty_repair_records SET body = body || '{"kind":"correction","corrects":1}' WHERE serial = 'TV-1' AND seq = 3`,
+      );
+      const { rows } = await sql.query<{ kind: string; corrects: number }>(
+        `SELECT kind, corrects FROM warranty_repair_records WHERE serial = 'TV-1' AND seq = 3`,
+      );
+      expect(rows[0]).toEqual({ kind: 'correction', corrects: 1 });
+      expect(await store.verifyRepairs('TV-1')).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 3, reason: 'hash_mismatch' },
       });
     } finally {
       await sql.close();

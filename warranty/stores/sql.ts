@@ -2,11 +2,12 @@ import type { Sql } from '../../app/db.ts';
 import { WarrantyErrors } from '../errors.ts';
 import { chainRecord, verifyChain } from '../hash-chain.ts';
 import type {
+  ChainAnchor,
   ChainVerification,
+  LinkAnchor,
   RepairRecordBody,
   StoredRepairRecord,
   Unit,
-  UnitInput,
 } from '../repair-record-schema.ts';
 import type {
   GenuinePart,
@@ -106,7 +107,7 @@ const toRecord = (r: RecordRow): StoredRepairRecord => ({
 export class SqlWarrantyStore implements WarrantyStore {
   constructor(private readonly sql: Sql) {}
 
-  async registerUnit(unit: UnitInput): Promise<Unit> {
+  async registerUnit(unit: Unit): Promise<Unit> {
     const values = UNIT_COLUMNS.map(([, key]) =>
       key === 'components' && unit.components
         ? JSON.stringify(unit.components)
@@ -123,7 +124,15 @@ export class SqlWarrantyStore implements WarrantyStore {
     return toUnit(row);
   }
 
-  async registerUnits(units: readonly UnitInput[]): Promise<Unit[]> {
+  async setVerificationCodeHash(serial: string, hash: string): Promise<boolean> {
+    const r = await this.sql.query(
+      'UPDATE warranty_units SET verification_code_hash = $2 WHERE serial = $1 RETURNING serial',
+      [serial, hash],
+    );
+    return r.rows.length > 0;
+  }
+
+  async registerUnits(units: readonly Unit[]): Promise<Unit[]> {
     return this.sql.transaction(async (tx) => {
       const inner = new SqlWarrantyStore(tx);
       const out: Unit[] = [];
@@ -153,15 +162,14 @@ export class SqlWarrantyStore implements WarrantyStore {
     recordedAt: string,
   ): Promise<StoredRepairRecord> {
     return this.sql.transaction(async (tx) => {
-      const unit = await tx.query(
-        'SELECT serial FROM warranty_units WHERE serial = $1 FOR UPDATE',
+      // The unit row is locked, and its anchor is the chain's last link: a record deleted
+      // behind the API's back leaves a gap that the next record does not paper over.
+      const unit = await tx.query<{ chain_count: number; chain_head: string }>(
+        'SELECT chain_count, chain_head FROM warranty_units WHERE serial = $1 FOR UPDATE',
         [serial],
       );
-      if (unit.rows.length === 0) throw new WarrantyErrors.UnknownUnit(serial);
-      const last = await tx.query<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM warranty_repair_records WHERE serial = $1 ORDER BY seq DESC LIMIT 1',
-        [serial],
-      );
+      const anchor = unit.rows[0];
+      if (!anchor) throw new WarrantyErrors.UnknownUnit(serial);
       if (body.corrects !== undefined) {
         const target = await tx.query(
           'SELECT 1 FROM warranty_repair_records WHERE serial = $1 AND seq = $2',
@@ -170,20 +178,18 @@ export class SqlWarrantyStore implements WarrantyStore {
         if (target.rows.length === 0)
           throw new WarrantyErrors.BadCorrection(String(body.corrects), serial, 'no such record');
       }
-      const rec = chainRecord(serial, last.rows[0], body, recordedAt);
+      const last =
+        anchor.chain_count > 0 ? { seq: anchor.chain_count, hash: anchor.chain_head } : undefined;
+      const rec = chainRecord(serial, last, body, recordedAt);
+      // kind and corrects are computed from the body (migration 302): nothing outside the hash.
       await tx.query(
-        `INSERT INTO warranty_repair_records (serial, seq, kind, corrects, recorded_at, body, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
-        [
-          serial,
-          rec.seq,
-          body.kind,
-          body.corrects ?? null,
-          recordedAt,
-          JSON.stringify(body),
-          rec.prevHash,
-          rec.hash,
-        ],
+        `INSERT INTO warranty_repair_records (serial, seq, recorded_at, body, prev_hash, hash)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+        [serial, rec.seq, recordedAt, JSON.stringify(body), rec.prevHash, rec.hash],
+      );
+      await tx.query(
+        'UPDATE warranty_units SET chain_count = $2, chain_head = $3 WHERE serial = $1',
+        [serial, rec.seq, rec.hash],
       );
       return rec;
     });
@@ -201,8 +207,22 @@ export class SqlWarrantyStore implements WarrantyStore {
     return r.rows.map(toRecord);
   }
 
-  async verifyRepairs(serial: string): Promise<ChainVerification> {
-    return verifyChain(await this.listRepairs(serial));
+  async chainAnchor(serial: string): Promise<ChainAnchor | undefined> {
+    const r = await this.sql.query<{ chain_count: number; chain_head: string }>(
+      'SELECT chain_count, chain_head FROM warranty_units WHERE serial = $1',
+      [serial],
+    );
+    const row = r.rows[0];
+    return row && { count: row.chain_count, head: row.chain_head };
+  }
+
+  async verifyRepairs(
+    serial: string,
+    links: readonly LinkAnchor[] = [],
+  ): Promise<ChainVerification> {
+    const anchor = await this.chainAnchor(serial);
+    if (!anchor) throw new WarrantyErrors.UnknownUnit(serial);
+    return verifyChain(await this.listRepairs(serial), anchor, links);
   }
 
   saveOutlet(outlet: Outlet): Promise<Outlet> {

@@ -2,6 +2,7 @@ import type { Alert, RepairOrder } from './api-types.ts';
 import { ApiError, postJson, t } from './common.ts';
 import { auth, errorText } from './session.ts';
 import type { Key } from './i18n.ts';
+import { alertMode } from './names.ts';
 
 /**
  * What an engineer does with an alert: acknowledge (one click), and assign, resolve, dismiss
@@ -25,7 +26,7 @@ export const acknowledge = (a: Alert): Promise<Alert> =>
   postJson<Alert>(alertUrl(a, 'ack'), {}, auth());
 
 /** One line naming the alert, for dialogs and announcements. */
-export const describeAlert = (a: Alert): string => `${a.modeName} · ${a.deviceId}`;
+export const describeAlert = (a: Alert): string => `${alertMode(a)} · ${a.deviceId}`;
 
 /** Local `datetime-local` value → ISO instant with the browser's offset. */
 function isoFromLocal(v: string): string | undefined {

@@ -1,6 +1,7 @@
 import type { Device, Health } from './api-types.ts';
 import { formatWhen, h, lang, t } from './common.ts';
 import { categoryName, type Key } from './i18n.ts';
+import { componentLabel, modeLabel } from './names.ts';
 import type { UnitStatus } from './owner.ts';
 
 /**
@@ -69,7 +70,7 @@ export function healthSection(hl: Health | undefined): HTMLElement {
       return h(
         'tr',
         { 'data-mode': m.modeId },
-        h('td', { 'data-label': t('mode') }, m.modeId),
+        h('td', { 'data-label': t('mode') }, modeLabel(hl.category, m.modeId)),
         h('td', { 'data-label': t('score'), class: 'num' }, fmt(m.score, 0)),
         h(
           'td',
@@ -176,7 +177,7 @@ export function warrantySection(w: UnitStatus | null | undefined): HTMLElement {
                   r.handedBackAt ? formatWhen(r.handedBackAt) : t('stillInRepair'),
                 ),
                 h('td', { 'data-label': t('faultCode') }, h('code', {}, r.faultCode)),
-                h('td', { 'data-label': t('component') }, r.component),
+                h('td', { 'data-label': t('component') }, componentLabel(r.component)),
                 h('td', { 'data-label': t('reportedFault') }, r.reportedFault),
               ),
             ),

@@ -1,10 +1,11 @@
 import { openAlertStream } from './alert-stream.ts';
 import type { Alert, AlertList, Device, Health } from './api-types.ts';
-import { ApiError, formatWhen, getJson, h, pick, t } from './common.ts';
+import { ApiError, formatWhen, getJson, h, lang, pick, t } from './common.ts';
 import { CommandsPanel } from './device-commands.ts';
 import { factsSection, fmt, healthSection, section, warrantySection } from './device-sections.ts';
 import { TelemetryCharts, WINDOWS, windowRange, type WindowId } from './device-telemetry.ts';
 import { actionButtons, severityBadge } from './engineer-queue.ts';
+import { alertComponent, alertMode, alertParts } from './names.ts';
 import type { UnitStatus } from './owner.ts';
 import { auth, errorText } from './session.ts';
 
@@ -54,14 +55,20 @@ function alertDetail(a: Alert): HTMLElement {
       'p',
       { class: 'item-head' },
       severityBadge(a),
-      h('strong', { id: 'detail-title' }, a.modeName),
+      h('strong', { id: 'detail-title' }, alertMode(a)),
       ` · ${t(`status_${a.status}`)}`,
       a.assignee ? ` · ${t('assignee')}: ${a.assignee}` : null,
     ),
-    h('p', {}, `${t('detected')} ${formatWhen(a.detectedAt)} · ${t('component')}: ${a.component}`),
+    h(
+      'p',
+      {},
+      `${t('detected')} ${formatWhen(a.detectedAt)} · ${t('component')}: ${alertComponent(a)}`,
+    ),
     prediction(a),
     h('p', {}, h('strong', {}, `${t('whatToDo')}: `), pick(a.action)),
-    a.parts.length ? h('p', {}, `${t('partsToBring')}: ${a.parts.join(', ')}`) : null,
+    a.parts.length
+      ? h('p', {}, `${t('partsToBring')}: ${alertParts(a).join(lang() === 'zh' ? '、' : ', ')}`)
+      : null,
     h('h3', {}, t('evidence')),
     h(
       'ul',
@@ -117,7 +124,7 @@ function alertsSection(st: State): HTMLElement {
       const pickBtn = h(
         'button',
         { type: 'button', class: 'link-button', 'aria-pressed': String(a.id === st.selected?.id) },
-        `${a.modeName} · ${t(`status_${a.status}`)} · ${formatWhen(a.openedAt)}`,
+        `${alertMode(a)} · ${t(`status_${a.status}`)} · ${formatWhen(a.openedAt)}`,
       );
       pickBtn.addEventListener('click', () => {
         st.selected = a;

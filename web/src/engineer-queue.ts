@@ -8,6 +8,7 @@ import { openAlertStream, type StreamState } from './alert-stream.ts';
 import type { Alert, AlertList, AlertNotification, RepairOrder } from './api-types.ts';
 import { formatWhen, getJson, h, lang, t } from './common.ts';
 import { categoryIds, categoryName, type Key } from './i18n.ts';
+import { alertComponent, alertMode, partLabel } from './names.ts';
 import { auth, errorText } from './session.ts';
 
 /**
@@ -63,7 +64,7 @@ function matches(a: Alert, f: Filters): boolean {
 
 function remember(a: Alert): void {
   if (!modes.has(a.modeId)) {
-    modes.set(a.modeId, a.modeName);
+    modes.set(a.modeId, alertMode(a));
     el('modes').replaceChildren(
       ...[...modes].sort().map(([id, name]) => h('option', { value: id }, name)),
     );
@@ -138,7 +139,9 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
       notice.textContent = [
         t('orderOpened', { id: r.id }),
         r.suspectedComponent ? `${t('suspectedComponent')}: ${r.suspectedComponent}` : '',
-        r.partsCalledFor?.length ? `${t('partsCalledFor')}: ${r.partsCalledFor.join(', ')}` : '',
+        r.partsCalledFor?.length
+          ? `${t('partsCalledFor')}: ${r.partsCalledFor.map(partLabel).join(lang() === 'zh' ? '、' : ', ')}`
+          : '',
       ]
         .filter(Boolean)
         .join(' · ');
@@ -196,9 +199,9 @@ function render(): void {
         h(
           'span',
           { id: title },
-          h('strong', {}, a.modeName),
+          h('strong', {}, alertMode(a)),
           h('br', {}),
-          h('small', {}, `${t('component')}: ${a.component}`),
+          h('small', {}, `${t('component')}: ${alertComponent(a)}`),
         ),
       ),
       cell(

@@ -1,6 +1,7 @@
-import { h, initPage, onLangChange } from './common.ts';
+import { h, initPage, lang, onLangChange, setLang } from './common.ts';
 import { relabelDevice, startDevice, stopDevice } from './engineer-device.ts';
 import { relabelQueue, startQueue, stopQueue } from './engineer-queue.ts';
+import { loadNames } from './names.ts';
 import { errorText, hasToken, wireTokenForm } from './session.ts';
 
 /**
@@ -33,6 +34,8 @@ function start(): void {
     if (deviceId) relabelDevice();
     else relabelQueue();
   });
+  // Mode and component names in the page's language, once they are in: render again.
+  void loadNames().then(() => setLang(lang()));
 }
 
 start();

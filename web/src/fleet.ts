@@ -10,9 +10,11 @@ import {
   initPage,
   lang,
   onLangChange,
+  setLang,
   t,
 } from './common.ts';
 import { categoryIds, categoryName, type Key } from './i18n.ts';
+import { componentLabel, loadNames, modeLabel } from './names.ts';
 import { auth, errorText, hasToken, wireTokenForm } from './session.ts';
 
 /**
@@ -196,7 +198,7 @@ function alertsSection(o: FleetOverview): HTMLElement {
         'tr',
         { 'data-category': g.category, 'data-mode': g.mode },
         td('category', categoryName(lang(), g.category)),
-        td('mode', h('a', { href: link }, g.mode)),
+        td('mode', h('a', { href: link }, modeLabel(g.category, g.mode))),
         ...SEVERITIES.map((sv) =>
           td(`severity_${sv}`, num(g.counts[sv] ?? 0, 0), { class: 'num', 'data-severity': sv }),
         ),
@@ -248,7 +250,7 @@ function failuresSection(o: FleetOverview): HTMLElement {
       'tr',
       { 'data-category': c.category, 'data-component': c.component },
       td('category', categoryName(lang(), c.category)),
-      td('component', c.component),
+      td('component', componentLabel(c.component)),
       numTd('failedUnits', c.failedUnits, 0),
       numTd('repairs', c.repairs, 0),
       numTd('ratePerUnitYear', c.ratePerUnitYear),
@@ -390,6 +392,7 @@ function start(): void {
     render();
   });
   wireTokenForm(() => void load());
+  void loadNames().then(() => setLang(lang()));
 }
 
 start();

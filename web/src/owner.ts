@@ -8,10 +8,12 @@ import {
   initPage,
   lang,
   onLangChange,
+  setLang,
   pick,
   t,
 } from './common.ts';
 import { categoryName, type Key } from './i18n.ts';
+import { componentLabel, loadNames } from './names.ts';
 
 /**
  * Owner page: 三包 status of a unit from its serial and the verification code on the warranty
@@ -34,6 +36,8 @@ export type UnitStatus = Evaluation & {
   }>;
   /** The maker's outlets authorized today, with their official phone numbers. */
   outlets?: Array<{ id: string; name: string; address?: string; servicePhone?: string }>;
+  /** The seal of the repair records (count and head of the hash chain), to print on a receipt. */
+  records?: { count: number; head: string };
 };
 
 /** `WarrantyOutletVerification` in /docs. */
@@ -156,7 +160,7 @@ function remedies(s: UnitStatus): HTMLElement | null {
             'p',
             { class: 'item-head' },
             h('strong', {}, t(`kind_${r.kind}`)),
-            r.target ? ` · ${r.target}` : null,
+            r.target ? ` · ${r.targetName ? pick(r.targetName) : r.target}` : null,
             ' ',
             badge(r.free ? t('free') : t('notFree'), r.free ? 'ok' : 'warn'),
             r.uncertain ? badge(t('uncertain'), 'muted') : null,
@@ -165,6 +169,35 @@ function remedies(s: UnitStatus): HTMLElement | null {
           r.amountOwedCNY !== null && r.amountOwedCNY > 0
             ? h('p', {}, `${t('owed')} ${formatCNY(r.amountOwedCNY)}`)
             : null,
+          clause(r.clause),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A paid repair is what the owner may buy, never a 三包 remedy (issue 20, class 1). */
+function offers(s: UnitStatus): HTMLElement | null {
+  if (!s.offers?.length) return null;
+  return section(
+    'offers',
+    'offers',
+    h('p', { class: 'cost' }, t('offersNote')),
+    h(
+      'ul',
+      { class: 'items', id: 'offers-list' },
+      ...s.offers.map((r) =>
+        h(
+          'li',
+          { 'data-kind': r.kind },
+          h(
+            'p',
+            { class: 'item-head' },
+            h('strong', {}, t(`kind_${r.kind}`)),
+            ' ',
+            badge(t('notFree'), 'warn'),
+          ),
+          h('p', {}, pick(r.explanation)),
           clause(r.clause),
         ),
       ),
@@ -252,8 +285,23 @@ function textList(
   );
 }
 
+/**
+ * The records' seal (issue 24): what the owner keeps (prints, photographs) so that a later
+ * check shows whether any record was changed or removed since.
+ */
+function seal(s: UnitStatus): HTMLElement | null {
+  if (!s.records) return null;
+  return h(
+    'p',
+    { id: 'records-seal', class: 'muted seal' },
+    `${t('recordsSeal')}: `,
+    h('code', {}, `${s.records.count}:${s.records.head}`),
+  );
+}
+
 function history(s: UnitStatus): HTMLElement {
-  if (s.history.length === 0) return section('history', 'history', h('p', {}, t('noHistory')));
+  if (s.history.length === 0)
+    return section('history', 'history', h('p', {}, t('noHistory')), seal(s));
   const cols: Key[] = [
     'droppedOff',
     'handedBack',
@@ -289,13 +337,14 @@ function history(s: UnitStatus): HTMLElement {
                 r.corrected ? badge(t('correction'), 'muted') : null,
               ),
             ),
-            cell('component', r.component),
+            cell('component', componentLabel(r.component)),
             cell('reportedFault', r.reportedFault),
             cell('parts', r.parts.join(', ') || '—'),
           ),
         ),
       ),
     ),
+    seal(s),
   );
 }
 
@@ -332,6 +381,7 @@ export function renderStatus(s: UnitStatus): DocumentFragment {
   const parts = [
     summary(s),
     remedies(s),
+    offers(s),
     counters(s),
     deadlines(s),
     history(s),
@@ -349,7 +399,7 @@ export function renderStatus(s: UnitStatus): DocumentFragment {
     textList(
       'warnings',
       'warnings',
-      s.warnings.map((w) => ({ text: w })),
+      s.warnings.map((w) => ({ text: pick(w) })),
     ),
   ];
   for (const p of parts) if (p) f.append(p);
@@ -426,6 +476,7 @@ function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     // Wrong code and unknown serial get the same answer from the API, on purpose.
     if (err.status === 401 || err.status === 403 || err.status === 404) return t('wrongCode');
+    if (err.status === 429) return t('tooManyTries');
     return `${t('requestFailed')} (${err.status}): ${err.message}`;
   }
   return t('networkError');
@@ -433,6 +484,7 @@ function errorText(err: unknown): string {
 
 function start(): void {
   initPage();
+  void loadNames().then(() => setLang(lang()));
   const form = $<HTMLFormElement>('#lookup');
   const serial = $<HTMLInputElement>('#serial');
   const code = $<HTMLInputElement>('#code');
