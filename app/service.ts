@@ -61,7 +61,14 @@ async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetrySt
  */
 export async function startService(
   config: Config,
-  opts: { log?: FastifyBaseLogger } = {},
+  opts: {
+    log?: FastifyBaseLogger;
+    /**
+     * Diagnostics' clock and how often it looks for silent devices (default the wall clock and
+     * 60 s): tests run minutes of device time in seconds with them.
+     */
+    diagnostics?: { clock?: () => number; tickMs?: number };
+  } = {},
 ): Promise<Service> {
   const log = opts.log ?? (pino({ level: config.logLevel }) as unknown as FastifyBaseLogger);
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -134,6 +141,7 @@ export async function startService(
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
+      ...opts.diagnostics,
     });
     cleanup.push(() => diagnostics.close());
     // The catalogue's documents in force (uploaded profiles, code tables, models) before the

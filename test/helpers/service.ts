@@ -19,7 +19,10 @@ export interface RunningService {
  * Starts the whole service on free ports with its own data folder (PGlite unless
  * DATABASE_URL is given in `env`). Each test file owns its service (STYLE.md §14).
  */
-export async function startService(env: Env = {}): Promise<RunningService> {
+export async function startService(
+  env: Env = {},
+  opts: Parameters<typeof start>[1] = {},
+): Promise<RunningService> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sanbao-test-'));
   const config = loadConfig({
     HTTP_HOST: '127.0.0.1',
@@ -32,7 +35,7 @@ export async function startService(env: Env = {}): Promise<RunningService> {
     INGEST_FLUSH_MS: '10',
     ...(env as Record<string, string>),
   });
-  const service = await start(config);
+  const service = await start(config, opts);
   return {
     httpUrl: `http://127.0.0.1:${service.ports.http}`,
     mqttUrl: `mqtt://127.0.0.1:${service.ports.tcp}`,
