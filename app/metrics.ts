@@ -47,6 +47,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       help: 'Samples written to the telemetry store',
       registers: [registry],
     }),
+    samplesHeard: new Counter({
+      name: 'sanbao_ingest_samples_heard_total',
+      help: 'Samples handed to diagnostics once spooled (before the store write; each once)',
+      registers: [registry],
+    }),
     eventsStored: new Counter({
       name: 'sanbao_ingest_events_stored_total',
       help: 'Device events written to the telemetry store',

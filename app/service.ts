@@ -99,6 +99,11 @@ export async function startService(
     clock?: () => Date;
     /** Case-notification retries (tests shorten them). */
     caseDelivery?: { baseDelayMs?: number; maxAttempts?: number; pollMs?: number };
+    /**
+     * Diagnostics' clock and how often it looks for silent devices (default the wall clock and
+     * 60 s): tests run minutes of device time in seconds with them.
+     */
+    diagnostics?: { clock?: () => number; tickMs?: number };
   } = {},
 ): Promise<Service> {
   const log = opts.log ?? (pino({ level: config.logLevel }) as unknown as FastifyBaseLogger);
@@ -172,6 +177,7 @@ export async function startService(
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
+      ...opts.diagnostics,
     });
     cleanup.push(() => diagnostics.close());
     // The catalogue's documents in force (uploaded profiles, code tables, models) before the

@@ -392,7 +392,7 @@ describe('an uploaded remaining-life model in the engine (issue 19)', () => {
         ? null
         : (() => {
             const rul = Math.max(0, Math.min(1000, (1000 * (106 - s[o]!)) / 18));
-            return { rul, lower: 0.7 * rul, upper: 1.3 * rul };
+            return { rul, lower: 0.7 * rul, upper: 1.3 * rul, reference: 'unit' as const };
           })(),
   };
   // The fields the service reads (the stand-in stream above replaces the trees).

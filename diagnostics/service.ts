@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth } from '../app/auth.ts';
 import type { Sql } from '../app/db.ts';
 import type { DeviceRegistry } from '../broker/devices.ts';
-import type { StoredListener } from '../ingest/ingest.ts';
+import type { DurableListener } from '../ingest/ingest.ts';
 import { createAlertService, type AlertService, type AlertServiceOptions } from './alerts.ts';
 import { createCatalog, type Catalog } from './catalog/service.ts';
 import { createRemoteCommands, type RemoteCommands } from './commands.ts';
@@ -21,7 +21,7 @@ import type { AlertCandidate } from './types.ts';
 export interface DiagnosticsDeps {
   sql: Sql;
   broker: Pick<Aedes, 'publish' | 'subscribe' | 'unsubscribe'>;
-  ingest: { onStored(l: StoredListener): void };
+  ingest: { onDurable(l: DurableListener): void };
   auth: Auth;
   devices: Pick<DeviceRegistry, 'get'>;
   /**
@@ -57,7 +57,7 @@ export interface Diagnostics {
 }
 
 /**
- * Composes diagnostics: every stored sample and event goes through the engine, candidates
+ * Composes diagnostics: every accepted sample and event goes through the engine once spooled, candidates
  * become alerts, alerts go out over MQTT, SSE and webhooks; a timer finds silent devices and
  * escalates overdue alerts.
  */
@@ -89,7 +89,8 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   const accept = (cs: readonly AlertCandidate[]) => {
     for (const c of cs) alerts.accept(c).catch(() => undefined);
   };
-  d.ingest.onStored({
+  // Fed from the spool, before the store write: a store outage does not silence devices.
+  d.ingest.onDurable({
     samples: (samples) => samples.forEach((s) => accept(engine.process(s))),
     events: (events) => events.forEach((e) => accept(engine.processEvent(e))),
   });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../app/metrics.ts';
 import { Ingest } from './ingest.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
+import { encodeSpoolBody } from './spool-codec.ts';
 import { Spool } from './spool.ts';
 import { LINE_PROTOCOL, LineEncoder, SampleLineEncoder } from './stores/influx-line.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
@@ -136,6 +137,91 @@ describe('Ingest drainer with a scripted store', () => {
   });
 });
 
+describe('Ingest hands listeners each sample once, from the spool, whether the store is up or not (in-memory store stand-in)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ingest-heard-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A store that refuses every write as unavailable while `down`. */
+  async function make(state: { down: boolean }) {
+    const spool = new Spool({ dir: path.join(dir, 'spool'), maxBytes: 1e6 });
+    await spool.open();
+    const written: number[] = [];
+    const store = {
+      name: 'switchable (in-memory stand-in)',
+      write: async (s: readonly Sample[]) => {
+        if (state.down)
+          throw Object.assign(new Error('connect ECONNREFUSED'), {
+            code: 'INGEST_ERR_INFLUX_UNAVAILABLE',
+          });
+        written.push(...s.map((x) => x.metrics.power_w!));
+      },
+      writeEvents: async () => undefined,
+    } as unknown as TelemetryStore;
+    const metrics = createMetrics();
+    const ingest = new Ingest({
+      store,
+      spool,
+      metrics,
+      log: pino({ level: 'silent' }),
+      batchSize: 4,
+      now: () => NOW,
+      limits: { maxFutureMs: 60_000, maxPastMs: 86_400_000 },
+      deadLetterFile: path.join(dir, 'dead-letter.jsonl'),
+    });
+    const heard: number[] = [];
+    ingest.onDurable({ samples: (s) => void heard.push(...s.map((x) => x.metrics.power_w!)) });
+    return { ingest, written, heard, metrics };
+  }
+
+  it('hears what arrives while the store is down as it arrives, and not again when the store replays it', async () => {
+    const state = { down: true };
+    const { ingest, written, heard, metrics } = await make(state);
+    ingest.start();
+    // Batches of 4: the store keeps refusing the first batch; the listeners hear past it.
+    for (let i = 0; i < 12; i++) {
+      await ingest.accept('telemetry', dev, msg(i));
+      await expect.poll(() => heard.length, { timeout: 5000 }).toBe(i + 1);
+    }
+    expect(ingest.healthy).toBe(false);
+    expect(written).toEqual([]);
+    state.down = false;
+    await ingest.accept('telemetry', dev, msg(12));
+    await ingest.flushed(20_000);
+    const all = Array.from({ length: 13 }, (_, i) => i);
+    expect(written).toEqual(all);
+    expect(heard).toEqual(all);
+    expect((await metrics.samplesHeard.get()).values[0]?.value).toBe(13);
+    await ingest.stop();
+  });
+
+  it('does not hand a restarted ingest what the previous run heard; it hears what that run did not', async () => {
+    const state = { down: true };
+    const a = await make(state);
+    a.ingest.start();
+    for (let i = 0; i < 6; i++) await a.ingest.accept('telemetry', dev, msg(i));
+    await expect.poll(() => a.heard.length, { timeout: 5000 }).toBe(6);
+    await a.ingest.stop(); // a clean stop with the store still down: 6 messages stay spooled
+    // Spooled by the previous run and never read back (a listener-less run, say).
+    const spool = new Spool({ dir: path.join(dir, 'spool'), maxBytes: 1e6 });
+    await spool.open();
+    await spool.append(encodeSpoolBody('s', dev, msg(6)));
+    await spool.close();
+    state.down = false;
+    const b = await make(state);
+    b.ingest.start();
+    await b.ingest.accept('telemetry', dev, msg(7));
+    await b.ingest.flushed(20_000);
+    expect(b.written).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(b.heard).toEqual([6, 7]);
+    await b.ingest.stop();
+  });
+});
+
 describe('Ingest bisects a batch the store refuses for good (scripted store)', () => {
   let dir: string;
   beforeEach(async () => {
@@ -145,7 +231,7 @@ describe('Ingest bisects a batch the store refuses for good (scripted store)', (
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('dead-letters only the refused messages; the rest is stored and heard, in order', async () => {
+  it('dead-letters only the refused messages; the rest is stored, and all of it heard, in order', async () => {
     const spool = new Spool({ dir: path.join(dir, 'spool'), maxBytes: 1e6 });
     await spool.open();
     const written: Sample[] = [];
@@ -174,7 +260,7 @@ describe('Ingest bisects a batch the store refuses for good (scripted store)', (
     });
     const heard: number[] = [];
     const refusals: unknown[] = [];
-    ingest.onStored({ samples: (s) => void heard.push(...s.map((x) => x.metrics.power_w!)) });
+    ingest.onDurable({ samples: (s) => void heard.push(...s.map((x) => x.metrics.power_w!)) });
     ingest.onRefused((r) => refusals.push(r));
     const other = { ...dev, deviceId: 'd2' };
     for (let i = 0; i < 100; i++) ingest.admit('telemetry', i === 13 ? other : dev, msg(i), false);
@@ -184,7 +270,8 @@ describe('Ingest bisects a batch the store refuses for good (scripted store)', (
     await ingest.flushed(10_000);
     const expected = Array.from({ length: 101 }, (_, i) => i).filter((i) => i !== 13);
     expect(written.map((s) => s.metrics.power_w)).toEqual(expected);
-    expect(heard).toEqual(expected);
+    // Listeners hear every accepted message once spooled, before the store refused two of them.
+    expect(heard).toEqual([...Array.from({ length: 100 }, (_, i) => i), 13, 100]);
     expect((await metrics.deadLettered.get()).values[0]?.value).toBe(2);
     expect((await metrics.samplesStored.get()).values[0]?.value).toBe(100);
     expect(refusals).toEqual([
@@ -248,7 +335,7 @@ describe('Ingest with a store that has an encoding (scripted store, real line en
 
   it('writes telemetry as the encoding made it at admit, and still hands listeners the samples', async () => {
     const { ingest, encoded, written, events, metrics, heard } = await make();
-    ingest.onStored({ samples: (s) => void heard.push(...s) });
+    ingest.onDurable({ samples: (s) => void heard.push(...s) });
     await ingest.accept('telemetry', dev, msg(5));
     // Not the reader's shape (an ISO timestamp): encoded from the general path's samples.
     const iso = new Date(NOW - 500).toISOString();

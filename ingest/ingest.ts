@@ -2,7 +2,14 @@ import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../app/metrics.ts';
 import type { DeviceEvent, Sample } from './sample.ts';
-import { recordBodies, Spool, SpoolFullError, type SpoolStats, type Taken } from './spool.ts';
+import {
+  recordBodies,
+  Spool,
+  SpoolFullError,
+  type Position,
+  type SpoolStats,
+  type Taken,
+} from './spool.ts';
 import { hotCounter } from './hot-counter.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { spoolHead, writeTrailer } from './spool-codec.ts';
@@ -46,8 +53,12 @@ export interface IngestOptions {
   now?: () => number;
 }
 
-/** Listeners get samples and events after they are stored, in spool order. */
-export interface StoredListener {
+/**
+ * Listeners (diagnostics) get every accepted sample and event once the spool has written it, in
+ * spool order, before the store write and whether or not the store is up; each exactly once
+ * however often the store write is retried or replayed (see `Ingest`).
+ */
+export interface DurableListener {
   samples?(samples: readonly Sample[]): void;
   events?(events: readonly DeviceEvent[]): void;
 }
@@ -66,9 +77,20 @@ export interface StoreRefusal {
  * Ingest: `accept` runs [check, spool] and resolves once the message is durable (or refused);
  * a drainer reads the spool back, decodes it into samples and events and moves them into the
  * telemetry store in batches, retrying with backoff while the store is down.
+ *
+ * Listeners (`onDurable`) hear each record from the spool before its store write; while the
+ * store is down the drainer, between retries, reads ahead and hands them what arrived meanwhile,
+ * so a device that keeps publishing during an outage is not silent to diagnostics. The spool's
+ * `heard` cursor keeps them from hearing a record twice: a retried batch and the replay when the
+ * store returns skip what was heard, and the cursor is saved with the spool's checkpoint, so a
+ * clean restart does not hand them again what the previous run heard. After a crash, what was
+ * heard in the last ≤ 200 ms before it (the checkpoint interval) is heard again, by an engine that
+ * started empty (diagnostics keeps its state in memory): no detector sees a sample twice, and
+ * an alert it raises again is the same open alert (alerts are one per device and mode).
+ * Records the store later refuses for good (dead letter) were heard all the same.
  */
 export class Ingest {
-  private readonly listeners: StoredListener[] = [];
+  private readonly listeners: DurableListener[] = [];
   private readonly refusalListeners: Array<(r: StoreRefusal) => void> = [];
   private running = false;
   /** A batch taken from the spool is being stored and handed to listeners. */
@@ -98,7 +120,8 @@ export class Ingest {
       );
   }
 
-  onStored(l: StoredListener): void {
+  /** Hands `l` every accepted sample and event once spooled, before the store write (see above). */
+  onDurable(l: DurableListener): void {
     this.listeners.push(l);
   }
 
@@ -221,6 +244,9 @@ export class Ingest {
     this.catchUp = undefined;
     await this.o.spool.close();
     await this.loop;
+    // The batch in flight may have been committed after the spool closed: save where the store
+    // and the listeners are, so the next start replays and hears nothing it need not.
+    await this.o.spool.checkpoint();
   }
 
   /** Resolves when everything spooled so far is stored (tests, graceful shutdown). */
@@ -338,6 +364,45 @@ export class Ingest {
     }
   }
 
+  private get listening(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  /** Hands the samples and events of a batch's unheard records to the listeners. */
+  private tell(samples: readonly Sample[], events: readonly DeviceEvent[], end: Position): void {
+    this.o.spool.markHeard(end);
+    if (samples.length === 0 && events.length === 0) return;
+    this.o.metrics.samplesHeard.inc(samples.length);
+    for (const l of this.listeners) {
+      try {
+        if (samples.length) l.samples?.(samples);
+        if (events.length) l.events?.(events);
+      } catch (err) {
+        this.o.log.error({ err }, 'durable-sample listener failed');
+      }
+    }
+  }
+
+  /**
+   * While the store is down, for `ms` (the retry's backoff): hands the listeners what the spool
+   * takes meanwhile, as soon as it is written, reading ahead of the batch the store refused.
+   */
+  private async hearAhead(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    if (!this.listening) {
+      await new Promise((r) => setTimeout(r, ms));
+      return;
+    }
+    for (let left = ms; left > 0 && this.running; left = until - Date.now()) {
+      await this.o.spool.waitUnheard(left);
+      if (!this.running) return;
+      const t = await this.o.spool.takeUnheard(this.o.batchSize);
+      if (t.count === 0) continue;
+      const b = readBatch(recordBodies(t), undefined, 0);
+      this.tell(b.heard, b.heardEvents, t.end);
+    }
+  }
+
   /**
    * Writes a batch taken from the spool, bisecting it when the store refuses it for good, and
    * commits it once stored. Returns after a transient failure's backoff without committing: the
@@ -345,10 +410,12 @@ export class Ingest {
    */
   private async store(taken: Taken): Promise<void> {
     // Telemetry spooled with the store's encoding goes to the store as those bytes; samples
-    // are decoded only for listeners (diagnostics) and for records without the encoding.
-    const listening = this.listeners.some((l) => l.samples);
+    // are decoded only for listeners (diagnostics), from the records they have not heard (all
+    // of them, unless the store was down), and for records without the encoding.
     const bodies = recordBodies(taken);
-    const batch = readBatch(bodies, this.o.store.encoding?.id, listening);
+    const unheard = this.listening ? this.o.spool.unheard(taken).length : 0;
+    const batch = readBatch(bodies, this.o.store.encoding?.id, bodies.length - unheard);
+    this.tell(batch.heard, batch.heardEvents, taken.end);
     let stored: Batch[] = [batch];
     let refused: RefusedRecord[] = [];
     const end = this.o.metrics.storeWriteSeconds.startTimer();
@@ -359,7 +426,7 @@ export class Ingest {
         if (!isPermanent(err)) throw err;
         this.o.metrics.storeWriteErrors.inc();
         // Refused for good: only the records the store refuses are, not the whole batch.
-        ({ stored, refused } = await writeBisecting(this.o.store, bodies, listening, err as Error));
+        ({ stored, refused } = await writeBisecting(this.o.store, bodies, err as Error));
       }
       end();
     } catch (err) {
@@ -372,7 +439,7 @@ export class Ingest {
       this.storeUp = false;
       this.releaseCaughtUp();
       this.o.metrics.storeUp.set(0);
-      await new Promise((r) => setTimeout(r, this.backoff));
+      await this.hearAhead(this.backoff);
       this.backoff = Math.min(this.backoff * 2, 5000);
       return;
     }
@@ -392,15 +459,5 @@ export class Ingest {
       this.o.metrics.eventsStored.inc(b.events.length);
     }
     this.updateGauges();
-    for (const l of this.listeners) {
-      try {
-        for (const b of stored) {
-          if (b.heard.length) l.samples?.(b.heard);
-          if (b.events.length) l.events?.(b.events);
-        }
-      } catch (err) {
-        this.o.log.error({ err }, 'stored-sample listener failed');
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, appendFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -187,5 +187,84 @@ describe('Spool', () => {
       },
     ]);
     await b.close();
+  });
+
+  describe("the listeners' cursor (heard)", () => {
+    const heardValues = (s: Spool, t: Taken) =>
+      s.unheard(t).map((b) => (decodeSpoolBody(b).d[0] as Sample).metrics.v ?? NaN);
+
+    it('reads ahead of the store, and a batch the store takes again is not heard twice', async () => {
+      const s = new Spool({ dir, maxBytes: 1e6 });
+      await s.open();
+      await Promise.all([1, 2, 3, 4, 5].map((i) => s.append(rec(i))));
+      // The store takes 1–2 and fails; the listeners read ahead to 4 meanwhile.
+      const stored = await s.take(2);
+      expect(heardValues(s, stored)).toEqual([1, 2]);
+      s.markHeard(stored.end);
+      const ahead = await s.takeUnheard(2);
+      expect(values(ahead)).toEqual([3, 4]);
+      s.markHeard(ahead.end);
+      // The retry and the replay: what was heard is not handed again, the rest is.
+      expect(heardValues(s, await s.take(2))).toEqual([]);
+      const all = await s.take(10);
+      expect(values(all)).toEqual([1, 2, 3, 4, 5]);
+      expect(heardValues(s, all)).toEqual([5]);
+      s.markHeard(all.end);
+      expect((await s.takeUnheard(10)).count).toBe(0);
+      await s.commit(all);
+      await s.close();
+    });
+
+    it('keeps the cursor across a clean restart, and moves it with the store when nobody listens', async () => {
+      const a = new Spool({ dir, maxBytes: 1e6 });
+      await a.open();
+      await Promise.all([1, 2, 3, 4].map((i) => a.append(rec(i))));
+      a.markHeard((await a.takeUnheard(3)).end);
+      await a.close();
+      const b = new Spool({ dir, maxBytes: 1e6 });
+      await b.open();
+      const t = await b.take(10);
+      expect(values(t)).toEqual([1, 2, 3, 4]); // the store replays everything unstored
+      expect(heardValues(b, t)).toEqual([4]); // the listeners only what they did not hear
+      await b.commit(await b.take(2));
+      await b.commit(await b.take(10)); // 4 stored before anyone heard it: nobody will
+      await b.append(rec(5));
+      expect(values(await b.takeUnheard(10))).toEqual([5]);
+      await b.close();
+    });
+
+    it('after a crash, hears again only what was heard since the last checkpoint (≤ 200 ms)', async () => {
+      const a = new Spool({ dir, maxBytes: 1e6 });
+      await a.open();
+      await Promise.all([1, 2, 3, 4].map((i) => a.append(rec(i))));
+      a.markHeard((await a.takeUnheard(2)).end); // the first mark saves a checkpoint at once
+      await a.checkpoint(); // (waits for that write)
+      a.markHeard((await a.takeUnheard(1)).end); // within 200 ms: not saved yet
+      // A crash: `a` is never closed; a new process opens the same folder.
+      const b = new Spool({ dir, maxBytes: 1e6 });
+      await b.open();
+      expect(heardValues(b, await b.take(10))).toEqual([3, 4]);
+      await a.close().catch(() => undefined);
+      await b.close();
+    });
+
+    it('reads a checkpoint written before the cursor existed as "heard up to the store"', async () => {
+      const a = new Spool({ dir, maxBytes: 1e6 });
+      await a.open();
+      await Promise.all([1, 2, 3].map((i) => a.append(rec(i))));
+      await a.commit(await a.take(1));
+      await a.close();
+      // The form an older version wrote: the store's position only.
+      const cp = JSON.parse(await readFile(path.join(dir, 'checkpoint'), 'utf8')) as {
+        seg: number;
+        off: number;
+      };
+      await writeFile(path.join(dir, 'checkpoint'), JSON.stringify({ seg: cp.seg, off: cp.off }));
+      const b = new Spool({ dir, maxBytes: 1e6 });
+      await b.open();
+      const t = await b.take(10);
+      expect(heardValues(b, t)).toEqual([2, 3]);
+      await b.close();
+    });
   });
 });

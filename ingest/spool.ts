@@ -25,9 +25,18 @@ export class SpoolFullError extends Error {
   }
 }
 
-interface Position {
+export interface Position {
   seg: number;
   off: number;
+}
+
+/** Whether position `a` comes before `b` in the spool. */
+const before = (a: Position, b: Position): boolean =>
+  a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
+
+/** What the checkpoint file holds: the store's position and, since issue 21, the listeners'. */
+interface Checkpoint extends Position {
+  heard?: Position;
 }
 
 /** Records read by `take`, to be passed to `commit` once stored. */
@@ -36,6 +45,8 @@ export interface Taken {
   data: Buffer;
   /** How many records `data` holds. */
   count: number;
+  /** Where the first record starts and where the last one ends. */
+  start: Position;
   end: Position;
   bytes: number;
 }
@@ -84,6 +95,13 @@ const LAZY_WRITE_MS = 50;
 const LAZY_SYNC_MS = 1000;
 const name = (seg: number) => `${String(seg).padStart(12, '0')}.seg`;
 
+/** A segment kept open for reading, and the buffer records are read into. */
+interface Reader {
+  seg?: number;
+  fh?: FileHandle;
+  buf: Buffer;
+}
+
 /**
  * A bounded, append-only write-ahead log on disk. `append` resolves once the record is on disk
  * (fdatasync, group-committed), which is when ingest may acknowledge a QoS 1 message. The
@@ -92,12 +110,21 @@ const name = (seg: number) => `${String(seg).padStart(12, '0')}.seg`;
  * Records are bytes only, in memory as on disk: the drainer reads them back from the segment
  * (the page cache has it), so nothing the broker's hot path made stays on the JS heap while
  * it waits for the store (objects held that long were promoted at every scavenge).
+ *
+ * A second cursor, `heard`, marks what ingest's listeners (diagnostics) were handed: they hear
+ * records once written, before and independently of the store, so while the store is down they
+ * read ahead (`takeUnheard`) and the store's replay later does not hand the records to them
+ * again. It is never behind the store's position (`commit` moves it along), so the store's
+ * position alone decides what the spool keeps. It is saved in the checkpoint file with the
+ * store's (at most every 200 ms, and at `close`): a clean restart hears nothing twice.
  */
 export class Spool {
   private fh?: FileHandle;
   private writePos: Position = { seg: 1, off: 0 };
   private readPos: Position = { seg: 1, off: 0 };
   private committed: Position = { seg: 1, off: 0 };
+  /** End of the last record handed to listeners; never before `committed`. */
+  private heardPos: Position = { seg: 1, off: 0 };
   private depthBytes = 0;
   private depthRecords = 0;
   private lastWriteAt = 0;
@@ -125,8 +152,11 @@ export class Spool {
   private wakeFlush?: () => void;
   private waiters: Array<() => void> = [];
   /** The segment `take` reads from, kept open between takes, and the buffer it reads into. */
-  private reader?: { seg: number; fh: FileHandle };
-  private readBuf: Buffer = Buffer.alloc(0);
+  private reader: Reader = { buf: Buffer.alloc(0) };
+  /** The same for `takeUnheard`, which reads ahead of the store while it is down. */
+  private aheadReader: Reader = { buf: Buffer.alloc(0) };
+  /** Checkpoint writes, one after another. */
+  private checkpointing: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly segmentBytes: number;
   /** Records of the group being written now. */
@@ -146,14 +176,14 @@ export class Spool {
   async open(): Promise<{ recoveredRecords: number; truncatedBytes: number }> {
     await mkdir(this.opts.dir, { recursive: true });
     const cp = await readFile(path.join(this.opts.dir, 'checkpoint'), 'utf8').then(
-      (t) => JSON.parse(t) as Position,
+      (t) => JSON.parse(t) as Checkpoint,
       () => undefined,
     );
     const segs = (await readdir(this.opts.dir))
       .filter((f) => f.endsWith('.seg'))
       .map((f) => Number.parseInt(f, 10))
       .sort((a, b) => a - b);
-    this.committed = cp ?? { seg: segs[0] ?? 1, off: 0 };
+    this.committed = cp ? { seg: cp.seg, off: cp.off } : { seg: segs[0] ?? 1, off: 0 };
     // Segments before the checkpoint were drained; a crash between checkpoint and delete leaves them.
     for (const seg of segs.filter((s) => s < this.committed.seg))
       await rm(path.join(this.opts.dir, name(seg)), { force: true });
@@ -183,6 +213,15 @@ export class Spool {
     this.depthRecords = recovered;
     this.readPos = { ...this.committed };
     this.writePos = pos.seg >= this.committed.seg ? pos : { ...this.committed };
+    // What the listeners heard before the stop, within what is on disk now (a torn or lost
+    // tail, unsynced records only queued at QoS 0, is heard again if it is sent again).
+    const heard = cp?.heard;
+    this.heardPos =
+      heard && before(this.committed, heard)
+        ? before(this.writePos, heard)
+          ? { ...this.writePos }
+          : { seg: heard.seg, off: heard.off }
+        : { ...this.committed };
     this.fh = await open(path.join(this.opts.dir, name(this.writePos.seg)), 'a');
     return { recoveredRecords: recovered, truncatedBytes: truncated };
   }
@@ -428,27 +467,74 @@ export class Spool {
    * failure. Only records written to the segment are read; a batch never spans two segments.
    * The records are read into a buffer the spool reuses: `data` is valid until the next take.
    */
-  async take(maxRecords: number): Promise<Taken> {
-    let pos = { ...this.readPos };
+  take(maxRecords: number): Promise<Taken> {
+    return this.read(this.readPos, maxRecords, this.reader);
+  }
+
+  /**
+   * The next records the listeners have not heard, as `take` reads them (up to `maxRecords`
+   * and READ_WINDOW bytes, one segment at a time), for `markHeard`. Ahead of `take` while the
+   * store is down; `data` is valid until the next `takeUnheard`.
+   */
+  takeUnheard(maxRecords: number): Promise<Taken> {
+    return this.read(this.heardPos, maxRecords, this.aheadReader);
+  }
+
+  /** The records of `t` (from `take`) the listeners have not heard yet: their bodies, in order. */
+  unheard(t: Taken): Buffer[] {
+    if (!before(this.heardPos, t.end)) return [];
+    const bodies = recordBodies(t);
+    if (!before(t.start, this.heardPos)) return bodies;
+    // The batch straddles the heard position (always within one segment): skip what it covers.
+    let off = t.start.off;
+    let skip = 0;
+    while (off < this.heardPos.off) off += bodies[skip++]!.length + HEADER;
+    return bodies.slice(skip);
+  }
+
+  /** Records up to `end` were handed to the listeners (saved with the next checkpoint). */
+  markHeard(end: Position): void {
+    if (!before(this.heardPos, end)) return;
+    this.heardPos = { seg: end.seg, off: end.off };
+    // A failed write costs at most hearing again after a restart; the next one tries again.
+    if (Date.now() - this.lastCheckpointAt >= 200) this.checkpoint().catch(() => undefined);
+  }
+
+  /** Waits until there is something the listeners have not heard (or `ms` passes, or close). */
+  async waitUnheard(ms: number): Promise<void> {
+    if (before(this.heardPos, this.writePos) || this.closed) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private async read(from: Position, maxRecords: number, r: Reader): Promise<Taken> {
+    let pos = { ...from };
     for (;;) {
       if (pos.seg === this.writePos.seg && pos.off >= this.writePos.off)
-        return { data: Buffer.alloc(0), count: 0, end: pos, bytes: 0 };
+        return { data: Buffer.alloc(0), count: 0, start: pos, end: pos, bytes: 0 };
       const file = path.join(this.opts.dir, name(pos.seg));
       const limit = pos.seg === this.writePos.seg ? this.writePos.off : (await stat(file)).size;
       if (pos.off >= limit) {
         pos = { seg: pos.seg + 1, off: 0 };
         continue;
       }
-      if (this.reader?.seg !== pos.seg) {
-        await this.reader?.fh.close();
-        this.reader = { seg: pos.seg, fh: await open(file, 'r') };
+      if (r.seg !== pos.seg || !r.fh) {
+        await r.fh?.close();
+        r.fh = undefined;
+        r.fh = await open(file, 'r');
+        r.seg = pos.seg;
       }
       const want = Math.min(limit - pos.off, READ_WINDOW);
       // One buffer for every batch, grown as needed: a new one per batch was fresh memory to
       // fault in and to pull through the caches, several times a second.
-      if (this.readBuf.length < want) this.readBuf = Buffer.allocUnsafe(Math.max(want, 256 * 1024));
-      const buf = this.readBuf;
-      const { bytesRead } = await this.reader.fh.read(buf, 0, want, pos.off);
+      if (r.buf.length < want) r.buf = Buffer.allocUnsafe(Math.max(want, 256 * 1024));
+      const buf = r.buf;
+      const { bytesRead } = await r.fh.read(buf, 0, want, pos.off);
       let off = 0;
       let count = 0;
       while (off + HEADER <= bytesRead && count < maxRecords) {
@@ -466,6 +552,7 @@ export class Spool {
       return {
         data: buf.subarray(0, off),
         count,
+        start: pos,
         end: { seg: pos.seg, off: pos.off + off },
         bytes: off,
       };
@@ -480,23 +567,42 @@ export class Spool {
     this.depthRecords -= t.count;
     const oldSeg = this.committed.seg;
     this.committed = end;
+    // Listeners hear a record before it is stored; one stored unheard (nobody listening) is
+    // not heard later either.
+    if (before(this.heardPos, end)) this.heardPos = { seg: end.seg, off: end.off };
     // The checkpoint only bounds how much a restart replays (replays are idempotent), so it is
     // persisted at most every 200 ms, and always before a drained segment is deleted.
-    const now = Date.now();
-    if (end.seg === oldSeg && now - this.lastCheckpointAt < 200) return;
-    this.lastCheckpointAt = now;
-    const tmp = path.join(this.opts.dir, 'checkpoint.tmp');
-    await writeFile(tmp, JSON.stringify(end));
-    await rename(tmp, path.join(this.opts.dir, 'checkpoint'));
+    if (end.seg === oldSeg && Date.now() - this.lastCheckpointAt < 200) return;
+    await this.checkpoint();
     for (let s = oldSeg; s < end.seg; s++) {
-      if (this.reader?.seg === s) {
-        await this.reader.fh.close();
-        this.reader = undefined;
+      for (const r of [this.reader, this.aheadReader]) {
+        if (r.seg === s && r.fh) {
+          await r.fh.close();
+          r.fh = undefined;
+        }
       }
       await rm(path.join(this.opts.dir, name(s)), { force: true });
     }
   }
   private lastCheckpointAt = 0;
+
+  /**
+   * Saves the store's and the listeners' positions (write, then rename: a crash leaves the old
+   * file or the new one). Writes run one after another, each saving the positions as they are
+   * when it starts.
+   */
+  checkpoint(): Promise<void> {
+    this.lastCheckpointAt = Date.now();
+    const run = async () => {
+      const cp: Checkpoint = { ...this.committed, heard: this.heardPos };
+      const tmp = path.join(this.opts.dir, 'checkpoint.tmp');
+      await writeFile(tmp, JSON.stringify(cp));
+      await rename(tmp, path.join(this.opts.dir, 'checkpoint'));
+    };
+    const p = this.checkpointing.then(run);
+    this.checkpointing = p.catch(() => undefined);
+    return p;
+  }
 
   async close(): Promise<void> {
     this.closed = true;
@@ -506,7 +612,11 @@ export class Spool {
     this.wake();
     if (this.unsyncedSince !== 0) await this.fh?.datasync().catch(() => undefined);
     await this.fh?.close();
-    await this.reader?.fh.close();
-    this.reader = undefined;
+    for (const r of [this.reader, this.aheadReader]) {
+      await r.fh?.close();
+      r.fh = undefined;
+    }
+    // Where the listeners and the store are, exactly: a restart hears nothing twice.
+    await this.checkpoint().catch(() => undefined);
   }
 }

@@ -26,8 +26,10 @@ export interface Batch {
   encoded: Buffer[];
   /** Samples the store gets through write(): records without the store's encoding. */
   toWrite: Sample[];
-  /** Every sample in spool order, for listeners (empty when nobody listens). */
+  /** Samples of the records listeners hear (from `hearFrom` on), in spool order. */
   heard: Sample[];
+  /** Events of those records. */
+  heardEvents: DeviceEvent[];
   events: DeviceEvent[];
   /** Samples and events the store keeps when the batch is written. */
   items: number;
@@ -35,16 +37,18 @@ export interface Batch {
 
 /**
  * Reads spool record bodies into a batch. Telemetry spooled with the store's encoding
- * (`encodingId`) is passed on as bytes; samples are decoded only for listeners and for records
- * without it.
+ * (`encodingId`) is passed on as bytes; samples are decoded only for records without it and for
+ * listeners, who hear the records from index `hearFrom` on (none by default).
  */
 export function readBatch(
   bodies: readonly Buffer[],
   encodingId: number | undefined,
-  listening: boolean,
+  hearFrom = bodies.length,
 ): Batch {
-  const b: Batch = { encoded: [], toWrite: [], heard: [], events: [], items: 0 };
-  for (const body of bodies) {
+  const b: Batch = { encoded: [], toWrite: [], heard: [], heardEvents: [], events: [], items: 0 };
+  for (let i = 0; i < bodies.length; i++) {
+    const body = bodies[i]!;
+    const listening = i >= hearFrom;
     const parts = readRecordParts(body);
     const asEncoded = parts?.kind === 's' && parts.encoding !== 0 && parts.encoding === encodingId;
     if (asEncoded) {
@@ -54,7 +58,10 @@ export function readBatch(
     }
     const r = decodeSpoolBody(body, parts);
     if (r.k === 'e') {
-      for (const x of r.d) b.events.push(x);
+      for (const x of r.d) {
+        b.events.push(x);
+        if (listening) b.heardEvents.push(x);
+      }
       continue;
     }
     for (const x of r.d) {
@@ -94,7 +101,6 @@ export interface RefusedRecord {
 export async function writeBisecting(
   store: TelemetryStore,
   bodies: readonly Buffer[],
-  listening: boolean,
   err: Error,
 ): Promise<{ stored: Batch[]; refused: RefusedRecord[] }> {
   const stored: Batch[] = [];
@@ -107,7 +113,7 @@ export async function writeBisecting(
     }
     const mid = part.length >> 1;
     for (const half of [part.slice(0, mid), part.slice(mid)]) {
-      const batch = readBatch(half, encodingId, listening);
+      const batch = readBatch(half, encodingId);
       try {
         await writeBatch(store, batch);
         stored.push(batch);

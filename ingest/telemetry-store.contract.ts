@@ -153,6 +153,28 @@ export function describeTelemetryStoreContract(
       ]);
     });
 
+    it('reports a window that starts before `from` by its epoch-aligned start, with only the points from `from` on', async () => {
+      const d = dev();
+      await store.write([
+        sample(d, T0 + 1000, { v: 1 }),
+        sample(d, T0 + 4000, { v: 4 }),
+        sample(d, T0 + 12_000, { v: 12 }),
+      ]);
+      const pts = await store.query({
+        deviceId: d,
+        metric: 'v',
+        from: T0 + 3000,
+        to: T0 + 20_000,
+        every: 10_000,
+        agg: 'min',
+        limit: 100,
+      });
+      expect(pts).toEqual([
+        { ts: T0, value: 4 },
+        { ts: T0 + 10_000, value: 12 },
+      ]);
+    });
+
     it('omits empty windows', async () => {
       const d = dev();
       await store.write([sample(d, T0, { v: 1 }), sample(d, T0 + 50_000, { v: 5 })]);

@@ -33,7 +33,7 @@ const linear: RulStream & { pushed: number[][] } = {
   predict(s, o) {
     if (s[o + 1]! < 2 || !Number.isFinite(s[o]!)) return null;
     const rul = Math.max(0, Math.min(1000, (1000 * (106 - s[o]!)) / 18));
-    return { rul, lower: 0.8 * rul, upper: 1.2 * rul };
+    return { rul, lower: 0.8 * rul, upper: 1.2 * rul, reference: 'unit' };
   },
 };
 

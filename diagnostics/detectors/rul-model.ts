@@ -133,7 +133,7 @@ function closeRow(st: RulModelState, end: number): Verdict | null {
     })),
     windowStart: s[o + ROW_START]!,
     windowEnd: end,
-    message: `${c.modeId}: model ${c.model.id} v${c.model.version} predicts failure in ~${days} d`,
+    message: `${c.modeId}: model ${c.model.id} v${c.model.version} predicts failure in ~${days} d${p.reference === 'fleet' ? " (first seen already worn: judged from the training fleet's baseline)" : ''}`,
     modeId: c.modeId,
     rul,
     model: modelEvidence(st)!,

@@ -15,7 +15,7 @@
  * Plus, when the model uses it, the elapsed time since the unit's first row (rows ×
  * `rowInterval`: rows are evenly spaced by contract).
  *
- * State layout (Float64Array slice): [rows, W, meanT, Ctt, spare] then per sensor
+ * State layout (Float64Array slice): [rows, W, meanT, Ctt, reference (stream.ts)] then per sensor
  * [ewShort, ewLong, baseline, meanX, Ctx]. NaN readings (missing) leave a sensor's state as is.
  */
 export interface FeatureSpec {

@@ -1,5 +1,5 @@
 import { InputError, type RunData, type UnitSeries } from '../replay/csv.ts';
-import { fitGbt, type GbtModel, type GbtParams } from '../numerics/gbt.ts';
+import { fitGbt, predictGbt, type GbtModel, type GbtParams } from '../numerics/gbt.ts';
 import { modelId, type RulModelArtefact } from './artefact.ts';
 import {
   featureCount,
@@ -300,15 +300,7 @@ function predictRow(
   width: number,
   elapsed: boolean,
 ): number {
-  const x = f.subarray(row * width, row * width + (elapsed ? width : width - 1));
-  let s = model.base;
-  for (const tree of model.trees) {
-    let node = 0;
-    while (tree.f[node]! >= 0)
-      node = x[tree.f[node]!]! <= tree.t[node]! ? tree.l[node]! : tree.r[node]!;
-    s += tree.t[node]!;
-  }
-  return s;
+  return predictGbt(model, f.subarray(row * width, row * width + (elapsed ? width : width - 1)));
 }
 
 interface Screened {

@@ -46,6 +46,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await sql.close();
       const a = new pg.Client({ connectionString: TEST_PG_URL });
       await a.connect();
+      // pool.end() resolves once each client is told to end, not once its backend has gone:
+      // forcing the drop meanwhile kills a backend mid-goodbye, and its client emits an error
+      // nobody listens to any more. Wait (briefly) for the pool's backends to leave first.
+      for (let i = 0; i < 50; i++) {
+        const r = await a.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
+        if (r.rows[0]!.n === 0) break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
     },
