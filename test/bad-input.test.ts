@@ -88,8 +88,13 @@ describe('bad input at the HTTP boundary', () => {
       status: 400,
       body: { error: 'APP_ERR_VALIDATION', details: [{ path: 'querystring.phone' }] },
     });
-    const path = await call('GET', '/api/v1/units/AB%00C/warranty');
-    expect(path).toMatchObject({
+    // The owner's route asks for a code (or a token) first, from the headers alone (401
+    // without); with one, the serial's NUL is refused before anything is looked up.
+    expect((await call('GET', '/api/v1/units/AB%00C/warranty')).status).toBe(401);
+    const res = await fetch(`${svc.httpUrl}/api/v1/units/AB%00C/warranty`, {
+      headers: { 'x-verification-code': 'ABCDE-FGHIJ' },
+    });
+    expect({ status: res.status, body: await res.json() }).toMatchObject({
       status: 400,
       body: { error: 'APP_ERR_VALIDATION', details: [{ path: 'params.serial' }] },
     });
