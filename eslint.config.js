@@ -12,16 +12,16 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      // Only app/config.ts reads the environment (STYLE.md §11).
+      // Only core/config.ts reads the environment (STYLE.md §11).
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'read configuration in app/config.ts' },
+        { object: 'process', property: 'env', message: 'read configuration in core/config.ts' },
       ],
     },
   },
-  // Entry points and tests may read the environment; the service itself reads it in app/config.ts.
+  // Entry points and tests may read the environment; the service itself reads it in core/config.ts.
   {
-    files: ['app/config.ts', 'app/cli.ts', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts'],
+    files: ['core/config.ts', 'app/cli.ts', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{app,broker,ingest,diagnostics,warranty,quality,cases,simulators,web}/**/*.test.ts',
+            '{core,app,devices,broker,ingest,diagnostics,warranty,quality,cases,simulators,web,tools}/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },

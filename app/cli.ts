@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, type Config } from '../core/index.ts';
 import { startService } from './service.ts';
 
 const USAGE = `usage: sanbao <command> [options]

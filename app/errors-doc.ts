@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { errorCatalogue } from './errors.ts';
+import { errorCatalogue } from '../core/index.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Files that declare error codes (each module's catalogue). */
 const SOURCES = [
-  'app/errors.ts',
+  'core/errors.ts',
   'broker/errors.ts',
   'ingest/stores/influx-schema.ts',
   'warranty/errors.ts',

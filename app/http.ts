@@ -20,12 +20,12 @@ import type { OwnerCodes } from '../warranty/owner-codes.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import type { HolidayCalendars } from '../warranty/index.ts';
 import { webRoutes } from '../web/server.ts';
-import { RoleSchema, roleCheckOf, type Auth } from './auth.ts';
-import type { Sql } from './db.ts';
-import { installInputGuards } from './boundary.ts';
-import { AppErrors, ErrorEnvelope, installErrorHandler } from './errors.ts';
-import type { Metrics } from './metrics.ts';
-import { describeRule, type TenantRule } from './tenant.ts';
+import { RoleSchema, roleCheckOf, type Auth } from '../core/index.ts';
+import type { Sql } from '../core/index.ts';
+import { installInputGuards } from '../core/index.ts';
+import { AppErrors, ErrorEnvelope, installErrorHandler } from '../core/index.ts';
+import type { Metrics } from '../core/index.ts';
+import { describeRule, type TenantRule } from '../core/index.ts';
 
 export interface AppDeps {
   sql: Sql;
@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installInputGuards(app);
   await app.register(helmet, HELMET);
 
-  // Who may call each route, and what it addresses for tenancy (app/tenant.ts): a route that
+  // Who may call each route, and what it addresses for tenancy (core/tenant.ts): a route that
   // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI
   // document as `x-roles` and `x-tenant` (test/authorization-matrix.test.ts reads them).
   const access = new Map<string, { roles: readonly string[]; tenant: string | undefined }>();
@@ -117,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const tenant = r.config?.tenant;
     if (roles.includes('manufacturer') && !tenant)
       throw new Error(
-        `${String(r.method)} ${r.url} admits manufacturer tokens but declares no tenant rule (config.tenant, app/tenant.ts)`,
+        `${String(r.method)} ${r.url} admits manufacturer tokens but declares no tenant rule (config.tenant, core/tenant.ts)`,
       );
     if (tenant) rules.push(tenant);
     for (const m of [r.method].flat())

@@ -15,11 +15,11 @@ import { startCases, type Cases, type RepairOutcomes } from '../cases/index.ts';
 import { createOwnerCodes, loadOwnerCodeKey } from '../warranty/owner-codes.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
 import { HolidayCalendars, SqlHolidayCalendarStore, unitReadFor } from '../warranty/index.ts';
-import { createAuth, type Auth } from './auth.ts';
-import type { Config } from './config.ts';
-import { connectPostgres, migrate, openPglite, type Sql } from './db.ts';
+import { createAuth, type Auth } from '../core/index.ts';
+import type { Config } from '../core/index.ts';
+import { connectPostgres, migrate, openPglite, type Sql } from '../core/index.ts';
 import { buildApp } from './http.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics } from '../core/index.ts';
 
 export interface Service {
   config: Config;
@@ -55,7 +55,7 @@ const repairOutcomes = async (
   for (let offset = 0; ; offset += 1000) {
     const { orders } = await quality.orders.list({
       status: 'closed',
-      // A maker's scorecard counts its own units' orders only (app/tenant.ts).
+      // A maker's scorecard counts its own units' orders only (core/tenant.ts).
       manufacturer: span.manufacturer ?? null,
       limit: 1000,
       offset,

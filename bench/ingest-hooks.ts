@@ -11,7 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createMetrics } from '../app/metrics.ts';
+import { createMetrics } from '../core/index.ts';
 import { createBroker } from '../broker/broker.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Sample } from '../ingest/sample.ts';
+import type { Sample } from '../core/index.ts';
 import { spoolHead } from '../ingest/spool-codec.ts';
 import { Spool } from '../ingest/spool.ts';
 import { createInflux1Store } from '../ingest/stores/influx1.ts';

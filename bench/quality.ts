@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { connectPostgres, type Sql } from '../app/db.ts';
+import { connectPostgres, type Sql } from '../core/index.ts';
 import { exposureForecast } from '../quality/exposure.ts';
 import { fleetOverview } from '../quality/overview.ts';
 import { reliability } from '../quality/reliability.ts';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CATEGORIES } from '../ingest/categories.ts';
+import { CATEGORIES } from '../core/index.ts';
 import { newStats, runFleet } from '../simulators/runner.ts';
 import { cpuSeconds, rssBytes, sleep } from './lib/proc.ts';
 import { startSanbao } from './lib/targets.ts';

@@ -1,4 +1,4 @@
-import type { Role } from '../app/auth.ts';
+import type { Role } from '../core/index.ts';
 import type { Memoised } from '../ingest/device-memo.ts';
 
 /** Who is on the other end of an MQTT connection. */
@@ -6,7 +6,7 @@ export type Identity =
   | ({
       kind: 'device';
       deviceId: string;
-      category: import('../ingest/categories.ts').Category;
+      category: import('../core/index.ts').Category;
       model: string;
     } & Memoised)
   | { kind: 'service'; role: Role; tokenId: string; subject?: string | null }
@@ -47,7 +47,7 @@ function rulesFor(who: Identity): Rules {
             ],
           };
         case 'manufacturer':
-          // A manufacturer confined to its own fleet (token with a subject, app/tenant.ts)
+          // A manufacturer confined to its own fleet (token with a subject, core/tenant.ts)
           // reads through HTTP and the alert stream, which are scoped per device; MQTT topic
           // filters cannot say "this maker's devices", so it gets no subscription here.
           if (who.subject) return { publish: [], subscribe: [] };
@@ -77,24 +77,6 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (f[i] !== '+' && f[i] !== t[i]) return false;
   }
   return f.length === t.length;
-}
-
-/**
- * Why `filter` is not a valid topic filter, or undefined: not empty, no U+0000 [MQTT-4.7.3-1],
- * [MQTT-4.7.3-2]; `#` only as a whole last level [MQTT-4.7.1-2]; `+` only as a whole level
- * [MQTT-4.7.1-3].
- */
-export function topicFilterProblem(filter: string): string | undefined {
-  if (filter.length === 0) return 'a topic filter is at least one character';
-  if (filter.includes('\u0000')) return 'a topic filter holds no U+0000';
-  const levels = filter.split('/');
-  for (let i = 0; i < levels.length; i++) {
-    const l = levels[i]!;
-    if (l.includes('#') && (l !== '#' || i !== levels.length - 1))
-      return `'#' only as the whole last level (${filter})`;
-    if (l.includes('+') && l !== '+') return `'+' only as a whole level (${filter})`;
-  }
-  return undefined;
 }
 
 /**

@@ -7,9 +7,9 @@ import {
   type Subscription,
 } from 'aedes';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Auth } from '../app/auth.ts';
-import type { Config } from '../app/config.ts';
-import type { Metrics } from '../app/metrics.ts';
+import type { Auth } from '../core/index.ts';
+import type { Config } from '../core/index.ts';
+import type { Metrics } from '../core/index.ts';
 import { hotCounter } from '../ingest/hot-counter.ts';
 import { memoOf } from '../ingest/device-memo.ts';
 import { SpoolFullError } from '../ingest/spool.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../app/db.ts';
-import { ownedDeviceSql } from '../app/tenant.ts';
-import type { Category } from '../ingest/categories.ts';
+import type { Sql } from '../core/index.ts';
+import { ownedDeviceSql } from '../core/index.ts';
+import type { Category } from '../core/index.ts';
 import { BrokerErrors } from './errors.ts';
-import { generateSecret, hashSecret, VerifiedSecrets, verifySecret } from './secrets.ts';
+import { generateSecret, hashSecret, VerifiedSecrets, verifySecret } from '../core/index.ts';
 
 export interface Device {
   id: string;
@@ -21,7 +21,7 @@ export interface DeviceFilter {
   model?: string;
   serial?: string;
   online?: boolean;
-  /** Only the devices of this manufacturer (app/tenant.ts: linked to one of its warranty units). */
+  /** Only the devices of this manufacturer (core/tenant.ts: linked to one of its warranty units). */
   manufacturer?: string;
   limit: number;
   offset: number;

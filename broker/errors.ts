@@ -1,7 +1,7 @@
-import { defineError } from '../app/errors.ts';
+import { DeviceErrors, defineError } from '../core/index.ts';
 
 export const BrokerErrors = {
-  UnknownDevice: defineError('BROKER_ERR_UNKNOWN_DEVICE', 'no device %s', 404),
+  UnknownDevice: DeviceErrors.UnknownDevice,
   DeviceExists: defineError(
     'BROKER_ERR_DEVICE_EXISTS',
     'a device with serial %s of model %s already exists',

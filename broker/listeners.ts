@@ -8,7 +8,7 @@ import {
 import { createServer as createTlsServer } from 'node:tls';
 import type { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { Config } from '../app/config.ts';
+import type { Config } from '../core/index.ts';
 import { BrokerErrors } from './errors.ts';
 
 export interface BrokerListeners {

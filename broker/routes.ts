@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { scopeOf, type TenantRule } from '../app/tenant.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
-import { Pagination } from '../app/schemas.ts';
-import { CategorySchema } from '../ingest/categories.ts';
+import type { Auth } from '../core/index.ts';
+import { scopeOf, type TenantRule } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
+import { Pagination } from '../core/index.ts';
+import { CategorySchema } from '../core/index.ts';
 import type { Device, DeviceRegistry } from './devices.ts';
 import { BrokerErrors } from './errors.ts';
 
@@ -67,7 +67,7 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404
 /**
  * Provisioning: devices and their MQTT credentials (admin only), and reading them (engineers,
  * manufacturers). A manufacturer token with a subject sees only its own devices; the single
- * device routes are confined by `auth.require` (app/auth.ts, app/tenant.ts).
+ * device routes are confined by `auth.require` (core/auth.ts, core/tenant.ts).
  */
 export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth: Auth }> = async (
   app,
@@ -141,7 +141,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
       },
     },
     async (req) => {
-      // A token confined to one manufacturer lists only its devices (app/tenant.ts).
+      // A token confined to one manufacturer lists only its devices (core/tenant.ts).
       const maker = scopeOf(req);
       return devices.list(maker === null ? req.query : { ...req.query, manufacturer: maker });
     },

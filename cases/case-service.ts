@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { withDetails } from '../app/errors.ts';
+import { withDetails } from '../core/index.ts';
 import {
   decideUnit,
   parseInstant,

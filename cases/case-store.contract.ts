@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/db.ts';
 import type { NewFinding } from './findings.ts';
 import { closeCase, openCase, sweepCase } from './lifecycle.ts';
 import type { Case } from './model.ts';

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { AppErrors, ErrorEnvelope, withDetails } from '../app/errors.ts';
-import { Pagination } from '../app/schemas.ts';
-import { scopeOf, type TenantRule } from '../app/tenant.ts';
+import type { Auth } from '../core/index.ts';
+import { AppErrors, ErrorEnvelope, withDetails } from '../core/index.ts';
+import { Pagination } from '../core/index.ts';
+import { scopeOf, type TenantRule } from '../core/index.ts';
 import {
   checkPeriod,
   PeriodFields,
@@ -130,7 +130,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<ComplianceRoutesOptions> = 
   const ownFigures: TenantRule = {
     scoped: 'findings, figures and lists over its own units only (manufacturer is its own)',
   };
-  // A finding is the manufacturer's it counts against (app/tenant.ts).
+  // A finding is the manufacturer's it counts against (core/tenant.ts).
   o.auth.tenancy.define('finding', {
     async relation(maker, id) {
       const f = await o.compliance.get(id);

@@ -1,4 +1,4 @@
-import { defineError } from '../app/errors.ts';
+import { defineError } from '../core/index.ts';
 
 /**
  * Error catalogue of the cases module (STYLE.md §10). Malformed input is APP_ERR_VALIDATION

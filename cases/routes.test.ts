@@ -193,7 +193,7 @@ describe('cases over HTTP', () => {
     expect(await bad({ ...claim, description: '   ' })).toEqual([
       'body.description: must not be empty',
     ]);
-    // Refused at the HTTP boundary (app/boundary.ts) before the schema sees the body.
+    // Refused at the HTTP boundary (core/input-guards.ts) before the schema sees the body.
     expect(await bad({ ...claim, description: 'a\u0000b' })).toEqual([
       'body.description: contains U+0000 (NUL) at character 1: control characters other than tab, line feed and carriage return are refused, not stripped',
     ]);

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
-import { Pagination } from '../app/schemas.ts';
-import { scopeOf, type TenantRule } from '../app/tenant.ts';
+import type { Auth } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
+import { Pagination } from '../core/index.ts';
+import { scopeOf, type TenantRule } from '../core/index.ts';
 import {
   WarrantyErrors,
   type OwnerAccess,
@@ -42,7 +42,7 @@ import {
  * serial and the verification code on the 三包凭证 (or an owner token), through the warranty
  * module's own owner access check (`ownerAccess`, whose wrong codes count with the warranty
  * status route's); the service desk (`desk`) and engineers work the queue; makers read their
- * own cases; regulators read all. Tenancy is app/tenant.ts's: a case is its maker's (`case`),
+ * own cases; regulators read all. Tenancy is core/tenant.ts's: a case is its maker's (`case`),
  * a unit path is checked as a `unit`, and the queue is narrowed to the maker's own cases.
  */
 export interface CaseRoutesOptions {
@@ -97,7 +97,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     preHandler: o.ownerAccess(['admin', 'owner', ...READERS]),
     config: { tenant: oneUnit },
   };
-  // A case is the manufacturer's of its unit (app/tenant.ts).
+  // A case is the manufacturer's of its unit (core/tenant.ts).
   o.auth.tenancy.define('case', {
     async relation(maker, id) {
       const c = await o.store.get(id);

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import type { Auth } from '../app/auth.ts';
-import type { Sql } from '../app/db.ts';
+import type { Auth } from '../core/index.ts';
+import type { Sql } from '../core/index.ts';
 import {
   HolidayCalendars,
   type OdometerSource,

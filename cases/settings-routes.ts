@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
-import { scopeOf } from '../app/tenant.ts';
+import type { Auth } from '../core/index.ts';
+import { AppErrors, ErrorEnvelope } from '../core/index.ts';
+import { scopeOf } from '../core/index.ts';
 import { webhookUrlProblem } from '../diagnostics/index.ts';
 import { CommitmentSchema } from './commitment.ts';
 import { CasesErrors } from './errors.ts';
@@ -12,7 +12,7 @@ import type { CaseStore } from './store.ts';
 /**
  * What a maker sets for its cases: its published service commitment (response times, versioned)
  * and its case webhooks (its own app or SMS gateway, which tells owners who opted in). A
- * confined manufacturer token acts in its own name only (app/tenant.ts: the body's
+ * confined manufacturer token acts in its own name only (core/tenant.ts: the body's
  * `manufacturer` is stamped, another maker's is refused 403 APP_ERR_OTHER_TENANT; another
  * maker's webhook is unknown). Webhooks reach public addresses only, checked as the alert
  * webhooks' are (diagnostics/delivery/address-guard.ts), unless `allowPrivate`.

@@ -7,10 +7,10 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { createAuth } from '../app/auth.ts';
-import { migrate, openPglite, type Sql } from '../app/db.ts';
-import { installInputGuards } from '../app/boundary.ts';
-import { installErrorHandler } from '../app/errors.ts';
+import { createAuth } from '../core/index.ts';
+import { migrate, openPglite, type Sql } from '../core/index.ts';
+import { installInputGuards } from '../core/index.ts';
+import { installErrorHandler } from '../core/index.ts';
 import {
   codeLimiters,
   createOwnerCodes,

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { scopeOf } from '../app/tenant.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
-import { Pagination } from '../app/schemas.ts';
+import type { Auth } from '../core/index.ts';
+import { scopeOf } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
+import { Pagination } from '../core/index.ts';
 import {
   AlertCommentSchema,
   AlertHistoryEntrySchema,
@@ -46,7 +46,7 @@ const actor = (req: FastifyRequest) =>
  * Alert routes (DESIGN.md "Diagnostics"): list, detail with history and comments, the
  * lifecycle actions, assignment, comments, and the live stream. Engineers act on alerts;
  * manufacturers read them. A manufacturer token with a subject reads only the alerts of its own
- * devices (app/tenant.ts): the list and its total, the detail (another maker's alert is unknown),
+ * devices (core/tenant.ts): the list and its total, the detail (another maker's alert is unknown),
  * and the stream; engineers serve every manufacturer's outlets and see every alert.
  */
 export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
@@ -56,7 +56,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (
   const read = auth.require('engineer', 'manufacturer');
   const act = auth.require('engineer');
   const tags = ['alerts'];
-  // An alert is its device's manufacturer's (app/tenant.ts).
+  // An alert is its device's manufacturer's (core/tenant.ts).
   auth.tenancy.define('alert', {
     async relation(maker, id) {
       const alert = await alerts.store.get(id);

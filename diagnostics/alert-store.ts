@@ -22,7 +22,7 @@ export interface AlertFilter {
   assignee?: string;
   /**
    * Only alerts of devices of this manufacturer: devices linked to one of its warranty units
-   * (app/tenant.ts). The total counts only those.
+   * (core/tenant.ts). The total counts only those.
    */
   manufacturer?: string;
   limit?: number;

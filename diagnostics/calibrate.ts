@@ -1,4 +1,4 @@
-import type { Sample } from '../ingest/sample.ts';
+import type { Sample } from '../core/index.ts';
 import { readDerived } from './detectors/detector.ts';
 import { compileCondition } from './engine/plan.ts';
 import { ModeProfileSchema, type CategoryProfile, type ModeProfile } from './profiles/schema.ts';

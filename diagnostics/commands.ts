@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Aedes, AedesPublishPacket } from 'aedes';
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 
 export const CommandRecordSchema = z
   .object({

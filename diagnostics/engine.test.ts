@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceEvent, Sample } from '../ingest/sample.ts';
+import type { DeviceEvent, Sample } from '../core/sample.ts';
 import { composeCatalog } from './catalog/compose.ts';
 import { createDiagnosticsEngine } from './engine.ts';
 import type { RulModelArtefact, RulStream } from './models/learner.ts';

@@ -1,5 +1,5 @@
-import type { Category } from '../ingest/categories.ts';
-import type { DeviceEvent, Sample } from '../ingest/sample.ts';
+import type { Category } from '../core/index.ts';
+import type { DeviceEvent, Sample } from '../core/index.ts';
 import { cusumDetector } from './detectors/cusum.ts';
 import { ewmaDetector } from './detectors/ewma.ts';
 import { faultCodeDetector } from './detectors/fault-code.ts';

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CategorySchema } from '../ingest/categories.ts';
+import { CategorySchema } from '../core/index.ts';
 import { calibrateMode } from './calibrate.ts';
 import {
   createRulStream,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Auth } from '../app/auth.ts';
+import type { Auth } from '../core/index.ts';
 import { alertRoutes } from './alert-routes.ts';
 import type { AlertService } from './alerts.ts';
 import { catalogRoutes } from './catalog/routes.ts';

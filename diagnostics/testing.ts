@@ -1,4 +1,4 @@
-import type { Sample } from '../ingest/sample.ts';
+import type { Sample } from '../core/index.ts';
 
 /**
  * Helpers for the colocated tests: a seeded PRNG and a sample builder. Deterministic, so a

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Metrics } from '../app/metrics.ts';
-import type { DeviceEvent, Sample } from './sample.ts';
+import type { Metrics } from '../core/index.ts';
+import type { DeviceEvent, Sample } from '../core/index.ts';
 import {
   recordBodies,
   Spool,

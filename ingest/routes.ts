@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
-import { DurationQuery, InstantQuery } from '../app/schemas.ts';
-import type { TenantRule } from '../app/tenant.ts';
+import type { Auth } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
+import { DurationQuery, InstantQuery } from '../core/index.ts';
+import type { TenantRule } from '../core/index.ts';
 import type { DeviceRegistry } from '../broker/devices.ts';
 import { BrokerErrors } from '../broker/errors.ts';
 import { AGGREGATES, type TelemetryStore } from './telemetry-store.ts';

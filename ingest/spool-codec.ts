@@ -1,5 +1,5 @@
 import type { ByteWriter } from './byte-writer.ts';
-import type { Category } from './categories.ts';
+import type { Category } from '../core/index.ts';
 import { memoOf } from './device-memo.ts';
 import type { SpoolRecord } from './spool.ts';
 import { nameHash } from './telemetry-scan.ts';

@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Sample } from './sample.ts';
+import type { Sample } from '../core/sample.ts';
 import { ByteWriter } from './byte-writer.ts';
 import {
   decodeSpoolBody,

@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { DeviceEvent, Sample } from './sample.ts';
+import type { DeviceEvent, Sample } from '../core/index.ts';
 
 /** What a spooled record holds once decoded (spool-codec.ts): one message's samples or events. */
 export type SpoolRecord = { k: 's'; d: Sample[] } | { k: 'e'; d: DeviceEvent[] };

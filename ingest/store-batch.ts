@@ -1,4 +1,4 @@
-import type { DeviceEvent, Sample } from './sample.ts';
+import type { DeviceEvent, Sample } from '../core/index.ts';
 import { decodeSpoolBody, encodedPart, readRecordParts } from './spool-codec.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 

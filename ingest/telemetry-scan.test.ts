@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, METRICS } from './categories.ts';
+import { CATEGORIES, METRICS } from '../core/categories.ts';
 import {
   metricCatalogue,
   nameHash,

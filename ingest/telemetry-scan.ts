@@ -1,4 +1,4 @@
-import { METRICS, type Category, type MetricSpec } from './categories.ts';
+import { METRICS, type Category, type MetricSpec } from '../core/index.ts';
 
 /**
  * A byte-level reader of the telemetry payload nearly every device sends,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceEvent, Sample } from './sample.ts';
+import type { DeviceEvent, Sample } from '../core/sample.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { checkTelemetry, decodeTelemetry } from './validate.ts';
 import type { TelemetryStore } from './telemetry-store.ts';

@@ -1,5 +1,5 @@
 import type { ByteWriter } from './byte-writer.ts';
-import type { DeviceEvent, Sample } from './sample.ts';
+import type { DeviceEvent, Sample } from '../core/index.ts';
 import type { DeviceContext } from './validate.ts';
 
 export const AGGREGATES = ['mean', 'min', 'max', 'count'] as const;

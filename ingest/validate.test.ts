@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS } from './categories.ts';
+import { METRICS } from '../core/categories.ts';
 import { METRIC_NAME, TelemetryPayloadSchema } from './payloads.ts';
 import { commonTelemetryShape, decodeEvents, decodeTelemetry } from './validate.ts';
 

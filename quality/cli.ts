@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { zodIssues } from '../app/errors.ts';
+import { zodIssues } from '../core/index.ts';
 import { REPORT_KINDS } from './reports.ts';
 
 /**

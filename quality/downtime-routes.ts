@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
+import type { Auth } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
 import { WarrantyErrors } from '../warranty/errors.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import {

@@ -1,4 +1,4 @@
-import { defineError } from '../app/errors.ts';
+import { defineError } from '../core/index.ts';
 
 /**
  * Error catalogue of the quality module (STYLE.md §10): repair orders opened from alerts and

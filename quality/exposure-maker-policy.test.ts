@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openPglite, type Sql } from '../app/db.ts';
+import { migrate, openPglite, type Sql } from '../core/db.ts';
 import {
   MakerPolicySchema,
   RepairRecordBodySchema,

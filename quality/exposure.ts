@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 import { daysBetween, parseInstant } from '../warranty/calendar.ts';
 import { evaluateCase } from '../warranty/eligibility.ts';
 import { isMakerOnlyCategory, SqlWarrantyStore, unitTermsResolver } from '../warranty/index.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 import { PROFILES } from '../diagnostics/index.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';

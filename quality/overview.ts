@@ -1,6 +1,6 @@
 import type { HolidayCalendar } from '../warranty/holidays.ts';
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';
 import { deviceScopeSql, unitScopeSql, type FleetScope } from './scope.ts';
 

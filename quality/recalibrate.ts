@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 import { calibrateMode, type CategoryProfile } from '../diagnostics/index.ts';
-import { METRICS, type Category } from '../ingest/categories.ts';
+import { METRICS, type Category } from '../core/index.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { QualityErrors } from './errors.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 import type { Alert, AlertService } from '../diagnostics/index.ts';
 import {
   evaluateCase,
@@ -183,7 +183,7 @@ export interface OrderFilter {
   serial?: string | undefined;
   deviceId?: string | undefined;
   verification?: RepairOrder['verification'] | undefined;
-  /** Only the orders of this manufacturer's units; null: every order (app/tenant.ts). */
+  /** Only the orders of this manufacturer's units; null: every order (core/tenant.ts). */
   manufacturer: string | null;
   limit: number;
   offset: number;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Sql } from '../app/db.ts';
-import { dateRangeIssue, inDateRange } from '../app/schemas.ts';
+import type { Sql } from '../core/index.ts';
+import { dateRangeIssue, inDateRange } from '../core/index.ts';
 import { parseInstant } from '../warranty/calendar.ts';
 import { chinaDateSql, chinaDateText } from './china-date.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
-import { scopeOf } from '../app/tenant.ts';
-import { Pagination } from '../app/schemas.ts';
+import type { Auth } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
+import { scopeOf } from '../core/index.ts';
+import { Pagination } from '../core/index.ts';
 import { FindingSchema } from '../warranty/order-review.ts';
 import { StoredRecordSchema } from '../warranty/record-routes.ts';
 import { QualityErrors } from './errors.ts';
@@ -34,7 +34,7 @@ import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
 import type { Catalog } from '../diagnostics/index.ts';
-import type { Category } from '../ingest/categories.ts';
+import type { Category } from '../core/index.ts';
 
 export interface QualityRoutesOptions {
   auth: Auth;
@@ -95,7 +95,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
   const staff = auth.require('engineer', 'manufacturer');
   const engineer = auth.require('engineer');
   const fleetScope = { scoped: 'figures over its own units and their devices only (scope.ts)' };
-  // A repair order is its unit's manufacturer's (app/tenant.ts).
+  // A repair order is its unit's manufacturer's (core/tenant.ts).
   auth.tenancy.define('repairOrder', {
     async relation(maker, id) {
       const o = await orders.get(id);

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { scopeOf } from '../app/tenant.ts';
+import { scopeOf } from '../core/index.ts';
 
 /**
  * Which part of the fleet a request may see. A manufacturer token with a subject sees only the

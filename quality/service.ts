@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Auth } from '../app/auth.ts';
-import type { Sql } from '../app/db.ts';
+import type { Auth } from '../core/index.ts';
+import type { Sql } from '../core/index.ts';
 import type { Diagnostics } from '../diagnostics/index.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import type { HolidayCalendar, WarrantyStore } from '../warranty/index.ts';

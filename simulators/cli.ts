@@ -5,7 +5,7 @@ import { DEFAULT_EXPORT_START, exportFleet } from './export.ts';
 import { EVEN_MIX, type Mix, parseMix } from './fleet.ts';
 import { runFleet } from './runner.ts';
 import { exportRunsToFailure } from './runs-to-failure.ts';
-import { CategorySchema } from '../ingest/categories.ts';
+import { CategorySchema } from '../core/index.ts';
 
 /** I/O of the CLI, injected (no process globals here). */
 export interface SimulateIo {

@@ -1,4 +1,4 @@
-import { METRICS } from '../ingest/categories.ts';
+import { METRICS } from '../core/index.ts';
 import {
   applyFault,
   dueCodes,

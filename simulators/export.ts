@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { Category } from '../ingest/categories.ts';
+import type { Category } from '../core/index.ts';
 import { createSimDevice, sampleDevice } from './device.ts';
 import { groundTruthOf, type GroundTruth, toJsonl } from './faults.ts';
 import { type Mix, planFleet } from './fleet.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, METRICS } from '../ingest/categories.ts';
+import { CATEGORIES, METRICS } from '../core/categories.ts';
 import { FAILURE_MODES, failureModesFor, severityAt } from './failure-modes.ts';
 import { applicableModes } from './fleet.ts';
 import { MODELS } from './models/index.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySchema, type Category } from '../ingest/categories.ts';
+import { CategorySchema, type Category } from '../core/index.ts';
 import { APPLIANCE_MODES } from './failure-modes/appliances.ts';
 import { ELECTRONICS_MODES } from './failure-modes/electronics.ts';
 import { HOUSEHOLD_MODES } from './failure-modes/household.ts';

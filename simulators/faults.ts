@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySchema } from '../ingest/categories.ts';
+import { CategorySchema } from '../core/index.ts';
 import { type Effect, type FailureMode, severityAt } from './failure-modes.ts';
 import type { Flags, ModelFault } from './model.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES, type Category, CategorySchema } from '../ingest/categories.ts';
+import { CATEGORIES, type Category, CategorySchema } from '../core/index.ts';
 import { CLIMATES, drawOwner } from './environment.ts';
 import { type FailureMode, failureModesFor } from './failure-modes.ts';
 import type { FaultPlan } from './faults.ts';

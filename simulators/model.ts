@@ -1,4 +1,4 @@
-import type { Category } from '../ingest/categories.ts';
+import type { Category } from '../core/index.ts';
 import { type Climate, isWeekend, localHour, type Owner } from './environment.ts';
 import type { Rng } from './prng.ts';
 import { unitHash } from './prng.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS } from '../ingest/categories.ts';
+import { METRICS } from '../core/categories.ts';
 import { createSimDevice, sampleDevice, type SimDevice } from './device.ts';
 import { localHour } from './environment.ts';
 import { EVEN_MIX, planFleet } from './fleet.ts';

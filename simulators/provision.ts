@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Category } from '../ingest/categories.ts';
+import type { Category } from '../core/index.ts';
 
 /** MQTT credentials of one device. */
 export interface Credentials {

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { Category } from '../ingest/categories.ts';
+import type { Category } from '../core/index.ts';
 import { createSimDevice, sampleDevice, type SimDevice } from './device.ts';
 import { applicableModes, planFleet, type FleetDevice } from './fleet.ts';
 import { hashSeed, Rng } from './prng.ts';

@@ -9,7 +9,7 @@ await describeIfPostgres('alerts on PostgreSQL', () => {
       store: createSqlAlertStore(db.sql),
       cleanup: () => db.drop(),
       linkDevice: async (deviceId: string, manufacturer: string) => {
-        // A unit naming both links the device to the manufacturer (app/tenant.ts).
+        // A unit naming both links the device to the manufacturer (core/tenant.ts).
         await db.sql.query(
           `INSERT INTO warranty_units (serial, category, model, manufacturer, device_id, invoice_date)
            VALUES ($1, 'air_conditioner', 'KFR-35GW', $2, $3, '2026-01-01')`,

@@ -15,7 +15,7 @@ import { startService, type RunningService } from './helpers/service.ts';
  * route cannot be left out: every operation × no token, a wrong token, each role (owner,
  * engineer, a manufacturer confined to its fleet, a subjectless manufacturer, admin, the service
  * desk and a regulator), and two tenants. The document says who may call each operation (`x-roles`) and what it addresses for
- * tenancy (`x-tenant`, app/tenant.ts); the matrix holds the service to it:
+ * tenancy (`x-tenant`, core/tenant.ts); the matrix holds the service to it:
  * - no token or a wrong one → 401 (before the body is even read); a role not listed → 403;
  *   a listed role is never refused for its role; nothing answers 5xx;
  * - manufacturer B, confined to its fleet, aimed at manufacturer A's resources: every read

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, type Sql } from '../app/db.ts';
+import { openPglite, type Sql } from '../core/db.ts';
 import { chinaDateText } from '../quality/china-date.ts';
 import { parseInstant } from '../warranty/calendar.ts';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from './helpers/postgres.ts';

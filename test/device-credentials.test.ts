@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Env } from '../app/config.ts';
+import type { Env } from '../core/config.ts';
 import { api, connectDevice, provision, type Provisioned } from './helpers/clients.ts';
 import { describeOnPostgresDb } from './helpers/postgres.ts';
 import { startService, type RunningService } from './helpers/service.ts';

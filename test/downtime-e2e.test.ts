@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Env } from '../app/config.ts';
+import type { Env } from '../core/config.ts';
 import { api, connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
 import { requireInfluxd, startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
 import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';

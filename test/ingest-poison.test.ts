@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/db.ts';
 import { api, connectDevice, nextMessage, provision, type Provisioned } from './helpers/clients.ts';
 import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';
 import { describeWithService } from './helpers/require-service.ts';

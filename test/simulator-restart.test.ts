@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Category, METRICS } from '../ingest/categories.ts';
+import { type Category, METRICS } from '../core/categories.ts';
 import type { Reading } from '../simulators/device.ts';
 import type { SimEvent } from '../simulators/faults.ts';
 import { newStats, runFleet } from '../simulators/runner.ts';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Sample } from '../ingest/sample.ts';
+import type { Sample } from '../core/sample.ts';
 import { createInflux1Store, type Influx1StoreOptions } from '../ingest/stores/influx1.ts';
 import { describeTelemetryStoreContract } from '../ingest/telemetry-store.contract.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';

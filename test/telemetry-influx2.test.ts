@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sample } from '../ingest/sample.ts';
+import type { Sample } from '../core/sample.ts';
 import { createInflux2Store } from '../ingest/stores/influx2.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { startInflux2Mock, type Influx2Mock } from './helpers/influx2-mock.ts';

@@ -1,4 +1,4 @@
-import { migrate, openPglite } from '../app/db.ts';
+import { migrate, openPglite } from '../core/db.ts';
 import { describeTelemetryStoreContract } from '../ingest/telemetry-store.contract.ts';
 import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
 import { createTestDatabase, describeIfPostgres } from './helpers/postgres.ts';

@@ -47,7 +47,7 @@ function readSse(res: Response, events: StreamEvent[]): Promise<void> {
 
 /**
  * A manufacturer token with a subject sees only its own fleet: the devices linked to its
- * warranty units (app/tenant.ts), their per-device routes, and their alerts — listed, in detail
+ * warranty units (core/tenant.ts), their per-device routes, and their alerts — listed, in detail
  * and live. Another maker's device or alert is answered exactly like one that does not exist.
  * Engineers (who serve every maker's outlets), admins and a manufacturer token without a subject
  * (a single-tenant install) see everything.

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { zodIssues } from '../app/errors.ts';
+import { zodIssues } from '../core/index.ts';
 import { evaluateCase } from './eligibility.ts';
 import type { Evaluation } from './evaluation-schema.ts';
 import { calendarWith } from './holiday-calendars.ts';

@@ -1,4 +1,4 @@
-import { zodIssues } from '../app/errors.ts';
+import { zodIssues } from '../core/index.ts';
 import { UnitInputSchema, type UnitInput } from './repair-record-schema.ts';
 
 /**

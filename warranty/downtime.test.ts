@@ -10,7 +10,7 @@ import {
   repairDays,
   type DowntimeSource,
 } from './downtime.ts';
-import { parseInstant } from '../warranty/calendar.ts';
+import { parseInstant } from './calendar.ts';
 
 const H = 3_600_000;
 const D = 24 * H;

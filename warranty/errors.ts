@@ -1,8 +1,8 @@
-import { defineError } from '../app/errors.ts';
+import { defineError } from '../core/index.ts';
 
 /**
  * Error catalogue of the warranty module (STYLE.md §10). Input that fails its schema is a
- * ZodError, rendered by app/errors.ts as APP_ERR_VALIDATION; these codes are for requests that
+ * ZodError, rendered by core/errors.ts as APP_ERR_VALIDATION; these codes are for requests that
  * are well-formed but that the 三包 rules refuse.
  */
 export const WarrantyErrors = {

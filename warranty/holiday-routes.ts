@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope, withDetails } from '../app/errors.ts';
+import type { Auth } from '../core/index.ts';
+import { ErrorEnvelope, withDetails } from '../core/index.ts';
 import { WarrantyErrors } from './errors.ts';
 import type { HolidayCalendars } from './holiday-calendars.ts';
 import { CalendarJsonSchema, parseCalendarFile, type CalendarFormat } from './holiday-import.ts';

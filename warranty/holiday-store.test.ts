@@ -1,4 +1,4 @@
-import { migrate, openPglite } from '../app/db.ts';
+import { migrate, openPglite } from '../core/db.ts';
 import { describeHolidayStoreContract } from './holiday-store.contract.ts';
 import { MemoryHolidayCalendarStore, SqlHolidayCalendarStore } from './holiday-store.ts';
 

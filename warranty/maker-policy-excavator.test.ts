@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuth } from '../app/auth.ts';
+import { createAuth } from '../core/auth.ts';
 import { buildTestApp, type TestApp } from './test-app.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { AppErrors, ErrorEnvelope } from '../app/errors.ts';
-import { confinedTo } from '../app/tenant.ts';
+import type { Auth } from '../core/index.ts';
+import { AppErrors, ErrorEnvelope } from '../core/index.ts';
+import { confinedTo } from '../core/index.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
 import {
@@ -25,7 +25,7 @@ import type { WarrantyStore } from './warranty-store.ts';
 /**
  * Makers' own policies over HTTP (issue 20): a manufacturer saves a version of its policy for a
  * model; staff read the versions and which one is in force on a date. A manufacturer token
- * confined to one maker (app/tenant.ts) saves and reads that maker's policies only.
+ * confined to one maker (core/tenant.ts) saves and reads that maker's policies only.
  */
 export interface MakerPolicyRoutesOptions {
   store: WarrantyStore;
@@ -56,7 +56,7 @@ export const makerPolicyRoutes: FastifyPluginAsyncZod<MakerPolicyRoutesOptions> 
     {
       preHandler: auth.require('manufacturer'),
       // The body names its maker: a confined token may leave it out or give its own; a model
-      // another maker registered is not this maker's to promise terms for (app/tenant.ts).
+      // another maker registered is not this maker's to promise terms for (core/tenant.ts).
       config: {
         tenant: {
           stamp: 'manufacturer',

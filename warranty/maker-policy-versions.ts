@@ -1,4 +1,4 @@
-import { withDetails } from '../app/errors.ts';
+import { withDetails } from '../core/index.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
 import {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withDetails } from '../app/errors.ts';
+import { withDetails } from '../core/index.ts';
 import { WarrantyErrors } from './errors.ts';
 import {
   baselineFor,

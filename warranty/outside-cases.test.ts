@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installErrorHandler } from '../app/errors.ts';
+import { installErrorHandler } from '../core/errors.ts';
 import { warrantyCli } from './cli.ts';
 import type { Evaluation } from './evaluation-schema.ts';
 import { mismatches, OUTSIDE_CASES } from './outside-cases.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate, openPglite } from '../app/db.ts';
+import { migrate, openPglite } from '../core/db.ts';
 import {
   createOwnerCodes,
   generateOwnerCode,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Sql } from '../app/db.ts';
+import type { Sql } from '../core/index.ts';
 
 /**
  * Owner verification codes (issue 24, finding 5): the code printed on the 三包凭证 lets anyone

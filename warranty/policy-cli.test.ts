@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuth } from '../app/auth.ts';
+import { createAuth } from '../core/auth.ts';
 import { warrantyCli } from './cli.ts';
 import { buildTestApp, type TestApp } from './test-app.ts';
 

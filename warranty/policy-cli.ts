@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { zodIssues } from '../app/errors.ts';
+import { zodIssues } from '../core/index.ts';
 import { buildMakerPolicy, checkMakerPolicy, MakerPolicySchema } from './maker-policy.ts';
 import { baselineFor, isMakerOnlyCategory } from './policies/index.ts';
 

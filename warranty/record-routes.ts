@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { ErrorEnvelope } from '../app/errors.ts';
+import type { Auth } from '../core/index.ts';
+import { ErrorEnvelope } from '../core/index.ts';
 import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { evaluateCase } from './eligibility.ts';
@@ -145,7 +145,7 @@ const UnitStatusSchema = EvaluationSchema.extend({
 }).meta({ id: 'WarrantyUnitStatus' });
 
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
-/** A unit of another maker is unknown to a confined token (app/tenant.ts). */
+/** A unit of another maker is unknown to a confined token (core/tenant.ts). */
 const oneUnit = { params: { serial: 'unit' } };
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 

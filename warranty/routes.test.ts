@@ -7,7 +7,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installErrorHandler } from '../app/errors.ts';
+import { installErrorHandler } from '../core/errors.ts';
 import { carCase, fault, goodsCase } from './fixtures.ts';
 import { warrantyRoutes } from './routes.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorEnvelope } from '../app/errors.ts';
+import { ErrorEnvelope } from '../core/index.ts';
 import { evaluateEligibility, resolvePolicy } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { makerPolicyRoutes } from './maker-policy-routes.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { zodIssues } from '../app/errors.ts';
+import { zodIssues } from '../core/errors.ts';
 import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { carCase, fault, goodsCase, repair } from './fixtures.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateRangeIssue, inDateRange } from '../app/schemas.ts';
+import { dateRangeIssue, inDateRange } from '../core/index.ts';
 import { daysBetween, isValidDateOrDateTime, parseInstant } from './calendar.ts';
 import { ART23_TYPES, categoryId, causeId } from './fault-words.ts';
 import { MakerPolicySchema } from './maker-policy.ts';

@@ -1,4 +1,4 @@
-import type { Relation, Tenancy } from '../app/tenant.ts';
+import type { Relation, Tenancy } from '../core/index.ts';
 import { WarrantyErrors } from './errors.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -10,7 +10,7 @@ export const modelKey = (category: string, model: string): string =>
   JSON.stringify([category, model]);
 
 /**
- * The warranty module's resources for tenancy (app/tenant.ts): units, product models, genuine
+ * The warranty module's resources for tenancy (core/tenant.ts): units, product models, genuine
  * parts and outlets carry their manufacturer; a technician is the manufacturer's whose outlet
  * certifies them. A resource without a manufacturer is nobody's: no confined token may change
  * it. Public reads (a model, a part check, the outlet list) need no rule; these guard the rest.

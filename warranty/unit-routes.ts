@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../app/auth.ts';
-import { strictUtf8 } from '../app/boundary.ts';
-import { ErrorEnvelope, withDetails } from '../app/errors.ts';
-import type { BodyRule } from '../app/tenant.ts';
+import type { Auth } from '../core/index.ts';
+import { strictUtf8 } from '../core/index.ts';
+import { ErrorEnvelope, withDetails } from '../core/index.ts';
+import type { BodyRule } from '../core/index.ts';
 import { importUnitsCsv } from './csv-import.ts';
 import { WarrantyErrors } from './errors.ts';
 import { generateOwnerCode, type OwnerCodes } from './owner-codes.ts';
@@ -22,7 +22,7 @@ export interface UnitRoutesOptions {
 }
 
 const SerialParams = z.object({ serial: z.string().min(1).max(64) });
-/** A unit of another maker is unknown to a confined token (app/tenant.ts). */
+/** A unit of another maker is unknown to a confined token (core/tenant.ts). */
 const oneUnit = { params: { serial: 'unit' } };
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
 

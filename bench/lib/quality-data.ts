@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { connectPostgres, migrate, type Sql } from '../../app/db.ts';
+import { connectPostgres, migrate, type Sql } from '../../core/index.ts';
 import { COMPONENTS, dbUrl, fmt, q } from './warranty-data.ts';
 
 /** Bump when the facts below change: a database with another version gets them again. */

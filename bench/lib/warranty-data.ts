@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { connectPostgres, migrate } from '../../app/db.ts';
+import { connectPostgres, migrate } from '../../core/index.ts';
 import { SqlWarrantyStore, RepairRecordBodySchema } from '../../warranty/index.ts';
 import { canonicalJson, GENESIS_HASH } from '../../warranty/hash-chain.ts';
 

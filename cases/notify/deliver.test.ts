@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openPglite, type Sql } from '../../app/db.ts';
+import { migrate, openPglite, type Sql } from '../../core/db.ts';
 import { SqlCaseStore } from '../stores/sql-cases.ts';
 import { aCase } from '../testing.ts';
 import { createNotifier } from './deliver.ts';

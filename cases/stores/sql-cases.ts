@@ -1,4 +1,4 @@
-import type { Sql } from '../../app/db.ts';
+import type { Sql } from '../../core/index.ts';
 import { appendConflict, type Commitment } from '../commitment.ts';
 import { nextDue } from '../deadlines.ts';
 import { CasesErrors } from '../errors.ts';

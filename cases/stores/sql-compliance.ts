@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Sql } from '../../app/db.ts';
+import type { Sql } from '../../core/index.ts';
 import { CasesErrors } from '../errors.ts';
 import type { Finding, FindingFilter, NewFinding } from '../findings.ts';
 import type {

@@ -1,4 +1,4 @@
-import { migrate, openPglite } from '../../app/db.ts';
+import { migrate, openPglite } from '../../core/db.ts';
 import { describeCaseStoreContract } from '../case-store.contract.ts';
 import { SqlCaseStore } from './sql-cases.ts';
 import { SqlComplianceStore } from './sql-compliance.ts';

@@ -1,4 +1,4 @@
-import { METRICS, type Category } from '../../ingest/categories.ts';
+import { METRICS, type Category } from '../../core/index.ts';
 import type { FleetReference } from '../detectors/trend.ts';
 import type { EngineCatalog, RulModelSpec } from '../engine/catalog.ts';
 import { compilePlan, referenceKey } from '../engine/plan.ts';

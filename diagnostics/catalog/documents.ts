@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySchema } from '../../ingest/categories.ts';
+import { CategorySchema } from '../../core/index.ts';
 import {
   CategoryProfileSchema,
   CodeSystemSchema,

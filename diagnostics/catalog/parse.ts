@@ -21,7 +21,7 @@ export type Parsed =
   | { ok: true; doc: CatalogDocument; locate?: (path: Path) => number | undefined }
   | { ok: false; issues: DocumentIssue[] };
 
-/** Formats a path the way the API's validation errors do (app/errors.ts zodIssues). */
+/** Formats a path the way the API's validation errors do (core/errors.ts zodIssues). */
 export function formatPath(path: Path): string {
   return path
     .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))

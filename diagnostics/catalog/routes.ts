@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../../app/auth.ts';
-import { ErrorEnvelope } from '../../app/errors.ts';
-import { CategorySchema } from '../../ingest/categories.ts';
+import type { Auth } from '../../core/index.ts';
+import { ErrorEnvelope } from '../../core/index.ts';
+import { CategorySchema } from '../../core/index.ts';
 import { BUILTIN_MODES } from '../profiles/builtin.ts';
 import { COMPONENT_NAMES, componentName, partId, partName } from '../profiles/names.ts';
 import { KindSchema } from './documents.ts';
@@ -61,7 +61,7 @@ const ModelUploadSchema = z
   .meta({ id: 'RulModelUpload' });
 
 /**
- * Tenancy (app/tenant.ts): the catalogue service confines every call itself — a maker's token
+ * Tenancy (core/tenant.ts): the catalogue service confines every call itself — a maker's token
  * changes and sees documents of its own registered product models only (and category-wide ones
  * read-only), audit entries of what it may see.
  */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openPglite, type Sql } from '../../app/db.ts';
-import type { DeviceEvent, Sample } from '../../ingest/sample.ts';
+import { migrate, openPglite, type Sql } from '../../core/db.ts';
+import type { DeviceEvent, Sample } from '../../core/sample.ts';
 import { createDiagnosticsEngine, type DiagnosticsEngine } from '../engine.ts';
 import { PROFILES } from '../profiles/index.ts';
 import { createSqlCatalogStore } from '../stores/sql-catalog.ts';

@@ -1,4 +1,4 @@
-import type { Category } from '../../ingest/categories.ts';
+import type { Category } from '../../core/index.ts';
 import type { EngineCatalog } from '../engine/catalog.ts';
 import { DiagnosticsErrors } from '../errors.ts';
 import {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AlertService } from '../alerts.ts';
 
 /**
- * The devices a stream may tell about (a token confined to one manufacturer, app/tenant.ts).
+ * The devices a stream may tell about (a token confined to one manufacturer, core/tenant.ts).
  * Read when the stream opens, then again at most every `scopeRefreshMs` as notifications come,
  * so a busy stream costs one query per refresh, not one per notification.
  */

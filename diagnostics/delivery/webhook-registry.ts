@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Sql } from '../../app/db.ts';
-import { generateSecret } from '../../broker/secrets.ts';
+import type { Sql } from '../../core/index.ts';
+import { generateSecret } from '../../core/index.ts';
 import { SeveritySchema } from '../alert-schemas.ts';
 import type { Severity } from '../types.ts';
 

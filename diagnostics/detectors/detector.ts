@@ -1,4 +1,4 @@
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/index.ts';
 import type { DetectorName, Verdict } from '../types.ts';
 
 /**

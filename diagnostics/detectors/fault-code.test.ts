@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceEvent } from '../../ingest/sample.ts';
+import type { DeviceEvent } from '../../core/sample.ts';
 import { T0 } from '../testing.ts';
 import { faultCodeDetector } from './fault-code.ts';
 

@@ -1,4 +1,4 @@
-import type { DeviceEvent } from '../../ingest/sample.ts';
+import type { DeviceEvent } from '../../core/index.ts';
 import type { Severity } from '../types.ts';
 import { place, type Detector } from './detector.ts';
 

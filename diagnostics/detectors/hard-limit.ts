@@ -1,4 +1,4 @@
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/index.ts';
 import type { Finding, Severity } from '../types.ts';
 import { place, readMetric, type Detector } from './detector.ts';
 

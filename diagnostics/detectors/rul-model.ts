@@ -1,4 +1,4 @@
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/index.ts';
 import type { RulStream } from '../models/learner.ts';
 import type { ModelEvidence, RulEstimate, Verdict } from '../types.ts';
 import { place, readMetric, type Detector } from './detector.ts';

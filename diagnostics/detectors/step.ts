@@ -1,4 +1,4 @@
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/index.ts';
 import type { Finding } from '../types.ts';
 import { place, readDerived, type Detector, type DerivedMetric } from './detector.ts';
 

@@ -1,4 +1,4 @@
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/index.ts';
 import type { Contribution, RulEstimate } from '../types.ts';
 import { EW_STRIDE, ewFit, ewShift, type LineFit } from '../numerics/ew-regression.ts';
 import type { DerivedMetric } from './detector.ts';

@@ -1,4 +1,4 @@
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/index.ts';
 import { componentName, partId, partName } from '../profiles/names.ts';
 import type { ModeProfile } from '../profiles/schema.ts';
 import {

@@ -1,4 +1,4 @@
-import type { Category } from '../../ingest/categories.ts';
+import type { Category } from '../../core/index.ts';
 import type { FleetReference } from '../detectors/trend.ts';
 import type { RulStream } from '../models/learner.ts';
 import type { CategoryProfile } from '../profiles/schema.ts';

@@ -1,5 +1,5 @@
-import type { Category } from '../../ingest/categories.ts';
-import type { Sample } from '../../ingest/sample.ts';
+import type { Category } from '../../core/index.ts';
+import type { Sample } from '../../core/index.ts';
 import type { CusumConfig } from '../detectors/cusum.ts';
 import type { EwmaConfig } from '../detectors/ewma.ts';
 import type { FaultCodeConfig } from '../detectors/fault-code.ts';

@@ -1,5 +1,5 @@
-import type { Category } from '../../ingest/categories.ts';
-import type { DeviceEvent, Sample } from '../../ingest/sample.ts';
+import type { Category } from '../../core/index.ts';
+import type { DeviceEvent, Sample } from '../../core/index.ts';
 import { createSimDevice, sampleDevice } from '../../simulators/device.ts';
 import { type FleetDevice, type Mix, planFleet } from '../../simulators/fleet.ts';
 import type { TruthRecord } from './score.ts';

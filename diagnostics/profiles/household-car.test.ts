@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../../ingest/sample.ts';
+import type { Sample } from '../../core/sample.ts';
 import { createDiagnosticsEngine } from '../engine.ts';
 import { gauss, MINUTE, rng, T0 } from '../testing.ts';
 import { PROFILES } from './index.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, METRICS } from '../../ingest/categories.ts';
+import { CATEGORIES, METRICS } from '../../core/categories.ts';
 import { FAILURE_MODES } from '../../simulators/failure-modes.ts';
 import { CategoryProfileSchema, PROFILES } from './index.ts';
 import { airConditionerProfile } from './air-conditioner.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategorySchema } from '../../ingest/categories.ts';
+import { CategorySchema } from '../../core/index.ts';
 
 /**
  * Failure-mode profiles are data (DESIGN.md "Diagnostics"): which metrics indicate which mode,

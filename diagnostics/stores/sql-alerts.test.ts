@@ -1,4 +1,4 @@
-import { migrate, openPglite, type Sql } from '../../app/db.ts';
+import { migrate, openPglite, type Sql } from '../../core/db.ts';
 import { describeAlertStoreContract } from '../alert-store.contract.ts';
 import { createSqlAlertStore } from './sql-alerts.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../../app/db.ts';
-import { ownedDeviceSql } from '../../app/tenant.ts';
+import type { Sql } from '../../core/index.ts';
+import { ownedDeviceSql } from '../../core/index.ts';
 import type { Alert, AlertComment, AlertHistoryEntry } from '../alert-schemas.ts';
 import { storedParts, type AlertFilter, type AlertStore } from '../alert-store.ts';
 import { DiagnosticsErrors } from '../errors.ts';

@@ -1,4 +1,4 @@
-import { migrate, openPglite } from '../../app/db.ts';
+import { migrate, openPglite } from '../../core/db.ts';
 import { describeCatalogStoreContract } from '../catalog/store.contract.ts';
 import { createSqlCatalogStore } from './sql-catalog.ts';
 

@@ -1,4 +1,4 @@
-import type { Sql } from '../../app/db.ts';
+import type { Sql } from '../../core/index.ts';
 import type { Kind } from '../catalog/documents.ts';
 import type { CatalogAuditEntry, CatalogStore, CatalogVersion } from '../catalog/store.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../byte-writer.ts';
-import type { Sample } from '../sample.ts';
+import type { Sample } from '../../core/sample.ts';
 import { randomPayloads } from '../../test/helpers/telemetry-payloads.ts';
 import { checkTelemetry, decodeTelemetry, type DeviceContext } from '../validate.ts';
 import { LineEncoder, SampleLineEncoder, fillBody } from './influx-line.ts';

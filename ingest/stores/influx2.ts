@@ -1,7 +1,7 @@
 import { HttpError, InfluxDB, Point } from '@influxdata/influxdb-client';
 import { z } from 'zod';
-import { CategorySchema } from '../categories.ts';
-import type { DeviceEvent, Sample } from '../sample.ts';
+import { CategorySchema } from '../../core/index.ts';
+import type { DeviceEvent, Sample } from '../../core/index.ts';
 import type {
   EventQuery,
   LatestValues,

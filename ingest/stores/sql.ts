@@ -1,5 +1,5 @@
-import type { Sql } from '../../app/db.ts';
-import type { DeviceEvent, Sample } from '../sample.ts';
+import type { Sql } from '../../core/index.ts';
+import type { DeviceEvent, Sample } from '../../core/index.ts';
 import type {
   EventQuery,
   LatestValues,
@@ -33,7 +33,7 @@ export function createSqlTelemetryStore(sql: Sql): TelemetryStore {
   return {
     name: `sql:${sql.kind}`,
     async init() {
-      // Tables come from migrations (app/migrations/002-telemetry.sql).
+      // Tables come from migrations (ingest/migrations/002-telemetry.sql).
       await sql.query('SELECT 1 FROM telemetry LIMIT 0');
     },
 

@@ -1,4 +1,4 @@
-import type { Category } from '../../ingest/categories.ts';
+import type { Category } from '../../core/index.ts';
 import type { DeviceModel } from '../model.ts';
 import { airConditioner } from './air-conditioner.ts';
 import { combustionCar, electricCar } from './car.ts';

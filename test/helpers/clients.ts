@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Category } from '../../ingest/categories.ts';
+import type { Category } from '../../core/index.ts';
 
 export interface Provisioned {
   id: string;

@@ -1,4 +1,4 @@
-import type { Sql } from '../../app/db.ts';
+import type { Sql } from '../../core/index.ts';
 
 /**
  * What the systematic HTTP suites (authorization matrix, input fuzz) read from the service's

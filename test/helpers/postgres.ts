@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { connectPostgres, migrate, type Sql } from '../../app/db.ts';
+import { connectPostgres, migrate, type Sql } from '../../core/index.ts';
 import { describeWithService } from './require-service.ts';
 
 /** Server used for PostgreSQL tests; the machine's local cluster by default (trust auth). */

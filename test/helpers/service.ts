@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Env } from '../../app/config.ts';
+import { loadConfig, type Env } from '../../core/index.ts';
 import { startService as start, type Service } from '../../app/service.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';

@@ -1,4 +1,4 @@
-import { METRICS } from '../../ingest/categories.ts';
+import { METRICS } from '../../core/index.ts';
 
 /** A small deterministic PRNG (mulberry32): the same cases in every run. */
 export function rng(seed: number): () => number {

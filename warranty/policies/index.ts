@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Category } from '../../ingest/categories.ts';
+import type { Category } from '../../core/index.ts';
 import { PolicySchema, type Policy } from '../policy-schema.ts';
 import { CAR21 } from './car21.ts';
 import {

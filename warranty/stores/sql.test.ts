@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migrate, openPglite, type Sql } from '../../app/db.ts';
+import { migrate, openPglite, type Sql } from '../../core/db.ts';
 import { recordHash } from '../hash-chain.ts';
 import { RepairRecordBodySchema } from '../repair-record-schema.ts';
 import { describeWarrantyStoreContract } from '../warranty-store.contract.ts';

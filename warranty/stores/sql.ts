@@ -1,4 +1,4 @@
-import type { Sql } from '../../app/db.ts';
+import type { Sql } from '../../core/index.ts';
 import { WarrantyErrors } from '../errors.ts';
 import { chainRecord, verifyChain } from '../hash-chain.ts';
 import type {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { topicFilterProblem } from '../broker/acl.ts';
+import { topicFilterProblem } from './topic-filter.ts';
 
 /**
  * The service's configuration, read once from the environment (STYLE.md §11). Nothing else

@@ -11,7 +11,7 @@ import { AppErrors } from './errors.ts';
  *
  * ONE mechanism checks every route (issue 24): each route that a manufacturer token may call
  * declares in its config what it addresses (`config.tenant`, a {@link TenantRule}); the role
- * check (`auth.require`, app/auth.ts) applies that rule right after authenticating, before the
+ * check (`auth.require`, core/auth.ts) applies that rule right after authenticating, before the
  * handler runs. Every module declares its resources here (`tenancy.define`): how to tell whether
  * a key is a maker's, and the error that hides it (the same as for a key that does not exist).
  * A route that admits manufacturers without a rule does not start (app/http.ts), and a request
@@ -67,7 +67,7 @@ interface ParamsRule extends BodyRule {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route's tenancy rule (app/tenant.ts); required where a manufacturer token may call. */
+    /** The route's tenancy rule (core/tenant.ts); required where a manufacturer token may call. */
     tenant?: TenantRule;
   }
 }

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installInputGuards } from './boundary.ts';
+import { installInputGuards } from './input-guards.ts';
 import { AppErrors, installErrorHandler } from './errors.ts';
 
 /**
@@ -30,7 +30,7 @@ describe('error handler', () => {
     installErrorHandler(app);
     installInputGuards(app);
     app.get('/internal', async () => {
-      throw new Error('relation "secret_table" does not exist at /srv/sanbao/app/db.ts:42');
+      throw new Error('relation "secret_table" does not exist at /srv/sanbao/core/db.ts:42');
     });
     app.get('/db-internal', async () => {
       throw Object.assign(new Error('column "x" of relation "api_tokens" is ambiguous'), {

@@ -1,10 +1,10 @@
--- Devices and their MQTT credentials (broker/), API tokens (app/auth).
+-- Devices and their MQTT credentials (broker/), API tokens (core/auth.ts).
 CREATE TABLE devices (
   id           text PRIMARY KEY,
   category     text NOT NULL,
   model        text NOT NULL,
   serial       text NOT NULL,
-  secret_hash  text NOT NULL,          -- scrypt, see broker/secrets.ts
+  secret_hash  text NOT NULL,          -- scrypt, see core/secrets.ts
   disabled     boolean NOT NULL DEFAULT false,
   created_at   timestamptz NOT NULL DEFAULT now(),
   last_seen_at timestamptz,

@@ -6,10 +6,9 @@ import type {
   preHandlerAsyncHookHandler,
 } from 'fastify';
 import { z } from 'zod';
-import { BrokerErrors } from '../broker/errors.ts';
-import { generateSecret, sha256 } from '../broker/secrets.ts';
+import { generateSecret, sha256 } from './secrets.ts';
 import type { Sql } from './db.ts';
-import { AppErrors } from './errors.ts';
+import { AppErrors, DeviceErrors } from './errors.ts';
 import { createTenancy, type Tenancy } from './tenant.ts';
 
 /**
@@ -57,13 +56,13 @@ export interface Auth {
   verify(token: string): Promise<Principal | undefined>;
   /**
    * A preHandler that lets through only the given roles (admin always passes), then applies the
-   * route's tenancy rule (`config.tenant`, app/tenant.ts) to a token confined to one
+   * route's tenancy rule (`config.tenant`, core/tenant.ts) to a token confined to one
    * manufacturer: another maker's device, unit, alert or order is answered like a missing one,
    * and a write that claims another maker's resource is refused. The returned function carries
    * the roles it admits (`roles`), read by the route check and the OpenAPI document.
    */
   require(...roles: Role[]): RoleCheck;
-  /** Which devices a confined token may see (app/tenant.ts). */
+  /** Which devices a confined token may see (core/tenant.ts). */
   readonly tenancy: Tenancy;
   /**
    * Makes sure an admin token exists. With `configured`, that token is (re)registered under id
@@ -95,7 +94,7 @@ export function rolesOf(preHandler: unknown): readonly Role[] | undefined {
 }
 
 export function createAuth(sql: Sql): Auth {
-  const tenancy = createTenancy(sql, (id) => new BrokerErrors.UnknownDevice(id));
+  const tenancy = createTenancy(sql, (id) => new DeviceErrors.UnknownDevice(id));
   const auth: Auth = {
     tenancy,
     async issue({

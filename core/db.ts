@@ -94,19 +94,45 @@ export async function openPglite(dir?: string): Promise<Sql> {
   return new PGliteSql(db as unknown as PGliteLike, db);
 }
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** The repository's root: core/ sits one level below it. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Applies app/migrations/*.sql in file-name order, each once, each in its own transaction.
- * Number ranges keep modules apart: 0xx spine, 1xx warranty, 2xx diagnostics, 3xx loop/analytics,
- * 4xx cases (402 widens the api_tokens role check of 001 with `desk` and `regulator`).
- * Returns the names applied now.
+ * Every module's `migrations/` folder (core/, ingest/, warranty/, diagnostics/, quality/,
+ * cases/ …): each module owns the tables and views it writes. Found by looking, so core/ names no
+ * module.
  */
-export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrationDirs(root = ROOT): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const dir = path.join(root, e.name, 'migrations');
+    if ((await readdir(dir).catch(() => [])).some((f) => f.endsWith('.sql'))) dirs.push(dir);
+  }
+  return dirs.sort();
+}
+
+/**
+ * Applies every module's migrations/*.sql in file-name order across modules, each once, each in
+ * its own transaction. Number ranges keep modules apart: 0xx core and ingest, 1xx warranty,
+ * 2xx diagnostics, 3xx quality (302, the records' chain anchor, is warranty's), 4xx cases (402
+ * widens the api_tokens role check of 001 with `desk` and `regulator`). A name is the key in
+ * schema_migrations, so a file keeps its name when it moves between folders. Returns the names
+ * applied now.
+ */
+export async function migrate(sql: Sql, dirs?: readonly string[]): Promise<string[]> {
   await sql.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
   );
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const where = new Map<string, string>();
+  for (const dir of dirs ?? (await migrationDirs())) {
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.sql'))) {
+      const other = where.get(f);
+      if (other) throw new Error(`migration ${f} is in both ${other} and ${dir}`);
+      where.set(f, dir);
+    }
+  }
+  const files = [...where.keys()].sort();
   const done = new Set(
     (await sql.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map(
       (r) => r.name,
@@ -115,7 +141,7 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
   const applied: string[] = [];
   for (const f of files) {
     if (done.has(f)) continue;
-    const text = await readFile(path.join(dir, f), 'utf8');
+    const text = await readFile(path.join(where.get(f)!, f), 'utf8');
     await sql.transaction(async (tx) => {
       await tx.exec(text);
       await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [f]);

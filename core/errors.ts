@@ -45,6 +45,14 @@ export const ErrorEnvelope = z
   })
   .meta({ id: 'Error' });
 
+/**
+ * The device registry's "no such device": declared here because tenancy (core/tenant.ts) hides
+ * another maker's device behind the same 404 the registry gives for one that does not exist.
+ */
+export const DeviceErrors = {
+  UnknownDevice: defineError('BROKER_ERR_UNKNOWN_DEVICE', 'no device %s', 404),
+};
+
 export const AppErrors = {
   Validation: defineError('APP_ERR_VALIDATION', 'invalid request: %s', 400),
   Unauthorized: defineError('APP_ERR_UNAUTHORIZED', 'missing or invalid bearer token', 401),
@@ -118,7 +126,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     // A database data exception (SQLSTATE class 22: a value the column cannot hold) is the
     // request's fault, not the server's: 400, logged in one line without a stack. The input
-    // guards (app/boundary.ts) and the schemas are meant to stop such values first.
+    // guards (core/input-guards.ts) and the schemas are meant to stop such values first.
     if (isDataException(err)) {
       req.log.warn({ sqlstate: err.code, route: req.routeOptions.url }, 'database refused a value');
       return reply.status(400).send({
