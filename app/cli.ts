@@ -42,7 +42,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return runDemo(config, io, process.env);
     }
     case 'simulate': {
-      const { simulateCli } = await import('../simulators/cli.ts');
+      const { simulateCli } = await import('../simulators/index.ts');
       return simulateCli(rest, { ...io, env: process.env });
     }
     case 'warranty': {
@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8'), env: process.env });
     }
     case 'diagnose': {
-      const { diagnoseCli } = await import('../diagnostics/replay.ts');
+      const { diagnoseCli } = await import('../diagnostics/index.ts');
       // Progress redraws one stderr line on a terminal: no newline appended there.
       const tty = io === stdio && process.stderr.isTTY;
       return diagnoseCli(
@@ -59,11 +59,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       );
     }
     case 'diagnostics': {
-      const { diagnosticsCli } = await import('../diagnostics/catalog/cli.ts');
+      const { diagnosticsCli } = await import('../diagnostics/index.ts');
       return diagnosticsCli(rest, { ...io, env: process.env });
     }
     case 'report': {
-      const { reportCli } = await import('../quality/cli.ts');
+      const { reportCli } = await import('../quality/index.ts');
       return reportCli(rest, { ...io, env: process.env });
     }
     case 'help':

@@ -60,7 +60,7 @@ export async function runDemo(
       '',
     ].join('\n'),
   );
-  const { simulateCli } = await import('../simulators/cli.ts');
+  const { simulateCli } = await import('../simulators/index.ts');
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());

@@ -19,3 +19,4 @@ export type { Case, CaseEvent, Deadline } from './model.ts';
 export type { Finding } from './findings.ts';
 export type { CaseStore, ComplianceStore } from './store.ts';
 // The store contract suite (vitest) is imported from './case-store.contract.ts' by tests only.
+export type { CaseView } from './views.ts';

@@ -9,6 +9,7 @@ export { PROFILES, CategoryProfileSchema, ModeProfileSchema } from './profiles/i
 export type { CategoryProfile, CategoryProfileInput, ModeProfile } from './profiles/index.ts';
 export { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 export { diagnoseCli, DIAGNOSE_USAGE } from './replay.ts';
+export { diagnosticsCli, DIAGNOSTICS_USAGE } from './catalog/cli.ts';
 export { calibrateMode } from './calibrate.ts';
 export type { CalibrationRow } from './calibrate.ts';
 export {
@@ -42,7 +43,13 @@ export type { AlertNotification, AlertService, AlertEventType } from './alerts.t
 export type { AlertFilter, AlertStore } from './alert-store.ts';
 export { createSqlAlertStore } from './stores/sql-alerts.ts';
 export { AlertSchema } from './alert-schemas.ts';
-export type { Alert, AlertComment, AlertHistoryEntry, AlertStatus } from './alert-schemas.ts';
+export type {
+  Alert,
+  AlertComment,
+  AlertHistoryEntry,
+  AlertSeverity,
+  AlertStatus,
+} from './alert-schemas.ts';
 export { DiagnosticsErrors } from './errors.ts';
 export { createCatalog } from './catalog/service.ts';
 // The webhook address check and delivery, shared by every webhook of the service (cases/ too).

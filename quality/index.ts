@@ -17,3 +17,4 @@ export { buildReport, REPORT_KINDS } from './reports.ts';
 export { toCsv, toXlsx, type Table } from './export.ts';
 export { checkPeriod, PeriodFields, resolvePeriod, type Cell, type Column } from './reports.ts';
 export { downtimeRoutes } from './downtime-routes.ts';
+export { reportCli, REPORT_USAGE } from './cli.ts';

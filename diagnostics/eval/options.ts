@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVEN_MIX, parseMix, type Mix } from '../../simulators/fleet.ts';
+import { EVEN_MIX, parseMix, type Mix } from '../../simulators/index.ts';
 
 /**
  * Arguments of `npm run eval:diagnostics`, parsed with zod. Defaults give a run of a few

@@ -1,7 +1,12 @@
 import type { Category } from '../../core/index.ts';
 import type { DeviceEvent, Sample } from '../../core/index.ts';
-import { createSimDevice, sampleDevice } from '../../simulators/device.ts';
-import { type FleetDevice, type Mix, planFleet } from '../../simulators/fleet.ts';
+import {
+  createSimDevice,
+  planFleet,
+  sampleDevice,
+  type FleetDevice,
+  type Mix,
+} from '../../simulators/index.ts';
 import type { TruthRecord } from './score.ts';
 
 /**

@@ -3,7 +3,7 @@
  * definitions (type-only imports: nothing of the server is bundled); the rest mirror the
  * schemas in /docs (DeviceHealth, DeviceCommand, Device, the fleet overview).
  */
-import type { Alert, AlertHistoryEntry, AlertSeverity } from '../../diagnostics/alert-schemas.ts';
+import type { Alert, AlertHistoryEntry, AlertSeverity } from '../../diagnostics/index.ts';
 
 export type { Alert, AlertHistoryEntry, AlertSeverity };
 

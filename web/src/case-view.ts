@@ -1,4 +1,4 @@
-import type { CaseView } from '../../cases/views.ts';
+import type { CaseView } from '../../cases/index.ts';
 import { formatWhen, h, pick } from './common.ts';
 import { tc, type CKey } from './cases-i18n.ts';
 import './cases.css';

@@ -1,4 +1,4 @@
-import type { CaseView } from '../../cases/views.ts';
+import type { CaseView } from '../../cases/index.ts';
 import { formatWhen, getJson, h, initPage, onLangChange, postJson, t } from './common.ts';
 import { caseBody, clockText, kindText, statusBadge } from './case-view.ts';
 import { tc, wireCaseTexts, type CKey } from './cases-i18n.ts';

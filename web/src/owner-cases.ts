@@ -1,4 +1,4 @@
-import type { CaseView } from '../../cases/views.ts';
+import type { CaseView } from '../../cases/index.ts';
 import { ApiError, getJson, h, onLangChange, postJson } from './common.ts';
 import { caseBody, kindText } from './case-view.ts';
 import { tc, wireCaseTexts } from './cases-i18n.ts';
