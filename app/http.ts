@@ -10,8 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { DeviceRegistry } from '../broker/devices.ts';
-import { deviceRoutes } from '../broker/routes.ts';
+import { deviceRoutes, type DeviceRegistry } from '../devices/index.ts';
 import { telemetryRoutes } from '../ingest/routes.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';

@@ -3,7 +3,7 @@ import type { Aedes } from 'aedes';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createBroker } from '../broker/broker.ts';
-import { createDeviceRegistry, type DeviceRegistry } from '../broker/devices.ts';
+import { createDeviceRegistry, type DeviceRegistry } from '../devices/index.ts';
 import { bindBroker, listen, type BrokerListeners } from '../broker/listeners.ts';
 import { startDiagnostics, type Diagnostics } from '../diagnostics/service.ts';
 import { startQuality, type Quality } from '../quality/service.ts';

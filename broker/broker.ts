@@ -16,7 +16,7 @@ import { SpoolFullError } from '../ingest/spool.ts';
 import type { Admitted, StoreRefusal } from '../ingest/ingest.ts';
 import type { DeviceContext } from '../ingest/validate.ts';
 import { filterWithin, mayPublish, maySubscribe, type Identity } from './acl.ts';
-import { isDeviceIdForm, type DeviceRegistry } from './devices.ts';
+import { isDeviceIdForm, type DeviceRegistry } from '../devices/index.ts';
 import { createPersistence } from './persistence.ts';
 import { TokenBucket } from './rate-limit.ts';
 
