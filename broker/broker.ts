@@ -9,8 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Auth } from '../core/index.ts';
 import type { Config } from '../core/index.ts';
-import type { Metrics } from '../core/index.ts';
-import { hotCounter } from '../ingest/hot-counter.ts';
+import { hotCounter, type Metrics } from '../core/index.ts';
 import { memoOf } from '../ingest/device-memo.ts';
 import { SpoolFullError } from '../ingest/spool.ts';
 import type { Admitted, StoreRefusal } from '../ingest/ingest.ts';

@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Metrics } from '../core/index.ts';
+import { hotCounter, type Metrics } from '../core/index.ts';
 import type { DeviceEvent, Sample } from '../core/index.ts';
 import {
   recordBodies,
@@ -10,7 +10,6 @@ import {
   type SpoolStats,
   type Taken,
 } from './spool.ts';
-import { hotCounter } from './hot-counter.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { spoolHead, writeTrailer } from './spool-codec.ts';
 import {
