@@ -11,8 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deviceRoutes, type DeviceRegistry } from '../devices/index.ts';
-import { telemetryRoutes } from '../ingest/routes.ts';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { telemetryRoutes, type TelemetryStore } from '../ingest/index.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
 import { codeLimiters, ownerAccessWith, type OwnerAccess } from '../warranty/owner-access.ts';
 import type { OwnerCodes } from '../warranty/owner-codes.ts';

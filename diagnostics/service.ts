@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth } from '../core/index.ts';
 import type { Sql } from '../core/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import type { DurableListener } from '../ingest/ingest.ts';
+import type { DurableListener } from '../ingest/index.ts';
 import { createAlertService, type AlertService, type AlertServiceOptions } from './alerts.ts';
 import { createCatalog, type Catalog } from './catalog/service.ts';
 import { createRemoteCommands, type RemoteCommands } from './commands.ts';
