@@ -10,6 +10,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = [
   'core/errors.ts',
   'broker/errors.ts',
+  'devices/errors.ts',
   'ingest/stores/influx-schema.ts',
   'warranty/errors.ts',
   'diagnostics/errors.ts',

@@ -10,10 +10,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { DeviceRegistry } from '../broker/devices.ts';
-import { deviceRoutes } from '../broker/routes.ts';
-import { telemetryRoutes } from '../ingest/routes.ts';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { deviceRoutes, type DeviceRegistry } from '../devices/index.ts';
+import { telemetryRoutes, type TelemetryStore } from '../ingest/index.ts';
 import { warrantyRoutes } from '../warranty/routes.ts';
 import { codeLimiters, ownerAccessWith, type OwnerAccess } from '../warranty/owner-access.ts';
 import type { OwnerCodes } from '../warranty/owner-codes.ts';

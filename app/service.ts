@@ -2,15 +2,11 @@ import path from 'node:path';
 import type { Aedes } from 'aedes';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { createBroker } from '../broker/broker.ts';
-import { createDeviceRegistry, type DeviceRegistry } from '../broker/devices.ts';
-import { bindBroker, listen, type BrokerListeners } from '../broker/listeners.ts';
+import { bindBroker, createBroker, listen, type BrokerListeners } from '../broker/index.ts';
+import { createDeviceRegistry, type DeviceRegistry } from '../devices/index.ts';
 import { startDiagnostics, type Diagnostics } from '../diagnostics/service.ts';
 import { startQuality, type Quality } from '../quality/service.ts';
-import { Ingest } from '../ingest/ingest.ts';
-import { Spool } from '../ingest/spool.ts';
-import { createSqlTelemetryStore } from '../ingest/stores/sql.ts';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import { Ingest, openTelemetryStore, Spool, type TelemetryStore } from '../ingest/index.ts';
 import { startCases, type Cases, type RepairOutcomes } from '../cases/index.ts';
 import { createOwnerCodes, loadOwnerCodeKey } from '../warranty/owner-codes.ts';
 import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
@@ -71,21 +67,6 @@ const repairOutcomes = async (
     if (orders.length < 1000) return out;
   }
 };
-
-/** Opens the telemetry store the configuration names (InfluxDB modules load only when used). */
-async function openTelemetryStore(config: Config, sql: Sql): Promise<TelemetryStore> {
-  const influx = config.influx;
-  if (!influx) return createSqlTelemetryStore(sql);
-  if (influx.version === 1) {
-    const { createInflux1Store } = await import('../ingest/stores/influx1.ts');
-    const { retention, ...rest } = influx;
-    // Retention policies and the hourly rollup only when asked for (INFLUX_RETENTION):
-    // by default nothing is ever deleted.
-    return createInflux1Store({ ...rest, ...(retention ? { retention: { raw: retention } } : {}) });
-  }
-  const { createInflux2Store } = await import('../ingest/stores/influx2.ts');
-  return createInflux2Store(influx);
-}
 
 /**
  * Composes and starts every role in one process (STYLE.md §7): database, telemetry store,
@@ -155,6 +136,7 @@ export async function startService(
     ingest.start();
     cleanup.push(() => ingest.stop());
 
+    // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
     const broker = await createBroker({ config: config.mqtt, devices, auth, ingest, metrics, log });
     const bound: { listeners?: BrokerListeners } = {};
     // Clients first (aedes.close ends them), then the listening sockets, which wait for them.

@@ -1,14 +1,8 @@
-import type { Role } from '../core/index.ts';
-import type { Memoised } from '../ingest/device-memo.ts';
+import type { Category, Role } from '../core/index.ts';
 
 /** Who is on the other end of an MQTT connection. */
 export type Identity =
-  | ({
-      kind: 'device';
-      deviceId: string;
-      category: import('../core/index.ts').Category;
-      model: string;
-    } & Memoised)
+  | { kind: 'device'; deviceId: string; category: Category; model: string }
   | { kind: 'service'; role: Role; tokenId: string; subject?: string | null }
   | { kind: 'anonymous' }; // MQTT_AUTH=none only
 

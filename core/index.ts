@@ -9,6 +9,7 @@ export * from './categories.ts';
 export * from './config.ts';
 export * from './db.ts';
 export * from './errors.ts';
+export * from './hot-counter.ts';
 export * from './http-schemas.ts';
 export * from './input-guards.ts';
 export * from './metrics.ts';

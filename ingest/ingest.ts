@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Metrics } from '../core/index.ts';
+import { hotCounter, type Metrics } from '../core/index.ts';
 import type { DeviceEvent, Sample } from '../core/index.ts';
 import {
   recordBodies,
@@ -10,8 +10,8 @@ import {
   type SpoolStats,
   type Taken,
 } from './spool.ts';
-import { hotCounter } from './hot-counter.ts';
 import { ByteWriter } from './byte-writer.ts';
+import { memoOf } from './device-memo.ts';
 import { spoolHead, writeTrailer } from './spool-codec.ts';
 import {
   isPermanent,
@@ -199,6 +199,19 @@ export class Ingest {
       this.updateGauges();
     }
     return durable ? { ...checked, durable: this.o.spool.durable() } : checked;
+  }
+
+  /** Whether `err`, thrown by `admit` or `accept`, means the spool has no room for the message. */
+  isFull(err: unknown): boolean {
+    return err instanceof SpoolFullError;
+  }
+
+  /**
+   * Makes `dev`'s per-device caches (device-memo.ts) now, before its first message: the broker
+   * calls it when a device connects, so every device's context has the same layout.
+   */
+  prepareDevice(dev: DeviceContext): void {
+    memoOf(dev);
   }
 
   /** The store's encoder started for a message of `dev`, or none (no encoding, or it refused). */

@@ -4,8 +4,8 @@ import type { Auth } from '../core/index.ts';
 import { ErrorEnvelope } from '../core/index.ts';
 import { DurationQuery, InstantQuery } from '../core/index.ts';
 import type { TenantRule } from '../core/index.ts';
-import type { DeviceRegistry } from '../broker/devices.ts';
-import { BrokerErrors } from '../broker/errors.ts';
+import { DeviceErrors } from '../core/index.ts';
+import type { DeviceRegistry } from '../devices/index.ts';
 import { AGGREGATES, type TelemetryStore } from './telemetry-store.ts';
 
 const PointSchema = z
@@ -24,7 +24,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{
 }> = async (app, { store, devices, auth }) => {
   const reader = auth.require('engineer', 'manufacturer');
   const known = async (id: string) => {
-    if (!(await devices.get(id))) throw new BrokerErrors.UnknownDevice(id);
+    if (!(await devices.get(id))) throw new DeviceErrors.UnknownDevice(id);
   };
 
   app.get(

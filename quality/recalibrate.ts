@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { calibrateMode, type CategoryProfile } from '../diagnostics/index.ts';
 import { METRICS, type Category } from '../core/index.ts';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { TelemetryStore } from '../ingest/index.ts';
 import { QualityErrors } from './errors.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';

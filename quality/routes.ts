@@ -25,7 +25,7 @@ import {
   resolvePeriod,
   type ReportKind,
 } from './reports.ts';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { TelemetryStore } from '../ingest/index.ts';
 import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import { downtimeRoutes } from './downtime-routes.ts';
 import { RecalibrateBodySchema, recalibrateMode, RecalibrationSchema } from './recalibrate.ts';

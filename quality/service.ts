@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth } from '../core/index.ts';
 import type { Sql } from '../core/index.ts';
 import type { Diagnostics } from '../diagnostics/index.ts';
-import type { TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { TelemetryStore } from '../ingest/index.ts';
 import type { HolidayCalendar, WarrantyStore } from '../warranty/index.ts';
 import type { OverviewDeps } from './overview.ts';
 import { createRepairOrders, type RepairOrders } from './repair-orders.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Point, TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { Point, TelemetryStore } from '../ingest/index.ts';
 import {
   daysBetween,
   hoursBetween,

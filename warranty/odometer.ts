@@ -1,5 +1,5 @@
 import type { Warning } from './evaluation-schema.ts';
-import type { Point, TelemetryStore } from '../ingest/telemetry-store.ts';
+import type { Point, TelemetryStore } from '../ingest/index.ts';
 import { parseInstant } from './calendar.ts';
 
 /**

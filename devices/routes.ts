@@ -5,8 +5,8 @@ import { scopeOf, type TenantRule } from '../core/index.ts';
 import { ErrorEnvelope } from '../core/index.ts';
 import { Pagination } from '../core/index.ts';
 import { CategorySchema } from '../core/index.ts';
-import type { Device, DeviceRegistry } from './devices.ts';
-import { BrokerErrors } from './errors.ts';
+import type { Device, DeviceRegistry } from './registry.ts';
+import { RegistryErrors } from './errors.ts';
 
 export const DeviceSchema = z
   .object({
@@ -200,6 +200,6 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ devices: DeviceRegistry; auth
 
 async function mustGet(devices: DeviceRegistry, id: string): Promise<Device> {
   const d = await devices.get(id);
-  if (!d) throw new BrokerErrors.UnknownDevice(id);
+  if (!d) throw new RegistryErrors.UnknownDevice(id);
   return d;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from '../core/index.ts';
 import { ownedDeviceSql } from '../core/index.ts';
 import type { Category } from '../core/index.ts';
-import { BrokerErrors } from './errors.ts';
+import { RegistryErrors } from './errors.ts';
 import { generateSecret, hashSecret, VerifiedSecrets, verifySecret } from '../core/index.ts';
 
 export interface Device {
@@ -182,7 +182,7 @@ const DEVICE_ID_FORM = /^d[0-9a-f]{20}$/;
 
 /**
  * Whether `id` has the form of a device id. MQTT client ids of this form are reserved for the
- * devices themselves (broker.ts), whether such a device exists yet or not.
+ * devices themselves (broker/authenticate.ts), whether such a device exists yet or not.
  */
 export function isDeviceIdForm(id: string): boolean {
   return DEVICE_ID_FORM.test(id);
@@ -207,7 +207,7 @@ export function createDeviceRegistry(
 
   async function mustGet(id: string): Promise<Device> {
     const d = await registry.get(id);
-    if (!d) throw new BrokerErrors.UnknownDevice(id);
+    if (!d) throw new RegistryErrors.UnknownDevice(id);
     return d;
   }
 
@@ -221,7 +221,7 @@ export function createDeviceRegistry(
          ON CONFLICT (category, model, serial) DO NOTHING RETURNING ${COLS}`,
         [id, category, model, serial, await hashSecret(secret)],
       );
-      if (!rows[0]) throw new BrokerErrors.DeviceExists(serial, model);
+      if (!rows[0]) throw new RegistryErrors.DeviceExists(serial, model);
       const device = toDevice(rows[0]);
       verified.remember(id, secret, device, since); // its first connect needs no scrypt either
       return { device, secret };
@@ -304,7 +304,7 @@ export function createDeviceRegistry(
         [id, disabled],
       );
       verified.forget(id); // again: a check may have read the row before this update
-      if (!rows[0]) throw new BrokerErrors.UnknownDevice(id);
+      if (!rows[0]) throw new RegistryErrors.UnknownDevice(id);
       return toDevice(rows[0]);
     },
     async rotateSecret(id) {
