@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
-import { daysBetween, parseInstant } from '../warranty/calendar.ts';
-import { evaluateCase } from '../warranty/eligibility.ts';
-import { isMakerOnlyCategory, SqlWarrantyStore, unitTermsResolver } from '../warranty/index.ts';
-import type { HolidayCalendar } from '../warranty/holidays.ts';
-import { caseForUnit, type UnitTerms } from '../warranty/repair-facts.ts';
-import type {
-  RepairRecordBody,
-  StoredRepairRecord,
-  Unit,
-} from '../warranty/repair-record-schema.ts';
+import {
+  caseForUnit,
+  daysBetween,
+  evaluateCase,
+  isMakerOnlyCategory,
+  parseInstant,
+  SqlWarrantyStore,
+  unitTermsResolver,
+  type HolidayCalendar,
+  type RepairRecordBody,
+  type StoredRepairRecord,
+  type Unit,
+  type UnitTerms,
+} from '../warranty/index.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';
 import { componentLife, type ComponentLifeQuery } from './reliability.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';

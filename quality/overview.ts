@@ -1,4 +1,4 @@
-import type { HolidayCalendar } from '../warranty/holidays.ts';
+import type { HolidayCalendar } from '../warranty/index.ts';
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';

@@ -3,19 +3,22 @@ import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import type { Alert, AlertService } from '../diagnostics/index.ts';
 import {
+  caseForUnit,
+  CauseSchema,
+  DateOrDateTimeSchema,
+  effectiveRecords,
   evaluateCase,
+  PartUsedSchema,
+  registriesFor,
   RepairRecordBodySchema,
+  reviewOrder,
   unitTerms,
+  type Evaluation,
+  type Finding,
+  type HolidayCalendar,
+  type StoredRepairRecord,
   type WarrantyStore,
 } from '../warranty/index.ts';
-import type { Evaluation } from '../warranty/evaluation-schema.ts';
-import type { HolidayCalendar } from '../warranty/holidays.ts';
-import type { Finding } from '../warranty/order-checks.ts';
-import { registriesFor, reviewOrder } from '../warranty/order-review.ts';
-import { caseForUnit, effectiveRecords } from '../warranty/repair-facts.ts';
-import { CauseSchema } from '../warranty/policy-schema.ts';
-import { PartUsedSchema, type StoredRepairRecord } from '../warranty/repair-record-schema.ts';
-import { DateOrDateTimeSchema } from '../warranty/schemas.ts';
 import { QualityErrors } from './errors.ts';
 
 /**

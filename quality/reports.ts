@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { dateRangeIssue, inDateRange } from '../core/index.ts';
-import { parseInstant } from '../warranty/calendar.ts';
+import { parseInstant } from '../warranty/index.ts';
 import { chinaDateSql, chinaDateText } from './china-date.ts';
 import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
