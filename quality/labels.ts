@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { PROFILES } from '../diagnostics/index.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -128,7 +127,7 @@ export async function alertAccuracy(
       mode_ids: string[] | string | null;
     }>(
       `SELECT u.device_id, u.category, u.model, e.component, e.dropped_off_at, o.mode_ids
-         FROM (${EFFECTIVE_RECORDS}) e
+         FROM warranty_records_in_force e
          JOIN warranty_units u ON u.serial = e.serial
          LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
         WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where} ${model}`,

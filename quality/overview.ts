@@ -11,19 +11,14 @@ import { deviceScopeSql, unitScopeSql, type FleetScope } from './scope.ts';
  * facts, except the health scores, which live in the diagnostics engine's memory.
  *
  * Definitions (also in quality/README.md):
- * - a *failure* is an effective repair record (a correction replaces the record it corrects)
- *   whose diagnosed cause is `quality`; repairs for misuse etc. are not product failures;
+ * - a *failure* is a repair record in force (view `warranty_records_in_force`, whose rule is
+ *   warranty's: warranty/repair-facts.ts) whose diagnosed cause is `quality`; repairs for misuse
+ *   etc. are not product failures;
  * - *exposure* is the time since each unit's invoice date (三包 periods start there), in years;
  * - rate = failures / unit-years; MTBF = unit-days / failures (null without failures);
  * - remedy cost = the record's itemised charges, plus the unit's price for an exchange or a
  *   return (before usage compensation).
  */
-
-/** Records in force: a correction replaces the record it names (warranty/repair-facts.ts). */
-export const EFFECTIVE_RECORDS = `
-  SELECT r.* FROM warranty_repair_records r
-  WHERE NOT EXISTS (SELECT 1 FROM warranty_repair_records c
-                    WHERE c.serial = r.serial AND c.corrects = r.seq)`;
 
 const count = z.number().int().nonnegative();
 export const FleetOverviewSchema = z
@@ -120,7 +115,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       repairs: number;
     }>(
       `WITH f AS (
-         SELECT serial, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
+         SELECT serial, count(*)::int AS n FROM warranty_records_in_force e
           WHERE e.cause = 'quality' ${inScope} GROUP BY serial)
        SELECT u.category, u.model, count(*)::int AS units,
               coalesce(sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0)), 0)::float8 AS unit_days,
@@ -145,7 +140,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
            ? // Whole fleet: failed units from a per-unit aggregate, not count(DISTINCT) over
              // millions of records (bench:quality: 15.5 → 8.7 s); scoped, the join is faster.
              `, per_unit AS (
-                SELECT e.serial, e.component, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
+                SELECT e.serial, e.component, count(*)::int AS n FROM warranty_records_in_force e
                  WHERE e.cause = 'quality' GROUP BY e.serial, e.component)
               SELECT u.category, p.component, count(*)::int AS failed_units,
                      sum(p.n)::int AS repairs, max(x.unit_days) AS unit_days
@@ -154,7 +149,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
                GROUP BY u.category, p.component ORDER BY repairs DESC, u.category, p.component`
            : `SELECT u.category, e.component, count(DISTINCT e.serial)::int AS failed_units,
                      count(*)::int AS repairs, max(x.unit_days) AS unit_days
-                FROM (${EFFECTIVE_RECORDS}) e
+                FROM warranty_records_in_force e
                 JOIN warranty_units u ON u.serial = e.serial
                 JOIN exposure x ON x.category = u.category
                WHERE e.cause = 'quality' AND ${us.where}
@@ -166,7 +161,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       `SELECT e.remedy, count(*)::int AS count,
               coalesce(sum(e.charges_cny + CASE WHEN e.remedy IN ('exchange', 'return')
                                                 THEN coalesce(u.price_cny, 0) ELSE 0 END), 0)::float8 AS cost
-         FROM (${EFFECTIVE_RECORDS}) e JOIN warranty_units u ON u.serial = e.serial
+         FROM warranty_records_in_force e JOIN warranty_units u ON u.serial = e.serial
         WHERE ${unitScopeSql(scope, 1).where}
         GROUP BY e.remedy ORDER BY e.remedy`,
       unitScopeSql(scope, 1).params,

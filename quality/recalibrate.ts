@@ -4,7 +4,6 @@ import { calibrateMode, type CategoryProfile } from '../diagnostics/index.ts';
 import { METRICS, type Category } from '../core/index.ts';
 import type { TelemetryStore } from '../ingest/telemetry-store.ts';
 import { QualityErrors } from './errors.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -87,7 +86,7 @@ export async function recalibrateMode(
   const us = unitScopeSql({ ...scope, category: q.category }, q.model ? 5 : 4);
   const failures = await sql.query<{ device_id: string; dropped_off_at: string }>(
     `SELECT u.device_id, e.dropped_off_at
-       FROM (${EFFECTIVE_RECORDS}) e
+       FROM warranty_records_in_force e
        JOIN warranty_units u ON u.serial = e.serial
        LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
       WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where}

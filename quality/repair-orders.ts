@@ -6,9 +6,9 @@ import {
   caseForUnit,
   CauseSchema,
   DateOrDateTimeSchema,
-  effectiveRecords,
   evaluateCase,
   PartUsedSchema,
+  recordInForce,
   registriesFor,
   RepairRecordBodySchema,
   reviewOrder,
@@ -252,7 +252,7 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
     return o;
   }
 
-  /** The fault code of the last effective record that closed an order of this mode. */
+  /** The fault code of the record in force for the last record that closed an order of this mode. */
   async function earlierFaultCode(serial: string, modeIds: string[]): Promise<string | undefined> {
     const r = await d.sql.query<{ record_seq: number }>(
       `SELECT record_seq FROM repair_orders
@@ -262,13 +262,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
     );
     const seq = r.rows[0]?.record_seq;
     if (seq === undefined) return undefined;
-    const records = await d.warranty.listRepairs(serial);
-    // The record itself, or the correction that replaced it.
-    const eff = effectiveRecords(records);
-    const hit =
-      eff.find((x) => x.seq === seq) ??
-      eff.find((x) => x.body.corrects !== undefined && x.body.corrects >= seq);
-    return hit?.body.diagnosis.faultCode;
+    // The record itself, or the record in force after its corrections.
+    return recordInForce(await d.warranty.listRepairs(serial), seq)?.body.diagnosis.faultCode;
   }
 
   async function repeatCheck(alert: Alert): Promise<RepeatFailure | undefined> {

@@ -3,7 +3,6 @@ import type { Sql } from '../core/index.ts';
 import { dateRangeIssue, inDateRange } from '../core/index.ts';
 import { parseInstant } from '../warranty/index.ts';
 import { chinaDateSql, chinaDateText } from './china-date.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -219,7 +218,7 @@ const periodRecords = (scope: FleetScope) => {
   const us = unitScopeSql(scope, 3);
   return {
     sql: `SELECT e.*, u.category, u.model, u.manufacturer, u.production_batch, u.price_cny
-            FROM (${EFFECTIVE_RECORDS}) e JOIN warranty_units u ON u.serial = e.serial
+            FROM warranty_records_in_force e JOIN warranty_units u ON u.serial = e.serial
            WHERE ${chinaDateText('e.dropped_off_at')} >= $1 AND ${chinaDateText('e.dropped_off_at')} < $2 AND ${us.where}`,
     params: us.params,
   };
@@ -318,7 +317,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
                 max(e.dropped_off_at) AS last_repair, max(e.component) AS component,
                 CASE WHEN bool_or(e.remedy = 'return') THEN 'return'
                      WHEN bool_or(e.remedy = 'exchange') THEN 'exchange' ELSE 'repair' END AS remedy
-           FROM (${EFFECTIVE_RECORDS}) e
+           FROM warranty_records_in_force e
           WHERE e.cause = 'quality' AND e.serial IN (SELECT serial FROM probs)
             AND ${chinaDateText('e.dropped_off_at')} < $2
           GROUP BY 1, 2)
@@ -473,7 +472,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
        pr AS (
          SELECT e.serial, e.cause, e.component, e.remedy, e.charges_cny, units.category,
                 units.price_cny
-           FROM (${EFFECTIVE_RECORDS}) e
+           FROM warranty_records_in_force e
            JOIN units ON units.serial = e.serial
           WHERE ${chinaDateText('e.dropped_off_at')} >= $1 AND ${chinaDateText('e.dropped_off_at')} < $2),
        ex AS (

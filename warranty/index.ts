@@ -89,7 +89,7 @@ export { createOwnerCodes, type OwnerCodes } from './owner-codes.ts';
 export type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 // For the quality module (issue 21): the records in force and a unit's case as the engine takes
 // it, days out of service measured from telemetry.
-export { caseForUnit, effectiveRecords, type UnitTerms } from './repair-facts.ts';
+export { caseForUnit, effectiveRecords, recordInForce, type UnitTerms } from './repair-facts.ts';
 export {
   DOWNTIME_FLAGS,
   DowntimeOptionsSchema,
