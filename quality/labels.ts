@@ -114,7 +114,7 @@ export async function alertAccuracy(
       status: string;
     }>(
       `SELECT a.device_id, u.category, u.model, a.mode_id, a.opened_at, a.status
-         FROM alerts a JOIN warranty_units u ON u.device_id = a.device_id
+         FROM alerts_v a JOIN warranty_units_v u ON u.device_id = a.device_id
         WHERE ${us.where} ${model}`,
       [q.model ?? null, ...us.params],
     ),
@@ -128,7 +128,7 @@ export async function alertAccuracy(
     }>(
       `SELECT u.device_id, u.category, u.model, e.component, e.dropped_off_at, o.mode_ids
          FROM warranty_records_in_force e
-         JOIN warranty_units u ON u.serial = e.serial
+         JOIN warranty_units_v u ON u.serial = e.serial
          LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
         WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where} ${model}`,
       [q.model ?? null, ...us.params],

@@ -88,19 +88,19 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
   // semi-join saves aggregating the whole fleet's records: bench:quality 2.2 → 0.75 s).
   const inScope = unscoped
     ? ''
-    : `AND e.serial IN (SELECT u.serial FROM warranty_units u WHERE ${us.where})`;
+    : `AND e.serial IN (SELECT u.serial FROM warranty_units_v u WHERE ${us.where})`;
   const [devices, ids, alerts, models, components, remedies] = await Promise.all([
     deps.sql.query<{ total: number; online: number; disabled: number }>(
       `SELECT count(*)::int AS total,
               (count(*) FILTER (WHERE online AND NOT disabled))::int AS online,
               (count(*) FILTER (WHERE disabled))::int AS disabled
-         FROM devices d WHERE ${ds.where}`,
+         FROM devices_v d WHERE ${ds.where}`,
       ds.params,
     ),
-    deps.sql.query<{ id: string }>(`SELECT id FROM devices d WHERE ${ds.where}`, ds.params),
+    deps.sql.query<{ id: string }>(`SELECT id FROM devices_v d WHERE ${ds.where}`, ds.params),
     deps.sql.query<{ category: string; mode: string; severity: string; count: number }>(
       `SELECT d.category, a.mode_id AS mode, a.severity, count(*)::int AS count
-         FROM alerts a JOIN devices d ON d.id = a.device_id
+         FROM alerts_v a JOIN devices_v d ON d.id = a.device_id
         WHERE a.status IN ('open', 'acknowledged') AND ${ds.where}
         GROUP BY d.category, a.mode_id, a.severity
         ORDER BY count DESC, d.category, a.mode_id, a.severity`,
@@ -120,7 +120,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
        SELECT u.category, u.model, count(*)::int AS units,
               coalesce(sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0)), 0)::float8 AS unit_days,
               count(f.serial)::int AS failed_units, coalesce(sum(f.n), 0)::int AS repairs
-         FROM warranty_units u LEFT JOIN f ON f.serial = u.serial
+         FROM warranty_units_v u LEFT JOIN f ON f.serial = u.serial
         WHERE ${us.where}
         GROUP BY u.category, u.model ORDER BY u.category, u.model`,
       [today, ...us.params],
@@ -134,7 +134,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
     }>(
       `WITH exposure AS (
          SELECT u.category, sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0))::float8 AS unit_days
-           FROM warranty_units u WHERE ${us.where} GROUP BY u.category)
+           FROM warranty_units_v u WHERE ${us.where} GROUP BY u.category)
        ${
          unscoped
            ? // Whole fleet: failed units from a per-unit aggregate, not count(DISTINCT) over
@@ -144,13 +144,13 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
                  WHERE e.cause = 'quality' GROUP BY e.serial, e.component)
               SELECT u.category, p.component, count(*)::int AS failed_units,
                      sum(p.n)::int AS repairs, max(x.unit_days) AS unit_days
-                FROM per_unit p JOIN warranty_units u ON u.serial = p.serial
+                FROM per_unit p JOIN warranty_units_v u ON u.serial = p.serial
                 JOIN exposure x ON x.category = u.category
                GROUP BY u.category, p.component ORDER BY repairs DESC, u.category, p.component`
            : `SELECT u.category, e.component, count(DISTINCT e.serial)::int AS failed_units,
                      count(*)::int AS repairs, max(x.unit_days) AS unit_days
                 FROM warranty_records_in_force e
-                JOIN warranty_units u ON u.serial = e.serial
+                JOIN warranty_units_v u ON u.serial = e.serial
                 JOIN exposure x ON x.category = u.category
                WHERE e.cause = 'quality' AND ${us.where}
                GROUP BY u.category, e.component ORDER BY repairs DESC, u.category, e.component`
@@ -161,7 +161,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       `SELECT e.remedy, count(*)::int AS count,
               coalesce(sum(e.charges_cny + CASE WHEN e.remedy IN ('exchange', 'return')
                                                 THEN coalesce(u.price_cny, 0) ELSE 0 END), 0)::float8 AS cost
-         FROM warranty_records_in_force e JOIN warranty_units u ON u.serial = e.serial
+         FROM warranty_records_in_force e JOIN warranty_units_v u ON u.serial = e.serial
         WHERE ${unitScopeSql(scope, 1).where}
         GROUP BY e.remedy ORDER BY e.remedy`,
       unitScopeSql(scope, 1).params,

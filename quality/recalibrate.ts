@@ -87,7 +87,7 @@ export async function recalibrateMode(
   const failures = await sql.query<{ device_id: string; dropped_off_at: string }>(
     `SELECT u.device_id, e.dropped_off_at
        FROM warranty_records_in_force e
-       JOIN warranty_units u ON u.serial = e.serial
+       JOIN warranty_units_v u ON u.serial = e.serial
        LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
       WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where}
         AND (o.mode_ids ? $1 OR (o.id IS NULL AND e.component = $2))

@@ -208,7 +208,7 @@ export async function componentLife(
   }>(
     `WITH units AS (
        SELECT u.serial, ${chinaDateSql('u.invoice_date')} AS sold, ${GROUP_SQL[q.by]} AS grp
-         FROM warranty_units u
+         FROM warranty_units_v u
         WHERE ${us.where} ${modelClause} AND ${chinaDateSql('u.invoice_date')} <= $1::date),
      rep AS (
        SELECT e.serial, min(${chinaDateSql('e.dropped_off_at')}) AS first, count(*)::int AS n

@@ -333,7 +333,7 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       );
       if (taken.rows[0]) throw new QualityErrors.AlertTaken(taken.rows[0].alert, taken.rows[0].id);
       const unitRow = await d.sql.query<{ serial: string }>(
-        'SELECT serial FROM warranty_units WHERE device_id = $1 ORDER BY created_at DESC LIMIT 1',
+        'SELECT serial FROM warranty_units_v WHERE device_id = $1 ORDER BY created_at DESC LIMIT 1',
         [deviceId],
       );
       const serial = unitRow.rows[0]?.serial;
@@ -384,7 +384,10 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       if (f.deviceId) add('device_id = ?', f.deviceId);
       if (f.verification) add('verification = ?', f.verification);
       if (f.manufacturer !== null)
-        add('serial IN (SELECT serial FROM warranty_units WHERE manufacturer = ?)', f.manufacturer);
+        add(
+          'serial IN (SELECT serial FROM warranty_units_v WHERE manufacturer = ?)',
+          f.manufacturer,
+        );
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [rows, total] = await Promise.all([
         d.sql.query<OrderRow>(
