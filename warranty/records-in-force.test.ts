@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { migrate, migrationDirs, openPglite, type Sql } from '../core/db.ts';
+import { migrate, migrationDirs, openPglite, type Sql } from '../core/index.ts';
 import { effectiveRecords, recordInForce } from './repair-facts.ts';
 import {
   RepairRecordBodySchema,
