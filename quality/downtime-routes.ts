@@ -2,14 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../core/index.ts';
 import { ErrorEnvelope } from '../core/index.ts';
-import { WarrantyErrors } from '../warranty/errors.ts';
-import type { WarrantyStore } from '../warranty/warranty-store.ts';
 import {
   DOWNTIME_FLAGS,
   DowntimeOptionsSchema,
   measureUnitDowntime,
+  WarrantyErrors,
   type DowntimeSource,
-} from '../warranty/downtime.ts';
+  type WarrantyStore,
+} from '../warranty/index.ts';
 
 export interface DowntimeRoutesOptions {
   auth: Auth;

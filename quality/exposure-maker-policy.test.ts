@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openPglite, type Sql } from '../core/db.ts';
+import { migrate, openPglite, type Sql } from '../core/index.ts';
 import {
   MakerPolicySchema,
   RepairRecordBodySchema,

@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
-import { daysBetween, parseInstant } from '../warranty/calendar.ts';
-import { evaluateCase } from '../warranty/eligibility.ts';
-import { isMakerOnlyCategory, SqlWarrantyStore, unitTermsResolver } from '../warranty/index.ts';
-import type { HolidayCalendar } from '../warranty/holidays.ts';
-import { caseForUnit, type UnitTerms } from '../warranty/repair-facts.ts';
-import type {
-  RepairRecordBody,
-  StoredRepairRecord,
-  Unit,
-} from '../warranty/repair-record-schema.ts';
+import {
+  caseForUnit,
+  daysBetween,
+  evaluateCase,
+  isMakerOnlyCategory,
+  parseInstant,
+  SqlWarrantyStore,
+  unitTermsResolver,
+  type HolidayCalendar,
+  type RepairRecordBody,
+  type StoredRepairRecord,
+  type Unit,
+  type UnitTerms,
+} from '../warranty/index.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';
 import { componentLife, type ComponentLifeQuery } from './reliability.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
@@ -228,17 +232,17 @@ async function loadCandidates(
     records: Array<{ seq: number; recorded_at: string; body: RepairRecordBody }> | string | null;
   }>(
     `WITH c AS (
-       SELECT u.* FROM warranty_units u
+       SELECT u.* FROM warranty_units_v u
         WHERE ${us.where} ${q.model ? 'AND u.model = $3' : 'AND $3::text IS NULL'}
           AND ${chinaDateSql('u.invoice_date')} <= $1::date
           AND (${chinaDateSql('u.invoice_date')} > $1::date - $4::int
-               OR EXISTS (SELECT 1 FROM warranty_repair_records r
+               OR EXISTS (SELECT 1 FROM warranty_repair_records_v r
                            WHERE r.serial = u.serial AND r.component = $2 AND r.cause = 'quality')))
      SELECT c.serial, c.category, c.model, c.manufacturer, c.invoice_date, c.delivery_date,
             c.installation_completed_date, c.exchange_date, c.price_cny,
             (SELECT json_agg(json_build_object('seq', r.seq, 'recorded_at', r.recorded_at, 'body', r.body)
                              ORDER BY r.seq)
-               FROM warranty_repair_records r WHERE r.serial = c.serial) AS records
+               FROM warranty_repair_records_v r WHERE r.serial = c.serial) AS records
        FROM c`,
     [today, q.component, q.model ?? null, SHORT_WINDOW_DAYS, ...us.params],
   );

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { PROFILES } from '../diagnostics/index.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -115,7 +114,7 @@ export async function alertAccuracy(
       status: string;
     }>(
       `SELECT a.device_id, u.category, u.model, a.mode_id, a.opened_at, a.status
-         FROM alerts a JOIN warranty_units u ON u.device_id = a.device_id
+         FROM alerts_v a JOIN warranty_units_v u ON u.device_id = a.device_id
         WHERE ${us.where} ${model}`,
       [q.model ?? null, ...us.params],
     ),
@@ -128,8 +127,8 @@ export async function alertAccuracy(
       mode_ids: string[] | string | null;
     }>(
       `SELECT u.device_id, u.category, u.model, e.component, e.dropped_off_at, o.mode_ids
-         FROM (${EFFECTIVE_RECORDS}) e
-         JOIN warranty_units u ON u.serial = e.serial
+         FROM warranty_records_in_force e
+         JOIN warranty_units_v u ON u.serial = e.serial
          LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
         WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where} ${model}`,
       [q.model ?? null, ...us.params],

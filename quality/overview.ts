@@ -1,4 +1,4 @@
-import type { HolidayCalendar } from '../warranty/holidays.ts';
+import type { HolidayCalendar } from '../warranty/index.ts';
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';
@@ -11,19 +11,14 @@ import { deviceScopeSql, unitScopeSql, type FleetScope } from './scope.ts';
  * facts, except the health scores, which live in the diagnostics engine's memory.
  *
  * Definitions (also in quality/README.md):
- * - a *failure* is an effective repair record (a correction replaces the record it corrects)
- *   whose diagnosed cause is `quality`; repairs for misuse etc. are not product failures;
+ * - a *failure* is a repair record in force (view `warranty_records_in_force`, whose rule is
+ *   warranty's: warranty/repair-facts.ts) whose diagnosed cause is `quality`; repairs for misuse
+ *   etc. are not product failures;
  * - *exposure* is the time since each unit's invoice date (三包 periods start there), in years;
  * - rate = failures / unit-years; MTBF = unit-days / failures (null without failures);
  * - remedy cost = the record's itemised charges, plus the unit's price for an exchange or a
  *   return (before usage compensation).
  */
-
-/** Records in force: a correction replaces the record it names (warranty/repair-facts.ts). */
-export const EFFECTIVE_RECORDS = `
-  SELECT r.* FROM warranty_repair_records r
-  WHERE NOT EXISTS (SELECT 1 FROM warranty_repair_records c
-                    WHERE c.serial = r.serial AND c.corrects = r.seq)`;
 
 const count = z.number().int().nonnegative();
 export const FleetOverviewSchema = z
@@ -93,19 +88,19 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
   // semi-join saves aggregating the whole fleet's records: bench:quality 2.2 → 0.75 s).
   const inScope = unscoped
     ? ''
-    : `AND e.serial IN (SELECT u.serial FROM warranty_units u WHERE ${us.where})`;
+    : `AND e.serial IN (SELECT u.serial FROM warranty_units_v u WHERE ${us.where})`;
   const [devices, ids, alerts, models, components, remedies] = await Promise.all([
     deps.sql.query<{ total: number; online: number; disabled: number }>(
       `SELECT count(*)::int AS total,
               (count(*) FILTER (WHERE online AND NOT disabled))::int AS online,
               (count(*) FILTER (WHERE disabled))::int AS disabled
-         FROM devices d WHERE ${ds.where}`,
+         FROM devices_v d WHERE ${ds.where}`,
       ds.params,
     ),
-    deps.sql.query<{ id: string }>(`SELECT id FROM devices d WHERE ${ds.where}`, ds.params),
+    deps.sql.query<{ id: string }>(`SELECT id FROM devices_v d WHERE ${ds.where}`, ds.params),
     deps.sql.query<{ category: string; mode: string; severity: string; count: number }>(
       `SELECT d.category, a.mode_id AS mode, a.severity, count(*)::int AS count
-         FROM alerts a JOIN devices d ON d.id = a.device_id
+         FROM alerts_v a JOIN devices_v d ON d.id = a.device_id
         WHERE a.status IN ('open', 'acknowledged') AND ${ds.where}
         GROUP BY d.category, a.mode_id, a.severity
         ORDER BY count DESC, d.category, a.mode_id, a.severity`,
@@ -120,12 +115,12 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       repairs: number;
     }>(
       `WITH f AS (
-         SELECT serial, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
+         SELECT serial, count(*)::int AS n FROM warranty_records_in_force e
           WHERE e.cause = 'quality' ${inScope} GROUP BY serial)
        SELECT u.category, u.model, count(*)::int AS units,
               coalesce(sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0)), 0)::float8 AS unit_days,
               count(f.serial)::int AS failed_units, coalesce(sum(f.n), 0)::int AS repairs
-         FROM warranty_units u LEFT JOIN f ON f.serial = u.serial
+         FROM warranty_units_v u LEFT JOIN f ON f.serial = u.serial
         WHERE ${us.where}
         GROUP BY u.category, u.model ORDER BY u.category, u.model`,
       [today, ...us.params],
@@ -139,23 +134,23 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
     }>(
       `WITH exposure AS (
          SELECT u.category, sum(greatest($1::date - ${chinaDateSql('u.invoice_date')}, 0))::float8 AS unit_days
-           FROM warranty_units u WHERE ${us.where} GROUP BY u.category)
+           FROM warranty_units_v u WHERE ${us.where} GROUP BY u.category)
        ${
          unscoped
            ? // Whole fleet: failed units from a per-unit aggregate, not count(DISTINCT) over
              // millions of records (bench:quality: 15.5 → 8.7 s); scoped, the join is faster.
              `, per_unit AS (
-                SELECT e.serial, e.component, count(*)::int AS n FROM (${EFFECTIVE_RECORDS}) e
+                SELECT e.serial, e.component, count(*)::int AS n FROM warranty_records_in_force e
                  WHERE e.cause = 'quality' GROUP BY e.serial, e.component)
               SELECT u.category, p.component, count(*)::int AS failed_units,
                      sum(p.n)::int AS repairs, max(x.unit_days) AS unit_days
-                FROM per_unit p JOIN warranty_units u ON u.serial = p.serial
+                FROM per_unit p JOIN warranty_units_v u ON u.serial = p.serial
                 JOIN exposure x ON x.category = u.category
                GROUP BY u.category, p.component ORDER BY repairs DESC, u.category, p.component`
            : `SELECT u.category, e.component, count(DISTINCT e.serial)::int AS failed_units,
                      count(*)::int AS repairs, max(x.unit_days) AS unit_days
-                FROM (${EFFECTIVE_RECORDS}) e
-                JOIN warranty_units u ON u.serial = e.serial
+                FROM warranty_records_in_force e
+                JOIN warranty_units_v u ON u.serial = e.serial
                 JOIN exposure x ON x.category = u.category
                WHERE e.cause = 'quality' AND ${us.where}
                GROUP BY u.category, e.component ORDER BY repairs DESC, u.category, e.component`
@@ -166,7 +161,7 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       `SELECT e.remedy, count(*)::int AS count,
               coalesce(sum(e.charges_cny + CASE WHEN e.remedy IN ('exchange', 'return')
                                                 THEN coalesce(u.price_cny, 0) ELSE 0 END), 0)::float8 AS cost
-         FROM (${EFFECTIVE_RECORDS}) e JOIN warranty_units u ON u.serial = e.serial
+         FROM warranty_records_in_force e JOIN warranty_units_v u ON u.serial = e.serial
         WHERE ${unitScopeSql(scope, 1).where}
         GROUP BY e.remedy ORDER BY e.remedy`,
       unitScopeSql(scope, 1).params,

@@ -4,7 +4,6 @@ import { calibrateMode, type CategoryProfile } from '../diagnostics/index.ts';
 import { METRICS, type Category } from '../core/index.ts';
 import type { TelemetryStore } from '../ingest/index.ts';
 import { QualityErrors } from './errors.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -87,8 +86,8 @@ export async function recalibrateMode(
   const us = unitScopeSql({ ...scope, category: q.category }, q.model ? 5 : 4);
   const failures = await sql.query<{ device_id: string; dropped_off_at: string }>(
     `SELECT u.device_id, e.dropped_off_at
-       FROM (${EFFECTIVE_RECORDS}) e
-       JOIN warranty_units u ON u.serial = e.serial
+       FROM warranty_records_in_force e
+       JOIN warranty_units_v u ON u.serial = e.serial
        LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
       WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where}
         AND (o.mode_ids ? $1 OR (o.id IS NULL AND e.component = $2))

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { chinaDateSql, chinaToday } from './china-date.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 import {
   compareWeibull,
@@ -209,11 +208,11 @@ export async function componentLife(
   }>(
     `WITH units AS (
        SELECT u.serial, ${chinaDateSql('u.invoice_date')} AS sold, ${GROUP_SQL[q.by]} AS grp
-         FROM warranty_units u
+         FROM warranty_units_v u
         WHERE ${us.where} ${modelClause} AND ${chinaDateSql('u.invoice_date')} <= $1::date),
      rep AS (
        SELECT e.serial, min(${chinaDateSql('e.dropped_off_at')}) AS first, count(*)::int AS n
-         FROM (${EFFECTIVE_RECORDS}) e
+         FROM warranty_records_in_force e
         WHERE e.cause = 'quality' AND e.component = $2 AND e.serial IN (SELECT serial FROM units)
         GROUP BY e.serial)
      SELECT units.grp,

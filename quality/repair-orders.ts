@@ -3,19 +3,22 @@ import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import type { Alert, AlertService } from '../diagnostics/index.ts';
 import {
+  caseForUnit,
+  CauseSchema,
+  DateOrDateTimeSchema,
   evaluateCase,
+  PartUsedSchema,
+  recordInForce,
+  registriesFor,
   RepairRecordBodySchema,
+  reviewOrder,
   unitTerms,
+  type Evaluation,
+  type Finding,
+  type HolidayCalendar,
+  type StoredRepairRecord,
   type WarrantyStore,
 } from '../warranty/index.ts';
-import type { Evaluation } from '../warranty/evaluation-schema.ts';
-import type { HolidayCalendar } from '../warranty/holidays.ts';
-import type { Finding } from '../warranty/order-checks.ts';
-import { registriesFor, reviewOrder } from '../warranty/order-review.ts';
-import { caseForUnit, effectiveRecords } from '../warranty/repair-facts.ts';
-import { CauseSchema } from '../warranty/policy-schema.ts';
-import { PartUsedSchema, type StoredRepairRecord } from '../warranty/repair-record-schema.ts';
-import { DateOrDateTimeSchema } from '../warranty/schemas.ts';
 import { QualityErrors } from './errors.ts';
 
 /**
@@ -249,7 +252,7 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
     return o;
   }
 
-  /** The fault code of the last effective record that closed an order of this mode. */
+  /** The fault code of the record in force for the last record that closed an order of this mode. */
   async function earlierFaultCode(serial: string, modeIds: string[]): Promise<string | undefined> {
     const r = await d.sql.query<{ record_seq: number }>(
       `SELECT record_seq FROM repair_orders
@@ -259,13 +262,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
     );
     const seq = r.rows[0]?.record_seq;
     if (seq === undefined) return undefined;
-    const records = await d.warranty.listRepairs(serial);
-    // The record itself, or the correction that replaced it.
-    const eff = effectiveRecords(records);
-    const hit =
-      eff.find((x) => x.seq === seq) ??
-      eff.find((x) => x.body.corrects !== undefined && x.body.corrects >= seq);
-    return hit?.body.diagnosis.faultCode;
+    // The record itself, or the record in force after its corrections.
+    return recordInForce(await d.warranty.listRepairs(serial), seq)?.body.diagnosis.faultCode;
   }
 
   async function repeatCheck(alert: Alert): Promise<RepeatFailure | undefined> {
@@ -335,7 +333,7 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       );
       if (taken.rows[0]) throw new QualityErrors.AlertTaken(taken.rows[0].alert, taken.rows[0].id);
       const unitRow = await d.sql.query<{ serial: string }>(
-        'SELECT serial FROM warranty_units WHERE device_id = $1 ORDER BY created_at DESC LIMIT 1',
+        'SELECT serial FROM warranty_units_v WHERE device_id = $1 ORDER BY created_at DESC LIMIT 1',
         [deviceId],
       );
       const serial = unitRow.rows[0]?.serial;
@@ -386,7 +384,10 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       if (f.deviceId) add('device_id = ?', f.deviceId);
       if (f.verification) add('verification = ?', f.verification);
       if (f.manufacturer !== null)
-        add('serial IN (SELECT serial FROM warranty_units WHERE manufacturer = ?)', f.manufacturer);
+        add(
+          'serial IN (SELECT serial FROM warranty_units_v WHERE manufacturer = ?)',
+          f.manufacturer,
+        );
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [rows, total] = await Promise.all([
         d.sql.query<OrderRow>(

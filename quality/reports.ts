@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Sql } from '../core/index.ts';
 import { dateRangeIssue, inDateRange } from '../core/index.ts';
-import { parseInstant } from '../warranty/calendar.ts';
+import { parseInstant } from '../warranty/index.ts';
 import { chinaDateSql, chinaDateText } from './china-date.ts';
-import { EFFECTIVE_RECORDS } from './overview.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';
 
 /**
@@ -219,7 +218,7 @@ const periodRecords = (scope: FleetScope) => {
   const us = unitScopeSql(scope, 3);
   return {
     sql: `SELECT e.*, u.category, u.model, u.manufacturer, u.production_batch, u.price_cny
-            FROM (${EFFECTIVE_RECORDS}) e JOIN warranty_units u ON u.serial = e.serial
+            FROM warranty_records_in_force e JOIN warranty_units_v u ON u.serial = e.serial
            WHERE ${chinaDateText('e.dropped_off_at')} >= $1 AND ${chinaDateText('e.dropped_off_at')} < $2 AND ${us.where}`,
     params: us.params,
   };
@@ -255,13 +254,13 @@ const ROWS: Record<ReportKind, RowsFn> = {
            FROM pr GROUP BY 1)
        SELECT coalesce(o.id, per.outlet_id) AS outlet_id, o.name, o.manufacturer, o.address,
               o.service_phone, o.authorized_from, o.authorized_to,
-              (SELECT count(*)::int FROM warranty_technicians t
+              (SELECT count(*)::int FROM warranty_technicians_v t
                 WHERE t.outlet_id = o.id AND ${chinaDateText('t.valid_from')} < $2
                   AND (t.valid_to IS NULL OR ${chinaDateText('t.valid_to')} >= $1)) AS technicians,
               coalesce(per.repairs, 0) AS repairs, coalesce(per.free_repairs, 0) AS free_repairs,
               coalesce(per.exchanges, 0) AS exchanges, coalesce(per.returns, 0) AS returns,
               coalesce(per.charges, 0) AS charges, per.avg_days
-         FROM warranty_outlets o FULL JOIN per ON per.outlet_id = o.id
+         FROM warranty_outlets_v o FULL JOIN per ON per.outlet_id = o.id
         WHERE ${scope.manufacturer === null ? 'TRUE' : '(o.manufacturer = $3 OR per.outlet_id IS NOT NULL)'}
         ORDER BY (o.id IS NULL) DESC, coalesce(o.id, per.outlet_id)`,
       [p.from, p.to, ...pr.params],
@@ -318,7 +317,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
                 max(e.dropped_off_at) AS last_repair, max(e.component) AS component,
                 CASE WHEN bool_or(e.remedy = 'return') THEN 'return'
                      WHEN bool_or(e.remedy = 'exchange') THEN 'exchange' ELSE 'repair' END AS remedy
-           FROM (${EFFECTIVE_RECORDS}) e
+           FROM warranty_records_in_force e
           WHERE e.cause = 'quality' AND e.serial IN (SELECT serial FROM probs)
             AND ${chinaDateText('e.dropped_off_at')} < $2
           GROUP BY 1, 2)
@@ -384,7 +383,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
       }>(
         `SELECT o.id, o.serial, u.category, u.model, o.outlet_id, o.technician_certificate,
                 o.dropped_off_at, o.suspected_component, o.alert_ids
-           FROM repair_orders o JOIN warranty_units u ON u.serial = o.serial
+           FROM repair_orders o JOIN warranty_units_v u ON u.serial = o.serial
           WHERE o.status = 'open' AND ${chinaDateText('o.dropped_off_at')} < $2 AND $1::text IS NOT NULL
             AND ${us.where}
           ORDER BY o.dropped_off_at`,
@@ -469,11 +468,11 @@ const ROWS: Record<ReportKind, RowsFn> = {
          -- Only the columns used: both CTEs are materialised, and whole rows (record bodies,
          -- component lists) would go to temp files (bench:quality, 14 s → 8 s at 5M records).
          SELECT u.serial, u.category, u.invoice_date, u.price_cny, u.device_id
-           FROM warranty_units u WHERE ${chinaDateText('u.invoice_date')} < $2 AND ${us.where}),
+           FROM warranty_units_v u WHERE ${chinaDateText('u.invoice_date')} < $2 AND ${us.where}),
        pr AS (
          SELECT e.serial, e.cause, e.component, e.remedy, e.charges_cny, units.category,
                 units.price_cny
-           FROM (${EFFECTIVE_RECORDS}) e
+           FROM warranty_records_in_force e
            JOIN units ON units.serial = e.serial
           WHERE ${chinaDateText('e.dropped_off_at')} >= $1 AND ${chinaDateText('e.dropped_off_at')} < $2),
        ex AS (
@@ -497,7 +496,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
             GROUP BY category, component) c
           ORDER BY category, n DESC, component),
        al AS (
-         SELECT d.category, count(*)::int AS alerts FROM alerts a JOIN devices d ON d.id = a.device_id
+         SELECT d.category, count(*)::int AS alerts FROM alerts_v a JOIN devices_v d ON d.id = a.device_id
           WHERE a.opened_at >= ($1::date - interval '8 hours') AND a.opened_at < ($2::date - interval '8 hours')
             AND ${
               scope.manufacturer !== null

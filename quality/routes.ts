@@ -5,8 +5,7 @@ import type { Auth } from '../core/index.ts';
 import { ErrorEnvelope } from '../core/index.ts';
 import { scopeOf } from '../core/index.ts';
 import { Pagination } from '../core/index.ts';
-import { FindingSchema } from '../warranty/order-review.ts';
-import { StoredRecordSchema } from '../warranty/record-routes.ts';
+import { FindingSchema, StoredRecordSchema } from '../warranty/index.ts';
 import { QualityErrors } from './errors.ts';
 import { fleetOverview, FleetOverviewSchema, type OverviewDeps } from './overview.ts';
 import {
@@ -26,7 +25,7 @@ import {
   type ReportKind,
 } from './reports.ts';
 import type { TelemetryStore } from '../ingest/index.ts';
-import type { WarrantyStore } from '../warranty/warranty-store.ts';
+import type { WarrantyStore } from '../warranty/index.ts';
 import { downtimeRoutes } from './downtime-routes.ts';
 import { RecalibrateBodySchema, recalibrateMode, RecalibrationSchema } from './recalibrate.ts';
 import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';

@@ -23,8 +23,8 @@ export function scopeFor(
 }
 
 /**
- * SQL pieces for a scope over `warranty_units u`, numbered from `first`: a WHERE fragment (always
- * valid, `TRUE` when unscoped) and its parameters.
+ * SQL pieces for a scope over `warranty_units_v u` (warranty's view of its units, migration 304),
+ * numbered from `first`: a WHERE fragment (always valid, `TRUE` when unscoped) and its parameters.
  */
 export function unitScopeSql(
   scope: FleetScope,
@@ -44,7 +44,7 @@ export function unitScopeSql(
   return { where: where.length ? where.join(' AND ') : 'TRUE', params };
 }
 
-/** The same scope over `devices d` (manufacturer through the units linked to the devices). */
+/** The same scope over `devices_v d` (manufacturer through the units linked to the devices). */
 export function deviceScopeSql(
   scope: FleetScope,
   first: number,
@@ -55,7 +55,7 @@ export function deviceScopeSql(
   if (scope.manufacturer !== null) {
     params.push(scope.manufacturer);
     where.push(
-      `${alias}.id IN (SELECT device_id FROM warranty_units WHERE device_id IS NOT NULL AND manufacturer = $${first + params.length - 1})`,
+      `${alias}.id IN (SELECT device_id FROM warranty_units_v WHERE device_id IS NOT NULL AND manufacturer = $${first + params.length - 1})`,
     );
   }
   if (scope.category !== null) {

@@ -4,7 +4,12 @@
  */
 export { evaluateCase, evaluateEligibility, mostExtensive, resolvePolicy } from './eligibility.ts';
 export { EvaluationSchema, type Evaluation, type RemedyOption } from './evaluation-schema.ts';
-export { EvaluateRequestSchema, type EvaluateRequest, type CaseFacts } from './schemas.ts';
+export {
+  DateOrDateTimeSchema,
+  EvaluateRequestSchema,
+  type EvaluateRequest,
+  type CaseFacts,
+} from './schemas.ts';
 export {
   BASELINES,
   MAKER_ONLY_CATEGORIES,
@@ -14,7 +19,7 @@ export {
   isMakerOnlyCategory,
   policyById,
 } from './policies/index.ts';
-export { PolicySchema, type Policy, uncertainFacts } from './policy-schema.ts';
+export { CauseSchema, PolicySchema, type Policy, uncertainFacts } from './policy-schema.ts';
 export {
   applyPolicyOverride,
   checkPolicyNotWeaker,
@@ -49,16 +54,28 @@ export type { WarrantyStore } from './warranty-store.ts';
 export { SqlWarrantyStore } from './stores/sql.ts';
 export { MemoryWarrantyStore } from './stores/memory.ts';
 export { verifyChain, recordHash } from './hash-chain.ts';
-export { RepairRecordBodySchema, UnitInputSchema } from './repair-record-schema.ts';
+export {
+  PartUsedSchema,
+  RepairRecordBodySchema,
+  StoredRecordSchema,
+  UnitInputSchema,
+} from './repair-record-schema.ts';
 export { OutletSchema, TechnicianSchema } from './registry-schema.ts';
 export { checkRepairOrder, ORDER_CHECKS, type Finding } from './order-checks.ts';
 export { importUnitsCsv } from './csv-import.ts';
 export { detectRollbacks, readOdometer, type OdometerSource } from './odometer.ts';
 // For the cases module (issue 23): day counting, the decision for a registered unit, the order
 // review it keeps findings of, and the owner access check it reuses.
-export { addDays, addWorkingDays, parseInstant, periodEnd, restDay } from './calendar.ts';
+export {
+  addDays,
+  addWorkingDays,
+  daysBetween,
+  parseInstant,
+  periodEnd,
+  restDay,
+} from './calendar.ts';
 export { decideUnit, type UnitDecision } from './unit-decision.ts';
-export { registriesFor, reviewOrder } from './order-review.ts';
+export { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
 export {
   codeLimiters,
   ownerAccessWith,
@@ -70,4 +87,13 @@ export {
 } from './owner-access.ts';
 export { createOwnerCodes, type OwnerCodes } from './owner-codes.ts';
 export type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
+// For the quality module (issue 21): the records in force and a unit's case as the engine takes
+// it, days out of service measured from telemetry.
+export { caseForUnit, effectiveRecords, recordInForce, type UnitTerms } from './repair-facts.ts';
+export {
+  DOWNTIME_FLAGS,
+  DowntimeOptionsSchema,
+  measureUnitDowntime,
+  type DowntimeSource,
+} from './downtime.ts';
 // The store contract suite (vitest) is imported from './warranty-store.contract.ts' by tests only.

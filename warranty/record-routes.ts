@@ -23,7 +23,11 @@ import {
 import { GENESIS_HASH } from './hash-chain.ts';
 import type { OwnerCodes } from './owner-codes.ts';
 import { caseForUnit, effectiveRecords } from './repair-facts.ts';
-import { RepairRecordBodySchema, type LinkAnchor } from './repair-record-schema.ts';
+import {
+  RepairRecordBodySchema,
+  StoredRecordSchema,
+  type LinkAnchor,
+} from './repair-record-schema.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -56,18 +60,6 @@ export interface RecordRoutesOptions {
   /** Other copies of a unit's links (the repair orders that closed with them), for verify. */
   chainLinks?: (serial: string) => Promise<LinkAnchor[]>;
 }
-
-/** A stored repair record as the API shows it (also in quality/'s order-close answer). */
-export const StoredRecordSchema = z
-  .object({
-    serial: z.string(),
-    seq: z.number().int(),
-    recordedAt: z.string(),
-    body: z.record(z.string(), z.unknown()),
-    prevHash: z.string(),
-    hash: z.string(),
-  })
-  .meta({ id: 'WarrantyRepairRecord' });
 
 const AnchorSchema = z
   .object({

@@ -6,27 +6,69 @@ import type { RepairFactSchema } from './schemas.ts';
 import type { z } from 'zod';
 
 /**
- * Turns stored repair records into the eligibility engine's facts. A correction replaces the
- * record it corrects (the original stays in the chain for the audit trail, DESIGN.md "Storage");
- * a correction of a correction replaces that one in turn.
+ * Turns stored repair records into the eligibility engine's facts. A correction supersedes the
+ * record in force for the repair it corrects (the original stays in the chain for the audit
+ * trail, DESIGN.md "Storage").
  */
 type RepairFactInput = z.input<typeof RepairFactSchema>;
 
-/** The records in force: each original, or its latest correction, in original order. */
-export function effectiveRecords(records: readonly StoredRepairRecord[]): StoredRepairRecord[] {
-  const bySeq = new Map(records.map((r) => [r.seq, r]));
-  const rootOf = (r: StoredRepairRecord): number => {
-    let cur = r;
-    for (let i = 0; i < records.length && cur.body.corrects !== undefined; i++) {
-      const next = bySeq.get(cur.body.corrects);
-      if (!next) break;
+/**
+ * Records in force — one rule, here and in SQL (column `supersedes` and view
+ * `warranty_records_in_force`, warranty/migrations/303-warranty-records-in-force.sql), tested on
+ * both by one table of cases (warranty/records-in-force.test.ts):
+ *
+ * Records are taken in seq order. A correction that names an earlier record supersedes the
+ * record then in force for that repair: the record it names, or, when a later record has already
+ * superseded that one, the last record of that line. A record is in force while no record
+ * supersedes it. So every repair has exactly one record in force, its latest word: two
+ * corrections of the same record leave the later one in force and the earlier superseded (a
+ * repair counted once, as complete and honest repair records state it, CAR21 Art. 17).
+ *
+ * Returns, for each superseded seq, the seq of the record that superseded it.
+ */
+export function supersessions(records: readonly StoredRepairRecord[]): Map<number, number> {
+  const supersededBy = new Map<number, number>();
+  for (const r of [...records].sort((a, b) => a.seq - b.seq)) {
+    const named = r.body.corrects;
+    if (named === undefined || named >= r.seq) continue;
+    let cur = named;
+    for (let next = supersededBy.get(cur); next !== undefined; next = supersededBy.get(cur))
       cur = next;
-    }
-    return cur.seq;
-  };
-  const latest = new Map<number, StoredRepairRecord>();
-  for (const r of records) latest.set(rootOf(r), r); // records come oldest first: the last wins
-  return [...latest.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+    supersededBy.set(cur, r.seq);
+  }
+  return supersededBy;
+}
+
+/**
+ * The records in force (the rule above), each at the place of the repair it states: in the
+ * order of the repairs' first records.
+ */
+export function effectiveRecords(records: readonly StoredRepairRecord[]): StoredRepairRecord[] {
+  const supersededBy = supersessions(records);
+  const repairOf = new Map<number, number>(); // seq → seq of the repair's first record
+  for (const r of [...records].sort((a, b) => a.seq - b.seq)) {
+    const named = r.body.corrects;
+    const first = named !== undefined && named < r.seq ? repairOf.get(named) : undefined;
+    repairOf.set(r.seq, first ?? r.seq);
+  }
+  return records
+    .filter((r) => !supersededBy.has(r.seq))
+    .sort((a, b) => repairOf.get(a.seq)! - repairOf.get(b.seq)! || a.seq - b.seq);
+}
+
+/**
+ * The record in force for the repair that record `seq` states: itself, or the record that
+ * superseded it, followed to the end (a repair order's record after corrections).
+ */
+export function recordInForce(
+  records: readonly StoredRepairRecord[],
+  seq: number,
+): StoredRepairRecord | undefined {
+  const supersededBy = supersessions(records);
+  let cur = seq;
+  for (let next = supersededBy.get(cur); next !== undefined; next = supersededBy.get(cur))
+    cur = next;
+  return records.find((r) => r.seq === cur);
 }
 
 /** One record as an engine repair fact (CAR21 Art. 17 fields → Art. 24/40 inputs). */

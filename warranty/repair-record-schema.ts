@@ -133,6 +133,18 @@ export const RepairRecordBodySchema = z
   .meta({ id: 'WarrantyRepairRecordBody' });
 export type RepairRecordBody = z.infer<typeof RepairRecordBodySchema>;
 
+/** A stored repair record as the API shows it (also in quality/'s order-close answer). */
+export const StoredRecordSchema = z
+  .object({
+    serial: z.string(),
+    seq: z.number().int(),
+    recordedAt: z.string(),
+    body: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'WarrantyRepairRecord' });
+
 export interface StoredRepairRecord {
   serial: string;
   seq: number;
