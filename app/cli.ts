@@ -46,7 +46,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return simulateCli(rest, { ...io, env: process.env });
     }
     case 'warranty': {
-      const { warrantyCli } = await import('../warranty/cli.ts');
+      const { warrantyCli } = await import('../warranty/index.ts');
       return warrantyCli(rest, { ...io, readFile: (p) => readFile(p, 'utf8'), env: process.env });
     }
     case 'diagnose': {

@@ -12,12 +12,16 @@ import {
 import { z } from 'zod';
 import { deviceRoutes, type DeviceRegistry } from '../devices/index.ts';
 import { telemetryRoutes, type TelemetryStore } from '../ingest/index.ts';
-import { warrantyRoutes } from '../warranty/routes.ts';
-import { codeLimiters, ownerAccessWith, type OwnerAccess } from '../warranty/owner-access.ts';
-import type { OwnerCodes } from '../warranty/owner-codes.ts';
-import type { WarrantyStore } from '../warranty/warranty-store.ts';
-import type { HolidayCalendars } from '../warranty/index.ts';
-import { webRoutes } from '../web/server.ts';
+import {
+  codeLimiters,
+  ownerAccessWith,
+  warrantyRoutes,
+  type HolidayCalendars,
+  type OwnerAccess,
+  type OwnerCodes,
+  type WarrantyStore,
+} from '../warranty/index.ts';
+import { webRoutes } from '../web/index.ts';
 import { RoleSchema, roleCheckOf, type Auth } from '../core/index.ts';
 import type { Sql } from '../core/index.ts';
 import { installInputGuards } from '../core/index.ts';

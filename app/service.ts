@@ -4,13 +4,18 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { bindBroker, createBroker, listen, type BrokerListeners } from '../broker/index.ts';
 import { createDeviceRegistry, type DeviceRegistry } from '../devices/index.ts';
-import { startDiagnostics, type Diagnostics } from '../diagnostics/service.ts';
-import { startQuality, type Quality } from '../quality/service.ts';
+import { startDiagnostics, type Diagnostics } from '../diagnostics/index.ts';
+import { startQuality, type Quality } from '../quality/index.ts';
 import { Ingest, openTelemetryStore, Spool, type TelemetryStore } from '../ingest/index.ts';
 import { startCases, type Cases, type RepairOutcomes } from '../cases/index.ts';
-import { createOwnerCodes, loadOwnerCodeKey } from '../warranty/owner-codes.ts';
-import { SqlWarrantyStore } from '../warranty/stores/sql.ts';
-import { HolidayCalendars, SqlHolidayCalendarStore, unitReadFor } from '../warranty/index.ts';
+import {
+  createOwnerCodes,
+  HolidayCalendars,
+  loadOwnerCodeKey,
+  SqlHolidayCalendarStore,
+  SqlWarrantyStore,
+  unitReadFor,
+} from '../warranty/index.ts';
 import { createAuth, type Auth } from '../core/index.ts';
 import type { Config } from '../core/index.ts';
 import { connectPostgres, migrate, openPglite, type Sql } from '../core/index.ts';

@@ -85,7 +85,7 @@ export {
   type OwnerAccess,
   type OwnerCheck,
 } from './owner-access.ts';
-export { createOwnerCodes, type OwnerCodes } from './owner-codes.ts';
+export { createOwnerCodes, loadOwnerCodeKey, type OwnerCodes } from './owner-codes.ts';
 export type { RepairRecordBody, StoredRepairRecord, Unit } from './repair-record-schema.ts';
 // For the quality module (issue 21): the records in force and a unit's case as the engine takes
 // it, days out of service measured from telemetry.

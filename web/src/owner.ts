@@ -1,4 +1,4 @@
-import type { Evaluation } from '../../warranty/evaluation-schema.ts';
+import type { Evaluation } from '../../warranty/index.ts';
 import {
   ApiError,
   formatCNY,
