@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const testFiles = ['**/*.test.ts', '**/*.contract.ts', 'test/**', 'bench/**'];
 const up = (depth) => '../'.repeat(depth);
 const doorMessage =
-  "import another module through its index.ts only (and never app/, the roof): see docs/design.md 'Modules and their doors'";
+  "import another module through its index.ts only (and never app/, the roof): see docs/design.md 'Modules'";
 const doors = (depth) => ({
   files: [depth === 1 ? '*/*.ts' : '*/*/*.ts'],
   ignores: [...testFiles, 'core/**'],

@@ -114,9 +114,11 @@ export async function migrationDirs(root = ROOT): Promise<string[]> {
 
 /**
  * Applies every module's migrations/*.sql in file-name order across modules, each once, each in
- * its own transaction. Number ranges keep modules apart: 0xx core and ingest, 1xx warranty,
- * 2xx diagnostics, 3xx quality (302, the records' chain anchor, is warranty's), 4xx cases (402
- * widens the api_tokens role check of 001 with `desk` and `regulator`). A name is the key in
+ * its own transaction. Number ranges keep modules apart: 0xx core, ingest and accounts, 1xx
+ * warranty, 2xx diagnostics, 3xx quality, 4xx cases. A migration that must follow another
+ * module's takes a number after it in that range: warranty's 302–304 (the records' chain anchor,
+ * `supersedes` and the read views) follow quality's 300, which adds columns to warranty's tables;
+ * cases' 402 widens the api_tokens role check of core's 001 with `desk` and `regulator`. A name is the key in
  * schema_migrations, so a file keeps its name when it moves between folders. Returns the names
  * applied now.
  */
