@@ -37,8 +37,8 @@ export interface Accounts {
   /** For `buildApp({ plugins })`: the routes under /api/v1. */
   routes: (app: FastifyInstance, shared: { ownerAccess: OwnerAccess }) => Promise<void>;
   /**
-   * Creates a user with a password the caller chose and that need not be changed (the demo's
-   * users); an existing user name is left as it is. Returns the user.
+   * Creates a user, or sets an existing one's password, role and subject: a password the caller
+   * chose and that need not be changed (the demo's users, printed at its start). Returns the user.
    */
   ensureUser(input: {
     username: string;
@@ -70,19 +70,19 @@ export function createAccounts(opts: AccountsOptions): Accounts {
       });
     },
     async ensureUser(input) {
+      const hash = await hashPassword(input.password);
       const existing = await store.withSecret({ username: input.username });
-      if (existing) {
-        const { passwordHash: _, ...user } = existing;
-        return user;
-      }
-      return store.createUser({
-        username: input.username,
-        role: input.role,
-        subject: input.subject ?? null,
-        displayName: input.displayName ?? null,
-        passwordHash: await hashPassword(input.password),
-        mustChangePassword: false,
-      });
+      if (!existing)
+        return store.createUser({
+          username: input.username,
+          role: input.role,
+          subject: input.subject ?? null,
+          displayName: input.displayName ?? null,
+          passwordHash: hash,
+          mustChangePassword: false,
+        });
+      await store.setPassword(existing.id, hash, false);
+      return (await store.setRole(existing.id, input.role, input.subject ?? null))!;
     },
   };
 }

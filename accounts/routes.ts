@@ -74,9 +74,10 @@ const SignedIn = z.object({
   csrfToken: z.string().describe('send it back in header x-csrf-token on every state change'),
 });
 const Me = z.object({
-  role: RoleSchema,
+  signedIn: z.boolean().describe('whether the request came with a valid session or token'),
+  role: RoleSchema.nullable(),
   subject: z.string().nullable(),
-  tokenId: z.string(),
+  tokenId: z.string().nullable(),
   user: UserSchema.nullable(),
   csrfToken: z.string().optional(),
 });
@@ -181,19 +182,24 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
   app.get(
     '/session',
     {
-      preHandler: anyone,
-      config: own,
       schema: {
         tags,
-        summary: 'Who is calling (session or token), with a fresh CSRF token for a session',
+        summary:
+          'Who is calling (session or token), with a fresh CSRF token for a session; without either, signedIn false',
+        description:
+          'Public, so that a page can ask without an error in the browser; a wrong bearer token is still 401.',
+        security: [],
         response: { 200: Me, ...errors },
       },
     },
     async (req, reply) => {
-      const p = req.principal!;
+      const p = await o.auth.principalOf(req, reply);
+      if (!p && req.headers.authorization !== undefined) throw new AppErrors.Unauthorized();
+      if (!p) return { signedIn: false, role: null, subject: null, tokenId: null, user: null };
       const s = sessionOf(req);
       const user = s?.user ?? (p.userId ? ((await store.get(p.userId)) ?? null) : null);
       return {
+        signedIn: true,
         role: p.role,
         subject: p.subject,
         tokenId: p.tokenId,

@@ -172,6 +172,16 @@ export class AccountStore {
     });
   }
 
+  /** Sets a user's role and subject (their tenancy) and enables them. */
+  async setRole(id: string, role: Role, subject: string | null): Promise<User | undefined> {
+    const { rows } = await this.sql.query<UserRow>(
+      `UPDATE users u SET role = $2, subject = $3, disabled_at = NULL WHERE u.id = $1
+       RETURNING ${USER_COLUMNS}`,
+      [id, role, subject],
+    );
+    return rows[0] && toUser(rows[0]);
+  }
+
   /**
    * Disables a user: their sessions end and their API tokens are revoked, in one transaction
    * that holds the user's row (a token being issued for them waits, then sees them disabled).

@@ -139,8 +139,12 @@ describe('accounts and the audit trail', () => {
     expect(b.cookie).not.toBe(oldCookie);
     expect((await b.call('GET', '/api/v1/alerts')).status).toBe(200);
     // The session from before the change is over.
-    const stale = await fetch(`${svc.httpUrl}/api/v1/session`, { headers: { cookie: oldCookie } });
+    const stale = await fetch(`${svc.httpUrl}/api/v1/alerts`, { headers: { cookie: oldCookie } });
     expect(stale.status).toBe(401);
+    const staleMe = await fetch(`${svc.httpUrl}/api/v1/session`, {
+      headers: { cookie: oldCookie },
+    });
+    expect(await staleMe.json()).toMatchObject({ signedIn: false });
     const me = await b.call<{ role: string; subject: string }>('GET', '/api/v1/session');
     expect(me.body).toMatchObject({ role: 'engineer', subject: 'eng.li' });
   });
@@ -195,7 +199,7 @@ describe('accounts and the audit trail', () => {
     expect(me.body).toMatchObject({ role: 'engineer', subject: 'eng.disabled' });
     expect((await admin('POST', `/api/v1/users/${u.id}/disable`)).status).toBe(200);
     expect((await api(svc.httpUrl, 'GET', '/api/v1/tokens/me', token)).status).toBe(401);
-    expect((await u.browser.call('GET', '/api/v1/session')).status).toBe(401);
+    expect((await u.browser.call('GET', '/api/v1/alerts')).status).toBe(401);
     expect((await new Browser(svc.httpUrl).signIn('eng.disabled', u.password)).status).toBe(401);
     // No token for a disabled user.
     expect((await admin('POST', `/api/v1/users/${u.id}/tokens`, {})).status).toBe(409);
