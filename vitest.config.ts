@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{core,app,devices,broker,ingest,diagnostics,warranty,quality,cases,simulators,web,tools}/**/*.test.ts',
+            '{core,app,devices,broker,ingest,diagnostics,warranty,quality,cases,simulators,web,tools,accounts,audit}/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },

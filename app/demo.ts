@@ -28,6 +28,7 @@ export async function runDemo(
   const mqtt = `mqtt://127.0.0.1:${service.ports.tcp}`;
   const staff = await demoStaff(service, api, token);
   const deskToken = (await service.auth.issue({ role: 'desk', subject: 'demo-desk' })).token;
+  const users = await demoUsers(service);
   const codesFile = path.join(config.dataDir, 'demo-verification-codes.jsonl');
   io.stdout(
     [
@@ -43,6 +44,9 @@ export async function runDemo(
       `Admin token for this demo: ${token}`,
       `Engineer token: ${staff.engineer}    manufacturer token ("Demo"): ${staff.maker}`,
       `Service-desk token: ${deskToken}`,
+      '',
+      `Or sign in at ${api}/signin.html (new passwords on every start of the demo):`,
+      ...users.map((u) => `  ${u.role.padEnd(12)} ${u.username.padEnd(16)} ${u.password}`),
       '',
       'Look at:',
       `  ${api}/fleet.html           # manufacturer overview (paste the manufacturer token)`,
@@ -138,6 +142,30 @@ function throttleProgress(out: (s: string) => void, everyMs: number): (s: string
     last = now;
     out(s);
   };
+}
+
+/**
+ * One user per staff role, with a password drawn now (printed at the demo's start; an earlier
+ * run's users get the new one): the engineer and the maker act under the same subjects as the
+ * demo's tokens, so the pages show the same work either way.
+ */
+async function demoUsers(
+  service: Awaited<ReturnType<typeof startService>>,
+): Promise<Array<{ role: string; username: string; password: string }>> {
+  const people = [
+    { username: 'demo-admin', role: 'admin', subject: null },
+    { username: 'demo-engineer', role: 'engineer', subject: 'demo-engineer' },
+    { username: 'demo-maker', role: 'manufacturer', subject: 'Demo' },
+    { username: 'demo-desk', role: 'desk', subject: 'demo-desk' },
+    { username: 'demo-regulator', role: 'regulator', subject: 'demo-regulator' },
+  ] as const;
+  const out = [];
+  for (const p of people) {
+    const password = generateSecret(9);
+    await service.accounts.ensureUser({ ...p, password });
+    out.push({ role: p.role, username: p.username, password });
+  }
+  return out;
 }
 
 /** An engineer and a manufacturer token, and the authorized outlet repairs are recorded at. */

@@ -17,6 +17,8 @@ const SOURCES = [
   'simulators/errors.ts',
   'quality/errors.ts',
   'cases/errors.ts',
+  'accounts/errors.ts',
+  'audit/errors.ts',
 ];
 
 /** Imports every module catalogue so that `errorCatalogue()` is complete. */

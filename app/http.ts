@@ -41,6 +41,11 @@ export interface AppDeps {
   /** Ingest health for /health: whether the telemetry store is accepting writes. */
   ingestHealthy: () => boolean;
   logger?: FastifyBaseLogger | boolean;
+  /**
+   * Set-up on the root instance before any route (hooks, decorators): the audit trail's
+   * recording hooks, the session cookie and CSRF plugins (audit/, accounts/).
+   */
+  setup?: Array<(app: FastifyInstance) => Promise<void> | void>;
   /** Extra domain plugins registered under /api/v1 (diagnostics, quality, cases…). */
   plugins?: Array<(app: FastifyInstance, shared: ApiShared) => Promise<void>>;
   /** Serve the pages' source maps (development only). */
@@ -103,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   installInputGuards(app);
   await app.register(helmet, HELMET);
+  for (const f of deps.setup ?? []) await f(app);
 
   // Who may call each route, and what it addresses for tenancy (core/tenant.ts): a route that
   // admits manufacturer tokens without a tenancy rule does not start. Both go into the OpenAPI

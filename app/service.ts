@@ -20,6 +20,8 @@ import { createAuth, type Auth } from '../core/index.ts';
 import type { Config } from '../core/index.ts';
 import { connectPostgres, migrate, openPglite, type Sql } from '../core/index.ts';
 import { buildApp } from './http.ts';
+import { createAccounts, SESSION_DEFAULTS, type Accounts } from '../accounts/index.ts';
+import { createAuditTrail, type AuditTrail } from '../audit/index.ts';
 import { createMetrics, type Metrics } from '../core/index.ts';
 
 export interface Service {
@@ -33,6 +35,10 @@ export interface Service {
   diagnostics: Diagnostics;
   quality: Quality;
   cases: Cases;
+  /** Users, sign-in sessions, owners' accounts (accounts/). */
+  accounts: Accounts;
+  /** Who did what (audit/). */
+  audit: AuditTrail;
   app: FastifyInstance;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -220,6 +226,20 @@ export async function startService(
       minHealth: config.repairs.minHealth,
     }));
     cleanup.push(() => quality.close());
+    const accounts = createAccounts({
+      sql,
+      auth,
+      cookieSecure: config.security.sessionCookieSecure,
+    });
+    await accounts.store.sweep(SESSION_DEFAULTS.idleMs);
+    // After the app closes (cleanup runs in reverse): the last requests' entries are written.
+    const audit = createAuditTrail({ sql, auth, log });
+    cleanup.push(() => audit.close());
+    // The prior state of an alert, recorded with each change of it (audit/: `before`).
+    for (const action of ['ack', 'resolve', 'dismiss', 'assign'])
+      audit.before('POST', `/api/v1/alerts/:id/${action}`, (req) =>
+        diagnostics.alerts.store.get((req.params as { id: string }).id),
+      );
     const app = await buildApp({
       sql,
       auth,
@@ -230,7 +250,8 @@ export async function startService(
       holidays,
       ingestHealthy: () => ingest.healthy,
       logger: log,
-      plugins: [diagnostics.routes, quality.routes, cases.routes],
+      setup: [audit.install, accounts.install],
+      plugins: [diagnostics.routes, quality.routes, cases.routes, accounts.routes, audit.routes],
       webSourceMaps: config.security.webSourceMaps,
       ownerCodes,
       chainLinks: (serial) => quality.orders.links(serial),
@@ -253,6 +274,8 @@ export async function startService(
       diagnostics,
       quality,
       cases,
+      accounts,
+      audit,
       app,
       metrics,
       log,

@@ -20,11 +20,26 @@ export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
 export interface Principal {
+  /** The API token's id; for a signed-in user's session, `session:` and the user's id. */
   tokenId: string;
   role: Role;
   /** Owner id or manufacturer name the token is scoped to; null for admin/engineer. */
   subject: string | null;
+  /** The user account acting, when the request came with a session (accounts/). */
+  userId?: string;
+  /** Serials an owner's account linked by their verification codes (accounts/). */
+  units?: readonly string[];
 }
+
+/**
+ * Who a request without an `Authorization` header is, from its session cookie (accounts/
+ * registers one): undefined when it has no valid session. It may refuse the request outright
+ * (a state-changing request without its CSRF token) by throwing a coded error.
+ */
+export type SessionResolver = (
+  req: FastifyRequest,
+  reply: FastifyReply,
+) => Promise<Principal | undefined>;
 
 export interface IssuedToken {
   id: string;
@@ -54,6 +69,13 @@ export interface Auth {
     Array<Omit<IssuedToken, 'token'> & { createdAt: string; revokedAt: string | null }>
   >;
   verify(token: string): Promise<Principal | undefined>;
+  /**
+   * Who is calling: the bearer token when the request has an `Authorization` header (a wrong
+   * one is not retried as a session), else the session a {@link SessionResolver} finds.
+   */
+  principalOf(req: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined>;
+  /** Lets requests authenticate with a session cookie too (accounts/ calls it once). */
+  useSessions(resolver: SessionResolver): void;
   /**
    * A preHandler that lets through only the given roles (admin always passes), then applies the
    * route's tenancy rule (`config.tenant`, core/tenant.ts) to a token confined to one
@@ -95,6 +117,7 @@ export function rolesOf(preHandler: unknown): readonly Role[] | undefined {
 
 export function createAuth(sql: Sql): Auth {
   const tenancy = createTenancy(sql, (id) => new DeviceErrors.UnknownDevice(id));
+  let sessions: SessionResolver | undefined;
   const auth: Auth = {
     tenancy,
     async issue({
@@ -146,13 +169,20 @@ export function createAuth(sql: Sql): Auth {
       const r = rows[0];
       return r ? { tokenId: r.id, role: r.role, subject: r.subject } : undefined;
     },
+    async principalOf(req, reply) {
+      const header = req.headers.authorization;
+      if (header === undefined) return sessions ? sessions(req, reply) : undefined;
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      return m?.[1] ? auth.verify(m[1]) : undefined;
+    },
+    useSessions(resolver) {
+      sessions = resolver;
+    },
     require(...roles) {
-      /** Token and role: needs nothing but the headers and the route. */
-      const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
+      /** Token (or session) and role: needs nothing but the headers and the route. */
+      const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
         if (req.principal) return;
-        const header = req.headers.authorization;
-        const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-        const principal = m?.[1] ? await auth.verify(m[1]) : undefined;
+        const principal = await auth.principalOf(req, reply);
         if (!principal) throw new AppErrors.Unauthorized();
         if (principal.role !== 'admin' && !roles.includes(principal.role)) {
           throw new AppErrors.Forbidden(

@@ -149,6 +149,11 @@ export const ConfigSchema = z
       emptyToUndefined,
       z.string().min(32, 'must be at least 32 characters').optional(),
     ),
+    /**
+     * The session cookie's `Secure` flag (accounts/): `auto` sets it on requests that came over
+     * TLS; `true` always (behind a proxy that terminates HTTPS); `false` never (plain-HTTP tests).
+     */
+    SESSION_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   })
   .superRefine((c, ctx) => {
     if (c.MQTT_TLS_PORT !== undefined && (!c.MQTT_TLS_CERT || !c.MQTT_TLS_KEY)) {
@@ -227,6 +232,8 @@ export interface Config {
     webSourceMaps: boolean;
     webhookAllowPrivate: boolean;
     ownerCodeKey?: string;
+    /** The session cookie's `Secure` flag: on TLS requests only, always, or never. */
+    sessionCookieSecure: 'auto' | 'always' | 'never';
   };
 }
 
@@ -314,6 +321,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webSourceMaps: c.WEB_SOURCE_MAPS === 'true',
       webhookAllowPrivate: c.WEBHOOK_ALLOW_PRIVATE === 'true',
       ...(c.OWNER_CODE_KEY ? { ownerCodeKey: c.OWNER_CODE_KEY } : {}),
+      sessionCookieSecure:
+        c.SESSION_COOKIE_SECURE === 'true'
+          ? 'always'
+          : c.SESSION_COOKIE_SECURE === 'false'
+            ? 'never'
+            : 'auto',
     },
   };
   return Object.freeze(config);

@@ -103,10 +103,9 @@ export function ownerOrStaff(
     return typeof code === 'string' && code !== '' ? code : undefined;
   };
   /** Token and role, when the request carries no code: needs only the headers. */
-  const authenticate = async (req: FastifyRequest): Promise<void> => {
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (codeOf(req) !== undefined || req.principal) return;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const principal = m?.[1] ? await auth.verify(m[1]) : undefined;
+    const principal = await auth.principalOf(req, reply);
     if (!principal) throw new AppErrors.Unauthorized();
     if (!roles.includes(principal.role))
       throw new AppErrors.Forbidden(
@@ -129,13 +128,15 @@ export function ownerOrStaff(
       await Promise.all([limit.serial(req), limit.client(req)]);
       throw new AppErrors.Unauthorized();
     }
-    await authenticate(req);
+    await authenticate(req, reply);
     const principal = req.principal!;
     const unit = await store.getUnit(serial);
     if (unit) unitsRead.set(req, unit);
     if (
       principal.role === 'owner' &&
-      (!unit || unit.ownerId === undefined || unit.ownerId !== principal.subject)
+      (!unit || unit.ownerId === undefined || unit.ownerId !== principal.subject) &&
+      // …or one their account linked by its code (accounts/).
+      !(unit && principal.units?.includes(serial))
     )
       throw new AppErrors.Forbidden('owner', `read unit ${serial}`);
     // Another maker's unit is unknown to a confined manufacturer token (the route's rule).

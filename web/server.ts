@@ -16,6 +16,7 @@ const PAGES = [
   '/fleet.html',
   '/desk.html',
   '/violations.html',
+  '/signin.html',
 ];
 
 export interface WebRoutesOptions {

@@ -27,6 +27,7 @@ export default defineConfig({
         fleet: here('./fleet.html'),
         desk: here('./desk.html'),
         violations: here('./violations.html'),
+        signin: here('./signin.html'),
       },
     },
   },

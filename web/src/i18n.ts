@@ -270,6 +270,27 @@ const en = {
   costCNY: 'Cost',
   deviceList: 'Devices',
   deviceListHint: '{shown} of {total}; open one for its alerts, health and telemetry.',
+  // Sign-in (accounts/)
+  signInTitle: 'Sign in',
+  signInLead: 'Staff and owners with an account sign in here; the pages then need no token.',
+  username: 'User name',
+  password: 'Password',
+  signIn: 'Sign in',
+  signingIn: 'Signing in…',
+  badSignIn: 'Wrong user name or password.',
+  lockedOut:
+    'Too many wrong passwords: this account is locked for a while. Try again later or ask an admin.',
+  tooManySignIns: 'Too many failed sign-ins from this network. Wait a while and try again.',
+  mustChange: 'An admin set this password: choose your own before going on.',
+  currentPassword: 'Current password',
+  newPassword: 'New password',
+  newPasswordHint: 'At least 10 characters; not your user name.',
+  repeatPassword: 'New password again',
+  passwordsDiffer: 'The two new passwords differ.',
+  changePassword: 'Change password',
+  signedInAs: 'Signed in as {name} ({role}).',
+  signOut: 'Sign out',
+  signInInstead: 'Have an account? Sign in instead of pasting a token.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -523,6 +544,26 @@ const zh: Record<Key, string> = {
   costCNY: '费用',
   deviceList: '设备',
   deviceListHint: '显示 {shown} / {total} 台；点击设备查看告警、健康度和遥测。',
+  // 登录（accounts/）
+  signInTitle: '登录',
+  signInLead: '有账户的工作人员和车主在此登录；登录后各页面无需令牌。',
+  username: '用户名',
+  password: '密码',
+  signIn: '登录',
+  signingIn: '正在登录…',
+  badSignIn: '用户名或密码错误。',
+  lockedOut: '密码错误次数过多，该账户已暂时锁定。请稍后再试或联系管理员。',
+  tooManySignIns: '此网络登录失败次数过多，请稍候再试。',
+  mustChange: '此密码由管理员设置：请先设置您自己的密码。',
+  currentPassword: '当前密码',
+  newPassword: '新密码',
+  newPasswordHint: '至少 10 个字符，且不能与用户名相同。',
+  repeatPassword: '再次输入新密码',
+  passwordsDiffer: '两次输入的新密码不一致。',
+  changePassword: '修改密码',
+  signedInAs: '已登录：{name}（{role}）。',
+  signOut: '退出登录',
+  signInInstead: '已有账户？请登录，无需粘贴令牌。',
 };
 
 /** Category names as owners know them. */

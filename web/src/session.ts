@@ -1,9 +1,12 @@
 import { ApiError, h, onLangChange, t } from './common.ts';
 
 /**
- * The staff pages' API token: typed into the token form, kept in sessionStorage (gone with the
- * tab, never in localStorage or a cookie), sent as a bearer token. Shared by the engineer and
- * manufacturer pages, so one token typed on one page works on the other in the same tab.
+ * How the staff pages authenticate. Signed in (signin.html): the session cookie, which the
+ * browser sends by itself (HTTP-only: no script reads it), and the session's CSRF token, sent
+ * back in `x-csrf-token` on every call. Otherwise, as a fallback, an API token: typed into the
+ * token form, kept in sessionStorage (gone with the tab, never in localStorage or a cookie), sent
+ * as a bearer token. Shared by the engineer and manufacturer pages, so one token typed on one
+ * page works on the other in the same tab.
  */
 const TOKEN_KEY = 'sanbao.token';
 
@@ -26,18 +29,46 @@ function store(token: string): void {
 
 let current = stored();
 
-/** The bearer header for the current token. */
-export const auth = (): Record<string, string> => ({ authorization: `Bearer ${current}` });
+/** The signed-in user, when the page has a session (GET /api/v1/session answered with one). */
+interface SignedIn {
+  name: string;
+  role: string;
+  csrf: string;
+}
+let signedIn: SignedIn | null = null;
 
-/** Whether a token has been given. */
-export const hasToken = (): boolean => current !== '';
+/** The headers a call needs: the session's CSRF token, or the bearer token. */
+export const auth = (): Record<string, string> =>
+  signedIn ? { 'x-csrf-token': signedIn.csrf } : { authorization: `Bearer ${current}` };
+
+/** Whether the page may call the API: signed in, or a token given. */
+export const hasToken = (): boolean => signedIn !== null || current !== '';
+
+/** Asks the service whether this browser has a session (the cookie goes by itself). */
+async function checkSession(): Promise<SignedIn | null> {
+  try {
+    const res = await fetch('/api/v1/session', { headers: { accept: 'application/json' } });
+    if (!res.ok) return null;
+    const me = (await res.json()) as {
+      role: string;
+      user: { username: string; displayName: string | null } | null;
+      csrfToken?: string;
+    };
+    if (!me.user || !me.csrfToken) return null;
+    return { name: me.user.displayName ?? me.user.username, role: me.role, csrf: me.csrfToken };
+  } catch {
+    return null;
+  }
+}
 
 /** The current token (for the live stream, which sends it itself). */
 export const token = (): string => current;
 
 /**
- * Wires the page's `#token-form` (input `#token`, button `#forget`): `onChange` runs once at
- * start and after every change of token.
+ * Wires the page's `#token-form` (input `#token`, button `#forget`): `onChange` runs once the
+ * service has said whether this browser is signed in, and after every change of token or
+ * sign-out. A signed-in page shows who is signed in and a sign-out button instead of the form;
+ * the form links to the sign-in page.
  */
 export function wireTokenForm(onChange: () => void): void {
   const form = document.getElementById('token-form') as HTMLFormElement;
@@ -65,6 +96,43 @@ export function wireTokenForm(onChange: () => void): void {
     fold(false);
     input.focus();
   });
+  // Signed in: one line naming the user, with a sign-out button, instead of the form.
+  const who = h('p', { id: 'signed-in', class: 'muted' }, '');
+  const out = h('button', { type: 'button', class: 'secondary', id: 'sign-out' }, '');
+  const signedInBox = h('div', { class: 'signed-in', hidden: true }, who, out);
+  const toSignIn = h(
+    'a',
+    {
+      href: `signin.html?next=${encodeURIComponent(location.pathname.slice(1) + location.search)}`,
+      id: 'sign-in-link',
+    },
+    '',
+  );
+  const signInHint = h('p', { class: 'sign-in-hint' }, toSignIn);
+  form.before(signedInBox);
+  form.prepend(signInHint);
+  const relabelSession = () => {
+    toSignIn.textContent = t('signInInstead');
+    out.textContent = t('signOut');
+    if (signedIn) who.textContent = t('signedInAs', { name: signedIn.name, role: signedIn.role });
+  };
+  onLangChange(relabelSession);
+  const showSession = () => {
+    signedInBox.hidden = signedIn === null;
+    form.hidden = signedIn !== null;
+    relabelSession();
+  };
+  out.addEventListener('click', () => {
+    const csrf = signedIn?.csrf ?? '';
+    void fetch('/api/v1/session', { method: 'DELETE', headers: { 'x-csrf-token': csrf } })
+      .catch(() => undefined)
+      .then(() => {
+        signedIn = null;
+        showSession();
+        onChange();
+        input.focus();
+      });
+  });
   input.value = current;
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -81,7 +149,15 @@ export function wireTokenForm(onChange: () => void): void {
     onChange();
   });
   fold(current !== '');
-  onChange();
+  // Once the service has said whether there is a session (a token typed meanwhile has already
+  // started the page, and keeps it unless a session takes over).
+  let typed = false;
+  form.addEventListener('submit', () => (typed = true));
+  void checkSession().then((s) => {
+    signedIn = s;
+    showSession();
+    if (s || !typed) onChange();
+  });
 }
 
 /** What a failed call means to a member of staff, in the page's language. */
