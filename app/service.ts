@@ -14,7 +14,6 @@ import {
   loadOwnerCodeKey,
   SqlHolidayCalendarStore,
   SqlWarrantyStore,
-  unitReadFor,
 } from '../warranty/index.ts';
 import { createAuth, type Auth } from '../core/index.ts';
 import type { Config } from '../core/index.ts';
@@ -204,7 +203,6 @@ export async function startService(
       sweepMs: config.cases.sweepMs,
       delivery: opts.caseDelivery,
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
-      ownerUnit: unitReadFor,
       repairOutcomes: (span) => repairOutcomes(ref.quality, span),
     });
     cleanup.push(() => cases.close());

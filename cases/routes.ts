@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../core/index.ts';
@@ -8,6 +8,7 @@ import { scopeOf, type TenantRule } from '../core/index.ts';
 import {
   WarrantyErrors,
   type OwnerAccess,
+  type OwnerCheck,
   type Unit,
   type WarrantyStore,
 } from '../warranty/index.ts';
@@ -59,8 +60,6 @@ export interface CaseRoutesOptions {
    * the unit's owner token, or a staff token of the roles asked for.
    */
   ownerAccess: OwnerAccess;
-  /** The unit `ownerAccess` read for the request (warranty's `unitReadFor`). */
-  ownerUnit: (req: FastifyRequest) => Unit | undefined;
   sweep: () => Promise<number>;
 }
 
@@ -91,10 +90,12 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
   const readers = o.auth.require(...READERS);
   const security: Array<Record<string, string[]>> = [{ bearer: [] }, {}];
   /** Only the owner speaks for the owner: serial + code, or the owner's own token. */
-  const owner = { preHandler: o.ownerAccess(['owner']) };
+  const ownerCheck = o.ownerAccess(['owner']);
+  const owner = { preHandler: ownerCheck.tokenOnly };
   /** The owner, or staff who read cases. */
+  const readerCheck = o.ownerAccess(['admin', 'owner', ...READERS]);
   const ownerOrReader = {
-    preHandler: o.ownerAccess(['admin', 'owner', ...READERS]),
+    preHandler: readerCheck.tokenOnly,
     config: { tenant: oneUnit },
   };
   // A case is the manufacturer's of its unit (core/tenant.ts).
@@ -124,8 +125,18 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
     if (!c) throw new CasesErrors.UnknownCase(id);
     return c;
   };
-  const unitOf = async (req: FastifyRequest, serial: string): Promise<Unit> => {
-    const u = o.ownerUnit(req) ?? (await o.warranty.getUnit(serial));
+  /**
+   * The whole owner check (a code against the unit, or a token of the route's roles, the owner's
+   * own unit, the tenancy rule), run first in each handler; the route's preHandler checked the
+   * token only, at onRequest. Returns the unit the check read.
+   */
+  const unitOf = async (
+    check: OwnerCheck,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    serial: string,
+  ): Promise<Unit> => {
+    const u = await check.admit(req, reply);
     if (!u) throw new WarrantyErrors.UnknownUnit(serial);
     return u;
   };
@@ -153,7 +164,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
       },
     },
     async (req, reply) => {
-      const unit = await unitOf(req, req.params.serial);
+      const unit = await unitOf(ownerCheck, req, reply, req.params.serial);
       const c = await o.service.open(unit, { ...req.body, channel: 'owner_page' }, 'owner');
       return reply.status(201).send(await view(c, true));
     },
@@ -171,8 +182,8 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         response: { 200: z.object({ cases: z.array(CaseViewSchema) }), ...errors },
       },
     },
-    async (req) => {
-      const unit = await unitOf(req, req.params.serial);
+    async (req, reply) => {
+      const unit = await unitOf(readerCheck, req, reply, req.params.serial);
       const cases = await o.store.ofUnit(unit.serial);
       return { cases: await Promise.all(cases.map((c) => view(c, ownerView(req)))) };
     },
@@ -190,8 +201,8 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         response: { 200: CaseDetailSchema, ...errors },
       },
     },
-    async (req) => {
-      await unitOf(req, req.params.serial);
+    async (req, reply) => {
+      await unitOf(readerCheck, req, reply, req.params.serial);
       const c = await caseOfUnit(req.params.serial, req.params.id);
       return detail(c, ownerView(req));
     },
@@ -211,7 +222,7 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
       },
     },
     async (req, reply) => {
-      await unitOf(req, req.params.serial);
+      await unitOf(ownerCheck, req, reply, req.params.serial);
       await caseOfUnit(req.params.serial, req.params.id);
       await o.service.answerSurvey(req.params.id, req.body);
       const c = await caseOfUnit(req.params.serial, req.params.id);
@@ -243,8 +254,8 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         response: { 200: SubscriptionOut, ...errors },
       },
     },
-    async (req) => {
-      const unit = await unitOf(req, req.params.serial);
+    async (req, reply) => {
+      const unit = await unitOf(ownerCheck, req, reply, req.params.serial);
       return o.store.subscribe({
         serial: unit.serial,
         alerts: req.body.alerts,
@@ -267,8 +278,8 @@ export const caseRoutes: FastifyPluginAsyncZod<CaseRoutesOptions> = async (app, 
         response: { 200: SubscriptionOut, ...errors },
       },
     },
-    async (req) => {
-      const unit = await unitOf(req, req.params.serial);
+    async (req, reply) => {
+      const unit = await unitOf(readerCheck, req, reply, req.params.serial);
       return (
         (await o.store.subscription(unit.serial)) ?? {
           serial: unit.serial,

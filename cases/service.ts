@@ -1,11 +1,10 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth } from '../core/index.ts';
 import type { Sql } from '../core/index.ts';
 import {
   HolidayCalendars,
   type OdometerSource,
   type OwnerAccess,
-  type Unit,
   type WarrantyStore,
 } from '../warranty/index.ts';
 import { createAlertNotices, type AlertLike } from './alert-notices.ts';
@@ -58,7 +57,6 @@ export interface CasesDeps {
    * diagnostics/delivery/address-guard.ts); `allowPrivate` is WEBHOOK_ALLOW_PRIVATE.
    */
   webhooks?: { allowPrivate?: boolean } | undefined;
-  ownerUnit: (req: FastifyRequest) => Unit | undefined;
   repairOutcomes?: RepairOutcomes | undefined;
 }
 
@@ -149,7 +147,6 @@ export function startCases(d: CasesDeps): Cases {
         warranty: d.warranty,
         calendar,
         ownerAccess: shared.ownerAccess,
-        ownerUnit: d.ownerUnit,
         sweep,
       });
       await app.register(settingsRoutes, { ...common, allowPrivate });

@@ -18,7 +18,6 @@ import {
   ownerAccessWith,
   SqlHolidayCalendarStore,
   SqlWarrantyStore,
-  unitReadFor,
   warrantyRoutes,
 } from '../warranty/index.ts';
 import type { Mailer } from './notify/mailer.ts';
@@ -78,7 +77,6 @@ export async function buildCasesTestApp(
     delivery: { baseDelayMs: 20, maxAttempts: 3, pollMs: 50 },
     // Webhook receivers in these tests listen on 127.0.0.1 (test/cases-e2e.test.ts keeps the check).
     webhooks: { allowPrivate: true },
-    ownerUnit: unitReadFor,
   });
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);

@@ -35,23 +35,23 @@ export function repairsInSanbao(ctx: CaseContext, sanbao: Deadline): NormRepair[
 }
 
 export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
-  const T = ctx.policy.terms;
+  const terms = ctx.policy.terms;
   const assemblies = ctx.policy.assemblies?.names ?? [];
   const systems = ctx.policy.mainPartSystems?.names ?? [];
-  const rs = repairsInSanbao(ctx, sanbao);
+  const inSanbao = repairsInSanbao(ctx, sanbao);
   const byKey = new Map<string, number>();
-  for (const r of rs) byKey.set(r.faultKey, (byKey.get(r.faultKey) ?? 0) + 1);
-  const max = [...byKey.entries()].sort((a, b) => b[1] - a[1])[0];
-  const f = ctx.fault;
-  const sameKey = f?.faultKey ?? max?.[0];
+  for (const r of inSanbao) byKey.set(r.faultKey, (byKey.get(r.faultKey) ?? 0) + 1);
+  const mostRepaired = [...byKey.entries()].sort((a, b) => b[1] - a[1])[0];
+  const fault = ctx.fault;
+  const sameKey = fault?.faultKey ?? mostRepaired?.[0];
   const sameProblem = {
     key: sameKey,
     count: sameKey === undefined ? 0 : (byKey.get(sameKey) ?? 0),
   };
-  const countedDays = rs.reduce((s, r) => s + r.countedDays, 0);
+  const countedDays = inSanbao.reduce((s, r) => s + r.countedDays, 0);
   // Items (1)–(3) need repairs that are done ("…仍未排除 / 仍不能正常使用"): a repair still open
   // that stands for the current fault is not yet one of them.
-  const done = rs.filter((r) => r.index !== f?.fromRepair);
+  const done = inSanbao.filter((r) => r.index !== fault?.fromRepair);
   const serious = done.filter((r) => r.seriousSafety).length;
   const assemblyReplacements = done.reduce(
     (s, r) => s + r.parts.filter((p) => p.role === 'assembly' || assemblies.includes(p.id)).length,
@@ -67,79 +67,81 @@ export function carCounts(ctx: CaseContext, sanbao: Deadline): CarCounts {
       const key = `${system}/${p.id}`;
       perPart.set(key, (perPart.get(key) ?? 0) + 1);
     }
-  const faultSystems = f ? [f.component, f.assembly, f.system].filter((x): x is string => !!x) : [];
-  const faultPart = f
+  const faultSystems = fault
+    ? [fault.component, fault.assembly, fault.system].filter((x): x is string => !!x)
+    : [];
+  const faultPart = fault
     ? [...perPart.entries()].filter(([k]) =>
-        f.mainPart !== undefined
-          ? k.endsWith(`/${f.mainPart}`)
-          : k.endsWith(`/${f.component}`) || faultSystems.some((s) => k.startsWith(`${s}/`)),
+        fault.mainPart !== undefined
+          ? k.endsWith(`/${fault.mainPart}`)
+          : k.endsWith(`/${fault.component}`) || faultSystems.some((s) => k.startsWith(`${s}/`)),
       )
     : [];
-  const pool = f ? faultPart : [...perPart.entries()];
+  const pool = fault ? faultPart : [...perPart.entries()];
   const top = pool.sort((a, b) => b[1] - a[1])[0];
   const partId = top?.[0].split('/').at(-1);
   const label = partId ? partName('household_car', partId) : undefined;
   const mainPart = { part: top?.[0], count: top?.[1] ?? 0, label };
 
-  const same = need(T.sameProblemRepairLimit, 'sameProblemRepairLimit');
-  const days = need(T.cumulativeRepairDaysLimit, 'cumulativeRepairDaysLimit');
-  const sLimit = need(T.seriousSafetyRepairLimit, 'seriousSafetyRepairLimit');
-  const aLimit = need(T.assemblyReplacementLimit, 'assemblyReplacementLimit');
-  const mLimit = need(T.mainPartReplacementLimit, 'mainPartReplacementLimit');
-  const k = sameProblem.key ?? '—';
+  const sameLimit = need(terms.sameProblemRepairLimit, 'sameProblemRepairLimit');
+  const daysLimit = need(terms.cumulativeRepairDaysLimit, 'cumulativeRepairDaysLimit');
+  const seriousLimit = need(terms.seriousSafetyRepairLimit, 'seriousSafetyRepairLimit');
+  const assemblyLimit = need(terms.assemblyReplacementLimit, 'assemblyReplacementLimit');
+  const mainPartLimit = need(terms.mainPartReplacementLimit, 'mainPartReplacementLimit');
+  const problemKey = sameProblem.key ?? '—';
   const counters = [
     counter(
       'same_problem_repairs',
-      same,
+      sameLimit,
       sameProblem.count,
       'more_than',
       t(
-        `同一质量问题（${k}）已修理${sameProblem.count}次，共${same.value}次；超过${same.value}次可换货或退货`,
-        `same problem (${k}) repaired ${sameProblem.count} of ${same.value} times; exchange or return once more than ${same.value}`,
+        `同一质量问题（${problemKey}）已修理${sameProblem.count}次，共${sameLimit.value}次；超过${sameLimit.value}次可换货或退货`,
+        `same problem (${problemKey}) repaired ${sameProblem.count} of ${sameLimit.value} times; exchange or return once more than ${sameLimit.value}`,
       ),
     ),
     counter(
       'cumulative_repair_days',
-      days,
+      daysLimit,
       countedDays,
       'more_than',
       t(
-        `累计修理时间${countedDays}日，共${days.value}日；超过${days.value}日可换货或退货（按小时计，不足24小时按1日）`,
-        `cumulative repair time ${countedDays} of ${days.value} days; exchange or return once more than ${days.value} (hours, each started 24 h = 1 day)`,
+        `累计修理时间${countedDays}日，共${daysLimit.value}日；超过${daysLimit.value}日可换货或退货（按小时计，不足24小时按1日）`,
+        `cumulative repair time ${countedDays} of ${daysLimit.value} days; exchange or return once more than ${daysLimit.value} (hours, each started 24 h = 1 day)`,
       ),
     ),
     counter(
       'serious_safety_repairs',
-      sLimit,
+      seriousLimit,
       serious,
       'at_least',
       t(
-        `严重安全性能故障已修理${serious}次，共${sLimit.value}次`,
-        `serious safety failures repaired ${serious} of ${sLimit.value} times`,
+        `严重安全性能故障已修理${serious}次，共${seriousLimit.value}次`,
+        `serious safety failures repaired ${serious} of ${seriousLimit.value} times`,
       ),
     ),
     counter(
       'assembly_replacements',
-      aLimit,
+      assemblyLimit,
       assemblyReplacements,
       'at_least',
       t(
-        `发动机、变速器、动力蓄电池、行驶驱动电机累计更换${assemblyReplacements}次，共${aLimit.value}次`,
-        `engine/transmission/battery/motor replaced ${assemblyReplacements} of ${aLimit.value} times`,
+        `发动机、变速器、动力蓄电池、行驶驱动电机累计更换${assemblyReplacements}次，共${assemblyLimit.value}次`,
+        `engine/transmission/battery/motor replaced ${assemblyReplacements} of ${assemblyLimit.value} times`,
       ),
     ),
     counter(
       'same_main_part_replacements',
-      mLimit,
+      mainPartLimit,
       mainPart.count,
       'at_least',
       t(
-        `同一主要零部件${label ? `（${label.zh}）` : ''}已更换${mainPart.count}次，共${mLimit.value}次`,
-        `same main part${label ? ` (${label.en})` : ''} replaced ${mainPart.count} of ${mLimit.value} times`,
+        `同一主要零部件${label ? `（${label.zh}）` : ''}已更换${mainPart.count}次，共${mainPartLimit.value}次`,
+        `same main part${label ? ` (${label.en})` : ''} replaced ${mainPart.count} of ${mainPartLimit.value} times`,
       ),
     ),
   ];
-  const maxSameProblem = { key: max?.[0], count: max?.[1] ?? 0 };
+  const maxSameProblem = { key: mostRepaired?.[0], count: mostRepaired?.[1] ?? 0 };
   return {
     sameProblem,
     maxSameProblem,

@@ -23,26 +23,26 @@ export function countedRepairs(ctx: CaseContext, whole: Deadline | undefined): N
 }
 
 export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Counter[] {
-  const T = ctx.policy.terms;
+  const terms = ctx.policy.terms;
   const out: Counter[] = [];
-  if (T.repairCountLimit) {
-    const n = countedRepairs(ctx, whole).length;
-    const lim = T.repairCountLimit.value;
+  if (terms.repairCountLimit) {
+    const repairs = countedRepairs(ctx, whole).length;
+    const limit = terms.repairCountLimit.value;
     const same = ctx.policy.repairCountBasis === 'same_fault';
     out.push(
       counter(
         'repairs_toward_exchange',
-        T.repairCountLimit,
-        n,
+        terms.repairCountLimit,
+        repairs,
         'at_least',
         t(
-          `三包有效期内${same ? '同一故障' : ''}已修理${n}次，共${lim}次；修理${lim}次后仍不能正常使用的可换货`,
-          `${same ? 'same fault ' : ''}repaired ${n} of ${lim} times within the period; exchange if still not usable after ${lim}`,
+          `三包有效期内${same ? '同一故障' : ''}已修理${repairs}次，共${limit}次；修理${limit}次后仍不能正常使用的可换货`,
+          `${same ? 'same fault ' : ''}repaired ${repairs} of ${limit} times within the period; exchange if still not usable after ${limit}`,
         ),
       ),
     );
   }
-  const wait = T.partsWaitingLimitDays;
+  const wait = terms.partsWaitingLimitDays;
   const waiting = ctx.repairs.filter((r) => r.quality && r.waitingForParts);
   if (wait && waiting.length) {
     const longest = Math.max(...waiting.map((r) => r.occupiedDays));
@@ -59,7 +59,7 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
       ),
     );
   }
-  const delay = T.repairerDelayLimitDays;
+  const delay = terms.repairerDelayLimitDays;
   const delayed = ctx.repairs.filter((r) => r.quality && r.delayCause === 'repairer');
   if (delay && delayed.length) {
     const longest = Math.max(...delayed.map((r) => r.occupiedDays));
@@ -76,21 +76,21 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
       ),
     );
   }
-  const f = ctx.fault;
-  const acc = T.accessoryExchangeLimit;
-  if (acc && f && ctx.policy.accessories.some((a) => a.name === f.component)) {
-    const n = ctx.repairs.filter(
-      (r) => r.quality && r.component === f.component && r.index !== f.fromRepair,
+  const fault = ctx.fault;
+  const exchangeLimit = terms.accessoryExchangeLimit;
+  if (exchangeLimit && fault && ctx.policy.accessories.some((a) => a.name === fault.component)) {
+    const exchanges = ctx.repairs.filter(
+      (r) => r.quality && r.component === fault.component && r.index !== fault.fromRepair,
     ).length;
     out.push(
       counter(
         'accessory_exchanges',
-        acc,
-        n,
+        exchangeLimit,
+        exchanges,
         'at_least',
         t(
-          `配件（${partName(ctx.policy.category, f.component).zh}）已更换${n}次，共${acc.value}次；仍有故障可退货`,
-          `accessory (${partName(ctx.policy.category, f.component).en}) exchanged ${n} of ${acc.value} times; return if it still fails`,
+          `配件（${partName(ctx.policy.category, fault.component).zh}）已更换${exchanges}次，共${exchangeLimit.value}次；仍有故障可退货`,
+          `accessory (${partName(ctx.policy.category, fault.component).en}) exchanged ${exchanges} of ${exchangeLimit.value} times; return if it still fails`,
         ),
       ),
     );
@@ -99,7 +99,7 @@ export function goodsCounters(ctx: CaseContext, whole: Deadline | undefined): Co
 }
 
 export function goodsNotes(ctx: CaseContext, whole: Deadline | undefined): Note[] {
-  const T = ctx.policy.terms;
+  const terms = ctx.policy.terms;
   const out: Note[] = [];
   if (whole && whole.extendedByDays > 0)
     out.push({
@@ -109,7 +109,7 @@ export function goodsNotes(ctx: CaseContext, whole: Deadline | undefined): Note[
         `the period is extended by ${whole.extendedByDays} repair and waiting days, to ${whole.end}`,
       ),
     });
-  const loaner = T.loanerAfterDays;
+  const loaner = terms.loanerAfterDays;
   const slow = ctx.repairs.filter((r) => r.quality && loaner && r.occupiedDays > loaner.value);
   if (loaner && slow.length)
     out.push({

@@ -80,7 +80,6 @@ export {
   codeLimiters,
   ownerAccessWith,
   ownerOrStaff,
-  unitReadFor,
   type CodeLimiters,
   type OwnerAccess,
   type OwnerCheck,

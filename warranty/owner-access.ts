@@ -56,26 +56,38 @@ export async function codeLimiters(
   };
 }
 
-const unitsRead = new WeakMap<FastifyRequest, Unit>();
-
-/** The unit `ownerOrStaff` read for this request, so the handler need not read it again. */
-export const unitReadFor = (req: FastifyRequest): Unit | undefined => unitsRead.get(req);
-
 /** The roles `ownerOrStaff` admits by default: the owner and staff (admin always). */
 export const OWNER_OR_STAFF: readonly Role[] = ['admin', 'owner', 'engineer', 'manufacturer'];
 
-/** An owner access check: a preHandler, with its roles and its token part for onRequest. */
-export type OwnerCheck = preHandlerAsyncHookHandler & {
+/** A preHandler that knows the roles it admits, and its token part for onRequest. */
+export type TokenCheck = preHandlerAsyncHookHandler & {
   readonly roles: readonly Role[];
   readonly authenticate: onRequestAsyncHookHandler;
 };
 
 /**
- * A preHandler for `/units/:serial/…` routes readable by owners, admitting `roles` with a token
- * (default {@link OWNER_OR_STAFF}; a route only the owner may call passes `['owner']`). Its
- * `authenticate` part runs at onRequest (app/http.ts): a request with neither a code nor a valid
- * token of those roles is answered 401/403 before its body is read; a code is checked against
- * the unit once the request is parsed.
+ * An owner access check. As a preHandler it runs the whole check; a route whose handler needs
+ * the unit uses `tokenOnly` as its preHandler and takes the unit from `admit` (the warranty
+ * status, cases/), so nothing is kept beside the request.
+ */
+export type OwnerCheck = TokenCheck & {
+  /**
+   * The whole check: a verification code against the unit (wrong codes counted and limited),
+   * or a token of the roles, an owner's own unit only, and the tenancy rule of the route. Throws
+   * when the request is not admitted; else returns the unit it read, undefined when staff ask
+   * after a serial no unit has.
+   */
+  readonly admit: (req: FastifyRequest, reply: FastifyReply) => Promise<Unit | undefined>;
+  /** The same roles with a preHandler that checks only the token and role (not a code). */
+  readonly tokenOnly: TokenCheck;
+};
+
+/**
+ * An access check for `/units/:serial/…` routes readable by owners, admitting `roles` with a
+ * token (default {@link OWNER_OR_STAFF}; a route only the owner may call passes `['owner']`).
+ * Its `authenticate` part runs at onRequest (app/http.ts): a request with neither a code nor a
+ * valid token of those roles is answered 401/403 before its body is read; a code is checked
+ * against the unit once the request is parsed.
  */
 export function ownerOrStaff(
   auth: Auth,
@@ -114,24 +126,20 @@ export function ownerOrStaff(
       );
     req.principal = principal;
   };
-  const check = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const admit = async (req: FastifyRequest, reply: FastifyReply): Promise<Unit | undefined> => {
     const serial = (req.params as { serial?: string }).serial ?? '';
     const code = codeOf(req);
     if (code !== undefined) {
       const wait = await blocked(req, reply);
       if (wait !== undefined) throw new AppErrors.RateLimited('verification codes', wait);
       const unit = await store.getUnit(serial);
-      if (unit && codes.matches(code, unit.verificationCodeHash)) {
-        unitsRead.set(req, unit);
-        return;
-      }
+      if (unit && codes.matches(code, unit.verificationCodeHash)) return unit;
       await Promise.all([limit.serial(req), limit.client(req)]);
       throw new AppErrors.Unauthorized();
     }
     await authenticate(req, reply);
     const principal = req.principal!;
     const unit = await store.getUnit(serial);
-    if (unit) unitsRead.set(req, unit);
     if (
       principal.role === 'owner' &&
       (!unit || unit.ownerId === undefined || unit.ownerId !== principal.subject) &&
@@ -141,9 +149,20 @@ export function ownerOrStaff(
       throw new AppErrors.Forbidden('owner', `read unit ${serial}`);
     // Another maker's unit is unknown to a confined manufacturer token (the route's rule).
     await auth.tenancy.enforce(req);
+    return unit;
   };
   // The roles it admits with a token (a code admits anyone), for the route check and OpenAPI.
-  return Object.assign(check, { roles, authenticate }) as OwnerCheck;
+  const tokenOnly = Object.assign(
+    async (req: FastifyRequest, reply: FastifyReply) => authenticate(req, reply),
+    {
+      roles,
+      authenticate,
+    },
+  ) as TokenCheck;
+  const check = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await admit(req, reply);
+  };
+  return Object.assign(check, { roles, authenticate, admit, tokenOnly }) as OwnerCheck;
 }
 
 /**

@@ -2,34 +2,23 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../core/index.ts';
 import { ErrorEnvelope } from '../core/index.ts';
-import { measureUnitDowntime, repairDatesFromTelemetry } from './downtime.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
-import { evaluateCase } from './eligibility.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';
 import { HolidayCalendars } from './holiday-calendars.ts';
 import { FindingSchema, registriesFor, reviewOrder } from './order-review.ts';
-import { authorizedOn } from './outlet-routes.ts';
-import { requireMakerPolicy, unitTerms } from './maker-policy-versions.ts';
-import { mileageFromTelemetry, type OdometerSource } from './odometer.ts';
-import { isMakerOnlyCategory } from './policies/index.ts';
-import {
-  CODE_LIMITS,
-  codeLimiters,
-  ownerOrStaff,
-  unitReadFor,
-  type CodeLimiters,
-} from './owner-access.ts';
-import { GENESIS_HASH } from './hash-chain.ts';
+import { unitTerms } from './maker-policy-versions.ts';
+import { CODE_LIMITS, codeLimiters, ownerOrStaff, type CodeLimiters } from './owner-access.ts';
 import type { OwnerCodes } from './owner-codes.ts';
-import { caseForUnit, effectiveRecords } from './repair-facts.ts';
 import {
   RepairRecordBodySchema,
   StoredRecordSchema,
   type LinkAnchor,
 } from './repair-record-schema.ts';
+import type { OdometerSource } from './odometer.ts';
 import { DateOrDateTimeSchema } from './schemas.ts';
 import type { WarrantyStore } from './warranty-store.ts';
+import { warrantyStatus } from './warranty-status.ts';
 
 /**
  * Repair-record routes (issue 5): a unit's append-only repair records, chain
@@ -248,10 +237,12 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
     },
   );
 
+  const ownerCheck = ownerOrStaff(auth, store, ownerCodes, limits);
   app.get(
     '/units/:serial/warranty',
     {
-      preHandler: ownerOrStaff(auth, store, ownerCodes, limits),
+      // Token and role before the handler; the code and the unit are checked by the use case.
+      preHandler: ownerCheck.tokenOnly,
       config: { tenant: oneUnit },
       schema: {
         tags: ['warranty'],
@@ -269,74 +260,12 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (
         response: { 200: UnitStatusSchema, 422: ErrorEnvelope, ...errors },
       },
     },
-    async (req) => {
-      const unit = unitReadFor(req) ?? (await unitOr404(req.params.serial));
-      const records = await store.listRepairs(unit.serial);
-      const date = req.query.evaluationDate ?? now().toISOString();
-      const tele =
-        req.query.mileageKm === undefined &&
-        telemetry &&
-        unit.deviceId &&
-        unit.category === 'household_car'
-          ? await mileageFromTelemetry(telemetry, unit.deviceId, unit.invoiceDate, date)
-          : undefined;
-      const fromTelemetry = req.query.repairDays === 'telemetry';
-      const measured =
-        fromTelemetry && telemetry && unit.deviceId
-          ? await measureUnitDowntime(telemetry, unit, records, evaluationEnd(date, now()))
-          : undefined;
-      const days = fromTelemetry
-        ? repairDatesFromTelemetry(
-            unit,
-            records,
-            measured,
-            telemetry ? `unit ${unit.serial} is linked to no device` : 'no telemetry store',
-          )
-        : undefined;
-      const terms = await unitTerms(store, unit);
-      requireMakerPolicy(unit, terms, isMakerOnlyCategory(unit.category));
-      const evaluation = evaluateCase(
-        caseForUnit(unit, days?.records ?? records, date, req.query.mileageKm ?? tele?.km, terms),
-        { calendar: await calendars.fresh() },
-      );
-      evaluation.warnings.push(...(tele?.warnings ?? []));
-      const history = effectiveRecords(records).map((r) => ({
-        seq: r.seq,
-        droppedOffAt: r.body.droppedOffAt,
-        ...(r.body.handedBackAt ? { handedBackAt: r.body.handedBackAt } : {}),
-        faultCode: r.body.diagnosis.faultCode,
-        component: r.body.diagnosis.component,
-        reportedFault: r.body.reportedFault,
-        parts: r.body.parts.map((p) => p.name),
-        corrected: r.body.kind === 'correction',
-        daysSource: days?.sources.get(r.seq)?.source ?? ('records' as const),
-        ...(days?.sources.has(r.seq) ? { daysSourceNote: days.sources.get(r.seq)?.note } : {}),
-      }));
-      const today = parseInstant(now().toISOString()).date;
-      const outlets = unit.manufacturer
-        ? (await store.listOutlets(unit.manufacturer))
-            .filter((o) => authorizedOn(o, today))
-            .map((o) => ({
-              id: o.id,
-              name: o.name,
-              ...(o.address ? { address: o.address } : {}),
-              ...(o.servicePhone ? { servicePhone: o.servicePhone } : {}),
-            }))
-        : [];
-      return {
-        ...evaluation,
-        unit: { serial: unit.serial, category: unit.category, model: unit.model },
-        repairDaysSource: req.query.repairDays,
-        history,
-        outlets,
-        records: (await store.chainAnchor(unit.serial)) ?? { count: 0, head: GENESIS_HASH },
-      };
-    },
+    async (req, reply) =>
+      warrantyStatus(
+        { store, calendars, now, telemetry },
+        req.params.serial,
+        () => ownerCheck.admit(req, reply),
+        req.query,
+      ),
   );
 };
-
-/** The instant an evaluation on `date` looks at: the end of a date-only day, never the future. */
-function evaluationEnd(date: string, clock: Date): number {
-  const e = parseInstant(date);
-  return Math.min(clock.getTime(), e.precision === 'date' ? e.ms + 86_400_000 : e.ms);
-}
