@@ -39,7 +39,7 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      // Only core/config.ts reads the environment (STYLE.md §11).
+      // Only core/config.ts reads the environment (docs/style.md §11).
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'read configuration in core/config.ts' },

@@ -79,7 +79,7 @@ const repairOutcomes = async (
 };
 
 /**
- * Composes and starts every role in one process (STYLE.md §7): database, telemetry store,
+ * Composes and starts every role in one process (docs/style.md §7): database, telemetry store,
  * spool and ingest, broker and its listeners, HTTP API. The only place that knows them all.
  */
 export async function startService(

@@ -1,6 +1,6 @@
 /**
  * Diagnostics cost: samples per second through the whole detector set on one core, and state
- * bytes per device for 100,000 devices (DESIGN.md targets: ≤ 5 µs CPU per sample, ≤ 4 KB per
+ * bytes per device for 100,000 devices (docs/design.md targets: ≤ 5 µs CPU per sample, ≤ 4 KB per
  * device). Run: node --expose-gc --import tsx bench/diagnostics.ts [devices] [rounds]
  *
  * Air conditioners are the heaviest category (12 metrics, 5 failure modes); a second run mixes

@@ -13,7 +13,7 @@ interface Rules {
 
 /**
  * Topic rules per identity. `{id}` is the device's own id. A device publishes only under its
- * own prefix and subscribes only to its commands and errors (DESIGN.md "MQTT contract").
+ * own prefix and subscribes only to its commands and errors (docs/design.md "MQTT contract").
  */
 function rulesFor(who: Identity): Rules {
   switch (who.kind) {

@@ -90,7 +90,7 @@ export function authenticationHooks(
                 authError('bad username or password', ReturnCode.BadUsernameOrPassword),
               );
         }
-        // Client id = device id (DESIGN.md), so one device cannot take over another's session.
+        // Client id = device id (docs/design.md), so one device cannot take over another's session.
         if (client.id !== username) return idRejected('client id must equal the device id');
         who = {
           kind: 'device',

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClientState } from './client-state.ts';
 
-/** Adapts an async hook to aedes's callback style: called back exactly once (STYLE.md §8). */
+/** Adapts an async hook to aedes's callback style: called back exactly once (docs/style.md §8). */
 export function once<A extends unknown[], R>(fn: (...a: A) => Promise<R>, log: FastifyBaseLogger) {
   return (cb: (err: Error | null, r?: R) => void, ...a: A): void => {
     fn(...a).then(

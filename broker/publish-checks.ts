@@ -119,7 +119,7 @@ export function authorizePublishHook(
   };
 
   const acks = new GroupAcks(log);
-  // The typed adapter of this hook (STYLE.md §8): calls back exactly once, at once or when
+  // The typed adapter of this hook (docs/style.md §8): calls back exactly once, at once or when
   // the message's group commit settles.
   return (client, packet, done) => {
     let durable: Promise<void> | void;

@@ -7,7 +7,7 @@ import type { CaseStore, CaseWrite, ComplianceStore, NewNotification } from './s
 import { aCase } from './testing.ts';
 
 /**
- * The contract every cases backend passes (STYLE.md §12), on PGlite (cases/stores/sql.test.ts)
+ * The contract every cases backend passes (docs/style.md §12), on PGlite (cases/stores/sql.test.ts)
  * and on a real PostgreSQL server (test/case-store-postgres.test.ts): a case change is written
  * whole or not at all, transitions on one case are serialised, findings are counted once, a
  * survey is answered once, a notification is leased to one worker at a time.

@@ -4,7 +4,7 @@ import type { CaseKind, Deadline } from './model.ts';
 import { t, type TextPair } from './text.ts';
 
 /**
- * The deadlines of a case, as data with their clauses (sanbao-rules.md; primary texts checked in
+ * The deadlines of a case, as data with their clauses (docs/sanbao-rules.md; primary texts checked in
  * LawRefBook/Laws), and the arithmetic that dates them. Days follow warranty/calendar.ts: the
  * day the request arrives is not counted (Civil Code Art. 201), working days skip weekends and
  * statutory holidays and count 调休 make-up days (the holiday calendar), and a period in calendar

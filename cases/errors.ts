@@ -1,7 +1,7 @@
 import { defineError } from '../core/index.ts';
 
 /**
- * Error catalogue of the cases module (STYLE.md §10). Malformed input is APP_ERR_VALIDATION
+ * Error catalogue of the cases module (docs/style.md §10). Malformed input is APP_ERR_VALIDATION
  * (the field and why); these codes are for well-formed requests a case's lifecycle refuses.
  */
 export const CasesErrors = {

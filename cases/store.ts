@@ -4,7 +4,7 @@ import type { NewEvent } from './lifecycle.ts';
 import type { Case, CaseEvent } from './model.ts';
 
 /**
- * The cases module's storage ports (STYLE.md §1). Every backend passes the contract suite in
+ * The cases module's storage ports (docs/style.md §1). Every backend passes the contract suite in
  * case-store.contract.ts (PGlite and PostgreSQL). Inputs are already validated.
  *
  * The invariant: a case change, its timeline events, the findings it made and the

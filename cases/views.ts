@@ -17,7 +17,7 @@ import type { Notification, Survey } from './store.ts';
 import { TextPairSchema } from './text.ts';
 
 /**
- * Cases as the API shows them (response schemas are allow-lists, STYLE.md §9): each deadline
+ * Cases as the API shows them (response schemas are allow-lists, docs/style.md §9): each deadline
  * with its clock at the case clock's now, the flags (findings) of the case, the survey's state.
  * The owner's view leaves out internal notes and the desk's assignee.
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Product categories: one identifier each, used in topics, payloads, policies and the API
- * (DESIGN.md "Product categories").
+ * (docs/design.md "Product categories").
  */
 export const CATEGORIES = [
   'household_car',

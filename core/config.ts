@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { topicFilterProblem } from './topic-filter.ts';
 
 /**
- * The service's configuration, read once from the environment (STYLE.md §11). Nothing else
+ * The service's configuration, read once from the environment (docs/style.md §11). Nothing else
  * reads process.env. Defaults and units sit next to each field.
  */
 const port = z.coerce.number().int().min(0).max(65_535);

@@ -7,7 +7,7 @@ import {
 import { z } from 'zod';
 
 /**
- * Coded errors (STYLE.md §10). Each module keeps its own catalogue built with `defineError`;
+ * Coded errors (docs/style.md §10). Each module keeps its own catalogue built with `defineError`;
  * every code is `MODULE_ERR_WHAT`. One handler (installErrorHandler) renders one envelope:
  * `{ error, message, details }`.
  */
@@ -135,7 +135,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       });
     }
     const status = err.statusCode ?? 500;
-    // One of our coded errors (STYLE.md §10): its message is ours to show. Anything else that
+    // One of our coded errors (docs/style.md §10): its message is ours to show. Anything else that
     // fails with 5xx is internal: logged with its stack, answered with a generic message that
     // never echoes it (a driver's or a library's message can name tables, paths, values).
     const ours = typeof err.code === 'string' && registry.has(err.code);

@@ -2,7 +2,7 @@ import type { Category } from './categories.ts';
 
 /**
  * One normalised telemetry reading set: what ingest hands to storage and diagnostics.
- * Protocol details (topics, packets) never get past the broker (STYLE.md §4).
+ * Protocol details (topics, packets) never get past the broker (docs/style.md §4).
  */
 export interface Sample {
   deviceId: string;

@@ -43,7 +43,7 @@ const actor = (req: FastifyRequest) =>
   req.principal?.subject ?? req.principal?.tokenId ?? 'unknown';
 
 /**
- * Alert routes (DESIGN.md "Diagnostics"): list, detail with history and comments, the
+ * Alert routes (docs/design.md "Diagnostics"): list, detail with history and comments, the
  * lifecycle actions, assignment, comments, and the live stream. Engineers act on alerts;
  * manufacturers read them. A manufacturer token with a subject reads only the alerts of its own
  * devices (core/tenant.ts): the list and its total, the detail (another maker's alert is unknown),

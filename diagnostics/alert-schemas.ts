@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Alerts as stored, served over HTTP and delivered (MQTT, SSE, webhooks): one zod definition
- * (STYLE.md §9). Times are ISO-8601 strings; numbers that can be non-finite in the engine
+ * (docs/style.md §9). Times are ISO-8601 strings; numbers that can be non-finite in the engine
  * (NaN for a missing reading, Infinity for an unbounded band) are null here, since JSON has
  * neither.
  */

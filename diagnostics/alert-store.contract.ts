@@ -43,7 +43,7 @@ export function makeCandidate(over: Partial<AlertCandidate> = {}): AlertCandidat
 }
 
 /**
- * The behaviour every AlertStore backend must have (STYLE.md §1). `makeStore` returns a fresh,
+ * The behaviour every AlertStore backend must have (docs/style.md §1). `makeStore` returns a fresh,
  * migrated store; `cleanup` releases what it made; `linkDevice` makes a device the
  * manufacturer's (a warranty unit of that manufacturer linked to it, core/tenant.ts).
  */

@@ -30,7 +30,7 @@ export interface AlertFilter {
 }
 
 /**
- * Persistence of the alert lifecycle (DESIGN.md "Diagnostics"): one active (open or
+ * Persistence of the alert lifecycle (docs/design.md "Diagnostics"): one active (open or
  * acknowledged) alert per device and failure mode; open → acknowledged → resolved | dismissed
  * (open may be resolved or dismissed directly); every change kept in the alert's history.
  * Times are epoch ms from the caller's clock, so tests control them.

@@ -29,7 +29,7 @@ const Reply = z.object({
 });
 type Reply = z.infer<typeof Reply>;
 
-/** Remote diagnosis over MQTT request/response (MQTT 3.1.1 has none: USERS.md, aedes#821). */
+/** Remote diagnosis over MQTT request/response (MQTT 3.1.1 has none: aedes#821). */
 export interface RemoteCommands {
   /** Publishes the command and waits for the reply or the timeout; the outcome is audited. */
   send(input: {

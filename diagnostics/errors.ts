@@ -1,7 +1,7 @@
 import { defineError } from '../core/index.ts';
 
 /**
- * Error catalogue of the diagnostics module (STYLE.md §10). Malformed input is a validation
+ * Error catalogue of the diagnostics module (docs/style.md §10). Malformed input is a validation
  * error (APP_ERR_VALIDATION); these codes are for well-formed requests the alert lifecycle or
  * a device refuses.
  */

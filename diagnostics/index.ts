@@ -1,5 +1,5 @@
 /**
- * Public interface of the diagnostics module (DESIGN.md "Diagnostics"): the streaming engine,
+ * Public interface of the diagnostics module (docs/design.md "Diagnostics"): the streaming engine,
  * its data types, the failure-mode profiles, and the replay CLI. Other modules import from
  * here only.
  */

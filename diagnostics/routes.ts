@@ -27,7 +27,7 @@ export interface DiagnosticsRoutesOptions {
 
 /**
  * Diagnostics HTTP routes, an encapsulated fastify plugin registered under `/api/v1`
- * (STYLE.md §3): alerts and their live stream, webhooks, device health, remote commands, the diagnostics
+ * (docs/style.md §3): alerts and their live stream, webhooks, device health, remote commands, the diagnostics
  * catalogue (data files and models).
  */
 export const diagnosticsRoutes: FastifyPluginAsyncZod<DiagnosticsRoutesOptions> = async (

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Device payload schemas (DESIGN.md "MQTT contract"). The same schemas document the contract in
+ * Device payload schemas (docs/design.md "MQTT contract"). The same schemas document the contract in
  * the OpenAPI document and validate MQTT payloads.
  */
 export const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;

@@ -5,7 +5,7 @@ import { checkTelemetry, decodeTelemetry } from './validate.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 
 /**
- * The behaviour every TelemetryStore backend must have (STYLE.md §1). `makeStore` returns a
+ * The behaviour every TelemetryStore backend must have (docs/style.md §1). `makeStore` returns a
  * fresh, initialised store with no data in it; `cleanup` releases what it made.
  */
 export function describeTelemetryStoreContract(

@@ -154,7 +154,7 @@ export function checkTelemetry(
   return { ok: true, items: d.items.length, unknownMetrics: d.unknownMetrics };
 }
 
-/** Steps of telemetry decoding, in order (STYLE.md §5); each refuses the whole message. */
+/** Steps of telemetry decoding, in order (docs/style.md §5); each refuses the whole message. */
 export function decodeTelemetry(
   payload: Buffer,
   dev: DeviceContext,

@@ -1,7 +1,7 @@
 import { defineError } from '../core/index.ts';
 
 /**
- * Error catalogue of the quality module (STYLE.md §10): repair orders opened from alerts and
+ * Error catalogue of the quality module (docs/style.md §10): repair orders opened from alerts and
  * the fleet analytics. Malformed input is APP_ERR_VALIDATION; these are well-formed requests
  * the data refuses.
  */

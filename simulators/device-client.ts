@@ -81,7 +81,7 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const CommandRequest = z.object({ requestId: z.string().max(128), args: z.unknown().optional() });
 
 /**
- * One simulated device on MQTT, behaving like a real one (DESIGN.md, MQTT contract): client id
+ * One simulated device on MQTT, behaving like a real one (docs/design.md, MQTT contract): client id
  * = username = device id, a retained `offline` will, retained `online` on connect, telemetry
  * and events at QoS 1, commands answered on `…/commands/{name}/reply`. Readings queue up
  * while disconnected and go out in batches once connected; a batch leaves the queue when it is

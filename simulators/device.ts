@@ -11,7 +11,7 @@ import type { FleetDevice } from './fleet.ts';
 import type { ModelState } from './model.ts';
 import { hashSeed, Rng } from './prng.ts';
 
-/** One telemetry reading as published: `{ ts, metrics }` (DESIGN.md, MQTT contract). */
+/** One telemetry reading as published: `{ ts, metrics }` (docs/design.md, MQTT contract). */
 export interface Reading {
   ts: number;
   metrics: Record<string, number>;

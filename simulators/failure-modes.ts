@@ -79,7 +79,7 @@ export const FailureModeSchema = z
     kind: z.enum(['degradation', 'sudden']),
     /** Damaged component, snake_case; the 三包 main part where the category has a list. */
     component: snake,
-    /** The component is a 三包 main part (主要零部件/主要部件) per sanbao-rules.md. */
+    /** The component is a 三包 main part (主要零部件/主要部件) per docs/sanbao-rules.md. */
     mainPart: z.boolean(),
     description: z.string(),
     /** Onset → functional failure, days; 0 for sudden faults (failure at onset). */

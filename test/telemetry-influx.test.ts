@@ -11,7 +11,7 @@ import {
 } from './helpers/influxd.ts';
 import { describeWithService } from './helpers/require-service.ts';
 
-// Real influxd from Debian's package (1.6.7), one per test file (STYLE.md §13, §14).
+// Real influxd from Debian's package (1.6.7), one per test file (docs/style.md §13, §14).
 let influxd: Promise<InfluxdHandle> | undefined;
 const server = () => (influxd ??= startInfluxd());
 afterAll(async () => {

@@ -161,7 +161,7 @@ describe('InfluxDB 2.x store against a mock InfluxDB 2.x HTTP endpoint', () => {
   });
 });
 
-// Debian's influxd, to record what its HTTP API does with the 2.x write path (STYLE.md §13).
+// Debian's influxd, to record what its HTTP API does with the 2.x write path (docs/style.md §13).
 describeWithService(
   'influxd',
   influxdAvailable(),

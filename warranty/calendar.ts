@@ -1,7 +1,7 @@
 import { BUILTIN_CALENDAR, type HolidayCalendar } from './holidays.ts';
 
 /**
- * Day counting for 三包 periods, following the Civil Code (sanbao-rules.md §5, §7):
+ * Day counting for 三包 periods, following the Civil Code (docs/sanbao-rules.md §5, §7):
  * - Art. 201: the starting day is not counted; counting starts the next day.
  * - Art. 202: a year/month period ends on the corresponding day of its last month, or on that
  *   month's last day when there is no corresponding day.

@@ -6,7 +6,7 @@ import type { Term } from './policy-schema.ts';
 
 /**
  * The CAR21 Art. 24 counters, over quality repairs of the current car inside the 三包有效期
- * (sanbao-rules.md §7.4): same-problem repairs, counted repair days (Art. 40, minus Art. 24 ¶3
+ * (docs/sanbao-rules.md §7.4): same-problem repairs, counted repair days (Art. 40, minus Art. 24 ¶3
  * exclusions), serious-safety repairs, assembly replacements and replacements per main part —
  * assemblies and their main parts counted apart (Art. 24 ¶2).
  */

@@ -14,7 +14,7 @@ import { evaluateGoods } from './rules-goods.ts';
 import { EvaluateRequestSchema, type CaseFacts, type EvaluateRequest } from './schemas.ts';
 
 /**
- * The eligibility engine (DESIGN.md "Eligibility is a pure function"): policy + facts (unit,
+ * The eligibility engine (docs/design.md "Eligibility is a pure function"): policy + facts (unit,
  * repair history, current fault, evaluation date, odometer) → every remedy available now, the
  * most extensive one, what the owner pays, deadlines, counters and exclusions. No I/O, no clock.
  */

@@ -1,7 +1,7 @@
 import { defineError } from '../core/index.ts';
 
 /**
- * Error catalogue of the warranty module (STYLE.md §10). Input that fails its schema is a
+ * Error catalogue of the warranty module (docs/style.md §10). Input that fails its schema is a
  * ZodError, rendered by core/errors.ts as APP_ERR_VALIDATION; these codes are for requests that
  * are well-formed but that the 三包 rules refuse.
  */

@@ -9,7 +9,7 @@ import type {
 } from './repair-record-schema.ts';
 
 /**
- * Tamper evidence for repair records (DESIGN.md "Storage"): each record's hash covers the unit
+ * Tamper evidence for repair records (docs/design.md "Storage"): each record's hash covers the unit
  * serial, its sequence number, its time, its body (kind and corrects included) and the previous
  * record's hash, so editing, deleting or reordering a stored record breaks the chain from that
  * record on. What the chain alone cannot show — its last records, or all of them, deleted, or a

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HolidayCalendarStore } from './holiday-store.ts';
 import type { YearCalendar } from './holidays.ts';
 
-/** The behaviour every holiday-calendar backend must have (STYLE.md §1). */
+/** The behaviour every holiday-calendar backend must have (docs/style.md §1). */
 export function describeHolidayStoreContract(
   name: string,
   make: () => Promise<{ store: HolidayCalendarStore; cleanup?: () => Promise<void> }>,

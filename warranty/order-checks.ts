@@ -6,8 +6,8 @@ import type { Outlet, PriceListSchema, Technician } from './registry-schema.ts';
 import type { RepairRecordBody } from './repair-record-schema.ts';
 
 /**
- * Checks on a repair order, each reported with the rule it enforces (DESIGN.md "Repair
- * orders"). A named step array (STYLE.md §5): each step is small, pure and tested alone.
+ * Checks on a repair order, each reported with the rule it enforces (docs/design.md "Repair
+ * orders"). A named step array (docs/style.md §5): each step is small, pure and tested alone.
  * Steps whose inputs are missing (no outlet registry, no price list) say so instead of passing.
  */
 export type PriceList = z.infer<typeof PriceListSchema>;

@@ -3,7 +3,7 @@
  * part names, `null` for what is absent, failures in words, dates on holidays. Each expectation
  * cites its clause; outside-cases.test.ts runs every case through the CLI and the HTTP API.
  * Texts: CAR21 (SAMR Order 43) [P]; P95 (1995) and its catalogue [R]; PHONE (2001) and PC (2002)
- * [R]/[S]; 消法 Art. 24 and 民法典 Arts. 201–203 [P] (/work/shared/sanbao-rules.md).
+ * [R]/[S]; 消法 Art. 24 and 民法典 Arts. 201–203 [P] (docs/sanbao-rules.md).
  */
 export type Topic =
   | 'car'

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * A 三包 policy as data (DESIGN.md "Policies are data"). Every number is a `Term` that carries
- * the clause granting it and a source tag from sanbao-rules.md ([P] primary, [R] reproduced,
+ * A 三包 policy as data (docs/design.md "Policies are data"). Every number is a `Term` that carries
+ * the clause granting it and a source tag from docs/sanbao-rules.md ([P] primary, [R] reproduced,
  * [S] secondary, NOT_FOUND). Facts the reference marks secondary or missing are `uncertain: true`
  * with a note, and stay configurable through manufacturer policies.
  */

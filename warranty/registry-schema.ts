@@ -46,7 +46,7 @@ export type Technician = z.infer<typeof TechnicianSchema>;
 export const phoneDigits = (s: string): string => s.replace(/\D/g, '');
 
 /**
- * Product models (DESIGN.md "Warranty", registry): who makes it, its category, the parts the
+ * Product models (docs/design.md "Warranty", registry): who makes it, its category, the parts the
  * manufacturer lists as main parts (主要部件; a repair record without `isMainPart` takes it from
  * here), and the policy its units are evaluated under (a built-in policy id; national baseline
  * of the category when absent).

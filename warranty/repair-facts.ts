@@ -8,7 +8,7 @@ import type { z } from 'zod';
 /**
  * Turns stored repair records into the eligibility engine's facts. A correction supersedes the
  * record in force for the repair it corrects (the original stays in the chain for the audit
- * trail, DESIGN.md "Storage").
+ * trail, docs/design.md "Storage").
  */
 type RepairFactInput = z.input<typeof RepairFactSchema>;
 

@@ -23,7 +23,7 @@ export type WarrantyRoutesOptions = Partial<RecordRoutesOptions> & {
 
 /**
  * Warranty HTTP routes, an encapsulated fastify plugin registered under `/api/v1`
- * (STYLE.md §3). `POST /warranty/evaluate` is public and stateless: anyone (owner, consumer
+ * (docs/style.md §3). `POST /warranty/evaluate` is public and stateless: anyone (owner, consumer
  * association, regulator) can ask what the 三包 rules give for a case.
  */
 export const warrantyRoutes: FastifyPluginAsyncZod<WarrantyRoutesOptions> = async (app, opts) => {

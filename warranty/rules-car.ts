@@ -8,7 +8,7 @@ import { partName } from './vocabulary.ts';
 
 /**
  * Household cars under 《家用汽车产品修理更换退货责任规定》 (国家市场监督管理总局令第43号, "CAR21" in
- * the policy data), sanbao-rules.md §1. The windows and periods are computed once; each remedy
+ * the policy data), docs/sanbao-rules.md §1. The windows and periods are computed once; each remedy
  * below is granted by one article. Pure: every input comes from the case context.
  */
 

@@ -24,7 +24,7 @@ import { partName } from './vocabulary.ts';
  * Appliances, phones and computers: 《部分商品修理更换退货责任规定》 (1995, "P95" in the policy
  * data) with its catalogue, 《移动电话机商品修理更换退货责任规定》 (2001, "PHONE"),
  * 《微型计算机商品修理更换退货责任规定》 (2002, "PC"), and 《消费者权益保护法》第二十四条 ("消法") for
- * goods with no national 三包 rules; sanbao-rules.md §2–§5. The facts are gathered once
+ * goods with no national 三包 rules; docs/sanbao-rules.md §2–§5. The facts are gathered once
  * (goods-facts.ts); each rule below grants what one clause grants, and the clause a remedy cites
  * comes from the policy's terms. Pure.
  */

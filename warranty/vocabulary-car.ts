@@ -2,7 +2,7 @@ import { e, mp, type VocabEntry } from './vocabulary-entry.ts';
 
 /**
  * The household-car table (vocabulary.ts): CAR21 assemblies and systems [P]; main parts as a
- * manufacturer's 三包凭证 under GB/T 29632 lists them [S] (sanbao-rules.md §1.7).
+ * manufacturer's 三包凭证 under GB/T 29632 lists them [S] (docs/sanbao-rules.md §1.7).
  */
 /** Household cars: CAR21 assemblies and systems [P]; main parts per GB/T 29632 readings [S]. */
 export const CAR: readonly VocabEntry[] = [

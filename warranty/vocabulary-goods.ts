@@ -2,7 +2,7 @@ import { e, type VocabEntry } from './vocabulary-entry.ts';
 
 /**
  * Tables for goods (vocabulary.ts): catalogue rows (P95; TV rows [R], others [S] or NOT FOUND),
- * the PHONE host and 附录1 accessories, the PC main parts [S] (sanbao-rules.md §2–§4).
+ * the PHONE host and 附录1 accessories, the PC main parts [S] (docs/sanbao-rules.md §2–§4).
  */
 export const TV: readonly VocabEntry[] = [
   e(

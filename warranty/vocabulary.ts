@@ -28,7 +28,7 @@ import {
  * - `host` / `accessory`: PHONE host and 附录1 accessories.
  *
  * A name no table knows is never silently "not a main part": the engine warns (case-context.ts).
- * Sources: sanbao-rules.md §1.7 (car lists [S]), §2.2 (catalogue rows), §3 (phone), §4 (PC).
+ * Sources: docs/sanbao-rules.md §1.7 (car lists [S]), §2.2 (catalogue rows), §3 (phone), §4 (PC).
  */
 export type { PartRole, VocabEntry } from './vocabulary-entry.ts';
 

@@ -9,7 +9,7 @@ import {
 import type { WarrantyStore } from './warranty-store.ts';
 
 /**
- * The behaviour every WarrantyStore backend must have (STYLE.md §1). `makeStore` returns a
+ * The behaviour every WarrantyStore backend must have (docs/style.md §1). `makeStore` returns a
  * fresh, migrated store; `cleanup` releases what it made. Tamper tests that edit storage behind
  * the store's back are backend-specific and live with each backend.
  */

@@ -16,7 +16,7 @@ import type {
 } from './repair-record-schema.ts';
 
 /**
- * The warranty module's storage port (STYLE.md §1): units and their append-only, hash-chained
+ * The warranty module's storage port (docs/style.md §1): units and their append-only, hash-chained
  * repair records. Every backend passes `describeWarrantyStoreContract`
  * (warranty-store.contract.ts). Inputs are already validated by the zod schemas.
  */

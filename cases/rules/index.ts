@@ -6,7 +6,7 @@ import type { CaseRule, RuleContext } from './rule.ts';
 import type { NewFinding } from '../findings.ts';
 
 /**
- * The 推诿扯皮 rules, a named array (STYLE.md §5): each runs after every step of a case and
+ * The 推诿扯皮 rules, a named array (docs/style.md §5): each runs after every step of a case and
  * says what that step revealed. Counted against the outlet, seller and maker on the finding.
  */
 export const CASE_RULES: readonly CaseRule[] = [

@@ -2,7 +2,7 @@ import type { NewFinding } from '../findings.ts';
 import type { Case, Deadline } from '../model.ts';
 
 /**
- * A 推诿扯皮 detection rule (STYLE.md §6): a small pure function with a fixed contract, one per
+ * A 推诿扯皮 detection rule (docs/style.md §6): a small pure function with a fixed contract, one per
  * file, each citing its clause. It looks at a case right after a step of its lifecycle and
  * returns the findings that step produced; time comes from the context, never from a clock.
  */

@@ -4,7 +4,7 @@ import type { CatalogStore, NewVersion } from './store.ts';
 const T0 = Date.parse('2026-03-01T08:00:00Z');
 
 /**
- * The behaviour every CatalogStore backend must have (STYLE.md §1). `makeStore` returns a
+ * The behaviour every CatalogStore backend must have (docs/style.md §1). `makeStore` returns a
  * fresh, migrated store; `cleanup` releases it.
  */
 export function describeCatalogStoreContract(

@@ -2,7 +2,7 @@ import type { Aedes } from 'aedes';
 import type { AlertService } from '../alerts.ts';
 
 /**
- * Publishes every alert notification on `alerts/{category}/{deviceId}` (DESIGN.md "MQTT
+ * Publishes every alert notification on `alerts/{category}/{deviceId}` (docs/design.md "MQTT
  * contract"), JSON, QoS 1, not retained: service tools subscribe with `alerts/#` (engineer and
  * manufacturer ACLs allow it). Returns the function that stops publishing.
  */

@@ -2,7 +2,7 @@ import type { Sample } from '../../core/index.ts';
 import type { DetectorName, Verdict } from '../types.ts';
 
 /**
- * The fixed contract of a detector (STYLE.md §6): a pure `init` that builds bounded state from
+ * The fixed contract of a detector (docs/style.md §6): a pure `init` that builds bounded state from
  * a config, and an `update` that folds one input into that state and may return a verdict.
  * Time is read from the input (`sample.ts`), never from the wall clock, so replaying history
  * gives the same verdicts as the live stream.

@@ -1,4 +1,4 @@
--- Alerts of diagnostics/ (DESIGN.md "Diagnostics"): one active (open or acknowledged) alert per
+-- Alerts of diagnostics/ (docs/design.md "Diagnostics"): one active (open or acknowledged) alert per
 -- device and failure mode, enforced by a partial unique index so that two writers cannot open
 -- the same alert twice. Evidence, predicted failure, action and parts are kept as JSON: they are
 -- read whole, never queried inside.

@@ -10,7 +10,7 @@ import { waterHeaterElectricProfile, waterHeaterGasProfile } from './water-heate
 
 /**
  * Every category's failure-mode profile, validated at import: a bad row fails loudly here.
- * One profile per category of DESIGN.md; together they cover every failure mode the
+ * One profile per category of docs/design.md; together they cover every failure mode the
  * simulators inject (checked by profiles.test.ts against simulators/failure-modes.ts).
  */
 export const PROFILES: readonly CategoryProfile[] = Object.freeze(

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CategorySchema } from '../../core/index.ts';
 
 /**
- * Failure-mode profiles are data (DESIGN.md "Diagnostics"): which metrics indicate which mode,
+ * Failure-mode profiles are data (docs/design.md "Diagnostics"): which metrics indicate which mode,
  * how far they move by functional failure, limits, fault codes, the component and parts at
  * stake, and what to do. This schema is their single definition; every profile file is parsed
  * with it at import, so a bad row fails loudly at start-up, not silently at 3 a.m.

@@ -28,7 +28,7 @@ export function influxdAvailable(): boolean {
 }
 
 /**
- * The `describe` to use for real-influxd suites (STYLE.md §13): the real one when influxd is
+ * The `describe` to use for real-influxd suites (docs/style.md §13): the real one when influxd is
  * installed; otherwise `describe.skip` with a loud warning on a developer's machine, and a thrown
  * error under CI, where real-service tests must run.
  */
@@ -136,7 +136,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Starts Debian's influxd on free loopback ports with a temporary data directory and waits until
- * `/ping` answers. The test owns it and must call `stop()` (STYLE.md §14).
+ * `/ping` answers. The test owns it and must call `stop()` (docs/style.md §14).
  */
 export async function startInfluxd(opts: { timeoutMs?: number } = {}): Promise<InfluxdHandle> {
   const timeoutMs = opts.timeoutMs ?? 30_000;

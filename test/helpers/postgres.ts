@@ -64,7 +64,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /**
- * A suite that needs the PostgreSQL server: probed once, then skipped or failed per STYLE.md §13
+ * A suite that needs the PostgreSQL server: probed once, then skipped or failed per docs/style.md §13
  * (`describeWithService`) when it is down.
  */
 export async function describeIfPostgres(name: string, fn: () => void): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 
 /**
- * Real-service tests (STYLE.md §13): on a developer's machine a missing service skips the
+ * Real-service tests (docs/style.md §13): on a developer's machine a missing service skips the
  * suite with a loud message; in CI (`CI` set) a missing service fails it.
  */
 export function describeWithService(

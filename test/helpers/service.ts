@@ -17,7 +17,7 @@ export interface RunningService {
 
 /**
  * Starts the whole service on free ports with its own data folder (PGlite unless
- * DATABASE_URL is given in `env`). Each test file owns its service (STYLE.md §14).
+ * DATABASE_URL is given in `env`). Each test file owns its service (docs/style.md §14).
  */
 export async function startService(
   env: Env = {},

@@ -1,6 +1,6 @@
 -- Warranty registry and repair records (warranty/). Repair records are append-only and form a
 -- hash chain per unit: each row carries the hash of the previous record of the same unit, so an
--- edit or a deletion behind the API's back is detected by verification (DESIGN.md "Storage").
+-- edit or a deletion behind the API's back is detected by verification (docs/design.md "Storage").
 -- Dates are kept as the ISO strings the API received: the hash covers them byte for byte.
 CREATE TABLE warranty_units (
   serial                      text PRIMARY KEY,

@@ -2,7 +2,7 @@ import { term, type Policy } from '../policy-schema.ts';
 
 /**
  * National baseline for household cars: 《家用汽车产品修理更换退货责任规定》 (SAMR Order 43,
- * published 2021-07-22, effective 2022-01-01), full text [P] (sanbao-rules.md §1). All numbers
+ * published 2021-07-22, effective 2022-01-01), full text [P] (docs/sanbao-rules.md §1). All numbers
  * are minimums for the owner (Art. 4 ¶2): a manufacturer may only promise more.
  */
 const P = 'P' as const;

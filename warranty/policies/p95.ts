@@ -2,7 +2,7 @@ import { term, type Policy, type SourceTag, type Term } from '../policy-schema.t
 
 /**
  * National baselines under 《部分商品修理更换退货责任规定》 (国经贸〔1995〕458号, "P95") and its
- * catalogue 《实施三包的部分商品目录》 (sanbao-rules.md §2). The articles are [R]; catalogue rows
+ * catalogue 《实施三包的部分商品目录》 (docs/sanbao-rules.md §2). The articles are [R]; catalogue rows
  * are [R] for TVs only — fridge, washer, AC and gas-heater rows are [S], range hoods NOT FOUND.
  */
 interface CatalogueRow {

@@ -3,7 +3,7 @@ import { term, type Policy } from '../policy-schema.ts';
 /**
  * Baselines for mobile phones (PHONE, 2001), microcomputers (PC, 2002) and the consumer-protection
  * -law default (消法 Art. 24) for products with no national 三包 catalogue (electric water heaters,
- * water purifiers). sanbao-rules.md §3, §4, §5.
+ * water purifiers). docs/sanbao-rules.md §3, §4, §5.
  */
 const R = 'R' as const;
 const S = 'S' as const;
