@@ -2,8 +2,14 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth, Principal } from '../core/index.ts';
-import { AppErrors, ErrorEnvelope, RoleSchema, ROLES } from '../core/index.ts';
+import {
+  type Auth,
+  type Principal,
+  AppErrors,
+  ErrorEnvelope,
+  RoleSchema,
+  ROLES,
+} from '../core/index.ts';
 import type { OwnerAccess } from '../warranty/index.ts';
 import { AccountErrors } from './errors.ts';
 import {

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { UNIT_CATEGORIES } from '../warranty/index.ts';
 import path from 'node:path';
-import { generateSecret } from '../core/index.ts';
-import type { Config } from '../core/index.ts';
+import { generateSecret, type Config } from '../core/index.ts';
 import { call, runServiceDesk } from './demo-desk.ts';
 import { startService } from './service.ts';
 

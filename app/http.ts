@@ -22,12 +22,19 @@ import {
   type WarrantyStore,
 } from '../warranty/index.ts';
 import { webRoutes } from '../web/index.ts';
-import { RoleSchema, roleCheckOf, type Auth } from '../core/index.ts';
-import type { Sql } from '../core/index.ts';
-import { installInputGuards } from '../core/index.ts';
-import { AppErrors, ErrorEnvelope, installErrorHandler } from '../core/index.ts';
-import type { Metrics } from '../core/index.ts';
-import { describeRule, type TenantRule } from '../core/index.ts';
+import {
+  RoleSchema,
+  roleCheckOf,
+  type Auth,
+  type Sql,
+  installInputGuards,
+  AppErrors,
+  ErrorEnvelope,
+  installErrorHandler,
+  type Metrics,
+  describeRule,
+  type TenantRule,
+} from '../core/index.ts';
 
 export interface AppDeps {
   sql: Sql;

@@ -15,13 +15,20 @@ import {
   SqlHolidayCalendarStore,
   SqlWarrantyStore,
 } from '../warranty/index.ts';
-import { createAuth, type Auth } from '../core/index.ts';
-import type { Config } from '../core/index.ts';
-import { connectPostgres, migrate, openPglite, type Sql } from '../core/index.ts';
+import {
+  createAuth,
+  type Auth,
+  type Config,
+  connectPostgres,
+  migrate,
+  openPglite,
+  type Sql,
+  createMetrics,
+  type Metrics,
+} from '../core/index.ts';
 import { buildApp } from './http.ts';
 import { createAccounts, SESSION_DEFAULTS, type Accounts } from '../accounts/index.ts';
 import { createAuditTrail, type AuditTrail } from '../audit/index.ts';
-import { createMetrics, type Metrics } from '../core/index.ts';
 
 export interface Service {
   config: Config;

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { confinedTo, ErrorEnvelope, InstantQuery } from '../core/index.ts';
+import { type Auth, confinedTo, ErrorEnvelope, InstantQuery } from '../core/index.ts';
 import type { AuditEntry } from './chain.ts';
 import { AuditErrors } from './errors.ts';
 import type { AuditFilter, AuditStore } from './store.ts';

@@ -17,8 +17,7 @@
  * first feeds N rounds a row apart (each closes a row), then the timed rounds a minute apart, so
  * a row of 60 minutes is 60 timed samples, as in the service with a sample a minute.
  */
-import { METRICS, type Category } from '../core/index.ts';
-import type { Sample } from '../core/index.ts';
+import { METRICS, type Category, type Sample } from '../core/index.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { composeCatalog, type ModelLoader } from '../diagnostics/catalog/compose.ts';

@@ -1,10 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { AppErrors, ErrorEnvelope, withDetails } from '../core/index.ts';
-import { Pagination } from '../core/index.ts';
-import { scopeOf, type TenantRule } from '../core/index.ts';
+import {
+  type Auth,
+  AppErrors,
+  ErrorEnvelope,
+  withDetails,
+  Pagination,
+  scopeOf,
+  type TenantRule,
+} from '../core/index.ts';
 import {
   checkPeriod,
   PeriodFields,

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { AppErrors, ErrorEnvelope } from '../core/index.ts';
-import { scopeOf } from '../core/index.ts';
+import { type Auth, AppErrors, ErrorEnvelope, scopeOf } from '../core/index.ts';
 import { webhookUrlProblem } from '../diagnostics/index.ts';
 import { CommitmentSchema } from './commitment.ts';
 import { CasesErrors } from './errors.ts';

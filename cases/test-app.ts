@@ -7,10 +7,14 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { createAuth } from '../core/index.ts';
-import { migrate, openPglite, type Sql } from '../core/index.ts';
-import { installInputGuards } from '../core/index.ts';
-import { installErrorHandler } from '../core/index.ts';
+import {
+  createAuth,
+  migrate,
+  openPglite,
+  type Sql,
+  installInputGuards,
+  installErrorHandler,
+} from '../core/index.ts';
 import {
   codeLimiters,
   createOwnerCodes,

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../core/index.ts';
-import { ownedDeviceSql } from '../core/index.ts';
-import type { Category } from '../core/index.ts';
+import {
+  type Sql,
+  ownedDeviceSql,
+  type Category,
+  generateSecret,
+  hashSecret,
+  VerifiedSecrets,
+  verifySecret,
+} from '../core/index.ts';
 import { RegistryErrors } from './errors.ts';
-import { generateSecret, hashSecret, VerifiedSecrets, verifySecret } from '../core/index.ts';
 
 export interface Device {
   id: string;

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { scopeOf, type TenantRule } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
-import { Pagination } from '../core/index.ts';
-import { CategorySchema } from '../core/index.ts';
+import {
+  type Auth,
+  scopeOf,
+  type TenantRule,
+  ErrorEnvelope,
+  Pagination,
+  CategorySchema,
+} from '../core/index.ts';
 import type { Device, DeviceRegistry } from './registry.ts';
 import { RegistryErrors } from './errors.ts';
 

@@ -1,10 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { scopeOf } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
-import { Pagination } from '../core/index.ts';
+import { type Auth, scopeOf, ErrorEnvelope, Pagination } from '../core/index.ts';
 import {
   AlertCommentSchema,
   AlertHistoryEntrySchema,

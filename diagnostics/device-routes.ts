@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
-import { Pagination } from '../core/index.ts';
+import { type Auth, ErrorEnvelope, Pagination } from '../core/index.ts';
 import { CommandRecordSchema, type RemoteCommands } from './commands.ts';
 import type { DiagnosticsEngine } from './engine.ts';
 import { DiagnosticsErrors } from './errors.ts';

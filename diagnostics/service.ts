@@ -1,7 +1,6 @@
 import type { Aedes } from 'aedes';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Auth } from '../core/index.ts';
-import type { Sql } from '../core/index.ts';
+import type { Auth, Sql } from '../core/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
 import type { DurableListener } from '../ingest/index.ts';
 import { createAlertService, type AlertService, type AlertServiceOptions } from './alerts.ts';

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
+import { type Auth, ErrorEnvelope } from '../core/index.ts';
 import { SeveritySchema } from './alert-schemas.ts';
 import { webhookUrlProblem } from './delivery/address-guard.ts';
 import { WebhookSchema, type WebhookRegistry } from './delivery/webhook-registry.ts';

@@ -1,7 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { hotCounter, type Metrics } from '../core/index.ts';
-import type { DeviceEvent, Sample } from '../core/index.ts';
+import { hotCounter, type Metrics, type DeviceEvent, type Sample } from '../core/index.ts';
 import {
   recordBodies,
   Spool,

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
-import { DurationQuery, InstantQuery } from '../core/index.ts';
-import type { TenantRule } from '../core/index.ts';
-import { DeviceErrors } from '../core/index.ts';
+import {
+  type Auth,
+  ErrorEnvelope,
+  DurationQuery,
+  InstantQuery,
+  type TenantRule,
+  DeviceErrors,
+} from '../core/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
 import { AGGREGATES, type TelemetryStore } from './telemetry-store.ts';
 

@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { zodIssues } from '../core/index.ts';
+import { zodIssues, METRICS, type Category, type DeviceEvent, type Sample } from '../core/index.ts';
 import { memoOf, type Memoised } from './device-memo.ts';
-import { METRICS, type Category } from '../core/index.ts';
 import {
   EventPayloadSchema,
   METRIC_NAME,
   TelemetryPayloadSchema,
   type TelemetryEntry,
 } from './payloads.ts';
-import type { DeviceEvent, Sample } from '../core/index.ts';
 import { checkUtf8, findInvalidText } from './text.ts';
 import {
   metricCatalogue,

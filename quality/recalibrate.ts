@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { Sql } from '../core/index.ts';
+import { type Sql, METRICS, type Category } from '../core/index.ts';
 import { calibrateMode, type CategoryProfile } from '../diagnostics/index.ts';
-import { METRICS, type Category } from '../core/index.ts';
 import type { TelemetryStore } from '../ingest/index.ts';
 import { QualityErrors } from './errors.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Sql } from '../core/index.ts';
-import { dateRangeIssue, inDateRange } from '../core/index.ts';
+import { type Sql, dateRangeIssue, inDateRange } from '../core/index.ts';
 import { parseInstant } from '../warranty/index.ts';
 import { chinaDateSql, chinaDateText } from './china-date.ts';
 import { unitScopeSql, type FleetScope } from './scope.ts';

@@ -1,11 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
-import { scopeOf } from '../core/index.ts';
-import { Pagination } from '../core/index.ts';
-import { FindingSchema, StoredRecordSchema } from '../warranty/index.ts';
+import { type Auth, ErrorEnvelope, scopeOf, Pagination, type Category } from '../core/index.ts';
+import { FindingSchema, StoredRecordSchema, type WarrantyStore } from '../warranty/index.ts';
 import { QualityErrors } from './errors.ts';
 import { fleetOverview, FleetOverviewSchema, type OverviewDeps } from './overview.ts';
 import {
@@ -25,7 +22,6 @@ import {
   type ReportKind,
 } from './reports.ts';
 import type { TelemetryStore } from '../ingest/index.ts';
-import type { WarrantyStore } from '../warranty/index.ts';
 import { downtimeRoutes } from './downtime-routes.ts';
 import { RecalibrateBodySchema, recalibrateMode, RecalibrationSchema } from './recalibrate.ts';
 import { AccuracyQuery, AccuracySchema, alertAccuracy } from './labels.ts';
@@ -33,7 +29,6 @@ import { exposureForecast, ExposureQuery, ExposureSchema } from './exposure.ts';
 import { reliability, ReliabilityQuery, ReliabilitySchema } from './reliability.ts';
 import { scopeFor } from './scope.ts';
 import type { Catalog } from '../diagnostics/index.ts';
-import type { Category } from '../core/index.ts';
 
 export interface QualityRoutesOptions {
   auth: Auth;

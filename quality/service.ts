@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Auth } from '../core/index.ts';
-import type { Sql } from '../core/index.ts';
+import type { Auth, Sql } from '../core/index.ts';
 import type { Diagnostics } from '../diagnostics/index.ts';
 import type { TelemetryStore } from '../ingest/index.ts';
 import type { HolidayCalendar, WarrantyStore } from '../warranty/index.ts';

@@ -1,7 +1,6 @@
 import type { Category } from '../core/index.ts';
 import { type Climate, isWeekend, localHour, type Owner } from './environment.ts';
-import type { Rng } from './prng.ts';
-import { unitHash } from './prng.ts';
+import { type Rng, unitHash } from './prng.ts';
 import type { EffectCondition } from './failure-modes.ts';
 
 /** How a metric is reported: Gaussian sensor noise (sd, metric units) and rounding. */

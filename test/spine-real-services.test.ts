@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, it } from 'vitest';
-import { startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
+import { startInfluxd, type InfluxdHandle, requireInfluxd } from './helpers/influxd.ts';
 import { createTestDatabase, probePostgres, type TestDatabase } from './helpers/postgres.ts';
-import { requireInfluxd } from './helpers/influxd.ts';
 import { describeWithService } from './helpers/require-service.ts';
 import { publishThousandAndReadBack } from './helpers/scenarios.ts';
 import { startService, type RunningService } from './helpers/service.ts';

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope, withDetails } from '../core/index.ts';
+import { type Auth, ErrorEnvelope, withDetails } from '../core/index.ts';
 import { WarrantyErrors } from './errors.ts';
 import type { HolidayCalendars } from './holiday-calendars.ts';
 import { CalendarJsonSchema, parseCalendarFile, type CalendarFormat } from './holiday-import.ts';

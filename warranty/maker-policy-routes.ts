@@ -1,9 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { AppErrors, ErrorEnvelope } from '../core/index.ts';
-import { confinedTo } from '../core/index.ts';
+import { type Auth, AppErrors, ErrorEnvelope, confinedTo } from '../core/index.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
 import {

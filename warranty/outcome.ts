@@ -1,5 +1,4 @@
-import type { CaseContext } from './case-context.ts';
-import { t } from './case-context.ts';
+import { type CaseContext, t } from './case-context.ts';
 import type {
   Amount,
   Counter,

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
+import { type Auth, ErrorEnvelope } from '../core/index.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { OutletSchema, TechnicianSchema, type Outlet } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';

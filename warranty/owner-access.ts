@@ -6,8 +6,7 @@ import type {
   onRequestAsyncHookHandler,
   preHandlerAsyncHookHandler,
 } from 'fastify';
-import type { Auth, Role } from '../core/index.ts';
-import { AppErrors } from '../core/index.ts';
+import { type Auth, type Role, AppErrors } from '../core/index.ts';
 import type { OwnerCodes } from './owner-codes.ts';
 import type { Unit } from './repair-record-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { ErrorEnvelope } from '../core/index.ts';
+import { type Auth, ErrorEnvelope } from '../core/index.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
 import { EvaluationSchema } from './evaluation-schema.ts';
 import { WarrantyErrors } from './errors.ts';

@@ -6,10 +6,14 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { createAuth } from '../core/index.ts';
-import { migrate, openPglite, type Sql } from '../core/index.ts';
-import { installInputGuards } from '../core/index.ts';
-import { installErrorHandler } from '../core/index.ts';
+import {
+  createAuth,
+  migrate,
+  openPglite,
+  type Sql,
+  installInputGuards,
+  installErrorHandler,
+} from '../core/index.ts';
 import type { OdometerSource } from './odometer.ts';
 import { createOwnerCodes } from './owner-codes.ts';
 import { warrantyRoutes } from './routes.ts';

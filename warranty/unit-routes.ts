@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../core/index.ts';
-import { strictUtf8 } from '../core/index.ts';
-import { ErrorEnvelope, withDetails } from '../core/index.ts';
-import type { BodyRule } from '../core/index.ts';
+import { type Auth, strictUtf8, ErrorEnvelope, withDetails, type BodyRule } from '../core/index.ts';
 import { importUnitsCsv } from './csv-import.ts';
 import { WarrantyErrors } from './errors.ts';
 import { generateOwnerCode, type OwnerCodes } from './owner-codes.ts';

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Auth } from '../../core/index.ts';
-import { ErrorEnvelope } from '../../core/index.ts';
-import { CategorySchema } from '../../core/index.ts';
+import { type Auth, ErrorEnvelope, CategorySchema } from '../../core/index.ts';
 import { BUILTIN_MODES } from '../profiles/builtin.ts';
 import { COMPONENT_NAMES, componentName, partId, partName } from '../profiles/names.ts';
 import { KindSchema } from './documents.ts';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Sql } from '../../core/index.ts';
-import { generateSecret } from '../../core/index.ts';
+import { type Sql, generateSecret } from '../../core/index.ts';
 import { SeveritySchema } from '../alert-schemas.ts';
 import type { Severity } from '../types.ts';
 

@@ -1,5 +1,4 @@
-import type { Category } from '../../core/index.ts';
-import type { Sample } from '../../core/index.ts';
+import type { Category, Sample } from '../../core/index.ts';
 import type { CusumConfig } from '../detectors/cusum.ts';
 import type { EwmaConfig } from '../detectors/ewma.ts';
 import type { FaultCodeConfig } from '../detectors/fault-code.ts';

@@ -1,5 +1,4 @@
-import type { Category } from '../../core/index.ts';
-import type { DeviceEvent, Sample } from '../../core/index.ts';
+import type { Category, DeviceEvent, Sample } from '../../core/index.ts';
 import {
   createSimDevice,
   planFleet,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../../core/index.ts';
-import { ownedDeviceSql } from '../../core/index.ts';
+import { type Sql, ownedDeviceSql } from '../../core/index.ts';
 import type { Alert, AlertComment, AlertHistoryEntry } from '../alert-schemas.ts';
 import { storedParts, type AlertFilter, type AlertStore } from '../alert-store.ts';
 import { DiagnosticsErrors } from '../errors.ts';

@@ -1,6 +1,5 @@
-import type { Sample } from '../../core/index.ts';
+import type { Sample, Category } from '../../core/index.ts';
 import type { ByteWriter } from '../byte-writer.ts';
-import type { Category } from '../../core/index.ts';
 import { memoOf } from '../device-memo.ts';
 import { metricCatalogue } from '../telemetry-scan.ts';
 import type { TelemetryEncoder } from '../telemetry-store.ts';

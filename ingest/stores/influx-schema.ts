@@ -1,5 +1,4 @@
-import { defineError } from '../../core/index.ts';
-import type { DeviceEvent, Sample } from '../../core/index.ts';
+import { defineError, type DeviceEvent, type Sample } from '../../core/index.ts';
 
 /**
  * The InfluxDB schema shared by the 1.x and 2.x backends (docs/influxdb.md explains the choice).

@@ -2,8 +2,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InfluxDB, type IPoint } from 'influx';
 import { z } from 'zod';
-import { CategorySchema } from '../../core/index.ts';
-import type { DeviceEvent, Sample } from '../../core/index.ts';
+import { CategorySchema, type DeviceEvent, type Sample } from '../../core/index.ts';
 import type {
   EventQuery,
   LatestValues,

@@ -1,7 +1,6 @@
 import { HttpError, InfluxDB, Point } from '@influxdata/influxdb-client';
 import { z } from 'zod';
-import { CategorySchema } from '../../core/index.ts';
-import type { DeviceEvent, Sample } from '../../core/index.ts';
+import { CategorySchema, type DeviceEvent, type Sample } from '../../core/index.ts';
 import type {
   EventQuery,
   LatestValues,

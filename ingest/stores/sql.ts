@@ -1,5 +1,4 @@
-import type { Sql } from '../../core/index.ts';
-import type { DeviceEvent, Sample } from '../../core/index.ts';
+import type { Sql, DeviceEvent, Sample } from '../../core/index.ts';
 import type {
   EventQuery,
   LatestValues,
