@@ -212,7 +212,8 @@ SELECT serial, cat, upper(left(cat, 3)) || '-' || (h >> 11) % 40, 'Maker ' || (h
 FROM bench_units WHERE i BETWEEN $1 AND $2`;
 
 const RECORDS_SQL = `
-INSERT INTO warranty_repair_records (serial, seq, kind, corrects, recorded_at, body, prev_hash, hash)
+-- kind and corrects are generated from the body (migration 302), supersedes by a trigger (303).
+INSERT INTO warranty_repair_records (serial, seq, recorded_at, body, prev_hash, hash)
 WITH RECURSIVE c AS (
   SELECT u.i, u.h, u.cat, u.start, u.n, u.serial, 1 AS k, r.kind, r.corrects, r.body, r.rat,
          '${GENESIS_HASH}'::text AS prev, r.hash
@@ -225,7 +226,7 @@ WITH RECURSIVE c AS (
   FROM c, LATERAL bench_record(c.i, c.h, c.cat, c.start, c.n, c.k + 1, c.serial, c.hash) r
   WHERE c.k < c.n
 )
-SELECT serial, k, kind, corrects, rat, body::jsonb, prev, hash FROM c`;
+SELECT serial, k, rat, body::jsonb, prev, hash FROM c`;
 
 /** Records the generator makes for `units` units. */
 export function expectedRecords(units: number): number {
@@ -324,6 +325,12 @@ export async function load(): Promise<void> {
   await sql.exec(`ALTER TABLE warranty_repair_records ADD CONSTRAINT
     warranty_repair_records_serial_fkey FOREIGN KEY (serial) REFERENCES warranty_units (serial)`);
   console.log(`[${fmt(elapsed(), 1)} s] foreign key checked`);
+  // The chain's anchor on each unit (migration 302): its record count and the last record's hash.
+  await sql.exec(`UPDATE warranty_units u SET chain_count = r.n, chain_head = r.head
+    FROM (SELECT DISTINCT ON (serial) serial, seq AS n, hash AS head
+          FROM warranty_repair_records ORDER BY serial, seq DESC) r
+    WHERE u.serial = r.serial`);
+  console.log(`[${fmt(elapsed(), 1)} s] chain anchors set`);
   await sql.exec(`VACUUM (ANALYZE) warranty_units`);
   await sql.exec(`VACUUM (ANALYZE) warranty_repair_records`);
   console.log(`[${fmt(elapsed(), 1)} s] vacuum analyze done`);
