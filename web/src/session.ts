@@ -41,6 +41,10 @@ let signedIn: SignedIn | null = null;
 export const auth = (): Record<string, string> =>
   signedIn ? { 'x-csrf-token': signedIn.csrf } : { authorization: `Bearer ${current}` };
 
+/** Who is signed in (name and role), when the page has a session. */
+export const whoIsSignedIn = (): { name: string; role: string } | null =>
+  signedIn && { name: signedIn.name, role: signedIn.role };
+
 /** Whether the page may call the API: signed in, or a token given. */
 export const hasToken = (): boolean => signedIn !== null || current !== '';
 
