@@ -228,5 +228,57 @@ describeWithService(
         await close();
       }
     });
+    it("a maker's manager adds an outlet with its period and official phone on the fleet page", async () => {
+      const made = await api<{ password: string }>(
+        svc.httpUrl,
+        'POST',
+        '/api/v1/users',
+        svc.adminToken,
+        { username: 'mgr.chen', role: 'manufacturer', subject: 'acme', displayName: 'Chen' },
+      );
+      expect(made.status).toBe(201);
+      const { page, errors, close } = await openPage(
+        browser,
+        `${svc.httpUrl}/signin.html`,
+        'en-US',
+        { width: 1280, height: 900 },
+      );
+      try {
+        await signIn(page, 'mgr.chen', made.body.password, 'chen own passphrase');
+        await page.waitForURL(/fleet\.html$/);
+        const section = page.locator('#outlets');
+        await section.getByText(aen.noOutlets).waitFor();
+        expect(await unlabelledControls(page)).toEqual([]);
+        await section.getByLabel(aen.outletId).fill('acme-sh-01');
+        await section.getByLabel(aen.outletName).fill('Acme Shanghai Service');
+        await section.getByLabel(aen.servicePhone).fill('400-800 1234');
+        await section.getByLabel(aen.authorizedFrom).fill('2026-01-01');
+        await section.getByLabel(aen.authorizedTo).fill('2030-12-31');
+        await page.keyboard.press('Enter');
+        const row = section.locator('tr[data-outlet="acme-sh-01"]');
+        await row.waitFor();
+        expect(await row.locator('td').allTextContents()).toEqual([
+          'Acme Shanghai Service',
+          '400-800 1234',
+          '2026-01-01',
+          '2030-12-31',
+          aen.yes,
+        ]);
+        expect(await page.locator('#outlet-status').textContent()).toBe(
+          aen.outletSaved.replace('{id}', 'acme-sh-01'),
+        );
+        // Owners' public check finds it by the phone that called them.
+        const v = await api<{ authorized: boolean }>(
+          svc.httpUrl,
+          'GET',
+          '/api/v1/warranty/outlets/verify?phone=4008001234',
+        );
+        expect(v.body.authorized).toBe(true);
+        await section.screenshot({ path: `${SHOTS}fleet-outlets-desktop.png` });
+        expect(unexpected(errors)).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
   },
 );
