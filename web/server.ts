@@ -17,6 +17,7 @@ const PAGES = [
   '/desk.html',
   '/violations.html',
   '/signin.html',
+  '/admin.html',
 ];
 
 export interface WebRoutesOptions {

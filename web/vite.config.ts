@@ -28,6 +28,7 @@ export default defineConfig({
         desk: here('./desk.html'),
         violations: here('./violations.html'),
         signin: here('./signin.html'),
+        admin: here('./admin.html'),
       },
     },
   },

@@ -5,6 +5,7 @@ import { CommandsPanel } from './device-commands.ts';
 import { factsSection, fmt, healthSection, section, warrantySection } from './device-sections.ts';
 import { TelemetryCharts, WINDOWS, windowRange, type WindowId } from './device-telemetry.ts';
 import { actionButtons, severityBadge } from './engineer-queue.ts';
+import { historyPanel } from './history-panel.ts';
 import { alertComponent, alertMode, alertParts } from './names.ts';
 import type { UnitStatus } from './owner.ts';
 import { auth, errorText } from './session.ts';
@@ -113,6 +114,8 @@ function alertDetail(a: Alert): HTMLElement {
         )
       : null,
     actionButtons(a, 'detail-title', () => void refreshAlerts()),
+    // Who acknowledged, assigned, resolved: the audit trail, loaded again when the alert changes.
+    historyPanel(`alert:${a.id}`, a.updatedAt),
   );
 }
 

@@ -41,6 +41,20 @@ let signedIn: SignedIn | null = null;
 export const auth = (): Record<string, string> =>
   signedIn ? { 'x-csrf-token': signedIn.csrf } : { authorization: `Bearer ${current}` };
 
+/** Who is signed in (name and role), when the page has a session. */
+export const whoIsSignedIn = (): { name: string; role: string } | null =>
+  signedIn && { name: signedIn.name, role: signedIn.role };
+
+const authListeners: Array<() => void> = [];
+
+/**
+ * Runs `fn` whenever the page's way of calling changes (a session found or ended, a token used
+ * or forgotten), after the page's own `wireTokenForm` callback: for a second part of a page.
+ */
+export function onAuthChange(fn: () => void): void {
+  authListeners.push(fn);
+}
+
 /** Whether the page may call the API: signed in, or a token given. */
 export const hasToken = (): boolean => signedIn !== null || current !== '';
 
@@ -70,7 +84,11 @@ export const token = (): string => current;
  * sign-out. A signed-in page shows who is signed in and a sign-out button instead of the form;
  * the form links to the sign-in page.
  */
-export function wireTokenForm(onChange: () => void): void {
+export function wireTokenForm(pageChange: () => void): void {
+  const onChange = () => {
+    pageChange();
+    for (const fn of authListeners) fn();
+  };
   const form = document.getElementById('token-form') as HTMLFormElement;
   const input = document.getElementById('token') as HTMLInputElement;
   const field = input.closest<HTMLElement>('.field');

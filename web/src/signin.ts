@@ -8,7 +8,7 @@ import type { Key } from './i18n.ts';
  */
 const HOME: Record<string, string> = {
   engineer: 'engineer.html',
-  admin: 'engineer.html',
+  admin: 'admin.html',
   manufacturer: 'fleet.html',
   desk: 'desk.html',
   regulator: 'violations.html',
