@@ -100,7 +100,7 @@ const HELMET = {
   referrerPolicy: { policy: 'no-referrer' as const },
 };
 
-/** The HTTP API as a fastify instance; tests drive it with `inject`, main.ts binds the port. */
+/** The HTTP API as a fastify instance; tests drive it with `inject`, app/service.ts (startService) binds the port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(typeof deps.logger === 'object'
