@@ -46,9 +46,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const handle = new AedesHandle();
   const reportError = deviceReports(handle, now);
   const handOff = ingestHandoff(deps, handle, reportError);
-  const cluster = deps.cluster
-    ? await connectCluster(deps.cluster.redisUrl, { concurrency: ROUTING_CONCURRENCY, log })
-    : undefined;
+  const cluster = deps.cluster ? await connectCluster(deps.cluster.redisUrl, { log }) : undefined;
   const aedes = await Aedes.createBroker({
     ...authenticationHooks({ ...deps, now }),
     authorizePublish: authorizePublishHook({ config, metrics, log, now }, reportError, handOff),
