@@ -95,6 +95,27 @@ describe('two nodes on one Redis form one cluster', () => {
     }
   });
 
+  it('a QoS 1 burst from a device on node B reaches a subscriber on node A whole and in order', async () => {
+    const dev = await provision(a.httpUrl, a.adminToken, 'refrigerator', 'BCD-470');
+    const sub = await service(a, engineer);
+    const topic = `devices/${dev.id}/telemetry`;
+    const got: number[] = [];
+    sub.on('message', (t, payload) => {
+      if (t === topic) got.push((JSON.parse(payload.toString()) as { ts: number }).ts);
+    });
+    await sub.subscribeAsync(topic, { qos: 1 });
+    const d = await device(b, dev);
+    const t0 = Date.now() - 60_000;
+    const sent = Array.from({ length: 300 }, (_, i) => t0 + i);
+    await Promise.all(
+      sent.map((ts) =>
+        d.publishAsync(topic, JSON.stringify({ ts, metrics: { fridge_temp_c: 4 } }), { qos: 1 }),
+      ),
+    );
+    await waitFor(() => got.length >= sent.length, 10_000, 'the burst on node A');
+    expect(got).toEqual(sent);
+  });
+
   it('an API command on node A reaches the device on node B, and its reply comes back', async () => {
     const dev = await provision(b.httpUrl, b.adminToken);
     const d = await device(b, dev);
