@@ -154,7 +154,15 @@ export async function startService(
     cleanup.push(() => ingest.stop());
 
     // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
-    const broker = await createBroker({ config: config.mqtt, devices, auth, ingest, metrics, log });
+    const broker = await createBroker({
+      config: config.mqtt,
+      devices,
+      auth,
+      ingest,
+      metrics,
+      log,
+      ...(config.cluster ? { cluster: config.cluster } : {}),
+    });
     const bound: { listeners?: BrokerListeners } = {};
     // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
     cleanup.push(async () => {

@@ -4,6 +4,7 @@ import type { Auth, Config, Metrics } from '../core/index.ts';
 import { AedesHandle } from './aedes-internals.ts';
 import { authenticationHooks } from './authenticate.ts';
 import { authorizeSubscribeHook } from './authorize-subscribe.ts';
+import { closeWithBroker, connectCluster, shareCredentialChanges } from './cluster.ts';
 import { trackConnections } from './connections.ts';
 import { authorizeForwardHook } from './delivery.ts';
 import { deviceReports, reportStoreRefusals } from './device-reports.ts';
@@ -20,6 +21,8 @@ export interface BrokerDeps {
   metrics: Metrics;
   log: FastifyBaseLogger;
   now?: () => number;
+  /** Cluster mode: routing and persistence in this Redis (broker/cluster.ts). */
+  cluster?: { redisUrl: string };
 }
 
 /**
@@ -43,16 +46,30 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const handle = new AedesHandle();
   const reportError = deviceReports(handle, now);
   const handOff = ingestHandoff(deps, handle, reportError);
+  const cluster = deps.cluster ? await connectCluster(deps.cluster.redisUrl, { log }) : undefined;
   const aedes = await Aedes.createBroker({
     ...authenticationHooks({ ...deps, now }),
     authorizePublish: authorizePublishHook({ config, metrics, log, now }, reportError, handOff),
     authorizeSubscribe: authorizeSubscribeHook(deps),
     authorizeForward: authorizeForwardHook(metrics),
-    persistence: createPersistence(),
+    // One node: memory with an indexed retained store. Cluster: Redis (see broker/cluster.ts).
+    ...(cluster
+      ? { mq: cluster.mq, persistence: cluster.persistence }
+      : { persistence: createPersistence() }),
     maxTopicLevels: Math.max(config.maxTopicLevels, 1),
     maxInflightInbound: config.maxInflight,
     concurrency: ROUTING_CONCURRENCY,
+  }).catch(async (err: unknown) => {
+    if (cluster) {
+      await new Promise((r) => cluster.mq.close(() => r(undefined)));
+      await cluster.close();
+    }
+    throw err;
   });
+  if (cluster) {
+    closeWithBroker(aedes, cluster);
+    await shareCredentialChanges(aedes, cluster.mq, deps.devices, log);
+  }
   handle.bind(aedes);
   trackConnections(aedes, handle, { ...deps, now });
   reportStoreRefusals(deps.ingest, handle, reportError);

@@ -53,5 +53,9 @@ export interface IngestPort {
   onRefused?(listener: (r: RefusedMessage) => void): void;
 }
 
-/** What the broker needs from the device registry: checking credentials, marking presence. */
-export type DeviceDirectory = Pick<DeviceRegistry, 'authenticate' | 'markOnline'>;
+/**
+ * What the broker needs from the device registry: checking credentials, marking presence; in a
+ * cluster, sharing changes of credentials between the nodes' caches of verified secrets.
+ */
+export type DeviceDirectory = Pick<DeviceRegistry, 'authenticate' | 'markOnline'> &
+  Partial<Pick<DeviceRegistry, 'onCredentialsChanged' | 'forgetVerified'>>;

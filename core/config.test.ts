@@ -107,6 +107,22 @@ describe('loadConfig', () => {
     ).toMatchObject({ version: 2 });
   });
 
+  it('REDIS_URL: cluster mode on a redis:// or rediss:// URL whose path is a db index', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: '' }).cluster).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/3' }).cluster).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379/3',
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@redis.example:6380' }).cluster).toBeDefined();
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
+      /REDIS_URL: a redis:\/\/ or rediss:\/\/ URL/,
+    );
+    expect(() => loadConfig({ REDIS_URL: '127.0.0.1:6379' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/sanbao' })).toThrow(
+      /REDIS_URL: the path is the database index/,
+    );
+  });
+
   it('requires certificate and key with the TLS port', () => {
     expect(() => loadConfig({ MQTT_TLS_PORT: '8883' })).toThrow(/MQTT_TLS_CERT/);
     expect(

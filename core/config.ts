@@ -90,6 +90,20 @@ export const ConfigSchema = z
     INFLUX_TOKEN: optionalString,
     INFLUX_ORG: optionalString,
     INFLUX_BUCKET: optionalString,
+    /**
+     * Cluster mode: nodes given the same Redis (`redis://[:password@]host[:port][/db]`, or
+     * `rediss://` over TLS) share MQTT routing, sessions and retained messages; the db index
+     * names the cluster. Unset = one node on its own, nothing in Redis.
+     */
+    REDIS_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' })
+        .refine((u) => !URL.canParse(u) || /^\/?(\d{1,5})?$/.test(new URL(u).pathname), {
+          message: 'the path is the database index, a number (redis://host:6379/2), or nothing',
+        })
+        .optional(),
+    ),
     /** Unset = generated on first start, stored hashed, printed once. */
     ADMIN_TOKEN: z.preprocess(
       emptyToUndefined,
@@ -211,6 +225,8 @@ export interface Config {
       }
     | { version: 2; url: string; token: string; org: string; bucket: string };
   readonly adminToken?: string;
+  /** Cluster mode (REDIS_URL): unset = one node on its own. */
+  readonly cluster?: { redisUrl: string };
   readonly ingest: {
     spoolMaxBytes: number;
     spoolCommitMs: number;
@@ -295,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : {}),
     ...(c.ADMIN_TOKEN ? { adminToken: c.ADMIN_TOKEN } : {}),
+    ...(c.REDIS_URL ? { cluster: { redisUrl: c.REDIS_URL } } : {}),
     ingest: {
       spoolMaxBytes: c.SPOOL_MAX_BYTES,
       spoolCommitMs: c.SPOOL_COMMIT_MS,

@@ -111,6 +111,9 @@ export async function migrationDirs(root = ROOT): Promise<string[]> {
   return dirs.sort();
 }
 
+/** Advisory lock key of migrations (any constant; "sanbao" in ASCII). */
+const MIGRATION_LOCK = 0x73616e62616f;
+
 /**
  * Applies every module's migrations/*.sql in file-name order across modules, each once, each in
  * its own transaction. Number ranges keep modules apart: 0xx core, ingest and accounts, 1xx
@@ -122,9 +125,15 @@ export async function migrationDirs(root = ROOT): Promise<string[]> {
  * applied now.
  */
 export async function migrate(sql: Sql, dirs?: readonly string[]): Promise<string[]> {
-  await sql.exec(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-  );
+  // Nodes of a cluster may start together against one database: each step holds a lock for its
+  // transaction, and a migration another node applied meanwhile is skipped.
+  const lock = (tx: Sql) => tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await sql.transaction(async (tx) => {
+    await lock(tx);
+    await tx.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  });
   const where = new Map<string, string>();
   for (const dir of dirs ?? (await migrationDirs())) {
     for (const f of (await readdir(dir)).filter((n) => n.endsWith('.sql'))) {
@@ -143,11 +152,15 @@ export async function migrate(sql: Sql, dirs?: readonly string[]): Promise<strin
   for (const f of files) {
     if (done.has(f)) continue;
     const text = await readFile(path.join(where.get(f)!, f), 'utf8');
-    await sql.transaction(async (tx) => {
+    const ran = await sql.transaction(async (tx) => {
+      await lock(tx);
+      const { rows } = await tx.query('SELECT 1 FROM schema_migrations WHERE name = $1', [f]);
+      if (rows.length) return false;
       await tx.exec(text);
       await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [f]);
+      return true;
     });
-    applied.push(f);
+    if (ran) applied.push(f);
   }
   return applied;
 }

@@ -35,6 +35,18 @@ describe('VerifiedSecrets', () => {
     expect(v.get('d2', s)).toBe('y');
   });
 
+  it('forgets every device at once, and drops checks that began before', () => {
+    const v = new VerifiedSecrets<string>();
+    const s = generateSecret();
+    v.remember('d1', s, 'x', v.generation);
+    const since = v.generation;
+    v.forgetAll();
+    expect(v.size).toBe(0);
+    expect(v.get('d1', s)).toBeUndefined();
+    v.remember('d2', s, 'y', since);
+    expect(v.get('d2', s)).toBeUndefined();
+  });
+
   it('keeps at most `max` devices, dropping the least recently used', () => {
     const v = new VerifiedSecrets<number>(3);
     const s = ['a', 'b', 'c', 'd'].map(() => generateSecret());

@@ -121,6 +121,12 @@ export class VerifiedSecrets<T> {
     this.entries.delete(id);
   }
 
+  /** Forgets every device (their changes may have gone unheard) and voids checks in progress. */
+  forgetAll(): void {
+    this.gen++;
+    this.entries.clear();
+  }
+
   private mac(secret: string): Buffer {
     return createHmac('sha256', this.key).update(secret).digest();
   }

@@ -58,6 +58,17 @@ export interface DeviceRegistry {
   rotateSecret(id: string): Promise<{ device: Device; secret: string }>;
   authenticate(id: string, secret: string): Promise<AuthResult>;
   markOnline(id: string, online: boolean, at: Date): Promise<void>;
+  /**
+   * Tells of each device disabled, enabled or given a new secret here, once the change is
+   * written: in a cluster, the other nodes' caches of verified secrets must drop it (broker/cluster.ts).
+   * Returns the function that stops telling.
+   */
+  onCredentialsChanged(listener: (id: string) => void): () => void;
+  /**
+   * Drops a device's verified secret (another node changed its credentials), or every one when
+   * no id is given (changes may have gone unheard).
+   */
+  forgetVerified(id?: string): void;
 }
 
 interface Row {
@@ -199,14 +210,18 @@ export function isDeviceIdForm(id: string): boolean {
  * device), so a reconnect costs neither scrypt nor a database read. This registry is the only
  * writer of `secret_hash` and `disabled` (nothing else updates `devices`), and both writers,
  * `setDisabled` and `rotateSecret`, drop the device from the cache: a disabled device or an old
- * secret is refused at its next connect. Were the broker ever split from the API into another
- * process, those two would have to reach it.
+ * secret is refused at its next connect. Other processes (a cluster's other nodes) hear of it
+ * through `onCredentialsChanged` and call `forgetVerified`.
  */
 export function createDeviceRegistry(
   sql: Sql,
   opts: { verifiedCacheSize?: number } = {},
 ): DeviceRegistry {
   const verified = new VerifiedSecrets<Device>(opts.verifiedCacheSize);
+  const changeListeners = new Set<(id: string) => void>();
+  const changed = (id: string) => {
+    for (const l of changeListeners) l(id);
+  };
   const readForAuth = batchedReads(sql);
   const markOnline = batchedOnlineMarks(sql);
 
@@ -310,6 +325,7 @@ export function createDeviceRegistry(
       );
       verified.forget(id); // again: a check may have read the row before this update
       if (!rows[0]) throw new RegistryErrors.UnknownDevice(id);
+      changed(id);
       return toDevice(rows[0]);
     },
     async rotateSecret(id) {
@@ -321,6 +337,7 @@ export function createDeviceRegistry(
         [id, await hashSecret(secret)],
       );
       verified.forget(id);
+      changed(id);
       return { device: toDevice(rows[0]!), secret };
     },
     async authenticate(id, secret) {
@@ -336,6 +353,11 @@ export function createDeviceRegistry(
       return { ok: true, device };
     },
     markOnline,
+    onCredentialsChanged(listener) {
+      changeListeners.add(listener);
+      return () => void changeListeners.delete(listener);
+    },
+    forgetVerified: (id) => (id === undefined ? verified.forgetAll() : verified.forget(id)),
   };
   return registry;
 }
