@@ -47,6 +47,8 @@ export interface AppDeps {
   holidays?: HolidayCalendars;
   /** Ingest health for /health: whether the telemetry store is accepting writes. */
   ingestHealthy: () => boolean;
+  /** Cluster mode: this node's connections to Redis (broker/cluster.ts), for /health. */
+  redis?: () => 'up' | 'down';
   logger?: FastifyBaseLogger | boolean;
   /**
    * Set-up on the root instance before any route (hooks, decorators): the audit trail's
@@ -198,6 +200,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             status: z.literal('ok'),
             database: z.literal('up'),
             telemetryStore: z.enum(['up', 'down']),
+            redis: z
+              .enum(['up', 'down'])
+              .optional()
+              .describe('cluster mode only: routing and MQTT sessions in Redis'),
           }),
           503: ErrorEnvelope,
         },
@@ -216,10 +222,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           () => false,
         ));
       // A down telemetry store is degraded, not down: ingest keeps spooling.
+      // Redis down is degraded too: the node keeps its own connections and spools what its
+      // devices send; routing between nodes resumes when ioredis reconnects.
       return {
         status: 'ok' as const,
         database: 'up' as const,
         telemetryStore: up ? ('up' as const) : ('down' as const),
+        ...(deps.redis ? { redis: deps.redis() } : {}),
       };
     },
   );

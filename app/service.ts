@@ -154,6 +154,7 @@ export async function startService(
     cleanup.push(() => ingest.stop());
 
     // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
+    const health: { redis?: () => 'up' | 'down' } = {};
     const broker = await createBroker({
       config: config.mqtt,
       devices,
@@ -161,7 +162,9 @@ export async function startService(
       ingest,
       metrics,
       log,
-      ...(config.cluster ? { cluster: config.cluster } : {}),
+      ...(config.cluster
+        ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
+        : {}),
     });
     const bound: { listeners?: BrokerListeners } = {};
     // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
@@ -262,6 +265,7 @@ export async function startService(
       warranty,
       holidays,
       ingestHealthy: () => ingest.healthy,
+      ...(health.redis ? { redis: health.redis } : {}),
       logger: log,
       setup: [audit.install, accounts.install],
       plugins: [diagnostics.routes, quality.routes, cases.routes, accounts.routes, audit.routes],

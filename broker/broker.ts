@@ -21,8 +21,11 @@ export interface BrokerDeps {
   metrics: Metrics;
   log: FastifyBaseLogger;
   now?: () => number;
-  /** Cluster mode: routing and persistence in this Redis (broker/cluster.ts). */
-  cluster?: { redisUrl: string };
+  /**
+   * Cluster mode: routing and persistence in this Redis (broker/cluster.ts). `onHealth` is
+   * given the reading of the node's connections to Redis, for /health.
+   */
+  cluster?: { redisUrl: string; onHealth?: (redis: () => 'up' | 'down') => void };
 }
 
 /**
@@ -67,6 +70,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     throw err;
   });
   if (cluster) {
+    deps.cluster?.onHealth?.(cluster.redis);
     closeWithBroker(aedes, cluster);
     await shareCredentialChanges(aedes, cluster.mq, deps.devices, log);
   }

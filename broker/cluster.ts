@@ -37,6 +37,8 @@ export interface ClusterBackends {
   persistence: Persistence;
   /** After aedes.close (which closes `mq`): the persistence's Redis connection. */
   close(): Promise<void>;
+  /** 'up' while all three connections to Redis are ready; 'down' while any reconnects. */
+  redis(): 'up' | 'down';
 }
 
 export async function connectCluster(
@@ -86,6 +88,7 @@ export async function connectCluster(
   return {
     mq,
     persistence,
+    redis: () => (all.every((c) => c.status === 'ready') ? 'up' : 'down'),
     close: () =>
       persistence
         .destroy()
