@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Alert } from '../diagnostics/alert-schemas.ts';
 import { dictionaries } from '../web/src/i18n.ts';
-import { api, connectDevice, provision, waitFor } from './helpers/clients.ts';
+import { api, raiseFaultAlert } from './helpers/clients.ts';
 import { describeWithService } from './helpers/require-service.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 import {
@@ -48,33 +48,7 @@ describeWithService(
       expect(made.status).toBe(201);
       userId = made.body.user.id;
       otp = made.body.password;
-      const dev = await provision(svc.httpUrl, svc.adminToken);
-      const c = await connectDevice(svc.mqttUrl, dev);
-      await c.publishAsync(
-        `devices/${dev.id}/events`,
-        JSON.stringify({
-          ts: Date.now(),
-          code: 'F0',
-          severity: 'error',
-          detail: 'low refrigerant',
-        }),
-        { qos: 1 },
-      );
-      await c.endAsync();
-      await waitFor(
-        async () => {
-          const l = await api<{ alerts: Alert[] }>(
-            svc.httpUrl,
-            'GET',
-            `/api/v1/alerts?device=${dev.id}`,
-            svc.adminToken,
-          );
-          alert = l.body.alerts[0]!;
-          return alert !== undefined;
-        },
-        15_000,
-        'an alert',
-      );
+      alert = await raiseFaultAlert<Alert>(svc);
     }, 60_000);
 
     afterAll(async () => {

@@ -100,3 +100,38 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Provisions a device that reports fault code F0 (severity error) and waits for the alert the
+ * service opens for it. `svc` is a running service (test/helpers/service.ts).
+ */
+export async function raiseFaultAlert<A extends { id: string }>(svc: {
+  httpUrl: string;
+  mqttUrl: string;
+  adminToken: string;
+}): Promise<A> {
+  const dev = await provision(svc.httpUrl, svc.adminToken);
+  const c = await connectDevice(svc.mqttUrl, dev);
+  await c.publishAsync(
+    `devices/${dev.id}/events`,
+    JSON.stringify({ ts: Date.now(), code: 'F0', severity: 'error', detail: 'low refrigerant' }),
+    { qos: 1 },
+  );
+  await c.endAsync();
+  let alert: A | undefined;
+  await waitFor(
+    async () => {
+      const l = await api<{ alerts: A[] }>(
+        svc.httpUrl,
+        'GET',
+        `/api/v1/alerts?device=${dev.id}`,
+        svc.adminToken,
+      );
+      alert = l.body.alerts[0];
+      return alert !== undefined;
+    },
+    15_000,
+    'an alert',
+  );
+  return alert!;
+}
