@@ -28,6 +28,7 @@ import {
   openPglite,
   type Sql,
   createMetrics,
+  addRedisUp,
   type Metrics,
 } from '../core/index.ts';
 import { buildApp } from './http.ts';
@@ -170,6 +171,7 @@ export async function startService(
         ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
         : {}),
     });
+    if (health.redis) addRedisUp(metrics, health.redis);
     const bound: { listeners?: BrokerListeners } = {};
     // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
     cleanup.push(async () => {
