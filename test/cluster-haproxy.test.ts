@@ -239,12 +239,12 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
     // Alert streams straight on each node (not through the balancer): every live one must show
     // every alert, wherever it was opened.
     const streams = new Map<string, { events: StreamEvent[]; stop: AbortController }>();
-    const openStream = async (n: Node, key = n.name) => {
+    const openStream = async (base: string, key: string) => {
       const s = { events: [] as StreamEvent[], stop: new AbortController() };
-      await openAlertStream(nodeHttp(n), engineer, s.events, s.stop.signal);
+      await openAlertStream(base, engineer, s.events, s.stop.signal);
       streams.set(key, s);
     };
-    for (const n of nodes) await openStream(n);
+    for (const n of nodes) await openStream(nodeHttp(n), n.name);
 
     const [fleet, faulty] = await Promise.all([provisionMany(FLEET, 'tv'), provisionMany(6)]);
     const t0 = Date.now() - 3_600_000;
@@ -365,9 +365,11 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
       15_000,
       'HAProxy to take node b back',
     );
-    await openStream(b, 'b2');
+    await openStream(nodeHttp(b), 'b2');
+    // And one through the balancer's HTTP frontend, on whichever node it lands.
+    await openStream(lbHttp(), 'balancer');
     await Promise.all(faulty.slice(4, 6).map(fault));
-    await alertsArrive(faulty.slice(4, 6), ['a', 'c', 'b2']);
+    await alertsArrive(faulty.slice(4, 6), ['a', 'c', 'b2', 'balancer']);
 
     // An API command through the balancer reaches its device, whichever node either is on.
     for (const d of devices.slice(0, COMMANDERS)) {
