@@ -181,7 +181,10 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    haproxy?.kill('SIGTERM');
+    if (haproxy && haproxy.exitCode === null) {
+      haproxy.kill('SIGTERM');
+      await new Promise((r) => haproxy!.once('exit', r));
+    }
     for (const n of nodes) {
       if (n.proc && n.proc.child.exitCode === null && n.proc.child.signalCode === null) {
         n.proc.child.kill('SIGTERM');
