@@ -4,7 +4,11 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { bindBroker, createBroker, listen, type BrokerListeners } from '../broker/index.ts';
 import { createDeviceRegistry, type DeviceRegistry } from '../devices/index.ts';
-import { startDiagnostics, type Diagnostics } from '../diagnostics/index.ts';
+import {
+  relayAlertsAcrossNodes,
+  startDiagnostics,
+  type Diagnostics,
+} from '../diagnostics/index.ts';
 import { startQuality, type Quality } from '../quality/index.ts';
 import { Ingest, openTelemetryStore, Spool, type TelemetryStore } from '../ingest/index.ts';
 import { startCases, type Cases, type RepairOutcomes } from '../cases/index.ts';
@@ -24,6 +28,7 @@ import {
   openPglite,
   type Sql,
   createMetrics,
+  addRedisUp,
   type Metrics,
 } from '../core/index.ts';
 import { buildApp } from './http.ts';
@@ -166,6 +171,7 @@ export async function startService(
         ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
         : {}),
     });
+    if (health.redis) addRedisUp(metrics, health.redis);
     const bound: { listeners?: BrokerListeners } = {};
     // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
     cleanup.push(async () => {
@@ -190,6 +196,16 @@ export async function startService(
       ...opts.diagnostics,
     });
     cleanup.push(() => diagnostics.close());
+    // Cluster mode: this node's alert stream shows the alerts every node opens and changes.
+    if (config.cluster)
+      cleanup.push(
+        await relayAlertsAcrossNodes({
+          broker,
+          alerts: diagnostics.alerts,
+          sse: diagnostics.sse,
+          log,
+        }),
+      );
     // The catalogue's documents in force (uploaded profiles, code tables, models) before the
     // HTTP API opens; samples already spooled meanwhile move to them at their next sample.
     await diagnostics.catalog.load();

@@ -109,3 +109,19 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Cluster mode only (so a single node has no such series, rather than a 0 that would read as
+ * "down"): `sanbao_redis_up` is 1 while the node's connections to Redis are ready, read at each
+ * scrape, as /health's `redis`.
+ */
+export function addRedisUp(metrics: Metrics, redis: () => 'up' | 'down'): void {
+  new Gauge({
+    name: 'sanbao_redis_up',
+    help: "Cluster mode: 1 while all of the node's connections to Redis are ready",
+    registers: [metrics.registry],
+    collect() {
+      this.set(redis() === 'up' ? 1 : 0);
+    },
+  });
+}

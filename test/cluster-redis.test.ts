@@ -11,6 +11,7 @@ import {
 } from './helpers/clients.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { claimRedisDb, type TestRedis } from './helpers/redis.ts';
+import { openAlertStream, type StreamEvent } from './helpers/sse.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 
 /**
@@ -178,5 +179,87 @@ describe('two nodes on one Redis form one cluster', () => {
     expect(rotated.status).toBe(200);
     for (const svc of [a, b]) await refused(svc, dev, 4);
     for (const svc of [a, b]) await accepted(svc, { ...dev, secret: rotated.body.secret });
+  });
+
+  it('the alert stream on every node shows the alerts any node opens, once, scoped as before', async () => {
+    const issue = async (role: string, subject: string) => {
+      const r = await api<{ token: string }>(a.httpUrl, 'POST', '/api/v1/tokens', a.adminToken, {
+        role,
+        subject,
+      });
+      expect(r.status).toBe(201);
+      return r.body.token;
+    };
+    const gree = await issue('manufacturer', 'Gree');
+    const ofGree = await provision(a.httpUrl, a.adminToken);
+    const nobodys = await provision(a.httpUrl, a.adminToken);
+    const unit = await api(a.httpUrl, 'POST', '/api/v1/warranty/units', engineer, {
+      serial: `CL-${ofGree.id}`,
+      category: 'air_conditioner',
+      model: 'KFR-35GW',
+      manufacturer: 'Gree',
+      deviceId: ofGree.id,
+      invoiceDate: new Date().toISOString().slice(0, 10),
+    });
+    expect(unit.status, JSON.stringify(unit.body)).toBe(201);
+
+    const stop = new AbortController();
+    const seen = {
+      engA: [] as StreamEvent[],
+      engB: [] as StreamEvent[],
+      greeA: [] as StreamEvent[],
+    };
+    const streams = await Promise.all([
+      openAlertStream(a.httpUrl, engineer, seen.engA, stop.signal),
+      openAlertStream(b.httpUrl, engineer, seen.engB, stop.signal),
+      openAlertStream(a.httpUrl, gree, seen.greeA, stop.signal),
+    ]);
+    await waitFor(
+      () => a.service.diagnostics.sse.size === 2 && b.service.diagnostics.sse.size === 1,
+    );
+    try {
+      // Both devices are on node B: B opens their alerts; A hears of them through Redis.
+      const fault = async (dev: Provisioned) => {
+        const c = await device(b, dev);
+        await c.publishAsync(
+          `devices/${dev.id}/events`,
+          JSON.stringify({
+            ts: Date.now(),
+            code: 'F0',
+            severity: 'error',
+            detail: 'low refrigerant',
+          }),
+          { qos: 1 },
+        );
+      };
+      // The unscoped device first: streams are in order, so had it leaked to Gree's stream it
+      // would be there before Gree's own.
+      await fault(nobodys);
+      await fault(ofGree);
+      const opened = (events: StreamEvent[]) =>
+        events.filter((e) => e.event === 'alert.opened').map((e) => e.data.alert.deviceId);
+      await waitFor(() => opened(seen.engA).length >= 2, 15_000, 'both alerts on node A');
+      await waitFor(() => opened(seen.engB).length >= 2, 15_000, 'both alerts on node B');
+      await waitFor(() => opened(seen.greeA).length >= 1, 15_000, "Gree's alert on node A");
+      // Time for a duplicate (B's own notification echoed back through Redis) to show.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(opened(seen.engA)).toEqual([nobodys.id, ofGree.id]);
+      expect(opened(seen.engB)).toEqual([nobodys.id, ofGree.id]);
+      expect(opened(seen.greeA)).toEqual([ofGree.id]);
+
+      // A person's action on node A reaches node B's stream the same way.
+      const alertId = seen.engB.find((e) => e.data.alert.deviceId === ofGree.id)!.data.alert.id;
+      const ack = await api(a.httpUrl, 'POST', `/api/v1/alerts/${alertId}/ack`, engineer);
+      expect(ack.status).toBe(200);
+      const acked = (events: StreamEvent[]) =>
+        events.filter((e) => e.event === 'alert.acknowledged').map((e) => e.data.alert.id);
+      await waitFor(() => acked(seen.engB).length >= 1, 5000, 'the acknowledgement on node B');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(acked(seen.engB)).toEqual([alertId]);
+      expect(acked(seen.engA)).toEqual([alertId]);
+    } finally {
+      stop.abort();
+      await Promise.all(streams.map((s) => s.done));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AlertService } from '../alerts.ts';
+import type { AlertNotification, AlertService } from '../alerts.ts';
 
 /**
  * The devices a stream may tell about (a token confined to one manufacturer, core/tenant.ts).
@@ -17,6 +17,12 @@ export interface SseHub {
    * before the stream starts.
    */
   open(req: FastifyRequest, reply: FastifyReply, scope?: StreamScope): Promise<void>;
+  /**
+   * Tells every stream of a notification another node of the cluster sent (its alert service
+   * told its own streams; diagnostics/delivery/cluster.ts carries it here), each stream's scope
+   * applied as to this node's own.
+   */
+  relay(n: AlertNotification): void;
   /** Ends every stream (server shutdown), so closing the HTTP server does not wait on them. */
   closeAll(): void;
   readonly size: number;
@@ -62,6 +68,7 @@ export function createSseHub(
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const scopeRefreshMs = opts.scopeRefreshMs ?? 10_000;
   const streams = new Map<ServerResponse, () => void>();
+  const relayed = new Set<(n: AlertNotification) => void>();
   return {
     async open(req, reply, scope) {
       const visible = scope ? await cachedScope(scope, scopeRefreshMs) : undefined;
@@ -75,22 +82,28 @@ export function createSseHub(
       });
       res.write(': connected\nretry: 5000\n\n');
       let seq = 0;
-      const unsubscribe = alerts.subscribe((n) => {
+      const send = (n: AlertNotification) => {
         if (visible && !visible(n.alert.deviceId)) return;
         res.write(`id: ${++seq}\nevent: ${n.type}\ndata: ${JSON.stringify(n)}\n\n`);
-      });
+      };
+      const unsubscribe = alerts.subscribe(send);
+      relayed.add(send);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
       heartbeat.unref();
       const end = () => {
         if (!streams.delete(res)) return;
         clearInterval(heartbeat);
         unsubscribe();
+        relayed.delete(send);
       };
       streams.set(res, end);
       req.raw.once('close', end);
       res.once('close', end);
       // The client may have left while the scope was read: its 'close' has already fired.
       if (res.destroyed || req.socket.destroyed) end();
+    },
+    relay(n) {
+      for (const send of relayed) send(n);
     },
     closeAll() {
       for (const [res, end] of streams) {
