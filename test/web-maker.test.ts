@@ -147,11 +147,26 @@ describeWithService(
           '2026-01-01',
           '2030-12-31',
           men.yes,
+          men.edit,
         ]);
         expect(await page.locator('#tech-status').textContent()).toBe(
           men.techSaved.replace('{id}', 'CERT-ACME-7'),
         );
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('t-cert');
+        // Updated from its row, from the keyboard: the certificate expired at the end of 2025.
+        await techs
+          .getByRole('button', { name: men.editThis.replace('{id}', 'CERT-ACME-7') })
+          .focus();
+        await page.keyboard.press('Enter');
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('t-name');
+        expect(await techs.getByLabel(men.certificate, { exact: true }).inputValue()).toBe(
+          'CERT-ACME-7',
+        );
+        await techs.getByLabel(men.validTo, { exact: true }).fill('2025-12-31');
+        await page.keyboard.press('Enter');
+        await techRow.locator('td', { hasText: '2025-12-31' }).waitFor();
+        expect(await techRow.locator('td').nth(4).textContent()).toBe(men.no);
+        expect(await techs.locator('tr[data-tech]').count()).toBe(1);
 
         // A product model with its main parts, and a genuine part with two serials.
         const models = page.locator('#models');
@@ -164,6 +179,7 @@ describeWithService(
         expect(await modelRow.locator('td').allTextContents()).toEqual([
           categoryName('en', 'air_conditioner'),
           'compressor、fan_motor',
+          men.edit,
         ]);
         const parts = page.locator('#parts');
         await parts.getByLabel(men.partNumber, { exact: true }).fill('QXA-100');
@@ -177,6 +193,7 @@ describeWithService(
           '压缩机',
           'compressor',
           '2',
+          men.edit,
         ]);
         const verify = await api<{ genuine: boolean }>(
           svc.httpUrl,

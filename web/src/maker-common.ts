@@ -11,24 +11,61 @@ export const state: { maker: string | null } = { maker: null };
 
 type Cell = Node | string | null;
 
-/** A table with column headers `cols` (maker-page words) and one row per entry. */
+/**
+ * A table with column headers `cols` (maker-page words) and one row per entry; a row with
+ * `edit` gets a button naming it that puts the entry in the section's form, to update it.
+ */
 export function table(
   id: string,
   cols: readonly MKey[],
-  rows: Array<{ attrs: Record<string, string>; head: string; cells: Cell[] }>,
+  rows: Array<{ attrs: Record<string, string>; head: string; cells: Cell[]; edit?: () => void }>,
 ): HTMLTableElement {
+  const editable = rows.some((r) => r.edit);
   return h(
     'table',
     { id },
-    h('thead', {}, h('tr', {}, ...cols.map((k) => h('th', { scope: 'col' }, tm(k))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...cols.map((k) => h('th', { scope: 'col' }, tm(k))),
+        editable
+          ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, tm('edit')))
+          : null,
+      ),
+    ),
     h(
       'tbody',
       {},
-      ...rows.map((r) =>
-        h('tr', r.attrs, h('th', { scope: 'row' }, r.head), ...r.cells.map((c) => h('td', {}, c))),
-      ),
+      ...rows.map((r) => {
+        let button: HTMLButtonElement | null = null;
+        if (r.edit) {
+          button = h(
+            'button',
+            { type: 'button', class: 'secondary', 'aria-label': tm('editThis', { id: r.head }) },
+            tm('edit'),
+          );
+          button.addEventListener('click', r.edit);
+        }
+        return h(
+          'tr',
+          r.attrs,
+          h('th', { scope: 'row' }, r.head),
+          ...r.cells.map((c) => h('td', {}, c)),
+          editable ? h('td', { class: 'actions' }, button) : null,
+        );
+      }),
     ),
   );
+}
+
+/** Puts values in a form's controls (by id) and moves the focus to `focus`. */
+export function fillForm(values: Record<string, string>, focus: string): void {
+  for (const [id, v] of Object.entries(values))
+    $<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(id).value = v;
+  $(focus).focus();
 }
 
 /** The list of a section, or its "none yet" line. */

@@ -18,6 +18,8 @@ const en = {
     'This account or token is not tied to one maker; ask an admin for manufacturer staff with their maker.',
   makerIs: 'Maker: {maker}. Everything you add here is saved as this maker’s.',
   outletsElsewhere: 'Authorized outlets, with their periods, official phones and price lists',
+  edit: 'Edit',
+  editThis: 'Edit {id}',
   // Technicians
   techsTitle: 'Technicians and certificates',
   techsLead:
@@ -135,6 +137,8 @@ const zh: Record<MKey, string> = {
   makerNotConfined: '此账号或令牌未绑定生产者；请管理员为您创建带生产者的员工账号。',
   makerIs: '生产者：{maker}。在此添加的内容均记在该生产者名下。',
   outletsElsewhere: '授权网点（授权期限、官方电话与价目表）',
+  edit: '修改',
+  editThis: '修改 {id}',
   techsTitle: '技术人员与资格证书',
   techsLead: '贵方网点的持证技术人员，以及证书今日是否有效。维修单据会据此核对技术人员。',
   certificate: '证书编号',

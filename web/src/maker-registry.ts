@@ -2,7 +2,7 @@ import { auth } from './session.ts';
 import { getJson, h, lang, postJson } from './common.ts';
 import { categoryName } from './i18n.ts';
 import { tm } from './maker-i18n.ts';
-import { $, lines, listOrNone, state, table, val, wireForm } from './maker-common.ts';
+import { $, fillForm, lines, listOrNone, state, table, val, wireForm } from './maker-common.ts';
 
 /**
  * The maker page's registry (issue 25): technicians with their certificates
@@ -66,6 +66,17 @@ export function renderRegistry(): void {
               x.validTo?.slice(0, 10) ?? '—',
               tm(x.validNow ? 'yes' : 'no'),
             ],
+            edit: () =>
+              fillForm(
+                {
+                  't-cert': x.certificate,
+                  't-name': x.name,
+                  ...(x.outletId ? { 't-outlet': x.outletId } : {}),
+                  't-from': x.validFrom.slice(0, 10),
+                  't-to': x.validTo?.slice(0, 10) ?? '',
+                },
+                't-name',
+              ),
           })),
         ),
   );
@@ -79,6 +90,11 @@ export function renderRegistry(): void {
             attrs: { 'data-model': `${m.category}/${m.model}` },
             head: m.model,
             cells: [categoryName(lang(), m.category), m.mainParts.join('、') || '—'],
+            edit: () =>
+              fillForm(
+                { 'm-category': m.category, 'm-model': m.model, 'm-parts': m.mainParts.join('\n') },
+                'm-parts',
+              ),
           })),
         ),
   );
@@ -92,6 +108,16 @@ export function renderRegistry(): void {
             attrs: { 'data-part': p.number },
             head: p.number,
             cells: [p.name, p.component ?? '—', String(p.serialCount)],
+            edit: () =>
+              fillForm(
+                {
+                  'p-number': p.number,
+                  'p-name': p.name,
+                  'p-component': p.component ?? '',
+                  'p-serials': '',
+                },
+                'p-serials',
+              ),
           })),
         ),
   );
