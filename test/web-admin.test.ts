@@ -237,6 +237,7 @@ describeWithService(
           '2026-01-01',
           '2030-12-31',
           aen.yes,
+          '—', // no price list given
         ]);
         expect(await page.locator('#outlet-status').textContent()).toBe(
           aen.outletSaved.replace('{id}', 'acme-sh-01'),

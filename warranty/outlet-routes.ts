@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type Auth, ErrorEnvelope } from '../core/index.ts';
 import { daysBetween, parseInstant } from './calendar.ts';
+import { listedMaker, MakerQuery } from './tenancy.ts';
 import { OutletSchema, TechnicianSchema, type Outlet } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -27,7 +28,10 @@ const OutletVerification = z
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope };
 
 /** Whether an outlet is authorized on civil date `d`. */
-export function authorizedOn(o: Outlet, d: string): boolean {
+export function authorizedOn(
+  o: Pick<Outlet, 'authorizedFrom' | 'authorizedTo'>,
+  d: string,
+): boolean {
   return (
     daysBetween(parseInstant(o.authorizedFrom).date, d) >= 0 &&
     (o.authorizedTo === undefined || daysBetween(d, parseInstant(o.authorizedTo).date) >= 0)
@@ -87,6 +91,48 @@ export const outletRoutes: FastifyPluginAsyncZod<OutletRoutesOptions> = async (
       },
     },
     async (req, reply) => reply.status(201).send(await store.saveTechnician(req.body)),
+  );
+
+  app.get(
+    '/warranty/technicians',
+    {
+      preHandler: maker,
+      config: {
+        tenant: { scoped: 'a confined token lists the technicians of its own outlets only' },
+      },
+      schema: {
+        tags: ['warranty'],
+        summary:
+          "The technicians certified for a manufacturer's outlets, with their certificates' validity (a confined token: its own)",
+        querystring: MakerQuery,
+        response: {
+          200: z
+            .object({
+              asOf: z.iso.date(),
+              technicians: z.array(
+                TechnicianSchema.extend({
+                  validNow: z.boolean().describe('the certificate is valid on `asOf`'),
+                }),
+              ),
+            })
+            .meta({ id: 'WarrantyTechnicianList' }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const asOf = parseInstant(now().toISOString()).date;
+      const list = await store.listTechnicians(
+        listedMaker(req.principal, req.query.manufacturer, 'technicians'),
+      );
+      return {
+        asOf,
+        technicians: list.map((t) => ({
+          ...t,
+          validNow: authorizedOn({ authorizedFrom: t.validFrom, authorizedTo: t.validTo }, asOf),
+        })),
+      };
+    },
   );
 
   app.get(

@@ -4,7 +4,7 @@ import { type Auth, ErrorEnvelope } from '../core/index.ts';
 import { parseInstant } from './calendar.ts';
 import { WarrantyErrors } from './errors.ts';
 import { authorizedOn } from './outlet-routes.ts';
-import { modelKey } from './tenancy.ts';
+import { listedMaker, MakerQuery, modelKey } from './tenancy.ts';
 import { policyById, UnitCategorySchema } from './policies/index.ts';
 import { GenuinePartSchema, OutletSchema, ProductModelSchema } from './registry-schema.ts';
 import type { WarrantyStore } from './warranty-store.ts';
@@ -69,6 +69,50 @@ export const registryRoutes: FastifyPluginAsyncZod<RegistryRoutesOptions> = asyn
       }
       return reply.status(201).send(await store.saveModel(m));
     },
+  );
+
+  app.get(
+    '/warranty/models',
+    {
+      preHandler: maker,
+      config: { tenant: { scoped: 'a confined token lists its own maker’s models only' } },
+      schema: {
+        tags,
+        summary:
+          "A manufacturer's product models with their main parts (a confined token: its own)",
+        querystring: MakerQuery,
+        response: {
+          200: z
+            .object({ models: z.array(ProductModelSchema) })
+            .meta({ id: 'WarrantyProductModelList' }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({
+      models: await store.listModels(listedMaker(req.principal, req.query.manufacturer, 'models')),
+    }),
+  );
+
+  app.get(
+    '/warranty/parts',
+    {
+      preHandler: maker,
+      config: { tenant: { scoped: 'a confined token lists its own maker’s parts only' } },
+      schema: {
+        tags,
+        summary:
+          "A manufacturer's genuine part numbers and how many serials each has (a confined token: its own)",
+        querystring: MakerQuery,
+        response: {
+          200: z.object({ parts: z.array(PartInfoSchema) }).meta({ id: 'WarrantyGenuinePartList' }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({
+      parts: await store.listParts(listedMaker(req.principal, req.query.manufacturer, 'parts')),
+    }),
   );
 
   app.get(

@@ -1,4 +1,5 @@
-import type { Relation, Tenancy } from '../core/index.ts';
+import { z } from 'zod';
+import { AppErrors, confinedTo, type Relation, type Tenancy } from '../core/index.ts';
 import { WarrantyErrors } from './errors.ts';
 import type { WarrantyStore } from './warranty-store.ts';
 
@@ -57,4 +58,29 @@ export function defineWarrantyResources(tenancy: Tenancy, store: WarrantyStore):
     },
     hidden: (certificate) => new WarrantyErrors.UnknownTechnician(certificate),
   });
+}
+
+/** The filter of a maker's lists: a confined token's default is its own maker. */
+export const MakerQuery = z.object({
+  manufacturer: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('default for a confined token: its maker; another maker’s is refused (403)'),
+});
+
+/**
+ * Whose registry a list shows: a confined token's own maker (another one named is refused), else
+ * the maker asked for, else every maker's (a single-tenant install, an admin).
+ */
+export function listedMaker(
+  principal: { role: string; subject: string | null } | undefined,
+  asked: string | undefined,
+  what: string,
+): string | undefined {
+  const own = confinedTo(principal);
+  if (own !== null && asked !== undefined && asked !== own)
+    throw new AppErrors.OtherTenant(`the ${what} of ${asked}`, own);
+  return own ?? asked;
 }

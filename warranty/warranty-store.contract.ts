@@ -146,6 +146,64 @@ export function describeWarrantyStoreContract(
       expect(await store.getTechnician('none')).toBeUndefined();
     });
 
+    it("lists a manufacturer's technicians (through their outlets), models and parts", async () => {
+      const [maker, other] = [`M-${serial()}`, `M-${serial()}`];
+      const [mine, theirs] = [`o-${serial()}`, `o-${serial()}`];
+      await store.saveOutlet({
+        id: mine,
+        name: 'x',
+        manufacturer: maker,
+        authorizedFrom: '2024-01-01',
+      });
+      await store.saveOutlet({
+        id: theirs,
+        name: 'y',
+        manufacturer: other,
+        authorizedFrom: '2024-01-01',
+      });
+      const tech = (certificate: string, outletId?: string) => ({
+        certificate,
+        name: '王芳',
+        ...(outletId ? { outletId } : {}),
+        validFrom: '2024-01-01',
+      });
+      const [b, a] = [`CB-${serial()}`, `CA-${serial()}`];
+      for (const t of [
+        tech(b, mine),
+        tech(a, mine),
+        tech(`CX-${serial()}`, theirs),
+        tech(`CN-${serial()}`),
+      ])
+        await store.saveTechnician(t);
+      expect(await store.listTechnicians(maker)).toEqual([tech(a, mine), tech(b, mine)]);
+      expect((await store.listTechnicians()).length).toBeGreaterThanOrEqual(4);
+
+      const model = (m: string) => ({
+        manufacturer: maker,
+        category: 'tv',
+        model: m,
+        mainParts: ['panel'],
+      });
+      await store.saveModel(model('Z-2'));
+      await store.saveModel(model('A-1'));
+      await store.saveModel({ ...model('Q'), manufacturer: other });
+      expect(await store.listModels(maker)).toEqual([model('A-1'), model('Z-2')]);
+      expect((await store.listModels()).length).toBeGreaterThanOrEqual(3);
+
+      const n = `PN-${serial()}`;
+      await store.savePart({ number: n, name: '面板', manufacturer: maker, serials: ['S1'] });
+      await store.savePart({
+        number: `PX-${serial()}`,
+        name: 'y',
+        manufacturer: other,
+        serials: [],
+      });
+      expect(await store.listParts(maker)).toEqual([
+        { number: n, name: '面板', manufacturer: maker, serialCount: 1 },
+      ]);
+      expect(await store.listParts(`M-${serial()}`)).toEqual([]);
+    });
+
     it("lists a manufacturer's outlets; keeps product models and genuine parts with their serials", async () => {
       const maker = `M-${serial()}`;
       const ids = [`o2-${serial()}`, `o1-${serial()}`];

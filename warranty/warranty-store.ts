@@ -61,6 +61,15 @@ export interface WarrantyStore {
   getTechnician(certificate: string): Promise<Technician | undefined>;
   /** Outlets of a manufacturer (all when undefined), by id. */
   listOutlets(manufacturer?: string): Promise<Outlet[]>;
+  /**
+   * Technicians certified for an outlet of a manufacturer (all when undefined), by certificate:
+   * a technician is the maker's whose outlet certifies them (warranty/tenancy.ts).
+   */
+  listTechnicians(manufacturer?: string): Promise<Technician[]>;
+  /** Product models of a manufacturer (all when undefined), by category then model. */
+  listModels(manufacturer?: string): Promise<ProductModel[]>;
+  /** Genuine parts of a manufacturer (all when undefined), by number, with their serial counts. */
+  listParts(manufacturer?: string): Promise<GenuinePartInfo[]>;
   /** Creates or replaces a product model. */
   saveModel(m: ProductModel): Promise<ProductModel>;
   getModel(category: string, model: string): Promise<ProductModel | undefined>;

@@ -18,6 +18,7 @@ const PAGES = [
   '/violations.html',
   '/signin.html',
   '/admin.html',
+  '/maker.html',
 ];
 
 export interface WebRoutesOptions {

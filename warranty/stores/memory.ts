@@ -142,6 +142,32 @@ export class MemoryWarrantyStore implements WarrantyStore {
       .map((o) => structuredClone(o));
   }
 
+  async listTechnicians(manufacturer?: string): Promise<Technician[]> {
+    return [...this.technicians.values()]
+      .filter(
+        (t) =>
+          manufacturer === undefined ||
+          (t.outletId !== undefined && this.outlets.get(t.outletId)?.manufacturer === manufacturer),
+      )
+      .sort((a, b) => (a.certificate < b.certificate ? -1 : a.certificate > b.certificate ? 1 : 0))
+      .map((t) => structuredClone(t));
+  }
+
+  async listModels(manufacturer?: string): Promise<ProductModel[]> {
+    const key = (m: ProductModel) => `${m.category}\u0000${m.model}`;
+    return [...this.models.values()]
+      .filter((m) => manufacturer === undefined || m.manufacturer === manufacturer)
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+      .map((m) => structuredClone(m));
+  }
+
+  async listParts(manufacturer?: string): Promise<GenuinePartInfo[]> {
+    return [...this.parts.values()]
+      .filter((p) => manufacturer === undefined || p.info.manufacturer === manufacturer)
+      .sort((a, b) => (a.info.number < b.info.number ? -1 : a.info.number > b.info.number ? 1 : 0))
+      .map((p) => ({ ...structuredClone(p.info), serialCount: p.serials.size }));
+  }
+
   private readonly models = new Map<string, ProductModel>();
   private readonly parts = new Map<
     string,

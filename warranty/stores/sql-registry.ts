@@ -126,6 +126,17 @@ export async function listOutletsSql(sql: Sql, manufacturer?: string): Promise<O
   return r.rows.map(toOutlet);
 }
 
+export async function listTechniciansSql(sql: Sql, manufacturer?: string): Promise<Technician[]> {
+  const r = await sql.query<TechnicianRow>(
+    `SELECT t.* FROM warranty_technicians t
+       WHERE $1::text IS NULL
+          OR EXISTS (SELECT 1 FROM warranty_outlets o WHERE o.id = t.outlet_id AND o.manufacturer = $1)
+       ORDER BY t.certificate COLLATE "C"`,
+    [manufacturer ?? null],
+  );
+  return r.rows.map(toTechnician);
+}
+
 interface ModelRow {
   category: string;
   model: string;
@@ -165,6 +176,15 @@ export async function getModelSql(
     [category, model],
   );
   return r.rows[0] && toModel(r.rows[0]);
+}
+
+export async function listModelsSql(sql: Sql, manufacturer?: string): Promise<ProductModel[]> {
+  const r = await sql.query<ModelRow>(
+    `SELECT * FROM warranty_models WHERE $1::text IS NULL OR manufacturer = $1
+       ORDER BY category COLLATE "C", model COLLATE "C"`,
+    [manufacturer ?? null],
+  );
+  return r.rows.map(toModel);
 }
 
 interface PartRow {
@@ -209,6 +229,15 @@ export async function getPartSql(sql: Sql, number: string): Promise<GenuinePartI
     [number],
   );
   return r.rows[0] && toPart(r.rows[0]);
+}
+
+export async function listPartsSql(sql: Sql, manufacturer?: string): Promise<GenuinePartInfo[]> {
+  const r = await sql.query<PartRow>(
+    `SELECT p.*, (SELECT count(*)::int FROM warranty_part_serials s WHERE s.number = p.number) AS serial_count
+       FROM warranty_parts p WHERE $1::text IS NULL OR p.manufacturer = $1 ORDER BY p.number COLLATE "C"`,
+    [manufacturer ?? null],
+  );
+  return r.rows.map(toPart);
 }
 
 export async function partSerialKnownSql(

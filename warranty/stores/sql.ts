@@ -27,6 +27,9 @@ import {
   getTechnicianSql,
   hasPartsSql,
   listOutletsSql,
+  listModelsSql,
+  listPartsSql,
+  listTechniciansSql,
   partSerialKnownSql,
   saveModelSql,
   saveOutletSql,
@@ -248,6 +251,18 @@ export class SqlWarrantyStore implements WarrantyStore {
   /** The database belongs to whoever opened it: closing the store does not close it. */
   listOutlets(manufacturer?: string): Promise<Outlet[]> {
     return listOutletsSql(this.sql, manufacturer);
+  }
+
+  listTechnicians(manufacturer?: string): Promise<Technician[]> {
+    return listTechniciansSql(this.sql, manufacturer);
+  }
+
+  listModels(manufacturer?: string): Promise<ProductModel[]> {
+    return listModelsSql(this.sql, manufacturer);
+  }
+
+  listParts(manufacturer?: string): Promise<GenuinePartInfo[]> {
+    return listPartsSql(this.sql, manufacturer);
   }
 
   saveModel(m: ProductModel): Promise<ProductModel> {

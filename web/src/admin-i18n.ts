@@ -86,6 +86,13 @@ const en = {
   addOutlet: 'Add or update the outlet',
   outletSaved: 'Outlet {id} saved.',
   noOutlets: 'No outlet yet.',
+  priceList: 'Price list',
+  priceListLegend: 'Published price list (明码标价, optional)',
+  labourRate: 'Labour rate, yuan per hour',
+  towing: 'Towing, yuan',
+  workItems: 'Service items, one a line',
+  labourRateIs: 'labour {v}/h',
+  towingIs: 'towing {v}',
 } as const;
 
 export type AKey = keyof typeof en;
@@ -165,6 +172,13 @@ const zh: Record<AKey, string> = {
   addOutlet: '添加或更新网点',
   outletSaved: '已保存网点 {id}。',
   noOutlets: '尚无网点。',
+  priceList: '价目表',
+  priceListLegend: '公示价目表（明码标价，可选）',
+  labourRate: '工时单价（元/小时）',
+  towing: '拖车费（元）',
+  workItems: '服务项目（每行一项）',
+  labourRateIs: '工时 {v}/小时',
+  towingIs: '拖车 {v}',
 };
 
 export const adminDictionaries: Record<'zh' | 'en', Record<AKey, string>> = { en, zh };

@@ -88,12 +88,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** An API error: the HTTP status and the service's `{ error, message }` envelope. */
+/** An API error: the HTTP status and the service's `{ error, message, details? }` envelope. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The envelope's `details` (which field, why, which clause), when the service gave some. */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -129,11 +131,12 @@ async function readJson<T>(res: Response): Promise<T> {
     body = undefined;
   }
   if (!res.ok) {
-    const env = (body ?? {}) as { error?: string; message?: string };
+    const env = (body ?? {}) as { error?: string; message?: string; details?: unknown };
     throw new ApiError(
       res.status,
       env.error ?? `HTTP_${res.status}`,
       env.message ?? res.statusText,
+      env.details,
     );
   }
   return body as T;

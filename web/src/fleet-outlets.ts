@@ -1,13 +1,20 @@
 import { ta, wireAdminTexts } from './admin-i18n.ts';
-import { ApiError, getJson, h, onLangChange, postJson } from './common.ts';
+import { ApiError, formatCNY, getJson, h, onLangChange, postJson } from './common.ts';
+import { wireMakerTexts } from './maker-i18n.ts';
 import { auth, errorText, hasToken, onAuthChange } from './session.ts';
 
 /**
  * The fleet page's outlets (issue 25): a maker's manager lists the maker's authorized 三包
  * outlets (`GET /api/v1/warranty/outlets`, every period, expired too) and adds or updates one
- * with its authorisation period and official service phone (`POST /api/v1/warranty/outlets`;
- * the service stamps the maker from the account or token). Shown only to manufacturer staff.
+ * with its authorisation period, official service phone and published price list (明码标价:
+ * labour rate, towing, service items; `POST /api/v1/warranty/outlets`; the service stamps the
+ * maker from the account or token). Shown only to manufacturer staff.
  */
+interface PriceList {
+  labourRateCNY?: number;
+  towingCNY?: number;
+  workItems?: string[];
+}
 interface Outlet {
   id: string;
   name: string;
@@ -16,6 +23,34 @@ interface Outlet {
   authorizedFrom: string;
   authorizedTo?: string;
   authorizedNow: boolean;
+  priceList?: PriceList;
+}
+
+/** The price list as one cell: labour rate, towing, then the items. */
+function priceCell(p: PriceList | undefined): Node | string {
+  if (!p || (p.labourRateCNY ?? p.towingCNY ?? p.workItems?.length) === undefined) return '—';
+  return h(
+    'span',
+    { class: 'price-list' },
+    p.labourRateCNY === undefined ? null : ta('labourRateIs', { v: formatCNY(p.labourRateCNY) }),
+    p.labourRateCNY !== undefined && p.towingCNY !== undefined ? ' · ' : null,
+    p.towingCNY === undefined ? null : ta('towingIs', { v: formatCNY(p.towingCNY) }),
+    p.workItems?.length ? h('br') : null,
+    p.workItems?.length ? p.workItems.join('、') : null,
+  );
+}
+
+/** The form's price list; undefined when nothing is filled in. */
+function priceListOf(val: (id: string) => string): PriceList | undefined {
+  const p: PriceList = {};
+  if (val('o-labour') !== '') p.labourRateCNY = Number(val('o-labour'));
+  if (val('o-towing') !== '') p.towingCNY = Number(val('o-towing'));
+  const items = val('o-items')
+    .split('\n')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (items.length) p.workItems = items;
+  return Object.keys(p).length ? p : undefined;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -44,6 +79,7 @@ function render(): void {
                   'authorizedFrom',
                   'authorizedUntil',
                   'authorizedNow',
+                  'priceList',
                 ] as const
               ).map((k) => h('th', { scope: 'col' }, ta(k))),
             ),
@@ -61,6 +97,7 @@ function render(): void {
                 h('td', {}, o.authorizedFrom.slice(0, 10)),
                 h('td', {}, o.authorizedTo?.slice(0, 10) ?? '—'),
                 h('td', { class: 'authorized-now' }, ta(o.authorizedNow ? 'yes' : 'no')),
+                h('td', { class: 'price' }, priceCell(o.priceList)),
               ),
             ),
           ),
@@ -101,7 +138,8 @@ function wireForm(): void {
   const submit = $<HTMLButtonElement>('outlet-submit');
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const val = (id: string) => $<HTMLInputElement>(id).value.trim();
+    const val = (id: string) => $<HTMLInputElement | HTMLTextAreaElement>(id).value.trim();
+    const priceList = priceListOf(val);
     showError(undefined);
     $('outlet-status').textContent = '';
     submit.disabled = true;
@@ -115,6 +153,7 @@ function wireForm(): void {
         authorizedFrom: val('o-from'),
         ...(val('o-address') ? { address: val('o-address') } : {}),
         ...(val('o-to') ? { authorizedTo: val('o-to') } : {}),
+        ...(priceList ? { priceList } : {}),
       },
       auth(),
     )
@@ -131,6 +170,7 @@ function wireForm(): void {
 
 function start(): void {
   wireAdminTexts();
+  wireMakerTexts(); // the header's link to the maker's page
   onLangChange(() => {
     if (maker !== null) render();
   });
