@@ -2,19 +2,14 @@ import { createRequire } from 'node:module';
 import type { Aedes, AedesOptions } from 'aedes';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
-import type { MQEmitter } from 'mqemitter';
+import { indexRetained } from './cluster-retained.ts';
+import { BucketRouting } from './cluster-routing.ts';
 import type { DeviceDirectory } from './ports.ts';
 
 const require = createRequire(import.meta.url);
 
-// CommonJS modules; aedes-persistence-redis ships no typings, mqemitter-redis's do not declare
-// the prefixed emitter. Loaded as what they are, typed here by what this module uses.
-const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
-  MQEmitterRedisPrefix: new (
-    prefix: string,
-    opts: { pubConn: Redis; subConn: Redis; concurrency: number },
-  ) => MQEmitter & { state: NodeJS.EventEmitter };
-};
+// CommonJS; aedes-persistence-redis ships no typings. Loaded as what it is, typed by what this
+// module uses.
 type Persistence = NonNullable<AedesOptions['persistence']> & { destroy(): Promise<void> };
 const redisPersistence = require('aedes-persistence-redis') as (opts: {
   conn: Redis;
@@ -24,16 +19,17 @@ const redisPersistence = require('aedes-persistence-redis') as (opts: {
 const CONNECT_TIMEOUT_MS = 5000;
 
 /**
- * Cluster mode (REDIS_URL): aedes's own clustering on Redis. `mqemitter-redis` routes every
- * message through Redis pub/sub to every node (so a subscriber on one node hears a device on
- * another, and a command published on one reaches a device on another); `aedes-persistence-redis`
- * keeps sessions, subscriptions, retained messages and QoS 1 queues in Redis.
+ * Cluster mode (REDIS_URL): aedes on Redis. Every message goes through Redis pub/sub to the nodes
+ * with a subscriber for it (so a subscriber on one node hears a device on another, and a command
+ * published on one reaches a device on another), routed by topic bucket (broker/cluster-routing.ts);
+ * `aedes-persistence-redis` keeps sessions, subscriptions, retained messages (indexed by bucket,
+ * broker/cluster-retained.ts) and QoS 1 queues in Redis.
  *
  * Redis pub/sub ignores the db index, so channels carry the prefix `sanbao/{db}/`: nodes on the
  * same Redis and db index form one cluster, and clusters on other indexes do not hear it.
  */
 export interface ClusterBackends {
-  mq: MQEmitter & { state: NodeJS.EventEmitter };
+  mq: BucketRouting;
   persistence: Persistence;
   /** After aedes.close (which closes `mq`): the persistence's Redis connection. */
   close(): Promise<void>;
@@ -73,18 +69,15 @@ export async function connectCluster(
   } finally {
     clearTimeout(timer);
   }
-  // No concurrency bound: every message from Redis goes to its local subscribers at once. With a
-  // bound, messages beyond it wait in mqemitter's queue, and when a slow delivery (QoS 1 through
-  // Redis persistence) releases one, the queued messages that complete synchronously are drained
-  // recursively: at 1,000 devices, 10,000 msg/s, QoS 1, the node overflowed its stack (qlobber's
-  // match under MQEmitter._do → released → _do …). The backlog is memory either way.
-  const mq = new MQEmitterRedisPrefix(`sanbao/${db}/`, {
-    pubConn: conns.pub,
-    subConn: conns.sub,
-    concurrency: 0,
-  });
+  // Routing by bucket (broker/cluster-routing.ts), not mqemitter-redis: its pattern
+  // subscription per device made every PUBLISH cost Redis O(connected devices). Local delivery
+  // has no concurrency bound, as before: with one, messages beyond it wait in mqemitter's queue
+  // and a slow delivery's release drains them recursively (at 1,000 devices, 10,000 msg/s,
+  // QoS 1, mqemitter-redis with a bound overflowed the stack). The backlog is memory either way.
+  const mq = new BucketRouting(`sanbao/${db}/`, conns.pub, conns.sub);
   mq.state.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'Redis routing error'));
   const persistence = redisPersistence({ conn: conns.store });
+  await indexRetained(persistence, conns.store);
   return {
     mq,
     persistence,
