@@ -29,6 +29,12 @@ export interface Principal {
   userId?: string;
   /** Serials an owner's account linked by their verification codes (accounts/). */
   units?: readonly string[];
+  /**
+   * The service outlets a signed-in engineer serves (accounts/, migration 011): with a list,
+   * they open, close and cancel repair orders only at those outlets (quality/routes.ts). Absent
+   * for an engineer with none listed and for every API token: unrestricted.
+   */
+  outlets?: readonly string[];
 }
 
 /**
