@@ -58,6 +58,11 @@ export interface IssuedToken {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /**
+     * Resources (`kind:key`) a request concerned beyond those its path and body name, set by its
+     * handler (a repair order's unit): the audit trail records them too (audit/recorder.ts).
+     */
+    auditResources?: string[];
   }
 }
 

@@ -296,10 +296,14 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
   );
 
   const tags = ['repair orders'];
-  /** Refuses an engineer who does not serve the order's outlet (an unknown order is 404). */
+  /**
+   * Refuses an engineer who does not serve the order's outlet (an unknown order is 404); the
+   * audit entry names the order's unit too.
+   */
   const outletOf = async (req: FastifyRequest, id: string) => {
     const o = await orders.get(id);
     if (!o) throw new QualityErrors.UnknownOrder(id);
+    req.auditResources = [`unit:${o.serial}`];
     checkOutlet(req, o.outletId, `repair order ${id}`);
   };
   app.post(
@@ -316,7 +320,9 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
     },
     async (req, reply) => {
       checkOutlet(req, req.body.outletId, 'a new repair order');
-      return reply.status(201).send(await orders.open(req.body, actor(req)));
+      const o = await orders.open(req.body, actor(req));
+      req.auditResources = [`unit:${o.serial}`]; // the unit's history shows its orders
+      return reply.status(201).send(o);
     },
   );
 

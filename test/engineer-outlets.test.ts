@@ -12,6 +12,7 @@ import { SessionClient } from './helpers/session-client.ts';
  */
 interface Order {
   id: string;
+  serial: string;
   outletId: string;
   status: string;
 }
@@ -140,6 +141,17 @@ describe('engineers with the outlets they serve', () => {
     );
     expect(closedA.status, JSON.stringify(closedA.body)).toBe(200);
     expect(closedA.body.order.status).toBe('closed');
+    // The unit's history names its order, opened and closed, after the unit's registration.
+    await svc.service.audit.flush();
+    const history = await admin<{ entries: Array<{ route: string; userId: string }> }>(
+      'GET',
+      `/api/v1/audit/history?resource=unit:${openA.body.serial}`,
+    );
+    expect(history.body.entries.map((e) => [e.route, e.userId])).toEqual([
+      ['/api/v1/repair-orders/:id/close', a.id],
+      ['/api/v1/repair-orders', a.id],
+      ['/api/v1/warranty/units', null],
+    ]);
 
     // The list filters by outlet (reading is not restricted).
     const listA = await a.b.call<{ orders: Order[] }>('GET', '/api/v1/repair-orders?outlet=OUT-A');
