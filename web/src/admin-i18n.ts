@@ -67,6 +67,11 @@ const en = {
   what_resolve: 'resolved',
   what_dismiss: 'dismissed',
   what_order: 'opened a repair order',
+  what_orderClose: 'closed the repair order',
+  what_orderCancel: 'cancelled the repair order',
+  what_unit: 'registered the unit',
+  what_device: 'provisioned the device',
+  what_repair: 'recorded a repair',
   // Outlets (warranty/)
   outletsTitle: 'Authorized outlets',
   outletsLead:
@@ -148,6 +153,11 @@ const zh: Record<AKey, string> = {
   what_resolve: '解决',
   what_dismiss: '驳回',
   what_order: '开立维修单',
+  what_orderClose: '维修单完工',
+  what_orderCancel: '取消维修单',
+  what_unit: '登记产品',
+  what_device: '注册设备',
+  what_repair: '登记维修记录',
   outletsTitle: '授权维修网点',
   outletsLead: '贵方的三包授权网点，含授权期限和供车主核实的官方服务电话。',
   outletsNeedMaker: '请以生产者员工身份登录（或使用生产者令牌）以查看网点。',
