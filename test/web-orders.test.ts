@@ -307,5 +307,43 @@ describeWithService(
         await close();
       }
     }, 120_000);
+    it('an admin lists the outlets an engineer serves when creating them', async () => {
+      const { page, errors, close } = await openPage(
+        browser,
+        `${svc.httpUrl}/admin.html`,
+        'en-US',
+        { width: 1280, height: 900 },
+      );
+      try {
+        await page.getByRole('textbox', { name: en.token }).fill(svc.adminToken);
+        await page.keyboard.press('Enter');
+        await page.locator('#users-table').waitFor();
+        const outlets = page.getByLabel(aen.outlets);
+        // Only an engineer serves outlets: the field shows for that role only.
+        await page.getByLabel(aen.role).selectOption('manufacturer');
+        expect(await outlets.isVisible()).toBe(false);
+        await page.getByLabel(aen.role).selectOption('engineer');
+        await page.getByLabel(aen.userName).fill('eng.zhao');
+        await outlets.fill('SJZ-01, SJZ-02');
+        expect(await unlabelledControls(page)).toEqual([]);
+        await outlets.press('Enter');
+        await page.locator('#otp-box').waitFor();
+        const row = page.locator('#users-table tr[data-username="eng.zhao"]');
+        await expect
+          .poll(() => row.locator('td').nth(2).textContent())
+          .toBe(`eng.zhao · ${aen.outletsOf.replace('{list}', 'SJZ-01, SJZ-02')}`);
+        const users = await admin<{ users: Array<{ username: string; outlets: string[] }> }>(
+          'GET',
+          '/api/v1/users',
+        );
+        expect(users.body.users.find((u) => u.username === 'eng.zhao')?.outlets).toEqual([
+          'SJZ-01',
+          'SJZ-02',
+        ]);
+        expect(unexpected(errors)).toEqual([]);
+      } finally {
+        await close();
+      }
+    }, 60_000);
   },
 );

@@ -31,6 +31,10 @@ const en = {
   subject: 'Maker or subject (optional)',
   subjectHint:
     'Manufacturer staff: their maker (e.g. acme). Engineers, desk and regulators act under their user name unless given another.',
+  outlets: 'Outlets served (engineers, optional)',
+  outletsHint:
+    'Outlet ids separated by commas (e.g. SJZ-01, SJZ-02): the engineer opens, closes and cancels repair orders only there. Empty: anywhere.',
+  outletsOf: 'outlets {list}',
   create: 'Create user',
   creating: 'Creating…',
   userName: 'User name',
@@ -119,6 +123,10 @@ const zh: Record<AKey, string> = {
   role_regulator: '监管部门',
   subject: '生产者或主体（可选）',
   subjectHint: '生产者员工：所属生产者（如 acme）。工程师、服务台和监管人员默认以其用户名行事。',
+  outlets: '服务网点（工程师，可选）',
+  outletsHint:
+    '网点编号，用逗号分隔（如 SJZ-01, SJZ-02）：工程师只能在这些网点开立、完工和取消维修单。留空：不限。',
+  outletsOf: '网点 {list}',
   create: '创建用户',
   creating: '正在创建…',
   userName: '用户名',
