@@ -7,6 +7,9 @@ import { lang, onLangChange } from './common.ts';
 const en = {
   ordersTitle: 'Repair orders',
   navOrders: 'Repair orders',
+  ordersLink: 'Engineers: repair orders',
+  ordersLinkHint:
+    'Orders opened from alerts: close them with the parts used and transparent charges, or cancel them; each with its history.',
   tokenHintOrders:
     'An engineer token (read, close, cancel) or a manufacturer token (read only). Better: sign in.',
   ordersLead:
@@ -123,9 +126,11 @@ type OKey = keyof typeof en;
 const zh: Record<OKey, string> = {
   ordersTitle: '维修单',
   navOrders: '维修单',
+  ordersLink: '工程师：维修单',
+  ordersLinkHint: '由告警开立的维修单：登记所用配件和透明收费后完工，或取消；每张均有历史记录。',
   tokenHintOrders: '工程师令牌（查看、完工、取消）或厂家令牌（只读）。更好的方式：登录。',
   ordersLead:
-    '维修单由告警开立（告警队列中的“开立维修单”）。完工时登记所用配件和收费，或填写原因后取消。',
+    '维修单由告警开立（告警队列中的“创建维修单”）。完工时登记所用配件和收费，或填写原因后取消。',
   filterStatus: '状态',
   filterOutlet: '维修网点',
   filterOutletHint: '网点编号，如 SJZ-01。留空：全部网点。',

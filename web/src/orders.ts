@@ -118,23 +118,26 @@ function renderList(): void {
       ? h('p', {}, to('noOrders'))
       : h(
           'table',
-          { id: 'orders-table' },
+          { id: 'orders-table', class: 'stack' },
           h('thead', {}, h('tr', {}, ...cols.map((k) => h('th', { scope: 'col' }, to(k))))),
           h(
             'tbody',
             {},
-            ...orders.map((o) =>
-              h(
+            ...orders.map((o) => {
+              // On a phone each row is a card, each cell labelled with its column.
+              const cell = (k: OKey, ...c: Array<Node | string>) =>
+                h('td', { 'data-label': to(k) }, ...c);
+              return h(
                 'tr',
                 { 'data-order': o.id, 'data-status': o.status },
-                h('th', { scope: 'row' }, h('a', { href: `orders.html?order=${enc(o.id)}` }, o.id)),
-                h('td', {}, o.serial),
-                h('td', {}, o.outletId),
-                h('td', {}, statusBadge(o)),
-                h('td', {}, when(o.openedAt, o.openedBy)),
-                h('td', {}, when(o.closedAt, o.closedBy)),
-              ),
-            ),
+                cell('colOrder', h('a', { href: `orders.html?order=${enc(o.id)}` }, o.id)),
+                cell('colUnit', o.serial),
+                cell('colOutlet', o.outletId),
+                cell('colStatus', statusBadge(o)),
+                cell('colOpened', when(o.openedAt, o.openedBy)),
+                cell('colClosed', when(o.closedAt, o.closedBy)),
+              );
+            }),
           ),
         ),
     total > orders.length
