@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, raiseFaultAlert } from './helpers/clients.ts';
+import { describeOnPostgresDb } from './helpers/postgres.ts';
 import { startService, type RunningService } from './helpers/service.ts';
 import { SessionClient } from './helpers/session-client.ts';
 
@@ -8,7 +9,7 @@ import { SessionClient } from './helpers/session-client.ts';
  * lists an engineer's outlets when creating the user and changes them later; signed in, that
  * engineer opens, closes and cancels repair orders only at those outlets (403 naming them),
  * while an engineer with none listed and every API token — the user's own included — keep
- * today's behaviour. Only engineers serve outlets.
+ * today's behaviour. Only engineers serve outlets. On PGlite and on PostgreSQL.
  */
 interface Order {
   id: string;
@@ -24,7 +25,7 @@ interface Err {
 
 const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
-describe('engineers with the outlets they serve', () => {
+function suite(start: () => Promise<RunningService>): void {
   let svc: RunningService;
   let eng: string;
   const call = <T>(method: string, url: string, token: string, body?: unknown) =>
@@ -67,7 +68,7 @@ describe('engineers with the outlets they serve', () => {
   };
 
   beforeAll(async () => {
-    svc = await startService();
+    svc = await start();
     const issue = async (role: string, subject: string) =>
       (await admin<{ token: string }>('POST', '/api/v1/tokens', { role, subject })).body.token;
     eng = await issue('engineer', 'eng-token');
@@ -242,4 +243,9 @@ describe('engineers with the outlets they serve', () => {
     const unknown = await admin<Err>('PUT', '/api/v1/users/u-nobody/outlets', { outlets: [] });
     expect(unknown.status).toBe(404);
   });
-});
+}
+
+describe('engineers with the outlets they serve (PGlite)', () => suite(() => startService()));
+await describeOnPostgresDb('engineers with the outlets they serve (PostgreSQL)', (db) =>
+  suite(() => startService({ DATABASE_URL: db().url })),
+);
