@@ -114,14 +114,16 @@ describeWithService(
         (await admin<{ token: string }>('POST', '/api/v1/tokens', { role, subject })).body.token;
       engineerToken = await issue('engineer', 'eng-setup');
       const maker = await issue('manufacturer', 'Gree');
-      const o = await api(svc.httpUrl, 'POST', '/api/v1/warranty/outlets', maker, {
-        id: 'SJZ-01',
-        name: '石家庄格力授权服务站',
-        manufacturer: 'Gree',
-        servicePhone: '400-836-5315',
-        authorizedFrom: days(-365),
-      });
-      expect(o.status, JSON.stringify(o.body)).toBe(201);
+      for (const id of ['SJZ-01', 'SJZ-02']) {
+        const o = await api(svc.httpUrl, 'POST', '/api/v1/warranty/outlets', maker, {
+          id,
+          name: `石家庄格力授权服务站 ${id}`,
+          manufacturer: 'Gree',
+          servicePhone: '400-836-5315',
+          authorizedFrom: days(-365),
+        });
+        expect(o.status, JSON.stringify(o.body)).toBe(201);
+      }
     }, 90_000);
 
     afterAll(async () => {
@@ -263,6 +265,21 @@ describeWithService(
         await page.goto(`${svc.httpUrl}/orders.html?status=cancelled`);
         await page.locator(`#orders-table tr[data-order="${opened.body.id}"]`).waitFor();
         expect(await page.locator('#orders-table tbody tr').count()).toBe(1);
+        // An order at an outlet this engineer does not serve: no forms, and the page says why.
+        const elsewhere = await api<Order>(
+          svc.httpUrl,
+          'POST',
+          '/api/v1/repair-orders',
+          engineerToken,
+          { alertIds: [(await alertOnUnit()).id], outletId: 'SJZ-02' },
+        );
+        expect(elsewhere.status).toBe(201);
+        await page.goto(`${svc.httpUrl}/orders.html?order=${elsewhere.body.id}`);
+        await page.locator('#not-served').waitFor();
+        expect(await page.locator('#not-served').textContent()).toBe(
+          oen.notYourOutlet.replace('{list}', 'SJZ-01').replace('{outlet}', 'SJZ-02'),
+        );
+        expect(await page.locator('#close-form, #cancel-form').count()).toBe(0);
         expect(unexpected(errors)).toEqual([]);
       } finally {
         await close();

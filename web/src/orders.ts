@@ -322,7 +322,9 @@ function renderOrder(): void {
   if (!o) return;
   el('page-h').textContent = to('orderHeading', { id: o.id });
   document.title = `${to('orderHeading', { id: o.id })} · ${t('appName')}`;
-  const acting = canAct() && o.status === 'open';
+  // An engineer confined to some outlets acts only there (the API refuses the rest anyway).
+  const served = myOutlets().length === 0 || myOutlets().includes(o.outletId);
+  const acting = canAct() && o.status === 'open' && served;
   // The close form keeps what was typed across re-renders (a language change relabels it).
   if (!acting) closeSection = undefined;
   else
@@ -344,6 +346,13 @@ function renderOrder(): void {
       h('h2', { id: 'order-h' }, to('orderHeading', { id: o.id })),
       factsOf(o),
       canAct() ? null : h('p', { class: 'muted', id: 'read-only' }, to('readOnly')),
+      canAct() && o.status === 'open' && !served
+        ? h(
+            'p',
+            { class: 'muted', id: 'not-served' },
+            to('notYourOutlet', { list: myOutlets().join(', '), outlet: o.outletId }),
+          )
+        : null,
     ),
     closed && closed.order.id === o.id ? checksOf(closed) : '',
     acting ? closeSection! : '',
