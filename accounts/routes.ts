@@ -52,6 +52,11 @@ export const UserSchema = z
     role: RoleSchema,
     subject: z.string().nullable(),
     displayName: z.string().nullable(),
+    outlets: z
+      .array(z.string())
+      .describe(
+        'an engineer: the service outlets they serve; with any listed, they open, close and cancel repair orders only there (empty: anywhere)',
+      ),
     mustChangePassword: z.boolean(),
     disabled: z.boolean(),
     lockedUntil: z.string().nullable(),
@@ -66,6 +71,11 @@ const Username = z
   .max(64)
   .regex(/^[\p{L}\p{N}._@+-]+$/u, 'letters, digits and . _ @ + - only');
 const Password = z.string().min(1).max(1000);
+/** The outlets an engineer serves: outlet ids as the warranty registry has them. */
+const Outlets = z
+  .array(z.string().trim().min(1).max(64))
+  .max(200)
+  .refine((a) => new Set(a).size === a.length, 'each outlet once');
 const errors = {
   400: ErrorEnvelope,
   401: ErrorEnvelope,
@@ -385,12 +395,20 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
         tags,
         summary:
           'Create a user with a role (and subject: a maker for manufacturer staff); returns a one-time password',
-        body: z.object({
-          username: Username,
-          role: RoleSchema,
-          subject: z.string().trim().min(1).max(128).optional(),
-          displayName: z.string().trim().min(1).max(100).optional(),
-        }),
+        body: z
+          .object({
+            username: Username,
+            role: RoleSchema,
+            subject: z.string().trim().min(1).max(128).optional(),
+            displayName: z.string().trim().min(1).max(100).optional(),
+            outlets: Outlets.optional().describe(
+              'engineers only: the outlets they serve (repair orders elsewhere are refused them)',
+            ),
+          })
+          .refine((b) => !b.outlets?.length || b.role === 'engineer', {
+            path: ['outlets'],
+            message: 'only an engineer serves outlets',
+          }),
         response: { 201: WithPassword, ...errors },
       },
     },
@@ -407,6 +425,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
           ? { subjectFromId: (id: string) => `account:${id}` }
           : {}),
         displayName: b.displayName ?? null,
+        ...(b.outlets ? { outlets: b.outlets } : {}),
         passwordHash: await hashPassword(password),
         mustChangePassword: true,
       });
@@ -429,6 +448,27 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
       if (!(await store.setPassword(req.params.id, await hashPassword(password), true)))
         throw new AccountErrors.UnknownUser(req.params.id);
       return { user: (await store.get(req.params.id))!, password };
+    },
+  );
+  app.put(
+    '/users/:id/outlets',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary:
+          'Set the outlets an engineer serves (an empty list: anywhere); their sessions follow at once, their API tokens are not restricted',
+        params: IdParams,
+        body: z.object({ outlets: Outlets }),
+        response: { 200: UserSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const u = await store.get(req.params.id);
+      if (!u) throw new AccountErrors.UnknownUser(req.params.id);
+      if (u.role !== 'engineer' && req.body.outlets.length)
+        throw new AccountErrors.NotAnEngineer(u.username, u.role);
+      return (await store.setOutlets(u.id, req.body.outlets))!;
     },
   );
   for (const [action, disabled] of [

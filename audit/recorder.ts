@@ -197,7 +197,12 @@ export class AuditRecorder {
       method: req.method,
       route,
       params: canonicalJson(params),
-      resources: resourcesOf(route, params, req.body, createdIds.get(req)),
+      resources: [
+        ...new Set([
+          ...resourcesOf(route, params, req.body, createdIds.get(req)),
+          ...(req.auditResources ?? []),
+        ]),
+      ],
       body: bodyText(req.body, req.headers['content-type']),
       before: before === undefined ? null : bodyText(before, undefined),
       status,

@@ -29,6 +29,12 @@ export interface Principal {
   userId?: string;
   /** Serials an owner's account linked by their verification codes (accounts/). */
   units?: readonly string[];
+  /**
+   * The service outlets a signed-in engineer serves (accounts/, migration 011): with a list,
+   * they open, close and cancel repair orders only at those outlets (quality/routes.ts). Absent
+   * for an engineer with none listed and for every API token: unrestricted.
+   */
+  outlets?: readonly string[];
 }
 
 /**
@@ -52,6 +58,11 @@ export interface IssuedToken {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /**
+     * Resources (`kind:key`) a request concerned beyond those its path and body name, set by its
+     * handler (a repair order's unit): the audit trail records them too (audit/recorder.ts).
+     */
+    auditResources?: string[];
   }
 }
 
