@@ -19,6 +19,7 @@ const PAGES = [
   '/signin.html',
   '/admin.html',
   '/maker.html',
+  '/orders.html',
 ];
 
 export interface WebRoutesOptions {
