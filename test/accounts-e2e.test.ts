@@ -197,6 +197,20 @@ describe('accounts and the audit trail', () => {
       token,
     );
     expect(me.body).toMatchObject({ role: 'engineer', subject: 'eng.disabled' });
+    // What the token does is the user's: the trail names the token and its user.
+    const tokenId = (t.body as unknown as { id: string }).id;
+    const acted = await api(svc.httpUrl, 'POST', '/api/v1/alerts/no-such-alert/ack', token, {});
+    expect(acted.status).toBe(404);
+    const byToken = await admin('GET', `/api/v1/audit?who=${tokenId}`);
+    expect((byToken.body as unknown as { entries: unknown[] }).entries).toEqual([
+      expect.objectContaining({
+        tokenId,
+        userId: u.id,
+        role: 'engineer',
+        route: '/api/v1/alerts/:id/ack',
+        status: 404,
+      }),
+    ]);
     expect((await admin('POST', `/api/v1/users/${u.id}/disable`)).status).toBe(200);
     expect((await api(svc.httpUrl, 'GET', '/api/v1/tokens/me', token)).status).toBe(401);
     expect((await u.browser.call('GET', '/api/v1/alerts')).status).toBe(401);
