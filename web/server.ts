@@ -18,6 +18,7 @@ const PAGES = [
   '/violations.html',
   '/signin.html',
   '/admin.html',
+  '/audit.html',
 ];
 
 export interface WebRoutesOptions {

@@ -29,6 +29,7 @@ export default defineConfig({
         violations: here('./violations.html'),
         signin: here('./signin.html'),
         admin: here('./admin.html'),
+        audit: here('./audit.html'),
       },
     },
   },
