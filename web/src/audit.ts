@@ -1,6 +1,7 @@
 import { ta, wireAdminTexts, type AKey } from './admin-i18n.ts';
 import { tu, wireAuditTexts, type UKey } from './audit-i18n.ts';
 import { ApiError, formatWhen, getJson, h, initPage, onLangChange, t } from './common.ts';
+import { downloadFile } from './download.ts';
 import { auth, errorText, hasToken, whoIsSignedIn, wireTokenForm } from './session.ts';
 
 /**
@@ -229,19 +230,8 @@ function wireSearch(): void {
     error.hidden = true;
     if (!datesOk()) return;
     status.textContent = tu('downloading');
-    const file = `audit-${new Date().toISOString().slice(0, 10)}.csv`;
-    fetch(`/api/v1/audit/export.csv?${filters()}`, { headers: auth() })
-      .then(async (res) => {
-        if (!res.ok) {
-          const env = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-          throw new ApiError(res.status, env.error ?? '', env.message ?? res.statusText);
-        }
-        const url = URL.createObjectURL(await res.blob());
-        const a = h('a', { href: url, download: file, hidden: true });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    downloadFile(`/api/v1/audit/export.csv?${filters()}`, auth(), 'audit.csv')
+      .then((file) => {
         status.textContent = tu('downloaded', { file });
       })
       .catch((err: unknown) => {
