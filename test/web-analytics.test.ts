@@ -147,7 +147,7 @@ describeWithService(
         expect(await unlabelledControls(page)).toEqual([]);
 
         // From the keyboard: category, component (compressor by default), split by batch.
-        await section.getByLabel(en.category).selectOption('air_conditioner');
+        await section.getByLabel(nen.productCategory).selectOption('air_conditioner');
         await section.getByLabel(nen.groupBy).selectOption('batch');
         await section.getByLabel(nen.component).press('Enter');
         await section.locator('#rel-table').waitFor();

@@ -11,6 +11,7 @@ const en = {
     "One component's failure rate, MTBF and Weibull fit per production batch, supplier or model, with the groups that stand out as recall candidates; the exchanges and returns it may cost ahead; and the regulators' ledgers to download.",
   analyticsNeedMaker:
     'Sign in as manufacturer staff (or use a manufacturer token) to see analytics.',
+  productCategory: 'Product category',
   component: 'Component',
   componentHint: 'As repair records name it, e.g. compressor.',
   modelOptional: 'Model (optional)',
@@ -79,6 +80,7 @@ const zh: Record<NKey, string> = {
   analyticsLead:
     '按生产批次、零部件供应商或型号统计某一部件的故障率、平均故障间隔（MTBF）和威布尔拟合，并标出需考虑召回的分组；预测今后可能产生的换货和退货；下载报送监管部门的台账。',
   analyticsNeedMaker: '请以生产者员工身份登录（或使用生产者令牌）以查看分析。',
+  productCategory: '产品品类',
   component: '部件',
   componentHint: '与维修记录中的名称一致，如 compressor。',
   modelOptional: '型号（可选）',
