@@ -360,6 +360,26 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     },
   );
 
+  app.delete(
+    '/me/units/:serial',
+    {
+      preHandler: o.auth.require('owner'),
+      schema: {
+        tags,
+        summary:
+          "Unlink a unit from the owner's account (sold, given away, linked by mistake); linking it again needs its code",
+        params: SerialParams,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const id = userIdOf(req.principal, 'unlinking a unit');
+      if (!(await store.unlinkUnit(id, req.params.serial)))
+        throw new AccountErrors.NotLinked(req.params.serial);
+      return reply.status(204).send(null);
+    },
+  );
+
   // The admin's user management.
   app.get(
     '/users',
