@@ -160,7 +160,7 @@ describeWithService(
         await page.getByLabel(uen.route).fill('/api/v1/alerts/:id/dismiss');
         await page.getByLabel(uen.route).press('Enter');
         await expect
-          .poll(() => page.locator('#entries-status').textContent())
+          .poll(() => page.locator('#entries-status').textContent(), { timeout: 10_000 })
           .toBe(fill(uen.entriesRange, { first: 1, last: 1, total: 1 }));
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('entries-h');
         const row = page.locator('#entries-table tbody tr');
@@ -205,13 +205,13 @@ describeWithService(
         await page.getByLabel(uen.pageSize).selectOption('25');
         await page.getByRole('button', { name: uen.search, exact: true }).click();
         await expect
-          .poll(() => page.locator('#entries-status').textContent())
+          .poll(() => page.locator('#entries-status').textContent(), { timeout: 10_000 })
           .toBe(fill(uen.entriesRange, { first: 1, last: 25, total: 30 }));
         expect(await page.locator('#entries-table tbody tr').count()).toBe(25);
         expect(await page.locator('#prev').isDisabled()).toBe(true);
         await page.getByRole('button', { name: uen.next }).click();
         await expect
-          .poll(() => page.locator('#entries-status').textContent())
+          .poll(() => page.locator('#entries-status').textContent(), { timeout: 10_000 })
           .toBe(fill(uen.entriesRange, { first: 26, last: 30, total: 30 }));
         expect(await page.locator('#next').isDisabled()).toBe(true);
         const via = await page.locator('#entries-table td[data-col="via"]').first().textContent();
@@ -220,13 +220,15 @@ describeWithService(
         await page.getByLabel(uen.to).fill('2020-01-31');
         await page.getByLabel(uen.from).fill('2020-01-01');
         await page.getByLabel(uen.from).press('Enter');
-        await expect.poll(() => page.locator('#entries-status').textContent()).toBe(uen.noEntries);
+        await expect
+          .poll(() => page.locator('#entries-status').textContent(), { timeout: 10_000 })
+          .toBe(uen.noEntries);
 
         // The chain: intact; then an insider edits entry 2 behind the trigger's back.
         const result = page.locator('#verify-result');
         await page.getByRole('button', { name: uen.verify }).click();
         await expect
-          .poll(() => result.textContent())
+          .poll(() => result.textContent(), { timeout: 10_000 })
           .toMatch(/^Intact: \d+ entries, head [0-9a-f]{16}\.$/);
         const sql = svc.service.sql;
         await sql.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
@@ -234,7 +236,7 @@ describeWithService(
         await sql.exec('ALTER TABLE audit_log ENABLE TRIGGER USER');
         await page.getByRole('button', { name: uen.verify }).press('Enter');
         await expect
-          .poll(() => result.textContent())
+          .poll(() => result.textContent(), { timeout: 10_000 })
           .toBe(fill(uen.broken, { seq: 2, reason: uen.reason_hash_mismatch }));
         // In Chinese, the same result in Chinese.
         await page.locator('#lang').selectOption('zh');
@@ -258,7 +260,7 @@ describeWithService(
         await signIn(page, 'eng.zhou', engineerOwn, engineerOwn, zh);
         await page.waitForURL(/audit\.html$/);
         await expect
-          .poll(() => page.locator('#page-error').textContent())
+          .poll(() => page.locator('#page-error').textContent(), { timeout: 10_000 })
           .toBe(uzh.auditOnly.replace('{role}', 'engineer'));
         expect(await page.locator('#audit-view').isHidden()).toBe(true);
         const status = await page.evaluate(async () => ({

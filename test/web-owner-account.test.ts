@@ -89,7 +89,7 @@ describeWithService(
         await page.keyboard.type('WRONG-00000');
         await page.keyboard.press('Enter');
         await expect
-          .poll(() => section.locator('#account-error').textContent())
+          .poll(() => section.locator('#account-error').textContent(), { timeout: 10_000 })
           .toBe(oen.badLinkCode);
         await section.getByLabel(oen.linkCode).fill(code);
         await section.getByLabel(oen.linkCode).press('Enter');
