@@ -37,4 +37,5 @@ export const AccountErrors = {
     'linking a unit needs its verification code (header x-verification-code)',
     400,
   ),
+  NotLinked: defineError('ACCOUNTS_ERR_NOT_LINKED', 'unit %s is not linked to this account', 404),
 };

@@ -320,6 +320,15 @@ export class AccountStore {
     return iso(rows[0]!.linked_at)!;
   }
 
+  /** Unlinks a unit from an owner's account; false when it was not linked. */
+  async unlinkUnit(userId: string, serial: string): Promise<boolean> {
+    const { rows } = await this.sql.query(
+      'DELETE FROM owner_units WHERE user_id = $1 AND serial = $2 RETURNING serial',
+      [userId, serial],
+    );
+    return rows.length > 0;
+  }
+
   async units(userId: string): Promise<string[]> {
     const { rows } = await this.sql.query<{ serial: string }>(
       'SELECT serial FROM owner_units WHERE user_id = $1 ORDER BY linked_at, serial',

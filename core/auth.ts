@@ -25,7 +25,7 @@ export interface Principal {
   role: Role;
   /** Owner id or manufacturer name the token is scoped to; null for admin/engineer. */
   subject: string | null;
-  /** The user account acting, when the request came with a session (accounts/). */
+  /** The user account acting: a session's user, or the user an API token was issued to (accounts/). */
   userId?: string;
   /** Serials an owner's account linked by their verification codes (accounts/). */
   units?: readonly string[];
@@ -173,12 +173,25 @@ export function createAuth(sql: Sql): Auth {
       }));
     },
     async verify(token) {
-      const { rows } = await sql.query<{ id: string; role: Role; subject: string | null }>(
-        'SELECT id, role, subject FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+      // user_id: a token issued to a user (accounts/) acts as that user, and the audit trail
+      // names both the token and its user.
+      const { rows } = await sql.query<{
+        id: string;
+        role: Role;
+        subject: string | null;
+        user_id: string | null;
+      }>(
+        'SELECT id, role, subject, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
         [sha256(token)],
       );
       const r = rows[0];
-      return r ? { tokenId: r.id, role: r.role, subject: r.subject } : undefined;
+      if (!r) return undefined;
+      return {
+        tokenId: r.id,
+        role: r.role,
+        subject: r.subject,
+        ...(r.user_id === null ? {} : { userId: r.user_id }),
+      };
     },
     async principalOf(req, reply) {
       const header = req.headers.authorization;

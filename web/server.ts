@@ -20,6 +20,7 @@ const PAGES = [
   '/admin.html',
   '/maker.html',
   '/orders.html',
+  '/audit.html',
 ];
 
 export interface WebRoutesOptions {

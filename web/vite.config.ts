@@ -31,6 +31,7 @@ export default defineConfig({
         admin: here('./admin.html'),
         maker: here('./maker.html'),
         orders: here('./orders.html'),
+        audit: here('./audit.html'),
       },
     },
   },

@@ -1,4 +1,5 @@
 import { ta, wireAdminTexts, type AKey } from './admin-i18n.ts';
+import { wireAuditTexts } from './audit-i18n.ts';
 import { ApiError, formatWhen, getJson, h, initPage, onLangChange, postJson, t } from './common.ts';
 import { auth, errorText, hasToken, whoIsSignedIn, wireTokenForm } from './session.ts';
 
@@ -248,6 +249,7 @@ function wireCreate(): void {
 function start(): void {
   initPage();
   wireAdminTexts();
+  wireAuditTexts();
   onLangChange(() => {
     document.title = `${ta('adminTitle')} · ${t('appName')}`;
     if (started) renderUsers();
