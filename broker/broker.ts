@@ -71,7 +71,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   });
   if (cluster) {
     deps.cluster?.onHealth?.(cluster.redis);
-    closeWithBroker(aedes, cluster);
+    closeWithBroker(aedes, cluster, log);
+    // aedes reports a failed will sweep or offline enqueue (Redis down) as its `error` event,
+    // which without a listener would end the process.
+    (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
+      log.warn({ err: err.message }, 'MQTT persistence error'),
+    );
     await shareCredentialChanges(aedes, cluster.mq, deps.devices, log);
   }
   handle.bind(aedes);
