@@ -27,9 +27,15 @@ export const AccountErrors = {
     'this is an API token of no user account: %s needs a signed-in user',
     409,
   ),
+  NotAnEngineer: defineError(
+    'ACCOUNTS_ERR_NOT_AN_ENGINEER',
+    'user %s is a %s: only an engineer serves outlets',
+    409,
+  ),
   UnitCode: defineError(
     'ACCOUNTS_ERR_UNIT_CODE',
     'linking a unit needs its verification code (header x-verification-code)',
     400,
   ),
+  NotLinked: defineError('ACCOUNTS_ERR_NOT_LINKED', 'unit %s is not linked to this account', 404),
 };

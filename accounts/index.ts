@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Auth, Role, Sql } from '../core/index.ts';
 import type { OwnerAccess } from '../warranty/index.ts';
+import { AddressLimits } from './limits.ts';
 import { hashPassword } from './passwords.ts';
 import { accountRoutes, SIGN_IN_LIMITS } from './routes.ts';
 import { SESSION_DEFAULTS, Sessions, type SessionOptions } from './sessions.ts';
@@ -29,6 +30,8 @@ export interface AccountsOptions extends Partial<Omit<SessionOptions, 'cookieSec
 
 export interface Accounts {
   store: AccountStore;
+  /** Removes per-address counts whose window has ended (at start, like the session sweep). */
+  sweepLimits(): Promise<number>;
   /**
    * Registers @fastify/cookie and @fastify/csrf-protection on the app (root level) and lets
    * core/auth.ts authenticate requests by session cookie. Call before any route is added.
@@ -57,8 +60,10 @@ export function createAccounts(opts: AccountsOptions): Accounts {
     idleMs: opts.idleMs ?? SESSION_DEFAULTS.idleMs,
   });
   const limits = { ...SIGN_IN_LIMITS, ...opts.limits };
+  const addressLimits = new AddressLimits(opts.sql);
   return {
     store,
+    sweepLimits: () => addressLimits.sweep(),
     install: (app) => sessions.install(app, opts.auth),
     routes: async (app, shared) => {
       await app.register(accountRoutes, {
@@ -66,6 +71,7 @@ export function createAccounts(opts: AccountsOptions): Accounts {
         store,
         sessions,
         limits,
+        addressLimits,
         ownerAccess: shared.ownerAccess,
       });
     },

@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import {
 } from '../core/index.ts';
 import type { OwnerAccess } from '../warranty/index.ts';
 import { AccountErrors } from './errors.ts';
+import type { AddressLimits } from './limits.ts';
 import {
   decoyHash,
   hashPassword,
@@ -25,8 +25,9 @@ import type { AccountStore, User } from './store.ts';
 /**
  * Sign-in limits: 5 wrong passwords in a row lock an account for 15 minutes (even the right
  * password is refused meanwhile; an admin's reset lifts it); 20 failed sign-ins per client
- * address in 15 minutes block that address's sign-ins (@fastify/rate-limit, in-process, with
- * backoff: a try while blocked starts the wait over); 10 owner accounts per address an hour.
+ * address in 15 minutes block that address's sign-ins (a try while blocked starts the wait
+ * over); 10 owner accounts per address an hour. All of them live in the database (the account
+ * row; accounts/limits.ts), so they hold across the nodes of a cluster.
  */
 export const SIGN_IN_LIMITS = {
   maxFailures: 5,
@@ -41,6 +42,8 @@ export interface AccountRoutesOptions {
   store: AccountStore;
   sessions: Sessions;
   limits: typeof SIGN_IN_LIMITS;
+  /** Per-address counts, shared by every node (accounts/limits.ts). */
+  addressLimits: AddressLimits;
   /** Owner access checks sharing the wrong-code limits of every route taking a code. */
   ownerAccess: OwnerAccess;
 }
@@ -52,6 +55,11 @@ export const UserSchema = z
     role: RoleSchema,
     subject: z.string().nullable(),
     displayName: z.string().nullable(),
+    outlets: z
+      .array(z.string())
+      .describe(
+        'an engineer: the service outlets they serve; with any listed, they open, close and cancel repair orders only there (empty: anywhere)',
+      ),
     mustChangePassword: z.boolean(),
     disabled: z.boolean(),
     lockedUntil: z.string().nullable(),
@@ -66,6 +74,11 @@ const Username = z
   .max(64)
   .regex(/^[\p{L}\p{N}._@+-]+$/u, 'letters, digits and . _ @ + - only');
 const Password = z.string().min(1).max(1000);
+/** The outlets an engineer serves: outlet ids as the warranty registry has them. */
+const Outlets = z
+  .array(z.string().trim().min(1).max(64))
+  .max(200)
+  .refine((a) => new Set(a).size === a.length, 'each outlet once');
 const errors = {
   400: ErrorEnvelope,
   401: ErrorEnvelope,
@@ -104,33 +117,19 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
   const admin = o.auth.require('admin');
   const own = { tenant: { shared: "the caller's own account" } };
 
-  // Per-address limits (in-process store), used by hand so only failed sign-ins count.
-  await app.register(rateLimit, {
-    global: false,
-    exponentialBackoff: true,
-    timeWindow: limits.windowMs,
-  });
-  const perAddress = app.createRateLimit({
-    max: limits.perAddress,
-    keyGenerator: (req) => `sign-in ${req.ip}`,
-  });
-  const signUps = app.createRateLimit({
-    max: limits.signUpsPerHour,
-    timeWindow: 3_600_000,
-    keyGenerator: (req) => `sign-up ${req.ip}`,
-  });
-  /** Seconds to wait when this address may not try now (counting the try, for the backoff). */
+  // Per-address limits in the database, used by hand so only failed sign-ins count.
+  const tries = o.addressLimits;
+  const signInKey = (req: FastifyRequest) => `sign-in ${req.ip}`;
+  const signUpKey = (req: FastifyRequest) => `sign-up ${req.ip}`;
+  /** Seconds to wait when this address may not try now (the header set); else undefined. */
   const blocked = async (
-    limiter: typeof perAddress,
-    req: FastifyRequest,
+    key: string,
+    max: number,
+    windowMs: number,
     reply: FastifyReply,
   ): Promise<number | undefined> => {
-    const s = await limiter(req, { increment: false });
-    if (s.isAllowed || !(s.isExceeded || s.remaining <= 0)) return undefined;
-    await limiter(req);
-    const after = await limiter(req, { increment: false });
-    const seconds = after.isAllowed ? 1 : Math.max(1, after.ttlInSeconds);
-    reply.header('retry-after', String(seconds));
+    const seconds = await tries.wait(key, max, windowMs);
+    if (seconds !== undefined) reply.header('retry-after', String(seconds));
     return seconds;
   };
 
@@ -152,11 +151,11 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
       },
     },
     async (req, reply) => {
-      const wait = await blocked(perAddress, req, reply);
+      const wait = await blocked(signInKey(req), limits.perAddress, limits.windowMs, reply);
       if (wait !== undefined) throw new AppErrors.RateLimited('sign-ins', wait);
       const u = await store.withSecret({ username: req.body.username });
       const fail = async () => {
-        await perAddress(req);
+        await tries.count(signInKey(req), limits.windowMs);
         return new AccountErrors.BadSignIn();
       };
       if (!u || u.disabled) {
@@ -284,11 +283,11 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
       },
     },
     async (req, reply) => {
-      const wait = await blocked(signUps, req, reply);
+      const wait = await blocked(signUpKey(req), limits.signUpsPerHour, 3_600_000, reply);
       if (wait !== undefined) throw new AppErrors.RateLimited('sign-ups', wait);
       const problem = passwordProblem(req.body.password, req.body.username);
       if (problem) throw new AccountErrors.WeakPassword(problem);
-      await signUps(req);
+      await tries.count(signUpKey(req), 3_600_000);
       const user = await store.createUser({
         username: req.body.username,
         role: 'owner',
@@ -360,6 +359,26 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     },
   );
 
+  app.delete(
+    '/me/units/:serial',
+    {
+      preHandler: o.auth.require('owner'),
+      schema: {
+        tags,
+        summary:
+          "Unlink a unit from the owner's account (sold, given away, linked by mistake); linking it again needs its code",
+        params: SerialParams,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const id = userIdOf(req.principal, 'unlinking a unit');
+      if (!(await store.unlinkUnit(id, req.params.serial)))
+        throw new AccountErrors.NotLinked(req.params.serial);
+      return reply.status(204).send(null);
+    },
+  );
+
   // The admin's user management.
   app.get(
     '/users',
@@ -385,12 +404,20 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
         tags,
         summary:
           'Create a user with a role (and subject: a maker for manufacturer staff); returns a one-time password',
-        body: z.object({
-          username: Username,
-          role: RoleSchema,
-          subject: z.string().trim().min(1).max(128).optional(),
-          displayName: z.string().trim().min(1).max(100).optional(),
-        }),
+        body: z
+          .object({
+            username: Username,
+            role: RoleSchema,
+            subject: z.string().trim().min(1).max(128).optional(),
+            displayName: z.string().trim().min(1).max(100).optional(),
+            outlets: Outlets.optional().describe(
+              'engineers only: the outlets they serve (repair orders elsewhere are refused them)',
+            ),
+          })
+          .refine((b) => !b.outlets?.length || b.role === 'engineer', {
+            path: ['outlets'],
+            message: 'only an engineer serves outlets',
+          }),
         response: { 201: WithPassword, ...errors },
       },
     },
@@ -407,6 +434,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
           ? { subjectFromId: (id: string) => `account:${id}` }
           : {}),
         displayName: b.displayName ?? null,
+        ...(b.outlets ? { outlets: b.outlets } : {}),
         passwordHash: await hashPassword(password),
         mustChangePassword: true,
       });
@@ -429,6 +457,27 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
       if (!(await store.setPassword(req.params.id, await hashPassword(password), true)))
         throw new AccountErrors.UnknownUser(req.params.id);
       return { user: (await store.get(req.params.id))!, password };
+    },
+  );
+  app.put(
+    '/users/:id/outlets',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary:
+          'Set the outlets an engineer serves (an empty list: anywhere); their sessions follow at once, their API tokens are not restricted',
+        params: IdParams,
+        body: z.object({ outlets: Outlets }),
+        response: { 200: UserSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const u = await store.get(req.params.id);
+      if (!u) throw new AccountErrors.UnknownUser(req.params.id);
+      if (u.role !== 'engineer' && req.body.outlets.length)
+        throw new AccountErrors.NotAnEngineer(u.username, u.role);
+      return (await store.setOutlets(u.id, req.body.outlets))!;
     },
   );
   for (const [action, disabled] of [

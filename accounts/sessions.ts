@@ -49,6 +49,8 @@ export const principalFor = (user: User, units: readonly string[]): Principal =>
   subject: user.subject,
   userId: user.id,
   ...(user.role === 'owner' ? { units } : {}),
+  // An engineer's outlets confine their repair orders; none listed: unrestricted (as before).
+  ...(user.role === 'engineer' && user.outlets.length ? { outlets: user.outlets } : {}),
 });
 
 /**

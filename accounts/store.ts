@@ -9,6 +9,8 @@ export interface User {
   role: Role;
   subject: string | null;
   displayName: string | null;
+  /** The outlets an engineer serves (migration 011); empty: not restricted to any. */
+  outlets: string[];
   mustChangePassword: boolean;
   disabled: boolean;
   lockedUntil: string | null;
@@ -21,6 +23,7 @@ interface UserRow {
   role: Role;
   subject: string | null;
   display_name: string | null;
+  outlets: string[] | string;
   password_hash: string;
   must_change_password: boolean;
   failed_attempts: number;
@@ -39,6 +42,7 @@ function toUser(r: UserRow): User {
     role: r.role,
     subject: r.subject,
     displayName: r.display_name,
+    outlets: typeof r.outlets === 'string' ? (JSON.parse(r.outlets) as string[]) : r.outlets,
     mustChangePassword: r.must_change_password,
     disabled: r.disabled_at !== null,
     lockedUntil: iso(r.locked_until),
@@ -60,7 +64,7 @@ export interface LiveSession {
 }
 
 const USER_COLUMNS =
-  'u.id, u.username, u.role, u.subject, u.display_name, u.password_hash, u.must_change_password, u.failed_attempts, u.locked_until, u.disabled_at, u.created_at';
+  'u.id, u.username, u.role, u.subject, u.display_name, u.outlets, u.password_hash, u.must_change_password, u.failed_attempts, u.locked_until, u.disabled_at, u.created_at';
 
 /** Users, sessions and owners' linked units in PostgreSQL/PGlite (migration 010). */
 export class AccountStore {
@@ -71,6 +75,8 @@ export class AccountStore {
     role: Role;
     subject: string | null;
     displayName: string | null;
+    /** An engineer's outlets (default none). */
+    outlets?: readonly string[];
     passwordHash: string;
     mustChangePassword: boolean;
     /** Derives the subject from the new id (an owner's own account). */
@@ -80,8 +86,8 @@ export class AccountStore {
     const subject = input.subjectFromId ? input.subjectFromId(id) : input.subject;
     try {
       const { rows } = await this.sql.query<UserRow>(
-        `INSERT INTO users AS u (id, username, role, subject, display_name, password_hash, must_change_password)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${USER_COLUMNS}`,
+        `INSERT INTO users AS u (id, username, role, subject, display_name, password_hash, must_change_password, outlets)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING ${USER_COLUMNS}`,
         [
           id,
           input.username,
@@ -90,6 +96,7 @@ export class AccountStore {
           input.displayName,
           input.passwordHash,
           input.mustChangePassword,
+          JSON.stringify(input.outlets ?? []),
         ],
       );
       return toUser(rows[0]!);
@@ -178,6 +185,15 @@ export class AccountStore {
       `UPDATE users u SET role = $2, subject = $3, disabled_at = NULL WHERE u.id = $1
        RETURNING ${USER_COLUMNS}`,
       [id, role, subject],
+    );
+    return rows[0] && toUser(rows[0]);
+  }
+
+  /** Sets the outlets an engineer serves (their sessions carry the new list at once). */
+  async setOutlets(id: string, outlets: readonly string[]): Promise<User | undefined> {
+    const { rows } = await this.sql.query<UserRow>(
+      `UPDATE users u SET outlets = $2::jsonb WHERE u.id = $1 RETURNING ${USER_COLUMNS}`,
+      [id, JSON.stringify(outlets)],
     );
     return rows[0] && toUser(rows[0]);
   }
@@ -302,6 +318,15 @@ export class AccountStore {
       [userId, serial],
     );
     return iso(rows[0]!.linked_at)!;
+  }
+
+  /** Unlinks a unit from an owner's account; false when it was not linked. */
+  async unlinkUnit(userId: string, serial: string): Promise<boolean> {
+    const { rows } = await this.sql.query(
+      'DELETE FROM owner_units WHERE user_id = $1 AND serial = $2 RETURNING serial',
+      [userId, serial],
+    );
+    return rows.length > 0;
   }
 
   async units(userId: string): Promise<string[]> {

@@ -213,7 +213,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       try {
         await deps.sql.query('SELECT 1');
       } catch {
-        throw new AppErrors.Unavailable('database');
+        // Down: the node cannot serve its API. What else it knows goes with the answer.
+        const err = new AppErrors.Unavailable('database') as Error & { details?: unknown };
+        err.details = {
+          database: 'down',
+          telemetryStore: deps.ingestHealthy() ? 'up' : 'down',
+          ...(deps.redis ? { redis: deps.redis() } : {}),
+        };
+        throw err;
       }
       const up =
         deps.ingestHealthy() &&

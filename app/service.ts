@@ -264,6 +264,7 @@ export async function startService(
       cookieSecure: config.security.sessionCookieSecure,
     });
     await accounts.store.sweep(SESSION_DEFAULTS.idleMs);
+    await accounts.sweepLimits();
     // After the app closes (cleanup runs in reverse): the last requests' entries are written.
     const audit = createAuditTrail({ sql, auth, log });
     cleanup.push(() => audit.close());

@@ -74,6 +74,14 @@ describe('audit trail', () => {
       'outlet:o1',
       'repairOrder:ro-9',
     ]);
+    // An action answering with the resource it acted on names it once, not as a new one.
+    expect(resourcesOf('/api/v1/alerts/:id/dismiss', { id: 'a1' }, { reason: 'x' }, 'a1')).toEqual([
+      'alert:a1',
+    ]);
+    expect(resourcesOf('/api/v1/users/:id/tokens', { id: 'u1' }, {}, 't9')).toEqual([
+      'user:u1',
+      'token:t9',
+    ]);
   });
 
   it('finds the last entries deleted, and a gap in the chain', async () => {

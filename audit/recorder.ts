@@ -101,7 +101,9 @@ export function resourcesOf(
         if (typeof x === 'string' && x !== '' && x.length <= 200) out.add(`${kind}:${x}`);
     }
   }
-  if (created) {
+  // An action on an addressed resource (POST /alerts/:id/dismiss) answers with that resource:
+  // its id is no new one.
+  if (created && !Object.values(params).includes(created)) {
     const last = segs.filter((s) => s && !s.startsWith(':')).at(-1);
     if (last) out.add(`${kindOf(last)}:${created}`);
   }
@@ -197,7 +199,12 @@ export class AuditRecorder {
       method: req.method,
       route,
       params: canonicalJson(params),
-      resources: resourcesOf(route, params, req.body, createdIds.get(req)),
+      resources: [
+        ...new Set([
+          ...resourcesOf(route, params, req.body, createdIds.get(req)),
+          ...(req.auditResources ?? []),
+        ]),
+      ],
       body: bodyText(req.body, req.headers['content-type']),
       before: before === undefined ? null : bodyText(before, undefined),
       status,

@@ -26,6 +26,11 @@ export class AedesHandle {
     this.clients = internals.clients;
   }
 
+  /** This broker's id (aedes's `id`), which names it in `$SYS/{id}/…` topics. */
+  id(): string | undefined {
+    return this.aedes?.id;
+  }
+
   /** The client connected with this id now, if any. */
   client(id: string): Client | undefined {
     return this.clients[id];

@@ -5,7 +5,7 @@ import { AedesHandle } from './aedes-internals.ts';
 import { authenticationHooks } from './authenticate.ts';
 import { authorizeSubscribeHook } from './authorize-subscribe.ts';
 import { closeWithBroker, connectCluster, shareCredentialChanges } from './cluster.ts';
-import { trackConnections } from './connections.ts';
+import { trackConnections, watchTakeovers } from './connections.ts';
 import { authorizeForwardHook } from './delivery.ts';
 import { deviceReports, reportStoreRefusals } from './device-reports.ts';
 import { ingestHandoff } from './ingest-handoff.ts';
@@ -50,6 +50,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const reportError = deviceReports(handle, now);
   const handOff = ingestHandoff(deps, handle, reportError);
   const cluster = deps.cluster ? await connectCluster(deps.cluster.redisUrl, { log }) : undefined;
+  if (cluster) watchTakeovers(cluster.mq, handle);
   const aedes = await Aedes.createBroker({
     ...authenticationHooks({ ...deps, now }),
     authorizePublish: authorizePublishHook({ config, metrics, log, now }, reportError, handOff),
@@ -71,7 +72,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   });
   if (cluster) {
     deps.cluster?.onHealth?.(cluster.redis);
-    closeWithBroker(aedes, cluster);
+    closeWithBroker(aedes, cluster, log);
+    // aedes reports a failed will sweep or offline enqueue (Redis down) as its `error` event,
+    // which without a listener would end the process.
+    (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
+      log.warn({ err: err.message }, 'MQTT persistence error'),
+    );
     await shareCredentialChanges(aedes, cluster.mq, deps.devices, log);
   }
   handle.bind(aedes);

@@ -18,6 +18,11 @@ export interface ClientState {
   inflight: number;
   reportWindowStart: number;
   reportsInWindow: number;
+  /**
+   * Cluster mode: a connection with the same client id on another node took this one's session
+   * over (broker/connections.ts): its end is not the device going offline.
+   */
+  takenOver?: boolean;
 }
 
 // A client's state rides on the client under a symbol: one property load per message, where

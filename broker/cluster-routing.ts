@@ -66,6 +66,8 @@ const glob = (filter: string) =>
 export class BucketRouting {
   readonly state = new EventEmitter();
   closed = false;
+  /** mqemitter's typings name this (its concurrency bound); none here, as before. */
+  readonly concurrent = 0;
   /** Subscribers whose filters have a bucket; fed from bucket channels. */
   private readonly byBucket = mqemitter({ concurrency: 0 });
   /** The other subscribers; fed from topic channels and patterns. */

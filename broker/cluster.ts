@@ -17,6 +17,20 @@ const redisPersistence = require('aedes-persistence-redis') as (opts: {
 
 /** How long a starting node waits for Redis before it gives up. */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long a stopping node waits for Redis to take its last writes before it drops them. */
+export const CLOSE_GRACE_MS = 3000;
+/** At most one warning this often about messages not routed while Redis is down. */
+const DROP_WARN_MS = 10_000;
+
+/** ioredis's queues, which it does not declare: commands waiting for Redis, and sent ones. */
+type Queued = { command: { name: string } };
+const queues = (c: Redis) =>
+  c as unknown as {
+    offlineQueue: { toArray(): Queued[] };
+    commandQueue: { toArray(): Queued[] };
+    options: { enableOfflineQueue: boolean };
+    flushQueue(err: Error): void;
+  };
 
 /**
  * Cluster mode (REDIS_URL): aedes on Redis. Every message goes through Redis pub/sub to the nodes
@@ -35,6 +49,13 @@ export interface ClusterBackends {
   close(): Promise<void>;
   /** 'up' while all three connections to Redis are ready; 'down' while any reconnects. */
   redis(): 'up' | 'down';
+  /**
+   * Gives up on Redis (a stop that Redis does not answer): stops reconnecting, fails every
+   * command still waiting for it and every later one. Returns what was dropped: commands by
+   * connection and name (`publish`: messages not routed; `hset`, `rpush` …: sessions,
+   * retained messages and queues not written; `unsubscribe`: routing not undone).
+   */
+  abort(): Record<string, Record<string, number>>;
 }
 
 export async function connectCluster(
@@ -76,8 +97,10 @@ export async function connectCluster(
   // QoS 1, mqemitter-redis with a bound overflowed the stack). The backlog is memory either way.
   const mq = new BucketRouting(`sanbao/${db}/`, conns.pub, conns.sub);
   mq.state.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'Redis routing error'));
+  routeBestEffort(mq, opts.log);
   const persistence = redisPersistence({ conn: conns.store });
   await indexRetained(persistence, conns.store);
+  quietStreams(persistence, opts.log);
   return {
     mq,
     persistence,
@@ -87,19 +110,126 @@ export async function connectCluster(
         .destroy()
         .catch(() => undefined)
         .finally(() => conns.store.disconnect()),
+    abort: () => {
+      const dropped: Record<string, Record<string, number>> = {};
+      for (const [role, c] of Object.entries(conns)) {
+        const q = queues(c);
+        const count: Record<string, number> = {};
+        for (const item of [...q.offlineQueue.toArray(), ...q.commandQueue.toArray()])
+          count[item.command.name] = (count[item.command.name] ?? 0) + 1;
+        if (Object.keys(count).length) dropped[role] = count;
+        // Later commands fail at once instead of waiting in the offline queue.
+        q.options.enableOfflineQueue = false;
+        c.disconnect();
+        q.flushQueue(new Error('the node stopped without Redis'));
+      }
+      return dropped;
+    },
   };
+}
+
+/** The persistence's methods that answer with a stream read from Redis. */
+const STREAMS = [
+  'createRetainedStream',
+  'createRetainedStreamCombi',
+  'outgoingStream',
+  'streamWill',
+  'getClientList',
+] as const;
+
+/**
+ * aedes reads some of these streams without an error listener (`createRetainedStreamCombi(…)
+ * .pipe(…)` for a SUBSCRIBE's retained messages; the will sweep's stream): one that fails
+ * because Redis is down would end the process. Each gets a listener that logs the failure;
+ * readers that listen themselves still hear it.
+ */
+function quietStreams(persistence: Persistence, log: FastifyBaseLogger): void {
+  const p = persistence as unknown as Record<string, (...args: unknown[]) => NodeJS.EventEmitter>;
+  for (const name of STREAMS) {
+    const open = p[name];
+    if (typeof open !== 'function') continue;
+    p[name] = (...args: unknown[]) =>
+      open
+        .apply(persistence, args)
+        .on('error', (err: Error) =>
+          log.warn({ err: err.message, read: name }, 'MQTT persistence read failed (Redis)'),
+        );
+  }
+}
+
+/**
+ * Routing while Redis is down is best effort. A device's QoS 1 message is acknowledged once
+ * ingest has it on disk (broker/ingest-handoff.ts), before aedes routes it; the routing waits
+ * in ioredis's offline queue, and ioredis fails it after its retries (about 10 s). Handed to
+ * aedes, that failure would be taken for the publishing client's error (aedes's client.js,
+ * nextBatch), which ends its connection, and the device could not connect again until Redis is
+ * back (sessions live there). Here it only costs the live subscribers that message (pub/sub
+ * promises no more): it is counted and logged, at most one warning per DROP_WARN_MS.
+ */
+function routeBestEffort(mq: BucketRouting, log: FastifyBaseLogger): void {
+  const emit = mq.emit.bind(mq);
+  let dropped = 0;
+  let warnedAt = 0;
+  mq.emit = (message, cb) =>
+    emit(message, (err) => {
+      if (err && !mq.closed) {
+        dropped++;
+        const now = Date.now();
+        if (now - warnedAt >= DROP_WARN_MS) {
+          warnedAt = now;
+          log.warn(
+            { err: err.message, dropped, topic: message.topic },
+            'Redis unreachable: messages not routed to other nodes and subscribers (stored all the same)',
+          );
+          dropped = 0;
+        }
+      }
+      cb?.();
+    });
 }
 
 /**
  * Ties the backends' end to the broker's: aedes.close ends the clients, emits `closed`, then
  * closes `mq`; the persistence unsubscribes through `mq`, so it goes at `closed`, and close's
  * callback waits for it.
+ *
+ * Bounded: with Redis down every step of that waits for Redis (each client's unsubscribes,
+ * its will, the quits), so when Redis is still down after CLOSE_GRACE_MS the node gives up on it, logs what it drops
+ * (commands by name: see ClusterBackends.abort) and ends within a moment more. What devices
+ * sent is not among it: acknowledged messages are in the spool.
  */
-export function closeWithBroker(aedes: Aedes, backends: ClusterBackends): void {
+export function closeWithBroker(
+  aedes: Aedes,
+  backends: ClusterBackends,
+  log: FastifyBaseLogger,
+): void {
   let done: Promise<void> = Promise.resolve();
   aedes.once('closed', () => (done = backends.close()));
   const close = aedes.close.bind(aedes);
-  aedes.close = (cb?: () => void) => close(() => void done.finally(() => cb?.()));
+  aedes.close = (cb?: () => void) => {
+    let ended = false;
+    let after: NodeJS.Timeout | undefined;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(grace);
+      clearTimeout(after);
+      cb?.();
+    };
+    const giveUp = () => {
+      // Redis answering, the stop is slow for another reason (many clients): it goes on.
+      if (backends.redis() === 'up') return void (grace = setTimeout(giveUp, CLOSE_GRACE_MS));
+      const dropped = backends.abort();
+      log.warn(
+        { dropped },
+        `Redis did not answer within ${CLOSE_GRACE_MS} ms of stopping: stopping without it`,
+      );
+      // The failed commands let aedes finish; whatever still waits is not waited for.
+      after = setTimeout(end, 500);
+    };
+    let grace = setTimeout(giveUp, CLOSE_GRACE_MS);
+    return close(() => void done.finally(end));
+  };
 }
 
 /** Where a node tells the others that a device's credentials changed (payload: its id). */

@@ -1,4 +1,5 @@
 import type { Aedes } from 'aedes';
+import type { MQEmitter } from 'mqemitter';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../core/index.ts';
 import type { AedesHandle } from './aedes-internals.ts';
@@ -42,9 +43,10 @@ export function trackConnections(
     metrics.connections.dec();
     const st = stateOf(client);
     if (st?.who.kind !== 'device') return;
-    // A newer connection with the same id replaced this one: it stays online.
+    // A newer connection with the same id replaced this one, here or on another node: the
+    // device stays online, and this node must not say otherwise after the new one said so.
     const current = handle.client(client.id);
-    if (current && current !== client) return;
+    if ((current && current !== client) || st.takenOver) return;
     setStatus(st.who.deviceId, 'offline');
     devices
       .markOnline(st.who.deviceId, false, new Date(now()))
@@ -59,4 +61,20 @@ export function trackConnections(
   aedes.on('connectionError', (_client, err) =>
     log.debug({ err: err.message }, 'connection error'),
   );
+}
+
+/**
+ * Cluster mode: aedes closes a client whose id connected on another node (it hears
+ * `$SYS/{node}/new/clients` through the cluster's routing), and that close would publish the
+ * device's retained `offline` after the new node's `online`. This marks such a client as taken
+ * over first: called before aedes subscribes its own handler to the same topic, so it runs
+ * before aedes closes the client.
+ */
+export function watchTakeovers(mq: MQEmitter, handle: AedesHandle): void {
+  mq.on('$SYS/+/new/clients', (packet, cb) => {
+    const node = packet.topic.split('/')[1];
+    const st = stateOf(handle.client(String(packet.payload)) ?? null);
+    if (st && node !== handle.id()) st.takenOver = true;
+    cb();
+  });
 }

@@ -25,10 +25,16 @@ export interface Principal {
   role: Role;
   /** Owner id or manufacturer name the token is scoped to; null for admin/engineer. */
   subject: string | null;
-  /** The user account acting, when the request came with a session (accounts/). */
+  /** The user account acting: a session's user, or the user an API token was issued to (accounts/). */
   userId?: string;
   /** Serials an owner's account linked by their verification codes (accounts/). */
   units?: readonly string[];
+  /**
+   * The service outlets a signed-in engineer serves (accounts/, migration 011): with a list,
+   * they open, close and cancel repair orders only at those outlets (quality/routes.ts). Absent
+   * for an engineer with none listed and for every API token: unrestricted.
+   */
+  outlets?: readonly string[];
 }
 
 /**
@@ -52,6 +58,11 @@ export interface IssuedToken {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /**
+     * Resources (`kind:key`) a request concerned beyond those its path and body name, set by its
+     * handler (a repair order's unit): the audit trail records them too (audit/recorder.ts).
+     */
+    auditResources?: string[];
   }
 }
 
@@ -162,12 +173,25 @@ export function createAuth(sql: Sql): Auth {
       }));
     },
     async verify(token) {
-      const { rows } = await sql.query<{ id: string; role: Role; subject: string | null }>(
-        'SELECT id, role, subject FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+      // user_id: a token issued to a user (accounts/) acts as that user, and the audit trail
+      // names both the token and its user.
+      const { rows } = await sql.query<{
+        id: string;
+        role: Role;
+        subject: string | null;
+        user_id: string | null;
+      }>(
+        'SELECT id, role, subject, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
         [sha256(token)],
       );
       const r = rows[0];
-      return r ? { tokenId: r.id, role: r.role, subject: r.subject } : undefined;
+      if (!r) return undefined;
+      return {
+        tokenId: r.id,
+        role: r.role,
+        subject: r.subject,
+        ...(r.user_id === null ? {} : { userId: r.user_id }),
+      };
     },
     async principalOf(req, reply) {
       const header = req.headers.authorization;

@@ -81,9 +81,44 @@ class PGliteSql implements Sql {
   }
 }
 
-/** PostgreSQL server at `url` (a connection string). */
+/** How long a query waits for a connection to PostgreSQL before it fails. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * PostgreSQL server at `url` (a connection string). While the server is unreachable each query
+ * fails within CONNECT_TIMEOUT_MS (the HTTP API answers 503, see `isDatabaseUnreachable`; ingest
+ * keeps spooling), and the pool connects again by itself when it is back.
+ */
 export function connectPostgres(url: string, max = 10): Sql {
-  return new PgSql(new pg.Pool({ connectionString: url, max }));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle connection that the server or the network ends is reported here; without a
+  // listener that error would end the process. The pool drops it and opens a new one.
+  pool.on('error', () => undefined);
+  return new PgSql(pool);
+}
+
+/** Connection-level failures (node's socket codes, SQLSTATE classes 08 and 57P0x). */
+const UNREACHABLE_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|08[0-9A-Z]{3}|57P0[1-3])$/;
+/** pg's own words for a connection it lost or could not get (its errors carry no code). */
+const UNREACHABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended)/;
+
+/**
+ * Whether an error says the database cannot be reached (down, restarting, network), rather
+ * than that it refused a statement: the service is unavailable for now, not broken.
+ */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.test(e.code)) return true;
+  if (typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message)) return true;
+  // Node's AggregateError for a host with several addresses.
+  return Array.isArray(e.errors) && e.errors.some(isDatabaseUnreachable);
 }
 
 /** PGlite in `dir` (created if missing), or in memory when dir is undefined. */

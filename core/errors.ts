@@ -5,6 +5,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isDatabaseUnreachable } from './db.ts';
 
 /**
  * Coded errors (docs/style.md §10). Each module keeps its own catalogue built with `defineError`;
@@ -133,6 +134,15 @@ export function installErrorHandler(app: FastifyInstance): void {
         error: 'APP_ERR_VALIDATION',
         message: `invalid request: a value cannot be stored (SQLSTATE ${err.code})`,
       });
+    }
+    // The database cannot be reached (down, restarting, network): unavailable for now, not an
+    // internal error. Devices' readings are spooled meanwhile; clients may retry.
+    if (err.statusCode === undefined && isDatabaseUnreachable(err)) {
+      req.log.warn({ err: err.message, route: req.routeOptions.url }, 'database unreachable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send({ error: 'APP_ERR_UNAVAILABLE', message: 'database is unavailable' });
     }
     const status = err.statusCode ?? 500;
     // One of our coded errors (docs/style.md §10): its message is ours to show. Anything else that

@@ -48,6 +48,15 @@ export const QualityErrors = {
     'no failure mode %s/%s in the profiles',
     404,
   ),
+  /**
+   * An engineer user with outlets listed (accounts/, migration 011) acts on repair orders only
+   * at those outlets.
+   */
+  OutletNotServed: defineError(
+    'QUALITY_ERR_OUTLET_NOT_SERVED',
+    'engineer %s serves outlets %s only: %s is at outlet %s',
+    403,
+  ),
   /** Only an open order can be closed or cancelled. */
   NotOpen: defineError('QUALITY_ERR_ORDER_NOT_OPEN', 'repair order %s is %s', 409),
 };

@@ -185,6 +185,7 @@ export interface OrderFilter {
   status?: RepairOrder['status'] | undefined;
   serial?: string | undefined;
   deviceId?: string | undefined;
+  outletId?: string | undefined;
   verification?: RepairOrder['verification'] | undefined;
   /** Only the orders of this manufacturer's units; null: every order (core/tenant.ts). */
   manufacturer: string | null;
@@ -382,6 +383,7 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       if (f.status) add('status = ?', f.status);
       if (f.serial) add('serial = ?', f.serial);
       if (f.deviceId) add('device_id = ?', f.deviceId);
+      if (f.outletId) add('outlet_id = ?', f.outletId);
       if (f.verification) add('verification = ?', f.verification);
       if (f.manufacturer !== null)
         add(

@@ -71,6 +71,16 @@ const actor = (req: FastifyRequest) =>
   req.principal?.subject ?? req.principal?.tokenId ?? 'unknown';
 
 /**
+ * An engineer user with outlets listed acts on repair orders only at those outlets (403 naming
+ * them); an engineer with none listed, an admin and every API token are not restricted.
+ */
+function checkOutlet(req: FastifyRequest, outletId: string, what: string): void {
+  const p = req.principal;
+  if (p?.role !== 'engineer' || !p.outlets?.length || p.outlets.includes(outletId)) return;
+  throw new QualityErrors.OutletNotServed(actor(req), p.outlets.join(', '), what, outletId);
+}
+
+/**
  * Quality routes (issue 7): the manufacturer's fleet overview, and repair orders opened from
  * alerts by engineers.
  */
@@ -286,6 +296,16 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
   );
 
   const tags = ['repair orders'];
+  /**
+   * Refuses an engineer who does not serve the order's outlet (an unknown order is 404); the
+   * audit entry names the order's unit too.
+   */
+  const outletOf = async (req: FastifyRequest, id: string) => {
+    const o = await orders.get(id);
+    if (!o) throw new QualityErrors.UnknownOrder(id);
+    req.auditResources = [`unit:${o.serial}`];
+    checkOutlet(req, o.outletId, `repair order ${id}`);
+  };
   app.post(
     '/repair-orders',
     {
@@ -298,7 +318,12 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         response: { 201: RepairOrderSchema, 409: ErrorEnvelope, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await orders.open(req.body, actor(req))),
+    async (req, reply) => {
+      checkOutlet(req, req.body.outletId, 'a new repair order');
+      const o = await orders.open(req.body, actor(req));
+      req.auditResources = [`unit:${o.serial}`]; // the unit's history shows its orders
+      return reply.status(201).send(o);
+    },
   );
 
   app.get(
@@ -312,6 +337,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
           status: RepairOrderSchema.shape.status.optional(),
           serial: z.string().max(64).optional(),
           device: z.string().max(64).optional(),
+          outlet: z.string().max(64).optional().describe('orders at this service outlet'),
           verification: VerificationSchema.optional(),
           ...Pagination,
         }),
@@ -332,6 +358,7 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         status: q.status,
         serial: q.serial,
         deviceId: q.device,
+        outletId: q.outlet,
         verification: q.verification,
         manufacturer: scopeOf(req),
         limit: q.limit,
@@ -376,7 +403,10 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         },
       },
     },
-    async (req) => orders.close(req.params.id, req.body, actor(req)),
+    async (req) => {
+      await outletOf(req, req.params.id);
+      return orders.close(req.params.id, req.body, actor(req));
+    },
   );
 
   app.post(
@@ -390,6 +420,9 @@ export const qualityRoutes: FastifyPluginAsyncZod<QualityRoutesOptions> = async 
         response: { 200: RepairOrderSchema, 409: ErrorEnvelope, ...errors },
       },
     },
-    async (req) => orders.cancel(req.params.id, req.body.reason, actor(req)),
+    async (req) => {
+      await outletOf(req, req.params.id);
+      return orders.cancel(req.params.id, req.body.reason, actor(req));
+    },
   );
 };

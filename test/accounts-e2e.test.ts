@@ -197,6 +197,20 @@ describe('accounts and the audit trail', () => {
       token,
     );
     expect(me.body).toMatchObject({ role: 'engineer', subject: 'eng.disabled' });
+    // What the token does is the user's: the trail names the token and its user.
+    const tokenId = (t.body as unknown as { id: string }).id;
+    const acted = await api(svc.httpUrl, 'POST', '/api/v1/alerts/no-such-alert/ack', token, {});
+    expect(acted.status).toBe(404);
+    const byToken = await admin('GET', `/api/v1/audit?who=${tokenId}`);
+    expect((byToken.body as unknown as { entries: unknown[] }).entries).toEqual([
+      expect.objectContaining({
+        tokenId,
+        userId: u.id,
+        role: 'engineer',
+        route: '/api/v1/alerts/:id/ack',
+        status: 404,
+      }),
+    ]);
     expect((await admin('POST', `/api/v1/users/${u.id}/disable`)).status).toBe(200);
     expect((await api(svc.httpUrl, 'GET', '/api/v1/tokens/me', token)).status).toBe(401);
     expect((await u.browser.call('GET', '/api/v1/alerts')).status).toBe(401);
@@ -257,6 +271,17 @@ describe('accounts and the audit trail', () => {
     expect(status.status, JSON.stringify(status.body)).toBe(200);
     // Not a unit it linked.
     expect((await o.call('GET', '/api/v1/units/ACC-A-1/warranty')).status).toBe(403);
+    // Unlinked (sold on): gone from the list and out of reach; once is enough.
+    expect((await o.call('DELETE', '/api/v1/me/units/ACC-O-2')).status).toBe(204);
+    const after = await o.call<{ units: Array<{ serial: string }> }>('GET', '/api/v1/me/units');
+    expect(after.body.units.map((u) => u.serial)).toEqual(['ACC-O-1']);
+    expect((await o.call('GET', '/api/v1/units/ACC-O-2/warranty')).status).toBe(403);
+    const again = await o.call<{ error: string }>('DELETE', '/api/v1/me/units/ACC-O-2');
+    expect(again.status).toBe(404);
+    // Without the CSRF token a cookie cannot unlink.
+    expect(
+      (await o.call('DELETE', '/api/v1/me/units/ACC-O-1', undefined, { csrf: false })).status,
+    ).toBe(403);
   });
 
   it('records who did what, redacted, and verification finds tampering', async () => {
@@ -292,6 +317,10 @@ describe('accounts and the audit trail', () => {
     const history = await admin('GET', '/api/v1/audit/history?resource=unit:ACC-O-1');
     const h = (history.body as unknown as { entries: Array<{ route: string }> }).entries;
     expect(h.map((e) => e.route)).toContain('/api/v1/me/units/:serial');
+    // The unlink is in the unit's history too.
+    const h2 = await admin('GET', '/api/v1/audit/history?resource=unit:ACC-O-2');
+    const unlinks = (h2.body as unknown as { entries: Array<Record<string, unknown>> }).entries;
+    expect(unlinks.filter((e) => e.method === 'DELETE').map((e) => e.status)).toEqual([404, 204]);
     // CSV export.
     const csv = await fetch(`${svc.httpUrl}/api/v1/audit/export.csv?method=PUT`, {
       headers: { authorization: `Bearer ${svc.adminToken}` },

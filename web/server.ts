@@ -19,6 +19,8 @@ const PAGES = [
   '/signin.html',
   '/admin.html',
   '/maker.html',
+  '/orders.html',
+  '/audit.html',
 ];
 
 export interface WebRoutesOptions {

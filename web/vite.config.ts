@@ -30,6 +30,8 @@ export default defineConfig({
         signin: here('./signin.html'),
         admin: here('./admin.html'),
         maker: here('./maker.html'),
+        orders: here('./orders.html'),
+        audit: here('./audit.html'),
       },
     },
   },

@@ -31,6 +31,10 @@ const en = {
   subject: 'Maker or subject (optional)',
   subjectHint:
     'Manufacturer staff: their maker (e.g. acme). Engineers, desk and regulators act under their user name unless given another.',
+  outlets: 'Outlets served (engineers, optional)',
+  outletsHint:
+    'Outlet ids separated by commas (e.g. SJZ-01, SJZ-02): the engineer opens, closes and cancels repair orders only there. Empty: anywhere.',
+  outletsOf: 'outlets {list}',
   create: 'Create user',
   creating: 'Creating…',
   userName: 'User name',
@@ -67,6 +71,11 @@ const en = {
   what_resolve: 'resolved',
   what_dismiss: 'dismissed',
   what_order: 'opened a repair order',
+  what_orderClose: 'closed the repair order',
+  what_orderCancel: 'cancelled the repair order',
+  what_unit: 'registered the unit',
+  what_device: 'provisioned the device',
+  what_repair: 'recorded a repair',
   // Outlets (warranty/)
   outletsTitle: 'Authorized outlets',
   outletsLead:
@@ -121,6 +130,10 @@ const zh: Record<AKey, string> = {
   role_regulator: '监管部门',
   subject: '生产者或主体（可选）',
   subjectHint: '生产者员工：所属生产者（如 acme）。工程师、服务台和监管人员默认以其用户名行事。',
+  outlets: '服务网点（工程师，可选）',
+  outletsHint:
+    '网点编号，用逗号分隔（如 SJZ-01, SJZ-02）：工程师只能在这些网点开立、完工和取消维修单。留空：不限。',
+  outletsOf: '网点 {list}',
   create: '创建用户',
   creating: '正在创建…',
   userName: '用户名',
@@ -155,6 +168,11 @@ const zh: Record<AKey, string> = {
   what_resolve: '解决',
   what_dismiss: '驳回',
   what_order: '开立维修单',
+  what_orderClose: '维修单完工',
+  what_orderCancel: '取消维修单',
+  what_unit: '登记产品',
+  what_device: '注册设备',
+  what_repair: '登记维修记录',
   outletsTitle: '授权维修网点',
   outletsLead: '贵方的三包授权网点，含授权期限和供车主核实的官方服务电话。',
   outletsNeedMaker: '请以生产者员工身份登录（或使用生产者令牌）以查看网点。',

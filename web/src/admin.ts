@@ -1,4 +1,5 @@
 import { ta, wireAdminTexts, type AKey } from './admin-i18n.ts';
+import { wireAuditTexts } from './audit-i18n.ts';
 import { ApiError, formatWhen, getJson, h, initPage, onLangChange, postJson, t } from './common.ts';
 import { auth, errorText, hasToken, whoIsSignedIn, wireTokenForm } from './session.ts';
 
@@ -14,6 +15,7 @@ interface User {
   role: string;
   subject: string | null;
   displayName: string | null;
+  outlets?: string[];
   mustChangePassword: boolean;
   disabled: boolean;
   lockedUntil: string | null;
@@ -151,7 +153,16 @@ function renderUsers(): void {
                 h('th', { scope: 'row' }, u.username),
                 h('td', {}, u.displayName ?? ''),
                 h('td', {}, roleName(u.role)),
-                h('td', {}, u.subject ?? ''),
+                h(
+                  'td',
+                  {},
+                  [
+                    u.subject,
+                    u.outlets?.length ? ta('outletsOf', { list: u.outlets.join(', ') }) : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' · '),
+                ),
                 h('td', { class: 'state' }, stateText(u)),
                 h('td', {}, formatWhen(u.createdAt)),
                 h(
@@ -178,8 +189,24 @@ async function load(): Promise<void> {
   renderUsers();
 }
 
+/** Outlet ids typed with commas, spaces or 、 between them, each once. */
+const outletList = (v: string): string[] => [
+  ...new Set(
+    v
+      .split(/[\s,，、;]+/)
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+];
+
 function wireCreate(): void {
   const form = el<HTMLFormElement>('create-form');
+  const role = el<HTMLSelectElement>('c-role');
+  // Only an engineer serves outlets: the field shows for that role only.
+  const showOutlets = () => (el('c-outlets-field').hidden = role.value !== 'engineer');
+  role.addEventListener('change', showOutlets);
+  form.addEventListener('reset', () => setTimeout(showOutlets));
+  showOutlets();
   const error = el('create-error');
   const submit = el<HTMLButtonElement>('create-submit');
   form.addEventListener('submit', (ev) => {
@@ -193,9 +220,12 @@ function wireCreate(): void {
       '/api/v1/users',
       {
         username: val('c-username'),
-        role: el<HTMLSelectElement>('c-role').value,
+        role: role.value,
         ...(val('c-subject') ? { subject: val('c-subject') } : {}),
         ...(val('c-display') ? { displayName: val('c-display') } : {}),
+        ...(role.value === 'engineer' && outletList(val('c-outlets')).length
+          ? { outlets: outletList(val('c-outlets')) }
+          : {}),
       },
       auth(),
     )
@@ -219,6 +249,7 @@ function wireCreate(): void {
 function start(): void {
   initPage();
   wireAdminTexts();
+  wireAuditTexts();
   onLangChange(() => {
     document.title = `${ta('adminTitle')} · ${t('appName')}`;
     if (started) renderUsers();

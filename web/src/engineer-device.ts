@@ -6,6 +6,7 @@ import { factsSection, fmt, healthSection, section, warrantySection } from './de
 import { TelemetryCharts, WINDOWS, windowRange, type WindowId } from './device-telemetry.ts';
 import { actionButtons, severityBadge } from './engineer-queue.ts';
 import { historyPanel } from './history-panel.ts';
+import { to } from './orders-i18n.ts';
 import { alertComponent, alertMode, alertParts } from './names.ts';
 import type { UnitStatus } from './owner.ts';
 import { auth, errorText } from './session.ts';
@@ -14,7 +15,8 @@ import { auth, errorText } from './session.ts';
  * The engineer's device page (`engineer.html?device=…[&alert=…]`): the device, its health
  * score with each sensor's contribution, its alerts with the evidence and the predicted
  * failure, live telemetry charts with the evidence shaded, the warranty status and repair
- * history of the unit with the device's serial, and remote diagnosis commands with the reply.
+ * history of the unit with the device's serial (with its repair orders and its audit history),
+ * and remote diagnosis commands with the reply.
  */
 const el = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const enc = encodeURIComponent;
@@ -200,6 +202,25 @@ async function drawCharts(): Promise<void> {
   }
 }
 
+/**
+ * The unit's warranty status and repairs, with links to its repair orders and its history from
+ * the audit trail (registration, orders opened, closed, cancelled, repairs recorded).
+ */
+function unitSection(w: UnitStatus | null | undefined): HTMLElement {
+  const sec = warrantySection(w);
+  if (!w) return sec;
+  const serial = w.unit.serial;
+  sec.append(
+    h(
+      'p',
+      {},
+      h('a', { href: `orders.html?serial=${enc(serial)}`, id: 'unit-orders' }, to('unitOrders')),
+    ),
+    historyPanel(`unit:${serial}`, String(w.history.length), 'h3', () => to('unitHistory')),
+  );
+  return sec;
+}
+
 function renderDevice(): void {
   if (!s) return;
   el('page-h').textContent = `${t('devicePage')} · ${s.device.serial}`;
@@ -211,7 +232,7 @@ function renderDevice(): void {
     healthSection(s.health),
     alertsSection(s),
     telemetrySection(s),
-    warrantySection(s.warranty),
+    unitSection(s.warranty),
     commands?.el ?? '',
   );
   // Charts survive re-renders of the rest (a live alert update must not blank them).
@@ -295,7 +316,7 @@ async function loadWarranty(serial: string): Promise<void> {
       el('page-error').textContent = errorText(err);
     }
   }
-  el('warranty').replaceWith(warrantySection(s?.warranty));
+  el('warranty').replaceWith(unitSection(s?.warranty));
 }
 
 /** Stops the live parts (token forgotten). */

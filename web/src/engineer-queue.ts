@@ -9,6 +9,7 @@ import type { Alert, AlertList, AlertNotification, RepairOrder } from './api-typ
 import { formatWhen, getJson, h, lang, t } from './common.ts';
 import { categoryIds, categoryName, type Key } from './i18n.ts';
 import { alertComponent, alertMode, partLabel } from './names.ts';
+import { to } from './orders-i18n.ts';
 import { auth, errorText } from './session.ts';
 
 /**
@@ -136,7 +137,7 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
       const notice = el('notice');
       notice.hidden = false;
       notice.dataset.order = r.id;
-      notice.textContent = [
+      const line = [
         t('orderOpened', { id: r.id }),
         r.suspectedComponent ? `${t('suspectedComponent')}: ${r.suspectedComponent}` : '',
         r.partsCalledFor?.length
@@ -145,6 +146,10 @@ async function act(a: Alert, kind: 'ack' | DialogAction): Promise<void> {
       ]
         .filter(Boolean)
         .join(' · ');
+      notice.replaceChildren(
+        `${line} · `,
+        h('a', { href: `orders.html?order=${encodeURIComponent(r.id)}` }, to('seeOrder')),
+      );
     }
   } catch (err) {
     box.hidden = false;

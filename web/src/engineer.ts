@@ -3,6 +3,7 @@ import { relabelDevice, startDevice, stopDevice } from './engineer-device.ts';
 import { relabelQueue, startQueue, stopQueue } from './engineer-queue.ts';
 import { loadNames } from './names.ts';
 import { errorText, hasToken, wireTokenForm } from './session.ts';
+import { wireOrdersTexts } from './orders-i18n.ts';
 
 /**
  * Engineer page: the alert queue (`engineer.html`), or one device (`engineer.html?device=…`).
@@ -20,6 +21,7 @@ function showError(err: unknown): void {
 
 function start(): void {
   initPage();
+  wireOrdersTexts();
   wireTokenForm(() => {
     showError(undefined);
     if (deviceId) stopDevice();

@@ -16,6 +16,7 @@ import {
 import { categoryIds, categoryName, type Key } from './i18n.ts';
 import { componentLabel, loadNames, modeLabel } from './names.ts';
 import { auth, errorText, hasToken, wireTokenForm } from './session.ts';
+import { wireOrdersTexts } from './orders-i18n.ts';
 
 /**
  * Manufacturer overview (`GET /api/v1/fleet/overview`): devices online, offline and disabled,
@@ -381,6 +382,7 @@ function render(): void {
 
 function start(): void {
   initPage();
+  wireOrdersTexts();
   const sel = el<HTMLSelectElement>('f-category');
   const fromUrl = new URLSearchParams(location.search).get('category') ?? '';
   sel.append(h('option', { value: '' }, t('allCategories')));

@@ -26,6 +26,11 @@ function what(e: HistoryEntry): string {
   const m = /\/(ack|assign|resolve|dismiss)$/.exec(e.route);
   if (m) return ta(`what_${m[1]}` as AKey);
   if (e.route === '/api/v1/repair-orders') return ta('what_order');
+  const o = /^\/api\/v1\/repair-orders\/:id\/(close|cancel)$/.exec(e.route);
+  if (o) return ta(o[1] === 'close' ? 'what_orderClose' : 'what_orderCancel');
+  if (e.route === '/api/v1/warranty/units') return ta('what_unit');
+  if (e.route === '/api/v1/devices') return ta('what_device');
+  if (e.route === '/api/v1/units/:serial/repairs') return ta('what_repair');
   return `${e.method} ${e.route}`;
 }
 
@@ -81,24 +86,30 @@ function table(entries: HistoryEntry[]): HTMLElement {
 
 /**
  * A history panel for `resource` (e.g. `alert:a1`): a heading at `level` and a table filled
- * once the trail answers. `version` names the resource's state: the same resource and version
+ * once the trail answers (`title`: another heading than "History"). `version` names the resource's state: the same resource and version
  * (and language) give back the same panel (no reload on a re-render); a new one loads again.
+ * One panel is kept per resource, so a page may show several (an order's and its unit's).
  */
-const cache = new Map<string, HTMLElement>();
-export function historyPanel(resource: string, version: string, level: 'h2' | 'h3' = 'h3') {
+const cache = new Map<string, { key: string; panel: HTMLElement }>();
+export function historyPanel(
+  resource: string,
+  version: string,
+  level: 'h2' | 'h3' = 'h3',
+  title?: () => string,
+) {
   const key = `${resource}|${version}|${lang()}`;
-  const kept = cache.get(key);
-  if (kept) return kept;
+  const kept = cache.get(resource);
+  if (kept?.key === key) return kept.panel;
   const id = `history-${resource.replace(/[^A-Za-z0-9]/g, '-')}`;
   const body = h('div', { class: 'history-body', 'aria-live': 'polite' }, ta('historyLoading'));
   const panel = h(
     'section',
     { class: 'history', id, 'aria-labelledby': `${id}-h`, 'data-resource': resource },
-    h(level, { id: `${id}-h` }, ta('historyTitle')),
+    h(level, { id: `${id}-h` }, title ? title() : ta('historyTitle')),
     body,
   );
-  cache.clear();
-  cache.set(key, panel);
+  if (cache.size >= 20) cache.clear();
+  cache.set(resource, { key, panel });
   getJson<{ entries: HistoryEntry[] }>(
     `/api/v1/audit/history?resource=${encodeURIComponent(resource)}&limit=50`,
     auth(),
@@ -108,7 +119,7 @@ export function historyPanel(resource: string, version: string, level: 'h2' | 'h
         r.entries.length === 0 ? h('p', { class: 'muted' }, ta('historyEmpty')) : table(r.entries),
       ),
     (err: unknown) => {
-      cache.delete(key);
+      if (cache.get(resource)?.key === key) cache.delete(resource);
       body.replaceChildren(h('p', { class: 'error' }, ta('historyError', { why: errorText(err) })));
     },
   );
