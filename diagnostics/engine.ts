@@ -34,6 +34,7 @@ import { agreeWithAlert, stepModeHealth, trendModeHealth } from './engine/health
 import { migrateDeviceState } from './engine/migrate.ts';
 import { createPlanCache, type FleetReferences } from './engine/plan.ts';
 import { bind, createDeviceState, type DeviceState } from './engine/device-state.ts';
+import { restoreDevice, snapshotOf, type DeviceSnapshot } from './engine/snapshot.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
 import type {
@@ -91,6 +92,23 @@ export interface DiagnosticsEngine {
   reconfigure(catalog: EngineCatalog): void;
   /** Number of devices with state. */
   readonly size: number;
+  /** Whether the engine holds state for the device. */
+  has(deviceId: string): boolean;
+  /** The device's state to save (copies), or undefined when the engine has none. */
+  snapshot(deviceId: string): DeviceSnapshot | undefined;
+  /**
+   * Installs a saved state (another node's, or this one's before a restart), replacing any the
+   * engine has. False when it does not fit: its category has no profile here, or its plan's
+   * fingerprint differs from the device's plan now (the device then starts afresh).
+   */
+  restore(snapshot: DeviceSnapshot): boolean;
+  /** Drops a device's state (another node owns the device now). */
+  forget(deviceId: string): boolean;
+  /**
+   * Devices whose state changed since the last call (a sample, an event, a tick verdict, a
+   * closed candidate), each once; the marks are cleared.
+   */
+  takeChanged(): string[];
 }
 
 // Returned when nothing happened (almost always): no allocation per sample, and frozen so a
@@ -118,6 +136,13 @@ export function createDiagnosticsEngine(
   );
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
+  // Devices changed since takeChanged(): a flag per device, so a sample costs one test.
+  let changed: DeviceState[] = [];
+  const touch = (dev: DeviceState) => {
+    if (dev.changed) return;
+    dev.changed = true;
+    changed.push(dev);
+  };
 
   function stateFor(ref: {
     deviceId: string;
@@ -322,6 +347,7 @@ export function createDiagnosticsEngine(
         this.ignored++;
         return NONE;
       }
+      touch(dev);
       const out: AlertCandidate[] = [];
       const st = bind(dev);
       let v = gapDetector.update(st.gap, sample);
@@ -370,6 +396,7 @@ export function createDiagnosticsEngine(
     processEvent(event) {
       const dev = stateFor(event);
       if (!dev) return NONE;
+      touch(dev);
       const v = faultCodeDetector.update(bind(dev).codes, event);
       if (!v) return NONE;
       const out: AlertCandidate[] = [];
@@ -385,7 +412,10 @@ export function createDiagnosticsEngine(
       for (const found of devices.values()) {
         const dev = current(found);
         const v = gapDetector.tick(bind(dev).gap, now);
-        if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
+        if (v) {
+          touch(dev);
+          raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
+        }
       }
       return out;
     },
@@ -414,7 +444,42 @@ export function createDiagnosticsEngine(
       return [...(devices.get(deviceId)?.open?.values() ?? [])];
     },
     close(deviceId, modeId) {
-      return devices.get(deviceId)?.open?.delete(modeId) ?? false;
+      const dev = devices.get(deviceId);
+      if (!dev?.open?.delete(modeId)) return false;
+      touch(dev);
+      return true;
+    },
+    has: (deviceId) => devices.has(deviceId),
+    snapshot(deviceId) {
+      const found = devices.get(deviceId);
+      if (!found) return undefined;
+      const dev = current(found);
+      return snapshotOf(dev, gapLastTs(bind(dev).gap));
+    },
+    restore(s) {
+      const plan = cache.planFor(s.category as Category, s.model);
+      const dev = plan && restoreDevice(plan, s);
+      if (!dev) return false;
+      const old = devices.get(s.deviceId);
+      if (old) old.changed = false; // its mark, if any, is the old state's
+      devices.set(s.deviceId, dev);
+      return true;
+    },
+    forget(deviceId) {
+      const dev = devices.get(deviceId);
+      if (!dev) return false;
+      dev.changed = false;
+      return devices.delete(deviceId);
+    },
+    takeChanged() {
+      const ids: string[] = [];
+      for (const dev of changed) {
+        if (!dev.changed) continue; // forgotten or replaced since
+        dev.changed = false;
+        if (devices.has(dev.deviceId)) ids.push(dev.deviceId);
+      }
+      changed = [];
+      return [...new Set(ids)];
     },
     reconfigure(catalog) {
       cache.reconfigure(catalog);
