@@ -1,4 +1,7 @@
-import type { Aedes } from 'aedes';
+import type { Aedes, AedesPublishPacket } from 'aedes';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth, Sql } from '../core/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
@@ -15,6 +18,8 @@ import { PROFILES } from './profiles/index.ts';
 import { diagnosticsRoutes } from './routes.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
+import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
+import { createStateSync, type StateSync } from './state-sync.ts';
 import type { AlertCandidate } from './types.ts';
 
 export interface DiagnosticsDeps {
@@ -35,11 +40,31 @@ export interface DiagnosticsDeps {
   escalateAfterMs?: AlertServiceOptions['escalateAfterMs'];
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
+  /**
+   * How often changed detector states are saved (default 30 s; 0 = only when a device goes
+   * offline and on shutdown). See "Detector state" in diagnostics/README.md.
+   */
+  stateSaveMs?: number;
+  /** This node's name as the owner of detector states (default host/pid/random: unique). */
+  nodeId?: string;
   webhooks?: Pick<
     WebhookDispatcherOptions,
     'maxAttempts' | 'baseDelayMs' | 'timeoutMs' | 'allowPrivate'
   >;
 }
+
+/** The part of an alert notification (delivery/mqtt.ts) that says a candidate is closed. */
+const ClosedAlert = z.object({
+  type: z.enum(['alert.resolved', 'alert.dismissed']),
+  alert: z.object({ deviceId: z.string(), modeId: z.string() }),
+});
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /** The diagnostics role, running: engine, alert lifecycle, delivery channels, routes. */
 export interface Diagnostics {
@@ -50,6 +75,8 @@ export interface Diagnostics {
   webhooks: WebhookRegistry;
   commands: RemoteCommands;
   sse: SseHub;
+  /** Detector states: claimed, saved and loaded per device (cluster mode, issue 22). */
+  states: StateSync;
   /** For `buildApp({ plugins })`: registers the routes under the API prefix. */
   routes: (app: FastifyInstance) => Promise<void>;
   close(): Promise<void>;
@@ -88,11 +115,48 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   const accept = (cs: readonly AlertCandidate[]) => {
     for (const c of cs) alerts.accept(c).catch(() => undefined);
   };
-  // Fed from the spool, before the store write: a store outage does not silence devices.
-  d.ingest.onDurable({
-    samples: (samples) => samples.forEach((s) => accept(engine.process(s))),
-    events: (events) => events.forEach((e) => accept(engine.processEvent(e))),
+  const owner = d.nodeId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const states = createStateSync({
+    engine,
+    store: createSqlDetectorStateStore(d.sql),
+    owner,
+    clock,
+    onError,
+    ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
   });
+  // Fed from the spool, before the store write: a store outage does not silence devices. A
+  // device's first sample here waits for its saved detector state (state-sync.ts).
+  d.ingest.onDurable({
+    samples: (samples) => {
+      for (const s of samples) {
+        if (states.ready(s.deviceId)) accept(engine.process(s));
+        else states.later(s.deviceId, () => accept(engine.process(s)));
+      }
+    },
+    events: (events) => {
+      for (const e of events) {
+        if (states.ready(e.deviceId)) accept(engine.processEvent(e));
+        else states.later(e.deviceId, () => accept(engine.processEvent(e)));
+      }
+    },
+  });
+  // A device going offline (on any node: the broker routes status cluster-wide) has its state
+  // saved by the node that holds it, so the node it reconnects to loads what it learnt.
+  const onStatus = (packet: AedesPublishPacket, cb: () => void) => {
+    const id = packet.topic.split('/')[1];
+    if (id && packet.payload.toString() === 'offline')
+      states.offline(id).catch((err: unknown) => onError(err, 'detector state save failed'));
+    cb();
+  };
+  d.broker.subscribe('devices/+/status', onStatus, () => undefined);
+  // An alert closed through another node's API closes the candidate here too, where the device's
+  // state may be (its `alerts/…` notification comes through the broker from every node).
+  const onAlert = (packet: AedesPublishPacket, cb: () => void) => {
+    const n = ClosedAlert.safeParse(parseJson(packet.payload.toString()));
+    if (n.success) engine.close(n.data.alert.deviceId, n.data.alert.modeId);
+    cb();
+  };
+  d.broker.subscribe('alerts/#', onAlert, () => undefined);
   const stopMqtt = publishAlertsOverMqtt(d.broker, alerts, (err) =>
     onError(err, 'alert publish failed'),
   );
@@ -113,8 +177,16 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   let ticking: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     // One tick at a time: a slow database must not pile ticks up.
-    ticking = ticking.then(() => {
-      accept(engine.tick(clock()));
+    ticking = ticking.then(async () => {
+      // Silence is reported by the node that owns the device: another may have claimed it.
+      await Promise.all(
+        engine.tick(clock()).map((c) =>
+          states
+            .owns(c.deviceId)
+            .then((mine) => mine && accept([c]))
+            .catch((err: unknown) => onError(err, 'detector state owner check failed')),
+        ),
+      );
       return alerts.tick().catch((err: unknown) => onError(err, 'alert escalation failed'));
     });
   }, d.tickMs ?? 60_000);
@@ -138,15 +210,19 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     webhooks,
     commands,
     sse,
+    states,
     routes: async (app) => {
       await app.register(diagnosticsRoutes, opts);
     },
     async close() {
       clearInterval(timer);
+      d.broker.unsubscribe('devices/+/status', onStatus, () => undefined);
+      d.broker.unsubscribe('alerts/#', onAlert, () => undefined);
       stopMqtt();
       sse.closeAll();
       await ticking;
       await commands.close();
+      await states.close();
       await alerts.idle();
       await dispatcher.close();
     },
