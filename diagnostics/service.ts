@@ -19,7 +19,7 @@ import { diagnosticsRoutes } from './routes.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
 import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
-import { createStateSync, type StateSync } from './state-sync.ts';
+import { createStateSync, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
 import type { AlertCandidate } from './types.ts';
 
 export interface DiagnosticsDeps {
@@ -41,8 +41,14 @@ export interface DiagnosticsDeps {
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
   /**
-   * How often changed detector states are saved (default 30 s; 0 = only when a device goes
-   * offline and on shutdown). See "Detector state" in diagnostics/README.md.
+   * Whether detector states are saved and loaded per device (default: on PostgreSQL, where
+   * several nodes may share the database; on PGlite state stays in memory). See "Detector
+   * state" in diagnostics/README.md.
+   */
+  persistState?: boolean;
+  /**
+   * How often changed detector states are saved (default 5 min; 0 = only when a device goes
+   * offline and on shutdown).
    */
   stateSaveMs?: number;
   /** This node's name as the owner of detector states (default host/pid/random: unique). */
@@ -116,14 +122,17 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     for (const c of cs) alerts.accept(c).catch(() => undefined);
   };
   const owner = d.nodeId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  const states = createStateSync({
-    engine,
-    store: createSqlDetectorStateStore(d.sql),
-    owner,
-    clock,
-    onError,
-    ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
-  });
+  const persist = d.persistState ?? d.sql.kind === 'postgres';
+  const states = persist
+    ? createStateSync({
+        engine,
+        store: createSqlDetectorStateStore(d.sql),
+        owner,
+        clock,
+        onError,
+        ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
+      })
+    : memoryOnlyStateSync();
   // Fed from the spool, before the store write: a store outage does not silence devices. A
   // device's first sample here waits for its saved detector state (state-sync.ts).
   d.ingest.onDurable({

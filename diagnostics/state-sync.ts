@@ -7,7 +7,7 @@ export interface StateSyncOptions {
   /** This node's name as an owner (unique per process: a restart is another owner). */
   owner: string;
   clock: () => number;
-  /** How often changed states are saved (default 30 s; 0 = only on offline and shutdown). */
+  /** How often changed states are saved (default 5 min; 0 = only on offline and shutdown). */
   saveMs?: number;
   onError: (err: unknown, what: string) => void;
 }
@@ -28,7 +28,7 @@ export interface StateSyncStats {
  * Moves each device's detector state with its connection (cluster mode, issue 22): the node
  * that first hears a device claims its saved state and installs it before the device's first
  * sample is judged (samples wait meanwhile, in order); changed states are saved in batches
- * every `saveMs`, when the device goes offline and on shutdown. A save refused because another
+ * every `saveMs` (5 min), when the device goes offline and on shutdown. A save refused because another
  * node claimed the device makes this node forget it.
  */
 export interface StateSync {
@@ -128,10 +128,18 @@ export function createStateSync(o: StateSyncOptions): StateSync {
     return states;
   }
 
-  async function write(states: DeviceSnapshot[]): Promise<number> {
+  /**
+   * Saves `states`, or the states of `ids` snapshotted a batch at a time (a hundred thousand
+   * snapshots at once would hold the event loop for seconds; between batches the broker runs).
+   */
+  async function write(states: DeviceSnapshot[] | { ids: string[] }): Promise<number> {
     let n = 0;
-    for (let i = 0; i < states.length; i += BATCH) {
-      const batch = states.slice(i, i + BATCH);
+    const total = Array.isArray(states) ? states.length : states.ids.length;
+    for (let i = 0; i < total; i += BATCH) {
+      const batch = Array.isArray(states)
+        ? states.slice(i, i + BATCH)
+        : snapshots(states.ids.slice(i, i + BATCH));
+      if (batch.length === 0) continue;
       try {
         const refused = await store.save(owner, batch, clock());
         for (const id of refused) lose(id);
@@ -149,12 +157,12 @@ export function createStateSync(o: StateSyncOptions): StateSync {
   const save = () => {
     saving = saving.then(() => {
       const ids = new Set([...unsaved, ...engine.takeChanged()]);
-      return write(snapshots(ids));
+      return write({ ids: [...ids] });
     });
     return saving;
   };
 
-  const timer = o.saveMs === 0 ? undefined : setInterval(() => void save(), o.saveMs ?? 30_000);
+  const timer = o.saveMs === 0 ? undefined : setInterval(() => void save(), o.saveMs ?? 300_000);
   timer?.unref();
 
   return {
@@ -182,5 +190,21 @@ export function createStateSync(o: StateSyncOptions): StateSync {
       await Promise.all([...claims]);
       await save();
     },
+  };
+}
+
+/**
+ * State kept in memory only (PGlite, the single-node default: saving a state there costs ~2 ms
+ * in the event loop's own thread, see bench/detector-state.ts): every device is judged at once.
+ */
+export function memoryOnlyStateSync(): StateSync {
+  return {
+    ready: () => true,
+    later: (_id, work) => work(),
+    offline: async () => undefined,
+    owns: async () => true,
+    save: async () => 0,
+    stats: () => ({ restored: 0, stale: 0, saved: 0, lost: 0 }),
+    close: async () => undefined,
   };
 }

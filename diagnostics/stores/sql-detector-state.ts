@@ -76,8 +76,10 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
     },
     async save(owner, states, at) {
       if (states.length === 0) return [];
-      // One statement per batch: the rows as arrays, unnested. A row whose owner is another
-      // node is left alone (the WHERE of DO UPDATE) and so missing from RETURNING.
+      // One statement per batch: the rows as arrays, unnested. The numbers go as one bytea
+      // (sent as binary, not as an array literal's hex) cut per row by start and length. A row
+      // whose owner is another node is left alone (the WHERE of DO UPDATE) and so missing from
+      // RETURNING.
       const cols = {
         id: [] as string[],
         category: [] as string[],
@@ -85,27 +87,35 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
         fingerprint: [] as string[],
         lastTs: [] as number[],
         numbers: [] as Buffer[],
+        start: [] as number[],
+        length: [] as number[],
         open: [] as string[],
         anomaly: [] as Array<string | null>,
       };
+      let offset = 0;
       for (const s of states) {
         cols.id.push(s.deviceId);
         cols.category.push(s.category);
         cols.model.push(s.model);
         cols.fingerprint.push(s.fingerprint);
         cols.lastTs.push(Number.isFinite(s.lastTs) ? s.lastTs : 0);
-        cols.numbers.push(toBytes(s.numbers));
+        const b = toBytes(s.numbers);
+        cols.start.push(offset + 1);
+        cols.length.push(b.byteLength);
+        offset += b.byteLength;
+        cols.numbers.push(b);
         cols.open.push(encode(s.open));
         cols.anomaly.push(s.anomaly ? encode(s.anomaly) : null);
       }
       const { rows } = await sql.query<{ device_id: string }>(
         `INSERT INTO diagnostics_detector_state AS s
            (device_id, owner, category, model, fingerprint, last_ts, numbers, open, anomaly, saved_at)
-         SELECT u.id, $1, u.category, u.model, u.fingerprint, u.last_ts, u.numbers, u.open::jsonb,
-                u.anomaly::jsonb, $2::timestamptz
-           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::bytea[],
-                       $9::text[], $10::text[])
-             AS u(id, category, model, fingerprint, last_ts, numbers, open, anomaly)
+         SELECT u.id, $1, u.category, u.model, u.fingerprint, u.last_ts,
+                substring($8::bytea from u.start for u.len), u.open::jsonb, u.anomaly::jsonb,
+                $2::timestamptz
+           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $11::int[],
+                       $12::int[], $9::text[], $10::text[])
+             AS u(id, category, model, fingerprint, last_ts, start, len, open, anomaly)
          ON CONFLICT (device_id) DO UPDATE SET category = excluded.category,
            model = excluded.model, fingerprint = excluded.fingerprint, last_ts = excluded.last_ts,
            numbers = excluded.numbers, open = excluded.open, anomaly = excluded.anomaly,
@@ -120,9 +130,11 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
           cols.model,
           cols.fingerprint,
           cols.lastTs,
-          cols.numbers,
+          Buffer.concat(cols.numbers),
           cols.open,
           cols.anomaly,
+          cols.start,
+          cols.length,
         ],
       );
       const saved = new Set(rows.map((r) => r.device_id));
