@@ -74,6 +74,11 @@ export interface DiagnosticsEngine {
   /** Health score of a device, per mode with per-sensor contributions. */
   health(deviceId: string): HealthReport | undefined;
   /**
+   * Health of a saved state this engine does not hold (another node's device), read only:
+   * undefined when it does not fit the device's plan here.
+   */
+  healthOfSnapshot(snapshot: DeviceSnapshot): HealthReport | undefined;
+  /**
    * Baselines the device's degradation indicators learnt at warm-up (only those whose warm-up
    * is complete): what a training fleet contributes to its model's references.
    */
@@ -336,6 +341,19 @@ export function createDiagnosticsEngine(
     );
   }
 
+  function healthOf(dev: DeviceState): HealthReport {
+    const st = bind(dev);
+    const ids = [...st.trends, ...st.steps].map((x) => x.config.modeId);
+    const modes = ids.map((id) => modeHealth(dev, id)!);
+    return {
+      deviceId: dev.deviceId,
+      category: dev.plan.profile.category,
+      ts: gapLastTs(st.gap),
+      score: modes.reduce((a, m) => Math.min(a, m.score), 100),
+      modes,
+    };
+  }
+
   return {
     ignored: 0,
     get size() {
@@ -421,19 +439,14 @@ export function createDiagnosticsEngine(
     },
     health(deviceId) {
       const found = devices.get(deviceId);
-      if (!found) return undefined;
-      const dev = current(found);
-      const st = bind(dev);
-      const ids = [...st.trends, ...st.steps].map((x) => x.config.modeId);
-      const modes = ids.map((id) => modeHealth(dev, id)!);
-      return {
-        deviceId,
-        category: dev.plan.profile.category,
-        ts: gapLastTs(st.gap),
-        score: modes.reduce((a, m) => Math.min(a, m.score), 100),
-        modes,
-      };
+      return found && healthOf(current(found));
     },
+    healthOfSnapshot(s) {
+      const plan = cache.planFor(s.category as Category, s.model);
+      const dev = plan && restoreDevice(plan, s, false);
+      return dev && healthOf(dev);
+    },
+
     baselines(deviceId) {
       const dev = devices.get(deviceId);
       return (dev ? bind(current(dev)).trends : []).flatMap((t) =>

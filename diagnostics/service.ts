@@ -20,7 +20,7 @@ import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
 import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
 import { createStateSync, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
-import type { AlertCandidate } from './types.ts';
+import type { AlertCandidate, HealthReport } from './types.ts';
 
 export interface DiagnosticsDeps {
   sql: Sql;
@@ -83,6 +83,11 @@ export interface Diagnostics {
   sse: SseHub;
   /** Detector states: claimed, saved and loaded per device (cluster mode, issue 22). */
   states: StateSync;
+  /**
+   * A device's health: the engine's when this node holds the device, otherwise read from its
+   * saved state (another node's device in a cluster).
+   */
+  health(deviceId: string): Promise<HealthReport | undefined>;
   /** For `buildApp({ plugins })`: registers the routes under the API prefix. */
   routes: (app: FastifyInstance) => Promise<void>;
   close(): Promise<void>;
@@ -123,10 +128,11 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   };
   const owner = d.nodeId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const persist = d.persistState ?? d.sql.kind === 'postgres';
-  const states = persist
+  const stateStore = persist ? createSqlDetectorStateStore(d.sql) : undefined;
+  const states = stateStore
     ? createStateSync({
         engine,
-        store: createSqlDetectorStateStore(d.sql),
+        store: stateStore,
         owner,
         clock,
         onError,
@@ -201,10 +207,27 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   }, d.tickMs ?? 60_000);
   timer.unref();
 
+  /**
+   * A device another node holds is judged there: its health is read from its saved state (what
+   * this node may still have of it, from before it went offline, is older).
+   */
+  const health = async (deviceId: string) => {
+    if (!stateStore || states.ready(deviceId)) {
+      const h = engine.health(deviceId);
+      if (h) return h;
+    }
+    try {
+      const saved = await stateStore?.peek(deviceId);
+      return (saved && engine.healthOfSnapshot(saved)) ?? engine.health(deviceId);
+    } catch (err) {
+      onError(err, 'saved detector state unreadable; health from this node');
+      return engine.health(deviceId);
+    }
+  };
   const opts = {
     auth: d.auth,
     alerts,
-    engine,
+    engine: { health },
     catalog,
     commands,
     webhooks,
@@ -220,6 +243,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     commands,
     sse,
     states,
+    health,
     routes: async (app) => {
       await app.register(diagnosticsRoutes, opts);
     },

@@ -68,6 +68,10 @@ export function describeDetectorStateStoreContract(
         },
       });
       await store.save('node-a', [s], T0);
+      const peeked = await store.peek(id);
+      expect([...peeked!.numbers]).toEqual([...s.numbers]);
+      expect(await store.ownerOf(id)).toBe('node-a'); // a look is not a claim
+      expect(await store.peek(dev())).toBeUndefined();
       const c = await store.claim(id, 'node-b');
       expect(c).toBeDefined();
       expect(c!.previousOwner).toBe('node-a');

@@ -28,6 +28,8 @@ export interface DetectorStateStore {
    * refused because another node owns them now (the caller forgets them).
    */
   save(owner: string, states: readonly DeviceSnapshot[], at: number): Promise<string[]>;
+  /** The device's saved state, read only (no claim); undefined when nothing is saved. */
+  peek(deviceId: string): Promise<DeviceSnapshot | undefined>;
   /** The owner of the device's saved state; undefined when nothing is saved. */
   ownerOf(deviceId: string): Promise<string | undefined>;
   close(): Promise<void>;

@@ -144,6 +144,20 @@ describe('diagnostics across two nodes', () => {
     const [opened] = await alertsOf(dev.id);
     expect(opened).toMatchObject({ modeId: 'indoor_fan_motor_seizure', status: 'open' });
 
+    // Node A's API answers the device's health from B's saved state (B saves every 5 min, or
+    // on demand as here), not from what A had before the device left it.
+    await b.service.diagnostics.states.save();
+    const seenOnB = b.service.diagnostics.engine.health(dev.id)!;
+    const fromA = await api<{ ts: number; score: number }>(
+      a.httpUrl,
+      'GET',
+      `/api/v1/devices/${dev.id}/health`,
+      engineer,
+    );
+    expect(fromA.status).toBe(200);
+    expect(fromA.body.score).toBe(seenOnB.score);
+    expect(seenOnB.score).toBe(0); // the seized fan
+
     // The device moves back to A, still faulty: A claims B's state with its open candidate.
     await d.endAsync();
     await waitFor(

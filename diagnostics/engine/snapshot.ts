@@ -62,15 +62,19 @@ export function snapshotOf(dev: DeviceState, lastTs: number): DeviceSnapshot {
  * A device's state from a snapshot on `plan`, or undefined when the snapshot belongs to another
  * plan (a changed profile, calibration or model: the device starts afresh rather than read
  * numbers laid out for something else). Indicators that joined their fleet on the node that
- * saved it join this node's fleet.
+ * saved it join this node's fleet (unless `join` is false: a read-only look).
  */
-export function restoreDevice(plan: CategoryPlan, s: DeviceSnapshot): DeviceState | undefined {
+export function restoreDevice(
+  plan: CategoryPlan,
+  s: DeviceSnapshot,
+  join = true,
+): DeviceState | undefined {
   if (s.fingerprint !== planFingerprint(plan) || s.numbers.length !== stateSize(plan))
     return undefined;
   const dev = createDeviceState(plan, s.deviceId, s.model);
   dev.buf.set(s.numbers);
   if (s.open.length) dev.open = new Map(s.open.map((c) => [c.modeId, c]));
   if (s.anomaly) dev.anomaly = s.anomaly;
-  for (const t of bind(dev).trends) rejoinFleet(t);
+  if (join) for (const t of bind(dev).trends) rejoinFleet(t);
   return dev;
 }

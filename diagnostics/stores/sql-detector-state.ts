@@ -140,6 +140,13 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
       const saved = new Set(rows.map((r) => r.device_id));
       return states.map((s) => s.deviceId).filter((id) => !saved.has(id));
     },
+    async peek(deviceId) {
+      const { rows } = await sql.query<Row>(
+        'SELECT *, owner AS was FROM diagnostics_detector_state WHERE device_id = $1',
+        [deviceId],
+      );
+      return rows[0] && toSnapshot(rows[0]);
+    },
     async ownerOf(deviceId) {
       const { rows } = await sql.query<{ owner: string }>(
         'SELECT owner FROM diagnostics_detector_state WHERE device_id = $1',
