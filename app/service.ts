@@ -106,7 +106,14 @@ export async function startService(
      * Diagnostics' clock and how often it looks for silent devices (default the wall clock and
      * 60 s): tests run minutes of device time in seconds with them.
      */
-    diagnostics?: { clock?: () => number; tickMs?: number };
+    diagnostics?: {
+      clock?: () => number;
+      tickMs?: number;
+      /** How often detector states are saved (cluster mode tests shorten it). */
+      stateSaveMs?: number;
+      /** Alert escalation period in ms (tests; ALERT_ESCALATE_MINUTES otherwise). */
+      escalateAfterMs?: number;
+    };
   } = {},
 ): Promise<Service> {
   const log = opts.log ?? (pino({ level: config.logLevel }) as unknown as FastifyBaseLogger);

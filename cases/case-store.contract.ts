@@ -263,6 +263,21 @@ export function describeCaseStoreContract(
       expect(inSpan.filter((x) => x.caseId === c.id)).toHaveLength(1);
     });
 
+    it('workers claiming at the same time (several nodes) each get other notifications', async () => {
+      const c = fresh();
+      const many = Array.from({ length: 12 }, (_, i) => mail(c, `case.event${i}`));
+      await f.cases.insert(opened(c, { notifications: many }));
+      const now = '2026-03-02T02:00:01.000Z';
+      const claims = await Promise.all(
+        [1, 2, 3].map(() => f.cases.claimNotifications(now, 60_000, 5)),
+      );
+      const ids = claims
+        .flat()
+        .filter((x) => x.caseId === c.id)
+        .map((x) => x.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
     it('a notification is leased to one worker; attempts are logged; it is sent, retried or given up', async () => {
       const c = fresh();
       await f.cases.insert(opened(c, { notifications: [mail(c), mail(c, 'case.answered')] }));

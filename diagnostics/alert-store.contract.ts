@@ -290,5 +290,21 @@ export function describeAlertStoreContract(
         detail: { from: 'major' },
       });
     });
+
+    it('escalates a due alert once when several timers claim it at the same time', async () => {
+      const d = dev();
+      const a = (await store.upsert(makeCandidate({ deviceId: d }), T0)).alert;
+      const at = T0 + 30 * 60_000;
+      const claims = await Promise.all(
+        [1, 2, 3].map(() => store.escalateIfDue(a.id, 'critical', at, at - 30 * 60_000)),
+      );
+      expect(claims.filter((x) => x !== undefined)).toHaveLength(1);
+      expect(await store.get(a.id)).toMatchObject({ escalations: 1, severity: 'critical' });
+      expect((await store.history(a.id)).filter((h) => h.action === 'escalated')).toHaveLength(1);
+      // Not due again until another period passes; acknowledged, never.
+      expect(await store.escalateIfDue(a.id, 'critical', at + 1, at - 1)).toBeUndefined();
+      await store.acknowledge(a.id, 'eng', at + 2);
+      expect(await store.escalateIfDue(a.id, 'critical', at + 3, at + 3)).toBeUndefined();
+    });
   });
 }

@@ -62,6 +62,17 @@ export interface AlertStore {
   dueForEscalation(before: number, limit?: number): Promise<Alert[]>;
   /** Records an escalation: new severity (may be unchanged at critical), count and time. */
   escalate(id: string, severity: Severity, at: number): Promise<Alert>;
+  /**
+   * The timer's escalation, as a claim: escalates only if the alert is still open and due (its
+   * last escalation, or opening, at or before `dueBefore`); undefined when it is not, because
+   * another node's timer escalated it first or someone acknowledged it meanwhile.
+   */
+  escalateIfDue(
+    id: string,
+    severity: Severity,
+    at: number,
+    dueBefore: number,
+  ): Promise<Alert | undefined>;
   close(): Promise<void>;
 }
 

@@ -162,7 +162,14 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
       const due = await store.dueForEscalation(now - escalateAfterMs);
       const out: Alert[] = [];
       for (const a of due) {
-        const raised = await store.escalate(a.id, STEP_UP[a.severity], now);
+        // A claim: in a cluster every node's timer sees the same due alerts, one escalates each.
+        const raised = await store.escalateIfDue(
+          a.id,
+          STEP_UP[a.severity],
+          now,
+          now - escalateAfterMs,
+        );
+        if (!raised) continue;
         notify('alert.escalated', raised, now);
         out.push(raised);
       }

@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type Auth, ErrorEnvelope, Pagination } from '../core/index.ts';
 import { CommandRecordSchema, type RemoteCommands } from './commands.ts';
-import type { DiagnosticsEngine } from './engine.ts';
 import { DiagnosticsErrors } from './errors.ts';
 import type { HealthReport, RulEstimate } from './types.ts';
 
 export interface DeviceDiagnosticsRoutesOptions {
-  engine: Pick<DiagnosticsEngine, 'health'>;
+  /** The engine's health, or in a cluster the saved state's of a device another node holds. */
+  engine: { health(deviceId: string): Promise<HealthReport | undefined> };
   commands: RemoteCommands;
   auth: Auth;
   /** Whether a device is provisioned (commands to unknown devices are refused, not timed out). */
@@ -91,7 +91,7 @@ export const deviceDiagnosticsRoutes: FastifyPluginAsyncZod<
       },
     },
     async (req) => {
-      const h = o.engine.health(req.params.id);
+      const h = await o.engine.health(req.params.id);
       if (!h) throw new DiagnosticsErrors.NoHealth(req.params.id);
       return healthOut(h);
     },

@@ -34,6 +34,7 @@ import { agreeWithAlert, stepModeHealth, trendModeHealth } from './engine/health
 import { migrateDeviceState } from './engine/migrate.ts';
 import { createPlanCache, type FleetReferences } from './engine/plan.ts';
 import { bind, createDeviceState, type DeviceState } from './engine/device-state.ts';
+import { restoreDevice, snapshotOf, type DeviceSnapshot } from './engine/snapshot.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
 import type {
@@ -73,6 +74,11 @@ export interface DiagnosticsEngine {
   /** Health score of a device, per mode with per-sensor contributions. */
   health(deviceId: string): HealthReport | undefined;
   /**
+   * Health of a saved state this engine does not hold (another node's device), read only:
+   * undefined when it does not fit the device's plan here.
+   */
+  healthOfSnapshot(snapshot: DeviceSnapshot): HealthReport | undefined;
+  /**
    * Baselines the device's degradation indicators learnt at warm-up (only those whose warm-up
    * is complete): what a training fleet contributes to its model's references.
    */
@@ -91,6 +97,23 @@ export interface DiagnosticsEngine {
   reconfigure(catalog: EngineCatalog): void;
   /** Number of devices with state. */
   readonly size: number;
+  /** Whether the engine holds state for the device. */
+  has(deviceId: string): boolean;
+  /** The device's state to save (copies), or undefined when the engine has none. */
+  snapshot(deviceId: string): DeviceSnapshot | undefined;
+  /**
+   * Installs a saved state (another node's, or this one's before a restart), replacing any the
+   * engine has. False when it does not fit: its category has no profile here, or its plan's
+   * fingerprint differs from the device's plan now (the device then starts afresh).
+   */
+  restore(snapshot: DeviceSnapshot): boolean;
+  /** Drops a device's state (another node owns the device now). */
+  forget(deviceId: string): boolean;
+  /**
+   * Devices whose state changed since the last call (a sample, an event, a tick verdict, a
+   * closed candidate), each once; the marks are cleared.
+   */
+  takeChanged(): string[];
 }
 
 // Returned when nothing happened (almost always): no allocation per sample, and frozen so a
@@ -118,6 +141,13 @@ export function createDiagnosticsEngine(
   );
   const devices = new Map<string, DeviceState>();
   const clock = opts.clock ?? (() => Date.now());
+  // Devices changed since takeChanged(): a flag per device, so a sample costs one test.
+  let changed: DeviceState[] = [];
+  const touch = (dev: DeviceState) => {
+    if (dev.changed) return;
+    dev.changed = true;
+    changed.push(dev);
+  };
 
   function stateFor(ref: {
     deviceId: string;
@@ -311,6 +341,19 @@ export function createDiagnosticsEngine(
     );
   }
 
+  function healthOf(dev: DeviceState): HealthReport {
+    const st = bind(dev);
+    const ids = [...st.trends, ...st.steps].map((x) => x.config.modeId);
+    const modes = ids.map((id) => modeHealth(dev, id)!);
+    return {
+      deviceId: dev.deviceId,
+      category: dev.plan.profile.category,
+      ts: gapLastTs(st.gap),
+      score: modes.reduce((a, m) => Math.min(a, m.score), 100),
+      modes,
+    };
+  }
+
   return {
     ignored: 0,
     get size() {
@@ -322,6 +365,7 @@ export function createDiagnosticsEngine(
         this.ignored++;
         return NONE;
       }
+      touch(dev);
       const out: AlertCandidate[] = [];
       const st = bind(dev);
       let v = gapDetector.update(st.gap, sample);
@@ -370,6 +414,7 @@ export function createDiagnosticsEngine(
     processEvent(event) {
       const dev = stateFor(event);
       if (!dev) return NONE;
+      touch(dev);
       const v = faultCodeDetector.update(bind(dev).codes, event);
       if (!v) return NONE;
       const out: AlertCandidate[] = [];
@@ -385,25 +430,23 @@ export function createDiagnosticsEngine(
       for (const found of devices.values()) {
         const dev = current(found);
         const v = gapDetector.tick(bind(dev).gap, now);
-        if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
+        if (v) {
+          touch(dev);
+          raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
+        }
       }
       return out;
     },
     health(deviceId) {
       const found = devices.get(deviceId);
-      if (!found) return undefined;
-      const dev = current(found);
-      const st = bind(dev);
-      const ids = [...st.trends, ...st.steps].map((x) => x.config.modeId);
-      const modes = ids.map((id) => modeHealth(dev, id)!);
-      return {
-        deviceId,
-        category: dev.plan.profile.category,
-        ts: gapLastTs(st.gap),
-        score: modes.reduce((a, m) => Math.min(a, m.score), 100),
-        modes,
-      };
+      return found && healthOf(current(found));
     },
+    healthOfSnapshot(s) {
+      const plan = cache.planFor(s.category as Category, s.model);
+      const dev = plan && restoreDevice(plan, s, false);
+      return dev && healthOf(dev);
+    },
+
     baselines(deviceId) {
       const dev = devices.get(deviceId);
       return (dev ? bind(current(dev)).trends : []).flatMap((t) =>
@@ -414,7 +457,42 @@ export function createDiagnosticsEngine(
       return [...(devices.get(deviceId)?.open?.values() ?? [])];
     },
     close(deviceId, modeId) {
-      return devices.get(deviceId)?.open?.delete(modeId) ?? false;
+      const dev = devices.get(deviceId);
+      if (!dev?.open?.delete(modeId)) return false;
+      touch(dev);
+      return true;
+    },
+    has: (deviceId) => devices.has(deviceId),
+    snapshot(deviceId) {
+      const found = devices.get(deviceId);
+      if (!found) return undefined;
+      const dev = current(found);
+      return snapshotOf(dev, gapLastTs(bind(dev).gap));
+    },
+    restore(s) {
+      const plan = cache.planFor(s.category as Category, s.model);
+      const dev = plan && restoreDevice(plan, s);
+      if (!dev) return false;
+      const old = devices.get(s.deviceId);
+      if (old) old.changed = false; // its mark, if any, is the old state's
+      devices.set(s.deviceId, dev);
+      return true;
+    },
+    forget(deviceId) {
+      const dev = devices.get(deviceId);
+      if (!dev) return false;
+      dev.changed = false;
+      return devices.delete(deviceId);
+    },
+    takeChanged() {
+      const ids: string[] = [];
+      for (const dev of changed) {
+        if (!dev.changed) continue; // forgotten or replaced since
+        dev.changed = false;
+        if (devices.has(dev.deviceId)) ids.push(dev.deviceId);
+      }
+      changed = [];
+      return [...new Set(ids)];
     },
     reconfigure(catalog) {
       cache.reconfigure(catalog);

@@ -1,3 +1,4 @@
+import type { HealthReport } from './types.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Auth } from '../core/index.ts';
 import { alertRoutes } from './alert-routes.ts';
@@ -8,14 +9,14 @@ import type { RemoteCommands } from './commands.ts';
 import type { SseHub } from './delivery/sse.ts';
 import type { WebhookRegistry } from './delivery/webhook-registry.ts';
 import { deviceDiagnosticsRoutes } from './device-routes.ts';
-import type { DiagnosticsEngine } from './engine.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 /** What the diagnostics routes need; the service composes it (diagnostics/service.ts). */
 export interface DiagnosticsRoutesOptions {
   auth: Auth;
   alerts: AlertService;
-  engine: Pick<DiagnosticsEngine, 'health'>;
+  /** The engine's health, or in a cluster the saved state's of a device another node holds. */
+  engine: { health(deviceId: string): Promise<HealthReport | undefined> };
   catalog: Catalog;
   commands: RemoteCommands;
   webhooks: WebhookRegistry;

@@ -1,4 +1,7 @@
-import type { Aedes } from 'aedes';
+import type { Aedes, AedesPublishPacket } from 'aedes';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Auth, Sql } from '../core/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
@@ -15,7 +18,9 @@ import { PROFILES } from './profiles/index.ts';
 import { diagnosticsRoutes } from './routes.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
-import type { AlertCandidate } from './types.ts';
+import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
+import { createStateSync, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
+import type { AlertCandidate, HealthReport } from './types.ts';
 
 export interface DiagnosticsDeps {
   sql: Sql;
@@ -35,11 +40,37 @@ export interface DiagnosticsDeps {
   escalateAfterMs?: AlertServiceOptions['escalateAfterMs'];
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
+  /**
+   * Whether detector states are saved and loaded per device (default: on PostgreSQL, where
+   * several nodes may share the database; on PGlite state stays in memory). See "Detector
+   * state" in diagnostics/README.md.
+   */
+  persistState?: boolean;
+  /**
+   * How often changed detector states are saved (default 5 min; 0 = only when a device goes
+   * offline and on shutdown).
+   */
+  stateSaveMs?: number;
+  /** This node's name as the owner of detector states (default host/pid/random: unique). */
+  nodeId?: string;
   webhooks?: Pick<
     WebhookDispatcherOptions,
     'maxAttempts' | 'baseDelayMs' | 'timeoutMs' | 'allowPrivate'
   >;
 }
+
+/** The part of an alert notification (delivery/mqtt.ts) that says a candidate is closed. */
+const ClosedAlert = z.object({
+  type: z.enum(['alert.resolved', 'alert.dismissed']),
+  alert: z.object({ deviceId: z.string(), modeId: z.string() }),
+});
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /** The diagnostics role, running: engine, alert lifecycle, delivery channels, routes. */
 export interface Diagnostics {
@@ -50,6 +81,13 @@ export interface Diagnostics {
   webhooks: WebhookRegistry;
   commands: RemoteCommands;
   sse: SseHub;
+  /** Detector states: claimed, saved and loaded per device (cluster mode, issue 22). */
+  states: StateSync;
+  /**
+   * A device's health: the engine's when this node holds the device, otherwise read from its
+   * saved state (another node's device in a cluster).
+   */
+  health(deviceId: string): Promise<HealthReport | undefined>;
   /** For `buildApp({ plugins })`: registers the routes under the API prefix. */
   routes: (app: FastifyInstance) => Promise<void>;
   close(): Promise<void>;
@@ -88,11 +126,52 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   const accept = (cs: readonly AlertCandidate[]) => {
     for (const c of cs) alerts.accept(c).catch(() => undefined);
   };
-  // Fed from the spool, before the store write: a store outage does not silence devices.
+  const owner = d.nodeId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const persist = d.persistState ?? d.sql.kind === 'postgres';
+  const stateStore = persist ? createSqlDetectorStateStore(d.sql) : undefined;
+  const states = stateStore
+    ? createStateSync({
+        engine,
+        store: stateStore,
+        owner,
+        clock,
+        onError,
+        ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
+      })
+    : memoryOnlyStateSync();
+  // Fed from the spool, before the store write: a store outage does not silence devices. A
+  // device's first sample here waits for its saved detector state (state-sync.ts).
   d.ingest.onDurable({
-    samples: (samples) => samples.forEach((s) => accept(engine.process(s))),
-    events: (events) => events.forEach((e) => accept(engine.processEvent(e))),
+    samples: (samples) => {
+      for (const s of samples) {
+        if (states.ready(s.deviceId)) accept(engine.process(s));
+        else states.later(s.deviceId, () => accept(engine.process(s)));
+      }
+    },
+    events: (events) => {
+      for (const e of events) {
+        if (states.ready(e.deviceId)) accept(engine.processEvent(e));
+        else states.later(e.deviceId, () => accept(engine.processEvent(e)));
+      }
+    },
   });
+  // A device going offline (on any node: the broker routes status cluster-wide) has its state
+  // saved by the node that holds it, so the node it reconnects to loads what it learnt.
+  const onStatus = (packet: AedesPublishPacket, cb: () => void) => {
+    const id = packet.topic.split('/')[1];
+    if (id && packet.payload.toString() === 'offline')
+      states.offline(id).catch((err: unknown) => onError(err, 'detector state save failed'));
+    cb();
+  };
+  d.broker.subscribe('devices/+/status', onStatus, () => undefined);
+  // An alert closed through another node's API closes the candidate here too, where the device's
+  // state may be (its `alerts/…` notification comes through the broker from every node).
+  const onAlert = (packet: AedesPublishPacket, cb: () => void) => {
+    const n = ClosedAlert.safeParse(parseJson(packet.payload.toString()));
+    if (n.success) engine.close(n.data.alert.deviceId, n.data.alert.modeId);
+    cb();
+  };
+  d.broker.subscribe('alerts/#', onAlert, () => undefined);
   const stopMqtt = publishAlertsOverMqtt(d.broker, alerts, (err) =>
     onError(err, 'alert publish failed'),
   );
@@ -113,17 +192,42 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   let ticking: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     // One tick at a time: a slow database must not pile ticks up.
-    ticking = ticking.then(() => {
-      accept(engine.tick(clock()));
+    ticking = ticking.then(async () => {
+      // Silence is reported by the node that owns the device: another may have claimed it.
+      await Promise.all(
+        engine.tick(clock()).map((c) =>
+          states
+            .owns(c.deviceId)
+            .then((mine) => mine && accept([c]))
+            .catch((err: unknown) => onError(err, 'detector state owner check failed')),
+        ),
+      );
       return alerts.tick().catch((err: unknown) => onError(err, 'alert escalation failed'));
     });
   }, d.tickMs ?? 60_000);
   timer.unref();
 
+  /**
+   * A device another node holds is judged there: its health is read from its saved state (what
+   * this node may still have of it, from before it went offline, is older).
+   */
+  const health = async (deviceId: string) => {
+    if (!stateStore || states.ready(deviceId)) {
+      const h = engine.health(deviceId);
+      if (h) return h;
+    }
+    try {
+      const saved = await stateStore?.peek(deviceId);
+      return (saved && engine.healthOfSnapshot(saved)) ?? engine.health(deviceId);
+    } catch (err) {
+      onError(err, 'saved detector state unreadable; health from this node');
+      return engine.health(deviceId);
+    }
+  };
   const opts = {
     auth: d.auth,
     alerts,
-    engine,
+    engine: { health },
     catalog,
     commands,
     webhooks,
@@ -138,15 +242,20 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     webhooks,
     commands,
     sse,
+    states,
+    health,
     routes: async (app) => {
       await app.register(diagnosticsRoutes, opts);
     },
     async close() {
       clearInterval(timer);
+      d.broker.unsubscribe('devices/+/status', onStatus, () => undefined);
+      d.broker.unsubscribe('alerts/#', onAlert, () => undefined);
       stopMqtt();
       sse.closeAll();
       await ticking;
       await commands.close();
+      await states.close();
       await alerts.idle();
       await dispatcher.close();
     },

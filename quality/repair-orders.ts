@@ -198,7 +198,7 @@ export interface RepairOrdersDeps {
   warranty: WarrantyStore;
   alerts: AlertService;
   /** Health score (0–100) per failure mode of a device, and when the engine last saw it. */
-  modeHealth: (deviceId: string) => { ts: number; modes: Map<string, number> } | undefined;
+  modeHealth: (deviceId: string) => Promise<{ ts: number; modes: Map<string, number> } | undefined>;
   now?: () => Date;
   /** How long after hand-back the failure mode must be healthy again (default 72 h). */
   verifyWindowMs?: number;
@@ -515,7 +515,8 @@ export function createRepairOrders(d: RepairOrdersDeps): RepairOrders {
       const out: RepairOrder[] = [];
       for (const row of due.rows) {
         const o = toOrder(row);
-        const h = o.deviceId ? d.modeHealth(o.deviceId) : undefined;
+        // In a cluster the device may be held by another node: its saved state answers.
+        const h = o.deviceId ? await d.modeHealth(o.deviceId) : undefined;
         const since = Date.parse(o.handedBackAt ?? o.closedAt ?? '');
         let verdict: RepairOrder['verification'];
         if (!h || !(h.ts > since)) verdict = 'no_telemetry';

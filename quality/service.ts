@@ -12,7 +12,7 @@ export interface QualityDeps {
   auth: Auth;
   warranty: WarrantyStore;
   telemetry: TelemetryStore;
-  diagnostics: Pick<Diagnostics, 'engine' | 'alerts' | 'catalog'>;
+  diagnostics: Pick<Diagnostics, 'engine' | 'alerts' | 'catalog' | 'health'>;
   log: FastifyBaseLogger;
   now?: () => Date;
   /** After hand-back, how long the repaired failure mode has to be healthy again. */
@@ -44,8 +44,8 @@ export function startQuality(d: QualityDeps): Quality {
     sql: d.sql,
     warranty: d.warranty,
     alerts,
-    modeHealth: (id) => {
-      const h = engine.health(id);
+    modeHealth: async (id) => {
+      const h = await d.diagnostics.health(id);
       return h && { ts: h.ts, modes: new Map(h.modes.map((m) => [m.modeId, m.score])) };
     },
     onError,

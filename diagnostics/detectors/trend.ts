@@ -337,3 +337,23 @@ export function carryTrendState(from: TrendState, to: TrendState): boolean {
   to.s[to.o + NOW] = from.s[from.o + NOW]!;
   return true;
 }
+
+/**
+ * A unit's state loaded from storage on another node (cluster mode, engine `restore`): each
+ * indicator that learnt its own baseline and joined its fleet there joins this node's fleet
+ * too (Welford), so the node's fleet statistics count it and a later re-judgement
+ * (`recheckBaseline`) takes out what was put in.
+ */
+export function rejoinFleet(st: TrendState): void {
+  const warmup = st.config.warmup ?? 30;
+  st.config.indicators.forEach((ind, k) => {
+    const f = ind.fleet;
+    const o = st.o + IND + k * I_STRIDE;
+    if (!f || st.s[o + I_N] !== warmup + OWN_BASELINE) return;
+    const own = st.s[o + I_BASE]!;
+    f.n++;
+    const d = own - f.mean;
+    f.mean += d / f.n;
+    f.m2 += d * (own - f.mean);
+  });
+}

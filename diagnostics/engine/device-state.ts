@@ -28,6 +28,8 @@ export interface DeviceState {
   /** Created on the first candidate: most devices never have one. */
   open: Map<string, AlertCandidate> | undefined;
   anomaly: Verdict | undefined;
+  /** Changed since the engine's last `takeChanged()` (cluster mode saves only those). */
+  changed?: boolean;
 }
 
 /** The detector states of a plan, pointed at one device's numbers at a time. */

@@ -264,6 +264,25 @@ export function createSqlAlertStore(sql: Sql): AlertStore {
         await history(tx, a, at, null, 'escalated', before.status, { from: before.severity });
         return a;
       }),
+    escalateIfDue: (id, severity: Severity, at, dueBefore) =>
+      sql.transaction(async (tx) => {
+        // The row lock makes two timers queue here; the second finds it no longer due.
+        const { rows: was } = await tx.query<AlertRow>(
+          `SELECT * FROM alerts WHERE id = $1 AND status = 'open'
+             AND coalesce(escalated_at, opened_at) <= $2 FOR UPDATE`,
+          [id, iso(dueBefore)],
+        );
+        if (!was[0]) return undefined;
+        const before = toAlert(was[0]);
+        const { rows } = await tx.query<AlertRow>(
+          `UPDATE alerts SET severity = $2, escalations = escalations + 1, escalated_at = $3,
+             updated_at = $3 WHERE id = $1 RETURNING *`,
+          [id, severity, iso(at)],
+        );
+        const a = toAlert(rows[0]!);
+        await history(tx, a, at, null, 'escalated', before.status, { from: before.severity });
+        return a;
+      }),
     async close() {},
   };
 }

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCandidate } from './alert-store.contract.ts';
+import type { AlertStore } from './alert-store.ts';
+import type { DetectorStateStore, DeviceSnapshot } from './state-store.ts';
+
+const T0 = Date.parse('2026-03-01T08:00:00Z');
+
+/** A snapshot as the engine makes one; `over` changes what a test cares about. */
+function snap(deviceId: string, over: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
+  return {
+    deviceId,
+    category: 'air_conditioner',
+    model: 'KFR-35GW',
+    fingerprint: '12:abc',
+    lastTs: T0,
+    numbers: Float64Array.from([1.5, NaN, Infinity, -0.25, 0, 1e300, -Infinity, 42]),
+    open: [makeCandidate({ deviceId })],
+    anomaly: null,
+    ...over,
+  };
+}
+
+/**
+ * The behaviour every DetectorStateStore backend must have. `makeStore` returns a fresh,
+ * migrated store and the alert store on the same database (claims report the active alerts).
+ */
+export function describeDetectorStateStoreContract(
+  name: string,
+  makeStore: () => Promise<{
+    store: DetectorStateStore;
+    alerts: AlertStore;
+    cleanup?: () => Promise<void>;
+  }>,
+): void {
+  describe(`DetectorStateStore contract: ${name}`, () => {
+    let store: DetectorStateStore;
+    let alerts: AlertStore;
+    let cleanup: (() => Promise<void>) | undefined;
+    let n = 0;
+    const dev = () => `st-${name.replace(/\W/g, '')}-${++n}`;
+
+    beforeAll(async () => {
+      ({ store, alerts, cleanup } = await makeStore());
+    }, 60_000);
+    afterAll(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it('claims nothing for a device never saved, and a first save stores it', async () => {
+      const id = dev();
+      expect(await store.claim(id, 'node-a')).toBeUndefined();
+      expect(await store.ownerOf(id)).toBeUndefined();
+      expect(await store.save('node-a', [snap(id)], T0)).toEqual([]);
+      expect(await store.ownerOf(id)).toBe('node-a');
+    });
+
+    it('gives back every number bit for bit, candidates with NaN and Infinity, the anomaly', async () => {
+      const id = dev();
+      const s = snap(id, {
+        anomaly: {
+          detector: 'ewma',
+          severity: 'info',
+          findings: [{ metric: 'x', value: NaN, expected: 1, score: Infinity }],
+          windowStart: T0,
+          windowEnd: T0 + 1,
+          message: 'shift',
+        },
+      });
+      await store.save('node-a', [s], T0);
+      const peeked = await store.peek(id);
+      expect([...peeked!.numbers]).toEqual([...s.numbers]);
+      expect(await store.ownerOf(id)).toBe('node-a'); // a look is not a claim
+      expect(await store.peek(dev())).toBeUndefined();
+      const c = await store.claim(id, 'node-b');
+      expect(c).toBeDefined();
+      expect(c!.previousOwner).toBe('node-a');
+      expect([...c!.snapshot.numbers]).toEqual([...s.numbers]);
+      expect(Object.is(c!.snapshot.numbers[1], NaN)).toBe(true);
+      expect(c!.snapshot.open[0]!.predictedFailure!.latest).toBe(Infinity);
+      expect(c!.snapshot.open[0]!.evidence[0]!.findings[0]!.value).toBeNaN();
+      expect(c!.snapshot.anomaly!.findings[0]!.score).toBe(Infinity);
+      expect(c!.snapshot).toMatchObject({
+        deviceId: id,
+        category: 'air_conditioner',
+        model: 'KFR-35GW',
+        fingerprint: '12:abc',
+        lastTs: T0,
+      });
+    });
+
+    it('refuses a save by a node that lost the device, and takes the owner’s', async () => {
+      const id = dev();
+      await store.save('node-a', [snap(id, { lastTs: T0 })], T0);
+      await store.claim(id, 'node-b');
+      const other = dev();
+      // A batch: the lost device is refused, the rest of the batch is saved.
+      expect(await store.save('node-a', [snap(id, { lastTs: T0 + 5 }), snap(other)], T0)).toEqual([
+        id,
+      ]);
+      expect(await store.ownerOf(other)).toBe('node-a');
+      expect(await store.save('node-b', [snap(id, { lastTs: T0 + 9 })], T0)).toEqual([]);
+      const c = await store.claim(id, 'node-b');
+      expect(c!.snapshot.lastTs).toBe(T0 + 9);
+      expect(c!.previousOwner).toBe('node-b');
+    });
+
+    it('says which modes have an active alert when a state is claimed', async () => {
+      const id = dev();
+      await store.save('node-a', [snap(id)], T0);
+      expect((await store.claim(id, 'node-a'))!.activeModes).toEqual([]);
+      const { alert } = await alerts.upsert(makeCandidate({ deviceId: id }), T0);
+      expect((await store.claim(id, 'node-a'))!.activeModes).toEqual([alert.modeId]);
+      await alerts.resolve(alert.id, 'eng', T0 + 1);
+      expect((await store.claim(id, 'node-a'))!.activeModes).toEqual([]);
+    });
+
+    it('saves a batch of 500 in one call', async () => {
+      const states = Array.from({ length: 500 }, () => snap(dev()));
+      expect(await store.save('node-a', states, T0)).toEqual([]);
+      const last = states[499]!.deviceId;
+      expect((await store.claim(last, 'node-a'))!.snapshot.numbers).toHaveLength(8);
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import type { DeviceSnapshot } from './engine/snapshot.ts';
+
+export type { DeviceSnapshot } from './engine/snapshot.ts';
+
+/** A saved state as claimed: the snapshot, the node that held it before, its active alerts. */
+export interface ClaimedState {
+  snapshot: DeviceSnapshot;
+  /** Owner before this claim (the claimant itself when it held the device already). */
+  previousOwner: string;
+  /** Modes with an active (open or acknowledged) alert now: other candidates were closed since. */
+  activeModes: string[];
+}
+
+/**
+ * Where each device's detector state is kept between nodes (cluster mode, issue 22). One owner
+ * per device at a time: the node that ingests its telemetry claims it on first sight, and a save
+ * by any other node is refused, so a node that lost a device cannot overwrite what the new
+ * owner learns.
+ */
+export interface DetectorStateStore {
+  /**
+   * Makes `owner` the owner of the device's saved state and returns it; undefined when nothing
+   * is saved (a new device: the first save stores it).
+   */
+  claim(deviceId: string, owner: string): Promise<ClaimedState | undefined>;
+  /**
+   * Saves states as `owner`: inserts new devices, updates those `owner` owns. Returns the ids
+   * refused because another node owns them now (the caller forgets them).
+   */
+  save(owner: string, states: readonly DeviceSnapshot[], at: number): Promise<string[]>;
+  /** The device's saved state, read only (no claim); undefined when nothing is saved. */
+  peek(deviceId: string): Promise<DeviceSnapshot | undefined>;
+  /** The owner of the device's saved state; undefined when nothing is saved. */
+  ownerOf(deviceId: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sample } from '../core/sample.ts';
+import { migrate, openPglite, type Sql } from '../core/db.ts';
+import { createDiagnosticsEngine } from './engine.ts';
+import { PROFILES } from './profiles/index.ts';
+import { createStateSync } from './state-sync.ts';
+import type { DetectorStateStore } from './state-store.ts';
+import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
+import { MINUTE, T0 } from './testing.ts';
+
+const sample = (deviceId: string, i: number, fanDead = false): Sample => ({
+  deviceId,
+  category: 'air_conditioner',
+  model: 'KFR-35GW',
+  ts: T0 + i * MINUTE,
+  metrics: {
+    indoor_temp_c: 25 + 0.1 * Math.sin(i) + (fanDead ? 4 : 0),
+    evaporator_temp_c: 7.5 + 0.3 * Math.sin(i * 1.3) - (fanDead ? 10 : 0),
+    fan_rpm: fanDead ? 0 : 1050 + 12 * Math.sin(i * 0.7),
+    compressor_freq_hz: 50 + 2 * Math.sin(i * 2.1),
+  },
+});
+
+/** One node: an engine and its state sync on the shared database. */
+function node(owner: string, store: DetectorStateStore, clock = () => Date.now()) {
+  const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 40 });
+  const errors: string[] = [];
+  const sync = createStateSync({
+    engine,
+    store,
+    owner,
+    clock,
+    saveMs: 0,
+    onError: (_e, what) => errors.push(what),
+  });
+  const judged: number[] = [];
+  const feed = (s: Sample) => {
+    const work = () => {
+      engine.process(s);
+      judged.push(s.ts);
+    };
+    if (sync.ready(s.deviceId)) work();
+    else sync.later(s.deviceId, work);
+  };
+  return { engine, sync, judged, feed, errors };
+}
+
+describe('detector state sync (one owner per device)', () => {
+  let sql: Sql;
+  let store: DetectorStateStore;
+  beforeAll(async () => {
+    sql = await openPglite();
+    await migrate(sql);
+    store = createSqlDetectorStateStore(sql);
+  }, 60_000);
+  afterAll(() => sql?.close());
+
+  const settle = () => new Promise((r) => setTimeout(r, 50));
+
+  it('judges a new device’s samples in order once its claim is done', async () => {
+    const a = node('a', store);
+    for (let i = 0; i < 5; i++) a.feed(sample('d1', i));
+    expect(a.sync.ready('d1')).toBe(false);
+    expect(a.judged).toEqual([]); // waiting for the claim
+    await a.sync.close(); // waits for claims in flight, then saves
+    expect(a.judged).toEqual([0, 1, 2, 3, 4].map((i) => T0 + i * MINUTE));
+    expect(await store.ownerOf('d1')).toBe('a');
+  });
+
+  it('a node whose device another node claimed forgets it at its next save, and stops reporting it', async () => {
+    const a = node('a', store);
+    const b = node('b', store);
+    for (let i = 0; i < 60; i++) a.feed(sample('d2', i));
+    await settle();
+    expect(await a.sync.save()).toBe(1);
+    for (let i = 60; i < 70; i++) b.feed(sample('d2', i));
+    await settle();
+    expect(b.sync.stats().restored).toBe(1);
+    expect(await b.sync.owns('d2')).toBe(true);
+    // A still has it in memory (say the device's samples were in flight): its save is refused.
+    a.feed(sample('d2', 61));
+    expect(await a.sync.save()).toBe(0);
+    expect(a.sync.stats().lost).toBe(1);
+    expect(a.engine.has('d2')).toBe(false);
+    expect(await a.sync.owns('d2')).toBe(false); // its silence is B's to report
+    expect(await store.ownerOf('d2')).toBe('b');
+    await a.sync.close();
+    await b.sync.close();
+  });
+
+  it('offline: saved at once, claimed again at the next sample without losing what it holds', async () => {
+    const a = node('a', store);
+    for (let i = 0; i < 50; i++) a.feed(sample('d3', i));
+    await settle();
+    await a.sync.offline('d3');
+    expect(a.sync.ready('d3')).toBe(false);
+    const row = await store.peek('d3');
+    expect(row!.lastTs).toBe(T0 + 49 * MINUTE);
+    a.feed(sample('d3', 50));
+    await settle();
+    expect(a.sync.ready('d3')).toBe(true);
+    expect(a.sync.stats().restored).toBe(0); // its own, newest state kept
+    expect(a.engine.health('d3')!.ts).toBe(T0 + 50 * MINUTE);
+    await a.sync.close();
+  });
+
+  it('a candidate whose alert was closed meanwhile is not restored; one still active is', async () => {
+    const a = node('a', store);
+    for (const id of ['d5', 'd6']) for (let i = 0; i < 80; i++) a.feed(sample(id, i, i >= 70));
+    await settle();
+    const open = a.engine.openCandidates('d5').map((c) => c.modeId);
+    expect(open.length).toBeGreaterThan(0);
+    expect(a.engine.openCandidates('d6').map((c) => c.modeId)).toEqual(open);
+    await a.sync.save();
+    // d5's first mode has an active alert; d6's alerts were closed (through some node's API).
+    await sql.query(
+      `INSERT INTO alerts (id, device_id, category, model, mode_id, mode_name, component, severity,
+         status, detected_at, opened_at, updated_at, evidence, action, parts)
+       VALUES ('al-d5', 'd5', 'air_conditioner', 'KFR-35GW', $1, 'm', 'c', 'major', 'open',
+         now(), now(), now(), '[]', '{}', '[]')`,
+      [open[0]],
+    );
+    const b = node('b', store);
+    b.feed(sample('d5', 80, true));
+    b.feed(sample('d6', 80, true));
+    await settle();
+    expect(b.engine.openCandidates('d5').map((x) => x.modeId)).toEqual([open[0]]);
+    expect(b.engine.openCandidates('d6')).toEqual([]);
+    for (const n of [a, b]) await n.sync.close();
+  });
+
+  it('a failed claim judges the device afresh, unsaved, and claims again 5 s later', async () => {
+    let now = 1_000_000;
+    let fail = true;
+    const flaky: DetectorStateStore = {
+      ...store,
+      claim: (id, owner) => (fail ? Promise.reject(new Error('down')) : store.claim(id, owner)),
+    };
+    const a = node('a', flaky, () => now);
+    a.feed(sample('d4', 0));
+    await settle();
+    expect(a.judged).toHaveLength(1);
+    expect(a.errors[0]).toMatch(/claim failed/);
+    a.feed(sample('d4', 1)); // within 5 s: judged at once, no claim
+    expect(a.judged).toHaveLength(2);
+    expect(await a.sync.save()).toBe(0); // not claimed: not saved over what may be stored
+    fail = false;
+    now += 5_001;
+    a.feed(sample('d4', 2));
+    expect(a.judged).toHaveLength(2);
+    await settle();
+    expect(a.judged).toHaveLength(3);
+    expect(a.sync.ready('d4')).toBe(true);
+    await a.sync.close();
+  });
+});
