@@ -2,26 +2,14 @@ import { createRequire } from 'node:module';
 import type { Aedes, AedesOptions } from 'aedes';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
-import type { MQEmitter } from 'mqemitter';
+import { indexRetained } from './cluster-retained.ts';
+import { BucketRouting } from './cluster-routing.ts';
 import type { DeviceDirectory } from './ports.ts';
 
 const require = createRequire(import.meta.url);
 
-// CommonJS modules; aedes-persistence-redis ships no typings, mqemitter-redis's do not declare
-// the prefixed emitter. Loaded as what they are, typed here by what this module uses.
-type RoutingEmitter = MQEmitter & {
-  state: NodeJS.EventEmitter;
-  /** mqemitter-redis: set while closing, silences its error events. */
-  closing?: boolean;
-  /** mqemitter's own close (local subscribers), which mqemitter-redis's close ends with. */
-  _close(cb: () => void): void;
-};
-const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
-  MQEmitterRedisPrefix: new (
-    prefix: string,
-    opts: { pubConn: Redis; subConn: Redis; concurrency: number },
-  ) => RoutingEmitter;
-};
+// CommonJS; aedes-persistence-redis ships no typings. Loaded as what it is, typed by what this
+// module uses.
 type Persistence = NonNullable<AedesOptions['persistence']> & { destroy(): Promise<void> };
 const redisPersistence = require('aedes-persistence-redis') as (opts: {
   conn: Redis;
@@ -45,16 +33,17 @@ const queues = (c: Redis) =>
   };
 
 /**
- * Cluster mode (REDIS_URL): aedes's own clustering on Redis. `mqemitter-redis` routes every
- * message through Redis pub/sub to every node (so a subscriber on one node hears a device on
- * another, and a command published on one reaches a device on another); `aedes-persistence-redis`
- * keeps sessions, subscriptions, retained messages and QoS 1 queues in Redis.
+ * Cluster mode (REDIS_URL): aedes on Redis. Every message goes through Redis pub/sub to the nodes
+ * with a subscriber for it (so a subscriber on one node hears a device on another, and a command
+ * published on one reaches a device on another), routed by topic bucket (broker/cluster-routing.ts);
+ * `aedes-persistence-redis` keeps sessions, subscriptions, retained messages (indexed by bucket,
+ * broker/cluster-retained.ts) and QoS 1 queues in Redis.
  *
  * Redis pub/sub ignores the db index, so channels carry the prefix `sanbao/{db}/`: nodes on the
  * same Redis and db index form one cluster, and clusters on other indexes do not hear it.
  */
 export interface ClusterBackends {
-  mq: RoutingEmitter;
+  mq: BucketRouting;
   persistence: Persistence;
   /** After aedes.close (which closes `mq`): the persistence's Redis connection. */
   close(): Promise<void>;
@@ -101,34 +90,16 @@ export async function connectCluster(
   } finally {
     clearTimeout(timer);
   }
-  // No concurrency bound: every message from Redis goes to its local subscribers at once. With a
-  // bound, messages beyond it wait in mqemitter's queue, and when a slow delivery (QoS 1 through
-  // Redis persistence) releases one, the queued messages that complete synchronously are drained
-  // recursively: at 1,000 devices, 10,000 msg/s, QoS 1, the node overflowed its stack (qlobber's
-  // match under MQEmitter._do → released → _do …). The backlog is memory either way.
-  const mq = new MQEmitterRedisPrefix(`sanbao/${db}/`, {
-    pubConn: conns.pub,
-    subConn: conns.sub,
-    concurrency: 0,
-  });
+  // Routing by bucket (broker/cluster-routing.ts), not mqemitter-redis: its pattern
+  // subscription per device made every PUBLISH cost Redis O(connected devices). Local delivery
+  // has no concurrency bound, as before: with one, messages beyond it wait in mqemitter's queue
+  // and a slow delivery's release drains them recursively (at 1,000 devices, 10,000 msg/s,
+  // QoS 1, mqemitter-redis with a bound overflowed the stack). The backlog is memory either way.
+  const mq = new BucketRouting(`sanbao/${db}/`, conns.pub, conns.sub);
   mq.state.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'Redis routing error'));
   routeBestEffort(mq, opts.log);
-  // mqemitter-redis's close quits both connections and waits for their `end`, without a catch:
-  // with Redis down a quit is failed after ioredis's retries (an unhandled rejection) and `end`
-  // never comes. Here a failed quit ends the connection all the same.
-  mq.close = (cb?: () => void) => {
-    mq.closing = true;
-    void Promise.all(
-      [conns.pub, conns.sub].map((c) =>
-        c.quit().then(
-          () => undefined,
-          () => c.disconnect(),
-        ),
-      ),
-    ).then(() => mq._close(() => cb?.()));
-    return mq;
-  };
   const persistence = redisPersistence({ conn: conns.store });
+  await indexRetained(persistence, conns.store);
   quietStreams(persistence, opts.log);
   return {
     mq,
@@ -195,13 +166,13 @@ function quietStreams(persistence: Persistence, log: FastifyBaseLogger): void {
  * back (sessions live there). Here it only costs the live subscribers that message (pub/sub
  * promises no more): it is counted and logged, at most one warning per DROP_WARN_MS.
  */
-function routeBestEffort(mq: RoutingEmitter, log: FastifyBaseLogger): void {
+function routeBestEffort(mq: BucketRouting, log: FastifyBaseLogger): void {
   const emit = mq.emit.bind(mq);
   let dropped = 0;
   let warnedAt = 0;
   mq.emit = (message, cb) =>
     emit(message, (err) => {
-      if (err && !mq.closing) {
+      if (err && !mq.closed) {
         dropped++;
         const now = Date.now();
         if (now - warnedAt >= DROP_WARN_MS) {

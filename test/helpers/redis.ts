@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 
@@ -104,5 +105,37 @@ export async function claimRedisDb(): Promise<TestRedis> {
         await cmd('SELECT', String(db));
         if ((await cmd('GET', CLAIM)) === me) await cmd('FLUSHDB');
       }),
+  };
+}
+
+/** A private redis-server (Debian's; CI installs it) on a free port, keeping nothing on disk. */
+export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  for (let i = 0; ; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i >= 100 || child.exitCode !== null)
+      throw new Error(`redis-server did not start on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }

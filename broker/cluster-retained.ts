@@ -1,0 +1,125 @@
+import { Readable } from 'node:stream';
+import type { Redis } from 'ioredis';
+
+/** What this needs of a retained message: aedes's packet has more. */
+interface RetainedPacket {
+  topic: string;
+  payload: Buffer | string;
+}
+/** The two methods of aedes-persistence-redis (CallBackPersistence) this wraps. */
+interface RetainedStore {
+  storeRetained(packet: RetainedPacket, cb?: (err: Error | null) => void): Promise<void> | void;
+  createRetainedStreamCombi(patterns: string[]): Readable;
+}
+
+/** The Redis set of retained topics whose first two levels are `bucket`. */
+const indexKey = (bucket: string) => `retained-index:${bucket}`;
+/** Set once every retained message present has been indexed (an upgrade indexes the old ones). */
+const BUILT_KEY = 'retained-index:built';
+
+/** A topic's bucket: its first two levels (`devices/{id}`), or the whole of a shorter topic. */
+const bucketOf = (topic: string) => topic.split('/', 2).join('/');
+
+/**
+ * The bucket every topic matching `filter` falls in, when the filter's first two levels hold no
+ * wildcard; otherwise undefined (the filter may match topics in any bucket).
+ */
+function filterBucket(filter: string): string | undefined {
+  const levels = filter.split('/');
+  if (levels.length < 2) return undefined;
+  const head = levels.slice(0, 2);
+  if (head.some((l) => l === '+' || l === '#')) return undefined;
+  return head.join('/');
+}
+
+/** MQTT topic matching (3.1.1 §4.7) for filters whose first level is literal. */
+function matches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true; // also the parent level itself [MQTT-4.7.1-2]
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
+
+/**
+ * aedes-persistence-redis answers a wildcard subscription's retained lookup by scanning its whole
+ * hash of retained messages (HSCAN with a prefix MATCH, ten entries a round trip): every device
+ * subscribing to `devices/{id}/commands/#` at connect walked every device's retained status —
+ * O(retained topics) round trips per connect, so a reconnect storm of n devices cost O(n²)
+ * (bench/cluster.ts: 20,000 devices took minutes to connect, Redis busy scanning).
+ *
+ * This keeps, beside the persistence's own hash, a set of retained topics per first two levels
+ * (`devices/{id}`), and answers a filter whose first two levels are literal from that set: the
+ * topics that match are then read one by one through the persistence itself (exact topics:
+ * HGET, its own decoding). Filters with a wildcard in their first two levels (a service's
+ * `devices/+/status`) still go to the persistence's scan.
+ *
+ * The set is kept a superset of the hash: a topic is added before its message is stored and
+ * removed after its message is deleted, so a failure between the two leaves a topic the lookup
+ * reads and finds empty, never a retained message the lookup misses.
+ */
+export async function indexRetained(persistence: RetainedStore, conn: Redis): Promise<void> {
+  await buildIndex(conn);
+  // Without a callback it returns its promise.
+  const storeRetained = persistence.storeRetained.bind(persistence) as (
+    packet: RetainedPacket,
+  ) => Promise<void>;
+  const combi = persistence.createRetainedStreamCombi.bind(persistence);
+
+  const store = async (packet: RetainedPacket) => {
+    const key = indexKey(bucketOf(packet.topic));
+    if (packet.payload.length === 0) {
+      await storeRetained(packet);
+      await conn.srem(key, packet.topic);
+    } else {
+      await conn.sadd(key, packet.topic);
+      await storeRetained(packet);
+    }
+  };
+  // aedes 1.x calls it without a callback and awaits the promise; older callers pass one.
+  persistence.storeRetained = (packet: RetainedPacket, cb?: (err: Error | null) => void) => {
+    const done = store(packet);
+    if (!cb) return done;
+    done.then(() => cb(null), cb);
+  };
+
+  persistence.createRetainedStreamCombi = (patterns: string[]) => {
+    const scanned = patterns.filter((p) => hasWildcard(p) && !filterBucket(p));
+    if (scanned.length > 0) return combi(patterns); // the persistence's own scan covers all
+    const exact = patterns.filter((p) => !hasWildcard(p));
+    const indexed = patterns.filter(hasWildcard);
+    return Readable.from(
+      (async function* () {
+        const topics = new Set(exact);
+        for (const filter of indexed) {
+          for (const topic of await conn.smembers(indexKey(filterBucket(filter)!)))
+            if (matches(filter, topic)) topics.add(topic);
+        }
+        if (topics.size === 0) return;
+        // Exact topics only: the persistence reads each with HGET and decodes it itself.
+        for await (const packet of combi([...topics])) yield packet as RetainedPacket;
+      })(),
+      { objectMode: true },
+    );
+  };
+}
+
+/** Indexes the retained messages stored before the index existed, once per Redis database. */
+async function buildIndex(conn: Redis): Promise<void> {
+  if ((await conn.exists(BUILT_KEY)) === 1) return;
+  let cursor = '0';
+  do {
+    const [next, entries] = await conn.hscan('retained', cursor, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = conn.pipeline();
+    for (let i = 0; i < entries.length; i += 2)
+      pipeline.sadd(indexKey(bucketOf(entries[i]!)), entries[i]!);
+    await pipeline.exec();
+  } while (cursor !== '0');
+  await conn.set(BUILT_KEY, '1');
+}

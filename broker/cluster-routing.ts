@@ -1,0 +1,205 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { deserialize, serialize } from 'node:v8';
+import type { Redis } from 'ioredis';
+import type { MQEmitter, Message } from 'mqemitter';
+
+const require = createRequire(import.meta.url);
+// aedes's own in-process emitter (CommonJS): it matches topics to this node's subscribers.
+const mqemitter = require('mqemitter') as (opts?: { concurrency?: number }) => MQEmitter;
+
+type Listener = (message: Message, done: () => void) => void;
+
+/** A topic's bucket: its first two levels (`devices/{id}`), or the whole of a shorter topic. */
+export const bucketOf = (topic: string) => topic.split('/', 2).join('/');
+
+/**
+ * The bucket of every topic a filter matches, when its first two levels hold no wildcard
+ * (`devices/{id}/commands/#`); undefined when it may match topics in many buckets
+ * (`devices/+/telemetry`, `$SYS/+/new/clients`, `#`) or has one level only.
+ */
+export function filterBucket(filter: string): string | undefined {
+  const levels = filter.split('/', 3);
+  if (levels.length < 2) return undefined;
+  const [a, b] = levels as [string, string];
+  if (a === '+' || a === '#' || b === '+' || b === '#') return undefined;
+  return `${a}/${b}`;
+}
+
+const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
+/** A filter as a Redis glob: `+` and `#` become `*`; the glob's own specials are escaped. */
+const glob = (filter: string) =>
+  filter
+    .split('/')
+    .map((l) => (l === '+' || l === '#' ? '*' : l.replace(/[*?[\]\\]/g, '\\$&')))
+    .join('/')
+    // `a/#` also matches `a` itself [MQTT-4.7.1-2]: `a/*` would not, `a*` does (and `ab`, which
+    // the local matcher then drops).
+    .replace(/\/\*$/, '*');
+
+/**
+ * The cluster's message routing through Redis pub/sub, in place of mqemitter-redis.
+ *
+ * mqemitter-redis turns every subscription with a wildcard into a Redis pattern subscription
+ * (PSUBSCRIBE). Every device subscribes to `devices/{id}/commands/#`, so a cluster with n
+ * connected devices held n patterns, and Redis matches every PUBLISH against every pattern: at
+ * 14,000 connected devices one PUBLISH took 6.3 ms of Redis's one thread (bench/cluster.ts,
+ * INFO commandstats), so the cluster's whole throughput fell as its fleet grew.
+ *
+ * Here a filter whose first two levels are literal is routed by its bucket (those two levels,
+ * `devices/{id}`): the node SUBSCRIBEs to the exact channel `{prefix}b/{bucket}` once, however
+ * many of its clients share the bucket — an exact channel costs Redis one hash lookup per
+ * PUBLISH whatever their number. Other filters (a service's `devices/+/telemetry`, aedes's own
+ * `$SYS/+/new/clients`) keep a channel or pattern of their own under `{prefix}t/`, as
+ * mqemitter-redis does; there are few of them. Every message is published on both: its bucket's
+ * channel and its topic's.
+ *
+ * Each local subscriber hears from one of the two only (bucket filters from the bucket channel,
+ * the others from topic channels), so no message reaches a subscriber twice; a node whose
+ * topic patterns overlap gets one copy per pattern from Redis and keeps the first (by message
+ * id). As with mqemitter-redis, a node's own messages reach its subscribers through Redis too,
+ * so every subscriber sees one order per publisher.
+ *
+ * Messages are encoded with `node:v8` serialize (payload Buffers included).
+ */
+export class BucketRouting {
+  readonly state = new EventEmitter();
+  closed = false;
+  /** mqemitter's typings name this (its concurrency bound); none here, as before. */
+  readonly concurrent = 0;
+  /** Subscribers whose filters have a bucket; fed from bucket channels. */
+  private readonly byBucket = mqemitter({ concurrency: 0 });
+  /** The other subscribers; fed from topic channels and patterns. */
+  private readonly byTopic = mqemitter({ concurrency: 0 });
+  /** Redis channel or pattern → how many local filters need it. */
+  private readonly refs = new Map<string, number>();
+  /** Ids of messages heard on topic channels lately: the first copy of each is delivered. */
+  private readonly heard = new Set<string>();
+  private readonly node = randomBytes(6).toString('base64url');
+  private counter = 0;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+  ) {
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel, message));
+    sub.on('pmessageBuffer', (_p: Buffer, channel: Buffer, message: Buffer) =>
+      this.receive(channel, message),
+    );
+    sub.on('connect', () => this.state.emit('subConnect'));
+    pub.on('connect', () => this.state.emit('pubConnect'));
+    for (const conn of [sub, pub])
+      conn.on('error', (err: Error) => !this.closed && this.state.emit('error', err));
+  }
+
+  /** Messages being delivered to this node's subscribers now. */
+  get current(): number {
+    return this.byBucket.current + this.byTopic.current;
+  }
+
+  on(topic: string, listener: Listener, done?: () => void): this {
+    const bucket = filterBucket(topic);
+    (bucket === undefined ? this.byTopic : this.byBucket).on(topic, listener);
+    const [key, pattern] =
+      bucket !== undefined
+        ? [`${this.prefix}b/${bucket}`, false]
+        : hasWildcard(topic)
+          ? [`${this.prefix}t/${glob(topic)}`, true]
+          : [`${this.prefix}t/${topic}`, false];
+    const n = this.refs.get(key) ?? 0;
+    this.refs.set(key, n + 1);
+    if (n > 0) {
+      if (done) setImmediate(done);
+      return this;
+    }
+    const subscribed = pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key);
+    subscribed.then(
+      () => done && setImmediate(done),
+      (err: Error) => {
+        this.state.emit('error', err);
+        if (done) setImmediate(done);
+      },
+    );
+    return this;
+  }
+
+  removeListener(topic: string, listener: Listener, done?: () => void): this {
+    const bucket = filterBucket(topic);
+    (bucket === undefined ? this.byTopic : this.byBucket).removeListener(topic, listener);
+    const [key, pattern] =
+      bucket !== undefined
+        ? [`${this.prefix}b/${bucket}`, false]
+        : hasWildcard(topic)
+          ? [`${this.prefix}t/${glob(topic)}`, true]
+          : [`${this.prefix}t/${topic}`, false];
+    const n = (this.refs.get(key) ?? 1) - 1;
+    if (n > 0) {
+      this.refs.set(key, n);
+      if (done) setImmediate(done);
+      return this;
+    }
+    this.refs.delete(key);
+    const gone = pattern ? this.sub.punsubscribe(key) : this.sub.unsubscribe(key);
+    gone.then(
+      () => done && setImmediate(done),
+      () => done && setImmediate(done), // reconnecting: ioredis resubscribes only what is left
+    );
+    return this;
+  }
+
+  emit(message: Message, done?: (err?: Error) => void): void {
+    if (this.closed) {
+      done?.(new Error('cluster routing is closed'));
+      return;
+    }
+    const body = serialize({ id: `${this.node}:${this.counter++}`, message });
+    const topic = message.topic;
+    Promise.all([
+      this.pub.publish(`${this.prefix}b/${bucketOf(topic)}`, body),
+      this.pub.publish(`${this.prefix}t/${topic}`, body),
+    ]).then(
+      () => done?.(),
+      (err: Error) => (done ? done(err) : this.state.emit('error', err)),
+    );
+  }
+
+  private receive(channel: Buffer, body: Buffer) {
+    // `{prefix}b/` or `{prefix}t/`: the character after the prefix says which.
+    const kind = channel[Buffer.byteLength(this.prefix)];
+    let decoded: { id: string; message: Message };
+    try {
+      decoded = deserialize(body) as { id: string; message: Message };
+    } catch (err) {
+      this.state.emit('error', err as Error);
+      return;
+    }
+    if (kind === 0x62 /* b */) {
+      this.byBucket.emit(decoded.message);
+      return;
+    }
+    if (this.heard.has(decoded.id)) return;
+    this.heard.add(decoded.id);
+    // Overlapping patterns deliver their copies together: a short memory is enough.
+    if (this.heard.size > 10_000) this.heard.delete(this.heard.values().next().value!);
+    this.byTopic.emit(decoded.message);
+  }
+
+  close(cb?: () => void): void {
+    if (this.closed) {
+      if (cb) setImmediate(cb);
+      return;
+    }
+    this.closed = true;
+    // Quit politely, but never wait on a Redis that does not answer.
+    const quit = (c: Redis) =>
+      Promise.race([
+        c.quit().catch(() => undefined),
+        new Promise((r) => setTimeout(r, 2000).unref()),
+      ]).finally(() => c.disconnect());
+    void Promise.all([quit(this.sub), quit(this.pub)]).finally(() =>
+      this.byBucket.close(() => this.byTopic.close(() => cb?.())),
+    );
+  }
+}
