@@ -122,7 +122,10 @@ interface Config {
   clients: MqttClient[];
 }
 
-async function startNode(vars: Record<string, string>): Promise<Node> {
+async function startNode(
+  vars: Record<string, string>,
+  nodeArgs: string[] = ['--max-semi-space-size=64'],
+): Promise<Node> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-cluster-'));
   const proc = await spawnService(
@@ -140,7 +143,7 @@ async function startNode(vars: Record<string, string>): Promise<Node> {
       ...vars,
     },
     120_000,
-    ['--max-semi-space-size=64'],
+    nodeArgs,
   );
   return {
     proc,
@@ -163,11 +166,14 @@ async function startConfig(
   name: string,
   count: number,
   vars: Record<string, string>,
+  nodeArgs?: string[],
 ): Promise<Config> {
   const base = { DATABASE_URL: await createDatabase(), ...vars };
   // The first node applies the migrations; the others start together (advisory lock anyway).
-  const first = await startNode(base);
-  const rest = await Promise.all(Array.from({ length: count - 1 }, () => startNode(base)));
+  const first = await startNode(base, nodeArgs);
+  const rest = await Promise.all(
+    Array.from({ length: count - 1 }, () => startNode(base, nodeArgs)),
+  );
   return { name, nodes: [first, ...rest], devices: [], clients: [] };
 }
 
@@ -228,6 +234,15 @@ async function stored(cfg: Config): Promise<number> {
     sum += Number(/^sanbao_ingest_samples_stored_total (\S+)/m.exec(text)?.[1] ?? NaN);
   }
   return sum;
+}
+/** Heap in use plus external memory after a full collection (bench/lib/gc-on-signal.ts). */
+async function liveHeap(n: Node): Promise<number> {
+  n.proc.child.kill('SIGUSR2');
+  await sleep(1500);
+  const text = await fetch(`${n.httpUrl}/metrics`).then((r) => r.text());
+  const metric = (name: string) =>
+    Number(new RegExp(`^sanbao_${name} (\\S+)`, 'm').exec(text)?.[1]);
+  return metric('nodejs_heap_size_used_bytes') + metric('nodejs_external_memory_bytes');
 }
 const nodesCpu = (cfg: Config) => cfg.nodes.reduce((s, n) => s + cpuSeconds(n.pid), 0);
 
@@ -477,14 +492,18 @@ try {
   if (PHASES.includes('idle') && IDLE > 0) {
     const count = Math.ceil(IDLE / PER_NODE_IDLE);
     log(`idle: a cluster of ${count} nodes for ${IDLE} connections`);
-    const cfg = await startConfig(`idle cluster of ${count}`, count, {
-      REDIS_URL: `${redis.url}/9`,
-      INFLUX_URL: influx.url,
-      INFLUX_DATABASE: 'bench_idle',
-    });
+    // Node's default young generation (no --max-semi-space-size=64: it would let RSS grow by
+    // up to 192 MiB of garbage), and a full collection before each reading of the heap.
+    const cfg = await startConfig(
+      `idle cluster of ${count}`,
+      count,
+      { REDIS_URL: `${redis.url}/9`, INFLUX_URL: influx.url, INFLUX_DATABASE: 'bench_idle' },
+      ['--expose-gc', '--import', 'tsx', '--import', path.join(HERE, 'lib/gc-on-signal.ts')],
+    );
     try {
       await provision(cfg, IDLE, `I${process.pid}`);
       await sleep(3000);
+      const heap0 = await Promise.all(cfg.nodes.map(liveHeap));
       const rss0 = cfg.nodes.map((n) => rssBytes(n.pid));
       const redisRss0 = rssBytes(redis.pid);
       const used0 = Number(/used_memory:(\d+)/.exec(await redisInfo.info('memory'))?.[1]);
@@ -515,20 +534,24 @@ try {
       );
       const connectSeconds = (performance.now() - t0) / 1000;
       await sleep(5000);
+      const heap1 = await Promise.all(cfg.nodes.map(liveHeap));
       const connected = results.reduce((s, r) => s + r.connected, 0);
       const failed = results.reduce((s, r) => s + r.failed, 0);
       const rss1 = cfg.nodes.map((n) => rssBytes(n.pid));
       const redisRss1 = rssBytes(redis.pid);
       const used1 = Number(/used_memory:(\d+)/.exec(await redisInfo.info('memory'))?.[1]);
       const nodesDelta = rss1.reduce((s, v, i) => s + v - rss0[i]!, 0);
+      const heapDelta = heap1.reduce((s, v, i) => s + v - heap0[i]!, 0);
       report.push(
         `### Idle connections: ${connected} devices connected and subscribed to their commands (${failed} failed) across ${count} nodes in ${fmt(connectSeconds)} s`,
         '',
         '| where | memory per connection |',
         '| --- | --- |',
-        `| nodes (RSS growth, ${rss1.map((v, i) => fmt((v - rss0[i]!) / 2 ** 20)).join(' + ')} MiB) | ${fmt(nodesDelta / connected / 1024, 2)} KB |`,
+        `| nodes, live heap and external memory after a full GC (${heap1.map((v, i) => fmt((v - heap0[i]!) / 2 ** 20)).join(' + ')} MiB) | ${fmt(heapDelta / connected / 1024, 2)} KB |`,
+        `| nodes, RSS growth (${rss1.map((v, i) => fmt((v - rss0[i]!) / 2 ** 20)).join(' + ')} MiB; also sockets' buffers and the heap's free space) | ${fmt(nodesDelta / connected / 1024, 2)} KB |`,
         `| Redis (used_memory growth ${fmt((used1 - used0) / 2 ** 20, 1)} MiB; RSS growth ${fmt((redisRss1 - redisRss0) / 2 ** 20, 1)} MiB) | ${fmt((used1 - used0) / connected / 1024, 2)} KB |`,
-        `| all | ${fmt((nodesDelta + (used1 - used0)) / connected / 1024, 2)} KB |`,
+        `| all: live heap + Redis | ${fmt((heapDelta + (used1 - used0)) / connected / 1024, 2)} KB |`,
+        `| all: RSS growth + Redis | ${fmt((nodesDelta + (used1 - used0)) / connected / 1024, 2)} KB |`,
         '',
       );
       for (const g of generators) g.stdin!.end();
