@@ -11,20 +11,30 @@ const mqemitter = require('mqemitter') as (opts?: { concurrency?: number }) => M
 
 type Listener = (message: Message, done: () => void) => void;
 
-/** A topic's bucket: its first two levels (`devices/{id}`), or the whole of a shorter topic. */
-export const bucketOf = (topic: string) => topic.split('/', 2).join('/');
+/**
+ * How many leading levels name a bucket: three, `devices/{id}/commands`, so that a device's
+ * commands subscription (`devices/{id}/commands/#`) does not also hear the device's own
+ * telemetry (`devices/{id}/telemetry`), which would come back from Redis to its node only to be
+ * dropped.
+ */
+const BUCKET_LEVELS = 3;
+
+/** A topic's bucket: its first three levels, or undefined for a shorter topic. */
+export function bucketOf(topic: string): string | undefined {
+  const levels = topic.split('/', BUCKET_LEVELS);
+  return levels.length === BUCKET_LEVELS ? levels.join('/') : undefined;
+}
 
 /**
- * The bucket of every topic a filter matches, when its first two levels hold no wildcard
- * (`devices/{id}/commands/#`); undefined when it may match topics in many buckets
- * (`devices/+/telemetry`, `$SYS/+/new/clients`, `#`) or has one level only.
+ * The bucket of every topic a filter matches, when its first three levels hold no wildcard
+ * (`devices/{id}/commands/#`, `devices/{id}/errors`); undefined when it may match topics in many
+ * buckets (`devices/+/telemetry`, `$SYS/+/new/clients`, `devices/{id}/#`) or is shorter.
  */
 export function filterBucket(filter: string): string | undefined {
-  const levels = filter.split('/', 3);
-  if (levels.length < 2) return undefined;
-  const [a, b] = levels as [string, string];
-  if (a === '+' || a === '#' || b === '+' || b === '#') return undefined;
-  return `${a}/${b}`;
+  const levels = filter.split('/', BUCKET_LEVELS);
+  if (levels.length < BUCKET_LEVELS) return undefined;
+  if (levels.some((l) => l === '+' || l === '#')) return undefined;
+  return levels.join('/');
 }
 
 const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
@@ -47,13 +57,16 @@ const glob = (filter: string) =>
  * 14,000 connected devices one PUBLISH took 6.3 ms of Redis's one thread (bench/cluster.ts,
  * INFO commandstats), so the cluster's whole throughput fell as its fleet grew.
  *
- * Here a filter whose first two levels are literal is routed by its bucket (those two levels,
- * `devices/{id}`): the node SUBSCRIBEs to the exact channel `{prefix}b/{bucket}` once, however
- * many of its clients share the bucket — an exact channel costs Redis one hash lookup per
- * PUBLISH whatever their number. Other filters (a service's `devices/+/telemetry`, aedes's own
- * `$SYS/+/new/clients`) keep a channel or pattern of their own under `{prefix}t/`, as
- * mqemitter-redis does; there are few of them. Every message is published on both: its bucket's
- * channel and its topic's.
+ * Here a filter whose first three levels are literal is routed by its bucket (those three
+ * levels, `devices/{id}/commands`): the node SUBSCRIBEs to the exact channel
+ * `{prefix}b/{bucket}` once, however many of its clients share the bucket — an exact channel
+ * costs Redis one hash lookup per PUBLISH whatever their number. Other filters (a service's
+ * `devices/+/telemetry`, aedes's own `$SYS/+/new/clients`) keep a channel or pattern of their
+ * own under `{prefix}t/`, as mqemitter-redis does; there are few of them. Every message is
+ * published on both its bucket's channel and its topic's (a topic of fewer than three levels on
+ * its topic's only). A device's telemetry has no bucket subscriber (its node subscribes to
+ * `devices/{id}/commands`), so it comes back from Redis only to nodes with a service
+ * subscribed to it.
  *
  * Each local subscriber hears from one of the two only (bucket filters from the bucket channel,
  * the others from topic channels), so no message reaches a subscriber twice; a node whose
@@ -141,10 +154,12 @@ export class BucketRouting {
       return this;
     }
     this.refs.delete(key);
-    const gone = pattern ? this.sub.punsubscribe(key) : this.sub.unsubscribe(key);
-    gone.then(
-      () => done && setImmediate(done),
-      () => done && setImmediate(done), // reconnecting: ioredis resubscribes only what is left
+    // Done at once: the local listener is gone, so a message Redis still sends for the channel
+    // is dropped here. Waiting for the UNSUBSCRIBE would hold a client's end (and a stopping
+    // node) until ioredis gives up while Redis is down.
+    if (done) setImmediate(done);
+    (pattern ? this.sub.punsubscribe(key) : this.sub.unsubscribe(key)).catch(
+      () => undefined, // reconnecting: ioredis resubscribes only what is left
     );
     return this;
   }
@@ -156,8 +171,9 @@ export class BucketRouting {
     }
     const body = serialize({ id: `${this.node}:${this.counter++}`, message });
     const topic = message.topic;
+    const bucket = bucketOf(topic);
     Promise.all([
-      this.pub.publish(`${this.prefix}b/${bucketOf(topic)}`, body),
+      ...(bucket === undefined ? [] : [this.pub.publish(`${this.prefix}b/${bucket}`, body)]),
       this.pub.publish(`${this.prefix}t/${topic}`, body),
     ]).then(
       () => done?.(),
@@ -192,12 +208,13 @@ export class BucketRouting {
       return;
     }
     this.closed = true;
-    // Quit politely, but never wait on a Redis that does not answer.
+    // A failed quit (Redis down: the stopping node gives up on Redis after its grace period,
+    // broker/cluster.ts closeWithBroker, failing what waits) ends the connection all the same.
     const quit = (c: Redis) =>
-      Promise.race([
-        c.quit().catch(() => undefined),
-        new Promise((r) => setTimeout(r, 2000).unref()),
-      ]).finally(() => c.disconnect());
+      c.quit().then(
+        () => undefined,
+        () => c.disconnect(),
+      );
     void Promise.all([quit(this.sub), quit(this.pub)]).finally(() =>
       this.byBucket.close(() => this.byTopic.close(() => cb?.())),
     );

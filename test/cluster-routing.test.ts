@@ -63,8 +63,14 @@ describe('cluster routing by bucket', () => {
       deviceClients.push(c);
     }
     expect(Number(await inspect.call('PUBSUB', 'NUMPAT'))).toBe(patternsBefore);
-    const channels = (await inspect.call('PUBSUB', 'CHANNELS', 'sanbao/0/b/devices/*')) as string[];
-    expect(new Set(channels)).toEqual(new Set(devices.map((d) => `sanbao/0/b/devices/${d.id}`)));
+    const channels = (await inspect.call(
+      'PUBSUB',
+      'CHANNELS',
+      'sanbao/0/b/devices/*/commands',
+    )) as string[];
+    expect(new Set(channels)).toEqual(
+      new Set(devices.map((d) => `sanbao/0/b/devices/${d.id}/commands`)),
+    );
   });
 
   it('a command from node A reaches each device on node B once, and no one else', async () => {
