@@ -19,7 +19,9 @@
 //   (bench/lib/idle-clients.ts, one per 19,000 connections, each from its own loopback address)
 //   that CONNECT with each device's credentials and SUBSCRIBE to its commands: memory per
 //   connection in the nodes (RSS) and in Redis.
-// BENCH_NODES (1,2,3): the cluster sizes to compare with the node on its own.
+// BENCH_NODES (1,2,3): the cluster sizes to compare with the node on its own. BENCH_NODE_ARGS:
+// extra node flags for the nodes of the fixed and flood phases (e.g. `--cpu-prof
+// --cpu-prof-dir=/tmp/prof`, one profile per node, written when it stops).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -124,7 +126,10 @@ interface Config {
 
 async function startNode(
   vars: Record<string, string>,
-  nodeArgs: string[] = ['--max-semi-space-size=64'],
+  nodeArgs: string[] = [
+    '--max-semi-space-size=64',
+    ...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ],
 ): Promise<Node> {
   const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-cluster-'));
