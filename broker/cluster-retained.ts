@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import { hasWildcard } from './cluster-routing.ts';
 
 /** What this needs of a retained message: aedes's packet has more. */
 interface RetainedPacket {
@@ -43,8 +44,6 @@ function matches(filter: string, topic: string): boolean {
   }
   return f.length === t.length;
 }
-
-const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
 
 /**
  * aedes-persistence-redis answers a wildcard subscription's retained lookup by scanning its whole

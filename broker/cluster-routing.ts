@@ -36,7 +36,7 @@ export function filterBucket(filter: string): string | undefined {
   return levels.join('/');
 }
 
-const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
+export const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
 /** A filter as a Redis glob: `+` and `#` become `*`; the glob's own specials are escaped. */
 const glob = (filter: string) =>
   filter
@@ -150,6 +150,13 @@ export class BucketRouting {
       conn.on('error', (err: Error) => !this.closed && this.state.emit('error', err));
   }
 
+  /** The Redis channel, or pattern, that feeds a filter's local subscribers. */
+  private channelOf(filter: string, bucket: string | undefined): [string, boolean] {
+    if (bucket !== undefined) return [`${this.prefix}b/${bucket}`, false];
+    if (hasWildcard(filter)) return [`${this.prefix}t/${glob(filter)}`, true];
+    return [`${this.prefix}t/${filter}`, false];
+  }
+
   /** Messages being delivered to this node's subscribers now. */
   get current(): number {
     return this.byBucket.current + this.byTopic.current;
@@ -158,12 +165,7 @@ export class BucketRouting {
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     (bucket === undefined ? this.byTopic : this.byBucket).on(topic, listener);
-    const [key, pattern] =
-      bucket !== undefined
-        ? [`${this.prefix}b/${bucket}`, false]
-        : hasWildcard(topic)
-          ? [`${this.prefix}t/${glob(topic)}`, true]
-          : [`${this.prefix}t/${topic}`, false];
+    const [key, pattern] = this.channelOf(topic, bucket);
     const n = this.refs.get(key) ?? 0;
     this.refs.set(key, n + 1);
     if (n > 0) {
@@ -184,12 +186,7 @@ export class BucketRouting {
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     (bucket === undefined ? this.byTopic : this.byBucket).removeListener(topic, listener);
-    const [key, pattern] =
-      bucket !== undefined
-        ? [`${this.prefix}b/${bucket}`, false]
-        : hasWildcard(topic)
-          ? [`${this.prefix}t/${glob(topic)}`, true]
-          : [`${this.prefix}t/${topic}`, false];
+    const [key, pattern] = this.channelOf(topic, bucket);
     const n = (this.refs.get(key) ?? 1) - 1;
     if (n > 0) {
       this.refs.set(key, n);
