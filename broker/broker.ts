@@ -4,6 +4,8 @@ import type { Auth, Config, Metrics } from '../core/index.ts';
 import { AedesHandle } from './aedes-internals.ts';
 import { authenticationHooks } from './authenticate.ts';
 import { authorizeSubscribeHook } from './authorize-subscribe.ts';
+import { refuseWithoutRedis } from './cluster-admission.ts';
+import { watchNodePresence } from './cluster-presence.ts';
 import { closeWithBroker, connectCluster, shareCredentialChanges } from './cluster.ts';
 import { trackConnections, watchTakeovers } from './connections.ts';
 import { authorizeForwardHook } from './delivery.ts';
@@ -51,8 +53,11 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const handOff = ingestHandoff(deps, handle, reportError);
   const cluster = deps.cluster ? await connectCluster(deps.cluster.redisUrl, { log }) : undefined;
   if (cluster) watchTakeovers(cluster.mq, handle);
+  const hooks = authenticationHooks({ ...deps, now });
+  // Cluster mode: no new session while Redis is away (CONNACK 3, broker/cluster-admission.ts).
+  if (cluster) hooks.authenticate = refuseWithoutRedis(hooks.authenticate, cluster.redis, metrics);
   const aedes = await Aedes.createBroker({
-    ...authenticationHooks({ ...deps, now }),
+    ...hooks,
     authorizePublish: authorizePublishHook({ config, metrics, log, now }, reportError, handOff),
     authorizeSubscribe: authorizeSubscribeHook(deps),
     authorizeForward: authorizeForwardHook(metrics),
@@ -82,6 +87,15 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   }
   handle.bind(aedes);
   trackConnections(aedes, handle, { ...deps, now });
+  // A killed node's devices are marked offline by the others (broker/cluster-presence.ts).
+  if (deps.cluster)
+    await watchNodePresence(aedes, {
+      redisUrl: deps.cluster.redisUrl,
+      handle,
+      devices: deps.devices,
+      log,
+      now,
+    });
   reportStoreRefusals(deps.ingest, handle, reportError);
   return aedes;
 }

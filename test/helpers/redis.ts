@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 
@@ -108,34 +108,53 @@ export async function claimRedisDb(): Promise<TestRedis> {
   };
 }
 
+/** A private redis-server a test may stop and start again on the same port. */
+export interface PrivateRedis {
+  url: string;
+  /** Terminates it (SIGTERM); it keeps nothing, so a start after this is an empty Redis. */
+  stop(): Promise<void>;
+  /** SIGKILL: Redis gone without a word, as a crashed server. */
+  kill(): Promise<void>;
+  /** Starts it again, empty, on the same port. */
+  start(): Promise<void>;
+}
+
 /** A private redis-server (Debian's; CI installs it) on a free port, keeping nothing on disk. */
-export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPrivateRedis(): Promise<PrivateRedis> {
   const probe = net.createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise((r) => probe.close(r));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (up) break;
-    if (i >= 100 || child.exitCode !== null)
-      throw new Error(`redis-server did not start on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const start = async () => {
+    const c = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    child = c;
+    exited = new Promise<void>((r) => c.once('exit', () => r()));
+    for (let i = 0; ; i++) {
+      const up = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+      if (up) break;
+      if (i >= 100 || c.exitCode !== null) throw new Error(`redis-server did not start on ${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const end = async (signal: NodeJS.Signals) => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  await start();
   return {
     url: `redis://127.0.0.1:${port}/0`,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    start,
   };
 }
