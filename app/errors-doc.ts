@@ -29,6 +29,22 @@ export async function loadCatalogues(): Promise<void> {
   }
 }
 
+/** CONNACK refusals: return code, `result` label, when. */
+const MQTT_REFUSALS: Array<[string, string, string]> = [
+  [
+    '2 (identifier rejected)',
+    'identifier_rejected',
+    "client id ≠ username; a device's id from anyone else; zero-length id with CleanSession=0",
+  ],
+  [
+    '3 (server unavailable)',
+    'unavailable',
+    'cluster mode: the node has lost Redis, where sessions live; connect again (another node, or once Redis is back)',
+  ],
+  ['4 (bad user name or password)', 'bad_credentials', 'wrong secret, unknown device, bad token'],
+  ['5 (not authorized)', 'disabled', 'disabled device'],
+];
+
 /** docs/errors.md, generated from the catalogue (`npm run docs:errors`). */
 export async function renderErrorsDoc(): Promise<string> {
   await loadCatalogues();
@@ -45,6 +61,15 @@ export async function renderErrorsDoc(): Promise<string> {
     '| code | HTTP status | message |',
     '|---|---|---|',
     ...rows,
+    '',
+    '## MQTT: refused connections',
+    '',
+    'A refused MQTT connection gets a CONNACK return code (MQTT 3.1.1) and is counted in',
+    '`sanbao_mqtt_connects_total{result}` (broker/authenticate.ts, broker/cluster-admission.ts).',
+    '',
+    '| CONNACK return code | result | when |',
+    '|---|---|---|',
+    ...MQTT_REFUSALS.map(([code, result, when]) => `| ${code} | \`${result}\` | ${when} |`),
     '',
   ].join('\n');
 }
