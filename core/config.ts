@@ -25,6 +25,36 @@ const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
 const flag = z.enum(['true', 'false']).default('false');
 
+/** What a node of `sanbao serve` runs (README "Running a cluster", "Roles"). */
+export const ROLES = ['broker', 'diagnostics', 'http'] as const;
+export type Role = (typeof ROLES)[number];
+const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+/** SANBAO_ROLES: a comma list of distinct roles; unset = all three (one process runs everything). */
+const roles = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): Role[] => {
+      if (v === undefined) return [...ROLES];
+      const out: Role[] = [];
+      for (const raw of v.split(',')) {
+        const r = raw.trim();
+        if (r === '')
+          ctx.addIssue({ code: 'custom', message: `an empty role in "${v}" (a stray comma?)` });
+        else if (!isRole(r))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown role "${r}": the roles are ${ROLES.join(', ')}`,
+          });
+        else if (out.includes(r))
+          ctx.addIssue({ code: 'custom', message: `role "${r}" is named twice` });
+        else out.push(r);
+      }
+      return ROLES.filter((r) => out.includes(r));
+    }),
+);
+
 export const ConfigSchema = z
   .object({
     HTTP_HOST: z.string().default('0.0.0.0'),
@@ -104,6 +134,12 @@ export const ConfigSchema = z
         })
         .optional(),
     ),
+    /**
+     * The roles this node runs, a comma list of `broker`, `diagnostics`, `http`; unset = all
+     * three. Any other set needs REDIS_URL: a node that runs part of the service is part of a
+     * cluster that runs the rest.
+     */
+    SANBAO_ROLES: roles,
     /** Unset = generated on first start, stored hashed, printed once. */
     ADMIN_TOKEN: z.preprocess(
       emptyToUndefined,
@@ -184,6 +220,13 @@ export const ConfigSchema = z
         message: 'a development setting of the open broker: needs MQTT_AUTH=none',
       });
     }
+    if (c.SANBAO_ROLES.length < ROLES.length && !c.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SANBAO_ROLES'],
+        message: `${c.SANBAO_ROLES.join(',')} is part of the service: a node with some of the roles needs REDIS_URL (a cluster whose other nodes run the rest); unset SANBAO_ROLES runs them all`,
+      });
+    }
     if (c.INFLUX_TOKEN && (!c.INFLUX_ORG || !c.INFLUX_BUCKET)) {
       ctx.addIssue({
         code: 'custom',
@@ -196,6 +239,8 @@ export const ConfigSchema = z
 export type Env = z.input<typeof ConfigSchema>;
 
 export interface Config {
+  /** What this node runs (SANBAO_ROLES), in the order of {@link ROLES}; all three by default. */
+  readonly roles: ReadonlySet<Role>;
   readonly http: { host: string; port: number };
   readonly mqtt: {
     host: string;
@@ -269,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = r.data;
   const config: Config = {
+    roles: new Set(c.SANBAO_ROLES),
     http: { host: c.HTTP_HOST, port: c.HTTP_PORT },
     mqtt: {
       host: c.MQTT_HOST,
