@@ -112,7 +112,9 @@ async function serve(io: Io): Promise<number> {
     );
   }
   io.stdout(
-    `sanbao is running: HTTP http://localhost:${ports.http} (API docs /docs), MQTT mqtt://localhost:${ports.tcp}` +
+    `sanbao is running (${[...config.roles].join(', ')}): HTTP http://localhost:${ports.http}` +
+      (config.roles.has('http') ? ' (API docs /docs)' : ' (/health and /metrics only)') +
+      (ports.tcp ? `, MQTT mqtt://localhost:${ports.tcp}` : '') +
       (ports.ws ? `, MQTT/WebSocket ws://localhost:${ports.ws}` : '') +
       (ports.tls ? `, MQTT/TLS mqtts://localhost:${ports.tls}` : '') +
       `; telemetry in ${service.store.name}`,

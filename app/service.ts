@@ -28,10 +28,13 @@ import {
   openPglite,
   type Sql,
   createMetrics,
+  addNodeRoles,
   addRedisUp,
+  NODE_ROLES,
   type Metrics,
 } from '../core/index.ts';
 import { buildApp } from './http.ts';
+import { buildOpsApp } from './ops-routes.ts';
 import { createAccounts, SESSION_DEFAULTS, type Accounts } from '../accounts/index.ts';
 import { createAuditTrail, type AuditTrail } from '../audit/index.ts';
 
@@ -50,11 +53,15 @@ export interface Service {
   accounts: Accounts;
   /** Who did what (audit/). */
   audit: AuditTrail;
+  /** The API and pages; on a node without the `http` role, /health and /metrics only. */
   app: FastifyInstance;
   metrics: Metrics;
   log: FastifyBaseLogger;
-  /** Bound ports (0 in the config means "any free port"). */
-  ports: { http: number } & BrokerListeners['ports'];
+  /**
+   * Bound ports (0 in the config means "any free port"); MQTT's only on a node with the
+   * `broker` role.
+   */
+  ports: { http: number } & Partial<BrokerListeners['ports']>;
   /** Set when an admin token was generated on this start: print it once. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -91,8 +98,16 @@ const repairOutcomes = async (
 };
 
 /**
- * Composes and starts every role in one process (docs/style.md §7): database, telemetry store,
- * spool and ingest, broker and its listeners, HTTP API. The only place that knows them all.
+ * Composes and starts the roles of `config.roles` (SANBAO_ROLES, docs/style.md §7; all three by
+ * default): database, telemetry store, spool and ingest, broker, diagnostics, cases, quality,
+ * HTTP. The only place that knows them all. What each role runs (README "Roles"):
+ * - `broker`: the MQTT listeners; without it the broker is made all the same, with the
+ *   cluster's routing, to publish commands and hear alerts, but nobody can connect to it.
+ * - `diagnostics`: the fleet-wide timers (alert escalation, case deadlines and outbox, repair
+ *   verification); each claims its work in the database, so several nodes may run them.
+ * - `http`: the API and pages; without it HTTP_PORT serves /health and /metrics only.
+ * Ingest and per-device detection stay where the devices' connections are: a node without
+ * listeners admits nothing, and drains only what its spool holds from an earlier run.
  */
 export async function startService(
   config: Config,
@@ -167,6 +182,8 @@ export async function startService(
 
     // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
     const health: { redis?: () => 'up' | 'down' } = {};
+    addNodeRoles(metrics, config.roles);
+    logRoles(config, log);
     const broker = await createBroker({
       config: config.mqtt,
       devices,
@@ -185,7 +202,10 @@ export async function startService(
       await new Promise<void>((r) => broker.close(() => r()));
       await bound.listeners?.close();
     });
-    const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
+    const listeners = config.roles.has('broker')
+      ? (bound.listeners = await bindBroker(broker, config.mqtt))
+      : undefined;
+    const background = config.roles.has('diagnostics');
 
     const registry = new SqlWarrantyStore(sql);
     const diagnostics = startDiagnostics({
@@ -201,6 +221,7 @@ export async function startService(
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       ...opts.diagnostics,
+      escalate: background,
     });
     cleanup.push(() => diagnostics.close());
     // Cluster mode: this node's alert stream shows the alerts every node opens and changes.
@@ -245,6 +266,7 @@ export async function startService(
       delivery: opts.caseDelivery,
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       repairOutcomes: (span) => repairOutcomes(ref.quality, span),
+      background,
     });
     cleanup.push(() => cases.close());
     // Owners who subscribed hear about predictive alerts on their units (cases/alert-notices.ts).
@@ -263,6 +285,7 @@ export async function startService(
       log,
       verifyWindowMs: config.repairs.verifyWindowMs,
       minHealth: config.repairs.minHealth,
+      background,
     }));
     cleanup.push(() => quality.close());
     const accounts = createAccounts({
@@ -280,23 +303,35 @@ export async function startService(
       audit.before('POST', `/api/v1/alerts/:id/${action}`, (req) =>
         diagnostics.alerts.store.get((req.params as { id: string }).id),
       );
-    const app = await buildApp({
+    const ops = {
       sql,
-      auth,
-      devices,
       store,
       metrics,
-      warranty,
-      holidays,
       ingestHealthy: () => ingest.healthy,
       ...(health.redis ? { redis: health.redis } : {}),
+      roles: [...config.roles],
       logger: log,
-      setup: [audit.install, accounts.install],
-      plugins: [diagnostics.routes, quality.routes, cases.routes, accounts.routes, audit.routes],
-      webSourceMaps: config.security.webSourceMaps,
-      ownerCodes,
-      chainLinks: (serial) => quality.orders.links(serial),
-    });
+    };
+    const app = config.roles.has('http')
+      ? await buildApp({
+          ...ops,
+          auth,
+          devices,
+          warranty,
+          holidays,
+          setup: [audit.install, accounts.install],
+          plugins: [
+            diagnostics.routes,
+            quality.routes,
+            cases.routes,
+            accounts.routes,
+            audit.routes,
+          ],
+          webSourceMaps: config.security.webSourceMaps,
+          ownerCodes,
+          chainLinks: (serial) => quality.orders.links(serial),
+        })
+      : await buildOpsApp(ops);
     cleanup.push(() => app.close());
     await app.ready();
     const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
@@ -320,7 +355,7 @@ export async function startService(
       app,
       metrics,
       log,
-      ports: { http: httpPort, ...listeners.ports },
+      ports: { http: httpPort, ...listeners?.ports },
       ...(generatedAdminToken ? { generatedAdminToken } : {}),
       close: closeAll,
     };
@@ -328,4 +363,22 @@ export async function startService(
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * Says what this node runs. A node without a role leaves it to the cluster's other nodes: a
+ * role that no node runs is work never done (no escalation, no case deadlines nor mail…), which
+ * no single node can see; deploy/prometheus/sanbao-rules.yml alerts on it (`sanbao_node_roles`).
+ */
+function logRoles(config: Config, log: FastifyBaseLogger): void {
+  const missing = NODE_ROLES.filter((r) => !config.roles.has(r));
+  if (missing.length === 0) return;
+  log.warn(
+    { roles: [...config.roles], leftToOtherNodes: missing },
+    `this node runs ${[...config.roles].join(', ')} only: ${missing.join(', ')} must run on another node of the cluster${
+      missing.includes('diagnostics')
+        ? ' (without a diagnostics node, alerts are never escalated, case deadlines never swept, case mail and webhooks never sent, repairs never verified)'
+        : ''
+    }`,
+  );
 }

@@ -26,32 +26,32 @@ const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
 const flag = z.enum(['true', 'false']).default('false');
 
 /** What a node of `sanbao serve` runs (README "Running a cluster", "Roles"). */
-export const ROLES = ['broker', 'diagnostics', 'http'] as const;
-export type Role = (typeof ROLES)[number];
-const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+export const NODE_ROLES = ['broker', 'diagnostics', 'http'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+const isNodeRole = (r: string): r is NodeRole => (NODE_ROLES as readonly string[]).includes(r);
 /** SANBAO_ROLES: a comma list of distinct roles; unset = all three (one process runs everything). */
 const roles = z.preprocess(
   emptyToUndefined,
   z
     .string()
     .optional()
-    .transform((v, ctx): Role[] => {
-      if (v === undefined) return [...ROLES];
-      const out: Role[] = [];
+    .transform((v, ctx): NodeRole[] => {
+      if (v === undefined) return [...NODE_ROLES];
+      const out: NodeRole[] = [];
       for (const raw of v.split(',')) {
         const r = raw.trim();
         if (r === '')
           ctx.addIssue({ code: 'custom', message: `an empty role in "${v}" (a stray comma?)` });
-        else if (!isRole(r))
+        else if (!isNodeRole(r))
           ctx.addIssue({
             code: 'custom',
-            message: `unknown role "${r}": the roles are ${ROLES.join(', ')}`,
+            message: `unknown role "${r}": the roles are ${NODE_ROLES.join(', ')}`,
           });
         else if (out.includes(r))
           ctx.addIssue({ code: 'custom', message: `role "${r}" is named twice` });
         else out.push(r);
       }
-      return ROLES.filter((r) => out.includes(r));
+      return NODE_ROLES.filter((r) => out.includes(r));
     }),
 );
 
@@ -136,8 +136,8 @@ export const ConfigSchema = z
     ),
     /**
      * The roles this node runs, a comma list of `broker`, `diagnostics`, `http`; unset = all
-     * three. Any other set needs REDIS_URL: a node that runs part of the service is part of a
-     * cluster that runs the rest.
+     * three. Any other set needs REDIS_URL and DATABASE_URL: a node that runs part of the
+     * service is part of a cluster that runs the rest, on one PostgreSQL.
      */
     SANBAO_ROLES: roles,
     /** Unset = generated on first start, stored hashed, printed once. */
@@ -220,11 +220,17 @@ export const ConfigSchema = z
         message: 'a development setting of the open broker: needs MQTT_AUTH=none',
       });
     }
-    if (c.SANBAO_ROLES.length < ROLES.length && !c.REDIS_URL) {
+    // Part of the service: the other nodes of a cluster run the rest, through the Redis that
+    // routes between them and on the PostgreSQL they share (PGlite is one node's own: an API
+    // node would read none of what a broker node stores).
+    const needs = [!c.REDIS_URL && 'REDIS_URL', !c.DATABASE_URL && 'DATABASE_URL'].filter(
+      (n): n is string => n !== false,
+    );
+    if (c.SANBAO_ROLES.length < NODE_ROLES.length && needs.length > 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['SANBAO_ROLES'],
-        message: `${c.SANBAO_ROLES.join(',')} is part of the service: a node with some of the roles needs REDIS_URL (a cluster whose other nodes run the rest); unset SANBAO_ROLES runs them all`,
+        message: `${c.SANBAO_ROLES.join(',')} is part of the service: a node with some of the roles needs ${needs.join(' and ')} (a cluster whose other nodes run the rest, on one database); unset SANBAO_ROLES runs them all`,
       });
     }
     if (c.INFLUX_TOKEN && (!c.INFLUX_ORG || !c.INFLUX_BUCKET)) {
@@ -239,8 +245,8 @@ export const ConfigSchema = z
 export type Env = z.input<typeof ConfigSchema>;
 
 export interface Config {
-  /** What this node runs (SANBAO_ROLES), in the order of {@link ROLES}; all three by default. */
-  readonly roles: ReadonlySet<Role>;
+  /** What this node runs (SANBAO_ROLES), in the order of {@link NODE_ROLES}; all three by default. */
+  readonly roles: ReadonlySet<NodeRole>;
   readonly http: { host: string; port: number };
   readonly mqtt: {
     host: string;

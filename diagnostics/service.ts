@@ -38,6 +38,13 @@ export interface DiagnosticsDeps {
   /** How often silent devices and overdue alerts are checked (default 60 s). */
   tickMs?: number;
   escalateAfterMs?: AlertServiceOptions['escalateAfterMs'];
+  /**
+   * Whether this node's timer escalates overdue alerts (default true). Off on a node without the
+   * `diagnostics` role (SANBAO_ROLES): escalation is fleet-wide work, claimed alert by alert in
+   * the database, so any number of diagnostics nodes may run it. Silent devices are still
+   * looked for here: their detector state is on the node their connection is on.
+   */
+  escalate?: boolean;
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
   /**
@@ -119,7 +126,12 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     clock,
     onClosed: (deviceId, modeId) => engine.close(deviceId, modeId),
     onError,
-    ...(d.escalateAfterMs === undefined ? {} : { escalateAfterMs: d.escalateAfterMs }),
+    // 0 = never: the timer still prunes the notification cap's windows.
+    ...(d.escalate === false
+      ? { escalateAfterMs: 0 }
+      : d.escalateAfterMs === undefined
+        ? {}
+        : { escalateAfterMs: d.escalateAfterMs }),
     ...(d.cap ? { cap: d.cap } : {}),
   });
   // accept() reports its own failures through onError; the rejection is only for awaiting callers.
