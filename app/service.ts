@@ -222,6 +222,7 @@ export async function startService(
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       ...opts.diagnostics,
       escalate: background,
+      detect: config.roles.has('broker'),
     });
     cleanup.push(() => diagnostics.close());
     // Cluster mode: this node's alert stream shows the alerts every node opens and changes.

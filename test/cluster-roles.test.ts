@@ -61,7 +61,8 @@ describe('a cluster of a broker node, an API node and a diagnostics node', () =>
       startService(
         { DATABASE_URL: db.url, REDIS_URL: redis.url, SANBAO_ROLES: roles, ...extra },
         // Every node is given the same short timers: only the diagnostics node may act on them.
-        { diagnostics: { tickMs: 200, escalateAfterMs: ESCALATE_MS } },
+        // Detector states saved every 200 ms (5 min otherwise): the API node reads them.
+        { diagnostics: { tickMs: 200, escalateAfterMs: ESCALATE_MS, stateSaveMs: 200 } },
       );
     httpNodeMqttPort = await freePort();
     broker = await node('broker');
@@ -130,7 +131,7 @@ describe('a cluster of a broker node, an API node and a diagnostics node', () =>
     expect((await api(http.httpUrl, 'GET', '/api/v1/devices', http.adminToken)).status).toBe(200);
   });
 
-  it('telemetry a device publishes to the broker node is read through the API node', async () => {
+  it('telemetry a device publishes to the broker node, and its health, are read through the API node', async () => {
     const dev = await provision(http.httpUrl, http.adminToken, 'refrigerator', 'BCD-470');
     const d = await device(dev);
     const ts = Date.now();
@@ -149,6 +150,18 @@ describe('a cluster of a broker node, an API node and a diagnostics node', () =>
     );
     expect(points.status).toBe(200);
     expect(points.body.points.map((p) => p.value)).toEqual([3.5]);
+
+    // Judged on the broker node, which holds its detector state; the API node has no engine
+    // of its own for it and reads the state the broker node saved.
+    expect(broker.service.diagnostics.engine.health(dev.id)).toBeDefined();
+    expect(http.service.diagnostics.engine.health(dev.id)).toBeUndefined();
+    await waitFor(
+      async () =>
+        (await api(http.httpUrl, 'GET', `/api/v1/devices/${dev.id}/health`, engineer)).status ===
+        200,
+      10_000,
+      "the device's health through the API node",
+    );
   });
 
   it('an API command on the API node reaches the device on the broker node, and its reply comes back', async () => {
