@@ -5,7 +5,7 @@ import { startService } from './service.ts';
 const USAGE = `usage: sanbao <command> [options]
 
 commands:
-  serve                       run the service (broker, ingest, API) — configured by environment
+  serve                       run the service (its roles: SANBAO_ROLES) — configured by environment
   demo                        the service plus a simulated fleet of 300 devices with faults
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
