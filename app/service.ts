@@ -2,7 +2,13 @@ import path from 'node:path';
 import type { Aedes } from 'aedes';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { bindBroker, createBroker, listen, type BrokerListeners } from '../broker/index.ts';
+import {
+  bindBroker,
+  createBroker,
+  listen,
+  type BrokerDeps,
+  type BrokerListeners,
+} from '../broker/index.ts';
 import { createDeviceRegistry, type DeviceRegistry } from '../devices/index.ts';
 import {
   relayAlertsAcrossNodes,
@@ -138,73 +144,19 @@ export async function startService(
       await f().catch((err) => log.error({ err }, 'shutdown step failed'));
   };
   try {
-    const sql = config.databaseUrl
-      ? connectPostgres(config.databaseUrl)
-      : await openPglite(path.join(config.dataDir, 'pglite'));
-    cleanup.push(() => sql.close());
-    const applied = await migrate(sql);
-    if (applied.length) log.info({ applied }, 'database migrated');
-
+    const { sql, store } = await openStorage(config, log, cleanup);
     const auth = createAuth(sql);
     const devices = createDeviceRegistry(sql);
     const metrics = createMetrics({ defaults: true });
-
-    const store = await openTelemetryStore(config, sql);
-    cleanup.push(() => store.close());
-    await store.init().catch((err) => {
-      // Ingest still starts: the spool holds telemetry until the store answers.
-      log.error(
-        { err: (err as Error).message, store: store.name },
-        'telemetry store unavailable at start: spooling',
-      );
-    });
-
-    const spool = new Spool({
-      dir: path.join(config.dataDir, 'spool'),
-      maxBytes: config.ingest.spoolMaxBytes,
-      commitIntervalMs: config.ingest.spoolCommitMs,
-    });
-    const recovered = await spool.open();
-    if (recovered.recoveredRecords)
-      log.warn(recovered, 'spool holds messages from the previous run: replaying them');
-    const ingest = new Ingest({
-      store,
-      spool,
-      metrics,
-      log,
-      batchSize: config.ingest.batchSize,
-      flushMs: config.ingest.flushMs,
-      deadLetterFile: path.join(config.dataDir, 'dead-letter.jsonl'),
-      limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
-    });
-    ingest.start();
-    cleanup.push(() => ingest.stop());
-
-    // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
-    const health: { redis?: () => 'up' | 'down' } = {};
     addNodeRoles(metrics, config.roles);
     logRoles(config, log);
-    const broker = await createBroker({
-      config: config.mqtt,
-      devices,
-      auth,
-      ingest,
-      metrics,
+    const ingest = await startIngest(config, { store, metrics }, log, cleanup);
+    const { broker, listeners, redis } = await startBroker(
+      config,
+      { devices, auth, ingest, metrics },
       log,
-      ...(config.cluster
-        ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
-        : {}),
-    });
-    if (health.redis) addRedisUp(metrics, health.redis);
-    const bound: { listeners?: BrokerListeners } = {};
-    // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
-    cleanup.push(async () => {
-      await new Promise<void>((r) => broker.close(() => r()));
-      await bound.listeners?.close();
-    });
-    const listeners = config.roles.has('broker')
-      ? (bound.listeners = await bindBroker(broker, config.mqtt))
-      : undefined;
+      cleanup,
+    );
     const background = config.roles.has('diagnostics');
 
     const registry = new SqlWarrantyStore(sql);
@@ -309,7 +261,7 @@ export async function startService(
       store,
       metrics,
       ingestHealthy: () => ingest.healthy,
-      ...(health.redis ? { redis: health.redis } : {}),
+      ...(redis ? { redis } : {}),
       roles: [...config.roles],
       logger: log,
     };
@@ -382,4 +334,96 @@ function logRoles(config: Config, log: FastifyBaseLogger): void {
         : ''
     }`,
   );
+}
+
+type Cleanup = Array<() => Promise<unknown>>;
+
+/** The database, migrated, and the telemetry store (every role reads or writes both). */
+async function openStorage(config: Config, log: FastifyBaseLogger, cleanup: Cleanup) {
+  const sql = config.databaseUrl
+    ? connectPostgres(config.databaseUrl)
+    : await openPglite(path.join(config.dataDir, 'pglite'));
+  cleanup.push(() => sql.close());
+  const applied = await migrate(sql);
+  if (applied.length) log.info({ applied }, 'database migrated');
+  const store = await openTelemetryStore(config, sql);
+  cleanup.push(() => store.close());
+  await store.init().catch((err) => {
+    // Ingest still starts: the spool holds telemetry until the store answers.
+    log.error(
+      { err: (err as Error).message, store: store.name },
+      'telemetry store unavailable at start: spooling',
+    );
+  });
+  return { sql, store };
+}
+
+/**
+ * The spool and the writer that stores it. Opened on every node: a broker node's devices are
+ * admitted into it; on another node it is empty, or holds what the node acknowledged when it
+ * last ran as a broker node, which it stores now (a change of roles loses nothing).
+ */
+async function startIngest(
+  config: Config,
+  d: { store: TelemetryStore; metrics: Metrics },
+  log: FastifyBaseLogger,
+  cleanup: Cleanup,
+): Promise<Ingest> {
+  const spool = new Spool({
+    dir: path.join(config.dataDir, 'spool'),
+    maxBytes: config.ingest.spoolMaxBytes,
+    commitIntervalMs: config.ingest.spoolCommitMs,
+  });
+  const recovered = await spool.open();
+  if (recovered.recoveredRecords)
+    log.warn(recovered, 'spool holds messages from the previous run: replaying them');
+  const ingest = new Ingest({
+    store: d.store,
+    spool,
+    metrics: d.metrics,
+    log,
+    batchSize: config.ingest.batchSize,
+    flushMs: config.ingest.flushMs,
+    deadLetterFile: path.join(config.dataDir, 'dead-letter.jsonl'),
+    limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
+  });
+  ingest.start();
+  cleanup.push(() => ingest.stop());
+  return ingest;
+}
+
+/**
+ * The broker, with the cluster's routing in cluster mode, and its listeners on a node with the
+ * `broker` role only. Without them nobody connects to it, and the node still publishes through
+ * it (API commands) and hears the cluster (other nodes' alerts, devices' replies).
+ */
+async function startBroker(
+  config: Config,
+  d: Pick<BrokerDeps, 'devices' | 'auth' | 'ingest' | 'metrics'>,
+  log: FastifyBaseLogger,
+  cleanup: Cleanup,
+): Promise<{ broker: Aedes; listeners?: BrokerListeners; redis?: () => 'up' | 'down' }> {
+  // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
+  const health: { redis?: () => 'up' | 'down' } = {};
+  const broker = await createBroker({
+    ...d,
+    config: config.mqtt,
+    log,
+    ...(config.cluster
+      ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
+      : {}),
+  });
+  if (health.redis) addRedisUp(d.metrics, health.redis);
+  const bound: { listeners?: BrokerListeners } = {};
+  // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
+  cleanup.push(async () => {
+    await new Promise<void>((r) => broker.close(() => r()));
+    await bound.listeners?.close();
+  });
+  if (config.roles.has('broker')) bound.listeners = await bindBroker(broker, config.mqtt);
+  return {
+    broker,
+    ...(bound.listeners ? { listeners: bound.listeners } : {}),
+    ...(health.redis ? { redis: health.redis } : {}),
+  };
 }
