@@ -5,7 +5,7 @@ import { startService } from './service.ts';
 const USAGE = `usage: sanbao <command> [options]
 
 commands:
-  serve                       run the service (broker, ingest, API) — configured by environment
+  serve                       run the service (its roles: SANBAO_ROLES) — configured by environment
   demo                        the service plus a simulated fleet of 300 devices with faults
   simulate [options]          run a simulated fleet against a service, or export one (--export DIR)
   warranty evaluate CASE.json evaluate a 三包 case and print the decision
@@ -112,7 +112,9 @@ async function serve(io: Io): Promise<number> {
     );
   }
   io.stdout(
-    `sanbao is running: HTTP http://localhost:${ports.http} (API docs /docs), MQTT mqtt://localhost:${ports.tcp}` +
+    `sanbao is running (${[...config.roles].join(', ')}): HTTP http://localhost:${ports.http}` +
+      (config.roles.has('http') ? ' (API docs /docs)' : ' (/health and /metrics only)') +
+      (ports.tcp ? `, MQTT mqtt://localhost:${ports.tcp}` : '') +
       (ports.ws ? `, MQTT/WebSocket ws://localhost:${ports.ws}` : '') +
       (ports.tls ? `, MQTT/TLS mqtts://localhost:${ports.tls}` : '') +
       `; telemetry in ${service.store.name}`,

@@ -34,7 +34,9 @@ import {
   type Metrics,
   describeRule,
   type TenantRule,
+  type NodeRole,
 } from '../core/index.ts';
+import { opsRoutes } from './ops-routes.ts';
 
 export interface AppDeps {
   sql: Sql;
@@ -49,6 +51,8 @@ export interface AppDeps {
   ingestHealthy: () => boolean;
   /** Cluster mode: this node's connections to Redis (broker/cluster.ts), for /health. */
   redis?: () => 'up' | 'down';
+  /** The roles this node runs (SANBAO_ROLES), for /health; default all. */
+  roles?: readonly NodeRole[];
   logger?: FastifyBaseLogger | boolean;
   /**
    * Set-up on the root instance before any route (hooks, decorators): the audit trail's
@@ -189,65 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
   });
 
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['ops'],
-        security: [],
-        response: {
-          200: z.object({
-            status: z.literal('ok'),
-            database: z.literal('up'),
-            telemetryStore: z.enum(['up', 'down']),
-            redis: z
-              .enum(['up', 'down'])
-              .optional()
-              .describe('cluster mode only: routing and MQTT sessions in Redis'),
-          }),
-          503: ErrorEnvelope,
-        },
-      },
-    },
-    async () => {
-      try {
-        await deps.sql.query('SELECT 1');
-      } catch {
-        // Down: the node cannot serve its API. What else it knows goes with the answer.
-        const err = new AppErrors.Unavailable('database') as Error & { details?: unknown };
-        err.details = {
-          database: 'down',
-          telemetryStore: deps.ingestHealthy() ? 'up' : 'down',
-          ...(deps.redis ? { redis: deps.redis() } : {}),
-        };
-        throw err;
-      }
-      const up =
-        deps.ingestHealthy() &&
-        (await deps.store.ping().then(
-          () => true,
-          () => false,
-        ));
-      // A down telemetry store is degraded, not down: ingest keeps spooling.
-      // Redis down is degraded too: the node keeps its own connections and spools what its
-      // devices send; routing between nodes resumes when ioredis reconnects.
-      return {
-        status: 'ok' as const,
-        database: 'up' as const,
-        telemetryStore: up ? ('up' as const) : ('down' as const),
-        ...(deps.redis ? { redis: deps.redis() } : {}),
-      };
-    },
-  );
-
-  app.get(
-    '/metrics',
-    { schema: { tags: ['ops'], security: [], hide: false } },
-    async (_req, reply) => {
-      reply.header('content-type', deps.metrics.registry.contentType);
-      return deps.metrics.registry.metrics();
-    },
-  );
+  await app.register(opsRoutes, deps);
 
   await app.register(
     async (api) => {

@@ -2,7 +2,13 @@ import path from 'node:path';
 import type { Aedes } from 'aedes';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { bindBroker, createBroker, listen, type BrokerListeners } from '../broker/index.ts';
+import {
+  bindBroker,
+  createBroker,
+  listen,
+  type BrokerDeps,
+  type BrokerListeners,
+} from '../broker/index.ts';
 import { createDeviceRegistry, type DeviceRegistry } from '../devices/index.ts';
 import {
   relayAlertsAcrossNodes,
@@ -28,10 +34,13 @@ import {
   openPglite,
   type Sql,
   createMetrics,
+  addNodeRoles,
   addRedisUp,
+  NODE_ROLES,
   type Metrics,
 } from '../core/index.ts';
 import { buildApp } from './http.ts';
+import { buildOpsApp } from './ops-routes.ts';
 import { createAccounts, SESSION_DEFAULTS, type Accounts } from '../accounts/index.ts';
 import { createAuditTrail, type AuditTrail } from '../audit/index.ts';
 
@@ -50,11 +59,15 @@ export interface Service {
   accounts: Accounts;
   /** Who did what (audit/). */
   audit: AuditTrail;
+  /** The API and pages; on a node without the `http` role, /health and /metrics only. */
   app: FastifyInstance;
   metrics: Metrics;
   log: FastifyBaseLogger;
-  /** Bound ports (0 in the config means "any free port"). */
-  ports: { http: number } & BrokerListeners['ports'];
+  /**
+   * Bound ports (0 in the config means "any free port"); MQTT's only on a node with the
+   * `broker` role.
+   */
+  ports: { http: number } & Partial<BrokerListeners['ports']>;
   /** Set when an admin token was generated on this start: print it once. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -91,8 +104,16 @@ const repairOutcomes = async (
 };
 
 /**
- * Composes and starts every role in one process (docs/style.md §7): database, telemetry store,
- * spool and ingest, broker and its listeners, HTTP API. The only place that knows them all.
+ * Composes and starts the roles of `config.roles` (SANBAO_ROLES, docs/style.md §7; all three by
+ * default): database, telemetry store, spool and ingest, broker, diagnostics, cases, quality,
+ * HTTP. The only place that knows them all. What each role runs (README "Roles"):
+ * - `broker`: the MQTT listeners; without it the broker is made all the same, with the
+ *   cluster's routing, to publish commands and hear alerts, but nobody can connect to it.
+ * - `diagnostics`: the fleet-wide timers (alert escalation, case deadlines and outbox, repair
+ *   verification); each claims its work in the database, so several nodes may run them.
+ * - `http`: the API and pages; without it HTTP_PORT serves /health and /metrics only.
+ * Ingest and per-device detection stay where the devices' connections are: a node without
+ * listeners admits nothing, and drains only what its spool holds from an earlier run.
  */
 export async function startService(
   config: Config,
@@ -123,69 +144,20 @@ export async function startService(
       await f().catch((err) => log.error({ err }, 'shutdown step failed'));
   };
   try {
-    const sql = config.databaseUrl
-      ? connectPostgres(config.databaseUrl)
-      : await openPglite(path.join(config.dataDir, 'pglite'));
-    cleanup.push(() => sql.close());
-    const applied = await migrate(sql);
-    if (applied.length) log.info({ applied }, 'database migrated');
-
+    const { sql, store } = await openStorage(config, log, cleanup);
     const auth = createAuth(sql);
     const devices = createDeviceRegistry(sql);
     const metrics = createMetrics({ defaults: true });
-
-    const store = await openTelemetryStore(config, sql);
-    cleanup.push(() => store.close());
-    await store.init().catch((err) => {
-      // Ingest still starts: the spool holds telemetry until the store answers.
-      log.error(
-        { err: (err as Error).message, store: store.name },
-        'telemetry store unavailable at start: spooling',
-      );
-    });
-
-    const spool = new Spool({
-      dir: path.join(config.dataDir, 'spool'),
-      maxBytes: config.ingest.spoolMaxBytes,
-      commitIntervalMs: config.ingest.spoolCommitMs,
-    });
-    const recovered = await spool.open();
-    if (recovered.recoveredRecords)
-      log.warn(recovered, 'spool holds messages from the previous run: replaying them');
-    const ingest = new Ingest({
-      store,
-      spool,
-      metrics,
+    addNodeRoles(metrics, config.roles);
+    logRoles(config, log);
+    const ingest = await startIngest(config, { store, metrics }, log, cleanup);
+    const { broker, listeners, redis } = await startBroker(
+      config,
+      { devices, auth, ingest, metrics },
       log,
-      batchSize: config.ingest.batchSize,
-      flushMs: config.ingest.flushMs,
-      deadLetterFile: path.join(config.dataDir, 'dead-letter.jsonl'),
-      limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
-    });
-    ingest.start();
-    cleanup.push(() => ingest.stop());
-
-    // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
-    const health: { redis?: () => 'up' | 'down' } = {};
-    const broker = await createBroker({
-      config: config.mqtt,
-      devices,
-      auth,
-      ingest,
-      metrics,
-      log,
-      ...(config.cluster
-        ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
-        : {}),
-    });
-    if (health.redis) addRedisUp(metrics, health.redis);
-    const bound: { listeners?: BrokerListeners } = {};
-    // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
-    cleanup.push(async () => {
-      await new Promise<void>((r) => broker.close(() => r()));
-      await bound.listeners?.close();
-    });
-    const listeners = (bound.listeners = await bindBroker(broker, config.mqtt));
+      cleanup,
+    );
+    const background = config.roles.has('diagnostics');
 
     const registry = new SqlWarrantyStore(sql);
     const diagnostics = startDiagnostics({
@@ -201,6 +173,8 @@ export async function startService(
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       ...opts.diagnostics,
+      escalate: background,
+      detect: config.roles.has('broker'),
     });
     cleanup.push(() => diagnostics.close());
     // Cluster mode: this node's alert stream shows the alerts every node opens and changes.
@@ -245,6 +219,7 @@ export async function startService(
       delivery: opts.caseDelivery,
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       repairOutcomes: (span) => repairOutcomes(ref.quality, span),
+      background,
     });
     cleanup.push(() => cases.close());
     // Owners who subscribed hear about predictive alerts on their units (cases/alert-notices.ts).
@@ -263,6 +238,7 @@ export async function startService(
       log,
       verifyWindowMs: config.repairs.verifyWindowMs,
       minHealth: config.repairs.minHealth,
+      background,
     }));
     cleanup.push(() => quality.close());
     const accounts = createAccounts({
@@ -280,23 +256,35 @@ export async function startService(
       audit.before('POST', `/api/v1/alerts/:id/${action}`, (req) =>
         diagnostics.alerts.store.get((req.params as { id: string }).id),
       );
-    const app = await buildApp({
+    const ops = {
       sql,
-      auth,
-      devices,
       store,
       metrics,
-      warranty,
-      holidays,
       ingestHealthy: () => ingest.healthy,
-      ...(health.redis ? { redis: health.redis } : {}),
+      ...(redis ? { redis } : {}),
+      roles: [...config.roles],
       logger: log,
-      setup: [audit.install, accounts.install],
-      plugins: [diagnostics.routes, quality.routes, cases.routes, accounts.routes, audit.routes],
-      webSourceMaps: config.security.webSourceMaps,
-      ownerCodes,
-      chainLinks: (serial) => quality.orders.links(serial),
-    });
+    };
+    const app = config.roles.has('http')
+      ? await buildApp({
+          ...ops,
+          auth,
+          devices,
+          warranty,
+          holidays,
+          setup: [audit.install, accounts.install],
+          plugins: [
+            diagnostics.routes,
+            quality.routes,
+            cases.routes,
+            accounts.routes,
+            audit.routes,
+          ],
+          webSourceMaps: config.security.webSourceMaps,
+          ownerCodes,
+          chainLinks: (serial) => quality.orders.links(serial),
+        })
+      : await buildOpsApp(ops);
     cleanup.push(() => app.close());
     await app.ready();
     const httpPort = await listen(app.server, config.http.port, config.http.host, 'HTTP_PORT');
@@ -320,7 +308,7 @@ export async function startService(
       app,
       metrics,
       log,
-      ports: { http: httpPort, ...listeners.ports },
+      ports: { http: httpPort, ...listeners?.ports },
       ...(generatedAdminToken ? { generatedAdminToken } : {}),
       close: closeAll,
     };
@@ -328,4 +316,114 @@ export async function startService(
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * Says what this node runs. A node without a role leaves it to the cluster's other nodes: a
+ * role that no node runs is work never done (no escalation, no case deadlines nor mail…), which
+ * no single node can see; deploy/prometheus/sanbao-rules.yml alerts on it (`sanbao_node_roles`).
+ */
+function logRoles(config: Config, log: FastifyBaseLogger): void {
+  const missing = NODE_ROLES.filter((r) => !config.roles.has(r));
+  if (missing.length === 0) return;
+  log.warn(
+    { roles: [...config.roles], leftToOtherNodes: missing },
+    `this node runs ${[...config.roles].join(', ')} only: ${missing.join(', ')} must run on another node of the cluster${
+      missing.includes('diagnostics')
+        ? ' (without a diagnostics node, alerts are never escalated, case deadlines never swept, case mail and webhooks never sent, repairs never verified)'
+        : ''
+    }`,
+  );
+}
+
+type Cleanup = Array<() => Promise<unknown>>;
+
+/** The database, migrated, and the telemetry store (every role reads or writes both). */
+async function openStorage(config: Config, log: FastifyBaseLogger, cleanup: Cleanup) {
+  const sql = config.databaseUrl
+    ? connectPostgres(config.databaseUrl)
+    : await openPglite(path.join(config.dataDir, 'pglite'));
+  cleanup.push(() => sql.close());
+  const applied = await migrate(sql);
+  if (applied.length) log.info({ applied }, 'database migrated');
+  const store = await openTelemetryStore(config, sql);
+  cleanup.push(() => store.close());
+  await store.init().catch((err) => {
+    // Ingest still starts: the spool holds telemetry until the store answers.
+    log.error(
+      { err: (err as Error).message, store: store.name },
+      'telemetry store unavailable at start: spooling',
+    );
+  });
+  return { sql, store };
+}
+
+/**
+ * The spool and the writer that stores it. Opened on every node: a broker node's devices are
+ * admitted into it; on another node it is empty, or holds what the node acknowledged when it
+ * last ran as a broker node, which it stores now (a change of roles loses nothing).
+ */
+async function startIngest(
+  config: Config,
+  d: { store: TelemetryStore; metrics: Metrics },
+  log: FastifyBaseLogger,
+  cleanup: Cleanup,
+): Promise<Ingest> {
+  const spool = new Spool({
+    dir: path.join(config.dataDir, 'spool'),
+    maxBytes: config.ingest.spoolMaxBytes,
+    commitIntervalMs: config.ingest.spoolCommitMs,
+  });
+  const recovered = await spool.open();
+  if (recovered.recoveredRecords)
+    log.warn(recovered, 'spool holds messages from the previous run: replaying them');
+  const ingest = new Ingest({
+    store: d.store,
+    spool,
+    metrics: d.metrics,
+    log,
+    batchSize: config.ingest.batchSize,
+    flushMs: config.ingest.flushMs,
+    deadLetterFile: path.join(config.dataDir, 'dead-letter.jsonl'),
+    limits: { maxFutureMs: config.ingest.maxFutureMs, maxPastMs: config.ingest.maxPastMs },
+  });
+  ingest.start();
+  cleanup.push(() => ingest.stop());
+  return ingest;
+}
+
+/**
+ * The broker, with the cluster's routing in cluster mode, and its listeners on a node with the
+ * `broker` role only. Without them nobody connects to it, and the node still publishes through
+ * it (API commands) and hears the cluster (other nodes' alerts, devices' replies).
+ */
+async function startBroker(
+  config: Config,
+  d: Pick<BrokerDeps, 'devices' | 'auth' | 'ingest' | 'metrics'>,
+  log: FastifyBaseLogger,
+  cleanup: Cleanup,
+): Promise<{ broker: Aedes; listeners?: BrokerListeners; redis?: () => 'up' | 'down' }> {
+  // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
+  const health: { redis?: () => 'up' | 'down' } = {};
+  const broker = await createBroker({
+    ...d,
+    config: config.mqtt,
+    log,
+    ...(config.cluster
+      ? { cluster: { ...config.cluster, onHealth: (r) => (health.redis = r) } }
+      : {}),
+  });
+  if (health.redis) addRedisUp(d.metrics, health.redis);
+  const bound: { listeners?: BrokerListeners } = {};
+  // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
+  cleanup.push(async () => {
+    await new Promise<void>((r) => broker.close(() => r()));
+    await bound.listeners?.close();
+  });
+  if (config.roles.has('broker')) bound.listeners = await bindBroker(broker, config.mqtt);
+  return {
+    broker,
+    ...(bound.listeners ? { listeners: bound.listeners } : {}),
+    ...(health.redis ? { redis: health.redis } : {}),
+  };
 }

@@ -57,6 +57,13 @@ export interface CasesDeps {
    */
   webhooks?: { allowPrivate?: boolean } | undefined;
   repairOutcomes?: RepairOutcomes | undefined;
+  /**
+   * Whether this node runs the deadline sweeper and the outbox worker (default true). Off on a
+   * node without the `diagnostics` role (SANBAO_ROLES): its case changes write their outbox rows
+   * all the same, and a diagnostics node delivers them at its next poll. Both claim their work
+   * in the database (rows locked, `SKIP LOCKED`), so several nodes may run them.
+   */
+  background?: boolean | undefined;
 }
 
 export interface Cases {
@@ -89,14 +96,17 @@ export function startCases(d: CasesDeps): Cases {
   const store = new SqlCaseStore(d.sql);
   const compliance = new SqlComplianceStore(d.sql);
   const mailer = d.mailer ?? (d.smtp ? createSmtpMailer(d.smtp) : undefined);
-  const notifier: Notifier = createNotifier({
-    store,
-    mailer,
-    log: d.log,
-    now: wallClock,
-    allowPrivate,
-    ...d.delivery,
-  });
+  const background = d.background ?? true;
+  const notifier: Notifier = background
+    ? createNotifier({
+        store,
+        mailer,
+        log: d.log,
+        now: wallClock,
+        allowPrivate,
+        ...d.delivery,
+      })
+    : { kick: () => undefined, idle: async () => undefined, close: async () => mailer?.close() };
   const service = createCaseService({
     store,
     warranty: d.warranty,
@@ -130,8 +140,8 @@ export function startCases(d: CasesDeps): Cases {
       return 0;
     });
   };
-  const timer = setInterval(() => void sweep(), d.sweepMs ?? 60_000);
-  timer.unref();
+  const timer = background ? setInterval(() => void sweep(), d.sweepMs ?? 60_000) : undefined;
+  timer?.unref();
   return {
     store,
     compliance,

@@ -133,4 +133,70 @@ describe('loadConfig', () => {
       keyFile: 'k.pem',
     });
   });
+
+  describe('SANBAO_ROLES', () => {
+    const REDIS_URL = 'redis://127.0.0.1:6379/3';
+    const DATABASE_URL = 'postgres://127.0.0.1:5432/sanbao';
+    const cluster = { REDIS_URL, DATABASE_URL };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+
+    it('unset or empty: every role, with or without Redis (one process runs everything)', () => {
+      expect([...loadConfig({}).roles]).toEqual(['broker', 'diagnostics', 'http']);
+      expect([...loadConfig({ SANBAO_ROLES: '' }).roles]).toEqual([
+        'broker',
+        'diagnostics',
+        'http',
+      ]);
+      expect([...loadConfig({ SANBAO_ROLES: 'http,broker,diagnostics' }).roles]).toEqual([
+        'broker',
+        'diagnostics',
+        'http',
+      ]);
+    });
+
+    it('a comma list of roles, spaces allowed, in a cluster', () => {
+      expect([...loadConfig({ SANBAO_ROLES: 'broker', ...cluster }).roles]).toEqual(['broker']);
+      expect([...loadConfig({ SANBAO_ROLES: ' http , diagnostics', ...cluster }).roles]).toEqual([
+        'diagnostics',
+        'http',
+      ]);
+    });
+
+    it('an unknown, a repeated or an empty role is named, every one', () => {
+      expect(problems({ SANBAO_ROLES: 'broker,ingest', ...cluster })).toEqual([
+        'SANBAO_ROLES: unknown role "ingest": the roles are broker, diagnostics, http',
+      ]);
+      expect(problems({ SANBAO_ROLES: 'http,http', ...cluster })).toEqual([
+        'SANBAO_ROLES: role "http" is named twice',
+      ]);
+      expect(problems({ SANBAO_ROLES: 'http,,broker', ...cluster })).toEqual([
+        'SANBAO_ROLES: an empty role in "http,,broker" (a stray comma?)',
+      ]);
+      expect(problems({ SANBAO_ROLES: 'Broker,api', ...cluster })).toHaveLength(2);
+      expect(problems({ SANBAO_ROLES: ',', ...cluster })).toHaveLength(2);
+    });
+
+    it('part of the service needs REDIS_URL and DATABASE_URL: the cluster runs the rest', () => {
+      expect(problems({ SANBAO_ROLES: 'broker' })).toEqual([
+        expect.stringMatching(
+          /^SANBAO_ROLES: broker is part of the service: .* needs REDIS_URL and DATABASE_URL \(/,
+        ),
+      ]);
+      expect(problems({ SANBAO_ROLES: 'http,diagnostics', DATABASE_URL })).toEqual([
+        expect.stringMatching(/^SANBAO_ROLES: diagnostics,http .* needs REDIS_URL \(/),
+      ]);
+      expect(problems({ SANBAO_ROLES: 'http', REDIS_URL })).toEqual([
+        expect.stringMatching(/^SANBAO_ROLES: http .* needs DATABASE_URL \(/),
+      ]);
+      // All three named is the default, which needs nothing.
+      expect(problems({ SANBAO_ROLES: 'broker,diagnostics,http' })).toEqual([]);
+    });
+  });
 });

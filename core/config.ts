@@ -25,6 +25,36 @@ const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
 const flag = z.enum(['true', 'false']).default('false');
 
+/** What a node of `sanbao serve` runs (README "Running a cluster", "Roles"). */
+export const NODE_ROLES = ['broker', 'diagnostics', 'http'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+const isNodeRole = (r: string): r is NodeRole => (NODE_ROLES as readonly string[]).includes(r);
+/** SANBAO_ROLES: a comma list of distinct roles; unset = all three (one process runs everything). */
+const roles = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): NodeRole[] => {
+      if (v === undefined) return [...NODE_ROLES];
+      const out: NodeRole[] = [];
+      for (const raw of v.split(',')) {
+        const r = raw.trim();
+        if (r === '')
+          ctx.addIssue({ code: 'custom', message: `an empty role in "${v}" (a stray comma?)` });
+        else if (!isNodeRole(r))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown role "${r}": the roles are ${NODE_ROLES.join(', ')}`,
+          });
+        else if (out.includes(r))
+          ctx.addIssue({ code: 'custom', message: `role "${r}" is named twice` });
+        else out.push(r);
+      }
+      return NODE_ROLES.filter((r) => out.includes(r));
+    }),
+);
+
 export const ConfigSchema = z
   .object({
     HTTP_HOST: z.string().default('0.0.0.0'),
@@ -104,6 +134,12 @@ export const ConfigSchema = z
         })
         .optional(),
     ),
+    /**
+     * The roles this node runs, a comma list of `broker`, `diagnostics`, `http`; unset = all
+     * three. Any other set needs REDIS_URL and DATABASE_URL: a node that runs part of the
+     * service is part of a cluster that runs the rest, on one PostgreSQL.
+     */
+    SANBAO_ROLES: roles,
     /** Unset = generated on first start, stored hashed, printed once. */
     ADMIN_TOKEN: z.preprocess(
       emptyToUndefined,
@@ -184,6 +220,19 @@ export const ConfigSchema = z
         message: 'a development setting of the open broker: needs MQTT_AUTH=none',
       });
     }
+    // Part of the service: the other nodes of a cluster run the rest, through the Redis that
+    // routes between them and on the PostgreSQL they share (PGlite is one node's own: an API
+    // node would read none of what a broker node stores).
+    const needs = [!c.REDIS_URL && 'REDIS_URL', !c.DATABASE_URL && 'DATABASE_URL'].filter(
+      (n): n is string => n !== false,
+    );
+    if (c.SANBAO_ROLES.length < NODE_ROLES.length && needs.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SANBAO_ROLES'],
+        message: `${c.SANBAO_ROLES.join(',')} is part of the service: a node with some of the roles needs ${needs.join(' and ')} (a cluster whose other nodes run the rest, on one database); unset SANBAO_ROLES runs them all`,
+      });
+    }
     if (c.INFLUX_TOKEN && (!c.INFLUX_ORG || !c.INFLUX_BUCKET)) {
       ctx.addIssue({
         code: 'custom',
@@ -196,6 +245,8 @@ export const ConfigSchema = z
 export type Env = z.input<typeof ConfigSchema>;
 
 export interface Config {
+  /** What this node runs (SANBAO_ROLES), in the order of {@link NODE_ROLES}; all three by default. */
+  readonly roles: ReadonlySet<NodeRole>;
   readonly http: { host: string; port: number };
   readonly mqtt: {
     host: string;
@@ -269,6 +320,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = r.data;
   const config: Config = {
+    roles: new Set(c.SANBAO_ROLES),
     http: { host: c.HTTP_HOST, port: c.HTTP_PORT },
     mqtt: {
       host: c.MQTT_HOST,

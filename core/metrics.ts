@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { NODE_ROLES, type NodeRole } from './config.ts';
 
 /**
  * Prometheus metrics of one service instance. A registry per instance (not prom-client's
@@ -124,4 +125,18 @@ export function addRedisUp(metrics: Metrics, redis: () => 'up' | 'down'): void {
       this.set(redis() === 'up' ? 1 : 0);
     },
   });
+}
+
+/**
+ * `sanbao_node_roles{role}`: 1 for each role this node runs (SANBAO_ROLES), 0 for the others,
+ * so a dashboard can count, per role, the nodes that run it (a role no node runs is a 0 sum).
+ */
+export function addNodeRoles(metrics: Metrics, roles: ReadonlySet<NodeRole>): void {
+  const g = new Gauge({
+    name: 'sanbao_node_roles',
+    help: 'The roles this node runs (SANBAO_ROLES): 1 if it runs the role',
+    labelNames: ['role'] as const,
+    registers: [metrics.registry],
+  });
+  for (const r of NODE_ROLES) g.set({ role: r }, roles.has(r) ? 1 : 0);
 }

@@ -38,6 +38,20 @@ export interface DiagnosticsDeps {
   /** How often silent devices and overdue alerts are checked (default 60 s). */
   tickMs?: number;
   escalateAfterMs?: AlertServiceOptions['escalateAfterMs'];
+  /**
+   * Whether this node's timer escalates overdue alerts (default true). Off on a node without the
+   * `diagnostics` role (SANBAO_ROLES): escalation is fleet-wide work, claimed alert by alert in
+   * the database, so any number of diagnostics nodes may run it. Silent devices are still
+   * looked for here: their detector state is on the node their connection is on.
+   */
+  escalate?: boolean;
+  /**
+   * Whether this node judges devices' samples (default true): fed by its ingest, it claims,
+   * holds and saves their detector states, reports them silent and closes their candidates.
+   * Off on a node without the `broker` role (SANBAO_ROLES): no device is connected to it, so it
+   * claims no state and subscribes to no device's status; health is read from saved states.
+   */
+  detect?: boolean;
   cap?: AlertServiceOptions['cap'];
   heartbeatMs?: number;
   /**
@@ -119,7 +133,12 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     clock,
     onClosed: (deviceId, modeId) => engine.close(deviceId, modeId),
     onError,
-    ...(d.escalateAfterMs === undefined ? {} : { escalateAfterMs: d.escalateAfterMs }),
+    // 0 = never: the timer still prunes the notification cap's windows.
+    ...(d.escalate === false
+      ? { escalateAfterMs: 0 }
+      : d.escalateAfterMs === undefined
+        ? {}
+        : { escalateAfterMs: d.escalateAfterMs }),
     ...(d.cap ? { cap: d.cap } : {}),
   });
   // accept() reports its own failures through onError; the rejection is only for awaiting callers.
@@ -129,32 +148,35 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
   const owner = d.nodeId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const persist = d.persistState ?? d.sql.kind === 'postgres';
   const stateStore = persist ? createSqlDetectorStateStore(d.sql) : undefined;
-  const states = stateStore
-    ? createStateSync({
-        engine,
-        store: stateStore,
-        owner,
-        clock,
-        onError,
-        ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
-      })
-    : memoryOnlyStateSync();
+  const detect = d.detect ?? true;
+  const states =
+    stateStore && detect
+      ? createStateSync({
+          engine,
+          store: stateStore,
+          owner,
+          clock,
+          onError,
+          ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
+        })
+      : memoryOnlyStateSync();
   // Fed from the spool, before the store write: a store outage does not silence devices. A
   // device's first sample here waits for its saved detector state (state-sync.ts).
-  d.ingest.onDurable({
-    samples: (samples) => {
-      for (const s of samples) {
-        if (states.ready(s.deviceId)) accept(engine.process(s));
-        else states.later(s.deviceId, () => accept(engine.process(s)));
-      }
-    },
-    events: (events) => {
-      for (const e of events) {
-        if (states.ready(e.deviceId)) accept(engine.processEvent(e));
-        else states.later(e.deviceId, () => accept(engine.processEvent(e)));
-      }
-    },
-  });
+  if (detect)
+    d.ingest.onDurable({
+      samples: (samples) => {
+        for (const s of samples) {
+          if (states.ready(s.deviceId)) accept(engine.process(s));
+          else states.later(s.deviceId, () => accept(engine.process(s)));
+        }
+      },
+      events: (events) => {
+        for (const e of events) {
+          if (states.ready(e.deviceId)) accept(engine.processEvent(e));
+          else states.later(e.deviceId, () => accept(engine.processEvent(e)));
+        }
+      },
+    });
   // A device going offline (on any node: the broker routes status cluster-wide) has its state
   // saved by the node that holds it, so the node it reconnects to loads what it learnt.
   const onStatus = (packet: AedesPublishPacket, cb: () => void) => {
@@ -163,7 +185,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
       states.offline(id).catch((err: unknown) => onError(err, 'detector state save failed'));
     cb();
   };
-  d.broker.subscribe('devices/+/status', onStatus, () => undefined);
+  if (detect) d.broker.subscribe('devices/+/status', onStatus, () => undefined);
   // An alert closed through another node's API closes the candidate here too, where the device's
   // state may be (its `alerts/…` notification comes through the broker from every node).
   const onAlert = (packet: AedesPublishPacket, cb: () => void) => {
@@ -171,7 +193,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     if (n.success) engine.close(n.data.alert.deviceId, n.data.alert.modeId);
     cb();
   };
-  d.broker.subscribe('alerts/#', onAlert, () => undefined);
+  if (detect) d.broker.subscribe('alerts/#', onAlert, () => undefined);
   const stopMqtt = publishAlertsOverMqtt(d.broker, alerts, (err) =>
     onError(err, 'alert publish failed'),
   );
@@ -249,8 +271,10 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     },
     async close() {
       clearInterval(timer);
-      d.broker.unsubscribe('devices/+/status', onStatus, () => undefined);
-      d.broker.unsubscribe('alerts/#', onAlert, () => undefined);
+      if (detect) {
+        d.broker.unsubscribe('devices/+/status', onStatus, () => undefined);
+        d.broker.unsubscribe('alerts/#', onAlert, () => undefined);
+      }
       stopMqtt();
       sse.closeAll();
       await ticking;

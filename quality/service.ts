@@ -21,6 +21,13 @@ export interface QualityDeps {
   minHealth?: number;
   /** How often due verifications are settled (default 60 s). */
   tickMs?: number;
+  /**
+   * Whether this node's timer settles due verifications (default true). Off on a node without
+   * the `diagnostics` role (SANBAO_ROLES). Each verdict is a conditional UPDATE (`verification
+   * = 'verifying'`), so several nodes may run it; health comes from the saved detector state
+   * when the device is held elsewhere.
+   */
+  background?: boolean;
   /** The holiday calendar in force (warranty/holiday-calendars.ts). */
   holidays?: { current(): HolidayCalendar };
 }
@@ -77,8 +84,9 @@ export function startQuality(d: QualityDeps): Quality {
     );
     return ticking.then(() => undefined);
   };
-  const timer = setInterval(() => void tick(), d.tickMs ?? 60_000);
-  timer.unref();
+  const timer =
+    d.background === false ? undefined : setInterval(() => void tick(), d.tickMs ?? 60_000);
+  timer?.unref();
   return {
     orders,
     routes: async (app) => {
