@@ -151,12 +151,28 @@ interface RunResult {
 
 /** Every broker process of the run, and influxd's (any process named influxd). */
 const running: Target[] = [];
+/** CPU seconds of a process so far; 0 once it ended (another's influxd may end at any time). */
+const cpuOf = (pid: number) => {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
+};
 const busy = (pids: number[], ms: number) => {
-  const c0 = pids.map((p) => (alive(p) ? cpuSeconds(p) : 0));
+  const c0 = pids.map(cpuOf);
   return sleep(ms).then(
-    () =>
-      pids.reduce((sum, p, i) => sum + (alive(p) ? cpuSeconds(p) - c0[i]! : 0), 0) / (ms / 1000),
+    () => pids.reduce((sum, p, i) => sum + Math.max(0, cpuOf(p) - c0[i]!), 0) / (ms / 1000),
   );
+};
+
+/** A process's name; '' when it ended since /proc was listed (other work on a shared machine). */
+const comm = (pid: string) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 };
 
 /**
@@ -167,8 +183,7 @@ const busy = (pids: number[], ms: number) => {
 async function quiet(t: Target): Promise<void> {
   const others = running.filter((o) => o !== t).map((o) => o.pid);
   for (const p of readdirSync('/proc'))
-    if (/^\d+$/.test(p) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'influxd')
-      others.push(Number(p));
+    if (/^\d+$/.test(p) && comm(p) === 'influxd') others.push(Number(p));
   for (let waited = 0; waited < 10_000; waited += 200) if ((await busy(others, 200)) < 0.05) return;
 }
 
