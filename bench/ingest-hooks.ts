@@ -3,15 +3,18 @@
 // drainer, into a store that discards what it gets. The store has InfluxDB 1.x's encoding (line
 // protocol made at admit) unless the third argument is `samples` (a store that takes samples
 // only, as the SQL store: the drainer decodes the payloads).
-// `node --import tsx bench/ingest-hooks.ts [devices] [qos] [encoded|samples] [listen]`: with
-// `listen`, a listener that does nothing is handed every sample (as diagnostics is in the service:
-// the drainer decodes the samples for it).
+// `node --import tsx bench/ingest-hooks.ts [devices] [qos] [encoded|samples] [listen|diagnose]`:
+// with `listen`, a listener that does nothing is handed every sample (as diagnostics is in the
+// service: the drainer decodes the samples for it); with `diagnose`, the diagnostics engine with
+// the built-in profiles processes every sample, as the service's listener does (detector state in
+// memory, as on one node without PostgreSQL).
 // The packet is built in the loop too (JSON.stringify + Buffer.from, ~1 µs of the figure).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createMetrics } from '../core/index.ts';
+import { createDiagnosticsEngine, PROFILES } from '../diagnostics/index.ts';
 import { createBroker } from '../broker/broker.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { Spool } from '../ingest/spool.ts';
@@ -49,8 +52,15 @@ const ingest = new Ingest({
   deadLetterFile: path.join(dir, 'dl'),
   limits: { maxFutureMs: 300_000, maxPastMs: 400 * 86_400_000 },
 });
-const listen = process.argv[5] === 'listen';
-if (listen) ingest.onDurable({ samples: () => undefined });
+const listen = process.argv[5] === 'listen' || process.argv[5] === 'diagnose';
+if (process.argv[5] === 'diagnose') {
+  const engine = createDiagnosticsEngine({ profiles: PROFILES });
+  ingest.onDurable({
+    samples: (samples) => {
+      for (const s of samples) engine.process(s);
+    },
+  });
+} else if (listen) ingest.onDurable({ samples: () => undefined });
 ingest.start();
 const config = {
   host: '',
@@ -116,7 +126,7 @@ for (let round = 0; round < 3; round++) {
   while (pending > 0) await new Promise((r) => setTimeout(r, 5));
   await ingest.flushed();
   console.log(
-    `round ${round}: ${((cpu() - c0) / N).toFixed(2)} µs/msg (hook + admit + spool + drain to a null store, ${encoded ? 'encoded' : 'samples'}${listen ? ', a listener' : ''}), QoS ${qos}, ${N_DEV} devices`,
+    `round ${round}: ${((cpu() - c0) / N).toFixed(2)} µs/msg (hook + admit + spool + drain to a null store, ${encoded ? 'encoded' : 'samples'}${listen ? `, ${process.argv[5] === 'diagnose' ? 'diagnostics' : 'a listener'}` : ''}), QoS ${qos}, ${N_DEV} devices`,
   );
 }
 process.exit(0);
