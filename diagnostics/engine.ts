@@ -143,6 +143,8 @@ export function createDiagnosticsEngine(
   const clock = opts.clock ?? (() => Date.now());
   // Devices changed since takeChanged(): a flag per device, so a sample costs one test.
   let changed: DeviceState[] = [];
+  /** Where `process` collects a sample's candidates (see there). */
+  let pending: AlertCandidate[] = [];
   const touch = (dev: DeviceState) => {
     if (dev.changed) return;
     dev.changed = true;
@@ -366,7 +368,10 @@ export function createDiagnosticsEngine(
         return NONE;
       }
       touch(dev);
-      const out: AlertCandidate[] = [];
+      // The array candidates are collected in is kept until a sample has some (almost never),
+      // not made per sample; emptied first in case the last call threw midway.
+      const out = pending;
+      out.length = 0;
       const st = bind(dev);
       let v = gapDetector.update(st.gap, sample);
       gapArrived(st.gap, clock()); // even for an old reading: the device is not silent
@@ -409,7 +414,9 @@ export function createDiagnosticsEngine(
       if (v) onStuck(dev, v, out);
       v = spikeDetector.update(st.spike, sample);
       if (v) dev.anomaly = v; // spikes revert: evidence for later, never an alert alone
-      return out.length ? out : NONE;
+      if (out.length === 0) return NONE;
+      pending = []; // the caller keeps `out`
+      return out;
     },
     processEvent(event) {
       const dev = stateFor(event);

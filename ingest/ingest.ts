@@ -425,7 +425,7 @@ export class Ingest {
     // are decoded only for listeners (diagnostics), from the records they have not heard (all
     // of them, unless the store was down), and for records without the encoding.
     const bodies = recordBodies(taken);
-    const unheard = this.listening ? this.o.spool.unheard(taken).length : 0;
+    const unheard = this.listening ? this.o.spool.unheardCount(taken) : 0;
     const batch = readBatch(bodies, this.o.store.encoding?.id, bodies.length - unheard);
     this.tell(batch.heard, batch.heardEvents, taken.end);
     let stored: Batch[] = [batch];

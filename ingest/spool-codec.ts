@@ -1,5 +1,5 @@
 import type { ByteWriter } from './byte-writer.ts';
-import type { Category } from '../core/index.ts';
+import type { Category, Sample } from '../core/index.ts';
 import { memoOf } from './device-memo.ts';
 import type { SpoolRecord } from './spool.ts';
 import { nameHash } from './telemetry-scan.ts';
@@ -162,25 +162,38 @@ function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * The samples of a telemetry record body (`parts.kind` 's'), decoded from its payload and
+ * appended to `out`; returns how many. The drainer's path for every record the diagnostics
+ * listener hears: no record object, no array per message, no closure.
+ */
+export function pushSamples(body: Buffer, parts: RecordParts, out: Sample[]): number {
+  const { deviceId, category, model } = readDevice(body, parts.payloadStart);
+  const json = JSON.parse(body.toString('utf8', parts.payloadStart, parts.payloadEnd)) as
+    Entry | Entry[];
+  if (!Array.isArray(json)) {
+    out.push({ deviceId, category, model, ts: toEpochMs(json.ts), metrics: json.metrics ?? {} });
+    return 1;
+  }
+  for (let i = 0; i < json.length; i++) {
+    const e = json[i]!;
+    out.push({ deviceId, category, model, ts: toEpochMs(e.ts), metrics: e.metrics ?? {} });
+  }
+  return json.length;
+}
+
 /** A record body's samples or events, decoded from its payload. */
 export function decodeSpoolBody(body: Buffer, parts = readRecordParts(body)): SpoolRecord {
   if (!parts) return JSON.parse(body.toString('utf8')) as SpoolRecord;
+  if (parts.kind === 's') {
+    const d: Sample[] = [];
+    pushSamples(body, parts, d);
+    return { k: 's', d };
+  }
   const { deviceId, category, model } = readDevice(body, parts.payloadStart);
   const json = JSON.parse(body.toString('utf8', parts.payloadStart, parts.payloadEnd)) as
     Entry | Entry[];
   const entries = Array.isArray(json) ? json : [json];
-  if (parts.kind === 's') {
-    return {
-      k: 's',
-      d: entries.map((e) => ({
-        deviceId,
-        category,
-        model,
-        ts: toEpochMs(e.ts),
-        metrics: e.metrics ?? {},
-      })),
-    };
-  }
   return {
     k: 'e',
     d: entries.map((e) => ({

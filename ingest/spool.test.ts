@@ -190,8 +190,12 @@ describe('Spool', () => {
   });
 
   describe("the listeners' cursor (heard)", () => {
-    const heardValues = (s: Spool, t: Taken) =>
-      s.unheard(t).map((b) => (decodeSpoolBody(b).d[0] as Sample).metrics.v ?? NaN);
+    const heardValues = (s: Spool, t: Taken) => {
+      const bodies = s.unheard(t);
+      // The drainer's count of them, made without the views.
+      expect(s.unheardCount(t)).toBe(bodies.length);
+      return bodies.map((b) => (decodeSpoolBody(b).d[0] as Sample).metrics.v ?? NaN);
+    };
 
     it('reads ahead of the store, and a batch the store takes again is not heard twice', async () => {
       const s = new Spool({ dir, maxBytes: 1e6 });

@@ -492,6 +492,24 @@ export class Spool {
     return bodies.slice(skip);
   }
 
+  /**
+   * How many records of `t` (from `take`) the listeners have not heard yet: the last ones, as
+   * `unheard(t)` returns them, counted without slicing a view of each (the drainer's per-batch
+   * question).
+   */
+  unheardCount(t: Taken): number {
+    if (!before(this.heardPos, t.end)) return 0;
+    if (!before(t.start, this.heardPos)) return t.count;
+    // The batch straddles the heard position (always within one segment): skip what it covers.
+    let skip = 0;
+    for (let off = 0, at = t.start.off; at < this.heardPos.off; skip++) {
+      const len = HEADER + t.data.readUInt32LE(off);
+      off += len;
+      at += len;
+    }
+    return t.count - skip;
+  }
+
   /** Records up to `end` were handed to the listeners (saved with the next checkpoint). */
   markHeard(end: Position): void {
     if (!before(this.heardPos, end)) return;

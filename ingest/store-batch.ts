@@ -1,5 +1,5 @@
 import type { DeviceEvent, Sample } from '../core/index.ts';
-import { decodeSpoolBody, encodedPart, readRecordParts } from './spool-codec.ts';
+import { decodeSpoolBody, encodedPart, pushSamples, readRecordParts } from './spool-codec.ts';
 import type { TelemetryStore } from './telemetry-store.ts';
 
 /**
@@ -55,6 +55,17 @@ export function readBatch(
       b.encoded.push(encodedPart(body, parts));
       b.items += parts.items;
       if (!listening) continue;
+    }
+    if (parts?.kind === 's') {
+      // Decoded straight into the batch's arrays (the drainer's path for nearly every record).
+      if (!listening) {
+        pushSamples(body, parts, b.toWrite);
+        continue;
+      }
+      const from = b.heard.length;
+      const n = pushSamples(body, parts, b.heard);
+      if (!asEncoded) for (let k = from; k < from + n; k++) b.toWrite.push(b.heard[k]!);
+      continue;
     }
     const r = decodeSpoolBody(body, parts);
     if (r.k === 'e') {
