@@ -1,5 +1,6 @@
 import type { Category, DeviceEvent, Sample } from '../core/index.ts';
 import { cusumDetector } from './detectors/cusum.ts';
+import { beginSample, endSample } from './detectors/detector.ts';
 import { ewmaDetector } from './detectors/ewma.ts';
 import { faultCodeDetector } from './detectors/fault-code.ts';
 import { gapArrived, gapDetector, gapLastTs } from './detectors/gap.ts';
@@ -356,6 +357,53 @@ export function createDiagnosticsEngine(
     };
   }
 
+  /** Every detector of the device on one sample (`process`, between begin/endSample). */
+  function judge(dev: DeviceState, sample: Sample): readonly AlertCandidate[] {
+    // The array candidates are collected in is kept until a sample has some (almost never),
+    // not made per sample; emptied first in case the last call threw midway.
+    const out = pending;
+    out.length = 0;
+    const st = bind(dev);
+    let v = gapDetector.update(st.gap, sample);
+    gapArrived(st.gap, clock()); // even for an old reading: the device is not silent
+    if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
+    else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing))
+      dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed
+    v = hardLimitDetector.update(st.limits, sample);
+    if (v?.modeId) raise(dev, v.modeId, v, v.severity, out);
+    for (const x of st.steps) {
+      v = stepDetector.update(x, sample);
+      if (v)
+        raise(dev, x.config.modeId, v, dev.plan.modes.get(x.config.modeId)!.severity.instant, out);
+    }
+    for (const x of st.trends) {
+      v = trendDetector.update(x, sample);
+      if (v) {
+        const rul = rulOf(dev, x.config.modeId, sample.ts) ?? v.rul;
+        const mode = dev.plan.modes.get(x.config.modeId)!;
+        raise(dev, x.config.modeId, v, severityFromRul(mode, rul), out, rul);
+      }
+    }
+    for (const x of st.rulModels) {
+      v = rulModelDetector.update(x, sample);
+      if (v) {
+        const mode = dev.plan.modes.get(x.config.modeId)!;
+        raise(dev, x.config.modeId, v, severityFromRul(mode, v.rul), out, v.rul);
+      }
+    }
+    v = ewmaDetector.update(st.ewma, sample);
+    if (v) onAnomaly(dev, v, out);
+    v = cusumDetector.update(st.cusum, sample);
+    if (v) onAnomaly(dev, v, out);
+    v = stuckDetector.update(st.stuck, sample);
+    if (v) onStuck(dev, v, out);
+    v = spikeDetector.update(st.spike, sample);
+    if (v) dev.anomaly = v; // spikes revert: evidence for later, never an alert alone
+    if (out.length === 0) return NONE;
+    pending = []; // the caller keeps `out`
+    return out;
+  }
+
   return {
     ignored: 0,
     get size() {
@@ -368,55 +416,13 @@ export function createDiagnosticsEngine(
         return NONE;
       }
       touch(dev);
-      // The array candidates are collected in is kept until a sample has some (almost never),
-      // not made per sample; emptied first in case the last call threw midway.
-      const out = pending;
-      out.length = 0;
-      const st = bind(dev);
-      let v = gapDetector.update(st.gap, sample);
-      gapArrived(st.gap, clock()); // even for an old reading: the device is not silent
-      if (v) raise(dev, BUILTIN_MODE_IDS.dataMissing, v, 'minor', out);
-      else if (dev.open?.has(BUILTIN_MODE_IDS.dataMissing))
-        dev.open.delete(BUILTIN_MODE_IDS.dataMissing); // data resumed
-      v = hardLimitDetector.update(st.limits, sample);
-      if (v?.modeId) raise(dev, v.modeId, v, v.severity, out);
-      for (const x of st.steps) {
-        v = stepDetector.update(x, sample);
-        if (v)
-          raise(
-            dev,
-            x.config.modeId,
-            v,
-            dev.plan.modes.get(x.config.modeId)!.severity.instant,
-            out,
-          );
+      // The sample's metrics read once; the detectors read them by index (detector.ts).
+      beginSample(sample);
+      try {
+        return judge(dev, sample);
+      } finally {
+        endSample();
       }
-      for (const x of st.trends) {
-        v = trendDetector.update(x, sample);
-        if (v) {
-          const rul = rulOf(dev, x.config.modeId, sample.ts) ?? v.rul;
-          const mode = dev.plan.modes.get(x.config.modeId)!;
-          raise(dev, x.config.modeId, v, severityFromRul(mode, rul), out, rul);
-        }
-      }
-      for (const x of st.rulModels) {
-        v = rulModelDetector.update(x, sample);
-        if (v) {
-          const mode = dev.plan.modes.get(x.config.modeId)!;
-          raise(dev, x.config.modeId, v, severityFromRul(mode, v.rul), out, v.rul);
-        }
-      }
-      v = ewmaDetector.update(st.ewma, sample);
-      if (v) onAnomaly(dev, v, out);
-      v = cusumDetector.update(st.cusum, sample);
-      if (v) onAnomaly(dev, v, out);
-      v = stuckDetector.update(st.stuck, sample);
-      if (v) onStuck(dev, v, out);
-      v = spikeDetector.update(st.spike, sample);
-      if (v) dev.anomaly = v; // spikes revert: evidence for later, never an alert alone
-      if (out.length === 0) return NONE;
-      pending = []; // the caller keeps `out`
-      return out;
     },
     processEvent(event) {
       const dev = stateFor(event);

@@ -1,5 +1,5 @@
 import type { Finding } from '../types.ts';
-import { place, readMetric, shared, type Detector } from './detector.ts';
+import { metricIdsOf, place, readMetricAt, shared, type Detector } from './detector.ts';
 
 /**
  * Two-sided tabular CUSUM (Page 1954, "Continuous inspection schemes"; the tabular form of
@@ -38,6 +38,8 @@ const STRIDE = 7;
 /** Parameters derived from the config, shared by all devices. */
 export interface CusumParams {
   metrics: readonly string[];
+  /** The metrics' ids (detector.ts `metricId`), to read a sample's values by index. */
+  ids: Int32Array;
   k: number;
   h: number;
   warmup: number;
@@ -65,7 +67,7 @@ export const cusumDetector: Detector<CusumConfig, CusumState> = {
     let findings: Finding[] | null = null;
     let start = sample.ts;
     for (let i = 0; i < p.metrics.length; i++) {
-      const x = readMetric(sample, p.metrics[i]!);
+      const x = readMetricAt(sample, p.metrics[i]!, p.ids[i]!);
       if (x !== x) continue;
       const o = st.o + i * STRIDE;
       const n = s[o + N]! + 1;
@@ -118,6 +120,7 @@ export const cusumDetector: Detector<CusumConfig, CusumState> = {
 function derive(config: CusumConfig): CusumParams {
   return {
     metrics: config.metrics,
+    ids: metricIdsOf(config.metrics),
     k: config.k ?? 0.5,
     h: config.h ?? 15,
     warmup: Math.max(2, config.warmup ?? 50),

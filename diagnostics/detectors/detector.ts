@@ -66,6 +66,89 @@ export function readMetric(sample: Sample, metric: string): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
 }
 
+/*
+ * A sample's metrics read once. The detectors of a plan read a sample's metrics by name some
+ * 70 times (an air conditioner: 12 metrics, each watched by several detectors and conditions), a
+ * keyed property load each. The engine instead reads the sample's own metrics once
+ * (`beginSample`) into arrays indexed by a number every watched metric name gets when a plan is
+ * compiled (`metricId`), and the detectors read those (`readMetricAt`, `rawMetricAt`): the same
+ * values, by index. Outside the engine's `beginSample`…`endSample` (tests, other callers), or for
+ * a name without a number, they read the sample by name, as before.
+ */
+const idByName = new Map<string, number>();
+/** Per metric id: the current sample's value as `readMetric` gives it (NaN when absent). */
+let values = new Float64Array(64).fill(Number.NaN);
+/** Per metric id: the current sample's value as it is (undefined when absent). */
+const raws: unknown[] = [];
+/** Ids set for the current sample, to clear at the next. */
+const setIds: number[] = [];
+let current: Sample | undefined;
+
+/**
+ * The number of a metric name, for `readMetricAt` (made at plan compile time, never per sample);
+ * -1 for a name `Object.prototype` has (`constructor`…), which a read by name finds on any
+ * sample's metrics, and `beginSample` would not.
+ */
+export function metricId(name: string): number {
+  if (name in Object.prototype) return -1;
+  let id = idByName.get(name);
+  if (id === undefined) {
+    id = idByName.size;
+    idByName.set(name, id);
+    if (id >= values.length) {
+      const grown = new Float64Array(values.length * 2).fill(Number.NaN);
+      grown.set(values);
+      values = grown;
+    }
+    raws.push(undefined);
+    // A sample being judged now has it read too (a plan compiled in the middle of one).
+    if (current) fill(id, current.metrics[name]);
+  }
+  return id;
+}
+
+function fill(id: number, v: unknown): void {
+  raws[id] = v;
+  values[id] = typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+  setIds.push(id);
+}
+
+/** Reads `sample`'s metrics once for the reads by id that follow, until `endSample`. */
+export function beginSample(sample: Sample): void {
+  endSample();
+  current = sample;
+  const m = sample.metrics;
+  for (const name in m) {
+    const id = idByName.get(name);
+    if (id !== undefined) fill(id, m[name]);
+  }
+}
+
+/** Ends what `beginSample` started: reads go by name again. */
+export function endSample(): void {
+  current = undefined;
+  for (const id of setIds) {
+    values[id] = Number.NaN;
+    raws[id] = undefined;
+  }
+  setIds.length = 0;
+}
+
+/** `readMetric(sample, metric)`, by the metric's id (`metricId(metric)`) when it can. */
+export function readMetricAt(sample: Sample, metric: string, id: number): number {
+  return sample === current && id >= 0 ? values[id]! : readMetric(sample, metric);
+}
+
+/** `sample.metrics[metric]` as it is, by the metric's id (`metricId(metric)`) when it can. */
+export function rawMetricAt(sample: Sample, metric: string, id: number): unknown {
+  return sample === current && id >= 0 ? raws[id] : sample.metrics[metric];
+}
+
+/** Ids of a list of metric names (`metricId`), made once per config. */
+export function metricIdsOf(names: readonly string[]): Int32Array {
+  return Int32Array.from(names, metricId);
+}
+
 /** An indicator input: a metric, optionally minus another or per another (see profiles). */
 export interface DerivedMetric {
   metric: string;
@@ -81,6 +164,38 @@ export function readDerived(sample: Sample, d: DerivedMetric): number {
   if (d.minus !== undefined) return x - (d.minusFactor ?? 1) * readMetric(sample, d.minus);
   if (d.per !== undefined) {
     const q = readMetric(sample, d.per);
+    return q > 0 ? x / q : Number.NaN;
+  }
+  return x;
+}
+
+/**
+ * Ids of derived metrics' parts (`metricId`), three per metric: its metric, `minus` and `per`
+ * (-1 for a part it does not have), for `readDerivedAt`. Made once per config.
+ */
+export function derivedIdsOf(ds: readonly DerivedMetric[]): Int32Array {
+  const ids = new Int32Array(3 * ds.length).fill(-1);
+  ds.forEach((d, k) => {
+    ids[3 * k] = metricId(d.metric);
+    if (d.minus !== undefined) ids[3 * k + 1] = metricId(d.minus);
+    if (d.per !== undefined) ids[3 * k + 2] = metricId(d.per);
+  });
+  return ids;
+}
+
+/** `readDerived(sample, d)`, by the ids of its parts (`derivedIdsOf`, from `ids[at]` on). */
+export function readDerivedAt(
+  sample: Sample,
+  d: DerivedMetric,
+  ids: Int32Array,
+  at: number,
+): number {
+  if (sample !== current) return readDerived(sample, d);
+  const x = readMetricAt(sample, d.metric, ids[at]!);
+  if (d.minus !== undefined)
+    return x - (d.minusFactor ?? 1) * readMetricAt(sample, d.minus, ids[at + 1]!);
+  if (d.per !== undefined) {
+    const q = readMetricAt(sample, d.per, ids[at + 2]!);
     return q > 0 ? x / q : Number.NaN;
   }
   return x;

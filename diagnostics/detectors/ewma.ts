@@ -1,5 +1,5 @@
 import type { Finding, Verdict } from '../types.ts';
-import { place, readMetric, shared, type Detector } from './detector.ts';
+import { metricIdsOf, place, readMetricAt, shared, type Detector } from './detector.ts';
 
 /**
  * EWMA control chart against the device's own baseline (Roberts 1959; limits as in Lucas &
@@ -44,6 +44,8 @@ const STRIDE = 7;
 /** Parameters derived from the config, shared by all devices. */
 export interface EwmaParams {
   metrics: readonly string[];
+  /** The metrics' ids (detector.ts `metricId`), to read a sample's values by index. */
+  ids: Int32Array;
   lambda: number;
   zLimit: number;
   shewhart: number;
@@ -77,7 +79,7 @@ export const ewmaDetector: Detector<EwmaConfig, EwmaState> = {
     let start = sample.ts;
     let severe = false;
     for (let i = 0; i < p.metrics.length; i++) {
-      const x = readMetric(sample, p.metrics[i]!);
+      const x = readMetricAt(sample, p.metrics[i]!, p.ids[i]!);
       if (x !== x) continue; // NaN: metric absent in this sample
       const o = st.o + i * STRIDE;
       const n = s[o + N]! + 1;
@@ -158,6 +160,7 @@ function derive(config: EwmaConfig): EwmaParams {
   const lambda = config.lambda ?? 0.2;
   return {
     metrics: config.metrics,
+    ids: metricIdsOf(config.metrics),
     lambda,
     // Asymptotic σ of the EWMA statistic is σ·sqrt(λ/(2−λ)).
     zLimit: (config.limit ?? 5) * Math.sqrt(lambda / (2 - lambda)),

@@ -1,6 +1,6 @@
 import type { Sample } from '../../core/index.ts';
 import type { Finding, Severity } from '../types.ts';
-import { place, readMetric, type Detector } from './detector.ts';
+import { metricIdsOf, place, readMetricAt, type Detector } from './detector.ts';
 
 /**
  * Hard limits: a metric beyond a physical or safety limit named by a failure-mode profile
@@ -29,6 +29,8 @@ export interface HardLimitConfig {
 
 export interface HardLimitState {
   limits: readonly HardLimit[];
+  /** The limits' metric ids (detector.ts `metricId`); made when absent. */
+  ids?: Int32Array;
   /** Per limit k: s[o + 2k] consecutive samples beyond it, s[o + 2k + 1] ts of the first. */
   s: Float64Array;
   o: number;
@@ -38,15 +40,20 @@ export interface HardLimitState {
 export const hardLimitDetector: Detector<HardLimitConfig, HardLimitState> = {
   name: 'hard-limit',
   init(config, at) {
-    return { limits: config.limits, ...place(2 * config.limits.length, at) };
+    return {
+      limits: config.limits,
+      ...place(2 * config.limits.length, at),
+      ids: metricIdsOf(config.limits.map((l) => l.metric)),
+    };
   },
   size: (config) => 2 * config.limits.length,
   update(st, sample) {
     let hit = -1;
     let finding: Finding | null = null;
+    const ids = (st.ids ??= metricIdsOf(st.limits.map((l) => l.metric)));
     for (let i = 0; i < st.limits.length; i++) {
       const lim = st.limits[i]!;
-      const x = readMetric(sample, lim.metric);
+      const x = readMetricAt(sample, lim.metric, ids[i]!);
       if (x !== x) continue;
       const r = st.o + 2 * i;
       if (lim.when !== undefined && !lim.when(sample)) {

@@ -1,5 +1,5 @@
 import type { Finding } from '../types.ts';
-import { place, readMetric, shared, type Detector } from './detector.ts';
+import { metricIdsOf, place, readMetricAt, shared, type Detector } from './detector.ts';
 
 /**
  * Spikes: single-sample outliers that revert, judged one sample late (the sample after the
@@ -31,6 +31,8 @@ const HEAD = 1;
 /** Parameters derived from the config, shared by all devices. */
 export interface SpikeParams {
   metrics: readonly string[];
+  /** The metrics' ids (detector.ts `metricId`), to read a sample's values by index. */
+  ids: Int32Array;
   k: number;
   warmup: number;
   minRelScale: number;
@@ -57,7 +59,7 @@ export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
     let findings: Finding[] | null = null;
     let start = sample.ts;
     for (let i = 0; i < p.metrics.length; i++) {
-      const x = readMetric(sample, p.metrics[i]!);
+      const x = readMetricAt(sample, p.metrics[i]!, p.ids[i]!);
       if (x !== x) continue;
       const o = st.o + HEAD + i * STRIDE;
       const n = s[o + N]! + 1;
@@ -113,6 +115,7 @@ export const spikeDetector: Detector<SpikeConfig, SpikeState> = {
 function derive(config: SpikeConfig): SpikeParams {
   return {
     metrics: config.metrics,
+    ids: metricIdsOf(config.metrics),
     k: config.k ?? 8,
     warmup: config.warmup ?? 30,
     minRelScale: config.minRelScale ?? 0.002,

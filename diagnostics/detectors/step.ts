@@ -1,6 +1,13 @@
 import type { Sample } from '../../core/index.ts';
 import type { Finding } from '../types.ts';
-import { place, readDerived, type Detector, type DerivedMetric } from './detector.ts';
+import {
+  derivedIdsOf,
+  place,
+  readDerived,
+  readDerivedAt,
+  type Detector,
+  type DerivedMetric,
+} from './detector.ts';
 
 /**
  * Sudden fault signature: the metrics of one sudden failure mode jump together, in the mode's
@@ -60,6 +67,8 @@ export interface StepState {
   s: Float64Array;
   /** Offset of this state in `s`. */
   o: number;
+  /** The indicators' metric ids (detector.ts `derivedIdsOf`); made when absent. */
+  ids?: Int32Array;
 }
 
 function failureMove(ind: StepIndicator, base: number): number {
@@ -72,13 +81,18 @@ function failureMove(ind: StepIndicator, base: number): number {
 export const stepDetector: Detector<StepConfig, StepState> = {
   name: 'step',
   init(config, at) {
-    return { config, ...place(stepDetector.size!(config), at) };
+    return {
+      config,
+      ...place(stepDetector.size!(config), at),
+      ids: derivedIdsOf(config.indicators),
+    };
   },
   size: (config) => HEAD + config.indicators.length * I_STRIDE,
   update(st, sample) {
     const c = st.config;
     const s = st.s;
     const b = st.o;
+    const ids = (st.ids ??= derivedIdsOf(c.indicators));
     const warmup = c.warmup ?? 30;
     const noise = c.noiseSigmas ?? 4;
     const rate = c.baselineRate ?? 0.01;
@@ -92,7 +106,7 @@ export const stepDetector: Detector<StepConfig, StepState> = {
       const ind = c.indicators[k]!;
       const o = b + HEAD + k * I_STRIDE;
       wsum += ind.weight;
-      const x = readDerived(sample, ind);
+      const x = readDerivedAt(sample, ind, ids, 3 * k);
       if (x === x && (ind.when === undefined || ind.when(sample))) {
         const n = s[o + I_N]! + 1;
         const mean = s[o + I_MEAN]!;

@@ -1,5 +1,5 @@
 import type { Finding } from '../types.ts';
-import { place, readMetric, shared, type Detector } from './detector.ts';
+import { metricIdsOf, place, readMetricAt, shared, type Detector } from './detector.ts';
 
 /**
  * Stuck (flat-lined) sensor: the same reading repeated for longer than the sensor's own
@@ -37,6 +37,8 @@ const STRIDE = 6;
 /** Parameters derived from the config, shared by all devices. */
 export interface StuckParams {
   metrics: readonly string[];
+  /** The metrics' ids (detector.ts `metricId`), to read a sample's values by index. */
+  ids: Int32Array;
   logAlpha: number;
   minRun: number;
   warmup: number;
@@ -65,7 +67,7 @@ export const stuckDetector: Detector<StuckConfig, StuckState> = {
     let findings: Finding[] | null = null;
     let start = sample.ts;
     for (let i = 0; i < p.metrics.length; i++) {
-      const x = readMetric(sample, p.metrics[i]!);
+      const x = readMetricAt(sample, p.metrics[i]!, p.ids[i]!);
       if (x !== x) continue;
       const o = st.o + i * STRIDE;
       const n = s[o + N]! + 1;
@@ -113,6 +115,7 @@ export const stuckDetector: Detector<StuckConfig, StuckState> = {
 function derive(config: StuckConfig): StuckParams {
   return {
     metrics: config.metrics,
+    ids: metricIdsOf(config.metrics),
     logAlpha: Math.log(config.alpha ?? 1e-9),
     minRun: config.minRun ?? 5,
     warmup: config.warmup ?? 50,

@@ -106,6 +106,8 @@ export interface TrendState {
   s: Float64Array;
   /** Offset of this state in `s`. */
   o: number;
+  /** The indicators' metric ids (detector.ts `derivedIdsOf`); made when absent. */
+  ids?: Int32Array;
 }
 
 /** Normal quantile for the usual two-sided levels (no inverse-erf needed at run time). */

@@ -1,6 +1,6 @@
 import type { Verdict, RulEstimate } from '../types.ts';
 import { ewAdd } from '../numerics/ew-regression.ts';
-import { place, readDerived, type Detector } from './detector.ts';
+import { derivedIdsOf, place, readDerivedAt, type Detector } from './detector.ts';
 import {
   agreement,
   ALERTING,
@@ -71,13 +71,14 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
         s[o + IND + k * I_STRIDE + I_BASE] = ind.baseline;
       }
     });
-    return { config, s, o };
+    return { config, s, o, ids: derivedIdsOf(config.indicators) };
   },
   size: (config) => IND + config.indicators.length * I_STRIDE,
   update(st, sample) {
     const c = st.config;
     const s = st.s;
     const b = st.o;
+    const ids = (st.ids ??= derivedIdsOf(c.indicators));
     const warmup = c.warmup ?? 30;
     const alpha = c.smoothing ?? 0.1;
     let seen = false;
@@ -102,7 +103,7 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
       const ind = c.indicators[k]!;
       const o = st.o + IND + k * I_STRIDE;
       wsum += ind.weight;
-      const x = readDerived(sample, ind);
+      const x = readDerivedAt(sample, ind, ids, 3 * k);
       if (x === x && on[k] !== 0) {
         const n = s[o + I_N]!;
         if (n < warmup) {

@@ -1,5 +1,6 @@
 import type { Category, Sample } from '../../core/index.ts';
 import type { CusumConfig } from '../detectors/cusum.ts';
+import { metricIdsOf, rawMetricAt } from '../detectors/detector.ts';
 import type { EwmaConfig } from '../detectors/ewma.ts';
 import type { FaultCodeConfig } from '../detectors/fault-code.ts';
 import type { GapConfig } from '../detectors/gap.ts';
@@ -86,11 +87,15 @@ export function compileCondition(
   if (name === 'always') return undefined;
   const tests = profile.conditions[name];
   if (!tests) throw new Error(`${profile.category}: unknown condition ${name}`);
+  // The metrics' ids (detectors/detector.ts `metricId`): the engine's samples are read by index.
+  const ids = tests.map((all) => metricIdsOf(all.map((t) => t.metric)));
   return (sample) => {
-    for (const all of tests) {
+    for (let a = 0; a < tests.length; a++) {
+      const all = tests[a]!;
       let ok = true;
-      for (const t of all) {
-        const v = sample.metrics[t.metric];
+      for (let j = 0; j < all.length; j++) {
+        const t = all[j]!;
+        const v = rawMetricAt(sample, t.metric, ids[a]![j]!) as number | undefined;
         if (
           v === undefined ||
           (t.min !== undefined && v < t.min) ||
