@@ -31,12 +31,16 @@ export interface BrokerDeps {
 }
 
 /**
- * Messages aedes routes at once (its default is 100). A group commit releases a whole group of
- * QoS 1 messages together, dozens to thousands; beyond `concurrency` they wait in mqemitter's
- * queue, whose shift() is O(n) and which completes synchronously, message after message, when
- * nobody subscribes: a long queue and a subscriber leaving overflowed the stack.
+ * Messages aedes routes at once: no bound (0; aedes's default is 100). A group commit releases a
+ * whole group of QoS 1 messages together, dozens to thousands; beyond a bound they waited in
+ * mqemitter's queue, whose shift() is O(n) and which completes synchronously, message after
+ * message, when nobody subscribes: a long queue overflowed the stack. A bound of 10,000 only made
+ * it rarer (bench:broker still crashed at 1,000 devices, QoS 1, on a loaded machine; issue 22).
+ * What is in flight stays bounded by its sources: QoS 1 by each client's `maxInflight`, QoS 0 is
+ * paced at 1,000 messages routing (ingest-handoff.ts). The Redis emitter has none either
+ * (cluster.ts).
  */
-const ROUTING_CONCURRENCY = 10_000;
+const ROUTING_CONCURRENCY = 0;
 
 /**
  * The MQTT broker: aedes with device authentication, topic ACLs, limits and ingest attached.
