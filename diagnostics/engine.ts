@@ -362,7 +362,7 @@ export function createDiagnosticsEngine(
     // The array candidates are collected in is kept until a sample has some (almost never),
     // not made per sample; emptied first in case the last call threw midway.
     const out = pending;
-    out.length = 0;
+    if (out.length !== 0) out.length = 0; // (setting length is a runtime call, even to 0)
     const st = bind(dev);
     let v = gapDetector.update(st.gap, sample);
     gapArrived(st.gap, clock()); // even for an old reading: the device is not silent

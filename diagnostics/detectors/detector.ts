@@ -80,8 +80,9 @@ const idByName = new Map<string, number>();
 let values = new Float64Array(64).fill(Number.NaN);
 /** Per metric id: the current sample's value as it is (undefined when absent). */
 const raws: unknown[] = [];
-/** Ids set for the current sample, to clear at the next. */
-const setIds: number[] = [];
+/** Ids set for the current sample (the first `setCount`), to clear at the next. */
+let setIds = new Int32Array(64);
+let setCount = 0;
 let current: Sample | undefined;
 
 /**
@@ -110,7 +111,12 @@ export function metricId(name: string): number {
 function fill(id: number, v: unknown): void {
   raws[id] = v;
   values[id] = typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
-  setIds.push(id);
+  if (setCount === setIds.length) {
+    const grown = new Int32Array(setIds.length * 2);
+    grown.set(setIds);
+    setIds = grown;
+  }
+  setIds[setCount++] = id;
 }
 
 /** Reads `sample`'s metrics once for the reads by id that follow, until `endSample`. */
@@ -127,11 +133,12 @@ export function beginSample(sample: Sample): void {
 /** Ends what `beginSample` started: reads go by name again. */
 export function endSample(): void {
   current = undefined;
-  for (const id of setIds) {
+  for (let k = 0; k < setCount; k++) {
+    const id = setIds[k]!;
     values[id] = Number.NaN;
     raws[id] = undefined;
   }
-  setIds.length = 0;
+  setCount = 0;
 }
 
 /** `readMetric(sample, metric)`, by the metric's id (`metricId(metric)`) when it can. */
