@@ -96,6 +96,7 @@ export async function connectCluster(
   // and a slow delivery's release drains them recursively (at 1,000 devices, 10,000 msg/s,
   // QoS 1, mqemitter-redis with a bound overflowed the stack). The backlog is memory either way.
   const mq = new BucketRouting(`sanbao/${db}/`, conns.pub, conns.sub);
+  await mq.start();
   mq.state.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'Redis routing error'));
   routeBestEffort(mq, opts.log);
   const persistence = redisPersistence({ conn: conns.store });
