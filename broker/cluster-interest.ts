@@ -95,16 +95,25 @@ function insert(root: Level, filter: string): void {
 }
 
 /**
- * Does a filter under `at` match `levels[i..]`? `$`-topics are matched like any (the MQTT rule
- * that `#` and `+` skip them [MQTT-4.7.2-1] is left to the subscribers' own matching): at worst
- * a message is published that its node then drops.
+ * Does a filter under `at` match the topic's levels from `start` on? Walks the topic in place
+ * (no split, no slices: it is asked for every message a node routes). `$`-topics are matched
+ * like any (the MQTT rule that `#` and `+` skip them [MQTT-4.7.2-1] is left to the
+ * subscribers' own matching): at worst a message is published that its node then drops.
  */
-function matches(at: Level, levels: string[], i: number): boolean {
+function matches(at: Level, topic: string, start: number): boolean {
   if (at.hash) return true;
-  if (i === levels.length) return at.end === true;
-  const child = at.next?.get(levels[i]!);
-  if (child && matches(child, levels, i + 1)) return true;
-  return at.plus !== undefined && matches(at.plus, levels, i + 1);
+  if (start > topic.length) return at.end === true; // every level matched
+  let end = topic.indexOf('/', start);
+  if (end < 0) end = topic.length;
+  if (at.next)
+    for (const [name, child] of at.next)
+      if (
+        name.length === end - start &&
+        topic.startsWith(name, start) &&
+        matches(child, topic, end + 1)
+      )
+        return true;
+  return at.plus !== undefined && matches(at.plus, topic, end + 1);
 }
 
 export class ClusterInterest {
@@ -141,7 +150,7 @@ export class ClusterInterest {
 
   /** Does some node listen to this topic on a topic channel or pattern? */
   wantsTopic(topic: string): boolean {
-    return this.filters !== undefined && matches(this.filters, topic.split('/'), 0);
+    return this.filters !== undefined && matches(this.filters, topic, 0);
   }
 
   /**
