@@ -112,11 +112,14 @@ function decode(buf: Buffer): { id: string; message: Message } {
  * `{prefix}b/{bucket}` once, however many of its clients share the bucket — an exact channel
  * costs Redis one hash lookup per PUBLISH whatever their number. Other filters (a service's
  * `devices/+/telemetry`, aedes's own `$SYS/+/new/clients`) keep a channel or pattern of their
- * own under `{prefix}t/`, as mqemitter-redis does; there are few of them. Every message is
- * published on both its bucket's channel and its topic's (a topic of fewer than three levels on
- * its topic's only). A device's telemetry has no bucket subscriber (its node subscribes to
- * `devices/{id}/commands`), so it comes back from Redis only to nodes with a service
- * subscribed to it.
+ * own under `{prefix}t/`, as mqemitter-redis does; there are few of them. A message is
+ * published on its bucket's channel and on its topic's only where some node listens
+ * (broker/cluster-interest.ts: a cluster-wide view of every node's filters but devices'
+ * commands and errors, whose buckets are published always): a device's telemetry that no
+ * service watches costs no Redis command at all, and one a service watches with
+ * `devices/+/telemetry` one PUBLISH (its topic's channel). Where it goes is decided when the
+ * batch is sent; a SUBACK waits until the node's SUBSCRIBE is in place and its interest
+ * announced (the ordering argument is in cluster-interest.ts).
  *
  * Each local subscriber hears from one of the two only (bucket filters from the bucket channel,
  * the others from topic channels), so no message reaches a subscriber twice; a node whose
