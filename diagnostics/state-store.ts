@@ -9,6 +9,8 @@ export interface ClaimedState {
   previousOwner: string;
   /** Modes with an active (open or acknowledged) alert now: other candidates were closed since. */
   activeModes: string[];
+  /** Taken over (`takeOver`): how long ago (ms) the previous owner last said it was alive. */
+  ownerSilentMs?: number;
 }
 
 /**

@@ -83,8 +83,13 @@ export function createStateSync(o: StateSyncOptions): StateSync {
   let closed = false;
   // Liveness: claims wait for the first beat, so that no row is owned by a node not yet alive.
   const live = o.liveness;
+  /** Since when (wall time) this node's beats have gone through without a failure; 0 = not now. */
+  let beatingSince = 0;
   const alive = live
-    ? store.beat(owner).catch((err: unknown) => onError(err, 'detector state owner beat failed'))
+    ? store.beat(owner).then(
+        () => void (beatingSince = Date.now()),
+        (err: unknown) => onError(err, 'detector state owner beat failed'),
+      )
     : Promise.resolve();
 
   const lose = (id: string) => {
@@ -193,10 +198,16 @@ export function createStateSync(o: StateSyncOptions): StateSync {
   timer?.unref();
 
   let watching: Promise<void> = alive;
-  /** Says this node is alive and takes over dead owners' states, a batch per beat. */
+  /**
+   * Says this node is alive and takes over dead owners' states, a batch per beat, once its own
+   * beats have gone through for `deadAfterMs`: after the database was out, every live node has
+   * said it is alive again before any takes over another's.
+   */
   async function watch(deadAfterMs: number): Promise<void> {
     try {
       await store.beat(owner);
+      beatingSince ||= Date.now();
+      if (Date.now() - beatingSince < deadAfterMs) return;
       const taken = await store.takeOver(owner, deadAfterMs, BATCH);
       for (const c of taken) {
         const id = c.snapshot.deviceId;
@@ -205,8 +216,12 @@ export function createStateSync(o: StateSyncOptions): StateSync {
         if (waiting.has(id)) continue;
         install(c);
         claimed.add(id);
+        // Its last reading may have reached the dead node after the state was saved, as late as
+        // the node's last beat: silence is counted from then (never reported early).
+        engine.mayHaveHeard(id, clock() - (c.ownerSilentMs ?? 0));
       }
     } catch (err) {
+      beatingSince = 0;
       onError(err, 'detector state owner beat or takeover failed; tried again at the next beat');
     }
   }

@@ -13,6 +13,7 @@ interface Row {
   open: unknown;
   anomaly: unknown;
   was: string;
+  silent_ms?: number;
 }
 
 // Candidates and verdicts carry NaN (a missing reading) and Infinity (an unbounded band), which
@@ -67,6 +68,7 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
       snapshot: toSnapshot(r),
       previousOwner: r.was,
       activeModes: active.filter((a) => a.device_id === r.device_id).map((a) => a.mode_id),
+      ...(r.silent_ms === undefined ? {} : { ownerSilentMs: Number(r.silent_ms) }),
     }));
   }
   return {
@@ -174,14 +176,15 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
       // an updated row): each state goes to one node.
       const { rows } = await sql.query<Row>(
         `WITH dead AS (
-           SELECT s.device_id, s.owner AS was
+           SELECT s.device_id, s.owner AS was,
+                  extract(epoch FROM now() - o.seen_at)::float8 * 1000 AS silent_ms
              FROM diagnostics_state_owners o
              JOIN diagnostics_detector_state s ON s.owner = o.owner
             WHERE o.seen_at < now() - $2::float8 * interval '1 millisecond' AND o.owner <> $1
             LIMIT $3
               FOR UPDATE OF s SKIP LOCKED)
          UPDATE diagnostics_detector_state s SET owner = $1 FROM dead
-          WHERE s.device_id = dead.device_id RETURNING s.*, dead.was`,
+          WHERE s.device_id = dead.device_id RETURNING s.*, dead.was, dead.silent_ms`,
         [owner, deadAfterMs, limit],
       );
       if (rows.length < limit)
