@@ -121,7 +121,11 @@ export function describeDetectorStateStoreContract(
       const theirs = [dev(), dev(), dev()];
       const kept = dev();
       await store.beat(dead);
-      await store.save(dead, theirs.map((id) => snap(id)), T0);
+      await store.save(
+        dead,
+        theirs.map((id) => snap(id)),
+        T0,
+      );
       const { alert } = await alerts.upsert(makeCandidate({ deviceId: theirs[0]! }), T0);
       await new Promise((r) => setTimeout(r, 60));
       await store.beat(live);

@@ -48,6 +48,9 @@ describe('the devices of a killed node, as diagnostics sees them', () => {
   let b: RunningService;
   let c: RunningService | undefined;
   const clients: MqttClient[] = [];
+  /** A device sending in the background until the test ends (stopped before its client). */
+  let sending = false;
+  let sender: Promise<void> | undefined;
   const T0 = Date.now() - 6 * 3_600_000; // device time: 6 h ago, a sample a minute
   let fastFrom: number | undefined;
   const clock = () => {
@@ -64,6 +67,8 @@ describe('the devices of a killed node, as diagnostics sees them', () => {
     b = await startService({ DATABASE_URL: db.url, REDIS_URL: redis.url }, opts);
   }, 60_000);
   afterAll(async () => {
+    sending = false;
+    await sender?.catch(() => undefined);
     await Promise.all(clients.map((x) => x.endAsync(true).catch(() => {})));
     if (a && a.child.exitCode === null && a.child.signalCode === null) {
       a.child.kill('SIGKILL');
@@ -149,8 +154,8 @@ describe('the devices of a killed node, as diagnostics sees them', () => {
     await waitFor(() => !onA[1]!.connected, 20_000, 'A’s socket closed');
     const back = await connectDevice(b.mqttUrl, moved);
     clients.push(back);
-    let sending = true;
-    const sender = (async () => {
+    sending = true;
+    sender = (async () => {
       for (let i = 150; sending; i++) {
         await send(back, moved.id, i, 155);
         await sleep(200);
