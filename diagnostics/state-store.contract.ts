@@ -127,15 +127,16 @@ export function describeDetectorStateStoreContract(
         T0,
       );
       const { alert } = await alerts.upsert(makeCandidate({ deviceId: theirs[0]! }), T0);
-      await new Promise((r) => setTimeout(r, 60));
-      await store.beat(live);
       await store.save(live, [snap(kept)], T0);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await store.beat(live);
       // Alive within the bound: nothing is taken.
       expect(await store.takeOver('node-x', 60_000, 500)).toEqual([]);
-      // Two nodes at once, the dead owner 50 ms silent: each state goes to one of them.
+      // Two nodes at once, the dead owner silent for 1 s (dead after 0.5 s, the live one beat
+      // just now): each state goes to one of them.
       const [x, y] = await Promise.all([
-        store.takeOver('node-x', 50, 500),
-        store.takeOver('node-y', 50, 500),
+        store.takeOver('node-x', 500, 500),
+        store.takeOver('node-y', 500, 500),
       ]);
       const taken = [...x!, ...y!];
       expect(taken.map((c) => c.snapshot.deviceId).sort()).toEqual([...theirs].sort());
@@ -146,7 +147,7 @@ export function describeDetectorStateStoreContract(
       for (const c of x!) expect(await store.ownerOf(c.snapshot.deviceId)).toBe('node-x');
       expect(await store.ownerOf(kept)).toBe(live);
       // Done once: the takers have no row of their own yet, the dead owner no states left.
-      expect(await store.takeOver('node-z', 50, 500)).toEqual([]);
+      expect(await store.takeOver('node-z', 500, 500)).toEqual([]);
       // The dead owner's save is refused now, and a device claimed anew moves as before.
       expect(await store.save(dead, [snap(theirs[1]!)], T0)).toEqual([theirs[1]]);
       expect((await store.claim(theirs[1]!, 'node-z'))!.previousOwner).not.toBe(dead);

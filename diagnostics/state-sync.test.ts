@@ -172,7 +172,7 @@ describe('detector state sync (one owner per device)', () => {
   });
 
   it('takes over a dead owner’s states once its own beats have gone through for the bound; silence counts from the dead one’s last beat', async () => {
-    const live = { beatMs: 20, deadAfterMs: 400 };
+    const live = { beatMs: 20, deadAfterMs: 1_000 };
     // A's readings arrived 3 min before its save, by the clock the state carries.
     const a = node(
       'live-a',
@@ -185,7 +185,7 @@ describe('detector state sync (one owner per device)', () => {
     await settle();
     expect(await a.sync.save()).toBe(1);
     const b = node('live-b', store, () => Date.now(), live);
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1_000));
     // A stops beating (it dies: its row stays, its states stay its own).
     await a.sync.close();
     await new Promise((r) => setTimeout(r, 100));
