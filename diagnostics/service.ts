@@ -19,7 +19,7 @@ import { diagnosticsRoutes } from './routes.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
 import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
-import { createStateSync, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
+import { createStateSync, LIVENESS, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
 import type { AlertCandidate, HealthReport } from './types.ts';
 
 export interface DiagnosticsDeps {
@@ -157,6 +157,8 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
           owner,
           clock,
           onError,
+          // A dead node's devices are taken over here and reported silent if they stay so.
+          liveness: LIVENESS,
           ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
         })
       : memoryOnlyStateSync();

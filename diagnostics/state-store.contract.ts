@@ -115,6 +115,44 @@ export function describeDetectorStateStoreContract(
       expect((await store.claim(id, 'node-a'))!.activeModes).toEqual([]);
     });
 
+    it('takes over the states of an owner that stopped saying it is alive: each once, among racing nodes', async () => {
+      const dead = `dead-${name.replace(/\W/g, '')}`;
+      const live = `live-${name.replace(/\W/g, '')}`;
+      const theirs = [dev(), dev(), dev()];
+      const kept = dev();
+      await store.beat(dead);
+      await store.save(
+        dead,
+        theirs.map((id) => snap(id)),
+        T0,
+      );
+      const { alert } = await alerts.upsert(makeCandidate({ deviceId: theirs[0]! }), T0);
+      await store.save(live, [snap(kept)], T0);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await store.beat(live);
+      // Alive within the bound: nothing is taken.
+      expect(await store.takeOver('node-x', 60_000, 500)).toEqual([]);
+      // Two nodes at once, the dead owner silent for 1 s (dead after 0.5 s, the live one beat
+      // just now): each state goes to one of them.
+      const [x, y] = await Promise.all([
+        store.takeOver('node-x', 500, 500),
+        store.takeOver('node-y', 500, 500),
+      ]);
+      const taken = [...x!, ...y!];
+      expect(taken.map((c) => c.snapshot.deviceId).sort()).toEqual([...theirs].sort());
+      expect(taken.every((c) => c.previousOwner === dead)).toBe(true);
+      const first = taken.find((c) => c.snapshot.deviceId === theirs[0])!;
+      expect(first.activeModes).toEqual([alert.modeId]);
+      expect([...first.snapshot.numbers]).toEqual([...snap(theirs[0]!).numbers]);
+      for (const c of x!) expect(await store.ownerOf(c.snapshot.deviceId)).toBe('node-x');
+      expect(await store.ownerOf(kept)).toBe(live);
+      // Done once: the takers have no row of their own yet, the dead owner no states left.
+      expect(await store.takeOver('node-z', 500, 500)).toEqual([]);
+      // The dead owner's save is refused now, and a device claimed anew moves as before.
+      expect(await store.save(dead, [snap(theirs[1]!)], T0)).toEqual([theirs[1]]);
+      expect((await store.claim(theirs[1]!, 'node-z'))!.previousOwner).not.toBe(dead);
+    });
+
     it('saves a batch of 500 in one call', async () => {
       const states = Array.from({ length: 500 }, () => snap(dev()));
       expect(await store.save('node-a', states, T0)).toEqual([]);

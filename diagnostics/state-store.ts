@@ -9,6 +9,8 @@ export interface ClaimedState {
   previousOwner: string;
   /** Modes with an active (open or acknowledged) alert now: other candidates were closed since. */
   activeModes: string[];
+  /** Taken over (`takeOver`): how long ago (ms) the previous owner last said it was alive. */
+  ownerSilentMs?: number;
 }
 
 /**
@@ -32,5 +34,13 @@ export interface DetectorStateStore {
   peek(deviceId: string): Promise<DeviceSnapshot | undefined>;
   /** The owner of the device's saved state; undefined when nothing is saved. */
   ownerOf(deviceId: string): Promise<string | undefined>;
+  /** Says `owner` is alive now (by the database's clock). */
+  beat(owner: string): Promise<void>;
+  /**
+   * Makes `owner` the owner of up to `limit` saved states whose owner has not said it is alive
+   * for `deadAfterMs` (or never did), and returns them. A conditional claim: of nodes taking
+   * over at once, each state goes to one; a state claimed meanwhile by a live node is left.
+   */
+  takeOver(owner: string, deadAfterMs: number, limit: number): Promise<ClaimedState[]>;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ interface Row {
   open: unknown;
   anomaly: unknown;
   was: string;
+  silent_ms?: number;
 }
 
 // Candidates and verdicts carry NaN (a missing reading) and Infinity (an unbounded band), which
@@ -51,8 +52,25 @@ function toSnapshot(r: Row): DeviceSnapshot {
   };
 }
 
-/** DetectorStateStore on the `Sql` interface (PGlite or PostgreSQL), table of migration 205. */
+/**
+ * DetectorStateStore on the `Sql` interface (PGlite or PostgreSQL), tables of migrations 205
+ * and 206.
+ */
 export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
+  /** Claimed rows with the modes that have an active alert now, per device. */
+  async function withActiveModes(rows: Row[]): Promise<ClaimedState[]> {
+    const { rows: active } = await sql.query<{ device_id: string; mode_id: string }>(
+      `SELECT device_id, mode_id FROM alerts
+        WHERE device_id = ANY($1::text[]) AND status IN ('open', 'acknowledged')`,
+      [rows.map((r) => r.device_id)],
+    );
+    return rows.map((r) => ({
+      snapshot: toSnapshot(r),
+      previousOwner: r.was,
+      activeModes: active.filter((a) => a.device_id === r.device_id).map((a) => a.mode_id),
+      ...(r.silent_ms === undefined ? {} : { ownerSilentMs: Number(r.silent_ms) }),
+    }));
+  }
   return {
     async claim(deviceId, owner): Promise<ClaimedState | undefined> {
       const { rows } = await sql.query<Row>(
@@ -63,16 +81,7 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
         [deviceId, owner],
       );
       const r = rows[0];
-      if (!r) return undefined;
-      const { rows: active } = await sql.query<{ mode_id: string }>(
-        `SELECT mode_id FROM alerts WHERE device_id = $1 AND status IN ('open', 'acknowledged')`,
-        [deviceId],
-      );
-      return {
-        snapshot: toSnapshot(r),
-        previousOwner: r.was,
-        activeModes: active.map((a) => a.mode_id),
-      };
+      return r && (await withActiveModes([r]))[0];
     },
     async save(owner, states, at) {
       if (states.length === 0) return [];
@@ -153,6 +162,38 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
         [deviceId],
       );
       return rows[0]?.owner;
+    },
+    async beat(owner) {
+      await sql.query(
+        `INSERT INTO diagnostics_state_owners (owner, seen_at) VALUES ($1, now())
+         ON CONFLICT (owner) DO UPDATE SET seen_at = now()`,
+        [owner],
+      );
+    },
+    async takeOver(owner, deadAfterMs, limit) {
+      // Rows locked by another claim are skipped (the other node's), and a row claimed by a live
+      // node since this statement began fails the join again once locked (PostgreSQL re-checks
+      // an updated row): each state goes to one node.
+      const { rows } = await sql.query<Row>(
+        `WITH dead AS (
+           SELECT s.device_id, s.owner AS was,
+                  extract(epoch FROM now() - o.seen_at)::float8 * 1000 AS silent_ms
+             FROM diagnostics_state_owners o
+             JOIN diagnostics_detector_state s ON s.owner = o.owner
+            WHERE o.seen_at < now() - $2::float8 * interval '1 millisecond' AND o.owner <> $1
+            LIMIT $3
+              FOR UPDATE OF s SKIP LOCKED)
+         UPDATE diagnostics_detector_state s SET owner = $1 FROM dead
+          WHERE s.device_id = dead.device_id RETURNING s.*, dead.was, dead.silent_ms`,
+        [owner, deadAfterMs, limit],
+      );
+      if (rows.length < limit)
+        // Owners dead for a day with nothing left go (one row per node start otherwise stays).
+        await sql.query(
+          `DELETE FROM diagnostics_state_owners o WHERE o.seen_at < now() - interval '1 day'
+              AND NOT EXISTS (SELECT 1 FROM diagnostics_detector_state s WHERE s.owner = o.owner)`,
+        );
+      return rows.length ? withActiveModes(rows) : [];
     },
     async close() {},
   };
