@@ -73,6 +73,12 @@ export interface DiagnosticsDeps {
   >;
 }
 
+/** A device's health score (0–100), and when its saved state was saved if read from one. */
+export interface HealthScore {
+  score: number;
+  savedAt?: number;
+}
+
 /** The part of an alert notification (delivery/mqtt.ts) that says a candidate is closed. */
 const ClosedAlert = z.object({
   type: z.enum(['alert.resolved', 'alert.dismissed']),
@@ -102,6 +108,13 @@ export interface Diagnostics {
    * saved state (another node's device in a cluster).
    */
   health(deviceId: string): Promise<HealthReport | undefined>;
+  /**
+   * Health scores of many devices (a fleet overview), each as {@link health} gives it: the
+   * engine's for the devices this node holds, the others' from their saved states, read in one
+   * statement per 5,000. `savedAt` says when a saved state was saved (absent for a live score).
+   * Devices with no score are left out.
+   */
+  healthScores(deviceIds: readonly string[]): Promise<Map<string, HealthScore>>;
   /** For `buildApp({ plugins })`: registers the routes under the API prefix. */
   routes: (app: FastifyInstance) => Promise<void>;
   close(): Promise<void>;
@@ -246,6 +259,31 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
       return engine.health(deviceId);
     }
   };
+  const healthScores = async (deviceIds: readonly string[]) => {
+    const out = new Map<string, HealthScore>();
+    const elsewhere: string[] = [];
+    for (const id of deviceIds) {
+      const h = !stateStore || states.ready(id) ? engine.health(id) : undefined;
+      if (h) out.set(id, { score: h.score });
+      else if (stateStore) elsewhere.push(id);
+    }
+    if (elsewhere.length === 0) return out;
+    try {
+      for (const { snapshot, savedAt } of await stateStore!.healthStates(elsewhere)) {
+        const h = engine.healthOfSnapshot(snapshot);
+        if (h) out.set(snapshot.deviceId, { score: h.score, savedAt });
+      }
+    } catch (err) {
+      onError(err, 'saved detector states unreadable; fleet health from this node');
+    }
+    // What this node may still have of a device without a (usable) saved state.
+    for (const id of elsewhere) {
+      if (out.has(id)) continue;
+      const h = engine.health(id);
+      if (h) out.set(id, { score: h.score });
+    }
+    return out;
+  };
   const opts = {
     auth: d.auth,
     alerts,
@@ -266,6 +304,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     sse,
     states,
     health,
+    healthScores,
     routes: async (app) => {
       await app.register(diagnosticsRoutes, opts);
     },
