@@ -39,8 +39,9 @@ export const FleetOverviewSchema = z
         .string()
         .nullable()
         .describe(
-          'when the oldest of those saved states was saved (ISO 8601): those scores are at most ' +
-            'this old (the live ones are as of now); null when every score is live',
+          'when the oldest of those saved states was saved (ISO 8601). A saved state lags the ' +
+            'live one by at most ~5 minutes while its node runs; one unchanged since (an ' +
+            'offline device) keeps its older time. null when every score is live',
         ),
     }),
     alerts: z.object({
