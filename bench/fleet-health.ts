@@ -7,11 +7,15 @@
  * Three ways of reading health, interleaved round by round (the machine is shared):
  *   own engine — the overview before: the node's own engine only (counts none of them);
  *   one by one — `Diagnostics.health` per device (one query each, as the single-device route);
- *   batched    — `Diagnostics.healthScores` (one statement per 5,000 ids), the overview now.
- * Reports the overview's wall time per way (median and range), devices scored, and for the
+ *   one read   — every id in one `healthStates` call (a statement per 5,000), scored after it;
+ *   batched    — `Diagnostics.healthScores` (reads of 1,000, the next in flight while these are
+ *                scored), the overview now.
+ * Reports the overview's wall time per way (median and range), devices scored, the longest
+ * event-loop stall during it (what a broker node's devices would wait), and for the
  * batched read the store's statement apart from decoding and scoring.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { pino } from 'pino';
 import { connectPostgres, migrate, type Auth, type Sample } from '../core/index.ts';
@@ -108,17 +112,34 @@ try {
       }
       return m;
     },
+    // All ids in one read, scored after it (5,000 ids a statement): the event loop is held for
+    // the whole fleet's scoring at once.
+    'one read': async (xs) => {
+      const m = new Map<string, { score: number; savedAt: number }>();
+      for (const { snapshot, savedAt } of await store.healthStates(xs)) {
+        const h = engine.healthOfSnapshot(snapshot);
+        if (h) m.set(snapshot.deviceId, { score: h.score, savedAt });
+      }
+      return m;
+    },
     batched: (xs) => diagnostics.healthScores(xs),
   };
   const scope = { manufacturer: null, category: 'air_conditioner' };
   const times: Record<string, number[]> = {};
+  const stalls: Record<string, number[]> = {};
   const scored: Record<string, number> = {};
   for (let r = 0; r <= ROUNDS; r++) {
     for (const [way, healthOf] of Object.entries(ways)) {
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
       const t = performance.now();
       const o = await fleetOverview({ sql, healthOf }, scope);
       const ms = performance.now() - t;
-      if (r > 0) (times[way] ??= []).push(ms); // round 0 warms up
+      loop.disable();
+      if (r > 0) {
+        (times[way] ??= []).push(ms); // round 0 warms up
+        (stalls[way] ??= []).push(loop.max / 1e6);
+      }
       scored[way] = o.health.scored;
     }
   }
@@ -139,7 +160,9 @@ try {
     `${med(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   console.log(`fleet overview, ${DEVICES} devices held by another node, ${ROUNDS} rounds`);
   for (const way of Object.keys(ways))
-    console.log(`  ${way.padEnd(10)} ${fmt(times[way]!)}, scored ${scored[way]}`);
+    console.log(
+      `  ${way.padEnd(10)} ${fmt(times[way]!)}, scored ${scored[way]}, longest event-loop stall ${fmt(stalls[way]!)}`,
+    );
   console.log(
     `  batched read alone: statement ${fmt(split.map((s) => s[0]))}, decode+score ${fmt(split.map((s) => s[1]))}`,
   );

@@ -79,6 +79,9 @@ export interface HealthScore {
   savedAt?: number;
 }
 
+/** Devices per saved-state read of `healthScores` (each read one statement). */
+const HEALTH_READ_BATCH = 1_000;
+
 /** The part of an alert notification (delivery/mqtt.ts) that says a candidate is closed. */
 const ClosedAlert = z.object({
   type: z.enum(['alert.resolved', 'alert.dismissed']),
@@ -269,9 +272,21 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     }
     if (elsewhere.length === 0) return out;
     try {
-      for (const { snapshot, savedAt } of await stateStore!.healthStates(elsewhere)) {
-        const h = engine.healthOfSnapshot(snapshot);
-        if (h) out.set(snapshot.deviceId, { score: h.score, savedAt });
+      // A thousand at a time, the next read in flight while these are scored (~20 µs each): a
+      // broker node's event loop is never held for a whole fleet's decoding.
+      const read = (i: number) =>
+        i < elsewhere.length
+          ? stateStore!.healthStates(elsewhere.slice(i, i + HEALTH_READ_BATCH))
+          : undefined;
+      let next = read(0);
+      for (let i = 0; next; i += HEALTH_READ_BATCH) {
+        const states = await next;
+        next = read(i + HEALTH_READ_BATCH);
+        next?.catch(() => undefined); // awaited next round; a failure then is caught below
+        for (const { snapshot, savedAt } of states) {
+          const h = engine.healthOfSnapshot(snapshot);
+          if (h) out.set(snapshot.deviceId, { score: h.score, savedAt });
+        }
       }
     } catch (err) {
       onError(err, 'saved detector states unreadable; fleet health from this node');
