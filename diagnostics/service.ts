@@ -113,8 +113,8 @@ export interface Diagnostics {
   health(deviceId: string): Promise<HealthReport | undefined>;
   /**
    * Health scores of many devices (a fleet overview), each as {@link health} gives it: the
-   * engine's for the devices this node holds, the others' from their saved states, read in one
-   * statement per 5,000. `savedAt` says when a saved state was saved (absent for a live score).
+   * engine's for the devices this node holds, the others' from their saved states, read a
+   * thousand a statement. `savedAt` says when a saved state was saved (absent for a live score).
    * Devices with no score are left out.
    */
   healthScores(deviceIds: readonly string[]): Promise<Map<string, HealthScore>>;
