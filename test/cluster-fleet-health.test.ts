@@ -10,7 +10,7 @@ import { startService, type RunningService } from './helpers/service.ts';
  * every device of its fleet whatever node holds it — live from the answering node's engine for
  * its own devices, from the saved detector states for the others, and says how old those are.
  * Node A runs every role and holds the devices; node B is an API node (SANBAO_ROLES=http), so
- * none of them is held there. Real Redis (a database index) and PostgreSQL: unreachable, this
+ * none of them is held there; node C runs every role and holds one device of its own. Real Redis (a database index) and PostgreSQL: unreachable, this
  * fails rather than skips.
  */
 const MINUTE = 60_000;
@@ -45,11 +45,12 @@ function acMetrics(i: number) {
   };
 }
 
-describe('fleet health across two nodes', () => {
+describe('fleet health across cluster nodes', () => {
   let redis: TestRedis;
   let db: TestDatabase;
   let a: RunningService;
   let b: RunningService;
+  let c: RunningService;
   let gree: string;
   let eng: string;
   const clients: MqttClient[] = [];
@@ -64,6 +65,7 @@ describe('fleet health across two nodes', () => {
     const opts = { diagnostics: { tickMs: 200, stateSaveMs: 200 } };
     a = await startService(env, opts);
     b = await startService({ ...env, SANBAO_ROLES: 'http' }, opts);
+    c = await startService(env, opts);
     const issue = async (role: string, subject: string) =>
       (
         await api<{ token: string }>(a.httpUrl, 'POST', '/api/v1/tokens', a.adminToken, {
@@ -78,14 +80,20 @@ describe('fleet health across two nodes', () => {
     await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
     await a?.stop();
     await b?.stop();
+    await c?.stop();
     await db?.drop();
     await redis?.release();
   });
 
-  /** A device on node A, linked to a unit of `manufacturer`, with `n` healthy samples judged. */
-  const deviceOnA = async (serial: string, manufacturer: string, n: number) => {
-    const dev = await provision(a.httpUrl, a.adminToken, 'air_conditioner', 'KFR-35GW');
-    const r = await api(a.httpUrl, 'POST', '/api/v1/warranty/units', eng, {
+  /** A device on `node`, linked to a unit of `manufacturer`, with `n` healthy samples judged. */
+  const deviceOn = async (
+    node: RunningService,
+    serial: string,
+    manufacturer: string,
+    n: number,
+  ) => {
+    const dev = await provision(node.httpUrl, node.adminToken, 'air_conditioner', 'KFR-35GW');
+    const r = await api(node.httpUrl, 'POST', '/api/v1/warranty/units', eng, {
       serial,
       category: 'air_conditioner',
       model: 'KFR-35GW',
@@ -94,20 +102,27 @@ describe('fleet health across two nodes', () => {
       deviceId: dev.id,
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    const c = await connectDevice(a.mqttUrl, dev);
-    clients.push(c);
+    const client = await connectDevice(node.mqttUrl, dev);
+    clients.push(client);
     for (let i = 0; i < n; i++)
-      await c.publishAsync(
+      await client.publishAsync(
         `devices/${dev.id}/telemetry`,
         JSON.stringify({ ts: T0 + i * MINUTE, metrics: acMetrics(i) }),
         { qos: 1 },
       );
     await waitFor(
-      () => a.service.diagnostics.engine.health(dev.id)?.ts === T0 + (n - 1) * MINUTE,
+      () => node.service.diagnostics.engine.health(dev.id)?.ts === T0 + (n - 1) * MINUTE,
       10_000,
-      `node A judged ${serial}'s samples`,
+      `the node judged ${serial}'s samples`,
     );
-    return { dev, c };
+    return { dev, c: client };
+  };
+  const deviceOnA = (serial: string, manufacturer: string, n: number) =>
+    deviceOn(a, serial, manufacturer, n);
+  const overviewOn = async (node: RunningService) => {
+    const r = await api<Overview>(node.httpUrl, 'GET', '/api/v1/fleet/overview', gree);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
   };
 
   it('node B, which holds none of them, counts node A’s devices with their health, and says how old', async () => {
@@ -127,11 +142,6 @@ describe('fleet health across two nodes', () => {
     expect(bucket(scores[0]!)).not.toBe(bucket(scores[1]!)); // distinct health, told apart
     const expected = [0, 1, 2, 3, 4].map((i) => scores.filter((s) => bucket(s) === i).length);
 
-    const overviewOn = async (node: RunningService) => {
-      const r = await api<Overview>(node.httpUrl, 'GET', '/api/v1/fleet/overview', gree);
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-      return r.body;
-    };
     // Node A saves its states every 200 ms: node B reads them.
     let onB: Overview | undefined;
     await waitFor(
@@ -155,5 +165,25 @@ describe('fleet health across two nodes', () => {
     expect(onA.health.buckets.map((x) => x.count)).toEqual(expected);
     expect(onA.health.fromSavedState).toBe(0);
     expect(onA.health.oldestSavedAt).toBeNull();
+  });
+
+  // Node A's devices from the test above are still there.
+  it('node C counts its own device live and node A’s from their saved states', async () => {
+    const own = await deviceOn(c, 'FH-G3', 'Gree', 5);
+    const score = c.service.diagnostics.engine.health(own.dev.id)!.score;
+    const o = await overviewOn(c);
+    expect(o.devices.total).toBe(3);
+    expect(o.health.scored).toBe(3);
+    expect(o.health.fromSavedState).toBe(2); // node A's two
+    expect(o.health.oldestSavedAt).not.toBeNull();
+    // Node B sees C's device too, once C has saved it.
+    await waitFor(
+      async () => (await overviewOn(b)).health.fromSavedState === 3,
+      10_000,
+      'node B to count node C’s device',
+    );
+    const onB = await overviewOn(b);
+    expect(o.health.buckets[Math.min(4, Math.floor(score / 20))]!.count).toBeGreaterThan(0);
+    expect(onB.health.buckets.map((x) => x.count)).toEqual(o.health.buckets.map((x) => x.count));
   });
 });
