@@ -153,6 +153,59 @@ export function describeDetectorStateStoreContract(
       expect((await store.claim(theirs[1]!, 'node-z'))!.previousOwner).not.toBe(dead);
     });
 
+    it('reads many devices’ states for their health at once: numbers bit for bit, when saved', async () => {
+      const withCandidate = dev();
+      const bare = dev();
+      const never = dev();
+      await store.save('node-a', [snap(withCandidate)], T0);
+      await store.save(
+        'node-b',
+        [
+          snap(bare, {
+            open: [],
+            numbers: Float64Array.from([NaN, 3]),
+            anomaly: {
+              detector: 'ewma',
+              severity: 'info',
+              findings: [],
+              windowStart: T0,
+              windowEnd: T0 + 1,
+              message: 'shift',
+            },
+          }),
+        ],
+        T0 + 60_000,
+      );
+      expect(await store.healthStates([])).toEqual([]);
+      const got = await store.healthStates([never, bare, withCandidate, bare]);
+      const byId = new Map(got.map((g) => [g.snapshot.deviceId, g]));
+      expect([...byId.keys()].sort()).toEqual([bare, withCandidate].sort()); // never saved: left out
+      const a = byId.get(withCandidate)!;
+      expect(a.savedAt).toBe(T0);
+      expect([...a.snapshot.numbers]).toEqual([...snap(withCandidate).numbers]);
+      expect(a.snapshot).toMatchObject({ category: 'air_conditioner', model: 'KFR-35GW' });
+      expect(a.snapshot.open[0]!.predictedFailure!.latest).toBe(Infinity);
+      expect(a.snapshot.open[0]!.evidence[0]!.findings[0]!.value).toBeNaN();
+      const b = byId.get(bare)!;
+      expect(b.savedAt).toBe(T0 + 60_000);
+      expect(b.snapshot.open).toEqual([]);
+      expect(b.snapshot.anomaly).toBeNull(); // health does not read it
+      expect(Object.is(b.snapshot.numbers[0], NaN)).toBe(true);
+      expect(await store.ownerOf(bare)).toBe('node-b'); // a read, not a claim
+    });
+
+    it('reads 6,000 devices’ states for health (more than one statement’s worth)', async () => {
+      const states = Array.from({ length: 6_000 }, (_, i) =>
+        snap(dev(), { numbers: Float64Array.from([i]), open: [] }),
+      );
+      for (let i = 0; i < states.length; i += 500)
+        await store.save('node-a', states.slice(i, i + 500), T0);
+      const got = await store.healthStates(states.map((s) => s.deviceId));
+      expect(got).toHaveLength(6_000);
+      const n = new Map(got.map((g) => [g.snapshot.deviceId, g.snapshot.numbers[0]]));
+      expect(states.every((s, i) => n.get(s.deviceId) === i)).toBe(true);
+    }, 60_000);
+
     it('saves a batch of 500 in one call', async () => {
       const states = Array.from({ length: 500 }, () => snap(dev()));
       expect(await store.save('node-a', states, T0)).toEqual([]);

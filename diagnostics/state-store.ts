@@ -13,6 +13,14 @@ export interface ClaimedState {
   ownerSilentMs?: number;
 }
 
+/** A saved state read for its health (fleet-wide reads): when it was saved, by this clock. */
+export interface SavedHealthState {
+  /** The saved state, without its latest generic anomaly (`anomaly: null`: health omits it). */
+  snapshot: DeviceSnapshot;
+  /** When its owner saved it (ms since the epoch): its health is at most this old. */
+  savedAt: number;
+}
+
 /**
  * Where each device's detector state is kept between nodes (cluster mode, issue 22). One owner
  * per device at a time: the node that ingests its telemetry claims it on first sight, and a save
@@ -32,6 +40,12 @@ export interface DetectorStateStore {
   save(owner: string, states: readonly DeviceSnapshot[], at: number): Promise<string[]>;
   /** The device's saved state, read only (no claim); undefined when nothing is saved. */
   peek(deviceId: string): Promise<DeviceSnapshot | undefined>;
+  /**
+   * The saved states of many devices, read only, in one round trip per few thousand (a fleet's
+   * health on a node that holds few of its devices): those without a saved state are left out,
+   * the rest come in no particular order.
+   */
+  healthStates(deviceIds: readonly string[]): Promise<SavedHealthState[]>;
   /** The owner of the device's saved state; undefined when nothing is saved. */
   ownerOf(deviceId: string): Promise<string | undefined>;
   /** Says `owner` is alive now (by the database's clock). */

@@ -1,6 +1,11 @@
 import type { Sql } from '../../core/index.ts';
 import type { AlertCandidate, Verdict } from '../types.ts';
-import type { ClaimedState, DetectorStateStore, DeviceSnapshot } from '../state-store.ts';
+import type {
+  ClaimedState,
+  DetectorStateStore,
+  DeviceSnapshot,
+  SavedHealthState,
+} from '../state-store.ts';
 
 interface Row {
   device_id: string;
@@ -22,13 +27,14 @@ const encode = (v: unknown) =>
   JSON.stringify(v, (_k, x: unknown) =>
     typeof x === 'number' && !Number.isFinite(x) ? { $n: String(x) } : x,
   );
+const revive = (_k: string, x: unknown) =>
+  x !== null && typeof x === 'object' && '$n' in x && Object.keys(x).length === 1
+    ? Number((x as { $n: string }).$n)
+    : x;
 const decode = <T>(v: unknown): T => {
   const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return JSON.parse(text, (_k, x: unknown) =>
-    x !== null && typeof x === 'object' && '$n' in x && Object.keys(x).length === 1
-      ? Number((x as { $n: string }).$n)
-      : x,
-  ) as T;
+  // The reviver runs once per value: most states have no candidate, or none without NaN.
+  return JSON.parse(text, text.includes('"$n"') ? revive : undefined) as T;
 };
 
 /** Float64Array ↔ bytea (a copy: the row's bytes need not be 8-byte aligned). */
@@ -51,6 +57,9 @@ function toSnapshot(r: Row): DeviceSnapshot {
     anomaly: r.anomaly === null ? null : decode<Verdict>(r.anomaly),
   };
 }
+
+/** Ids per statement of `healthStates`: one array parameter, a few hundred KB of rows back. */
+const HEALTH_BATCH = 5_000;
 
 /**
  * DetectorStateStore on the `Sql` interface (PGlite or PostgreSQL), tables of migrations 205
@@ -155,6 +164,34 @@ export function createSqlDetectorStateStore(sql: Sql): DetectorStateStore {
         [deviceId],
       );
       return rows[0] && toSnapshot(rows[0]);
+    },
+    async healthStates(deviceIds) {
+      const out: SavedHealthState[] = [];
+      for (let i = 0; i < deviceIds.length; i += HEALTH_BATCH) {
+        // Only the columns health reads; `open` as text, parsed once here (as jsonb the driver
+        // would parse it into objects first). The primary key finds each row.
+        const { rows } = await sql.query<Omit<Row, 'owner' | 'anomaly' | 'was'> & { at: number }>(
+          `SELECT device_id, category, model, fingerprint, last_ts, numbers, open::text AS open,
+                  (extract(epoch FROM saved_at) * 1000)::float8 AS at
+             FROM diagnostics_detector_state WHERE device_id = ANY($1::text[])`,
+          [deviceIds.slice(i, i + HEALTH_BATCH)],
+        );
+        for (const r of rows)
+          out.push({
+            snapshot: {
+              deviceId: r.device_id,
+              category: r.category,
+              model: r.model,
+              fingerprint: r.fingerprint,
+              lastTs: Number(r.last_ts),
+              numbers: toNumbers(r.numbers),
+              open: r.open === '[]' ? [] : decode<AlertCandidate[]>(r.open),
+              anomaly: null,
+            },
+            savedAt: Number(r.at),
+          });
+      }
+      return out;
     },
     async ownerOf(deviceId) {
       const { rows } = await sql.query<{ owner: string }>(
