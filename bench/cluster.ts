@@ -19,6 +19,10 @@
 //   (bench/lib/idle-clients.ts, one per 19,000 connections, each from its own loopback address)
 //   that CONNECT with each device's credentials and SUBSCRIBE to its commands: memory per
 //   connection in the nodes (RSS) and in Redis.
+// BENCH_WATCH=1: a service client on each configuration's first node subscribes to
+// `devices/+/telemetry` (QoS 0) before the phases, as a live dashboard would: every message then
+// has a listener somewhere, so a cluster publishes it to Redis (without one it does not:
+// broker/cluster-interest.ts); the messages it heard are reported.
 // BENCH_NODES (1,2,3): the cluster sizes to compare with the node on its own. BENCH_NODE_ARGS:
 // extra node flags for the nodes of the fixed and flood phases (e.g. `--cpu-prof
 // --cpu-prof-dir=/tmp/prof`, one profile per node, written when it stops).
@@ -43,6 +47,7 @@ const SECONDS = Number(env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 6);
 const FLOOD_SECONDS = Number(env.BENCH_FLOOD_SECONDS ?? 5);
 const IDLE = Number(env.BENCH_IDLE ?? 0);
+const WATCH = env.BENCH_WATCH === '1';
 const NODES = (env.BENCH_NODES ?? '1,2,3').split(',').map(Number);
 const PHASES = (env.BENCH_PHASES ?? (IDLE > 0 ? 'fixed,flood,idle' : 'fixed,flood')).split(',');
 const PG_URL = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -122,6 +127,8 @@ interface Config {
   nodes: Node[];
   devices: Array<{ id: string; secret: string }>;
   clients: MqttClient[];
+  /** BENCH_WATCH: telemetry messages its watcher heard. */
+  watched: number;
 }
 
 async function startNode(
@@ -179,7 +186,7 @@ async function startConfig(
   const rest = await Promise.all(
     Array.from({ length: count - 1 }, () => startNode(base, nodeArgs)),
   );
-  return { name, nodes: [first, ...rest], devices: [], clients: [] };
+  return { name, nodes: [first, ...rest], devices: [], clients: [], watched: 0 };
 }
 
 async function provision(cfg: Config, n: number, prefix: string) {
@@ -390,6 +397,7 @@ const redisInfo = new Redis(redis.url);
 redisInfo.on('error', (err) => log(`Redis (bench's own connection): ${String(err)}`));
 const influx = await startInfluxd();
 const configs: Config[] = [];
+const watchers: MqttClient[] = [];
 const redisOf = new Map<Config, boolean>();
 try {
   log(`Redis ${redis.url} (pid ${redis.pid}), influxd ${influx.url}`);
@@ -413,6 +421,17 @@ try {
       log(`${cfg.name}: ${cfg.nodes.length} node(s); provisioning and connecting ${DEVICES}`);
       await provision(cfg, DEVICES, `C${process.pid}-${i}`);
       await connectDevices(cfg);
+      if (WATCH) {
+        const watcher = await mqtt.connectAsync(cfg.nodes[0]!.mqttUrl, {
+          username: 'token',
+          password: ADMIN,
+          reconnectPeriod: 0,
+          protocolVersion: 4,
+        });
+        await watcher.subscribeAsync('devices/+/telemetry', { qos: 0 });
+        watcher.on('message', () => cfg.watched++);
+        watchers.push(watcher);
+      }
     }
     // Warm-up: a round each, unmeasured (JIT, pools, diagnostics baselines).
     for (const cfg of configs) await fixedLoad(cfg);
@@ -482,7 +501,9 @@ try {
       const r = await measure(cfg, redisOf.get(cfg) ? redis.pid : undefined, () =>
         floodLoad(cfg, out),
       );
-      log(`   flood ${cfg.name}: ${fmt(out.acked / out.seconds)} msg/s acknowledged`);
+      log(
+        `   flood ${cfg.name}: ${fmt(out.acked / out.seconds)} msg/s acknowledged${WATCH ? `, ${cfg.watched} heard by the watcher in all` : ''}`,
+      );
       report.push(
         `| ${cfg.name} | ${fmt(out.acked / out.seconds)} | ${fmt(r.storedDelta / r.sent, 3)} | ${fmt(r.nodeUs, 1)} | ${redisOf.get(cfg) ? fmt(r.redisUs, 1) : '—'} |`,
       );
@@ -492,6 +513,7 @@ try {
   }
 
   for (const cfg of configs) await Promise.all(cfg.clients.map((c) => c.endAsync(true)));
+  await Promise.all(watchers.map((c) => c.endAsync(true)));
   await Promise.all(configs.flatMap((c) => c.nodes.map(stopNode)));
 
   if (PHASES.includes('idle') && IDLE > 0) {
@@ -579,7 +601,7 @@ process.stdout.write(
   [
     `## Cluster — \`npm run bench:cluster\` (${started} UTC)`,
     '',
-    `Settings: BENCH_DEVICES=${DEVICES} BENCH_RATE=${RATE} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS} BENCH_NODES=${NODES.join(',')} BENCH_IDLE=${IDLE}; InfluxDB 1.x store, PostgreSQL database per configuration, one private redis-server (its CPU counted).`,
+    `Settings: BENCH_DEVICES=${DEVICES} BENCH_RATE=${RATE} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS} BENCH_NODES=${NODES.join(',')} BENCH_IDLE=${IDLE} BENCH_WATCH=${WATCH ? 1 : 0}; InfluxDB 1.x store, PostgreSQL database per configuration, one private redis-server (its CPU counted).`,
     '',
     ...report,
   ].join('\n') + '\n',

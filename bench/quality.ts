@@ -92,7 +92,7 @@ interface Endpoint {
 }
 
 const none: FleetScope = { manufacturer: null, category: null };
-const noHealth = { healthOf: () => undefined };
+const noHealth = { healthOf: async () => new Map() };
 const ENDPOINTS: Endpoint[] = [
   {
     name: 'overview, whole fleet',

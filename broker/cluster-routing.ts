@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { MQEmitter, Message } from 'mqemitter';
+import { ClusterInterest, alwaysPublished } from './cluster-interest.ts';
 
 const require = createRequire(import.meta.url);
 // aedes's own in-process emitter (CommonJS): it matches topics to this node's subscribers.
@@ -18,10 +19,18 @@ type Listener = (message: Message, done: () => void) => void;
  */
 const BUCKET_LEVELS = 3;
 
-/** A topic's bucket: its first three levels, or undefined for a shorter topic. */
+/**
+ * A topic's bucket: its first three levels, or undefined for a shorter topic. Found in place
+ * (split and join were a visible item of a routing node's profile, per message).
+ */
 export function bucketOf(topic: string): string | undefined {
-  const levels = topic.split('/', BUCKET_LEVELS);
-  return levels.length === BUCKET_LEVELS ? levels.join('/') : undefined;
+  let at = -1;
+  for (let level = 1; level < BUCKET_LEVELS; level++) {
+    at = topic.indexOf('/', at + 1);
+    if (at < 0) return undefined;
+  }
+  const end = topic.indexOf('/', at + 1);
+  return end < 0 ? topic : topic.slice(0, end);
 }
 
 /**
@@ -103,11 +112,14 @@ function decode(buf: Buffer): { id: string; message: Message } {
  * `{prefix}b/{bucket}` once, however many of its clients share the bucket — an exact channel
  * costs Redis one hash lookup per PUBLISH whatever their number. Other filters (a service's
  * `devices/+/telemetry`, aedes's own `$SYS/+/new/clients`) keep a channel or pattern of their
- * own under `{prefix}t/`, as mqemitter-redis does; there are few of them. Every message is
- * published on both its bucket's channel and its topic's (a topic of fewer than three levels on
- * its topic's only). A device's telemetry has no bucket subscriber (its node subscribes to
- * `devices/{id}/commands`), so it comes back from Redis only to nodes with a service
- * subscribed to it.
+ * own under `{prefix}t/`, as mqemitter-redis does; there are few of them. A message is
+ * published on its bucket's channel and on its topic's only where some node listens
+ * (broker/cluster-interest.ts: a cluster-wide view of every node's filters but devices'
+ * commands and errors, whose buckets are published always): a device's telemetry that no
+ * service watches costs no Redis command at all, and one a service watches with
+ * `devices/+/telemetry` one PUBLISH (its topic's channel). Where it goes is decided when the
+ * batch is sent; a SUBACK waits until the node's SUBSCRIBE is in place and its interest
+ * announced (the ordering argument is in cluster-interest.ts).
  *
  * Each local subscriber hears from one of the two only (bucket filters from the bucket channel,
  * the others from topic channels), so no message reaches a subscriber twice; a node whose
@@ -134,20 +146,50 @@ export class BucketRouting {
   private counter = 0;
   /** Emitted, not yet sent: the next flush's batch. */
   private pending: Array<{ message: Message; done?: (err?: Error) => void }> = [];
+  /** Batches sent, not yet answered, and the end of their chain of callbacks. */
+  private sending = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Redis channel or pattern → its SUBSCRIBE (or PSUBSCRIBE), for later holders to wait on. */
+  private readonly subscribing = new Map<string, Promise<void>>();
+  /** What every node of the cluster listens to (broker/cluster-interest.ts). */
+  private readonly interest: ClusterInterest;
+  private readonly control: string;
+  private started = false;
 
   constructor(
     private readonly prefix: string,
     private readonly pub: Redis,
     private readonly sub: Redis,
   ) {
+    this.interest = new ClusterInterest(prefix, this.node, pub, (err) => this.fail(err));
+    this.control = this.interest.channel;
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel, message));
     sub.on('pmessageBuffer', (_p: Buffer, channel: Buffer, message: Buffer) =>
       this.receive(channel, message),
     );
+    // Back after a break: announcements may have been missed, and Redis may have restarted
+    // empty (start() reads it the first time).
+    const again = () =>
+      this.started && !this.closed && this.interest.refresh(true).catch((err) => this.fail(err));
+    sub.on('ready', again);
+    pub.on('ready', again);
     sub.on('connect', () => this.state.emit('subConnect'));
     pub.on('connect', () => this.state.emit('pubConnect'));
-    for (const conn of [sub, pub])
-      conn.on('error', (err: Error) => !this.closed && this.state.emit('error', err));
+    for (const conn of [sub, pub]) conn.on('error', (err: Error) => this.fail(err));
+  }
+
+  private fail(err: Error): void {
+    if (!this.closed) this.state.emit('error', err);
+  }
+
+  /**
+   * Joins the cluster's interest: listens to the control channel, then reads what every node
+   * listens to (in that order, so no announcement falls between the two), then keeps it fresh.
+   */
+  async start(): Promise<void> {
+    await this.sub.subscribe(this.control);
+    await this.interest.start();
+    this.started = true;
   }
 
   /** The Redis channel, or pattern, that feeds a filter's local subscribers. */
@@ -162,18 +204,36 @@ export class BucketRouting {
     return this.byBucket.current + this.byTopic.current;
   }
 
+  /**
+   * The cluster-wide interest entry a local filter holds (broker/cluster-interest.ts), or
+   * undefined for a bucket that is published always (a device's commands and errors).
+   */
+  private entryOf(filter: string, bucket: string | undefined): string | undefined {
+    if (bucket === undefined) return `t${filter}`;
+    return alwaysPublished(bucket) ? undefined : `b${bucket}`;
+  }
+
+  /**
+   * Subscribes a local listener. `done` (aedes's SUBACK waits for it) is called once the
+   * node's SUBSCRIBE is in place in Redis and, for a filter the cluster must hear of, once the
+   * node's interest is announced: see broker/cluster-interest.ts for why a message published
+   * after that on any node reaches this listener.
+   */
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     (bucket === undefined ? this.byTopic : this.byBucket).on(topic, listener);
     const [key, pattern] = this.channelOf(topic, bucket);
     const n = this.refs.get(key) ?? 0;
     this.refs.set(key, n + 1);
-    if (n > 0) {
-      if (done) setImmediate(done);
-      return this;
+    let ready: Promise<void>;
+    if (n > 0) ready = this.subscribing.get(key) ?? Promise.resolve();
+    else {
+      ready = (pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key)).then(() => undefined);
+      this.subscribing.set(key, ready);
     }
-    const subscribed = pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key);
-    subscribed.then(
+    const entry = this.entryOf(topic, bucket);
+    if (entry !== undefined) ready = this.interest.hold(entry, ready);
+    ready.then(
       () => done && setImmediate(done),
       (err: Error) => {
         this.state.emit('error', err);
@@ -186,6 +246,8 @@ export class BucketRouting {
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     (bucket === undefined ? this.byTopic : this.byBucket).removeListener(topic, listener);
+    const entry = this.entryOf(topic, bucket);
+    if (entry !== undefined) this.interest.release(entry);
     const [key, pattern] = this.channelOf(topic, bucket);
     const n = (this.refs.get(key) ?? 1) - 1;
     if (n > 0) {
@@ -194,6 +256,7 @@ export class BucketRouting {
       return this;
     }
     this.refs.delete(key);
+    this.subscribing.delete(key);
     // Done at once: the local listener is gone, so a message Redis still sends for the channel
     // is dropped here. Waiting for the UNSUBSCRIBE would hold a client's end (and a stopping
     // node) until ioredis gives up while Redis is down.
@@ -225,33 +288,53 @@ export class BucketRouting {
     const batch = this.pending;
     this.pending = [];
     const pipeline = this.pub.pipeline();
+    /** PUBLISH commands per message of the batch: 0, 1 or 2. */
     const counts: number[] = [];
+    let commands = 0;
     for (const { message } of batch) {
+      // Where the message goes is decided now, as late as can be (see cluster-interest.ts).
+      const topic = message.topic;
+      const bucket = bucketOf(topic);
+      const toBucket = bucket !== undefined && this.interest.wantsBucket(bucket);
+      const toTopic = this.interest.wantsTopic(topic);
+      // No node listens: no Redis command, not even its encoding.
+      const count = (toBucket ? 1 : 0) + (toTopic ? 1 : 0);
+      counts.push(count);
+      if (count === 0) continue;
+      commands += count;
       const body = encode(`${this.node}:${this.counter++}`, message);
-      const bucket = bucketOf(message.topic);
-      if (bucket !== undefined) pipeline.publish(`${this.prefix}b/${bucket}`, body);
-      pipeline.publish(`${this.prefix}t/${message.topic}`, body);
-      counts.push(bucket === undefined ? 1 : 2);
+      if (toBucket) pipeline.publish(`${this.prefix}b/${bucket}`, body);
+      if (toTopic) pipeline.publish(`${this.prefix}t/${topic}`, body);
     }
     const fail = (done: ((err?: Error) => void) | undefined, err: Error) =>
       done ? done(err) : this.state.emit('error', err);
-    pipeline.exec().then(
-      (results) => {
-        let i = 0;
-        batch.forEach(({ done }, k) => {
-          const err = results?.slice(i, i + counts[k]!).find(([e]) => e)?.[0];
-          i += counts[k]!;
-          if (err) fail(done, err);
-          else done?.();
-        });
-      },
-      (err: Error) => batch.forEach(({ done }) => fail(done, err)),
-    );
+    const settle = (results: Array<[Error | null, unknown]> | null) => {
+      let i = 0;
+      batch.forEach(({ done }, k) => {
+        const err = results?.slice(i, i + counts[k]!).find(([e]) => e)?.[0];
+        i += counts[k]!;
+        if (err) fail(done, err);
+        else done?.();
+      });
+    };
+    // Callbacks in the order of the messages, batch after batch: a batch with nothing to send
+    // waits for the batches still being sent.
+    if (commands === 0 && this.sending === 0) return settle(null);
+    const sent = commands === 0 ? Promise.resolve(null) : pipeline.exec();
+    this.sending++;
+    this.tail = this.tail
+      .then(() => sent)
+      .then(settle, (err: Error) => batch.forEach(({ done }) => fail(done, err)))
+      .finally(() => this.sending--);
   }
 
   private receive(channel: Buffer, body: Buffer) {
-    // `{prefix}b/` or `{prefix}t/`: the character after the prefix says which.
+    // `{prefix}b/`, `{prefix}t/` or `{prefix}c`: the character after the prefix says which.
     const kind = channel[Buffer.byteLength(this.prefix)];
+    if (kind === 0x63 /* c */) {
+      this.interest.receive(body);
+      return;
+    }
     let decoded: { id: string; message: Message };
     try {
       decoded = decode(body);
@@ -275,6 +358,7 @@ export class BucketRouting {
       if (cb) setImmediate(cb);
       return;
     }
+    this.interest.close();
     this.closed = true;
     // A failed quit (Redis down: the stopping node gives up on Redis after its grace period,
     // broker/cluster.ts closeWithBroker, failing what waits) ends the connection all the same.

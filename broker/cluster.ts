@@ -33,9 +33,10 @@ const queues = (c: Redis) =>
   };
 
 /**
- * Cluster mode (REDIS_URL): aedes on Redis. Every message goes through Redis pub/sub to the nodes
- * with a subscriber for it (so a subscriber on one node hears a device on another, and a command
- * published on one reaches a device on another), routed by topic bucket (broker/cluster-routing.ts);
+ * Cluster mode (REDIS_URL): aedes on Redis. Every message some node subscribes to goes through
+ * Redis pub/sub to the nodes with a subscriber for it (so a subscriber on one node hears a device
+ * on another, and a command published on one reaches a device on another), routed by topic bucket
+ * (broker/cluster-routing.ts; what no node listens to is not sent, broker/cluster-interest.ts);
  * `aedes-persistence-redis` keeps sessions, subscriptions, retained messages (indexed by bucket,
  * broker/cluster-retained.ts) and QoS 1 queues in Redis.
  *
@@ -96,6 +97,8 @@ export async function connectCluster(
   // and a slow delivery's release drains them recursively (at 1,000 devices, 10,000 msg/s,
   // QoS 1, mqemitter-redis with a bound overflowed the stack). The backlog is memory either way.
   const mq = new BucketRouting(`sanbao/${db}/`, conns.pub, conns.sub);
+  // The cluster's interest, read before this node routes anything (broker/cluster-interest.ts).
+  await mq.start();
   mq.state.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'Redis routing error'));
   routeBestEffort(mq, opts.log);
   const persistence = redisPersistence({ conn: conns.store });

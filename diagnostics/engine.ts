@@ -3,7 +3,7 @@ import { cusumDetector } from './detectors/cusum.ts';
 import { beginSample, endSample } from './detectors/detector.ts';
 import { ewmaDetector } from './detectors/ewma.ts';
 import { faultCodeDetector } from './detectors/fault-code.ts';
-import { gapArrived, gapDetector, gapLastTs } from './detectors/gap.ts';
+import { gapArrived, gapDetector, gapLastTs, gapMayHaveArrived } from './detectors/gap.ts';
 import { hardLimitDetector } from './detectors/hard-limit.ts';
 import {
   modelEvidence,
@@ -110,6 +110,12 @@ export interface DiagnosticsEngine {
   restore(snapshot: DeviceSnapshot): boolean;
   /** Drops a device's state (another node owns the device now). */
   forget(deviceId: string): boolean;
+  /**
+   * A reading of the device may have arrived elsewhere as late as `at` (by this engine's
+   * clock): its silence is counted from then at the latest (a state taken over from a dead
+   * node, whose last save may be older than the device's last reading).
+   */
+  mayHaveHeard(deviceId: string, at: number): void;
   /**
    * Devices whose state changed since the last call (a sample, an event, a tick verdict, a
    * closed candidate), each once; the marks are cleared.
@@ -490,6 +496,10 @@ export function createDiagnosticsEngine(
       if (old) old.changed = false; // its mark, if any, is the old state's
       devices.set(s.deviceId, dev);
       return true;
+    },
+    mayHaveHeard(deviceId, at) {
+      const found = devices.get(deviceId);
+      if (found) gapMayHaveArrived(bind(current(found)).gap, at);
     },
     forget(deviceId) {
       const dev = devices.get(deviceId);

@@ -39,7 +39,7 @@ export type {
 export { startDiagnostics } from './service.ts';
 // Cluster mode: every node's alert stream shows every node's alerts.
 export { relayAlertsAcrossNodes } from './delivery/cluster.ts';
-export type { Diagnostics, DiagnosticsDeps } from './service.ts';
+export type { Diagnostics, DiagnosticsDeps, HealthScore } from './service.ts';
 export { createAlertService } from './alerts.ts';
 export type { AlertNotification, AlertService, AlertEventType } from './alerts.ts';
 export type { AlertFilter, AlertStore } from './alert-store.ts';

@@ -19,7 +19,7 @@ import { diagnosticsRoutes } from './routes.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
 import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
-import { createStateSync, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
+import { createStateSync, LIVENESS, memoryOnlyStateSync, type StateSync } from './state-sync.ts';
 import type { AlertCandidate, HealthReport } from './types.ts';
 
 export interface DiagnosticsDeps {
@@ -73,6 +73,15 @@ export interface DiagnosticsDeps {
   >;
 }
 
+/** A device's health score (0–100), and when its saved state was saved if read from one. */
+export interface HealthScore {
+  score: number;
+  savedAt?: number;
+}
+
+/** Devices per saved-state read of `healthScores` (each read one statement). */
+const HEALTH_READ_BATCH = 1_000;
+
 /** The part of an alert notification (delivery/mqtt.ts) that says a candidate is closed. */
 const ClosedAlert = z.object({
   type: z.enum(['alert.resolved', 'alert.dismissed']),
@@ -102,6 +111,13 @@ export interface Diagnostics {
    * saved state (another node's device in a cluster).
    */
   health(deviceId: string): Promise<HealthReport | undefined>;
+  /**
+   * Health scores of many devices (a fleet overview), each as {@link health} gives it: the
+   * engine's for the devices this node holds, the others' from their saved states, read a
+   * thousand a statement. `savedAt` says when a saved state was saved (absent for a live score).
+   * Devices with no score are left out.
+   */
+  healthScores(deviceIds: readonly string[]): Promise<Map<string, HealthScore>>;
   /** For `buildApp({ plugins })`: registers the routes under the API prefix. */
   routes: (app: FastifyInstance) => Promise<void>;
   close(): Promise<void>;
@@ -157,6 +173,8 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
           owner,
           clock,
           onError,
+          // A dead node's devices are taken over here and reported silent if they stay so.
+          liveness: LIVENESS,
           ...(d.stateSaveMs === undefined ? {} : { saveMs: d.stateSaveMs }),
         })
       : memoryOnlyStateSync();
@@ -246,6 +264,43 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
       return engine.health(deviceId);
     }
   };
+  const healthScores = async (deviceIds: readonly string[]) => {
+    const out = new Map<string, HealthScore>();
+    const elsewhere: string[] = [];
+    for (const id of deviceIds) {
+      const h = !stateStore || states.ready(id) ? engine.health(id) : undefined;
+      if (h) out.set(id, { score: h.score });
+      else if (stateStore) elsewhere.push(id);
+    }
+    if (elsewhere.length === 0) return out;
+    try {
+      // A thousand at a time, the next read in flight while these are scored (~20 µs each): a
+      // broker node's event loop is never held for a whole fleet's decoding.
+      const read = (i: number) =>
+        i < elsewhere.length
+          ? stateStore!.healthStates(elsewhere.slice(i, i + HEALTH_READ_BATCH))
+          : undefined;
+      let next = read(0);
+      for (let i = 0; next; i += HEALTH_READ_BATCH) {
+        const states = await next;
+        next = read(i + HEALTH_READ_BATCH);
+        next?.catch(() => undefined); // awaited next round; a failure then is caught below
+        for (const { snapshot, savedAt } of states) {
+          const h = engine.healthOfSnapshot(snapshot);
+          if (h) out.set(snapshot.deviceId, { score: h.score, savedAt });
+        }
+      }
+    } catch (err) {
+      onError(err, 'saved detector states unreadable; fleet health from this node');
+    }
+    // What this node may still have of a device without a (usable) saved state.
+    for (const id of elsewhere) {
+      if (out.has(id)) continue;
+      const h = engine.health(id);
+      if (h) out.set(id, { score: h.score });
+    }
+    return out;
+  };
   const opts = {
     auth: d.auth,
     alerts,
@@ -266,6 +321,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
     sse,
     states,
     health,
+    healthScores,
     routes: async (app) => {
       await app.register(diagnosticsRoutes, opts);
     },

@@ -22,8 +22,18 @@ const sample = (deviceId: string, i: number, fanDead = false): Sample => ({
 });
 
 /** One node: an engine and its state sync on the shared database. */
-function node(owner: string, store: DetectorStateStore, clock = () => Date.now()) {
-  const engine = createDiagnosticsEngine({ profiles: PROFILES, warmupSamples: 40 });
+function node(
+  owner: string,
+  store: DetectorStateStore,
+  clock = () => Date.now(),
+  liveness?: { beatMs: number; deadAfterMs: number },
+  engineClock?: () => number,
+) {
+  const engine = createDiagnosticsEngine({
+    profiles: PROFILES,
+    warmupSamples: 40,
+    ...(engineClock ? { clock: engineClock } : {}),
+  });
   const errors: string[] = [];
   const sync = createStateSync({
     engine,
@@ -31,6 +41,7 @@ function node(owner: string, store: DetectorStateStore, clock = () => Date.now()
     owner,
     clock,
     saveMs: 0,
+    ...(liveness ? { liveness } : {}),
     onError: (_e, what) => errors.push(what),
   });
   const judged: number[] = [];
@@ -56,6 +67,12 @@ describe('detector state sync (one owner per device)', () => {
   afterAll(() => sql?.close());
 
   const settle = () => new Promise((r) => setTimeout(r, 50));
+  const waitUntil = async (ok: () => boolean) => {
+    for (let t = 0; !ok(); t += 20) {
+      if (t > 5_000) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 
   it('judges a new device’s samples in order once its claim is done', async () => {
     const a = node('a', store);
@@ -152,5 +169,43 @@ describe('detector state sync (one owner per device)', () => {
     expect(a.judged).toHaveLength(3);
     expect(a.sync.ready('d4')).toBe(true);
     await a.sync.close();
+  });
+
+  it('takes over a dead owner’s states once its own beats have gone through for the bound; silence counts from the dead one’s last beat', async () => {
+    const live = { beatMs: 20, deadAfterMs: 1_000 };
+    // A's readings arrived 3 min before its save, by the clock the state carries.
+    const a = node(
+      'live-a',
+      store,
+      () => Date.now(),
+      live,
+      () => Date.now() - 3 * MINUTE,
+    );
+    for (let i = 0; i < 30; i++) a.feed(sample('d8', i));
+    await settle();
+    expect(await a.sync.save()).toBe(1);
+    const b = node('live-b', store, () => Date.now(), live);
+    await new Promise((r) => setTimeout(r, 1_000));
+    // A stops beating (it dies: its row stays, its states stay its own).
+    await a.sync.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.engine.has('d8')).toBe(false); // A silent for 100 ms: alive for all B knows
+    await waitUntil(() => b.sync.stats().takenOver === 1);
+    expect(await store.ownerOf('d8')).toBe('live-b');
+    expect(b.sync.ready('d8')).toBe(true);
+    // Its last reading on A may be as late as A's last beat: not silent 4 min after that …
+    const now = Date.now();
+    expect(b.engine.tick(now + 4 * MINUTE)).toEqual([]);
+    // … silent 6 min after, once.
+    expect(b.engine.tick(now + 6 * MINUTE).map((c) => c.modeId)).toEqual(['data_missing']);
+    expect(b.engine.tick(now + 7 * MINUTE)).toEqual([]);
+    // A device that comes back through a third node is claimed from B as from any owner.
+    const c = node('live-c', store);
+    c.feed(sample('d8', 30));
+    await settle();
+    expect(c.sync.stats().restored).toBe(1);
+    expect(await store.ownerOf('d8')).toBe('live-c');
+    for (const n of [b, c]) await n.sync.close();
+    expect(b.errors).toEqual([]);
   });
 });

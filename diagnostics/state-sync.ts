@@ -1,5 +1,5 @@
 import type { DiagnosticsEngine } from './engine.ts';
-import type { DetectorStateStore, DeviceSnapshot } from './state-store.ts';
+import type { ClaimedState, DetectorStateStore, DeviceSnapshot } from './state-store.ts';
 
 export interface StateSyncOptions {
   engine: DiagnosticsEngine;
@@ -9,6 +9,12 @@ export interface StateSyncOptions {
   clock: () => number;
   /** How often changed states are saved (default 5 min; 0 = only on offline and shutdown). */
   saveMs?: number;
+  /**
+   * This node says it is alive every `beatMs` and takes over the states of owners that have not
+   * said so for `deadAfterMs` (a node killed outright): its tick then reports their devices
+   * silent. Absent: neither (tests of one node's behaviour).
+   */
+  liveness?: { beatMs: number; deadAfterMs: number };
   onError: (err: unknown, what: string) => void;
 }
 
@@ -22,6 +28,8 @@ export interface StateSyncStats {
   saved: number;
   /** Devices given up because another node owns them now. */
   lost: number;
+  /** States taken over from owners that stopped saying they are alive. */
+  takenOver: number;
 }
 
 /**
@@ -29,7 +37,10 @@ export interface StateSyncStats {
  * that first hears a device claims its saved state and installs it before the device's first
  * sample is judged (samples wait meanwhile, in order); changed states are saved in batches
  * every `saveMs` (5 min), when the device goes offline and on shutdown. A save refused because another
- * node claimed the device makes this node forget it.
+ * node claimed the device makes this node forget it. With `liveness`, the states of a node that
+ * stopped saying it is alive are taken over (a conditional claim: one live node each), so that
+ * their devices are still reported silent; a device that reconnects anywhere is claimed from the
+ * taker as from any owner.
  */
 export interface StateSync {
   /** True when the device's saved state is in place: judge its samples at once. */
@@ -48,6 +59,12 @@ export interface StateSync {
 }
 
 const BATCH = 500;
+/**
+ * A node running diagnostics on PostgreSQL says it is alive every 5 s; an owner silent for 20 s
+ * is dead (the bounds of the broker's presence, broker/cluster-presence.ts): its states are
+ * taken over within about 25 s of its death.
+ */
+export const LIVENESS = { beatMs: 5_000, deadAfterMs: 20_000 } as const;
 /** After a failed claim, the device is judged on what the node has for this long. */
 const RETRY_MS = 5_000;
 /** Samples held per device while its claim is in flight (a slow database must not grow memory). */
@@ -60,10 +77,20 @@ export function createStateSync(o: StateSyncOptions): StateSync {
   const retryAt = new Map<string, number>();
   /** Changed states whose save failed: tried again with the next save. */
   const unsaved = new Set<string>();
-  const stats: StateSyncStats = { restored: 0, stale: 0, saved: 0, lost: 0 };
+  const stats: StateSyncStats = { restored: 0, stale: 0, saved: 0, lost: 0, takenOver: 0 };
   const claims = new Set<Promise<void>>();
   let saving: Promise<number> = Promise.resolve(0);
   let closed = false;
+  // Liveness: claims wait for the first beat, so that no row is owned by a node not yet alive.
+  const live = o.liveness;
+  /** Since when (wall time) this node's beats have gone through without a failure; 0 = not now. */
+  let beatingSince = 0;
+  const alive = live
+    ? store.beat(owner).then(
+        () => void (beatingSince = Date.now()),
+        (err: unknown) => onError(err, 'detector state owner beat failed'),
+      )
+    : Promise.resolve();
 
   const lose = (id: string) => {
     engine.forget(id);
@@ -73,9 +100,14 @@ export function createStateSync(o: StateSyncOptions): StateSync {
   };
 
   async function claim(id: string): Promise<void> {
+    await alive;
     const c = await store.claim(id, owner);
     // Still ours from before (the device went offline and came back): what we hold is newest.
-    if (!c || (c.previousOwner === owner && engine.has(id))) return;
+    if (c && !(c.previousOwner === owner && engine.has(id))) install(c);
+  }
+
+  function install(c: ClaimedState): void {
+    const id = c.snapshot.deviceId;
     const active = new Set(c.activeModes);
     // Candidates whose alert was closed meanwhile (on any node) are closed: the mode may alert again.
     const snapshot: DeviceSnapshot = {
@@ -165,6 +197,41 @@ export function createStateSync(o: StateSyncOptions): StateSync {
   const timer = o.saveMs === 0 ? undefined : setInterval(() => void save(), o.saveMs ?? 300_000);
   timer?.unref();
 
+  let watching: Promise<void> = alive;
+  /**
+   * Says this node is alive and takes over dead owners' states, a batch per beat, once its own
+   * beats have gone through for `deadAfterMs`: after the database was out, every live node has
+   * said it is alive again before any takes over another's.
+   */
+  async function watch(deadAfterMs: number): Promise<void> {
+    try {
+      await store.beat(owner);
+      beatingSince ||= Date.now();
+      if (Date.now() - beatingSince < deadAfterMs) return;
+      const taken = await store.takeOver(owner, deadAfterMs, BATCH);
+      for (const c of taken) {
+        const id = c.snapshot.deviceId;
+        stats.takenOver++;
+        // The device is being claimed here right now: that claim installs the same state.
+        if (waiting.has(id)) continue;
+        install(c);
+        claimed.add(id);
+        // Its last reading may have reached the dead node after the state was saved, as late as
+        // the node's last beat: silence is counted from then (never reported early).
+        engine.mayHaveHeard(id, clock() - (c.ownerSilentMs ?? 0));
+      }
+    } catch (err) {
+      beatingSince = 0;
+      onError(err, 'detector state owner beat or takeover failed; tried again at the next beat');
+    }
+  }
+  const beater =
+    live &&
+    setInterval(() => {
+      watching = watching.then(() => (closed ? undefined : watch(live.deadAfterMs)));
+    }, live.beatMs);
+  if (beater) beater.unref();
+
   return {
     ready: (id) => claimed.has(id),
     later,
@@ -187,6 +254,8 @@ export function createStateSync(o: StateSyncOptions): StateSync {
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
+      if (beater) clearInterval(beater);
+      await watching;
       await Promise.all([...claims]);
       await save();
     },
@@ -204,7 +273,7 @@ export function memoryOnlyStateSync(): StateSync {
     offline: async () => undefined,
     owns: async () => true,
     save: async () => 0,
-    stats: () => ({ restored: 0, stale: 0, saved: 0, lost: 0 }),
+    stats: () => ({ restored: 0, stale: 0, saved: 0, lost: 0, takenOver: 0 }),
     close: async () => undefined,
   };
 }

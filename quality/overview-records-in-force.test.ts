@@ -41,7 +41,7 @@ describe('fleet overview over records in force', () => {
 
   it('two corrections of one record: one failure, one remedy', async () => {
     const o = await fleetOverview(
-      { sql, healthOf: () => undefined, now: () => new Date('2025-07-01T02:00:00Z') },
+      { sql, healthOf: async () => new Map(), now: () => new Date('2025-07-01T02:00:00Z') },
       { manufacturer: null, category: null },
     );
     expect(o.failures.byModel).toMatchObject([{ model: 'KFR-35', failedUnits: 1, repairs: 1 }]);

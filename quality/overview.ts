@@ -8,7 +8,9 @@ import { deviceScopeSql, unitScopeSql, type FleetScope } from './scope.ts';
  * The manufacturer's fleet overview (issue 6 page, issue 7 analytics): devices online, health
  * distribution, open alerts by mode and severity, failure rate and MTBF by model and component,
  * 三包 remedies granted and their cost. Everything is computed by the database from the stored
- * facts, except the health scores, which live in the diagnostics engine's memory.
+ * facts, except the health scores: the diagnostics engine's for the devices this node holds,
+ * and in a cluster the others' from their saved detector states (saved every 5 minutes, at
+ * disconnect and at shutdown by the node that holds them: `health.oldestSavedAt` says how old).
  *
  * Definitions (also in quality/README.md):
  * - a *failure* is a repair record in force (view `warranty_records_in_force`, whose rule is
@@ -29,6 +31,18 @@ export const FleetOverviewSchema = z
     health: z.object({
       scored: count.describe('devices the diagnostics engine has a health score for'),
       buckets: z.array(z.object({ from: z.number(), to: z.number(), count })),
+      fromSavedState: count.describe(
+        'of those scored, devices held by another node (cluster mode), scored from their saved ' +
+          'detector state: saved every 5 minutes, at disconnect and at shutdown by that node',
+      ),
+      oldestSavedAt: z
+        .string()
+        .nullable()
+        .describe(
+          'when the oldest of those saved states was saved (ISO 8601). A saved state lags the ' +
+            'live one by at most ~5 minutes while its node runs; one unchanged since (an ' +
+            'offline device) keeps its older time. null when every score is live',
+        ),
     }),
     alerts: z.object({
       open: count.describe('open or acknowledged'),
@@ -68,8 +82,13 @@ export type FleetOverview = z.infer<typeof FleetOverviewSchema>;
 
 export interface OverviewDeps {
   sql: Sql;
-  /** Health score (0–100) of a device, when the diagnostics engine has one. */
-  healthOf: (deviceId: string) => number | undefined;
+  /**
+   * Health scores (0–100) of many devices, those with one (diagnostics `healthScores`): live
+   * from this node's engine, or from a saved state saved at `savedAt` (ms).
+   */
+  healthOf: (
+    deviceIds: readonly string[],
+  ) => Promise<ReadonlyMap<string, { score: number; savedAt?: number }>>;
   now?: () => Date;
   /** The holiday calendar in force (warranty/holiday-calendars.ts); default the built-in one. */
   calendar?: () => HolidayCalendar;
@@ -171,10 +190,15 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
   const d = devices.rows[0] ?? { total: 0, online: 0, disabled: 0 };
   const buckets = BUCKETS.slice(0, -1).map((from, i) => ({ from, to: BUCKETS[i + 1]!, count: 0 }));
   let scored = 0;
-  for (const { id } of ids.rows) {
-    const score = deps.healthOf(id);
-    if (score === undefined || !Number.isFinite(score)) continue;
+  let fromSavedState = 0;
+  let oldest = Infinity;
+  for (const { score, savedAt } of (await deps.healthOf(ids.rows.map((r) => r.id))).values()) {
+    if (!Number.isFinite(score)) continue;
     scored++;
+    if (savedAt !== undefined) {
+      fromSavedState++;
+      oldest = Math.min(oldest, savedAt);
+    }
     const i = Math.min(buckets.length - 1, Math.max(0, Math.floor(score / 20)));
     buckets[i]!.count++;
   }
@@ -189,7 +213,12 @@ export async function fleetOverview(deps: OverviewDeps, scope: FleetScope): Prom
       offline: d.total - d.online - d.disabled,
       disabled: d.disabled,
     },
-    health: { scored, buckets },
+    health: {
+      scored,
+      buckets,
+      fromSavedState,
+      oldestSavedAt: Number.isFinite(oldest) ? new Date(oldest).toISOString() : null,
+    },
     alerts: {
       open: alerts.rows.reduce((s, r) => s + r.count, 0),
       byModeSeverity: alerts.rows,

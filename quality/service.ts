@@ -12,7 +12,7 @@ export interface QualityDeps {
   auth: Auth;
   warranty: WarrantyStore;
   telemetry: TelemetryStore;
-  diagnostics: Pick<Diagnostics, 'engine' | 'alerts' | 'catalog' | 'health'>;
+  diagnostics: Pick<Diagnostics, 'alerts' | 'catalog' | 'health' | 'healthScores'>;
   log: FastifyBaseLogger;
   now?: () => Date;
   /** After hand-back, how long the repaired failure mode has to be healthy again. */
@@ -46,7 +46,7 @@ export interface Quality {
  */
 export function startQuality(d: QualityDeps): Quality {
   const onError = (err: unknown, what: string) => d.log.error({ err }, what);
-  const { engine, alerts } = d.diagnostics;
+  const { alerts } = d.diagnostics;
   const orders = createRepairOrders({
     sql: d.sql,
     warranty: d.warranty,
@@ -67,7 +67,8 @@ export function startQuality(d: QualityDeps): Quality {
   });
   const overview: OverviewDeps = {
     sql: d.sql,
-    healthOf: (id) => engine.health(id)?.score,
+    // Live where this node holds the device, else its saved state (cluster mode).
+    healthOf: (ids) => d.diagnostics.healthScores(ids),
     ...(d.holidays ? { calendar: () => d.holidays!.current() } : {}),
     ...(d.now ? { now: d.now } : {}),
   };

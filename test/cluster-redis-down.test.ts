@@ -147,6 +147,11 @@ describe('a cluster node whose Redis goes down and comes back', () => {
       acked.push(t0 + i);
     };
     await publish(0);
+    // A listener, so that the readings are routed (a cluster publishes to Redis only what some
+    // node listens to: broker/cluster-interest.ts).
+    const watcher = await connect(node.mqttUrl, { username: 'token', password: node.adminToken });
+    clients.push(watcher);
+    await watcher.subscribeAsync('devices/+/telemetry', { qos: 1 });
 
     await killRedis();
     // Longer than ioredis keeps a command waiting for Redis (20 retries, about 10.5 s): the
@@ -189,6 +194,10 @@ describe('a cluster node whose Redis goes down and comes back', () => {
     clients.push(d);
     d.on('error', () => undefined);
     await d.subscribeAsync(`devices/${dev.id}/commands/#`, { qos: 1 });
+    const watcher = await connect(node.mqttUrl, { username: 'token', password: node.adminToken });
+    clients.push(watcher);
+    watcher.on('error', () => undefined);
+    await watcher.subscribeAsync(`devices/${dev.id}/telemetry`, { qos: 1 });
     await killRedis();
     const ts = Date.now();
     await d.publishAsync(

@@ -60,6 +60,11 @@ export function gapArrived(st: GapState, now: number): void {
   st.s[st.o + ARRIVED] = now;
 }
 
+/** Records that a reading may have arrived as late as `at` (not earlier than one recorded). */
+export function gapMayHaveArrived(st: GapState, at: number): void {
+  st.s[st.o + ARRIVED] = Math.max(st.s[st.o + ARRIVED]!, at);
+}
+
 function gapVerdict(st: GapState, end: number, open: boolean, silentMs: number): Verdict {
   const interval = st.s[st.o + INTERVAL]!;
   const missed = Math.floor(silentMs / interval) - (open ? 0 : 1);

@@ -104,7 +104,14 @@ export interface FleetOverview {
   /** Whose fleet: a manufacturer token sees its own units and their devices. */
   scope?: { manufacturer: string | null; category: string | null };
   devices: { total: number; online: number; offline: number; disabled: number };
-  health: { scored: number; buckets: Array<{ from: number; to: number; count: number }> };
+  health: {
+    scored: number;
+    buckets: Array<{ from: number; to: number; count: number }>;
+    /** Scored from a saved detector state (a device another cluster node holds). */
+    fromSavedState: number;
+    /** When the oldest of those was saved (≤ 5 min plus, normally); null when all are live. */
+    oldestSavedAt: string | null;
+  };
   alerts: {
     open: number;
     byModeSeverity: Array<{ category: string; mode: string; severity: string; count: number }>;

@@ -166,6 +166,19 @@ function healthSection(o: FleetOverview): HTMLElement {
     'health',
     'healthDistribution',
     h('p', {}, t('scoredDevices', { n: num(o.health.scored, 0) })),
+    // Cluster mode: scores of devices another node holds come from their saved states.
+    ...(o.health.fromSavedState > 0 && o.health.oldestSavedAt
+      ? [
+          h(
+            'p',
+            { class: 'saved-health' },
+            t('scoredFromSavedState', {
+              n: num(o.health.fromSavedState, 0),
+              at: formatWhen(o.health.oldestSavedAt),
+            }),
+          ),
+        ]
+      : []),
     h(
       'figure',
       { class: 'chart-figure' },

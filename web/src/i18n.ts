@@ -250,6 +250,8 @@ const en = {
   disabledCount: 'Disabled',
   healthDistribution: 'Health distribution',
   scoredDevices: '{n} devices have a health score.',
+  scoredFromSavedState:
+    '{n} of them are connected to another node: their scores are from the state it saved (every 5 minutes), the oldest at {at}.',
   scoreBand: 'Health score',
   asTable: 'Show as a table',
   openAlerts: 'Open alerts by mode and severity',
@@ -524,6 +526,8 @@ const zh: Record<Key, string> = {
   disabledCount: '已停用',
   healthDistribution: '健康度分布',
   scoredDevices: '{n} 台设备已有健康评分。',
+  scoredFromSavedState:
+    '其中 {n} 台连接在其他节点：评分取自该节点保存的状态（每 5 分钟保存），最早保存于 {at}。',
   scoreBand: '健康评分',
   asTable: '以表格显示',
   openAlerts: '按故障模式和严重程度统计的未关闭告警',
