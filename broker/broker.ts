@@ -5,6 +5,7 @@ import { AedesHandle } from './aedes-internals.ts';
 import { authenticationHooks } from './authenticate.ts';
 import { authorizeSubscribeHook } from './authorize-subscribe.ts';
 import { closeWithBroker, connectCluster, shareCredentialChanges } from './cluster.ts';
+import { slimConnections } from './connection-memory.ts';
 import { trackConnections, watchTakeovers } from './connections.ts';
 import { authorizeForwardHook } from './delivery.ts';
 import { deviceReports, reportStoreRefusals } from './device-reports.ts';
@@ -81,6 +82,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     await shareCredentialChanges(aedes, cluster.mq, deps.devices, log);
   }
   handle.bind(aedes);
+  slimConnections(aedes);
   trackConnections(aedes, handle, { ...deps, now });
   reportStoreRefusals(deps.ingest, handle, reportError);
   return aedes;
