@@ -16,8 +16,8 @@ interface RetainedStore {
 /**
  * Every retained topic, in one sorted set whose members all score 0, so Redis keeps them in
  * lexicographic order: the topics of a bucket are one ZRANGEBYLEX range. A set per bucket (the
- * first version) cost Redis ~250 B per device (a key each, for its retained status); a member
- * of this one ~130 B.
+ * first version) cost Redis ~310 B per device (a key each, for its retained status); a member
+ * of this one ~155 B.
  */
 const INDEX_KEY = 'retained-index:topics';
 /** Set once every retained message present has been indexed (an upgrade indexes the old ones). */
