@@ -1,9 +1,12 @@
 // node --import tsx bench/idle-heap.ts — where an idle device connection's memory goes (issue 22).
 // One clustered node (REDIS_URL, a private redis-server), BENCH_IDLE_STEP (5,000) devices
-// connected and subscribed to their commands as bench/cluster.ts's idle phase does, then as many
-// again: after each step a full GC, the node's live heap + external memory, Redis's used_memory,
-// and (BENCH_SNAPSHOT_DIR set) a heap snapshot, whose self sizes grouped by constructor are
-// diffed between the two steps (bytes per connection). Prints markdown.
+// (provisioned on another node first) connected and subscribed to their commands as
+// bench/cluster.ts's idle phase does, then as many again: after each step a full GC, the node's
+// live heap + external memory, Redis's used_memory, and (BENCH_SNAPSHOT_DIR set) a heap
+// snapshot, whose self sizes grouped by constructor and by owner (`groups`) are diffed between
+// the two steps (bytes per connection); then Redis's keys by shape. Prints markdown. The heap
+// reading is noisy at this scale (young-generation garbage from the snapshots); the snapshots
+// are exact.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -149,32 +152,109 @@ async function connect(devices: Array<{ id: string; secret: string }>, g: number
   log(`   ${line}`);
 }
 
-/** Self size and count per node type and name of a heap snapshot. */
-async function byConstructor(file: string): Promise<Map<string, { size: number; count: number }>> {
+type Sizes = Map<string, { size: number; count: number }>;
+/** Objects that say nothing of who holds them: their size goes to their nearest named holder. */
+const GENERIC = new Set([
+  'object:Object',
+  'object:Array',
+  'object:Map',
+  'object:Set',
+  'array:',
+  'array:(object elements)',
+  'array:(object properties)',
+  'hidden:system / PropertyArray',
+  'object:system / Context',
+  'closure:native_bind',
+  'array:(bound arguments)',
+  'closure:',
+  'object:Buffer',
+  'object:ArrayBuffer',
+  'native:system / JSArrayBufferData',
+  'number:heap number',
+]);
+
+/**
+ * A heap snapshot's self sizes and counts grouped two ways: by node type and name
+ * (`object:Socket`), and by owner — the nearest object on its shortest path from the roots
+ * that is not a generic container (GENERIC), with the edge from it (`object:Client
+ * .subscriptions`): the owner table is the one bench/RESULTS.md groups into items.
+ */
+async function groups(file: string): Promise<{ byType: Sizes; byOwner: Sizes }> {
   const snap = JSON.parse(await readFile(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    snapshot: {
+      meta: {
+        node_fields: string[];
+        node_types: [string[]];
+        edge_fields: string[];
+        edge_types: [string[]];
+      };
+    };
     nodes: number[];
+    edges: number[];
     strings: string[];
   };
-  const f = snap.snapshot.meta.node_fields;
-  const width = f.length;
-  const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((n) => f.indexOf(n));
-  const types = snap.snapshot.meta.node_types[0];
-  const out = new Map<string, { size: number; count: number }>();
-  for (let i = 0; i < snap.nodes.length; i += width) {
-    const type = types[snap.nodes[i + iType!]!]!;
-    let name = snap.strings[snap.nodes[i + iName!]!]!;
-    if (type === 'string' || type === 'concatenated string' || type === 'sliced string')
-      name = '(string)';
+  const { meta } = snap.snapshot;
+  const NF = meta.node_fields.length;
+  const EF = meta.edge_fields.length;
+  const [nType, nName, nSize, nEdges] = ['type', 'name', 'self_size', 'edge_count'].map((n) =>
+    meta.node_fields.indexOf(n),
+  ) as [number, number, number, number];
+  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((n) =>
+    meta.edge_fields.indexOf(n),
+  ) as [number, number, number];
+  const { nodes, edges, strings } = snap;
+  const count = nodes.length / NF;
+  const label = (i: number) => {
+    const type = meta.node_types[0][nodes[i * NF + nType]!]!;
+    let name = strings[nodes[i * NF + nName]!]!;
+    if (type.endsWith('string')) name = '(string)';
     else if (type === 'code') name = '(code)';
     else if (name.length > 60) name = `${name.slice(0, 60)}…`;
-    const key = `${type}:${name}`;
-    const e = out.get(key) ?? { size: 0, count: 0 };
-    e.size += snap.nodes[i + iSize!]!;
-    e.count++;
-    out.set(key, e);
+    return `${type}:${name}`;
+  };
+  // Shortest paths from the root (node 0), breadth first, weak edges left out.
+  const firstEdge = new Uint32Array(count + 1);
+  for (let i = 0, e = 0; i < count; i++) {
+    firstEdge[i] = e;
+    e += nodes[i * NF + nEdges]! * EF;
+    firstEdge[i + 1] = e;
   }
-  return out;
+  const parent = new Int32Array(count).fill(-1);
+  const via: string[] = new Array<string>(count);
+  const queue = [0];
+  parent[0] = 0;
+  for (let h = 0; h < queue.length; h++) {
+    const i = queue[h]!;
+    for (let e = firstEdge[i]!; e < firstEdge[i + 1]!; e += EF) {
+      const type = meta.edge_types[0][edges[e + eType]!]!;
+      if (type === 'weak' || type === 'shortcut') continue;
+      const to = edges[e + eTo]! / NF;
+      if (parent[to] !== -1) continue;
+      parent[to] = i;
+      via[to] = type === 'element' || type === 'hidden' ? '[]' : String(strings[edges[e + eName]!]);
+      queue.push(to);
+    }
+  }
+  const byType: Sizes = new Map();
+  const byOwner: Sizes = new Map();
+  const add = (m: Sizes, key: string, size: number) => {
+    const e = m.get(key) ?? { size: 0, count: 0 };
+    e.size += size;
+    e.count++;
+    m.set(key, e);
+  };
+  for (let i = 1; i < count; i++) {
+    const size = nodes[i * NF + nSize]!;
+    add(byType, label(i), size);
+    let owner = i;
+    let edge = '(self)';
+    for (let depth = 0; GENERIC.has(label(owner)) && parent[owner]! > 0 && depth < 30; depth++) {
+      edge = via[owner]!;
+      owner = parent[owner]!;
+    }
+    add(byOwner, `${label(owner)} .${edge}`, size);
+  }
+  return { byType, byOwner };
 }
 
 async function snapshot(): Promise<string | undefined> {
@@ -230,17 +310,21 @@ try {
     out.push(`| ${s} | ${per(a.heap, b.heap)} | ${per(a.used, b.used)} | ${per(a.rss, b.rss)} |`);
   }
   if (readings[1]?.snap && readings[2]?.snap) {
-    const [a, b] = [await byConstructor(readings[1].snap), await byConstructor(readings[2].snap)];
-    const rows = [...b]
-      .map(([k, v]) => {
-        const o = a.get(k) ?? { size: 0, count: 0 };
-        return { k, bytes: (v.size - o.size) / STEP, count: (v.count - o.count) / STEP };
-      })
-      .filter((r) => Math.abs(r.bytes) >= 8)
-      .sort((x, y) => y.bytes - x.bytes);
-    out.push('', '| type:constructor | bytes/conn | objects/conn |', '| --- | --- | --- |');
-    for (const r of rows) out.push(`| ${r.k} | ${r.bytes.toFixed(0)} | ${r.count.toFixed(2)} |`);
-    out.push(`| total | ${rows.reduce((s, r) => s + r.bytes, 0).toFixed(0)} | |`);
+    const [a, b] = [await groups(readings[1].snap), await groups(readings[2].snap)];
+    const table = (title: string, before: Sizes, after: Sizes) => {
+      const rows = [...after]
+        .map(([k, v]) => {
+          const o = before.get(k) ?? { size: 0, count: 0 };
+          return { k, bytes: (v.size - o.size) / STEP, count: (v.count - o.count) / STEP };
+        })
+        .filter((r) => Math.abs(r.bytes) >= 8)
+        .sort((x, y) => y.bytes - x.bytes);
+      out.push('', `| ${title} | bytes/conn | objects/conn |`, '| --- | --- | --- |');
+      for (const r of rows) out.push(`| ${r.k} | ${r.bytes.toFixed(0)} | ${r.count.toFixed(2)} |`);
+      out.push(`| total | ${rows.reduce((s, r) => s + r.bytes, 0).toFixed(0)} | |`);
+    };
+    table('type:constructor', a.byType, b.byType);
+    table('owner .edge', a.byOwner, b.byOwner);
   }
   // Redis keys by shape (each device id replaced by {id}): count and MEMORY USAGE.
   const db = new Redis(`${redisUrl}/9`);
@@ -250,7 +334,7 @@ try {
     const [next, keys] = await db.scan(cursor, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      const shape = key.replace(/H\d+-\d+|[0-9a-f]{8}-[0-9a-f-]{27}|dev_[\w-]+/g, '{id}');
+      const shape = key.replace(/devices\/[^/:]+/g, 'devices/{id}');
       const e = shapes.get(shape) ?? { count: 0, bytes: 0 };
       e.count++;
       if (e.count <= 50) e.bytes += Number(await db.memory('USAGE', key));
