@@ -7,6 +7,7 @@ import { authorizeSubscribeHook } from './authorize-subscribe.ts';
 import { refuseWithoutRedis } from './cluster-admission.ts';
 import { watchNodePresence } from './cluster-presence.ts';
 import { closeWithBroker, connectCluster, shareCredentialChanges } from './cluster.ts';
+import { slimConnections } from './connection-memory.ts';
 import { trackConnections, watchTakeovers } from './connections.ts';
 import { authorizeForwardHook } from './delivery.ts';
 import { deviceReports, reportStoreRefusals } from './device-reports.ts';
@@ -90,6 +91,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     await shareCredentialChanges(aedes, cluster.mq, deps.devices, log);
   }
   handle.bind(aedes);
+  slimConnections(aedes);
   trackConnections(aedes, handle, { ...deps, now });
   // A killed node's devices are marked offline by the others (broker/cluster-presence.ts).
   if (deps.cluster)

@@ -6,13 +6,14 @@ import { TokenBucket } from './rate-limit.ts';
 /** What the broker keeps of one connection, from its authentication to its end. */
 export interface ClientState {
   who: Identity;
-  /** `devices/{id}/` for a device: everything it may publish starts with it. */
+  /**
+   * `devices/{id}/` for a device: everything it may publish starts with it, and its own topics
+   * are it and a last level (`ownKind`, `isStatusTopic`: kept as one string, not four, ~0.2 KB
+   * of every idle connection).
+   */
   prefix?: string;
-  /** A device's ingested topics, `devices/{id}/telemetry` and `…/events`. */
-  telemetryTopic?: string;
-  eventsTopic?: string;
-  /** A device's status topic, which only the broker writes. */
-  statusTopic?: string;
+  /** Which of a device's ingested topics are within the topic limits: OWN_TELEMETRY, OWN_EVENTS. */
+  own: number;
   bucket: TokenBucket;
   /** QoS 1/2 messages waiting for their group commit (or for ingest to catch up). */
   inflight: number;
@@ -42,6 +43,7 @@ export function track(c: Client, who: Identity, config: Config['mqtt'], now: num
     inflight: 0,
     reportWindowStart: 0,
     reportsInWindow: 0,
+    own: 0,
     ...(who.kind === 'device' ? deviceTopics(who.deviceId, config) : {}),
   };
   (c as Tracked)[STATE] = st;
@@ -55,18 +57,38 @@ export function levels(topic: string): number {
   return n;
 }
 
+const OWN_TELEMETRY = 1;
+const OWN_EVENTS = 2;
+
 /**
- * A device's topics. Its telemetry and events topics are kept only when they are within the
- * topic limits: the publish checks let them through without checking again (a limit configured
- * below them refuses them on the general path, with the reason).
+ * A device's topics: its prefix, and which of its telemetry and events topics are within the
+ * topic limits — the publish checks let those through without checking again (a limit
+ * configured below them refuses them on the general path, with the reason).
  */
 function deviceTopics(id: string, config: Config['mqtt']) {
-  const within = (t: string) =>
-    t.length <= config.maxTopicLength && levels(t) <= config.maxTopicLevels ? t : undefined;
+  // join, not a template: one flat string, where concatenation keeps a rope of two more objects.
+  const prefix = ['devices/', id, '/'].join('');
+  const within = (last: string) =>
+    prefix.length + last.length <= config.maxTopicLength && levels(prefix) <= config.maxTopicLevels;
   return {
-    prefix: `devices/${id}/`,
-    telemetryTopic: within(`devices/${id}/telemetry`),
-    eventsTopic: within(`devices/${id}/events`),
-    statusTopic: `devices/${id}/status`,
+    prefix,
+    own: (within('telemetry') ? OWN_TELEMETRY : 0) | (within('events') ? OWN_EVENTS : 0),
   };
 }
+
+/** `{prefix}{last}`, compared without building it. */
+const isOwn = (prefix: string, topic: string, last: string) =>
+  topic.length === prefix.length + last.length && topic.endsWith(last) && topic.startsWith(prefix);
+
+/** Which of a device's own ingested topics `topic` is, when within the limits. */
+export function ownKind(st: ClientState, topic: string): 'telemetry' | 'events' | undefined {
+  const prefix = st.prefix;
+  if (prefix === undefined) return undefined;
+  if (st.own & OWN_TELEMETRY && isOwn(prefix, topic, 'telemetry')) return 'telemetry';
+  if (st.own & OWN_EVENTS && isOwn(prefix, topic, 'events')) return 'events';
+  return undefined;
+}
+
+/** Whether `topic` is the device's status topic, `devices/{id}/status`, which only the broker writes. */
+export const isStatusTopic = (st: ClientState, topic: string): boolean =>
+  st.prefix !== undefined && isOwn(st.prefix, topic, 'status');

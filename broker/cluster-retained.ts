@@ -13,13 +13,24 @@ interface RetainedStore {
   createRetainedStreamCombi(patterns: string[]): Readable;
 }
 
-/** The Redis set of retained topics whose first two levels are `bucket`. */
-const indexKey = (bucket: string) => `retained-index:${bucket}`;
+/**
+ * Every retained topic, in one sorted set whose members all score 0, so Redis keeps them in
+ * lexicographic order: the topics of a bucket are one ZRANGEBYLEX range. A set per bucket (the
+ * first version) cost Redis ~310 B per device (a key each, for its retained status); a member
+ * of this one ~155 B.
+ */
+const INDEX_KEY = 'retained-index:topics';
 /** Set once every retained message present has been indexed (an upgrade indexes the old ones). */
-const BUILT_KEY = 'retained-index:built';
+const BUILT_KEY = 'retained-index:sorted-built';
+/** The per-bucket sets of the first version, `retained-index:{bucket}`: removed by the build. */
+const OLD_INDEX = 'retained-index:*';
 
-/** A topic's bucket: its first two levels (`devices/{id}`), or the whole of a shorter topic. */
-const bucketOf = (topic: string) => topic.split('/', 2).join('/');
+/**
+ * The ZRANGEBYLEX bounds of a bucket's topics: the bucket itself and everything after it up to
+ * `{bucket}0` (`0` follows `/`). Topics like `{bucket}-x` fall in between; the caller's
+ * matching drops them.
+ */
+const range = (bucket: string): [string, string] => [`[${bucket}`, `(${bucket}0`];
 
 /**
  * The bucket every topic matching `filter` falls in, when the filter's first two levels hold no
@@ -52,13 +63,14 @@ function matches(filter: string, topic: string): boolean {
  * O(retained topics) round trips per connect, so a reconnect storm of n devices cost O(n²)
  * (bench/cluster.ts: 20,000 devices took minutes to connect, Redis busy scanning).
  *
- * This keeps, beside the persistence's own hash, a set of retained topics per first two levels
- * (`devices/{id}`), and answers a filter whose first two levels are literal from that set: the
- * topics that match are then read one by one through the persistence itself (exact topics:
- * HGET, its own decoding). Filters with a wildcard in their first two levels (a service's
- * `devices/+/status`) still go to the persistence's scan.
+ * This keeps, beside the persistence's own hash, the retained topics in lexicographic order
+ * (INDEX_KEY), and answers a filter whose first two levels are literal (`devices/{id}/…`) from
+ * the range of topics starting with them: the topics that match are then read one by one
+ * through the persistence itself (exact topics: HGET, its own decoding). Filters with a
+ * wildcard in their first two levels (a service's `devices/+/status`) still go to the
+ * persistence's scan.
  *
- * The set is kept a superset of the hash: a topic is added before its message is stored and
+ * The index is kept a superset of the hash: a topic is added before its message is stored and
  * removed after its message is deleted, so a failure between the two leaves a topic the lookup
  * reads and finds empty, never a retained message the lookup misses.
  */
@@ -71,12 +83,11 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
   const combi = persistence.createRetainedStreamCombi.bind(persistence);
 
   const store = async (packet: RetainedPacket) => {
-    const key = indexKey(bucketOf(packet.topic));
     if (packet.payload.length === 0) {
       await storeRetained(packet);
-      await conn.srem(key, packet.topic);
+      await conn.zrem(INDEX_KEY, packet.topic);
     } else {
-      await conn.sadd(key, packet.topic);
+      await conn.zadd(INDEX_KEY, 0, packet.topic);
       await storeRetained(packet);
     }
   };
@@ -96,7 +107,8 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
       (async function* () {
         const topics = new Set(exact);
         for (const filter of indexed) {
-          for (const topic of await conn.smembers(indexKey(filterBucket(filter)!)))
+          const [from, to] = range(filterBucket(filter)!);
+          for (const topic of await conn.zrangebylex(INDEX_KEY, from, to))
             if (matches(filter, topic)) topics.add(topic);
         }
         if (topics.size === 0) return;
@@ -108,17 +120,26 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
   };
 }
 
-/** Indexes the retained messages stored before the index existed, once per Redis database. */
+/**
+ * Indexes the retained messages stored before the index existed, once per Redis database, and
+ * removes the first version's sets. Stop every node of the older version before starting one of
+ * this: a retained message an older node stores after the build is in its set only, and is found
+ * only by a wildcard subscription's scan.
+ */
 async function buildIndex(conn: Redis): Promise<void> {
   if ((await conn.exists(BUILT_KEY)) === 1) return;
   let cursor = '0';
   do {
+    const [next, keys] = await conn.scan(cursor, 'MATCH', OLD_INDEX, 'COUNT', 1000, 'TYPE', 'set');
+    cursor = next;
+    if (keys.length > 0) await conn.unlink(...keys);
+  } while (cursor !== '0');
+  do {
     const [next, entries] = await conn.hscan('retained', cursor, 'COUNT', 1000);
     cursor = next;
-    const pipeline = conn.pipeline();
-    for (let i = 0; i < entries.length; i += 2)
-      pipeline.sadd(indexKey(bucketOf(entries[i]!)), entries[i]!);
-    await pipeline.exec();
+    const members: Array<number | string> = [];
+    for (let i = 0; i < entries.length; i += 2) members.push(0, entries[i]!);
+    if (members.length > 0) await conn.zadd(INDEX_KEY, ...members);
   } while (cursor !== '0');
   await conn.set(BUILT_KEY, '1');
 }

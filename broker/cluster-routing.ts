@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { MQEmitter, Message } from 'mqemitter';
 import { ClusterInterest, alwaysPublished } from './cluster-interest.ts';
+import { BucketListeners } from './bucket-listeners.ts';
 
 const require = createRequire(import.meta.url);
 // aedes's own in-process emitter (CommonJS): it matches topics to this node's subscribers.
@@ -134,8 +135,11 @@ export class BucketRouting {
   closed = false;
   /** mqemitter's typings name this (its concurrency bound); none here, as before. */
   readonly concurrent = 0;
-  /** Subscribers whose filters have a bucket; fed from bucket channels. */
-  private readonly byBucket = mqemitter({ concurrency: 0 });
+  /**
+   * Subscribers whose filters have a bucket; fed from bucket channels. A map by bucket, not an
+   * mqemitter: its topic trie cost ~650 B per connected device (broker/bucket-listeners.ts).
+   */
+  private readonly byBucket = new BucketListeners();
   /** The other subscribers; fed from topic channels and patterns. */
   private readonly byTopic = mqemitter({ concurrency: 0 });
   /** Redis channel or pattern → how many local filters need it. */
@@ -221,7 +225,8 @@ export class BucketRouting {
    */
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
-    (bucket === undefined ? this.byTopic : this.byBucket).on(topic, listener);
+    if (bucket === undefined) this.byTopic.on(topic, listener);
+    else this.byBucket.on(topic, bucket, listener);
     const [key, pattern] = this.channelOf(topic, bucket);
     const n = this.refs.get(key) ?? 0;
     this.refs.set(key, n + 1);
@@ -245,7 +250,8 @@ export class BucketRouting {
 
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
-    (bucket === undefined ? this.byTopic : this.byBucket).removeListener(topic, listener);
+    if (bucket === undefined) this.byTopic.removeListener(topic, listener);
+    else this.byBucket.removeListener(topic, bucket, listener);
     const entry = this.entryOf(topic, bucket);
     if (entry !== undefined) this.interest.release(entry);
     const [key, pattern] = this.channelOf(topic, bucket);

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { hotCounter, type Config, type Metrics } from '../core/index.ts';
 import { mayPublish } from './acl.ts';
 import { asError, GroupAcks } from './callbacks.ts';
-import { levels, stateOf } from './client-state.ts';
+import { isStatusTopic, levels, ownKind, stateOf } from './client-state.ts';
 import { divert, type ReportError } from './device-reports.ts';
 import type { HandOff } from './ingest-handoff.ts';
 
@@ -43,8 +43,7 @@ export function authorizePublishHook(
     const topic = packet.topic;
     // A device's own telemetry or events, nearly every message: one comparison stands for the
     // topic limits and the ACL, which its topics passed when they were made (client-state.ts).
-    const own =
-      topic === st.telemetryTopic ? 'telemetry' : topic === st.eventsTopic ? 'events' : undefined;
+    const own = ownKind(st, topic);
     const kind =
       own ??
       (topic.endsWith('/telemetry') ? 'telemetry' : topic.endsWith('/events') ? 'events' : 'other');
@@ -73,7 +72,7 @@ export function authorizePublishHook(
     // Retained messages live in broker memory forever, and a device's only one is its status,
     // set by the broker: one device could otherwise fill the broker with retained topics (a
     // publish to its status topic is refused below).
-    if (packet.retain && st.prefix && topic !== st.statusTopic) {
+    if (packet.retain && st.prefix && !isStatusTopic(st, topic)) {
       packet.retain = false;
       metrics.rejected.inc({ reason: 'retain_stripped' });
     }
@@ -101,7 +100,7 @@ export function authorizePublishHook(
     }
     // Only a device's own telemetry and events are ingested (not deeper topics, not services').
     if (own) return handOff(st, packet, own);
-    if (topic === st.statusTopic) {
+    if (isStatusTopic(st, topic)) {
       // A device's status is the broker's word alone: `online` while its connection lasts,
       // `offline` (retained) once it ends. A retained publish replaces what future subscribers
       // get [MQTT-3.3.1-5], so a device retaining `offline` while connected would hide it; its

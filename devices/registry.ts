@@ -39,8 +39,11 @@ export interface DeviceSpec {
   serial: string;
 }
 
+/** What a connect needs of its device (the broker's identity of it). */
+export type AuthDevice = Pick<Device, 'id' | 'category' | 'model'>;
+
 export type AuthResult =
-  { ok: true; device: Device } | { ok: false; reason: 'unknown' | 'bad_secret' | 'disabled' };
+  { ok: true; device: AuthDevice } | { ok: false; reason: 'unknown' | 'bad_secret' | 'disabled' };
 
 /** The registry of provisioned devices and their MQTT credentials. */
 export interface DeviceRegistry {
@@ -95,6 +98,27 @@ const toDevice = (r: Row): Device => ({
 });
 
 const COLS = 'id, category, model, serial, disabled, online, created_at, last_seen_at';
+
+/**
+ * Categories and models as one string each, however many devices share them: every row read
+ * brings its own copies, and the cache of verified secrets holds one device per device a node
+ * has seen (issue 22: memory per connection). Bounded: beyond INTERNED distinct values they are
+ * kept as they come.
+ */
+const INTERNED = 10_000;
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size < INTERNED) interned.set(s, s);
+  return s;
+}
+/** The part of a device the cache of verified secrets keeps: ~60 B, not the whole row's ~400. */
+const authDevice = (d: { id: string; category: string; model: string }): AuthDevice => ({
+  id: d.id,
+  category: intern(d.category) as Category,
+  model: intern(d.model),
+});
 
 /**
  * Least time between two UPDATEs of online marks: a lone mark is written at once, marks that
@@ -217,7 +241,7 @@ export function createDeviceRegistry(
   sql: Sql,
   opts: { verifiedCacheSize?: number } = {},
 ): DeviceRegistry {
-  const verified = new VerifiedSecrets<Device>(opts.verifiedCacheSize);
+  const verified = new VerifiedSecrets<AuthDevice>(opts.verifiedCacheSize);
   const changeListeners = new Set<(id: string) => void>();
   const changed = (id: string) => {
     for (const l of changeListeners) l(id);
@@ -243,7 +267,7 @@ export function createDeviceRegistry(
       );
       if (!rows[0]) throw new RegistryErrors.DeviceExists(serial, model);
       const device = toDevice(rows[0]);
-      verified.remember(id, secret, device, since); // its first connect needs no scrypt either
+      verified.remember(device.id, secret, authDevice(device), since); // its first connect needs no scrypt either
       return { device, secret };
     },
     async provisionMany(inputs) {
@@ -267,7 +291,7 @@ export function createDeviceRegistry(
       const created = rows.map((r) => {
         const device = toDevice(r);
         const secret = byId.get(r.id)!.secret;
-        verified.remember(r.id, secret, device, since);
+        verified.remember(device.id, secret, authDevice(device), since);
         return { device, secret };
       });
       const inserted = new Set(rows.map((r) => r.id));
@@ -348,8 +372,8 @@ export function createDeviceRegistry(
       if (!r?.secret_hash) return { ok: false, reason: 'unknown' };
       if (!(await verifySecret(secret, r.secret_hash))) return { ok: false, reason: 'bad_secret' };
       if (r.disabled) return { ok: false, reason: 'disabled' };
-      const device = toDevice(r);
-      verified.remember(id, secret, device, since);
+      const device = authDevice(r);
+      verified.remember(device.id, secret, device, since);
       return { ok: true, device };
     },
     markOnline,

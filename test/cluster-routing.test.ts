@@ -148,8 +148,14 @@ describe('cluster routing by bucket', () => {
     await dev.publishAsync(topic, 'fw-2', { qos: 1, retain: true });
     // As a cluster upgraded from a version without the index finds its Redis.
     for (const key of await inspect.keys('retained-index:*')) await inspect.del(key);
+    // And as one upgraded from the first index, a set per bucket and its own marker.
+    const oldSet = `retained-index:devices/${d.id}`;
+    await inspect.sadd(oldSet, topic);
+    await inspect.set('retained-index:built', '1');
     const c = await startService({ DATABASE_URL: db.url, REDIS_URL: redis.url });
     try {
+      expect(await inspect.exists(oldSet)).toBe(0);
+      expect(await inspect.zscore('retained-index:topics', topic)).toBe('0');
       const sub = await connect(c.mqttUrl, { username: 'token', password: c.adminToken });
       clients.push(sub);
       const heard = nextMessage(sub, topic);
