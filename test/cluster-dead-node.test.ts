@@ -5,7 +5,12 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connect, connectDevice, provision, waitFor } from './helpers/clients.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { freePort, spawnService, type ServiceProcess } from './helpers/process.ts';
+import {
+  loopbackPorts,
+  spawnService,
+  stopIfRunning,
+  type ServiceProcess,
+} from './helpers/process.ts';
 import { claimRedisDb, type TestRedis } from './helpers/redis.ts';
 import { startService, TEST_ADMIN_TOKEN, type RunningService } from './helpers/service.ts';
 
@@ -33,10 +38,7 @@ describe('the devices of a cluster node that was killed', () => {
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
-    if (a && a.child.exitCode === null && a.child.signalCode === null) {
-      a.child.kill('SIGKILL');
-      await a.exited;
-    }
+    await stopIfRunning(a, 'SIGKILL');
     await b?.stop();
     await rm(dataDir, { recursive: true, force: true });
     await db?.drop();
@@ -44,13 +46,10 @@ describe('the devices of a cluster node that was killed', () => {
   });
 
   it('marks a dead node’s devices offline on the surviving node within 60 s; one that reconnected elsewhere stays online', async () => {
-    const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
+    const { mqtt: mqttPort, env: ports } = await loopbackPorts();
     a = await spawnService({
       DATA_DIR: dataDir,
-      HTTP_PORT: String(http),
-      MQTT_PORT: String(mqttPort),
-      HTTP_HOST: '127.0.0.1',
-      MQTT_HOST: '127.0.0.1',
+      ...ports,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,

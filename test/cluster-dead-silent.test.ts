@@ -5,7 +5,12 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, provision, waitFor } from './helpers/clients.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { freePort, spawnService, type ServiceProcess } from './helpers/process.ts';
+import {
+  loopbackPorts,
+  spawnService,
+  stopIfRunning,
+  type ServiceProcess,
+} from './helpers/process.ts';
 import { claimRedisDb, type TestRedis } from './helpers/redis.ts';
 import { startService, TEST_ADMIN_TOKEN, type RunningService } from './helpers/service.ts';
 
@@ -70,10 +75,7 @@ describe('the devices of a killed node, as diagnostics sees them', () => {
     sending = false;
     await sender?.catch(() => undefined);
     await Promise.all(clients.map((x) => x.endAsync(true).catch(() => {})));
-    if (a && a.child.exitCode === null && a.child.signalCode === null) {
-      a.child.kill('SIGKILL');
-      await a.exited;
-    }
+    await stopIfRunning(a, 'SIGKILL');
     await c?.stop();
     await b?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -100,13 +102,10 @@ describe('the devices of a killed node, as diagnostics sees them', () => {
   const modes = async (id: string) => (await alerts(id)).map((x) => x.mode_id).sort();
 
   it('a surviving node reports the dead node’s silent device once; devices that come back keep their warm-up', async () => {
-    const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
+    const { mqtt: mqttPort, env: ports } = await loopbackPorts();
     a = await spawnService({
       DATA_DIR: dataDir,
-      HTTP_PORT: String(http),
-      MQTT_PORT: String(mqttPort),
-      HTTP_HOST: '127.0.0.1',
-      MQTT_HOST: '127.0.0.1',
+      ...ports,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       INGEST_FLUSH_MS: '10',
       DATABASE_URL: db.url,

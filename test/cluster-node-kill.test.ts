@@ -5,7 +5,12 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { freePort, spawnService, type ServiceProcess } from './helpers/process.ts';
+import {
+  loopbackPorts,
+  spawnService,
+  stopIfRunning,
+  type ServiceProcess,
+} from './helpers/process.ts';
 import { claimRedisDb, type TestRedis } from './helpers/redis.ts';
 import { startService, TEST_ADMIN_TOKEN, type RunningService } from './helpers/service.ts';
 
@@ -35,10 +40,7 @@ describe('a cluster node killed mid-stream and restarted on its data folder', ()
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
-    if (a && a.child.exitCode === null && a.child.signalCode === null) {
-      a.child.kill('SIGTERM');
-      await a.exited;
-    }
+    await stopIfRunning(a);
     await b?.stop();
     await rm(dataDir, { recursive: true, force: true });
     await db?.drop();
@@ -46,13 +48,10 @@ describe('a cluster node killed mid-stream and restarted on its data folder', ()
   });
 
   it('stores every acknowledged reading exactly once, the spooled ones after the restart and the resent ones through the other node', async () => {
-    const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
+    const { mqtt: mqttPort, env: ports } = await loopbackPorts();
     const env = {
       DATA_DIR: dataDir,
-      HTTP_PORT: String(http),
-      MQTT_PORT: String(mqttPort),
-      HTTP_HOST: '127.0.0.1',
-      MQTT_HOST: '127.0.0.1',
+      ...ports,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectDevice, provision, waitFor, type Provisioned } from './helpers/clients.ts';
 import { startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { freePort, spawnService, type ServiceProcess } from './helpers/process.ts';
+import {
+  loopbackPorts,
+  spawnService,
+  stopIfRunning,
+  type ServiceProcess,
+} from './helpers/process.ts';
 import { claimRedisDb, type TestRedis } from './helpers/redis.ts';
 import { TEST_ADMIN_TOKEN } from './helpers/service.ts';
 
@@ -40,10 +45,7 @@ describe('a cluster node killed with a full spool and restarted on its data fold
   }, 90_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
-    if (node && node.child.exitCode === null && node.child.signalCode === null) {
-      node.child.kill('SIGTERM');
-      await node.exited;
-    }
+    await stopIfRunning(node);
     await rm(dataDir, { recursive: true, force: true });
     await influxd?.stop();
     await db?.drop();
@@ -51,13 +53,10 @@ describe('a cluster node killed with a full spool and restarted on its data fold
   });
 
   it('stores every acknowledged reading once after the restart; the refused ones come again from their devices', async () => {
-    const [http, mqttPort] = await Promise.all([freePort(), freePort()]);
+    const { http, mqtt: mqttPort, env: ports } = await loopbackPorts();
     const env = {
       DATA_DIR: dataDir,
-      HTTP_PORT: String(http),
-      MQTT_PORT: String(mqttPort),
-      HTTP_HOST: '127.0.0.1',
-      MQTT_HOST: '127.0.0.1',
+      ...ports,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,

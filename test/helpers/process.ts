@@ -56,3 +56,29 @@ export async function spawnService(
   });
   return { child, output: () => out, exited };
 }
+
+/** Two free ports on 127.0.0.1 and the env that binds a child node's HTTP and MQTT to them. */
+export async function loopbackPorts(): Promise<{
+  http: number;
+  mqtt: number;
+  env: Record<'HTTP_PORT' | 'MQTT_PORT' | 'HTTP_HOST' | 'MQTT_HOST', string>;
+}> {
+  const [http, mqtt] = await Promise.all([freePort(), freePort()]);
+  const env = {
+    HTTP_PORT: String(http),
+    MQTT_PORT: String(mqtt),
+    HTTP_HOST: '127.0.0.1',
+    MQTT_HOST: '127.0.0.1',
+  };
+  return { http, mqtt, env };
+}
+
+/** Ends a child node still running (a test's cleanup), and waits for it to exit. */
+export async function stopIfRunning(
+  proc: ServiceProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill(signal);
+  await proc.exited;
+}
