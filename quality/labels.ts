@@ -129,7 +129,7 @@ export async function alertAccuracy(
       `SELECT u.device_id, u.category, u.model, e.component, e.dropped_off_at, o.mode_ids
          FROM warranty_records_in_force e
          JOIN warranty_units_v u ON u.serial = e.serial
-         LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
+         LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq = e.origin
         WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where} ${model}`,
       [q.model ?? null, ...us.params],
     ),

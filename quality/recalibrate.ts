@@ -87,7 +87,7 @@ export async function recalibrateMode(
     `SELECT u.device_id, e.dropped_off_at
        FROM warranty_records_in_force e
        JOIN warranty_units_v u ON u.serial = e.serial
-       LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq IN (e.seq, e.corrects)
+       LEFT JOIN repair_orders o ON o.serial = e.serial AND o.record_seq = e.origin
       WHERE e.cause = 'quality' AND u.device_id IS NOT NULL AND ${us.where}
         AND (o.mode_ids ? $1 OR (o.id IS NULL AND e.component = $2))
         ${q.model ? 'AND u.model = $4' : ''}

@@ -365,7 +365,7 @@ const ROWS: Record<ReportKind, RowsFn> = {
         `WITH pr AS (${pr.sql})
          SELECT pr.serial, pr.seq, pr.body, pr.category, pr.model, pr.charges_cny, pr.remedy,
                 o.id AS order_id, o.alert_ids, o.verification
-           FROM pr LEFT JOIN repair_orders o ON o.serial = pr.serial AND o.record_seq = pr.seq
+           FROM pr LEFT JOIN repair_orders o ON o.serial = pr.serial AND o.record_seq = pr.origin
           ORDER BY pr.dropped_off_at, pr.serial, pr.seq`,
         [p.from, p.to, ...pr.params],
       ),
