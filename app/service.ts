@@ -171,6 +171,7 @@ export async function startService(
       log,
       escalateAfterMs: config.alerts.escalateAfterMs,
       cap: { max: config.alerts.notifyMaxPerHour, windowMs: 3_600_000 },
+      ...(config.cluster ? { redisUrl: config.cluster.redisUrl } : {}),
       webhooks: { allowPrivate: config.security.webhookAllowPrivate },
       ...opts.diagnostics,
       escalate: background,

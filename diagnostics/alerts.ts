@@ -1,5 +1,6 @@
 import type { Alert, AlertComment } from './alert-schemas.ts';
 import type { AlertStore } from './alert-store.ts';
+import { DEFAULT_CAP, memoryCapStore, type CapStore } from './cap-store.ts';
 import { SEVERITY_RANK, type AlertCandidate, type Severity } from './types.ts';
 
 /** What subscribers (MQTT, SSE, webhooks) are told. */
@@ -29,6 +30,11 @@ export interface AlertServiceOptions {
   escalateAfterMs?: number;
   /** At most `max` machine notifications per device per `windowMs` (default 10 per hour). */
   cap?: { max: number; windowMs: number };
+  /**
+   * Where the cap counts (default: this process's memory, {@link memoryCapStore} of `cap`;
+   * cluster mode: Redis, stores/redis-cap.ts, built with the same `cap`). Closed by its owner.
+   */
+  capStore?: CapStore;
   /** Called when an alert is resolved or dismissed, so the engine may raise the mode again. */
   onClosed?: (deviceId: string, modeId: string) => void;
   onError?: (err: unknown, what: string) => void;
@@ -78,15 +84,16 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
   const escalateAfterMs = opts.escalateAfterMs ?? 30 * 60_000;
-  const cap = opts.cap ?? { max: 10, windowMs: 3_600_000 };
+  const cap = opts.cap ?? DEFAULT_CAP;
   const onError = opts.onError ?? (() => undefined);
   const subscribers = new Set<(n: AlertNotification) => void>();
   const observers = new Set<(n: AlertNotification) => void>();
-  const windows = new Map<string, { start: number; count: number; suppressed: number }>();
+  const capStore = opts.capStore ?? memoryCapStore(cap);
   const totals = { notified: 0, suppressed: 0 };
   let chain: Promise<void> = Promise.resolve();
 
-  function notify(type: AlertEventType, alert: Alert, at: number): void {
+  /** Tells observers, then (within the device's cap for machine-made ones) subscribers. */
+  async function notify(type: AlertEventType, alert: Alert, at: number): Promise<void> {
     if (observers.size) {
       const seen: AlertNotification = {
         type,
@@ -104,19 +111,12 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     }
     let suppressed = 0;
     if (CAPPED.has(type)) {
-      let w = windows.get(alert.deviceId);
-      if (!w || at - w.start >= cap.windowMs) {
-        w = { start: at, count: 0, suppressed: w?.suppressed ?? 0 };
-        windows.set(alert.deviceId, w);
-      }
-      if (w.count >= cap.max) {
-        w.suppressed++;
+      const d = await capStore.take(alert.deviceId, at);
+      if (!d.allowed) {
         totals.suppressed++;
         return;
       }
-      w.count++;
-      suppressed = w.suppressed;
-      w.suppressed = 0;
+      suppressed = d.suppressed;
     }
     totals.notified++;
     const n: AlertNotification = { type, at: new Date(at).toISOString(), alert, suppressed };
@@ -133,7 +133,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     const at = clock();
     const { alert, change } = await store.upsert(c, at);
     if (change !== 'unchanged')
-      notify(change === 'opened' ? 'alert.opened' : 'alert.raised', alert, at);
+      await notify(change === 'opened' ? 'alert.opened' : 'alert.raised', alert, at);
   }
 
   /** Runs a person's action, then tells subscribers. */
@@ -142,7 +142,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     const alert = await run(at);
     if (type === 'alert.resolved' || type === 'alert.dismissed')
       opts.onClosed?.(alert.deviceId, alert.modeId);
-    notify(type, alert, at);
+    await notify(type, alert, at);
     return alert;
   }
 
@@ -156,8 +156,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
     },
     async tick() {
       const now = clock();
-      for (const [device, w] of windows)
-        if (now - w.start >= cap.windowMs && w.suppressed === 0) windows.delete(device);
+      capStore.prune(now);
       if (!(escalateAfterMs > 0)) return [];
       const due = await store.dueForEscalation(now - escalateAfterMs);
       const out: Alert[] = [];
@@ -170,7 +169,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
           now - escalateAfterMs,
         );
         if (!raised) continue;
-        notify('alert.escalated', raised, now);
+        await notify('alert.escalated', raised, now);
         out.push(raised);
       }
       return out;
@@ -189,7 +188,7 @@ export function createAlertService(opts: AlertServiceOptions): AlertService {
           ? current.severity
           : severity;
       const raised = await store.escalate(id, target, now);
-      notify('alert.escalated', raised, now);
+      await notify('alert.escalated', raised, now);
       return raised;
     },
     subscribe(fn) {

@@ -35,7 +35,12 @@ import { agreeWithAlert, stepModeHealth, trendModeHealth } from './engine/health
 import { migrateDeviceState } from './engine/migrate.ts';
 import { createPlanCache, type FleetReferences } from './engine/plan.ts';
 import { bind, createDeviceState, type DeviceState } from './engine/device-state.ts';
-import { restoreDevice, snapshotOf, type DeviceSnapshot } from './engine/snapshot.ts';
+import {
+  releaseDevice,
+  restoreDevice,
+  snapshotOf,
+  type DeviceSnapshot,
+} from './engine/snapshot.ts';
 import { BUILTIN_MODE_IDS, BUILTIN_MODES } from './profiles/builtin.ts';
 import { CategoryProfileSchema, type CategoryProfileInput } from './profiles/schema.ts';
 import type {
@@ -86,6 +91,15 @@ export interface DiagnosticsEngine {
   baselines(
     deviceId: string,
   ): Array<{ modeId: string; metric: string; condition: string; baseline: number }>;
+  /**
+   * The fleet references this node learnt for a product model (its units' own baselines,
+   * priors left out), one per mode, metric and condition with at least one unit: the units
+   * whose states this engine holds, each counted once (cluster mode: per node).
+   */
+  fleetReferences(
+    category: string,
+    model: string,
+  ): Array<{ key: string; units: number; mean: number; sd: number }>;
   /** Open candidates of a device (one per mode at most). */
   openCandidates(deviceId: string): AlertCandidate[];
   /** Closes the open candidate of a mode (resolved or dismissed by the alert lifecycle). */
@@ -168,6 +182,7 @@ export function createDiagnosticsEngine(
       return dev.plan.retired ? current(dev) : dev;
     const plan = cache.planFor(ref.category, ref.model);
     if (!plan) return undefined;
+    if (dev) releaseDevice(dev); // another category now: starts afresh
     dev = createDeviceState(plan, ref.deviceId, ref.model);
     devices.set(ref.deviceId, dev);
     return dev;
@@ -472,6 +487,17 @@ export function createDiagnosticsEngine(
         trendBaselines(t).map((b) => ({ modeId: t.config.modeId, ...b })),
       );
     },
+    fleetReferences(category, model) {
+      const prefix = `${category}/${model}/`;
+      return [...cache.fleets()]
+        .filter(([key, f]) => key.startsWith(prefix) && f.n > 0)
+        .map(([key, f]) => ({
+          key,
+          units: f.n,
+          mean: f.mean,
+          sd: f.n > 1 ? Math.sqrt(f.m2 / (f.n - 1)) : 0,
+        }));
+    },
     openCandidates(deviceId) {
       return [...(devices.get(deviceId)?.open?.values() ?? [])];
     },
@@ -493,7 +519,10 @@ export function createDiagnosticsEngine(
       const dev = plan && restoreDevice(plan, s);
       if (!dev) return false;
       const old = devices.get(s.deviceId);
-      if (old) old.changed = false; // its mark, if any, is the old state's
+      if (old) {
+        old.changed = false; // its mark, if any, is the old state's
+        releaseDevice(old);
+      }
       devices.set(s.deviceId, dev);
       return true;
     },
@@ -505,6 +534,7 @@ export function createDiagnosticsEngine(
       const dev = devices.get(deviceId);
       if (!dev) return false;
       dev.changed = false;
+      releaseDevice(dev);
       return devices.delete(deviceId);
     },
     takeChanged() {

@@ -16,6 +16,8 @@ import { createWebhookDispatcher, type WebhookDispatcherOptions } from './delive
 import { createDiagnosticsEngine, type DiagnosticsEngine } from './engine.ts';
 import { PROFILES } from './profiles/index.ts';
 import { diagnosticsRoutes } from './routes.ts';
+import { DEFAULT_CAP, memoryCapStore } from './cap-store.ts';
+import { redisCapStore } from './stores/redis-cap.ts';
 import { createSqlAlertStore } from './stores/sql-alerts.ts';
 import { createSqlCatalogStore } from './stores/sql-catalog.ts';
 import { createSqlDetectorStateStore } from './stores/sql-detector-state.ts';
@@ -53,6 +55,11 @@ export interface DiagnosticsDeps {
    */
   detect?: boolean;
   cap?: AlertServiceOptions['cap'];
+  /**
+   * Cluster mode (REDIS_URL): the per-device notification cap counts in this Redis, once for
+   * every node (stores/redis-cap.ts); unset, in this process's memory.
+   */
+  redisUrl?: string;
   heartbeatMs?: number;
   /**
    * Whether detector states are saved and loaded per device (default: on PostgreSQL, where
@@ -144,9 +151,19 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
         'diagnostics catalogue: documents in force that no longer compose are left out',
       ),
   });
+  const cap = d.cap ?? DEFAULT_CAP;
+  const capStore = d.redisUrl
+    ? redisCapStore({
+        redisUrl: d.redisUrl,
+        limit: cap,
+        onWarn: (err, what) => d.log.warn({ err }, what),
+      })
+    : memoryCapStore(cap);
   const alerts = createAlertService({
     store: createSqlAlertStore(d.sql),
     clock,
+    cap,
+    capStore,
     onClosed: (deviceId, modeId) => engine.close(deviceId, modeId),
     onError,
     // 0 = never: the timer still prunes the notification cap's windows.
@@ -155,7 +172,6 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
       : d.escalateAfterMs === undefined
         ? {}
         : { escalateAfterMs: d.escalateAfterMs }),
-    ...(d.cap ? { cap: d.cap } : {}),
   });
   // accept() reports its own failures through onError; the rejection is only for awaiting callers.
   const accept = (cs: readonly AlertCandidate[]) => {
@@ -337,6 +353,7 @@ export function startDiagnostics(d: DiagnosticsDeps): Diagnostics {
       await commands.close();
       await states.close();
       await alerts.idle();
+      await capStore.close();
       await dispatcher.close();
     },
   };

@@ -208,4 +208,56 @@ describe('detector state sync (one owner per device)', () => {
     for (const n of [b, c]) await n.sync.close();
     expect(b.errors).toEqual([]);
   });
+
+  it('a device back on a node that had it counts once in that node’s fleet references', async () => {
+    /** A running air conditioner with every metric the degradation modes read. */
+    const full = (deviceId: string, i: number): Sample => {
+      const g = (k: number) => Math.sin(i * 1.7 + k) * 0.8 + Math.sin(i * 0.31 + 2 * k) * 0.6;
+      const freq = 50 + 2 * g(1);
+      return {
+        ...sample(deviceId, i),
+        metrics: {
+          indoor_temp_c: 25 + 0.1 * g(2),
+          outdoor_temp_c: 32 + 0.2 * g(3),
+          setpoint_c: 25,
+          supply_air_temp_c: 13.5 + 0.3 * g(4),
+          compressor_current_a: 0.075 * freq + 0.08 * g(5),
+          compressor_freq_hz: freq,
+          discharge_temp_c: 32 + 23 + 0.23 * freq + 0.5 * g(6),
+          evaporator_temp_c: 7.5 + 0.3 * g(7),
+          condenser_temp_c: 44 + 0.4 * g(8),
+          suction_pressure_kpa: 862 + 10 * g(9),
+          fan_rpm: 1050 + 12 * g(10),
+          power_w: 0.075 * freq * 209 + 40 + 12 * g(11),
+        },
+      };
+    };
+    const a = node('fleet-a', store);
+    const b = node('fleet-b', store);
+    const refs = (n: typeof a) => n.engine.fleetReferences('air_conditioner', 'KFR-35GW');
+    const ids = ['f1', 'f2', 'f3'];
+    for (let i = 0; i < 80; i++) for (const id of ids) a.feed(full(id, i));
+    await settle();
+    const before = refs(a);
+    expect(before.length).toBeGreaterThan(0);
+    for (const r of before) expect(r.units, r.key).toBe(3);
+
+    // f1 goes on through B, then comes back to A (which still held its old state), twice.
+    for (let round = 0; round < 2; round++) {
+      await a.sync.offline('f1');
+      b.feed(full('f1', 80 + 2 * round));
+      await waitUntil(() => b.sync.ready('f1'));
+      await b.sync.offline('f1');
+      a.feed(full('f1', 81 + 2 * round));
+      await waitUntil(() => a.sync.ready('f1'));
+    }
+    expect(a.sync.stats().restored).toBe(2); // B's newer state installed each time
+    refs(a).forEach((r, k) => {
+      expect(r.units, r.key).toBe(3);
+      expect(r.mean, r.key).toBeCloseTo(before[k]!.mean, 9);
+    });
+    for (const r of refs(b)) expect(r.units, r.key).toBe(1);
+    for (const n of [a, b]) await n.sync.close();
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
 });

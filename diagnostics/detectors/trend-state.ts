@@ -366,11 +366,30 @@ export function reconcileBaseline(
   if (!f) return { base: own, variance: ownVar, joined: false };
   const worse = worseThan(ind, own, referenceOf(f), fleetMin);
   if (worse) return { ...worse, joined: false };
-  f.n++;
-  const d = own - f.mean;
-  f.mean += d / f.n;
-  f.m2 += d * (own - f.mean);
+  joinReference(f, own);
   return { base: own, variance: ownVar, joined: true };
+}
+
+/** Adds one unit's baseline to a fleet's statistics (Welford). */
+export function joinReference(f: FleetReference, x: number): void {
+  f.n++;
+  const d = x - f.mean;
+  f.mean += d / f.n;
+  f.m2 += d * (x - f.mean);
+}
+
+/**
+ * Takes one member's baseline out of a fleet's statistics (Welford in reverse): exact up to
+ * rounding, and reset to nothing when the last member leaves, so joins and leaves over a
+ * node's life do not accumulate rounding. A fleet with no member left is not touched.
+ */
+export function leaveReference(f: FleetReference, x: number): void {
+  if (f.n < 1) return;
+  const n = f.n - 1;
+  const mean = n > 0 ? (f.n * f.mean - x) / n : 0;
+  f.m2 = n > 1 ? Math.max(0, f.m2 - (x - f.mean) * (x - mean)) : 0;
+  f.mean = mean;
+  f.n = n;
 }
 
 /**
@@ -390,10 +409,6 @@ export function recheckBaseline(
   if (!f || f.n < 1) return undefined;
   const worse = worseThan(ind, own, referenceOf(f, own), fleetMin);
   if (!worse) return undefined;
-  const n = f.n - 1;
-  const mean = n > 0 ? (f.n * f.mean - own) / n : 0;
-  f.m2 = n > 1 ? Math.max(0, f.m2 - (own - f.mean) * (own - mean)) : 0;
-  f.mean = mean;
-  f.n = n;
+  leaveReference(f, own);
   return worse;
 }

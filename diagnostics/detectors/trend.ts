@@ -18,7 +18,9 @@ import {
   I_STRIDE,
   I_TERM,
   IND,
+  joinReference,
   LAST_REPORT,
+  leaveReference,
   LAST_TS,
   NOW,
   OWN_BASELINE,
@@ -29,6 +31,7 @@ import {
   trendHealth,
   trendRul,
   zFor,
+  type FleetReference,
   type TrendConfig,
   type TrendIndicator,
   type TrendState,
@@ -340,21 +343,31 @@ export function carryTrendState(from: TrendState, to: TrendState): boolean {
 }
 
 /**
- * A unit's state loaded from storage on another node (cluster mode, engine `restore`): each
- * indicator that learnt its own baseline and joined its fleet there joins this node's fleet
- * too (Welford), so the node's fleet statistics count it and a later re-judgement
- * (`recheckBaseline`) takes out what was put in.
+ * A unit's state installed on this node (cluster mode, engine `restore`): each indicator that
+ * learnt its own baseline and joined its fleet (where it warmed up) joins this node's fleet
+ * too, so the node's fleet statistics count it and a later re-judgement (`recheckBaseline`)
+ * takes out what was put in. Paired with {@link leaveFleet} when the state leaves the node:
+ * a node's fleet statistics are those of the states it holds, each unit counted once.
  */
 export function rejoinFleet(st: TrendState): void {
+  forEachMember(st, joinReference);
+}
+
+/**
+ * A unit's state leaves this node (the engine forgets or replaces it): what it put into its
+ * fleet's statistics ({@link rejoinFleet}, or joining at the end of its warm-up) comes out,
+ * so the unit is not counted again when its state comes back.
+ */
+export function leaveFleet(st: TrendState): void {
+  forEachMember(st, leaveReference);
+}
+
+/** Each indicator of the state that is a member of its fleet (own baseline, joined), with it. */
+function forEachMember(st: TrendState, fn: (f: FleetReference, own: number) => void): void {
   const warmup = st.config.warmup ?? 30;
   st.config.indicators.forEach((ind, k) => {
     const f = ind.fleet;
     const o = st.o + IND + k * I_STRIDE;
-    if (!f || st.s[o + I_N] !== warmup + OWN_BASELINE) return;
-    const own = st.s[o + I_BASE]!;
-    f.n++;
-    const d = own - f.mean;
-    f.mean += d / f.n;
-    f.m2 += d * (own - f.mean);
+    if (f && st.s[o + I_N] === warmup + OWN_BASELINE) fn(f, st.s[o + I_BASE]!);
   });
 }

@@ -6,7 +6,7 @@ import { rulModelDetector } from '../detectors/rul-model.ts';
 import { spikeDetector } from '../detectors/spike.ts';
 import { stepDetector } from '../detectors/step.ts';
 import { stuckDetector } from '../detectors/stuck.ts';
-import { carryTrendState } from '../detectors/trend.ts';
+import { carryTrendState, leaveFleet, rejoinFleet } from '../detectors/trend.ts';
 import { bind, createDeviceState, type DeviceState } from './device-state.ts';
 import type { CategoryPlan } from './plan.ts';
 
@@ -43,11 +43,16 @@ export function migrateDeviceState(old: DeviceState, plan: CategoryPlan): Device
     const j = a.codes.table.index.get(code);
     if (j !== undefined) b.codes.s[b.codes.o + i] = a.codes.s[a.codes.o + j]!;
   }
+  // The unit's fleet memberships move with its baselines: out of the fleets it joined, into
+  // those of what was kept (the same fleet objects when their keys are unchanged, plan.ts), so
+  // a baseline not kept leaves and is not counted again when the unit warms up anew.
+  for (const t of a.trends) leaveFleet(t);
   if (conditions) {
     for (const t of b.trends) {
       const from = a.trends.find((x) => x.config.modeId === t.config.modeId);
       if (from) carryTrendState(from, t);
     }
+    for (const t of b.trends) rejoinFleet(t);
     for (const st of b.steps) {
       const from = a.steps.find((x) => x.config.modeId === st.config.modeId);
       if (from && same(from.config, st.config)) copy(from, st, stepDetector.size!(st.config));

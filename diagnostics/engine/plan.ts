@@ -326,6 +326,8 @@ export interface PlanCache {
   planFor(category: Category, model: string): CategoryPlan | undefined;
   /** Switches to another catalogue: plans whose version changed are compiled afresh. */
   reconfigure(catalog: EngineCatalog): void;
+  /** The fleet statistics learnt here, by {@link referenceKey} (live objects: read only). */
+  fleets(): ReadonlyMap<string, Readonly<FleetReference>>;
 }
 
 /**
@@ -375,6 +377,7 @@ export function createPlanCache(catalog: EngineCatalog, warmupSamples?: number):
       plans.set(key, plan);
       return plan;
     },
+    fleets: () => fleets,
     reconfigure(next) {
       source = next;
       for (const [key, plan] of plans) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../core/sample.ts';
 import { createDiagnosticsEngine } from '../engine.ts';
+import { staticCatalog } from './catalog.ts';
 import { PROFILES } from '../profiles/index.ts';
 import { gauss, MINUTE, rng, T0 } from '../testing.ts';
 
@@ -96,5 +97,68 @@ describe('detector state snapshots (cluster mode)', () => {
     e.forget('ac-1');
     expect(e.takeChanged()).toEqual(['ac-2']);
     expect(e.has('ac-1')).toBe(false);
+  });
+});
+
+describe("a node's fleet references (cluster mode, issue 22)", () => {
+  const refsOf = (e: ReturnType<typeof engineOf>) =>
+    e.fleetReferences('air_conditioner', 'KFR-35GW');
+  /** Three healthy units warmed up on one engine (node A). */
+  const warmed = () => {
+    const a = engineOf();
+    const g = gauss(rng(7));
+    for (let i = 0; i < 400; i++)
+      for (const id of ['ac-1', 'ac-2', 'ac-3']) a.process(acSample(i, g, false, id));
+    return { a, g };
+  };
+
+  it('count each unit whose state the node holds once, however often its state comes back', () => {
+    const { a, g } = warmed();
+    const before = refsOf(a);
+    expect(before.length).toBeGreaterThan(0);
+    for (const r of before) expect(r.units, r.key).toBe(3);
+
+    // ac-1 goes on at node B, then comes back to A twice (A still held its old state).
+    const b = engineOf();
+    expect(b.restore(a.snapshot('ac-1')!)).toBe(true);
+    for (const r of refsOf(b)) expect(r.units, r.key).toBe(1);
+    for (let i = 400; i < 410; i++) b.process(acSample(i, g, false, 'ac-1'));
+    expect(a.restore(b.snapshot('ac-1')!)).toBe(true);
+    expect(a.restore(b.snapshot('ac-1')!)).toBe(true);
+    const after = refsOf(a);
+    expect(after.map((r) => r.key)).toEqual(before.map((r) => r.key));
+    after.forEach((r, k) => {
+      expect(r.units, r.key).toBe(3);
+      expect(r.mean, r.key).toBeCloseTo(before[k]!.mean, 9);
+      expect(r.sd, r.key).toBeCloseTo(before[k]!.sd, 9);
+    });
+  });
+
+  it('a unit forgotten (another node owns it) leaves them, and counts once when it returns', () => {
+    const { a } = warmed();
+    const before = refsOf(a);
+    const snap = a.snapshot('ac-2')!;
+    a.forget('ac-2');
+    for (const r of refsOf(a)) expect(r.units, r.key).toBe(2);
+    a.restore(snap);
+    refsOf(a).forEach((r, k) => {
+      expect(r.units, r.key).toBe(3);
+      expect(r.mean, r.key).toBeCloseTo(before[k]!.mean, 9);
+    });
+    // The last unit leaving leaves nothing behind.
+    for (const id of ['ac-1', 'ac-2', 'ac-3']) a.forget(id);
+    expect(refsOf(a)).toEqual([]);
+  });
+
+  it('a catalogue change moves each unit once: its baselines kept, its membership with them', () => {
+    const { a, g } = warmed();
+    const before = refsOf(a);
+    const base = staticCatalog(PROFILES);
+    a.reconfigure({ ...base, version: () => 'v2' }); // same profiles, recompiled plans
+    for (const id of ['ac-1', 'ac-2', 'ac-3']) a.process(acSample(400, g, false, id));
+    refsOf(a).forEach((r, k) => {
+      expect(r.units, r.key).toBe(3);
+      expect(r.mean, r.key).toBeCloseTo(before[k]!.mean, 9);
+    });
   });
 });

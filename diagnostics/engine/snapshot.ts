@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rejoinFleet } from '../detectors/trend.ts';
+import { leaveFleet, rejoinFleet } from '../detectors/trend.ts';
 import type { AlertCandidate, Verdict } from '../types.ts';
 import { bind, createDeviceState, stateSize, type DeviceState } from './device-state.ts';
 import type { CategoryPlan } from './plan.ts';
@@ -77,4 +77,13 @@ export function restoreDevice(
   if (s.anomaly) dev.anomaly = s.anomaly;
   if (join) for (const t of bind(dev).trends) rejoinFleet(t);
   return dev;
+}
+
+/**
+ * A device's state leaves the engine (forgotten, replaced by a restored or migrated one): its
+ * indicators leave their fleets, so that a unit is counted at most once in a node's fleet
+ * statistics however often its state comes back (issue 22).
+ */
+export function releaseDevice(dev: DeviceState): void {
+  for (const t of bind(dev).trends) leaveFleet(t);
 }
