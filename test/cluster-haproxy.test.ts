@@ -27,6 +27,8 @@ interface Node {
   name: string;
   http: number;
   mqtt: number;
+  /** Its agent for HAProxy's agent-check (MQTT_AGENT_PORT). */
+  agent: number;
   dataDir: string;
   proc?: ServiceProcess;
 }
@@ -65,6 +67,7 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
       DATA_DIR: n.dataDir,
       HTTP_PORT: String(n.http),
       MQTT_PORT: String(n.mqtt),
+      MQTT_AGENT_PORT: String(n.agent),
     });
   };
 
@@ -95,6 +98,7 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
         name,
         http,
         mqtt: mqttPort,
+        agent: await freePort(),
         dataDir: await mkdtemp(path.join(tmpdir(), `sanbao-node-${name}-`)),
       });
     }
