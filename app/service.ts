@@ -6,6 +6,8 @@ import {
   bindBroker,
   createBroker,
   listen,
+  startAdmissionAgent,
+  type AdmissionAgent,
   type BrokerDeps,
   type BrokerListeners,
 } from '../broker/index.ts';
@@ -67,7 +69,7 @@ export interface Service {
    * Bound ports (0 in the config means "any free port"); MQTT's only on a node with the
    * `broker` role.
    */
-  ports: { http: number } & Partial<BrokerListeners['ports']>;
+  ports: { http: number; agent?: number } & Partial<BrokerListeners['ports']>;
   /** Set when an admin token was generated on this start: print it once. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -151,7 +153,7 @@ export async function startService(
     addNodeRoles(metrics, config.roles);
     logRoles(config, log);
     const ingest = await startIngest(config, { store, metrics }, log, cleanup);
-    const { broker, listeners, redis } = await startBroker(
+    const { broker, listeners, redis, agent } = await startBroker(
       config,
       { devices, auth, ingest, metrics },
       log,
@@ -309,7 +311,7 @@ export async function startService(
       app,
       metrics,
       log,
-      ports: { http: httpPort, ...listeners?.ports },
+      ports: { http: httpPort, ...listeners?.ports, ...(agent ? { agent: agent.port } : {}) },
       ...(generatedAdminToken ? { generatedAdminToken } : {}),
       close: closeAll,
     };
@@ -403,7 +405,12 @@ async function startBroker(
   d: Pick<BrokerDeps, 'devices' | 'auth' | 'ingest' | 'metrics'>,
   log: FastifyBaseLogger,
   cleanup: Cleanup,
-): Promise<{ broker: Aedes; listeners?: BrokerListeners; redis?: () => 'up' | 'down' }> {
+): Promise<{
+  broker: Aedes;
+  listeners?: BrokerListeners;
+  redis?: () => 'up' | 'down';
+  agent?: AdmissionAgent;
+}> {
   // Ingest is the broker's IngestPort: the broker hands it devices' telemetry and events.
   const health: { redis?: () => 'up' | 'down' } = {};
   const broker = await createBroker({
@@ -415,16 +422,27 @@ async function startBroker(
       : {}),
   });
   if (health.redis) addRedisUp(d.metrics, health.redis);
-  const bound: { listeners?: BrokerListeners } = {};
+  const bound: { listeners?: BrokerListeners; agent?: AdmissionAgent } = {};
   // Clients first (aedes.close ends them), then the listening sockets, which wait for them.
   cleanup.push(async () => {
+    await bound.agent?.close();
     await new Promise<void>((r) => broker.close(() => r()));
     await bound.listeners?.close();
   });
   if (config.roles.has('broker')) bound.listeners = await bindBroker(broker, config.mqtt);
+  const { agentPort, host } = config.mqtt;
+  if (config.roles.has('broker') && agentPort !== undefined) {
+    // HAProxy's agent-check: no new connections here while they would be refused (CONNACK 3).
+    const redis = health.redis;
+    bound.agent = await startAdmissionAgent(
+      () => !redis || redis() === 'up',
+      (server) => listen(server, agentPort, host, 'MQTT_AGENT_PORT'),
+    );
+  }
   return {
     broker,
     ...(bound.listeners ? { listeners: bound.listeners } : {}),
     ...(health.redis ? { redis: health.redis } : {}),
+    ...(bound.agent ? { agent: bound.agent } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AedesOptions, AuthenticateError } from 'aedes';
 import type { Metrics } from '../core/index.ts';
 
@@ -13,7 +14,8 @@ export const SERVER_UNAVAILABLE = 3;
  * could not complete it: the device would wait ~10 s without an answer (ioredis's retries) and
  * be dropped, or, accepted with a session of this node's own, miss what was queued for it and
  * not be taken over by a later connection elsewhere. Refused, it retries (the balancer may
- * send it to a node that has Redis) and connects normally once Redis is back. Connections
+ * send it to a node that has Redis; {@link startAdmissionAgent} tells HAProxy not to send it
+ * here) and connects normally once Redis is back. Connections
  * already made keep working (broker/cluster.ts, routeBestEffort). Counted as
  * `sanbao_mqtt_connects_total{result="unavailable"}`.
  */
@@ -32,5 +34,50 @@ export function refuseWithoutRedis(
       },
     ) as unknown as AuthenticateError;
     done(err, false);
+  };
+}
+
+/**
+ * What the node tells HAProxy's `agent-check` (deploy/haproxy.cfg): its weight in per cent of
+ * the configured one, `100%` while it admits new connections, `0%` while it would refuse them
+ * (Redis lost, see {@link refuseWithoutRedis}). HAProxy gives a weight-0 server no new
+ * connections and leaves the ones it has alone, where a failed `/health` check would mark it
+ * down and cut them all (`on-marked-down shutdown-sessions`).
+ *
+ * A weight, not the agent's `drain`/`ready` words: those set the server's administrative state,
+ * and `ready` every few seconds would undo an operator's `set server … state drain|maint` on
+ * the stats socket. The weight leaves the administrative state to the operator.
+ */
+export const agentAnswer = (admitting: boolean): string => (admitting ? '100%\n' : '0%\n');
+
+export interface AdmissionAgent {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The agent HAProxy's `agent-check` reads (MQTT_AGENT_PORT): one line, {@link agentAnswer},
+ * to every TCP connection, then close. `listen` binds it (broker/listeners.ts: a port in use
+ * names the variable).
+ */
+export async function startAdmissionAgent(
+  admitting: () => boolean,
+  bind: (server: NetServer) => Promise<number>,
+): Promise<AdmissionAgent> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined); // the balancer may reset first; nothing to do
+    socket.end(agentAnswer(admitting()));
+  });
+  const port = await bind(server);
+  return {
+    port,
+    close: async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { indexRetained } from './cluster-retained.ts';
 import { BucketRouting } from './cluster-routing.ts';
+import { addCleanIncoming } from './persistence.ts';
 import type { DeviceDirectory } from './ports.ts';
 
 const require = createRequire(import.meta.url);
@@ -101,7 +102,8 @@ export async function connectCluster(
   await mq.start();
   mq.state.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'Redis routing error'));
   routeBestEffort(mq, opts.log);
-  const persistence = redisPersistence({ conn: conns.store });
+  // 11.2.2 lacks cleanIncoming (QoS 2 dedup table of a clean session, broker/persistence.ts).
+  const persistence = addCleanIncoming(redisPersistence({ conn: conns.store }), conns.store);
   await indexRetained(persistence, conns.store);
   quietStreams(persistence, opts.log);
   return {

@@ -7,6 +7,7 @@ export { createBroker, type BrokerDeps } from './broker.ts';
 export { bindBroker, listen, type BrokerListeners } from './listeners.ts';
 export { SERVICE_USERNAME } from './authenticate.ts';
 export { BrokerErrors } from './errors.ts';
+export { startAdmissionAgent, type AdmissionAgent } from './cluster-admission.ts';
 export type {
   DeviceDirectory,
   IngestPort,

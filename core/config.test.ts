@@ -123,6 +123,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('MQTT_AGENT_PORT: HAProxy agent-check port, off when unset or empty', () => {
+    expect(loadConfig({}).mqtt.agentPort).toBeUndefined();
+    expect(loadConfig({ MQTT_AGENT_PORT: '' }).mqtt.agentPort).toBeUndefined();
+    expect(loadConfig({ MQTT_AGENT_PORT: '1885' }).mqtt.agentPort).toBe(1885);
+    expect(() => loadConfig({ MQTT_AGENT_PORT: '70000' })).toThrow(/MQTT_AGENT_PORT/);
+  });
+
   it('requires certificate and key with the TLS port', () => {
     expect(() => loadConfig({ MQTT_TLS_PORT: '8883' })).toThrow(/MQTT_TLS_CERT/);
     expect(

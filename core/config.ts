@@ -67,6 +67,12 @@ export const ConfigSchema = z
     MQTT_TLS_PORT: optionalPort,
     MQTT_TLS_CERT: optionalString,
     MQTT_TLS_KEY: optionalString,
+    /**
+     * HAProxy `agent-check` port (deploy/haproxy.cfg): answers `100%` while the node admits new
+     * MQTT connections, `0%` while it refuses them (cluster mode, Redis lost), so the balancer
+     * sends them to other nodes and keeps this one's. On MQTT_HOST; unset = off.
+     */
+    MQTT_AGENT_PORT: optionalPort,
     /** `device` (default): username/password per device. `none`: open broker, development only. */
     MQTT_AUTH: z.enum(['device', 'none']).default('device'),
     /** Largest accepted PUBLISH payload, bytes. */
@@ -253,6 +259,8 @@ export interface Config {
     port: number;
     wsPort?: number;
     tls?: { port: number; certFile: string; keyFile: string };
+    /** HAProxy agent-check port (MQTT_AGENT_PORT): whether this node admits new connections. */
+    agentPort?: number;
     auth: 'device' | 'none';
     maxPayloadBytes: number;
     maxTopicLength: number;
@@ -329,6 +337,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(c.MQTT_TLS_PORT !== undefined && c.MQTT_TLS_CERT && c.MQTT_TLS_KEY
         ? { tls: { port: c.MQTT_TLS_PORT, certFile: c.MQTT_TLS_CERT, keyFile: c.MQTT_TLS_KEY } }
         : {}),
+      ...(c.MQTT_AGENT_PORT === undefined ? {} : { agentPort: c.MQTT_AGENT_PORT }),
       auth: c.MQTT_AUTH,
       maxPayloadBytes: c.MQTT_MAX_PAYLOAD_BYTES,
       maxTopicLength: c.MQTT_MAX_TOPIC_LENGTH,

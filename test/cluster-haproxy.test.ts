@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, provision, waitFor, type Provisioned } from './helpers/clients.ts';
 import { startInfluxd, type InfluxdHandle } from './helpers/influxd.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { HAPROXY, serverStates, templateHaproxy } from './helpers/haproxy.ts';
 import { freePort, spawnService, type ServiceProcess } from './helpers/process.ts';
 import { claimRedisDb, type TestRedis } from './helpers/redis.ts';
 import { TEST_ADMIN_TOKEN } from './helpers/service.ts';
 import { openAlertStream, type StreamEvent } from './helpers/sse.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const HAPROXY = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
 /** Devices publishing telemetry through the balancer, and how often each one does. */
 const FLEET = 200;
@@ -27,64 +27,10 @@ interface Node {
   name: string;
   http: number;
   mqtt: number;
+  /** Its agent for HAProxy's agent-check (MQTT_AGENT_PORT). */
+  agent: number;
   dataDir: string;
   proc?: ServiceProcess;
-}
-
-/**
- * deploy/haproxy.cfg as shipped, on loopback: its three servers (10.0.0.11–13, MQTT 1883, HTTP
- * 8080) become the test's nodes, its binds the test's ports; the process-wide settings that
- * need the Debian install (chroot, user, syslog socket, admin socket) go, and maxconn shrinks.
- * Timeouts, checks, balancing and retries stay as they are.
- */
-function templateHaproxy(
-  cfg: string,
-  nodes: Node[],
-  ports: { mqtt: number; http: number; stats: number },
-): string {
-  let servers = 0;
-  const out = cfg
-    .split('\n')
-    .filter((l) => !/^\s+(chroot|user|group|stats socket|log \/dev\/log)\b/.test(l))
-    .map((l) =>
-      l
-        // The shipped limit needs 400k open files; a test machine allows fewer.
-        .replace(/^(\s+maxconn) 200000$/, '$1 4000')
-        .replace(/^(\s+bind) :1883$/, `$1 127.0.0.1:${ports.mqtt}`)
-        .replace(/^(\s+bind) :80$/, `$1 127.0.0.1:${ports.http}`)
-        .replace(/^(\s+bind) 127\.0\.0\.1:8404$/, `$1 127.0.0.1:${ports.stats}`)
-        .replace(
-          /^(\s+server node-[abc]) 10\.0\.0\.1(\d):(1883|8080)( check port 8080| check)$/,
-          (_, head: string, n: string, port: string, check: string) => {
-            servers++;
-            const node = nodes[Number(n) - 1]!;
-            return port === '1883'
-              ? `${head} 127.0.0.1:${node.mqtt} check port ${node.http}`
-              : `${head} 127.0.0.1:${node.http}${check}`;
-          },
-        ),
-    )
-    .join('\n');
-  if (servers !== 6)
-    throw new Error(`deploy/haproxy.cfg: expected 6 server lines, found ${servers}`);
-  for (const p of [ports.mqtt, ports.http, ports.stats])
-    if (!out.includes(`127.0.0.1:${p}`))
-      throw new Error(`deploy/haproxy.cfg: a bind was not found`);
-  return out;
-}
-
-/** HAProxy's view of each server: `backend/server` → UP, DOWN, … (its stats CSV). */
-async function serverStates(statsPort: number): Promise<Record<string, string>> {
-  const csv = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`).then((r) => r.text());
-  const [head, ...rows] = csv.trim().split('\n');
-  const cols = head!.replace(/^# /, '').split(',');
-  const status = cols.indexOf('status');
-  const out: Record<string, string> = {};
-  for (const r of rows) {
-    const f = r.split(',');
-    if (f[1] !== 'FRONTEND' && f[1] !== 'BACKEND') out[`${f[0]}/${f[1]}`] = f[status]!;
-  }
-  return out;
 }
 
 interface Device {
@@ -121,6 +67,7 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
       DATA_DIR: n.dataDir,
       HTTP_PORT: String(n.http),
       MQTT_PORT: String(n.mqtt),
+      MQTT_AGENT_PORT: String(n.agent),
     });
   };
 
@@ -151,6 +98,7 @@ describe('a cluster behind HAProxy survives the loss of a node', () => {
         name,
         http,
         mqtt: mqttPort,
+        agent: await freePort(),
         dataDir: await mkdtemp(path.join(tmpdir(), `sanbao-node-${name}-`)),
       });
     }

@@ -109,6 +109,8 @@ describe('deploy/: the operations kit', () => {
     expect(servers.length).toBeGreaterThanOrEqual(2);
     // MQTT servers are checked on their node's HTTP port, where /health is.
     for (const s of servers) expect(s).toMatch(/:1883 check port 8080\b/);
+    // … and drained by their agent (MQTT_AGENT_PORT) while they refuse new connections.
+    for (const s of servers) expect(s).toMatch(/ agent-check agent-port 1885\b/);
     expect(backend('sanbao_http')).toMatch(/^\s+http-check send meth GET uri \/health$/m);
   });
 
