@@ -203,4 +203,6 @@ if (process.env.PROFILE_JSON)
     process.env.PROFILE_JSON,
     JSON.stringify(Object.fromEntries([...byFn].map(([k, v]) => [k, v / sent]))),
   );
-console.log(`\nprofile: ${dir}/${file}`);
+console.log(
+  `\nprofile: ${dir}/${file} (load window ${Math.round(from)}–${Math.round(to)} µs, ${sent} messages)`,
+);
