@@ -79,9 +79,15 @@ describe('spool codec', () => {
     for (const [i, text] of randomPayloads(4000, 3, NOW).entries()) {
       // The spool holds only payloads its checks accepted, all JSON.
       if (!isJson(text)) continue;
-      // One device per payload: its first record teaches the shape, the next ones of the same
-      // literal bytes with other numbers are read by it.
-      const d = { deviceId: `shape-${i}`, category: 'air_conditioner' as const, model: 'M' };
+      // Half of them on a device of their own: its first record teaches the shape, the next
+      // ones of the same bytes with other numbers are read by it. The other half on one device,
+      // through every change of shape (and payloads without one, after which it decodes by
+      // JSON.parse alone for a while).
+      const d = {
+        deviceId: i % 2 === 0 ? `shape-${i}` : 'one-device',
+        category: 'air_conditioner' as const,
+        model: 'M',
+      };
       const variants = [
         text,
         text,

@@ -144,7 +144,16 @@ interface ReadHead {
   dev: DeviceContext;
   /** The shape of the device's last payload of one reading set, once decoded in full. */
   shape: PayloadShape | undefined;
+  /** Records still to decode by JSON.parse alone after a payload that has no shape here. */
+  skip: number;
 }
+
+/**
+ * After a payload without a shape (an uncatalogued metric, a backlog array…), the device's next
+ * records are not scanned to learn one: a device that keeps sending such payloads pays JSON.parse
+ * only, as before shapes, plus one scan in SKIP_AFTER_NO_SHAPE + 1.
+ */
+const SKIP_AFTER_NO_SHAPE = 64;
 
 /** Heads read so far, by the FNV-1a hash of their bytes (checked byte for byte on a hit). */
 const readHeads = new Map<number, ReadHead>();
@@ -171,6 +180,7 @@ function readHead(body: Buffer, end: number): ReadHead {
     bytes: Buffer.from(body.subarray(2, end)),
     dev: { deviceId, category, model },
     shape: undefined,
+    skip: 0,
   };
   // Bounded: a fleet larger than the cache only costs reading heads again.
   if (readHeads.size >= MAX_READ_HEADS) readHeads.clear();
@@ -274,6 +284,16 @@ function learnShape(
   return internShape(category, shapeOf(body, start, end, triples.flat()));
 }
 
+/** The head's shape from this record's payload, or none for the next SKIP_AFTER_NO_SHAPE. */
+function learn(head: ReadHead, body: Buffer, parts: RecordParts): void {
+  if (head.skip > 0) {
+    head.skip--;
+    return;
+  }
+  head.shape = learnShape(body, parts, head.dev.category);
+  if (!head.shape) head.skip = SKIP_AFTER_NO_SHAPE;
+}
+
 /**
  * The samples of a telemetry record body (`parts.kind` 's'), decoded from its payload and
  * appended to `out`; returns how many. The drainer's path for every record the diagnostics
@@ -288,7 +308,7 @@ export function pushSamples(body: Buffer, parts: RecordParts, out: Sample[]): nu
     Entry | Entry[];
   if (!Array.isArray(json)) {
     out.push({ deviceId, category, model, ts: toEpochMs(json.ts), metrics: json.metrics ?? {} });
-    head.shape = learnShape(body, parts, category);
+    learn(head, body, parts);
     return 1;
   }
   for (let i = 0; i < json.length; i++) {
