@@ -89,12 +89,12 @@ for (let i = 0; i < N_DEV; i++) {
   clients.push(c);
 }
 const qos = Number(process.argv[3] ?? 0);
-const N = 200_000;
+const N = Number(process.env.BENCH_N ?? 200_000);
 const cpu = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-for (let round = 0; round < 3; round++) {
+for (let round = 0, rounds = Number(process.env.BENCH_ROUNDS ?? 3); round < rounds; round++) {
   const c0 = cpu();
   let pending = 0;
   for (let i = 0; i < N; i++) {

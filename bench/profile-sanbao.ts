@@ -7,7 +7,8 @@
 // (Sanbao without the diagnostics engine, bench/lib/without-diagnostics.ts), PROFILE_JSON=file
 // (also write self µs/msg by function there, to compare two runs), PROFILE_PERF=1 (no V8 profiler,
 // for `perf record -p PID` from outside; prints the broker's PID and CPU only), PROFILE_NODE_ARGS
-// (more node/V8 flags for the broker, e.g. "--log-deopt --logfile=/tmp/v8.log").
+// (more node/V8 flags for the broker, e.g. "--log-deopt --logfile=/tmp/v8.log"), PROFILE_OUTPUT=file
+// (what the broker printed, e.g. with PROFILE_NODE_ARGS=--trace-gc; Sanbao only).
 // Like bench/broker.ts, an admin service client subscribes to devices/+/telemetry.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -100,6 +101,8 @@ const threads = [...cpuSecondsByThread(t.pid)]
   .filter(([, v]) => v > 0)
   .sort((a, b) => b[1] - a[1]);
 await Promise.all([...clients, sub].map((c) => c.endAsync(true)));
+// What the broker printed (Sanbao only), e.g. with PROFILE_NODE_ARGS=--trace-gc.
+if (process.env.PROFILE_OUTPUT) writeFileSync(process.env.PROFILE_OUTPUT, t.output?.() ?? '');
 await t.stop();
 const exited = performance.now();
 await influxd?.stop();
@@ -203,4 +206,6 @@ if (process.env.PROFILE_JSON)
     process.env.PROFILE_JSON,
     JSON.stringify(Object.fromEntries([...byFn].map(([k, v]) => [k, v / sent]))),
   );
-console.log(`\nprofile: ${dir}/${file}`);
+console.log(
+  `\nprofile: ${dir}/${file} (load window ${Math.round(from)}–${Math.round(to)} µs, ${sent} messages)`,
+);

@@ -1,8 +1,19 @@
 import type { ByteWriter } from './byte-writer.ts';
-import type { Category, Sample } from '../core/index.ts';
+import { METRICS, type Category, type Sample } from '../core/index.ts';
 import { memoOf } from './device-memo.ts';
 import type { SpoolRecord } from './spool.ts';
-import { nameHash } from './telemetry-scan.ts';
+import {
+  internShape,
+  metricCatalogue,
+  scanShape,
+  scanTelemetry,
+  shapeOf,
+  TS_SLOT,
+  type MetricCatalogue,
+  type PayloadShape,
+  type ShapeVisitor,
+  type TelemetryVisitor,
+} from './telemetry-scan.ts';
 import type { DeviceContext } from './validate.ts';
 
 /**
@@ -127,8 +138,25 @@ export function encodedPart(body: Buffer, parts: RecordParts): Buffer {
   return body.subarray(parts.payloadEnd, body.length - TRAILER);
 }
 
+/** A device as read back from its records' heads, with the shape of its last payload. */
+interface ReadHead {
+  bytes: Buffer;
+  dev: DeviceContext;
+  /** The shape of the device's last payload of one reading set, once decoded in full. */
+  shape: PayloadShape | undefined;
+  /** Records still to decode by JSON.parse alone after a payload that has no shape here. */
+  skip: number;
+}
+
+/**
+ * After a payload without a shape (an uncatalogued metric, a backlog array…), the device's next
+ * records are not scanned to learn one: a device that keeps sending such payloads pays JSON.parse
+ * only, as before shapes, plus one scan in SKIP_AFTER_NO_SHAPE + 1.
+ */
+const SKIP_AFTER_NO_SHAPE = 64;
+
 /** Heads read so far, by the FNV-1a hash of their bytes (checked byte for byte on a hit). */
-const readHeads = new Map<number, { bytes: Buffer; dev: DeviceContext }>();
+const readHeads = new Map<number, ReadHead>();
 const MAX_READ_HEADS = 100_000;
 
 /**
@@ -136,10 +164,10 @@ const MAX_READ_HEADS = 100_000;
  * many messages and its head is the same bytes every time: one context per device is kept, so
  * reading a batch back makes no strings and every sample of a device shares its context.
  */
-function readDevice(body: Buffer, end: number): DeviceContext {
-  const h = nameHash(body, 2, end);
+function readHead(body: Buffer, end: number): ReadHead {
+  const h = headHash(body, 2, end);
   const hit = readHeads.get(h);
-  if (hit && sameBytes(hit.bytes, body, 2, end)) return hit.dev;
+  if (hit && sameBytes(hit.bytes, body, 2, end)) return hit;
   let off = 2;
   const strs: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -148,11 +176,35 @@ function readDevice(body: Buffer, end: number): DeviceContext {
     off += 2 + len;
   }
   const [deviceId, category, model] = strs as [string, Category, string];
-  const dev = { deviceId, category, model };
+  const head: ReadHead = {
+    bytes: Buffer.from(body.subarray(2, end)),
+    dev: { deviceId, category, model },
+    shape: undefined,
+    skip: 0,
+  };
   // Bounded: a fleet larger than the cache only costs reading heads again.
   if (readHeads.size >= MAX_READ_HEADS) readHeads.clear();
-  readHeads.set(h, { bytes: Buffer.from(body.subarray(2, end)), dev });
-  return dev;
+  readHeads.set(h, head);
+  return head;
+}
+
+const readDevice = (body: Buffer, end: number): DeviceContext => readHead(body, end).dev;
+
+/**
+ * FNV-1a over `b[start..end)` taken four bytes at a time (a head is some 70 bytes, read for
+ * every record). Only a key: a hit is checked byte for byte, and two heads with one hash cost
+ * reading the head again, not a wrong device.
+ */
+function headHash(b: Buffer, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  let i = start;
+  for (; i + 4 <= end; i += 4)
+    h = Math.imul(
+      h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)),
+      0x01000193,
+    );
+  for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h;
 }
 
 /** Whether `a` holds the bytes `b[start..end)` (a loop: Buffer#compare is a native call). */
@@ -163,16 +215,100 @@ function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
 }
 
 /**
+ * Decoding a payload by its device's shape (telemetry-scan.ts): the drainer reads nearly every
+ * record's numbers in place, as the broker's check did, instead of making its text and parsing
+ * it (the text and JSON.parse cost twice as much). The samples are the same, value for value
+ * and in the same key order: a shape's numbers are JSON numbers, read as JSON.parse rounds them,
+ * in payload order (spool-codec.test.ts checks the two agree). Nothing is checked here (a
+ * catalogue change between runs must not refuse what was acknowledged): a metric the catalogue
+ * does not name, or anything else the reader declines, is decoded by JSON.parse.
+ */
+class ShapeDecoder implements ShapeVisitor, TelemetryVisitor {
+  cat!: MetricCatalogue;
+  metrics: Record<string, number> = {};
+  ts = 0;
+  /** (start, end, slot) triples of the payload being learnt (a full scan). */
+  readonly spans: number[] = [];
+
+  metricAt(index: number, _b: Buffer, _vs: number, _ve: number, value: number): boolean {
+    this.metrics[this.cat.names[index]!] = value;
+    return true;
+  }
+
+  metric(b: Buffer, start: number, end: number, h: number, vs: number, ve: number): boolean {
+    const i = this.cat.find(b, start, end, h);
+    if (i < 0) return false;
+    this.spans.push(vs, ve, i);
+    return true;
+  }
+
+  entry(_b: Buffer, ts: number, tsStart: number, tsEnd: number): boolean {
+    this.ts = ts;
+    this.spans.push(tsStart, tsEnd, TS_SLOT);
+    return true;
+  }
+}
+
+const decoder = new ShapeDecoder();
+
+/** The one sample of a payload of the head's shape pushed to `out`, or false (another shape). */
+function pushByShape(body: Buffer, parts: RecordParts, head: ReadHead, out: Sample[]): boolean {
+  if (!head.shape) return false;
+  const { deviceId, category, model } = head.dev;
+  const d = decoder;
+  d.cat = metricCatalogue(category);
+  d.metrics = {};
+  if (!scanShape(body, parts.payloadStart, parts.payloadEnd, head.shape, d)) return false;
+  out.push({ deviceId, category, model, ts: Math.round(d.ts), metrics: d.metrics });
+  return true;
+}
+
+/**
+ * The shape of a payload of one reading set whose metrics the category's catalogue all names,
+ * for the device's next records; undefined for any other (and a category unknown here).
+ */
+function learnShape(
+  body: Buffer,
+  parts: RecordParts,
+  category: Category,
+): PayloadShape | undefined {
+  if (!Object.hasOwn(METRICS, category)) return undefined;
+  const d = decoder;
+  d.cat = metricCatalogue(category);
+  d.spans.length = 0;
+  const { payloadStart: start, payloadEnd: end } = parts;
+  if (scanTelemetry(body, start, end, d) !== 1) return undefined;
+  const triples: number[][] = [];
+  for (let k = 0; k < d.spans.length; k += 3) triples.push(d.spans.slice(k, k + 3));
+  triples.sort((x, y) => x[0]! - y[0]!);
+  return internShape(category, shapeOf(body, start, end, triples.flat()));
+}
+
+/** The head's shape from this record's payload, or none for the next SKIP_AFTER_NO_SHAPE. */
+function learn(head: ReadHead, body: Buffer, parts: RecordParts): void {
+  if (head.skip > 0) {
+    head.skip--;
+    return;
+  }
+  head.shape = learnShape(body, parts, head.dev.category);
+  if (!head.shape) head.skip = SKIP_AFTER_NO_SHAPE;
+}
+
+/**
  * The samples of a telemetry record body (`parts.kind` 's'), decoded from its payload and
  * appended to `out`; returns how many. The drainer's path for every record the diagnostics
- * listener hears: no record object, no array per message, no closure.
+ * listener hears: no record object, no array per message, no closure, and for a payload of the
+ * device's last shape no text and no JSON.parse.
  */
 export function pushSamples(body: Buffer, parts: RecordParts, out: Sample[]): number {
-  const { deviceId, category, model } = readDevice(body, parts.payloadStart);
+  const head = readHead(body, parts.payloadStart);
+  if (pushByShape(body, parts, head, out)) return 1;
+  const { deviceId, category, model } = head.dev;
   const json = JSON.parse(body.toString('utf8', parts.payloadStart, parts.payloadEnd)) as
     Entry | Entry[];
   if (!Array.isArray(json)) {
     out.push({ deviceId, category, model, ts: toEpochMs(json.ts), metrics: json.metrics ?? {} });
+    learn(head, body, parts);
     return 1;
   }
   for (let i = 0; i < json.length; i++) {

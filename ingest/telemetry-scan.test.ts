@@ -7,7 +7,8 @@ import {
   type TelemetryVisitor,
 } from './telemetry-scan.ts';
 import { randomPayloads, rng } from '../test/helpers/telemetry-payloads.ts';
-import { checkTelemetry, decodeTelemetry, type Checked } from './validate.ts';
+import { memoOf } from './device-memo.ts';
+import { checkTelemetry, decodeTelemetry, type Checked, type DeviceContext } from './validate.ts';
 
 const dev = { deviceId: 'd1', category: 'air_conditioner' as const, model: 'KFR-35GW' };
 const NOW = Date.UTC(2026, 10, 23, 8);
@@ -261,5 +262,25 @@ describe('checkTelemetry by payload shape (a device sends the same payload with 
       const want = d.ok ? { ok: true, items: d.items.length, unknownMetrics: d.unknownMetrics } : d;
       expect(got, text).toEqual(want);
     }
+  });
+  it('shares one shape between devices whose payloads have the same bytes around their numbers', () => {
+    const text = (power: number) =>
+      `{"ts":${NOW},"metrics":{"power_w":${power},"indoor_temp_c":21.5}}`;
+    const a: DeviceContext = { deviceId: 'd-share-a', category: 'air_conditioner', model: 'M' };
+    const b: DeviceContext = { deviceId: 'd-share-b', category: 'air_conditioner', model: 'M' };
+    for (const d of [a, b]) checkTelemetry(Buffer.from(text(800)), d, NOW, limits);
+    expect(memoOf(a).shape).toBeDefined();
+    expect(memoOf(b).shape).toBe(memoOf(a).shape);
+    // Another category's catalogue numbers its metrics its own way: its own shape.
+    const power = Buffer.from(`{"ts":${NOW},"metrics":{"power_w":500}}`);
+    const ac: DeviceContext = { deviceId: 'd-share-ac', category: 'air_conditioner', model: 'M' };
+    const tv: DeviceContext = { deviceId: 'd-share-tv', category: 'tv', model: 'M' };
+    for (const d of [ac, tv])
+      expect(checkTelemetry(power, d, NOW, limits)).toMatchObject({ ok: true });
+    expect(memoOf(tv).shape).toBeDefined();
+    expect(memoOf(tv).shape).not.toBe(memoOf(ac).shape);
+    // A shared shape still gives each device its own verdicts.
+    expect(checkTelemetry(Buffer.from(text(-1)), b, NOW, limits)).toMatchObject({ ok: false });
+    expect(checkTelemetry(Buffer.from(text(900)), a, NOW, limits)).toMatchObject({ ok: true });
   });
 });

@@ -9,6 +9,7 @@ import {
 } from './payloads.ts';
 import { checkUtf8, findInvalidText } from './text.ts';
 import {
+  internShape,
   metricCatalogue,
   scanShape,
   scanTelemetry,
@@ -142,7 +143,7 @@ export function checkTelemetry(
   const n = scanTelemetry(payload, 0, payload.length, c);
   if (n === 1) {
     // The shape of the device's last payload of one reading set (see PayloadShape).
-    memo.shape = c.shape(payload);
+    memo.shape = internShape(dev.category, c.shape(payload));
     return ONE;
   }
   if (n > 1) return { ok: true, items: n, unknownMetrics: NONE };
