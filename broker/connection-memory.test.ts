@@ -77,6 +77,27 @@ describe('slimmed connections', () => {
     expect([will.topic, String(will.payload)]).toEqual(['wills/device', 'gone']);
   });
 
+  it("the peer's FIN without DISCONNECT ends its client and publishes its will", async () => {
+    const { aedes, port } = await broker();
+    const watcher = await rawClient(port);
+    watcher.send(connect('watcher'));
+    await watcher.next('connack');
+    watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'wills/#', qos: 0 }] });
+    await watcher.next('suback');
+    const device = await rawClient(port);
+    device.send(
+      connect('fin', { will: { topic: 'wills/fin', payload: Buffer.from('bye'), qos: 0 } }),
+    );
+    await device.next('connack');
+    await new Promise((r) => setImmediate(r));
+    const disconnected = new Promise<Client>((r) => aedes.once('clientDisconnect', r));
+    device.socket.end();
+    expect((await disconnected).id).toBe('fin');
+    const will = (await watcher.next('publish')) as mqttPacket.IPublishPacket;
+    expect([will.topic, String(will.payload)]).toEqual(['wills/fin', 'bye']);
+    await device.closed;
+  });
+
   it('a socket destroyed on the broker side, without an error, ends its client', async () => {
     const { aedes, port } = await broker();
     const ready = new Promise<Client>((r) => aedes.once('clientReady', r));

@@ -89,6 +89,15 @@ function closeOnSocketClose(client: Client): void {
   c._eos = noop;
   eos();
   conn.on('close', closeClientOfSocket);
+  // aedes's `end` listener, `client.close.bind(client)`, shares the function too. The `end`
+  // array (Node's own listener and aedes's) is rebuilt at its length: the one finished() left
+  // keeps the capacity it grew to (~0.2 KB in all).
+  const ev = eventsOf(conn);
+  const end = ev?.end;
+  if (ev && Array.isArray(end))
+    ev.end = end.map((fn: unknown) =>
+      typeof fn === 'function' && fn.name === 'bound close' ? closeClientOfSocket : fn,
+    );
 }
 
 /** The prototype of `duplicates`: no names at all, so none reads back as present. */
