@@ -4,6 +4,7 @@ import { Aedes, type Client } from 'aedes';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { slimConnections } from './connection-memory.ts';
+import { KeepaliveEntry } from './keepalive-wheel.ts';
 
 // aedes with the slimmed connections, on a real TCP socket: what the slimming removes must not
 // change what aedes does when a connection ends, goes silent or publishes at QoS 2.
@@ -135,6 +136,26 @@ describe('slimmed connections', () => {
     expect((await timedOut).id).toBe('silent');
     await silent.closed;
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('a client that sends a packet within each keepalive period stays connected', async () => {
+    const { aedes, port } = await broker();
+    const lively = await rawClient(port);
+    let timedOut = false;
+    aedes.once('keepaliveTimeout', () => (timedOut = true));
+    const ready = new Promise<Client>((r) => aedes.once('clientReady', r));
+    lively.send(connect('lively', { keepalive: 1 }));
+    await lively.next('connack');
+    // On the broker's wheel (broker/keepalive-wheel.ts), not a Timeout of its own.
+    const timer = (await ready) as unknown as { _keepaliveTimer: object };
+    expect(timer._keepaliveTimer).toBeInstanceOf(KeepaliveEntry);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      lively.send({ cmd: 'pingreq' });
+      await lively.next('pingresp');
+    }
+    expect(timedOut).toBe(false);
+    expect(lively.socket.destroyed).toBe(false);
   });
 
   it('parses a packet that arrives in pieces, then the next one whole', async () => {

@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import type { Aedes, Client } from 'aedes';
+import { KeepaliveWheel, type KeepaliveEntry } from './keepalive-wheel.ts';
 
 /**
  * What an idle connection keeps that it does not need (issue 22: memory per connection, heap
@@ -24,10 +25,15 @@ interface ClientInternals {
   _parser?: ParserInternals;
   /** finished(conn, close)'s cleanup: removes its listeners from the socket. */
   _eos?: () => void;
+  /** aedes's keep-alive: a Timeout it refreshes at every packet, and its interval (ms). */
+  _keepaliveTimer?: unknown;
+  _keepaliveInterval?: number;
+  [KEEPALIVE]?: KeepaliveEntry;
   /** Last broker counter seen per broker id (aedes's dedupe), keyed by ids from the routing. */
   duplicates?: Record<string, number>;
   conn?: unknown;
 }
+const KEEPALIVE = Symbol('sanbao.keepalive');
 const internals = (client: Client) => client as unknown as ClientInternals;
 
 const slimLists = new WeakMap<BufferListClass, BufferListClass>();
@@ -78,7 +84,8 @@ function closeClientOfSocket(this: Socket & { client?: Client }): void {
  * that the socket ended. For a `net.Socket` (TCP, TLS) a `close` listener says the same:
  * whatever ends a socket — the peer's FIN (aedes also listens to `end`), an error, a destroy —
  * destroys it, and a destroyed socket emits `close` [Node net: `emitClose`]. aedes's
- * `client.close()` runs once however often it is called; `close()` calls `_eos` (now a no-op).
+ * `client.close()` runs once however often it is called; `close()` calls `_eos`, now the client's
+ * leaving the keep-alive wheel (below).
  * Other streams (WebSocket) keep aedes's watch.
  */
 function closeOnSocketClose(client: Client): void {
@@ -86,7 +93,7 @@ function closeOnSocketClose(client: Client): void {
   const conn = c.conn;
   if (!(conn instanceof Socket) || conn.destroyed || typeof c._eos !== 'function') return;
   const eos = c._eos;
-  c._eos = noop;
+  c._eos = leaveKeepaliveWheel;
   eos();
   conn.on('close', closeClientOfSocket);
   // aedes's `end` listener, `client.close.bind(client)`, shares the function too. The `end`
@@ -98,6 +105,34 @@ function closeOnSocketClose(client: Client): void {
     ev.end = end.map((fn: unknown) =>
       typeof fn === 'function' && fn.name === 'bound close' ? closeClientOfSocket : fn,
     );
+}
+
+/** A closed client's `_eos`: its keep-alive entry lets go of it (aedes's close runs it once). */
+function leaveKeepaliveWheel(this: Client): void {
+  const c = internals(this);
+  const e = c[KEEPALIVE];
+  if (e) {
+    e.client = null;
+    c[KEEPALIVE] = undefined;
+  }
+}
+
+/**
+ * A ready client's keep-alive on the broker's wheel (broker/keepalive-wheel.ts) instead of its
+ * own Timeout: aedes refreshes `_keepaliveTimer` at every packet and clears it at close (a
+ * `clearTimeout` of the entry does nothing; the close's `_eos` releases it). Only for the
+ * clients whose `_eos` is ours (net.Socket): others keep aedes's timer.
+ */
+function keepaliveOnWheel(client: Client, wheel: KeepaliveWheel): void {
+  const c = internals(client);
+  const interval = c._keepaliveInterval ?? -1;
+  if (c._eos !== leaveKeepaliveWheel || interval <= 0 || client.closed) return;
+  const timer = c._keepaliveTimer;
+  if (!timer || typeof (timer as { refresh?: unknown }).refresh !== 'function') return;
+  clearTimeout(timer as NodeJS.Timeout);
+  const e = wheel.add(client, interval);
+  c._keepaliveTimer = e;
+  c[KEEPALIVE] = e;
 }
 
 /** The prototype of `duplicates`: no names at all, so none reads back as present. */
@@ -214,10 +249,11 @@ export function slimConnections(aedes: Aedes): void {
     }
     return client;
   }) as Aedes['handle'];
+  const wheel = new KeepaliveWheel();
+  aedes.on('closed', () => wheel.close());
   aedes.on('clientReady', (client) => {
     releaseConnectPacket(client);
+    keepaliveOnWheel(client, wheel);
     process.nextTick(fastListenerTables, client);
   });
 }
-
-function noop(): void {}
