@@ -41,7 +41,10 @@ async function rawClient(port: number) {
     socket.write(mqttPacket.generate(p as unknown as Packet));
   const next = async (cmd: string) => {
     await expect.poll(() => got.some((p) => p.cmd === cmd), { timeout: 3000 }).toBe(true);
-    return got.splice(got.findIndex((p) => p.cmd === cmd), 1)[0]!;
+    return got.splice(
+      got.findIndex((p) => p.cmd === cmd),
+      1,
+    )[0]!;
   };
   return { socket, got, send, next, closed };
 }
