@@ -4,7 +4,8 @@
 // bench/cluster.ts's idle phase does, then as many again: after each step a full GC, the node's
 // live heap + external memory, Redis's used_memory, and (BENCH_SNAPSHOT_DIR set) a heap
 // snapshot, whose self sizes grouped by constructor and by owner (`groups`) are diffed between
-// the two steps (bytes per connection); then Redis's keys by shape. Prints markdown. The heap
+// the two steps (bytes per connection); then Redis's keys by shape. BENCH_IDLE_KEEPALIVE: the
+// devices' keep-alive in seconds (0 by default, as bench/cluster.ts). Prints markdown. The heap
 // reading is noisy at this scale (young-generation garbage from the snapshots); the snapshots
 // are exact.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const Env = z.object({
   BENCH_IDLE_STEP: z.coerce.number().int().min(100).max(9000).default(5000),
   BENCH_SNAPSHOT_DIR: z.string().min(1).optional(),
+  /** The devices' keep-alive (s): 0, none, by default; one longer than the run keeps the timer. */
+  BENCH_IDLE_KEEPALIVE: z.coerce.number().int().min(0).max(65535).default(0),
   TEST_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
 const env = Env.parse(process.env);
@@ -144,7 +147,7 @@ async function connect(devices: Array<{ id: string; secret: string }>, g: number
   );
   generators.push(child);
   child.stdin!.write(
-    `${JSON.stringify({ urls: [`mqtt://127.0.0.1:${mqttPort}`], localAddress: `127.0.0.${2 + g}`, devices })}\n`,
+    `${JSON.stringify({ urls: [`mqtt://127.0.0.1:${mqttPort}`], localAddress: `127.0.0.${2 + g}`, devices, keepalive: env.BENCH_IDLE_KEEPALIVE })}\n`,
   );
   const line = await new Promise<string>((r) =>
     createInterface({ input: child.stdout! }).once('line', r),
@@ -301,7 +304,7 @@ try {
   }
   const per = (a: number, b: number) => ((b - a) / STEP / 1024).toFixed(2);
   const out = [
-    `STEP=${STEP}`,
+    `STEP=${STEP} KEEPALIVE=${env.BENCH_IDLE_KEEPALIVE}`,
     '| step | live heap+external KB/conn | Redis used_memory KB/conn | RSS KB/conn |',
     '| --- | --- | --- | --- |',
   ];

@@ -35,17 +35,39 @@ type Tracked = Client & { [STATE]?: ClientState };
 export const stateOf = (c: Client | null): ClientState | undefined =>
   c ? (c as Tracked)[STATE] : undefined;
 
+/**
+ * One object per connection: the state is its own token bucket (`bucket` is the state itself),
+ * with a fixed shape from its class, where a literal spread from the device's topics and a
+ * separate TokenBucket cost two more objects (~0.1 KB of every idle connection).
+ */
+class TrackedState extends TokenBucket implements ClientState {
+  prefix: string | undefined = undefined;
+  own = 0;
+  inflight = 0;
+  reportWindowStart = 0;
+  reportsInWindow = 0;
+  takenOver = false;
+  constructor(
+    readonly who: Identity,
+    config: Config['mqtt'],
+    now: number,
+  ) {
+    super(config.ratePerDevice, config.rateBurst, now);
+    if (who.kind === 'device') {
+      const t = deviceTopics(who.deviceId, config);
+      this.prefix = t.prefix;
+      this.own = t.own;
+    }
+  }
+
+  get bucket(): TokenBucket {
+    return this;
+  }
+}
+
 /** A client that authenticated as `who`: its state from now on. */
 export function track(c: Client, who: Identity, config: Config['mqtt'], now: number): ClientState {
-  const st: ClientState = {
-    who,
-    bucket: new TokenBucket(config.ratePerDevice, config.rateBurst, now),
-    inflight: 0,
-    reportWindowStart: 0,
-    reportsInWindow: 0,
-    own: 0,
-    ...(who.kind === 'device' ? deviceTopics(who.deviceId, config) : {}),
-  };
+  const st = new TrackedState(who, config, now);
   (c as Tracked)[STATE] = st;
   return st;
 }

@@ -1,6 +1,7 @@
 // A child process of bench/cluster.ts that holds idle device connections: this machine allows a
 // process 20,000 open files (hard limit), so 100,000 connections need several load generators.
-// Reads one JSON line on stdin: {urls: string[], localAddress, devices: [{id, secret}]}; opens
+// Reads one JSON line on stdin: {urls: string[], localAddress, devices: [{id, secret}],
+// keepalive?: seconds, 0 by default (bench/idle-heap.ts's BENCH_IDLE_KEEPALIVE)}; opens
 // each device's connection (CONNECT with its credentials, then SUBSCRIBE to its commands, as a
 // device does) with hand-written MQTT 3.1.1 packets — a client library's per-connection state
 // would dwarf what is measured on the other side — and prints `connected N failed M`, then
@@ -13,6 +14,7 @@ const Job = z.object({
   urls: z.array(z.string().url()).min(1),
   localAddress: z.string(),
   devices: z.array(z.object({ id: z.string(), secret: z.string() })),
+  keepalive: z.number().int().min(0).max(65535).default(0),
 });
 
 const str = (s: string) => {
@@ -34,13 +36,14 @@ const remaining = (n: number) => {
 const packet = (first: number, body: Buffer) =>
   Buffer.concat([Buffer.from([first]), remaining(body.length), body]);
 
-function connectPacket(id: string, secret: string): Buffer {
-  // Clean session, username and password; keepalive 0: an idle device that sends nothing.
+function connectPacket(id: string, secret: string, keepalive: number): Buffer {
+  // Clean session, username and password; keepalive 0 by default: an idle device that sends
+  // nothing (one longer than the run keeps the broker's keep-alive timer without a PINGREQ).
   return packet(
     0x10,
     Buffer.concat([
       str('MQTT'),
-      Buffer.from([4, 0x02 | 0x80 | 0x40, 0, 0]),
+      Buffer.from([4, 0x02 | 0x80 | 0x40, keepalive >> 8, keepalive & 0xff]),
       str(id),
       str(id),
       str(secret),
@@ -53,7 +56,12 @@ const subscribePacket = (id: string) =>
     Buffer.concat([Buffer.from([0, 1]), str(`devices/${id}/commands/#`), Buffer.from([1])]),
   );
 
-function open(url: string, localAddress: string, d: { id: string; secret: string }) {
+function open(
+  url: string,
+  localAddress: string,
+  d: { id: string; secret: string },
+  keepalive: number,
+) {
   const { hostname, port } = new URL(url);
   return new Promise<Socket | undefined>((resolve) => {
     const s = tcpConnect({ port: Number(port), host: hostname, localAddress });
@@ -66,7 +74,7 @@ function open(url: string, localAddress: string, d: { id: string; secret: string
       resolve(ok ? s : undefined);
     };
     s.on('error', () => finish(false));
-    s.on('connect', () => s.write(Buffer.concat([connectPacket(d.id, d.secret)])));
+    s.on('connect', () => s.write(Buffer.concat([connectPacket(d.id, d.secret, keepalive)])));
     s.on('data', (chunk) => {
       got = Buffer.concat([got, chunk]);
       if (got.length >= 4 && got[0] === 0x20) {
@@ -89,7 +97,12 @@ rl.once('line', (line) => {
     const worker = async () => {
       while (next < job.devices.length) {
         const k = next++;
-        const s = await open(job.urls[k % job.urls.length]!, job.localAddress, job.devices[k]!);
+        const s = await open(
+          job.urls[k % job.urls.length]!,
+          job.localAddress,
+          job.devices[k]!,
+          job.keepalive,
+        );
         if (s) held.push(s);
         else failed++;
       }
