@@ -119,8 +119,14 @@ export class BucketRouting {
   private readonly origin = randomBytes(ORIGIN_BYTES);
   private readonly node = this.origin.toString('base64url');
   private counter = 0;
-  /** Emitted, not yet sent: the next flush's batch. */
-  private pending: Array<{ message: Message; done?: (err?: Error) => void }> = [];
+  /** Buckets of this node's `byBucket` filters → how many: most messages have none here. */
+  private readonly localBuckets = new Map<string, number>();
+  /** Emitted, not yet sent: the next flush's batch, with each message's bucket. */
+  private pending: Array<{
+    message: Message;
+    bucket: string | undefined;
+    done?: (err?: Error) => void;
+  }> = [];
   /** Batches sent, not yet answered, and the end of their chain of callbacks. */
   private sending = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -197,7 +203,10 @@ export class BucketRouting {
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     if (bucket === undefined) this.byTopic.on(topic, listener);
-    else this.byBucket.on(topic, bucket, listener);
+    else {
+      this.byBucket.on(topic, bucket, listener);
+      this.localBuckets.set(bucket, (this.localBuckets.get(bucket) ?? 0) + 1);
+    }
     const [key, pattern] = this.channelOf(topic, bucket);
     const n = this.refs.get(key) ?? 0;
     this.refs.set(key, n + 1);
@@ -222,7 +231,15 @@ export class BucketRouting {
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     if (bucket === undefined) this.byTopic.removeListener(topic, listener);
-    else this.byBucket.removeListener(topic, bucket, listener);
+    else {
+      this.byBucket.removeListener(topic, bucket, listener);
+      // At the next turn, as the listener itself goes (broker/bucket-listeners.ts).
+      setImmediate(() => {
+        const left = (this.localBuckets.get(bucket) ?? 1) - 1;
+        if (left > 0) this.localBuckets.set(bucket, left);
+        else this.localBuckets.delete(bucket);
+      });
+    }
     const entry = this.entryOf(topic, bucket);
     if (entry !== undefined) this.interest.release(entry);
     const [key, pattern] = this.channelOf(topic, bucket);
@@ -249,15 +266,12 @@ export class BucketRouting {
       done?.(new Error('cluster routing is closed'));
       return;
     }
-    this.deliver(message);
-    this.pending.push({ message, done });
-    if (this.pending.length === 1) setImmediate(() => this.flush());
-  }
-
-  /** To this node's subscribers. */
-  private deliver(message: Message): void {
-    this.byBucket.emit(message);
+    const bucket = bucketOf(message.topic);
+    // To this node's subscribers, now.
+    if (bucket !== undefined && this.localBuckets.has(bucket)) this.byBucket.emit(message);
     if (this.interest.mineWantTopic(message.topic)) this.byTopic.emit(message);
+    this.pending.push({ message, bucket, done });
+    if (this.pending.length === 1) setImmediate(() => this.flush());
   }
 
   /**
@@ -275,10 +289,9 @@ export class BucketRouting {
     /** PUBLISH commands per message of the batch: 0, 1 or 2. */
     const counts: number[] = [];
     let commands = 0;
-    for (const { message } of batch) {
+    for (const { message, bucket } of batch) {
       // Where the message goes is decided now, as late as can be (see cluster-interest.ts).
       const topic = message.topic;
-      const bucket = bucketOf(topic);
       const toBucket = bucket !== undefined && this.interest.othersWantBucket(bucket);
       const toTopic = this.interest.othersWantTopic(topic);
       // No other node listens: no Redis command, not even its encoding.
