@@ -15,7 +15,8 @@ import type { Message } from 'mqemitter';
  *  10  u48  the sending node's message counter (origin + counter: the message's id)
  *  16  f64  brokerCounter                                  (HAS_COUNTER)
  *      u16  messageId                                       (HAS_MESSAGE_ID)
- *      u16 length + UTF-8: cmd, topic, brokerId, clientId   (each when HAS_…)
+ *      u16 × k  length in characters of each of cmd, topic, brokerId, clientId (when HAS_…)
+ *      u32 length + UTF-8: those k strings, one after the other
  *      u32 length + JSON of the other fields               (HAS_REST)
  *      the payload's bytes                                  (to the end; none when NO_PAYLOAD)
  */
@@ -40,19 +41,14 @@ const HAS_QOS = 1 << 11;
 const HAS_RETAIN = 1 << 12;
 const HAS_DUP = 1 << 13;
 
-/** Fields with a place in the head, when of the type the head holds. */
-const HEAD_FIELDS = new Set([
-  'payload',
-  'cmd',
-  'brokerId',
-  'brokerCounter',
-  'topic',
-  'qos',
-  'retain',
-  'dup',
-  'messageId',
-  'clientId',
-]);
+/** The head's strings, in their order, and their flags. */
+const STRING_KEYS = ['cmd', 'topic', 'brokerId', 'clientId'] as const;
+const STRING_FLAGS = {
+  cmd: HAS_CMD,
+  topic: HAS_TOPIC,
+  brokerId: HAS_BROKER_ID,
+  clientId: HAS_CLIENT_ID,
+} as const;
 
 type Fields = Record<string, unknown>;
 
@@ -68,46 +64,70 @@ const short = (v: unknown): string | undefined =>
  * other fields as JSON, so what arrives is what JSON carried before.
  */
 export function encode(origin: Buffer, counter: number, message: Message): Buffer {
+  // No closures in here: tsx (esbuild's keepNames) names each one on every call, which cost
+  // more than the rest of the encoding.
   const m = message as unknown as Fields;
   let flags = 0;
+  let qosByte = 0;
   let rest: Fields | undefined;
   for (const key in m) {
-    if (!Object.prototype.hasOwnProperty.call(m, key) || HEAD_FIELDS.has(key)) continue;
-    (rest ??= {})[key] = m[key];
+    if (!Object.prototype.hasOwnProperty.call(m, key)) continue;
+    const v = m[key];
+    switch (key) {
+      case 'payload':
+        continue;
+      case 'qos':
+        if (v === 0 || v === 1 || v === 2) {
+          flags |= HAS_QOS;
+          qosByte = v;
+          continue;
+        }
+        break;
+      case 'retain':
+        if (typeof v === 'boolean') {
+          flags |= HAS_RETAIN | (v ? RETAIN : 0);
+          continue;
+        }
+        break;
+      case 'dup':
+        if (typeof v === 'boolean') {
+          flags |= HAS_DUP | (v ? DUP : 0);
+          continue;
+        }
+        break;
+      case 'brokerCounter':
+        if (typeof v === 'number') {
+          flags |= HAS_COUNTER;
+          continue;
+        }
+        break;
+      case 'messageId':
+        if (isU16(v)) {
+          flags |= HAS_MESSAGE_ID;
+          continue;
+        }
+        break;
+      case 'cmd':
+      case 'topic':
+      case 'brokerId':
+      case 'clientId':
+        if (short(v) !== undefined) {
+          flags |= STRING_FLAGS[key];
+          continue;
+        }
+        break;
+    }
+    if (v !== undefined) (rest ??= {})[key] = v;
   }
-  const other = (key: string) => ((rest ??= {})[key] = m[key]);
-  const qos = m.qos;
-  let qosByte = 0;
-  if (qos === 0 || qos === 1 || qos === 2) {
-    flags |= HAS_QOS;
-    qosByte = qos;
-  } else if (qos !== undefined) other('qos');
-  const flag = (key: string, has: number, set: number) => {
-    const v = m[key];
-    if (typeof v === 'boolean') flags |= has | (v ? set : 0);
-    else if (v !== undefined) other(key);
-  };
-  flag('retain', HAS_RETAIN, RETAIN);
-  flag('dup', HAS_DUP, DUP);
-  const brokerCounter = m.brokerCounter;
-  if (typeof brokerCounter === 'number') flags |= HAS_COUNTER;
-  else if (brokerCounter !== undefined) other('brokerCounter');
-  const messageId = m.messageId;
-  if (isU16(messageId)) flags |= HAS_MESSAGE_ID;
-  else if (messageId !== undefined) other('messageId');
-  const strings: string[] = [];
-  const text = (key: string, flag: number) => {
-    const v = m[key];
-    if (v === undefined) return;
-    const s = short(v);
-    if (s === undefined) return void other(key);
-    flags |= flag;
-    strings.push(s);
-  };
-  text('cmd', HAS_CMD);
-  text('topic', HAS_TOPIC);
-  text('brokerId', HAS_BROKER_ID);
-  text('clientId', HAS_CLIENT_ID);
+  // The head's strings are written as one (one native call, not one each), their lengths in
+  // characters before it.
+  let strings = '';
+  let count = 0;
+  for (const key of STRING_KEYS)
+    if (flags & STRING_FLAGS[key]) {
+      strings += m[key] as string;
+      count++;
+    }
   const payload = m.payload as Buffer | string | undefined;
   if (payload === undefined) flags |= NO_PAYLOAD;
   else if (typeof payload === 'string') flags |= TEXT;
@@ -115,30 +135,30 @@ export function encode(origin: Buffer, counter: number, message: Message): Buffe
   const json = rest === undefined ? undefined : JSON.stringify(rest);
   if (json !== undefined) flags |= HAS_REST;
 
+  const stringBytes = Buffer.byteLength(strings);
   let size = ID_END + (flags & HAS_COUNTER ? 8 : 0) + (flags & HAS_MESSAGE_ID ? 2 : 0) + body;
-  for (const s of strings) size += 2 + Buffer.byteLength(s);
+  size += 2 * count + 4 + stringBytes;
   if (json !== undefined) size += 4 + Buffer.byteLength(json);
   const out = Buffer.allocUnsafe(size);
   out[0] = FORMAT;
   out.writeUInt16BE(flags, 1);
   out[3] = qosByte;
-  origin.copy(out, ID_START, 0, ORIGIN_BYTES);
+  for (let k = 0; k < ORIGIN_BYTES; k++) out[ID_START + k] = origin[k]!;
   out.writeUIntBE(counter, ID_START + ORIGIN_BYTES, 6);
   let at = ID_END;
-  if (flags & HAS_COUNTER) at = out.writeDoubleBE(brokerCounter as number, at);
-  if (flags & HAS_MESSAGE_ID) at = out.writeUInt16BE(messageId as number, at);
-  for (const s of strings) {
-    const n = out.write(s, at + 2);
-    out.writeUInt16BE(n, at);
-    at += 2 + n;
-  }
+  if (flags & HAS_COUNTER) at = out.writeDoubleBE(m.brokerCounter as number, at);
+  if (flags & HAS_MESSAGE_ID) at = out.writeUInt16BE(m.messageId as number, at);
+  for (const key of STRING_KEYS)
+    if (flags & STRING_FLAGS[key]) at = out.writeUInt16BE((m[key] as string).length, at);
+  at = out.writeUInt32BE(stringBytes, at);
+  at += out.write(strings, at);
   if (json !== undefined) {
     const n = out.write(json, at + 4);
     out.writeUInt32BE(n, at);
     at += 4 + n;
   }
   if (typeof payload === 'string') out.write(payload, at);
-  else if (payload !== undefined) payload.copy(out, at);
+  else if (payload !== undefined) out.set(payload, at);
   return out;
 }
 
@@ -167,16 +187,21 @@ export function decode(buf: Buffer): Message {
     m.messageId = buf.readUInt16BE(at);
     at += 2;
   }
-  const text = (key: string, flag: number) => {
-    if (!(flags & flag)) return;
-    const n = buf.readUInt16BE(at);
-    m[key] = buf.toString('utf8', at + 2, at + 2 + n);
-    at += 2 + n;
-  };
-  text('cmd', HAS_CMD);
-  text('topic', HAS_TOPIC);
-  text('brokerId', HAS_BROKER_ID);
-  text('clientId', HAS_CLIENT_ID);
+  let count = 0;
+  for (const key of STRING_KEYS) if (flags & STRING_FLAGS[key]) count++;
+  let lengthAt = at;
+  at += 2 * count;
+  const stringBytes = buf.readUInt32BE(at);
+  const strings = buf.toString('utf8', at + 4, at + 4 + stringBytes);
+  at += 4 + stringBytes;
+  let from = 0;
+  for (const key of STRING_KEYS)
+    if (flags & STRING_FLAGS[key]) {
+      const n = buf.readUInt16BE(lengthAt);
+      lengthAt += 2;
+      m[key] = strings.slice(from, from + n);
+      from += n;
+    }
   if (flags & HAS_QOS) m.qos = buf[3];
   if (flags & HAS_RETAIN) m.retain = (flags & RETAIN) !== 0;
   if (flags & HAS_DUP) m.dup = (flags & DUP) !== 0;
