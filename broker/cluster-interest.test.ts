@@ -38,26 +38,41 @@ describe('ClusterInterest', () => {
     for (let round = 0; round < 500; round++) {
       const interest = view();
       const filters = Array.from({ length: 1 + Math.floor(random() * 3) }, () => make(true));
-      for (const f of filters) void interest.hold(`t${f}`, never);
+      interest.receive(
+        announce(
+          'other',
+          1,
+          filters.map((f) => `t${f}`),
+        ),
+      );
       for (let k = 0; k < 20; k++) {
         const topic = make(false);
         const want = filters.some((f) => mqttMatch(f, topic));
-        expect(interest.wantsTopic(topic), `${topic} against ${filters.join(' ')}`).toBe(want);
+        expect(interest.othersWantTopic(topic), `${topic} against ${filters.join(' ')}`).toBe(want);
         checked++;
       }
     }
     expect(checked).toBe(10_000);
   });
 
-  it("publishes devices' commands and errors always, other buckets only when held", () => {
+  it("publishes devices' commands and errors always, other buckets only when another node holds them", () => {
     const interest = view();
-    expect(interest.wantsBucket('devices/d1/commands')).toBe(true);
-    expect(interest.wantsBucket('devices/d1/errors')).toBe(true);
-    expect(interest.wantsBucket('devices/d1/telemetry')).toBe(false);
-    void interest.hold('bdevices/d1/telemetry', never);
-    void interest.hold('bdevices/d1/telemetry', never);
-    expect(interest.wantsBucket('devices/d1/telemetry')).toBe(true);
-    expect(interest.wantsBucket('devices/d2/telemetry')).toBe(false);
+    expect(interest.othersWantBucket('devices/d1/commands')).toBe(true);
+    expect(interest.othersWantBucket('devices/d1/errors')).toBe(true);
+    expect(interest.othersWantBucket('devices/d1/telemetry')).toBe(false);
+    interest.receive(announce('other', 1, ['bdevices/d1/telemetry']));
+    expect(interest.othersWantBucket('devices/d1/telemetry')).toBe(true);
+    expect(interest.othersWantBucket('devices/d2/telemetry')).toBe(false);
+  });
+
+  it("leaves this node's own filters out: its own subscribers hear it without Redis", () => {
+    const interest = view();
+    void interest.hold('bdevices/d2/telemetry', never);
+    void interest.hold('tdevices/+/telemetry', never);
+    expect(interest.othersWantBucket('devices/d2/telemetry')).toBe(false);
+    expect(interest.othersWantTopic('devices/d2/telemetry')).toBe(false);
+    interest.receive(announce('other', 1, ['tdevices/+/telemetry']));
+    expect(interest.othersWantTopic('devices/d2/telemetry')).toBe(true);
   });
 
   it("keeps each node's latest announcement: an older one that arrives late changes nothing", () => {
@@ -65,16 +80,16 @@ describe('ClusterInterest', () => {
     const interest = view(errors);
     interest.receive(announce('other', 2, ['tdevices/+/telemetry']));
     interest.receive(announce('other', 1, []));
-    expect(interest.wantsTopic('devices/d1/telemetry')).toBe(true);
+    expect(interest.othersWantTopic('devices/d1/telemetry')).toBe(true);
     interest.receive(announce('other', 3, ['balerts/x/y']));
-    expect(interest.wantsTopic('devices/d1/telemetry')).toBe(false);
-    expect(interest.wantsBucket('alerts/x/y')).toBe(true);
+    expect(interest.othersWantTopic('devices/d1/telemetry')).toBe(false);
+    expect(interest.othersWantBucket('alerts/x/y')).toBe(true);
     // Gone: an empty list.
     interest.receive(announce('other', 4, []));
-    expect(interest.wantsBucket('alerts/x/y')).toBe(false);
+    expect(interest.othersWantBucket('alerts/x/y')).toBe(false);
     // Its own announcement echoed back is not another node's.
     interest.receive(announce('me', 9, ['t#']));
-    expect(interest.wantsTopic('a/b')).toBe(false);
+    expect(interest.othersWantTopic('a/b')).toBe(false);
     expect(errors).toEqual([]);
     interest.receive(Buffer.from('{"n":"x"}'));
     expect(errors.map((e) => e.message)).toEqual([

@@ -37,7 +37,8 @@ import { z } from 'zod';
  *   again then) or its next read, at most HEARTBEAT_MS later.
  * - what B already sent to Redis, A's SUBSCRIBE being in place, reaches A (as before).
  * Losing interest needs no ordering: a node that no longer listens drops what still comes.
- * A node's own interest is its own at once, as a local subscription always was.
+ * A node's own interest is not in the view at all: its own messages reach its own subscribers
+ * without Redis (broker/cluster-routing.ts), at once, as a local subscription always did.
  *
  * Clocks: `until` is the writer's clock, read by the others: nodes' clocks must agree within
  * TTL_MS − HEARTBEAT_MS (20 s), or a live node's interest is taken for dead (NTP does better).
@@ -125,9 +126,14 @@ export class ClusterInterest {
   private readonly others = new Map<string, { a: Announcement; at: number }>();
   private tick = 0;
   private seq = 0;
-  /** The union of every node's entries, as asked per message. */
+  /**
+   * The union of the other nodes' entries, as asked per message (this node's own subscribers
+   * hear its messages without Redis: broker/cluster-routing.ts).
+   */
   private buckets = new Set<string>();
   private filters: Level | undefined;
+  /** This node's own `t` entries. */
+  private mineFilters: Level | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly key: string;
@@ -143,13 +149,24 @@ export class ClusterInterest {
     this.channel = `${prefix}c`;
   }
 
-  /** Does some node listen to this bucket's channel? */
-  wantsBucket(bucket: string): boolean {
+  /**
+   * Does some other node listen to this bucket's channel? A device's commands and errors: maybe
+   * (they are not shared), so yes. This node's own subscribers are served without Redis.
+   */
+  othersWantBucket(bucket: string): boolean {
     return alwaysPublished(bucket) || this.buckets.has(bucket);
   }
 
-  /** Does some node listen to this topic on a topic channel or pattern? */
-  wantsTopic(topic: string): boolean {
+  /**
+   * Does a filter of this node's own match the topic (a superset of MQTT's matching: `$`
+   * topics)? Asked before the local delivery of a message, to spare the exact matcher.
+   */
+  mineWantTopic(topic: string): boolean {
+    return this.mineFilters !== undefined && matches(this.mineFilters, topic, 0);
+  }
+
+  /** Does some other node listen to this topic on a topic channel or pattern? */
+  othersWantTopic(topic: string): boolean {
     return this.filters !== undefined && matches(this.filters, topic, 0);
   }
 
@@ -162,7 +179,7 @@ export class ClusterInterest {
     const n = this.mine.get(entry) ?? 0;
     this.mine.set(entry, n + 1);
     if (n > 0) return this.announcing.get(entry) ?? after;
-    this.rebuild();
+    this.rebuildMine();
     const told = after.then(() => this.announce());
     this.announcing.set(entry, told);
     return told;
@@ -177,7 +194,7 @@ export class ClusterInterest {
     }
     this.mine.delete(entry);
     this.announcing.delete(entry);
-    this.rebuild();
+    this.rebuildMine();
     this.announce().catch(this.onError);
   }
 
@@ -259,6 +276,13 @@ export class ClusterInterest {
     return true;
   }
 
+  private rebuildMine(): void {
+    let filters: Level | undefined;
+    for (const entry of this.mine.keys())
+      if (entry.startsWith('t')) insert((filters ??= {}), entry.slice(1));
+    this.mineFilters = filters;
+  }
+
   private rebuild(): void {
     const buckets = new Set<string>();
     let filters: Level | undefined;
@@ -266,7 +290,6 @@ export class ClusterInterest {
       if (entry.startsWith('b')) buckets.add(entry.slice(1));
       else if (entry.startsWith('t')) insert((filters ??= {}), entry.slice(1));
     };
-    for (const entry of this.mine.keys()) add(entry);
     for (const { a } of this.others.values()) a.e.forEach(add);
     this.buckets = buckets;
     this.filters = filters;

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { MQEmitter, Message } from 'mqemitter';
 import { ClusterInterest, alwaysPublished } from './cluster-interest.ts';
 import { BucketListeners } from './bucket-listeners.ts';
+import { ORIGIN_BYTES, decode, encode, idOf, sentBy } from './cluster-codec.ts';
 
 const require = createRequire(import.meta.url);
 // aedes's own in-process emitter (CommonJS): it matches topics to this node's subscribers.
@@ -58,48 +59,6 @@ const glob = (filter: string) =>
     .replace(/\/\*$/, '*');
 
 /**
- * A routed message: a 4-byte length, the message id and the packet's fields but its payload as
- * JSON, then the payload's bytes. node:v8's serialize did the same work at ~3× the CPU and
- * garbage per message (bench/cluster.ts with --cpu-prof, flood).
- */
-function encode(id: string, message: Message): Buffer {
-  const { payload, ...fields } = message as Message & { payload?: Buffer | string };
-  const head = Buffer.from(
-    JSON.stringify({
-      id,
-      fields,
-      text: typeof payload === 'string' ? true : undefined,
-      none: payload === undefined ? true : undefined,
-    }),
-  );
-  const body =
-    payload === undefined ? EMPTY : Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-  const out = Buffer.allocUnsafe(4 + head.length + body.length);
-  out.writeUInt32BE(head.length, 0);
-  head.copy(out, 4);
-  body.copy(out, 4 + head.length);
-  return out;
-}
-const EMPTY = Buffer.alloc(0);
-
-function decode(buf: Buffer): { id: string; message: Message } {
-  const n = buf.readUInt32BE(0);
-  const head = JSON.parse(buf.toString('utf8', 4, 4 + n)) as {
-    id: string;
-    fields: Message;
-    text?: boolean;
-    none?: boolean;
-  };
-  const bytes = buf.subarray(4 + n);
-  const message = head.fields;
-  if (!head.none)
-    (message as { payload?: Buffer | string }).payload = head.text
-      ? bytes.toString()
-      : Buffer.from(bytes);
-  return { id: head.id, message };
-}
-
-/**
  * The cluster's message routing through Redis pub/sub, in place of mqemitter-redis.
  *
  * mqemitter-redis turns every subscription with a wildcard into a Redis pattern subscription
@@ -118,17 +77,27 @@ function decode(buf: Buffer): { id: string; message: Message } {
  * (broker/cluster-interest.ts: a cluster-wide view of every node's filters but devices'
  * commands and errors, whose buckets are published always): a device's telemetry that no
  * service watches costs no Redis command at all, and one a service watches with
- * `devices/+/telemetry` one PUBLISH (its topic's channel). Where it goes is decided when the
- * batch is sent; a SUBACK waits until the node's SUBSCRIBE is in place and its interest
- * announced (the ordering argument is in cluster-interest.ts).
+ * `devices/+/telemetry` one PUBLISH (its topic's channel) when that service is on another node.
+ * Where it goes is decided when the batch is sent; a SUBACK waits until the node's SUBSCRIBE is
+ * in place and its interest announced (the ordering argument is in cluster-interest.ts).
+ *
+ * A node's own messages reach its own subscribers directly, when emitted, as with aedes alone:
+ * not through Redis and back (mqemitter-redis's way, which cost a watched message its encoding,
+ * a PUBLISH, hearing it back, decoding and dedupe: 1.6–1.8× one node's CPU per message, bench/
+ * RESULTS.md). Redis hears a message only when another node listens (the interest view holds
+ * the other nodes' entries only), and what comes back from Redis that this node sent (a device's
+ * commands are published always; overlapping interest) is dropped by its origin. Order per
+ * publisher: a publisher is connected to one node, whose subscribers get its messages in the
+ * order emitted, and the other nodes' in the order Redis got them, which is the same (one
+ * connection, one pipeline after another). A client that reconnects to another node may have
+ * its last messages from the first overtaken by its first from the second, as before.
  *
  * Each local subscriber hears from one of the two only (bucket filters from the bucket channel,
  * the others from topic channels), so no message reaches a subscriber twice; a node whose
  * topic patterns overlap gets one copy per pattern from Redis and keeps the first (by message
- * id). As with mqemitter-redis, a node's own messages reach its subscribers through Redis too,
- * so every subscriber sees one order per publisher.
+ * id).
  *
- * Messages are encoded by `encode` below: the packet's fields as JSON, then its payload bytes.
+ * Messages are encoded by broker/cluster-codec.ts: a binary head, then the payload's bytes.
  */
 export class BucketRouting {
   readonly state = new EventEmitter();
@@ -146,10 +115,18 @@ export class BucketRouting {
   private readonly refs = new Map<string, number>();
   /** Ids of messages heard on topic channels lately: the first copy of each is delivered. */
   private readonly heard = new Set<string>();
-  private readonly node = randomBytes(6).toString('base64url');
+  /** This node's id: in each message it sends, and its interest's name. */
+  private readonly origin = randomBytes(ORIGIN_BYTES);
+  private readonly node = this.origin.toString('base64url');
   private counter = 0;
-  /** Emitted, not yet sent: the next flush's batch. */
-  private pending: Array<{ message: Message; done?: (err?: Error) => void }> = [];
+  /** Buckets of this node's `byBucket` filters → how many: most messages have none here. */
+  private readonly localBuckets = new Map<string, number>();
+  /** Emitted, not yet sent: the next flush's batch, with each message's bucket. */
+  private pending: Array<{
+    message: Message;
+    bucket: string | undefined;
+    done?: (err?: Error) => void;
+  }> = [];
   /** Batches sent, not yet answered, and the end of their chain of callbacks. */
   private sending = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -226,7 +203,10 @@ export class BucketRouting {
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     if (bucket === undefined) this.byTopic.on(topic, listener);
-    else this.byBucket.on(topic, bucket, listener);
+    else {
+      this.byBucket.on(topic, bucket, listener);
+      this.localBuckets.set(bucket, (this.localBuckets.get(bucket) ?? 0) + 1);
+    }
     const [key, pattern] = this.channelOf(topic, bucket);
     const n = this.refs.get(key) ?? 0;
     this.refs.set(key, n + 1);
@@ -251,7 +231,15 @@ export class BucketRouting {
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
     if (bucket === undefined) this.byTopic.removeListener(topic, listener);
-    else this.byBucket.removeListener(topic, bucket, listener);
+    else {
+      this.byBucket.removeListener(topic, bucket, listener);
+      // At the next turn, as the listener itself goes (broker/bucket-listeners.ts).
+      setImmediate(() => {
+        const left = (this.localBuckets.get(bucket) ?? 1) - 1;
+        if (left > 0) this.localBuckets.set(bucket, left);
+        else this.localBuckets.delete(bucket);
+      });
+    }
     const entry = this.entryOf(topic, bucket);
     if (entry !== undefined) this.interest.release(entry);
     const [key, pattern] = this.channelOf(topic, bucket);
@@ -278,7 +266,11 @@ export class BucketRouting {
       done?.(new Error('cluster routing is closed'));
       return;
     }
-    this.pending.push({ message, done });
+    const bucket = bucketOf(message.topic);
+    // To this node's subscribers, now.
+    if (bucket !== undefined && this.localBuckets.has(bucket)) this.byBucket.emit(message);
+    if (this.interest.mineWantTopic(message.topic)) this.byTopic.emit(message);
+    this.pending.push({ message, bucket, done });
     if (this.pending.length === 1) setImmediate(() => this.flush());
   }
 
@@ -297,18 +289,17 @@ export class BucketRouting {
     /** PUBLISH commands per message of the batch: 0, 1 or 2. */
     const counts: number[] = [];
     let commands = 0;
-    for (const { message } of batch) {
+    for (const { message, bucket } of batch) {
       // Where the message goes is decided now, as late as can be (see cluster-interest.ts).
       const topic = message.topic;
-      const bucket = bucketOf(topic);
-      const toBucket = bucket !== undefined && this.interest.wantsBucket(bucket);
-      const toTopic = this.interest.wantsTopic(topic);
-      // No node listens: no Redis command, not even its encoding.
+      const toBucket = bucket !== undefined && this.interest.othersWantBucket(bucket);
+      const toTopic = this.interest.othersWantTopic(topic);
+      // No other node listens: no Redis command, not even its encoding.
       const count = (toBucket ? 1 : 0) + (toTopic ? 1 : 0);
       counts.push(count);
       if (count === 0) continue;
       commands += count;
-      const body = encode(`${this.node}:${this.counter++}`, message);
+      const body = encode(this.origin, this.counter++, message);
       if (toBucket) pipeline.publish(`${this.prefix}b/${bucket}`, body);
       if (toTopic) pipeline.publish(`${this.prefix}t/${topic}`, body);
     }
@@ -341,22 +332,24 @@ export class BucketRouting {
       this.interest.receive(body);
       return;
     }
-    let decoded: { id: string; message: Message };
+    // This node's own: its subscribers had it when it was emitted.
+    if (sentBy(body, this.origin)) return;
+    if (kind !== 0x62 /* b */) {
+      const id = idOf(body);
+      if (this.heard.has(id)) return;
+      this.heard.add(id);
+      // Overlapping patterns deliver their copies together: a short memory is enough.
+      if (this.heard.size > 10_000) this.heard.delete(this.heard.values().next().value!);
+    }
+    let message: Message;
     try {
-      decoded = decode(body);
+      message = decode(body);
     } catch (err) {
       this.state.emit('error', err as Error);
       return;
     }
-    if (kind === 0x62 /* b */) {
-      this.byBucket.emit(decoded.message);
-      return;
-    }
-    if (this.heard.has(decoded.id)) return;
-    this.heard.add(decoded.id);
-    // Overlapping patterns deliver their copies together: a short memory is enough.
-    if (this.heard.size > 10_000) this.heard.delete(this.heard.values().next().value!);
-    this.byTopic.emit(decoded.message);
+    if (kind === 0x62 /* b */) this.byBucket.emit(message);
+    else this.byTopic.emit(message);
   }
 
   close(cb?: () => void): void {

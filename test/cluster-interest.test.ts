@@ -15,7 +15,8 @@ import { startService, type RunningService } from './helpers/service.ts';
 
 /**
  * Publishing only where some node listens (broker/cluster-interest.ts): a message nobody in the
- * cluster subscribes to costs no Redis command; one with subscribers costs one PUBLISH per
+ * cluster subscribes to costs no Redis command, nor one that only its own node's subscribers
+ * hear; one with subscribers costs one PUBLISH per
  * channel that has them; a subscriber hears what is published right after its SUBACK, on any
  * node, including one that joined later. Counted with INFO commandstats on a private Redis.
  */
@@ -117,6 +118,33 @@ describe('cluster interest: publish only where someone listens', () => {
     expect(await publishesFor(10, () => telemetry(otherOnA, other))).toBe(0);
     await watcher.endAsync();
     await waitFor(async () => (await publishesFor(5)) === 0, 5000, 'no PUBLISH once it left');
+  });
+
+  it("a subscriber on the device's own node hears it without Redis: no PUBLISH, every message once, in order; with one on node B too, one PUBLISH each", async () => {
+    const topic = `devices/${device.id}/telemetry`;
+    const heardBy = (c: MqttClient) => {
+      const seqs: number[] = [];
+      c.on('message', (t, payload) => {
+        if (t === topic) seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq);
+      });
+      return seqs;
+    };
+    const onNodeA = await admin(a);
+    await onNodeA.subscribeAsync('devices/+/telemetry', { qos: 1 });
+    const seqsA = heardBy(onNodeA);
+    const first = seq;
+    expect(await publishesFor(20)).toBe(0);
+    const onNodeB = await admin(b);
+    await onNodeB.subscribeAsync('devices/+/telemetry', { qos: 1 });
+    const seqsB = heardBy(onNodeB);
+    const second = seq;
+    expect(await publishesFor(20)).toBe(20);
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    await waitFor(() => seqsA.length >= 40 && seqsB.length >= 20, 3000, 'every message heard');
+    expect(seqsA).toEqual(range(first, 40));
+    expect(seqsB).toEqual(range(second, 20));
+    await onNodeA.endAsync();
+    await onNodeB.endAsync();
   });
 
   it('a node that starts later knows the interest there was: its devices reach a wildcard subscriber on node A', async () => {
