@@ -32,9 +32,9 @@ const NotificationSchema = z.object({
  * changed on every node. Each notification this node's alert service sends out (after the
  * per-device cap) is published on {@link CLUSTER_ALERTS_TOPIC} through the broker's routing
  * (Redis pub/sub, broker/cluster.ts); each one heard from another node goes to this node's
- * streams, scoped as its own are. The node's own come back through Redis too and are dropped by
- * the broker id they carry: its streams had them straight from its alert service, so nothing
- * is shown twice. Pub/sub delivers at most once: a notification sent while Redis is down does
+ * streams, scoped as its own are. The node's own reach its own subscription too (straight from
+ * the routing, not through Redis) and are dropped by the broker id they carry: its streams had
+ * them straight from its alert service, so nothing is shown twice. Pub/sub delivers at most once: a notification sent while Redis is down does
  * not reach the other nodes' streams (the alert is stored and listed all the same).
  *
  * Webhooks and MQTT `alerts/#` are not relayed: the node that opened the alert delivers them
