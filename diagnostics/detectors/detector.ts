@@ -84,6 +84,8 @@ const raws: unknown[] = [];
 let setIds = new Int32Array(64);
 let setCount = 0;
 let current: Sample | undefined;
+/** Number of the sample being judged (`beginSample`), for per-sample memos (`sampleEpoch`). */
+let epoch = 0;
 
 /**
  * The number of a metric name, for `readMetricAt` (made at plan compile time, never per sample);
@@ -123,6 +125,7 @@ function fill(id: number, v: unknown): void {
 export function beginSample(sample: Sample): void {
   endSample();
   current = sample;
+  epoch++;
   const m = sample.metrics;
   for (const name in m) {
     const id = idByName.get(name);
@@ -139,6 +142,15 @@ export function endSample(): void {
     raws[id] = undefined;
   }
   setCount = 0;
+}
+
+/**
+ * A number that stays the same while `sample` is the one between `beginSample` and `endSample`
+ * and is never reused for another: what the engine's per-sample memos are keyed by (a
+ * condition several detectors test). 0 outside (no memo: the sample may change in between).
+ */
+export function sampleEpoch(sample: Sample): number {
+  return sample === current ? epoch : 0;
 }
 
 /** `readMetric(sample, metric)`, by the metric's id (`metricId(metric)`) when it can. */

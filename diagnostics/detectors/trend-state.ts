@@ -1,6 +1,6 @@
 import type { Sample } from '../../core/index.ts';
 import type { Contribution, RulEstimate } from '../types.ts';
-import { EW_STRIDE, ewFit, ewShift, type LineFit } from '../numerics/ew-regression.ts';
+import { EW_STRIDE, ewFit, ewLevelAt, ewShift, type LineFit } from '../numerics/ew-regression.ts';
 import type { DerivedMetric } from './detector.ts';
 
 /**
@@ -210,6 +210,15 @@ function baselineVar(st: TrendState): number {
 /** Fitted HI now (the regression's level, steadier than the smoothed HI); undefined early on. */
 export function trendLevel(st: TrendState): number | undefined {
   return fitNow(st)?.level;
+}
+
+/** `fitNow(st)?.level` without making the fit (undefined where `fitNow` is null). */
+export function levelNow(st: TrendState): number | undefined {
+  return ewLevelAt(
+    st.s,
+    st.o + REG,
+    (st.s[st.o + NOW]! - st.s[st.o + LAST_TS]!) / st.config.halfLifeMs,
+  );
 }
 
 /** The fitted line moved to the newest sample. */

@@ -22,6 +22,7 @@ import {
   LAST_REPORT,
   leaveReference,
   LAST_TS,
+  levelNow,
   NOW,
   OWN_BASELINE,
   recheckBaseline,
@@ -169,12 +170,15 @@ export const trendDetector: Detector<TrendConfig, TrendState> = {
       sample.ts - s[b + LAST_REPORT]! < (c.reportEveryMs ?? c.halfLifeMs / 4)
     )
       return null;
-    const fit = fitNow(st);
-    if (!fit) return null;
-    if (fit.level < alertAt) {
-      if (fit.level < 0.8 * alertAt) s[b + ALERTING] = 0; // hysteresis: leave only clearly below
+    // The level first, without making the fit: below the threshold (almost every sample) it
+    // is all that is needed.
+    const level = levelNow(st);
+    if (level === undefined) return null;
+    if (level < alertAt) {
+      if (level < 0.8 * alertAt) s[b + ALERTING] = 0; // hysteresis: leave only clearly below
       return null;
     }
+    const fit = fitNow(st)!;
     const z = zFor(c.confidence ?? 0.9);
     // Significant degradation: level above the threshold and rising beyond noise, or failed.
     if (!(fit.slope > z * fit.slopeSe) && fit.level < (c.failureThreshold ?? 1)) return null;

@@ -1,6 +1,6 @@
 import type { Category, Sample } from '../../core/index.ts';
 import type { CusumConfig } from '../detectors/cusum.ts';
-import { metricIdsOf, rawMetricAt } from '../detectors/detector.ts';
+import { metricIdsOf, rawMetricAt, sampleEpoch } from '../detectors/detector.ts';
 import type { EwmaConfig } from '../detectors/ewma.ts';
 import type { FaultCodeConfig } from '../detectors/fault-code.ts';
 import type { GapConfig } from '../detectors/gap.ts';
@@ -89,7 +89,7 @@ export function compileCondition(
   if (!tests) throw new Error(`${profile.category}: unknown condition ${name}`);
   // The metrics' ids (detectors/detector.ts `metricId`): the engine's samples are read by index.
   const ids = tests.map((all) => metricIdsOf(all.map((t) => t.metric)));
-  return (sample) => {
+  const test = (sample: Sample): boolean => {
     for (let a = 0; a < tests.length; a++) {
       const all = tests[a]!;
       let ok = true;
@@ -108,6 +108,21 @@ export function compileCondition(
       if (ok) return true;
     }
     return false;
+  };
+  // A plan tests one condition for many indicators, limits and modes of the same sample (an
+  // air conditioner's `cooling` some 20 times): the engine's sample is tested once, and its
+  // answer kept until the next (`sampleEpoch` is 0 for a sample the engine is not judging).
+  let memoEpoch = 0;
+  let memo = false;
+  return (sample) => {
+    const e = sampleEpoch(sample);
+    if (e !== 0 && e === memoEpoch) return memo;
+    const r = test(sample);
+    if (e !== 0) {
+      memoEpoch = e;
+      memo = r;
+    }
+    return r;
   };
 }
 
@@ -154,6 +169,12 @@ export function compilePlan(profile: CategoryProfile, opts: PlanOptions = {}): C
     warmupSamples ??
     (interval ? Math.min(warmup, Math.max(30, Math.round(STEP_WARMUP_MS / interval))) : warmup);
   const watch = profile.watch;
+  // One predicate per condition for the whole plan, so its per-sample memo serves every user.
+  const conditions = new Map<string, ((s: Sample) => boolean) | undefined>();
+  const conditionOf = (name: string) => {
+    if (!conditions.has(name)) conditions.set(name, compileCondition(profile, name));
+    return conditions.get(name);
+  };
   const limits: HardLimit[] = [];
   const trends: TrendConfig[] = [];
   const steps: StepConfig[] = [];
@@ -161,7 +182,7 @@ export function compilePlan(profile: CategoryProfile, opts: PlanOptions = {}): C
   const railModes = new Map<string, { modeId: string; value: number }>();
   for (const mode of profile.modes) {
     for (const l of mode.limits) {
-      const when = compileCondition(profile, l.when);
+      const when = conditionOf(l.when);
       limits.push({
         metric: l.metric,
         ...(l.above !== undefined ? { above: l.above } : {}),
@@ -174,7 +195,7 @@ export function compilePlan(profile: CategoryProfile, opts: PlanOptions = {}): C
     }
     const wsum = mode.indicators.reduce((a, i) => a + i.weight, 0);
     const indicators = mode.indicators.map((i) => {
-      const when = compileCondition(profile, i.when);
+      const when = conditionOf(i.when);
       const direction: 1 | -1 = i.direction === 'up' ? 1 : -1;
       const sig = signatures.get(i.metric) ?? [];
       sig.push({ modeId: mode.id, direction, share: i.weight / wsum });
@@ -256,7 +277,7 @@ export function compilePlan(profile: CategoryProfile, opts: PlanOptions = {}): C
     if (by.length) explainedBy.set(d.id, by);
   }
   const rulModels: RulModelConfig[] = (opts.rulModels ?? []).map((r) => {
-    const when = compileCondition(profile, r.condition);
+    const when = conditionOf(r.condition);
     return {
       modeId: r.modeId,
       metrics: r.metrics,

@@ -98,6 +98,24 @@ export function ewFit(s: Float64Array, o: number): LineFit | null {
   };
 }
 
+/**
+ * The level `ewShift(ewFit(s, o), du)` gives, without making the fit (the same arithmetic, so
+ * the same number): undefined where `ewFit` returns null. What a caller that mostly stops at
+ * the level needs, per sample.
+ */
+export function ewLevelAt(s: Float64Array, o: number, du: number): number | undefined {
+  const s0 = s[o + S0]!;
+  const s1 = s[o + S1]!;
+  const s2 = s[o + S2]!;
+  const sy = s[o + SY]!;
+  const sty = s[o + STY]!;
+  const d = s0 * s2 - s1 * s1;
+  if (s0 < 3 || !(d > 1e-12 * s0 * s0)) return undefined;
+  const slope = (s0 * sty - s1 * sy) / d;
+  const level = (sy - slope * s1) / s0;
+  return level + slope * du;
+}
+
 /** Clears one regression. */
 export function ewReset(s: Float64Array, o: number): void {
   s.fill(0, o, o + EW_STRIDE);
