@@ -73,6 +73,14 @@ export class BucketListeners {
     else this.buckets.set(bucket, [held, entry]);
   }
 
+  /**
+   * Whether some listener's filter has this bucket (most messages have none on a node). Added
+   * at once, gone at the next turn after its last listener's removal, as the listener itself.
+   */
+  has(bucket: string): boolean {
+    return this.buckets.has(bucket);
+  }
+
   removeListener(filter: string, bucket: string, listener: Listener): void {
     setImmediate(() => {
       const held = this.buckets.get(bucket);
