@@ -232,11 +232,9 @@ export class BucketRouting {
     let ready: Promise<void>;
     if (n > 0) ready = this.subscribing.get(key) ?? Promise.resolve();
     else {
-      const subscribed = (pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key)).then(
-        () => {
-          if (this.subscribing.get(key) === subscribed) this.subscribing.delete(key);
-        },
-      );
+      const subscribed = (pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key)).then(() => {
+        if (this.subscribing.get(key) === subscribed) this.subscribing.delete(key);
+      });
       ready = subscribed;
       this.subscribing.set(key, subscribed);
     }
