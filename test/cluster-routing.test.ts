@@ -147,6 +147,10 @@ describe('cluster routing by bucket', () => {
     // Connected in the first test: its status is retained, and not indexed.
     await waitFor(async () => (await inspect.hexists('retained', status)) === 1, 5000, 'status');
     expect(await inspect.zscore('retained-index:topics', status)).toBeNull();
+    // Stored as what aedes reads of it: not the broker's id, counter and message id.
+    const stored = (await inspect.hgetBuffer('retained', status))!;
+    expect(stored.includes('brokerId')).toBe(false);
+    expect(stored.includes('online')).toBe(true);
     for (const filter of [`devices/${d.id}/#`, `devices/${d.id}/+`, status]) {
       const sub = await admin(a);
       const heard = nextMessage(sub, status);
