@@ -122,15 +122,12 @@ export class BucketRouting {
   private readonly byBucket = new BucketListeners();
   /** The other subscribers; fed from topic channels and patterns. */
   private readonly byTopic = mqemitter({ concurrency: 0 });
-  /** Topic channel or pattern → how many local filters need it. */
-  private readonly refs = new Map<string, number>();
   /**
-   * Bucket → how many local filters need its channel: keyed by the bucket (a slice of the
-   * filter, as `byBucket`'s key), not by the channel's name, which ioredis keeps (its
-   * subscription set) and this builds again when needed: one copy of the name per connected
-   * device, not two.
+   * Topic channel or pattern → how many local filters need it. A bucket channel's count is
+   * `byBucket.live(bucket)`: no map by channel name per connected device (ioredis keeps the
+   * name, in its subscription set; this builds it again when needed).
    */
-  private readonly bucketRefs = new Map<string, number>();
+  private readonly refs = new Map<string, number>();
   /** Ids of messages heard on topic channels lately: the first copy of each is delivered. */
   private readonly heard = new Set<string>();
   /** This node's id: in each message it sends, and its interest's name. */
@@ -222,12 +219,15 @@ export class BucketRouting {
    */
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
-    if (bucket === undefined) this.byTopic.on(topic, listener);
-    else this.byBucket.on(topic, bucket, listener);
-    const refs = bucket === undefined ? this.refs : this.bucketRefs;
-    const ref = bucket ?? topic;
-    const n = refs.get(ref) ?? 0;
-    refs.set(ref, n + 1);
+    let n: number;
+    if (bucket === undefined) {
+      this.byTopic.on(topic, listener);
+      n = this.refs.get(topic) ?? 0;
+      this.refs.set(topic, n + 1);
+    } else {
+      n = this.byBucket.live(bucket);
+      this.byBucket.on(topic, bucket, listener);
+    }
     const [key, pattern] = this.channelOf(topic, bucket);
     let ready: Promise<void>;
     if (n > 0) ready = this.subscribing.get(key) ?? Promise.resolve();
@@ -252,19 +252,22 @@ export class BucketRouting {
 
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
-    if (bucket === undefined) this.byTopic.removeListener(topic, listener);
-    else this.byBucket.removeListener(topic, bucket, listener);
+    let n: number;
+    if (bucket === undefined) {
+      this.byTopic.removeListener(topic, listener);
+      n = (this.refs.get(topic) ?? 1) - 1;
+      if (n > 0) this.refs.set(topic, n);
+      else this.refs.delete(topic);
+    } else {
+      this.byBucket.removeListener(topic, bucket, listener);
+      n = this.byBucket.live(bucket);
+    }
     const entry = this.entryOf(topic, bucket);
     if (entry !== undefined) this.interest.release(entry);
-    const refs = bucket === undefined ? this.refs : this.bucketRefs;
-    const ref = bucket ?? topic;
-    const n = (refs.get(ref) ?? 1) - 1;
     if (n > 0) {
-      refs.set(ref, n);
       if (done) setImmediate(done);
       return this;
     }
-    refs.delete(ref);
     const [key, pattern] = this.channelOf(topic, bucket);
     this.subscribing.delete(key);
     // Done at once: the local listener is gone, so a message Redis still sends for the channel
