@@ -8,6 +8,8 @@ interface RetainedPacket {
   topic: string;
   payload: Buffer | string;
   qos?: number;
+  properties?: unknown;
+  messageExpiry?: unknown;
 }
 /** The two methods of aedes-persistence-redis (CallBackPersistence) this wraps. */
 interface RetainedStore {
@@ -111,13 +113,17 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
     // What aedes reads of a retained message when it sends it (its subscribe handler: cmd, qos,
     // topic, payload; retain is set again there). Its packet's brokerId, brokerCounter,
     // messageId and dup cost the persistence's msgpack ~80 B of Redis per device's status.
-    const packet = {
+    // (aedes-packet's own copy of a packet keeps `properties` and `messageExpiry`: so does this.)
+    const packet: RetainedPacket & { retain: true } = {
       cmd: whole.cmd ?? 'publish',
       topic: whole.topic,
       payload: whole.payload,
       qos: whole.qos ?? 0,
       retain: true,
     };
+    // MQTT 5's properties and their expiry, when a packet has them, are kept as they were.
+    for (const name of ['properties', 'messageExpiry'] as const)
+      if (Object.prototype.hasOwnProperty.call(whole, name)) packet[name] = whole[name];
     if (isStatusTopic(packet.topic)) await storeRetained(packet);
     else if (packet.payload.length === 0) {
       await storeRetained(packet);
