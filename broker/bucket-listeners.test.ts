@@ -106,4 +106,29 @@ describe('BucketListeners', () => {
     const err = await new Promise((r) => b.emit(msg(`${BUCKET}/a`), r));
     expect(err).toBeInstanceOf(Error);
   });
+  it('counts the live listeners of a bucket at once, while removed ones go at the next turn', async () => {
+    const b = new BucketListeners();
+    const f = 'devices/d1/commands/#';
+    const bucket = 'devices/d1/commands';
+    const one = () => undefined;
+    const two = () => undefined;
+    expect(b.live(bucket)).toBe(0);
+    b.on(f, bucket, one);
+    b.on(f, bucket, two);
+    expect(b.live(bucket)).toBe(2);
+    b.removeListener(f, bucket, one);
+    expect(b.live(bucket)).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(b.live(bucket)).toBe(1);
+    b.removeListener(f, bucket, two);
+    expect([b.live(bucket), b.has(bucket)]).toEqual([0, true]);
+    // Added back in the same turn: counted, and kept when the removal lands.
+    b.on(f, bucket, two);
+    expect(b.live(bucket)).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect([b.live(bucket), b.has(bucket)]).toEqual([1, true]);
+    b.removeListener(f, bucket, two);
+    await new Promise((r) => setImmediate(r));
+    expect([b.live(bucket), b.has(bucket)]).toEqual([0, false]);
+  });
 });

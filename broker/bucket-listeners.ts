@@ -60,6 +60,8 @@ export function matchesFrom(filter: string, topic: string, from: number): boolea
  */
 export class BucketListeners {
   private readonly buckets = new Map<string, Entry | Entry[]>();
+  /** Bucket → its listeners removed this turn, not yet taken off: empty between turns. */
+  private readonly removing = new Map<string, number>();
   /** Messages being delivered: emitted, not yet `done` by every listener. */
   current = 0;
   private closed = false;
@@ -73,8 +75,30 @@ export class BucketListeners {
     else this.buckets.set(bucket, [held, entry]);
   }
 
+  /**
+   * Whether some listener's filter has this bucket (most messages have none on a node). Added
+   * at once, gone at the next turn after its last listener's removal, as the listener itself.
+   */
+  has(bucket: string): boolean {
+    return this.buckets.has(bucket);
+  }
+
+  /**
+   * How many listeners of a bucket are left once those being removed are gone: what needs the
+   * bucket's Redis channel (broker/cluster-routing.ts), counted without a map of its own.
+   */
+  live(bucket: string): number {
+    const held = this.buckets.get(bucket);
+    const n = held === undefined ? 0 : Array.isArray(held) ? held.length : 1;
+    return Math.max(0, n - (this.removing.get(bucket) ?? 0));
+  }
+
   removeListener(filter: string, bucket: string, listener: Listener): void {
+    this.removing.set(bucket, (this.removing.get(bucket) ?? 0) + 1);
     setImmediate(() => {
+      const left = (this.removing.get(bucket) ?? 1) - 1;
+      if (left > 0) this.removing.set(bucket, left);
+      else this.removing.delete(bucket);
       const held = this.buckets.get(bucket);
       if (held === undefined) return;
       const same = (e: Entry) => e.filter === filter && e.listener === listener;

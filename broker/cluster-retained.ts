@@ -4,8 +4,12 @@ import { hasWildcard } from './cluster-routing.ts';
 
 /** What this needs of a retained message: aedes's packet has more. */
 interface RetainedPacket {
+  cmd?: string;
   topic: string;
   payload: Buffer | string;
+  qos?: number;
+  properties?: unknown;
+  messageExpiry?: unknown;
 }
 /** The two methods of aedes-persistence-redis (CallBackPersistence) this wraps. */
 interface RetainedStore {
@@ -22,6 +26,8 @@ interface RetainedStore {
 const INDEX_KEY = 'retained-index:topics';
 /** Set once every retained message present has been indexed (an upgrade indexes the old ones). */
 const BUILT_KEY = 'retained-index:sorted-built';
+/** Set once the status topics an earlier version indexed have been taken out of the index. */
+const NO_STATUS_KEY = 'retained-index:no-status';
 /** The per-bucket sets of the first version, `retained-index:{bucket}`: removed by the build. */
 const OLD_INDEX = 'retained-index:*';
 
@@ -43,6 +49,24 @@ function filterBucket(filter: string): string | undefined {
   if (head.some((l) => l === '+' || l === '#')) return undefined;
   return head.join('/');
 }
+
+/**
+ * A device's status topic, `devices/{id}/status` (retained by the broker for every device that
+ * ever connected): not in the index. A lookup whose bucket is `devices/{id}` reads it by name
+ * instead when the filter matches it, so the index holds no member per device (~140 B of Redis
+ * per device, bench/idle-heap.ts) for the one retained topic every device has.
+ */
+export function isStatusTopic(topic: string): boolean {
+  if (!topic.startsWith('devices/') || !topic.endsWith('/status')) return false;
+  const id = topic.indexOf('/', 8);
+  return id > 8 && id === topic.length - 7;
+}
+
+/** The status topic a bucket (`{level}/{level}`) holds, if it is a device's. */
+const statusOf = (bucket: string): string | undefined => {
+  const topic = `${bucket}/status`;
+  return isStatusTopic(topic) ? topic : undefined;
+};
 
 /** MQTT topic matching (3.1.1 §4.7) for filters whose first level is literal. */
 function matches(filter: string, topic: string): boolean {
@@ -70,7 +94,10 @@ function matches(filter: string, topic: string): boolean {
  * wildcard in their first two levels (a service's `devices/+/status`) still go to the
  * persistence's scan.
  *
- * The index is kept a superset of the hash: a topic is added before its message is stored and
+ * Devices' status topics are left out of the index (`isStatusTopic`): a lookup reads the one of
+ * its bucket by name.
+ *
+ * The index is kept a superset of the hash's other topics: a topic is added before its message is stored and
  * removed after its message is deleted, so a failure between the two leaves a topic the lookup
  * reads and finds empty, never a retained message the lookup misses.
  */
@@ -82,8 +109,23 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
   ) => Promise<void>;
   const combi = persistence.createRetainedStreamCombi.bind(persistence);
 
-  const store = async (packet: RetainedPacket) => {
-    if (packet.payload.length === 0) {
+  const store = async (whole: RetainedPacket) => {
+    // What aedes reads of a retained message when it sends it (its subscribe handler: cmd, qos,
+    // topic, payload; retain is set again there). Its packet's brokerId, brokerCounter,
+    // messageId and dup cost the persistence's msgpack ~80 B of Redis per device's status.
+    // (aedes-packet's own copy of a packet keeps `properties` and `messageExpiry`: so does this.)
+    const packet: RetainedPacket & { retain: true } = {
+      cmd: whole.cmd ?? 'publish',
+      topic: whole.topic,
+      payload: whole.payload,
+      qos: whole.qos ?? 0,
+      retain: true,
+    };
+    // MQTT 5's properties and their expiry, when a packet has them, are kept as they were.
+    for (const name of ['properties', 'messageExpiry'] as const)
+      if (Object.prototype.hasOwnProperty.call(whole, name)) packet[name] = whole[name];
+    if (isStatusTopic(packet.topic)) await storeRetained(packet);
+    else if (packet.payload.length === 0) {
       await storeRetained(packet);
       await conn.zrem(INDEX_KEY, packet.topic);
     } else {
@@ -107,7 +149,11 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
       (async function* () {
         const topics = new Set(exact);
         for (const filter of indexed) {
-          const [from, to] = range(filterBucket(filter)!);
+          const bucket = filterBucket(filter)!;
+          const status = statusOf(bucket);
+          // Read by name: the persistence finds nothing for a device that has none.
+          if (status !== undefined && matches(filter, status)) topics.add(status);
+          const [from, to] = range(bucket);
           for (const topic of await conn.zrangebylex(INDEX_KEY, from, to))
             if (matches(filter, topic)) topics.add(topic);
         }
@@ -127,7 +173,7 @@ export async function indexRetained(persistence: RetainedStore, conn: Redis): Pr
  * only by a wildcard subscription's scan.
  */
 async function buildIndex(conn: Redis): Promise<void> {
-  if ((await conn.exists(BUILT_KEY)) === 1) return;
+  if ((await conn.exists(BUILT_KEY)) === 1) return dropStatus(conn);
   let cursor = '0';
   do {
     const [next, keys] = await conn.scan(cursor, 'MATCH', OLD_INDEX, 'COUNT', 1000, 'TYPE', 'set');
@@ -138,8 +184,36 @@ async function buildIndex(conn: Redis): Promise<void> {
     const [next, entries] = await conn.hscan('retained', cursor, 'COUNT', 1000);
     cursor = next;
     const members: Array<number | string> = [];
-    for (let i = 0; i < entries.length; i += 2) members.push(0, entries[i]!);
+    for (let i = 0; i < entries.length; i += 2)
+      if (!isStatusTopic(entries[i]!)) members.push(0, entries[i]!);
     if (members.length > 0) await conn.zadd(INDEX_KEY, ...members);
   } while (cursor !== '0');
   await conn.set(BUILT_KEY, '1');
+  await conn.set(NO_STATUS_KEY, '1');
+}
+
+/**
+ * Takes the devices' status topics out of an index built by an earlier version, once per Redis
+ * database (they are read by name now). Harmless if one is left or added back by a node of the
+ * earlier version: a lookup reads it by name and reads it once (a set of topics).
+ */
+async function dropStatus(conn: Redis): Promise<void> {
+  if ((await conn.exists(NO_STATUS_KEY)) === 1) return;
+  let cursor = '0';
+  do {
+    const [next, entries] = await conn.zscan(
+      INDEX_KEY,
+      cursor,
+      'MATCH',
+      'devices/*/status',
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    const status: string[] = [];
+    for (let i = 0; i < entries.length; i += 2)
+      if (isStatusTopic(entries[i]!)) status.push(entries[i]!);
+    if (status.length > 0) await conn.zrem(INDEX_KEY, ...status);
+  } while (cursor !== '0');
+  await conn.set(NO_STATUS_KEY, '1');
 }

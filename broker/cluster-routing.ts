@@ -41,10 +41,21 @@ export function bucketOf(topic: string): string | undefined {
  * buckets (`devices/+/telemetry`, `$SYS/+/new/clients`, `devices/{id}/#`) or is shorter.
  */
 export function filterBucket(filter: string): string | undefined {
-  const levels = filter.split('/', BUCKET_LEVELS);
-  if (levels.length < BUCKET_LEVELS) return undefined;
-  if (levels.some((l) => l === '+' || l === '#')) return undefined;
-  return levels.join('/');
+  const end = bucketOf(filter)?.length;
+  if (end === undefined) return undefined;
+  for (let i = 0; i < end; i++) {
+    const c = filter.charCodeAt(i);
+    if (c === 43 /* + */ || c === 35 /* # */) {
+      // A wildcard only as a whole level: `a+b` is a literal level.
+      const start = i === 0 || filter.charCodeAt(i - 1) === 47;
+      const stop = i + 1 === filter.length || filter.charCodeAt(i + 1) === 47;
+      if (start && stop) return undefined;
+    }
+  }
+  // A slice of the filter, which its subscription keeps anyway: V8 makes a slice of a long
+  // string a reference into it (~20 B), where a joined copy of `devices/{id}/commands` cost
+  // ~70 B of every idle device connection (bench/idle-heap.ts).
+  return end === filter.length ? filter : filter.slice(0, end);
 }
 
 export const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
@@ -111,7 +122,11 @@ export class BucketRouting {
   private readonly byBucket = new BucketListeners();
   /** The other subscribers; fed from topic channels and patterns. */
   private readonly byTopic = mqemitter({ concurrency: 0 });
-  /** Redis channel or pattern → how many local filters need it. */
+  /**
+   * Topic channel or pattern → how many local filters need it. A bucket channel's count is
+   * `byBucket.live(bucket)`: no map by channel name per connected device (ioredis keeps the
+   * name, in its subscription set; this builds it again when needed).
+   */
   private readonly refs = new Map<string, number>();
   /** Ids of messages heard on topic channels lately: the first copy of each is delivered. */
   private readonly heard = new Set<string>();
@@ -119,8 +134,6 @@ export class BucketRouting {
   private readonly origin = randomBytes(ORIGIN_BYTES);
   private readonly node = this.origin.toString('base64url');
   private counter = 0;
-  /** Buckets of this node's `byBucket` filters → how many: most messages have none here. */
-  private readonly localBuckets = new Map<string, number>();
   /** Emitted, not yet sent: the next flush's batch, with each message's bucket. */
   private pending: Array<{
     message: Message;
@@ -130,7 +143,11 @@ export class BucketRouting {
   /** Batches sent, not yet answered, and the end of their chain of callbacks. */
   private sending = 0;
   private tail: Promise<unknown> = Promise.resolve();
-  /** Redis channel or pattern → its SUBSCRIBE (or PSUBSCRIBE), for later holders to wait on. */
+  /**
+   * Redis channel or pattern → its SUBSCRIBE (or PSUBSCRIBE) while it is on its way, for later
+   * holders to wait on; removed once it is in place (later holders have nothing to wait for),
+   * so that a connected device does not keep a settled promise and an entry here.
+   */
   private readonly subscribing = new Map<string, Promise<void>>();
   /** What every node of the cluster listens to (broker/cluster-interest.ts). */
   private readonly interest: ClusterInterest;
@@ -202,19 +219,24 @@ export class BucketRouting {
    */
   on(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
-    if (bucket === undefined) this.byTopic.on(topic, listener);
-    else {
+    let n: number;
+    if (bucket === undefined) {
+      this.byTopic.on(topic, listener);
+      n = this.refs.get(topic) ?? 0;
+      this.refs.set(topic, n + 1);
+    } else {
+      n = this.byBucket.live(bucket);
       this.byBucket.on(topic, bucket, listener);
-      this.localBuckets.set(bucket, (this.localBuckets.get(bucket) ?? 0) + 1);
     }
     const [key, pattern] = this.channelOf(topic, bucket);
-    const n = this.refs.get(key) ?? 0;
-    this.refs.set(key, n + 1);
     let ready: Promise<void>;
     if (n > 0) ready = this.subscribing.get(key) ?? Promise.resolve();
     else {
-      ready = (pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key)).then(() => undefined);
-      this.subscribing.set(key, ready);
+      const subscribed = (pattern ? this.sub.psubscribe(key) : this.sub.subscribe(key)).then(() => {
+        if (this.subscribing.get(key) === subscribed) this.subscribing.delete(key);
+      });
+      ready = subscribed;
+      this.subscribing.set(key, subscribed);
     }
     const entry = this.entryOf(topic, bucket);
     if (entry !== undefined) ready = this.interest.hold(entry, ready);
@@ -230,26 +252,23 @@ export class BucketRouting {
 
   removeListener(topic: string, listener: Listener, done?: () => void): this {
     const bucket = filterBucket(topic);
-    if (bucket === undefined) this.byTopic.removeListener(topic, listener);
-    else {
+    let n: number;
+    if (bucket === undefined) {
+      this.byTopic.removeListener(topic, listener);
+      n = (this.refs.get(topic) ?? 1) - 1;
+      if (n > 0) this.refs.set(topic, n);
+      else this.refs.delete(topic);
+    } else {
       this.byBucket.removeListener(topic, bucket, listener);
-      // At the next turn, as the listener itself goes (broker/bucket-listeners.ts).
-      setImmediate(() => {
-        const left = (this.localBuckets.get(bucket) ?? 1) - 1;
-        if (left > 0) this.localBuckets.set(bucket, left);
-        else this.localBuckets.delete(bucket);
-      });
+      n = this.byBucket.live(bucket);
     }
     const entry = this.entryOf(topic, bucket);
     if (entry !== undefined) this.interest.release(entry);
-    const [key, pattern] = this.channelOf(topic, bucket);
-    const n = (this.refs.get(key) ?? 1) - 1;
     if (n > 0) {
-      this.refs.set(key, n);
       if (done) setImmediate(done);
       return this;
     }
-    this.refs.delete(key);
+    const [key, pattern] = this.channelOf(topic, bucket);
     this.subscribing.delete(key);
     // Done at once: the local listener is gone, so a message Redis still sends for the channel
     // is dropped here. Waiting for the UNSUBSCRIBE would hold a client's end (and a stopping
@@ -268,7 +287,7 @@ export class BucketRouting {
     }
     const bucket = bucketOf(message.topic);
     // To this node's subscribers, now.
-    if (bucket !== undefined && this.localBuckets.has(bucket)) this.byBucket.emit(message);
+    if (bucket !== undefined && this.byBucket.has(bucket)) this.byBucket.emit(message);
     if (this.interest.mineWantTopic(message.topic)) this.byTopic.emit(message);
     this.pending.push({ message, bucket, done });
     if (this.pending.length === 1) setImmediate(() => this.flush());

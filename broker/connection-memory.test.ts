@@ -238,4 +238,32 @@ describe('slimmed connections', () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
       expect(d.duplicates[name]).toBeUndefined();
   });
+  it("connected parsers share their settings and step names, each with its own protocol's version", async () => {
+    const { aedes, port } = await broker();
+    const parsers: Array<{ settings: { protocolVersion: number }; _states: string[] }> = [];
+    aedes.on('clientReady', (client) => {
+      const internals = client as unknown as { _parser: (typeof parsers)[number] };
+      parsers.push(internals._parser);
+    });
+    const v4 = [await rawClient(port), await rawClient(port)];
+    for (const [i, c] of v4.entries()) {
+      c.send(connect(`v4-${i}`));
+      await c.next('connack');
+    }
+    const v3 = await rawClient(port);
+    v3.send(connect('v3', { protocolId: 'MQIsdp', protocolVersion: 3 }));
+    await v3.next('connack');
+    await expect.poll(() => parsers.length).toBe(3);
+    await new Promise((r) => setImmediate(r));
+    const [a, b, c] = parsers as [(typeof parsers)[0], (typeof parsers)[0], (typeof parsers)[0]];
+    expect(a.settings).toBe(b.settings);
+    expect(a.settings.protocolVersion).toBe(4);
+    expect(c.settings.protocolVersion).toBe(3);
+    expect(b._states).toBe(c._states);
+    // And they still parse: a QoS 1 publish from each is acknowledged.
+    for (const [i, cl] of [...v4, v3].entries()) {
+      cl.send({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: i + 1 });
+      expect((await cl.next('puback')).messageId).toBe(i + 1);
+    }
+  });
 });

@@ -14,6 +14,8 @@ interface ParserInternals {
   _list?: { length: number; constructor: { BufferList?: BufferListClass } };
   /** The CONNECT packet once parsed; the parser reads only these two of it afterwards. */
   settings?: { protocolVersion?: number; bridgeMode?: boolean };
+  /** The names of its four parsing steps, in order: the same for every parser, read only. */
+  _states?: string[];
 }
 interface BufferListLike {
   length: number;
@@ -187,10 +189,44 @@ export function releaseConnectPacket(client: Client): void {
   const parser = internals(client)._parser;
   const s = parser?.settings;
   if (!parser || !s) return;
-  parser.settings = {
-    protocolVersion: s.protocolVersion,
-    ...(s.bridgeMode === undefined ? {} : { bridgeMode: s.bridgeMode }),
-  };
+  parser.settings = settingsOf(s.protocolVersion, s.bridgeMode);
+  shareStates(parser);
+}
+
+type Settings = NonNullable<ParserInternals['settings']>;
+/**
+ * What a connected parser reads of its settings, one frozen object per protocol version and
+ * bridge flag, shared by all parsers (~40 B of every connection each had its own). mqtt-packet
+ * never writes into it: a new CONNECT replaces it (`this.settings = packet`).
+ */
+const sharedSettings = new Map<string, Settings>();
+function settingsOf(protocolVersion: number | undefined, bridgeMode: boolean | undefined) {
+  const key = `${protocolVersion}/${bridgeMode}`;
+  let s = sharedSettings.get(key);
+  if (!s) {
+    s = Object.freeze(
+      bridgeMode === undefined ? { protocolVersion } : { protocolVersion, bridgeMode },
+    );
+    sharedSettings.set(key, s);
+  }
+  return s;
+}
+
+/**
+ * mqtt-packet gives each parser its own array of its four step names (`_states`, ~32 B), which
+ * it only reads: parsers whose array holds the same names share the first one's.
+ */
+let sharedStates: readonly string[] | undefined;
+function shareStates(parser: ParserInternals): void {
+  const states = parser._states;
+  if (!Array.isArray(states) || !states.every((n) => typeof n === 'string')) return;
+  if (sharedStates === undefined) sharedStates = Object.freeze([...states]);
+  else if (
+    states !== sharedStates &&
+    states.length === sharedStates.length &&
+    states.every((n, i) => n === sharedStates![i])
+  )
+    parser._states = sharedStates as string[];
 }
 
 /** One `error` listener for all: passes a socket's or a parser's error to its aedes client. */
