@@ -71,6 +71,7 @@ async function startRedis(): Promise<{ url: string; pid: number; stop: () => Pro
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    r.on('error', () => undefined); // refused until redis-server listens: the loop retries
     try {
       await r.connect();
       await r.ping();
